@@ -20,7 +20,9 @@ export type SealpostErrorCode =
   | 'UNKNOWN_PREKEY'
   | 'TOO_FAR_IN_FUTURE'
   | 'INVALID_CERTIFICATE'
-  | 'INVALID_RECORD';
+  | 'INVALID_RECORD'
+  | 'FINGERPRINT_VERSION_MISMATCH'
+  | 'FINGERPRINT_PARSE_ERROR';
 
 export class SealpostError extends Error {
   readonly code: SealpostErrorCode;
@@ -55,6 +57,91 @@ export class InvalidSignatureError extends SealpostError {
 /** Symmetric decryption failed (bad padding, bad AEAD tag, short ciphertext). */
 export class DecryptionError extends SealpostError {
   constructor(code: 'DECRYPTION_FAILED' | 'BAD_PADDING' | 'BAD_TAG', message: string) {
+    super(code, message);
+  }
+}
+
+// ---- session (Double Ratchet / PQXDH) errors ----
+
+/** A message is malformed or cannot be processed (bad protobuf, missing field, failed decryption). */
+export class InvalidMessageError extends SealpostError {
+  constructor(message: string) {
+    super('INVALID_MESSAGE', message);
+  }
+}
+
+/** A message carries a version byte we do not speak (or one that does not match the session). */
+export class InvalidVersionError extends SealpostError {
+  readonly version: number;
+  constructor(version: number, message: string) {
+    super('INVALID_VERSION', message);
+    this.version = version;
+  }
+}
+
+/** A message's truncated HMAC does not verify under any candidate session. */
+export class BadMacError extends SealpostError {
+  constructor(message: string) {
+    super('BAD_MAC', message);
+  }
+}
+
+/** A message whose key was already used (a replay or a duplicate delivery). */
+export class DuplicateMessageError extends SealpostError {
+  readonly counter: number;
+  constructor(counter: number, message: string) {
+    super('DUPLICATE_MESSAGE', message);
+    this.counter = counter;
+  }
+}
+
+/** The caller's trust decision refused the peer's identity key. */
+export class UntrustedIdentityError extends SealpostError {
+  /** The refused identity key, 0x05-prefixed (public data). */
+  readonly identityKey: Uint8Array;
+  constructor(identityKey: Uint8Array, message: string) {
+    super('UNTRUSTED_IDENTITY', message);
+    this.identityKey = identityKey;
+  }
+}
+
+/** There is no session able to perform the operation (none, or a stale unacknowledged one). */
+export class NoSessionError extends SealpostError {
+  constructor(message: string) {
+    super('NO_SESSION', message);
+  }
+}
+
+/** A PreKeySignalMessage names a prekey we do not hold. */
+export class UnknownPreKeyError extends SealpostError {
+  readonly kind: 'one-time' | 'signed' | 'kyber';
+  readonly preKeyId: number;
+  constructor(kind: 'one-time' | 'signed' | 'kyber', preKeyId: number) {
+    super('UNKNOWN_PREKEY', `unknown ${kind} prekey id ${preKeyId}`);
+    this.kind = kind;
+    this.preKeyId = preKeyId;
+  }
+}
+
+/** A message's counter is further ahead of its chain than the skipped-key bound allows. */
+export class TooFarInFutureError extends SealpostError {
+  constructor(message: string) {
+    super('TOO_FAR_IN_FUTURE', message);
+  }
+}
+
+/** A serialized record (session, prekey) is malformed. */
+export class InvalidRecordError extends SealpostError {
+  constructor(message: string) {
+    super('INVALID_RECORD', message);
+  }
+}
+
+// ---- fingerprint (safety number) errors ----
+
+/** A scanned fingerprint is malformed or uses another fingerprint version. */
+export class FingerprintError extends SealpostError {
+  constructor(code: 'FINGERPRINT_VERSION_MISMATCH' | 'FINGERPRINT_PARSE_ERROR', message: string) {
     super(code, message);
   }
 }

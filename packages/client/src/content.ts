@@ -1,0 +1,132 @@
+/**
+ * The application payload inside the encryption: a versioned protobuf
+ * `Content` (packages/protocol/proto/content.proto) with text, timestamp,
+ * reply-to, reaction and sent-transcript fields.
+ */
+import { create, fromBinary, toBinary } from '@bufbuild/protobuf';
+import { ContentSchema, MessageReferenceSchema, ReactionSchema, SentTranscriptSchema } from '@sealpost/protocol/gen/content_pb.ts';
+import { ClientError } from './errors.ts';
+
+/** The payload version this SDK writes. */
+export const CONTENT_VERSION = 1;
+
+/** A pointer to an earlier message: its author plus the author's timestamp (or an app-chosen id). */
+export interface MessageRef {
+  /** Account id of the referenced message's author. */
+  author: string;
+  /** The referenced message's sender timestamp, ms. */
+  timestamp: number;
+  /** App-chosen id of the referenced message, if the app uses its own ids. */
+  messageId?: string;
+}
+
+/** A reaction to an earlier message. */
+export interface Reaction {
+  /** Any emoji, as text. */
+  emoji: string;
+  /** The message reacted to. */
+  target: MessageRef;
+  /** True to withdraw an earlier reaction with this emoji. */
+  remove?: boolean;
+}
+
+/** A decoded application message. */
+export interface MessageContent {
+  /** Payload version it was written with. */
+  version: number;
+  /** Sender's timestamp, ms since epoch. */
+  timestamp: number;
+  /** App-chosen message id, if any. */
+  messageId?: string;
+  /** Text (absent or empty for a pure reaction). */
+  text?: string;
+  /** The message this one replies to. */
+  replyTo?: MessageRef;
+  /** A reaction. */
+  reaction?: Reaction;
+  /** Present on a sync copy of our own message sent from another of our devices. */
+  sentTranscript?: { destination: string };
+  /** The sender's profile key (32 bytes), shared so the recipient can reply. */
+  profileKey?: Uint8Array;
+}
+
+/** Largest timestamp accepted (ms); keeps values exactly representable as JS numbers. */
+const MAX_TIMESTAMP = Number.MAX_SAFE_INTEGER;
+
+function checkTimestamp(name: string, t: number): bigint {
+  if (!Number.isSafeInteger(t) || t < 0 || t > MAX_TIMESTAMP) {
+    throw new ClientError('INVALID_DATA', `${name} must be a non-negative integer number of ms, got ${t}`);
+  }
+  return BigInt(t);
+}
+
+function toRef(name: string, ref: MessageRef) {
+  if (typeof ref.author !== 'string' || ref.author.length === 0) throw new ClientError('INVALID_DATA', `${name}.author must be a non-empty account id`);
+  return create(MessageReferenceSchema, {
+    author: ref.author,
+    timestamp: checkTimestamp(`${name}.timestamp`, ref.timestamp),
+    messageId: ref.messageId ?? '',
+  });
+}
+
+function fromRef(ref: { author: string; timestamp: bigint; messageId: string }): MessageRef {
+  const out: MessageRef = { author: ref.author, timestamp: Number(ref.timestamp) };
+  if (ref.messageId !== '') out.messageId = ref.messageId;
+  return out;
+}
+
+/** Encodes a payload (version defaults to `CONTENT_VERSION`). Invalid fields throw `INVALID_DATA`. */
+export function encodeContent(content: Omit<MessageContent, 'version'> & { version?: number }): Uint8Array {
+  const message = create(ContentSchema, {
+    version: content.version ?? CONTENT_VERSION,
+    timestamp: checkTimestamp('timestamp', content.timestamp),
+    messageId: content.messageId ?? '',
+    text: content.text ?? '',
+  });
+  if (content.replyTo !== undefined) message.replyTo = toRef('replyTo', content.replyTo);
+  if (content.reaction !== undefined) {
+    if (typeof content.reaction.emoji !== 'string' || content.reaction.emoji.length === 0) {
+      throw new ClientError('INVALID_DATA', 'reaction.emoji must be a non-empty string');
+    }
+    message.reaction = create(ReactionSchema, {
+      emoji: content.reaction.emoji,
+      target: toRef('reaction.target', content.reaction.target),
+      remove: content.reaction.remove ?? false,
+    });
+  }
+  if (content.sentTranscript !== undefined) message.sentTranscript = create(SentTranscriptSchema, { destination: content.sentTranscript.destination });
+  if (content.profileKey !== undefined) {
+    if (!(content.profileKey instanceof Uint8Array) || content.profileKey.length !== 32) {
+      throw new ClientError('INVALID_DATA', 'profileKey must be 32 bytes');
+    }
+    message.profileKey = content.profileKey;
+  }
+  return toBinary(ContentSchema, message);
+}
+
+/**
+ * Decodes a payload. Bytes that are not a `Content` protobuf, or a payload
+ * without version/timestamp, throw `INVALID_DATA`. Unknown fields of a newer
+ * version are ignored (the version tells the app that it may be missing some).
+ */
+export function decodeContent(bytes: Uint8Array): MessageContent {
+  let m;
+  try {
+    m = fromBinary(ContentSchema, bytes);
+  } catch (e) {
+    throw new ClientError('INVALID_DATA', `payload is not a Content protobuf: ${(e as Error).message}`, { cause: e });
+  }
+  if (m.version === 0) throw new ClientError('INVALID_DATA', 'payload has no version');
+  if (m.timestamp === 0n || m.timestamp > BigInt(MAX_TIMESTAMP)) throw new ClientError('INVALID_DATA', 'payload has no valid timestamp');
+  const out: MessageContent = { version: m.version, timestamp: Number(m.timestamp) };
+  if (m.messageId !== '') out.messageId = m.messageId;
+  if (m.text !== '') out.text = m.text;
+  if (m.replyTo !== undefined) out.replyTo = fromRef(m.replyTo);
+  if (m.reaction !== undefined && m.reaction.target !== undefined) {
+    out.reaction = { emoji: m.reaction.emoji, target: fromRef(m.reaction.target) };
+    if (m.reaction.remove) out.reaction.remove = true;
+  }
+  if (m.sentTranscript !== undefined) out.sentTranscript = { destination: m.sentTranscript.destination };
+  if (m.profileKey.length === 32) out.profileKey = m.profileKey;
+  return out;
+}

@@ -1,0 +1,67 @@
+/**
+ * Typed errors the client SDK reports. Every error carries a stable
+ * machine-readable `code` (apps switch on it); messages never include secrets.
+ *
+ * Errors raised by the protocol layer (`SealpostError` from
+ * `@sealpost/protocol`) pass through unchanged, so an app can test either.
+ */
+export type ClientErrorCode =
+  /** The store holds no local identity yet: call `register()` or `link()` first. */
+  | 'NOT_REGISTERED'
+  /** The store already holds an identity; registering again would lose it. */
+  | 'ALREADY_REGISTERED'
+  /** A remote identity key differs from the one trusted on first use. */
+  | 'IDENTITY_CHANGED'
+  /** A service answered with an error status. */
+  | 'SERVICE_ERROR'
+  /** A service could not be reached. */
+  | 'NETWORK_ERROR'
+  /** The recipient account does not exist or has no devices. */
+  | 'UNKNOWN_RECIPIENT'
+  /** Sending gave up after repeated device-list mismatches. */
+  | 'DEVICE_MISMATCH'
+  /** A stored record or received payload is malformed. */
+  | 'INVALID_DATA'
+  /** The store's schema is newer than this code understands. */
+  | 'STORE_VERSION'
+  /** The client was closed. */
+  | 'CLOSED';
+
+/** Base class of every error the client raises itself. */
+export class ClientError extends Error {
+  readonly code: ClientErrorCode;
+  constructor(code: ClientErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.code = code;
+    this.name = new.target.name;
+  }
+}
+
+/** A service (key server or relay) answered with a non-success status. */
+export class ServiceError extends ClientError {
+  /** HTTP status. */
+  readonly status: number;
+  /** The service's `error.code` (e.g. `RATE_LIMITED`), when it sent one. */
+  readonly serviceCode: string | undefined;
+  /** The parsed JSON body, when there was one (e.g. mismatched-device lists). */
+  readonly body: unknown;
+  /** Seconds from a `Retry-After` header, when present. */
+  readonly retryAfterSeconds: number | undefined;
+  constructor(service: string, status: number, serviceCode: string | undefined, message: string, body: unknown, retryAfterSeconds?: number) {
+    super('SERVICE_ERROR', `${service} answered ${status}${serviceCode ? ` ${serviceCode}` : ''}: ${message}`);
+    this.status = status;
+    this.serviceCode = serviceCode;
+    this.body = body;
+    this.retryAfterSeconds = retryAfterSeconds;
+  }
+}
+
+/** A remote identity changed; the app must show it before trusting the new key. */
+export class IdentityChangedError extends ClientError {
+  /** The account whose identity changed. */
+  readonly account: string;
+  constructor(account: string) {
+    super('IDENTITY_CHANGED', `identity key of ${account} changed since it was first trusted`);
+    this.account = account;
+  }
+}

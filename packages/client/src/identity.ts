@@ -1,0 +1,50 @@
+/**
+ * Trust on first use. The first identity key seen for an account is
+ * trusted; a different key later is an identity change the app must show
+ * ("safety number changed"). Under the default `warn` policy the new key is
+ * then trusted (as Signal does) and the change event fires; under `block`,
+ * sending to and accepting from that account fails with
+ * `IdentityChangedError` until the app calls `trustIdentity`.
+ */
+import { constantTimeEqual } from '@sealpost/protocol/primitives/index.ts';
+import { IdentityChangedError } from './errors.ts';
+import type { ClientStore, IdentityDecision } from './store/types.ts';
+
+/** What to do when a trusted identity changes. */
+export type IdentityPolicy = 'warn' | 'block';
+
+/** An identity change, as the app sees it. */
+export interface IdentityChange {
+  account: string;
+  /** The key trusted before (33 bytes). */
+  previousKey: Uint8Array;
+  /** The key now presented (33 bytes). */
+  newKey: Uint8Array;
+  /** True when the new key is now trusted (`warn`); false when blocked. */
+  accepted: boolean;
+}
+
+/**
+ * Checks `identityKey` for `account` against the trust store, inside the
+ * caller's transaction. Returns the decision and, for a change, the event to
+ * report. Under `block` a change throws `IdentityChangedError` and stores nothing.
+ */
+export function checkIdentity(
+  store: ClientStore,
+  account: string,
+  identityKey: Uint8Array,
+  policy: IdentityPolicy,
+  now: number,
+): { decision: IdentityDecision; change: IdentityChange | undefined } {
+  const trusted = store.getTrustedIdentity(account);
+  if (trusted === undefined) {
+    store.setTrustedIdentity(account, identityKey, now);
+    return { decision: 'new', change: undefined };
+  }
+  if (trusted.identityKey.length === identityKey.length && constantTimeEqual(trusted.identityKey, identityKey)) {
+    return { decision: 'same', change: undefined };
+  }
+  if (policy === 'block') throw new IdentityChangedError(account);
+  store.setTrustedIdentity(account, identityKey, now);
+  return { decision: 'changed', change: { account, previousKey: trusted.identityKey, newKey: identityKey, accepted: true } };
+}

@@ -1,0 +1,169 @@
+/**
+ * HTTP client of the key server: accounts, device linking, prekey upload
+ * and counts, prekey bundles, sender certificates and relay credentials.
+ * Device requests authenticate with `Basic base64("<account>.<device>:<secret>")`.
+ */
+import { ClientError } from './errors.ts';
+import { fromBase64, requestJson, toBase64 } from './http.ts';
+import type { PublicPreKey, SignedPublicPreKey } from './keys.ts';
+import type { PreKeyServer, PreKeyUpload } from './upkeep.ts';
+
+/** A device's credentials at the key server. */
+export interface DeviceCredentials {
+  account: string;
+  device: number;
+  /** 32-byte device secret. */
+  secret: Uint8Array;
+}
+
+/** One device's prekey bundle, as fetched. */
+export interface DeviceBundle {
+  deviceId: number;
+  registrationId: number;
+  /** The account's identity key (33 bytes). */
+  identityKey: Uint8Array;
+  signedPreKey: SignedPublicPreKey;
+  /** One-time EC prekey, when the server had one left. */
+  preKey: PublicPreKey | undefined;
+  /** One-time Kyber prekey, or the last-resort key. */
+  pqPreKey: SignedPublicPreKey;
+}
+
+/** A device as listed. */
+export interface DeviceListing {
+  deviceId: number;
+  registrationId: number;
+}
+
+type SignedJson = { keyId: number; publicKey: string; signature: string };
+const signedToJson = (k: SignedPublicPreKey): SignedJson => ({ keyId: k.keyId, publicKey: toBase64(k.publicKey), signature: toBase64(k.signature) });
+const signedFromJson = (name: string, k: SignedJson): SignedPublicPreKey => ({
+  keyId: k.keyId,
+  publicKey: fromBase64(`${name}.publicKey`, k.publicKey),
+  signature: fromBase64(`${name}.signature`, k.signature),
+});
+
+/** Client of one key server, optionally bound to this device's credentials. */
+export class KeyServerClient implements PreKeyServer {
+  #credentials: DeviceCredentials | undefined;
+
+  constructor(
+    readonly baseUrl: string,
+    credentials?: DeviceCredentials,
+  ) {
+    this.#credentials = credentials;
+  }
+
+  /** Binds the client to a device (after registering or linking). */
+  setCredentials(credentials: DeviceCredentials): void {
+    this.#credentials = credentials;
+  }
+
+  #auth(): Record<string, string> {
+    const c = this.#credentials;
+    if (c === undefined) throw new ClientError('NOT_REGISTERED', 'this device has no key-server credentials yet');
+    const user = `${c.account}.${c.device}:${toBase64(c.secret)}`;
+    return { authorization: `Basic ${Buffer.from(user, 'utf8').toString('base64')}` };
+  }
+
+  /** Creates an account; this device becomes its primary device (id 1). */
+  async createAccount(input: {
+    identityKey: Uint8Array;
+    registrationId: number;
+    secret: Uint8Array;
+    signedPreKey?: SignedPublicPreKey;
+    pqLastResortPreKey?: SignedPublicPreKey;
+  }): Promise<{ account: string; device: number }> {
+    const body: Record<string, unknown> = { identityKey: toBase64(input.identityKey), registrationId: input.registrationId, deviceSecret: toBase64(input.secret) };
+    if (input.signedPreKey) body.signedPreKey = signedToJson(input.signedPreKey);
+    if (input.pqLastResortPreKey) body.pqLastResortPreKey = signedToJson(input.pqLastResortPreKey);
+    const r = await requestJson<{ accountId: string; deviceId: number }>('key server', this.baseUrl, { method: 'POST', path: '/v1/accounts', body });
+    return { account: r.accountId, device: r.deviceId };
+  }
+
+  /** Makes a one-time provisioning code (primary device only). */
+  async createProvisioningCode(): Promise<{ code: string; expiresAt: number }> {
+    return requestJson('key server', this.baseUrl, { method: 'POST', path: '/v1/devices/provisioning-codes', headers: this.#auth() });
+  }
+
+  /** Links a new device to the code's account. */
+  async linkDevice(input: { provisioningCode: string; registrationId: number; secret: Uint8Array }): Promise<{ account: string; device: number }> {
+    const r = await requestJson<{ accountId: string; deviceId: number }>('key server', this.baseUrl, {
+      method: 'POST',
+      path: '/v1/devices/link',
+      body: { provisioningCode: input.provisioningCode, registrationId: input.registrationId, deviceSecret: toBase64(input.secret) },
+    });
+    return { account: r.accountId, device: r.deviceId };
+  }
+
+  /** Removes one of this account's devices. */
+  async removeDevice(deviceId: number): Promise<void> {
+    await requestJson('key server', this.baseUrl, { method: 'DELETE', path: `/v1/devices/${deviceId}`, headers: this.#auth() });
+  }
+
+  /** An account's devices (public). */
+  async devices(account: string): Promise<DeviceListing[]> {
+    const r = await requestJson<{ devices: DeviceListing[] }>('key server', this.baseUrl, { method: 'GET', path: `/v1/accounts/${encodeURIComponent(account)}/devices` });
+    return r.devices;
+  }
+
+  async preKeyCounts(): Promise<{ ec: number; kyber: number }> {
+    const r = await requestJson<{ count: number; pqCount: number }>('key server', this.baseUrl, { method: 'GET', path: '/v1/keys/count', headers: this.#auth() });
+    return { ec: r.count, kyber: r.pqCount };
+  }
+
+  async uploadPreKeys(upload: PreKeyUpload): Promise<void> {
+    const body: Record<string, unknown> = {};
+    if (upload.signedPreKey) body.signedPreKey = signedToJson(upload.signedPreKey);
+    if (upload.pqLastResortPreKey) body.pqLastResortPreKey = signedToJson(upload.pqLastResortPreKey);
+    if (upload.preKeys) body.preKeys = upload.preKeys.map((k) => ({ keyId: k.keyId, publicKey: toBase64(k.publicKey) }));
+    if (upload.pqPreKeys) body.pqPreKeys = upload.pqPreKeys.map(signedToJson);
+    await requestJson('key server', this.baseUrl, { method: 'PUT', path: '/v1/keys', headers: this.#auth(), body });
+  }
+
+  /**
+   * Fetches bundles of one device or (`device` undefined) all devices of
+   * `account`. Each fetch consumes one-time keys: fetch only to start sessions.
+   */
+  async bundles(account: string, device?: number): Promise<DeviceBundle[]> {
+    type BundleJson = {
+      identityKey: string;
+      devices: {
+        deviceId: number;
+        registrationId: number;
+        signedPreKey: SignedJson;
+        preKey?: { keyId: number; publicKey: string };
+        pqPreKey: SignedJson;
+      }[];
+    };
+    const r = await requestJson<BundleJson>('key server', this.baseUrl, {
+      method: 'GET',
+      path: `/v1/keys/${encodeURIComponent(account)}/${device === undefined ? '*' : device}`,
+      headers: this.#auth(),
+    });
+    const identityKey = fromBase64('identityKey', r.identityKey);
+    return r.devices.map((d) => ({
+      deviceId: d.deviceId,
+      registrationId: d.registrationId,
+      identityKey,
+      signedPreKey: signedFromJson('signedPreKey', d.signedPreKey),
+      preKey: d.preKey === undefined ? undefined : { keyId: d.preKey.keyId, publicKey: fromBase64('preKey.publicKey', d.preKey.publicKey) },
+      pqPreKey: signedFromJson('pqPreKey', d.pqPreKey),
+    }));
+  }
+
+  /** A fresh sender certificate for this device (serialized `SenderCertificate`). */
+  async senderCertificate(): Promise<{ certificate: Uint8Array; expiresAt: number }> {
+    const r = await requestJson<{ certificate: string; expiresAt: number }>('key server', this.baseUrl, {
+      method: 'GET',
+      path: '/v1/certificate/sender',
+      headers: this.#auth(),
+    });
+    return { certificate: fromBase64('certificate', r.certificate), expiresAt: r.expiresAt };
+  }
+
+  /** A fresh relay credential (bearer token) for this device. */
+  async relayCredential(): Promise<{ token: string; expiresAt: number }> {
+    return requestJson('key server', this.baseUrl, { method: 'GET', path: '/v1/credentials/relay', headers: this.#auth() });
+  }
+}

@@ -1,0 +1,147 @@
+/**
+ * The client's view of the protocol's session functions: the only module
+ * that knows their exact signatures. Each function is pure over serialized
+ * session records — `(record, input) -> (record, output)` — and is called
+ * inside `withSessionTransaction`.
+ */
+import type { IdentityKeyPair } from '@sealpost/protocol/keys/identity-key.ts';
+import type { KyberPreKeyRecord, PreKeyRecord, SignedPreKeyRecord } from '@sealpost/protocol/keys/prekey-records.ts';
+import { initiateSession } from '@sealpost/protocol/session/session-builder.ts';
+import { decryptMessage, decryptPreKeyMessage, encryptMessage } from '@sealpost/protocol/session/session-cipher.ts';
+import { deserializeSessionRecord, serializeSessionRecord, type SessionRecord } from '@sealpost/protocol/session/session-record.ts';
+import { ClientError } from './errors.ts';
+import type { DeviceBundle } from './keyserver-client.ts';
+
+/** This device's long-lived keys. */
+export interface LocalKeys {
+  identity: IdentityKeyPair;
+  registrationId: number;
+}
+
+/** Where a PreKeySignalMessage's prekeys are looked up (inside the transaction). */
+export interface PreKeyLookup {
+  signedPreKey(id: number): SignedPreKeyRecord | undefined;
+  oneTimePreKey(id: number): PreKeyRecord | undefined;
+  kyberPreKey(id: number): KyberPreKeyRecord | undefined;
+}
+
+/** Inner message types, as libsignal's `CiphertextMessageType`. */
+export type CiphertextType = 2 | 3;
+
+/** Output of `encrypt`. */
+export interface Encrypted {
+  record: Uint8Array;
+  /** 3 = PreKeySignalMessage (session not yet answered), 2 = SignalMessage. */
+  type: CiphertextType;
+  body: Uint8Array;
+  /** The peer device's registration id (for the relay's stale-device check). */
+  remoteRegistrationId: number;
+  /** The peer's identity key (33 bytes), to seal to. */
+  remoteIdentityKey: Uint8Array;
+}
+
+/** Output of `decrypt`. */
+export interface Decrypted {
+  record: Uint8Array;
+  plaintext: Uint8Array;
+  /** The sender's identity key as the session knows it (33 bytes). */
+  remoteIdentityKey: Uint8Array;
+  /** One-time prekeys the message consumed (delete them in the same transaction). */
+  usedPreKeyId: number | undefined;
+  usedKyberPreKeyId: number | undefined;
+}
+
+/** Session operations the client needs. */
+export interface SessionOps {
+  /** Starts (or replaces) a session from a fetched bundle; verifies both signatures. */
+  initiate(record: Uint8Array | undefined, bundle: DeviceBundle, local: LocalKeys, now: number): Uint8Array;
+  /** Encrypts on an existing session. */
+  encrypt(record: Uint8Array, plaintext: Uint8Array, local: LocalKeys, now: number): Encrypted;
+  /** Decrypts a SignalMessage (2) or PreKeySignalMessage (3); the record may be absent for type 3. */
+  decrypt(record: Uint8Array | undefined, type: CiphertextType, body: Uint8Array, local: LocalKeys, prekeys: PreKeyLookup, now: number): Decrypted;
+  /** The registration id of the peer device of a session. */
+  remoteRegistrationId(record: Uint8Array): number;
+}
+
+/** True if `e` is a protocol error saying the message was already decrypted. */
+export function isDuplicateMessage(e: unknown): boolean {
+  return typeof e === 'object' && e !== null && (e as { code?: unknown }).code === 'DUPLICATE_MESSAGE';
+}
+
+function parseRecord(bytes: Uint8Array): SessionRecord {
+  return deserializeSessionRecord(bytes);
+}
+
+/** The implementation over `@sealpost/protocol`'s session functions. */
+export const sessionOps: SessionOps = {
+  initiate(record, bundle, local, now) {
+    const { record: next } = initiateSession({
+      record: record === undefined ? undefined : parseRecord(record),
+      ourIdentity: local.identity,
+      ourRegistrationId: local.registrationId,
+      bundle: {
+        registrationId: bundle.registrationId,
+        deviceId: bundle.deviceId,
+        preKeyId: bundle.preKey?.keyId,
+        preKeyPublic: bundle.preKey?.publicKey,
+        signedPreKeyId: bundle.signedPreKey.keyId,
+        signedPreKeyPublic: bundle.signedPreKey.publicKey,
+        signedPreKeySignature: bundle.signedPreKey.signature,
+        identityKey: bundle.identityKey,
+        kyberPreKeyId: bundle.pqPreKey.keyId,
+        kyberPreKeyPublic: bundle.pqPreKey.publicKey,
+        kyberPreKeySignature: bundle.pqPreKey.signature,
+      },
+      now,
+    });
+    return serializeSessionRecord(next);
+  },
+
+  encrypt(record, plaintext, _local, now) {
+    const { record: next, message } = encryptMessage({ record: parseRecord(record), plaintext, now });
+    const state = next.current!;
+    return {
+      record: serializeSessionRecord(next),
+      type: message.type === 'prekey' ? 3 : 2,
+      body: message.serialized,
+      remoteRegistrationId: state.remoteRegistrationId,
+      remoteIdentityKey: state.remoteIdentityKey,
+    };
+  },
+
+  decrypt(record, type, body, local, prekeys, _now) {
+    const parsed = record === undefined ? undefined : parseRecord(record);
+    if (type === 3) {
+      const r = decryptPreKeyMessage({
+        record: parsed,
+        ourIdentity: local.identity,
+        ourRegistrationId: local.registrationId,
+        message: body,
+        loadSignedPreKey: (id) => prekeys.signedPreKey(id),
+        loadPreKey: (id) => prekeys.oneTimePreKey(id),
+        loadKyberPreKey: (id) => prekeys.kyberPreKey(id),
+      });
+      return {
+        record: serializeSessionRecord(r.record),
+        plaintext: r.plaintext,
+        remoteIdentityKey: r.remoteIdentity,
+        usedPreKeyId: r.usedPreKeyId,
+        usedKyberPreKeyId: r.usedKyberPreKeyId,
+      };
+    }
+    const r = decryptMessage({ record: parsed, message: body });
+    return {
+      record: serializeSessionRecord(r.record),
+      plaintext: r.plaintext,
+      remoteIdentityKey: r.remoteIdentity,
+      usedPreKeyId: undefined,
+      usedKyberPreKeyId: undefined,
+    };
+  },
+
+  remoteRegistrationId(record) {
+    const state = parseRecord(record).current;
+    if (state === undefined) throw new ClientError('INVALID_DATA', 'session record has no current session');
+    return state.remoteRegistrationId;
+  },
+};

@@ -1,0 +1,52 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SealpostClient } from '../src/client.ts';
+import { MemoryStore } from '../src/store/memory.ts';
+import { startLocalServices, type LocalServices } from './support/services.ts';
+
+let services: LocalServices;
+beforeAll(async () => {
+  services = await startLocalServices();
+});
+afterAll(async () => {
+  await services.close();
+});
+
+function newClient(extra: Partial<ConstructorParameters<typeof SealpostClient>[0]> = {}) {
+  return new SealpostClient({
+    store: new MemoryStore(),
+    keyServerUrl: services.keyServerUrl,
+    relayUrl: services.relayUrl,
+    trustRoot: services.trustRoot,
+    receive: { mode: 'manual' },
+    upkeep: { automatic: false },
+    ...extra,
+  });
+}
+
+describe('end to end (polling)', () => {
+  it('registers two accounts and exchanges sealed messages both ways', async () => {
+    const alice = newClient();
+    const bob = newClient();
+    await alice.register();
+    await bob.register();
+    alice.addContact(bob.contactCard());
+    const sent = await alice.send(bob.address.account, { text: 'hello bob' });
+    expect(sent.devices).toEqual([1]);
+    const got: string[] = [];
+    bob.on('message', (m) => got.push(`${m.sender.account === alice.address.account}:${m.content.text}`));
+    expect(await bob.poll()).toBe(1);
+    expect(got).toEqual(['true:hello bob']);
+    // Bob learned Alice's profile key from the message and can answer.
+    await bob.reply(alice.address.account, 'hi alice', sent.ref);
+    const aliceGot: unknown[] = [];
+    alice.on('message', (m) => aliceGot.push(m.content));
+    expect(await alice.poll()).toBe(1);
+    expect(aliceGot).toEqual([{ version: 1, timestamp: expect.any(Number), text: 'hi alice', replyTo: sent.ref }]);
+    for (let i = 0; i < 5; i++) await alice.send(bob.address.account, { text: `m${i}` });
+    expect(await bob.poll()).toBe(5);
+    expect(got.slice(1)).toEqual(['true:m0', 'true:m1', 'true:m2', 'true:m3', 'true:m4']);
+    expect(await bob.poll()).toBe(0);
+    await alice.close();
+    await bob.close();
+  });
+});

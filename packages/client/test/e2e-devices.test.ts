@@ -1,0 +1,88 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SealpostClient, type ReceivedMessage } from '../src/client.ts';
+import { MemoryStore } from '../src/store/memory.ts';
+import { startLocalServices, type LocalServices } from './support/services.ts';
+
+let services: LocalServices;
+beforeAll(async () => {
+  services = await startLocalServices();
+});
+afterAll(async () => {
+  await services.close();
+});
+
+function newClient(extra: Partial<ConstructorParameters<typeof SealpostClient>[0]> = {}) {
+  return new SealpostClient({
+    store: new MemoryStore(),
+    keyServerUrl: services.keyServerUrl,
+    relayUrl: services.relayUrl,
+    trustRoot: services.trustRoot,
+    receive: { mode: 'manual' },
+    upkeep: { automatic: false },
+    ...extra,
+  });
+}
+
+function collect(client: SealpostClient): ReceivedMessage[] {
+  const out: ReceivedMessage[] = [];
+  client.on('message', (m) => out.push(m));
+  return out;
+}
+
+describe('multi-device', () => {
+  it('links a second device; both receive, both send, own devices get sync copies; a removed device stops receiving', async () => {
+    const alice = newClient();
+    const bob1 = newClient();
+    const bob2 = newClient();
+    await alice.register();
+    await bob1.register();
+    await bob2.link(await bob1.createLinkCode());
+    expect(bob2.address).toEqual({ account: bob1.address.account, device: 2 });
+    const bob = bob1.address.account;
+    const [aliceIn, bob1In, bob2In] = [collect(alice), collect(bob1), collect(bob2)];
+
+    alice.addContact(bob1.contactCard());
+    const first = await alice.send(bob, { text: 'to both of you' });
+    expect(first.devices).toEqual([1, 2]);
+    await bob1.poll();
+    await bob2.poll();
+    expect(bob1In.map((m) => m.content.text)).toEqual(['to both of you']);
+    expect(bob2In.map((m) => m.content.text)).toEqual(['to both of you']);
+
+    // Bob answers from device 2: Alice gets it, device 1 gets a sync copy.
+    const answer = await bob2.reply(alice.address.account, 'from my laptop', first.ref);
+    expect(answer.syncedDevices).toEqual([1]);
+    await alice.poll();
+    await bob1.poll();
+    expect(aliceIn.map((m) => [m.sender.device, m.content.text])).toEqual([[2, 'from my laptop']]);
+    expect(bob1In.at(-1)).toMatchObject({ fromSelf: true, conversation: alice.address.account, sender: { device: 2 }, content: { text: 'from my laptop' } });
+    expect(bob1.history(alice.address.account).map((m) => m.decoded.text)).toEqual(['to both of you', 'from my laptop']);
+
+    // Bob removes device 2; Alice's next send notices (relay: extra device) and reaches device 1 only.
+    await bob1.removeDevice(2);
+    const after = await alice.send(bob, { text: 'after removal' });
+    expect(after.devices).toEqual([1]);
+    expect(await bob2.poll().catch(() => 0)).toBe(0);
+    await bob1.poll();
+    expect(bob1In.at(-1)?.content.text).toBe('after removal');
+    expect(bob2In.map((m) => m.content.text)).toEqual(['to both of you']);
+    await Promise.all([alice.close(), bob1.close(), bob2.close()]);
+  });
+
+  it('a device linked later is picked up by a sender that already has sessions (missing device -> refresh and retry)', async () => {
+    const alice = newClient();
+    const bob1 = newClient();
+    await alice.register();
+    await bob1.register();
+    alice.addContact(bob1.contactCard());
+    await alice.send(bob1.address.account, { text: 'one' });
+    const bob2 = newClient();
+    await bob2.link(await bob1.createLinkCode());
+    const sent = await alice.send(bob1.address.account, { text: 'two' });
+    expect(sent.devices).toEqual([1, 2]);
+    const bob2In = collect(bob2);
+    await bob2.poll();
+    expect(bob2In.map((m) => m.content.text)).toEqual(['two']);
+    await Promise.all([alice.close(), bob1.close(), bob2.close()]);
+  });
+});

@@ -1,0 +1,106 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SealpostClient, type ReceivedMessage } from '../src/client.ts';
+import { MemoryStore } from '../src/store/memory.ts';
+import { SqliteStore } from '../src/store/sqlite.ts';
+import { startLocalServices, type LocalServices } from './support/services.ts';
+
+const dir = mkdtempSync(join(tmpdir(), 'sealpost-ws-'));
+let services: LocalServices;
+beforeAll(async () => {
+  services = await startLocalServices({ relayDb: join(dir, 'relay.db') });
+});
+afterAll(async () => {
+  await services.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+function newClient(extra: Partial<ConstructorParameters<typeof SealpostClient>[0]> = {}) {
+  return new SealpostClient({
+    store: new MemoryStore(),
+    keyServerUrl: services.keyServerUrl,
+    relayUrl: services.relayUrl,
+    trustRoot: services.trustRoot,
+    receive: { mode: 'websocket', backoff: { initialMs: 50, maxMs: 400 } },
+    upkeep: { automatic: false },
+    ...extra,
+  });
+}
+
+async function until(predicate: () => boolean, timeoutMs = 15_000): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (!predicate()) {
+    if (Date.now() > end) throw new Error('timed out waiting');
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+describe('end to end over WebSocket', () => {
+  it('delivers to an offline recipient when it comes online, then live, across a relay restart', async () => {
+    const alice = newClient();
+    const bobStorePath = join(dir, 'bob.db');
+    let bob = newClient({ store: new SqliteStore(bobStorePath) });
+    await alice.register();
+    await bob.register();
+    const bobAccount = bob.address.account;
+    alice.addContact(bob.contactCard());
+    await bob.close();
+
+    // Bob is offline: messages queue at the relay.
+    for (let i = 0; i < 20; i++) await alice.send(bobAccount, { text: `offline ${i}` });
+
+    bob = newClient({ store: new SqliteStore(bobStorePath) });
+    const got: ReceivedMessage[] = [];
+    const states: string[] = [];
+    bob.on('message', (m) => got.push(m));
+    bob.on('connection', (s) => states.push(s));
+    await bob.start();
+    await until(() => got.length === 20);
+    await bob.drained();
+    expect(got.map((m) => m.content.text)).toEqual(Array.from({ length: 20 }, (_, i) => `offline ${i}`));
+
+    // Live delivery.
+    await alice.send(bobAccount, { text: 'live' });
+    await until(() => got.length === 21);
+
+    // The relay goes away and comes back on the same port: Bob reconnects with backoff.
+    await services.stopRelay();
+    await until(() => states.includes('waiting'));
+    await services.restartRelay();
+    await until(() => states.filter((s) => s === 'open').length >= 2);
+    for (let i = 0; i < 5; i++) await alice.send(bobAccount, { text: `after restart ${i}` });
+    await until(() => got.length === 26);
+    expect(got.slice(21).map((m) => m.content.text)).toEqual(Array.from({ length: 5 }, (_, i) => `after restart ${i}`));
+    // Every message stored exactly once and accepted.
+    expect(bob.store.messageCount('in')).toBe(26);
+    expect(bob.store.undeliveredMessages()).toHaveLength(0);
+    await alice.close();
+    await bob.close();
+  });
+
+  it('offers messages through the async iterator and acknowledges only what was stored', async () => {
+    const alice = newClient({ receive: { mode: 'manual' } });
+    const bob = newClient();
+    await alice.register();
+    await bob.register();
+    alice.addContact(bob.contactCard());
+    await bob.start();
+    const texts: string[] = [];
+    const reader = (async () => {
+      for await (const m of bob.messages()) {
+        texts.push(m.content.text ?? '');
+        if (texts.length === 3) break;
+      }
+    })();
+    for (const t of ['a', 'b', 'c']) await alice.send(bob.address.account, { text: t });
+    await reader;
+    expect(texts).toEqual(['a', 'b', 'c']);
+    await bob.drained();
+    // Nothing left at the relay: a poll with a fresh connection finds an empty queue.
+    expect((await bob.relay.fetch()).envelopes).toHaveLength(0);
+    await alice.close();
+    await bob.close();
+  });
+});

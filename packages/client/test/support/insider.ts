@@ -1,0 +1,48 @@
+/**
+ * Plays a malicious insider who runs the key server: with the server
+ * certificate's private key it issues a sender certificate naming a victim's
+ * account but the insider's own identity key, starts a session with the
+ * target from the target's real bundle, and sends a sealed message "from"
+ * the victim. Trust on first use must flag the changed identity.
+ */
+import { generateIdentityKeyPair } from '@sealpost/protocol/keys/identity-key.ts';
+import { createSenderCertificate } from '@sealpost/protocol/sealed-sender/certificates.ts';
+import { sealV1 } from '@sealpost/protocol/sealed-sender/index.ts';
+import type { SealpostClient } from '../../src/client.ts';
+import { encodeContent } from '../../src/content.ts';
+import { deriveAccessKey } from '../../src/relay-client.ts';
+import { sessionOps } from '../../src/session-ops.ts';
+import type { LocalServices } from './services.ts';
+
+/**
+ * Sends `text` to `target` claiming to be device 1 of `victimAccount`.
+ * `insider` is any registered client (used only to fetch the target's bundle).
+ */
+export async function impersonate(services: LocalServices, insider: SealpostClient, target: SealpostClient, victimAccount: string, text: string): Promise<Uint8Array> {
+  const fake = generateIdentityKeyPair();
+  const local = { identity: fake, registrationId: 4242 };
+  const [bundle] = await insider.keyServer.bundles(target.address.account, target.address.device);
+  const now = Date.now();
+  const record = sessionOps.initiate(undefined, bundle!, local, now);
+  const enc = sessionOps.encrypt(record, encodeContent({ timestamp: now, text }), local, now);
+  const certificate = createSenderCertificate({
+    senderUuid: victimAccount,
+    senderDeviceId: 1,
+    identityKey: fake.publicKey,
+    expires: now + 3600_000,
+    serverCertificate: services.serverCertificate,
+    serverPrivateKey: services.serverPrivateKey,
+  });
+  const sealed = sealV1({
+    content: { type: enc.type, senderCertificate: certificate.serialized, contents: enc.body },
+    senderIdentity: fake,
+    recipientIdentityPublic: enc.remoteIdentityKey,
+  });
+  await insider.relay.send(
+    target.address.account,
+    deriveAccessKey(target.contactCard().profileKey),
+    [{ deviceId: target.address.device, registrationId: enc.remoteRegistrationId, content: sealed }],
+    now,
+  );
+  return fake.publicKey;
+}

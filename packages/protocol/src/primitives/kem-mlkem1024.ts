@@ -1,0 +1,107 @@
+/**
+ * ML-KEM-1024 (FIPS 203) from explicit seeds, via @noble/post-quantum.
+ *
+ * Sizes: public (encapsulation) key 1568, secret (decapsulation) key 3168,
+ * ciphertext 1568, shared secret 32 bytes.
+ */
+import { ml_kem1024 } from '@noble/post-quantum/ml-kem.js';
+import { DecryptionError, InvalidArgumentError, InvalidKeyError } from '../errors.ts';
+import { checkBytes } from './bytes.ts';
+import { sha3_256 } from './hash.ts';
+import { constantTimeEqual, randomBytes } from './random.ts';
+
+/** Byte sizes shared by ML-KEM-1024 and round-3 Kyber1024. */
+export const KEM1024_PUBLIC_KEY_LENGTH = 1568;
+export const KEM1024_SECRET_KEY_LENGTH = 3168;
+export const KEM1024_CIPHERTEXT_LENGTH = 1568;
+export const KEM_SHARED_SECRET_LENGTH = 32;
+
+/** A KEM key pair. */
+export interface KemKeyPair {
+  publicKey: Uint8Array;
+  secretKey: Uint8Array;
+}
+
+/** The result of encapsulation: what to send and what to keep. */
+export interface KemEncapsulation {
+  ciphertext: Uint8Array;
+  sharedSecret: Uint8Array;
+}
+
+/** Checks an encapsulation key's length and that every 12-bit coefficient is < q (FIPS 203 §7.2). */
+export function checkKem1024PublicKey(publicKey: unknown, what = 'KEM-1024 public key'): Uint8Array {
+  if (!(publicKey instanceof Uint8Array) || publicKey.length !== KEM1024_PUBLIC_KEY_LENGTH) {
+    throw new InvalidKeyError(
+      `${what} must be ${KEM1024_PUBLIC_KEY_LENGTH} bytes, got ${publicKey instanceof Uint8Array ? publicKey.length : typeof publicKey}`,
+    );
+  }
+  // 4 polynomials x 256 coefficients, packed two per 3 bytes; rho follows.
+  for (let i = 0; i < 1536; i += 3) {
+    const b0 = publicKey[i]!;
+    const b1 = publicKey[i + 1]!;
+    const b2 = publicKey[i + 2]!;
+    if ((b0 | ((b1 & 0x0f) << 8)) >= 3329 || ((b1 >> 4) | (b2 << 4)) >= 3329) {
+      throw new InvalidKeyError(`${what} has a coefficient that is not reduced modulo q`);
+    }
+  }
+  return publicKey;
+}
+
+/**
+ * Checks a decapsulation key: length, and that the embedded H(ek) matches
+ * the embedded ek (FIPS 203 §7.3's input check).
+ */
+export function checkKem1024SecretKey(secretKey: unknown, what = 'KEM-1024 secret key'): Uint8Array {
+  if (!(secretKey instanceof Uint8Array) || secretKey.length !== KEM1024_SECRET_KEY_LENGTH) {
+    throw new InvalidKeyError(
+      `${what} must be ${KEM1024_SECRET_KEY_LENGTH} bytes, got ${secretKey instanceof Uint8Array ? secretKey.length : typeof secretKey}`,
+    );
+  }
+  const ek = secretKey.subarray(1536, 1536 + KEM1024_PUBLIC_KEY_LENGTH);
+  const h = secretKey.subarray(3104, 3136);
+  if (!constantTimeEqual(sha3_256(ek), h)) {
+    throw new InvalidKeyError(`${what} is corrupt: embedded public-key hash does not match`);
+  }
+  return secretKey;
+}
+
+/** Checks a KEM-1024 ciphertext's length. */
+export function checkKem1024Ciphertext(ciphertext: unknown, what = 'KEM-1024 ciphertext'): Uint8Array {
+  if (!(ciphertext instanceof Uint8Array) || ciphertext.length !== KEM1024_CIPHERTEXT_LENGTH) {
+    throw new DecryptionError(
+      'DECRYPTION_FAILED',
+      `${what} must be ${KEM1024_CIPHERTEXT_LENGTH} bytes, got ${ciphertext instanceof Uint8Array ? ciphertext.length : typeof ciphertext}`,
+    );
+  }
+  return ciphertext;
+}
+
+/** ML-KEM-1024.KeyGen_internal(d, z) with seed64 = d || z (random if omitted). */
+export function mlkem1024KeyGen(seed64?: Uint8Array): KemKeyPair {
+  const seed = seed64 === undefined ? randomBytes(64) : checkBytes('ML-KEM-1024 keygen seed', seed64, 64);
+  const { publicKey, secretKey } = ml_kem1024.keygen(seed);
+  return { publicKey, secretKey };
+}
+
+/** ML-KEM-1024.Encaps_internal(ek, m) with seed32 = m (random if omitted). */
+export function mlkem1024Encapsulate(publicKey: Uint8Array, seed32?: Uint8Array): KemEncapsulation {
+  checkKem1024PublicKey(publicKey, 'ML-KEM-1024 public key');
+  const m = seed32 === undefined ? randomBytes(32) : checkBytes('ML-KEM-1024 encapsulation seed', seed32, 32);
+  const { cipherText, sharedSecret } = ml_kem1024.encapsulate(publicKey, m);
+  return { ciphertext: cipherText, sharedSecret: Uint8Array.from(sharedSecret) };
+}
+
+/**
+ * ML-KEM-1024.Decaps(dk, c). A well-formed but wrong ciphertext yields the
+ * implicit-rejection secret (no error, by design); malformed inputs throw.
+ */
+export function mlkem1024Decapsulate(secretKey: Uint8Array, ciphertext: Uint8Array): Uint8Array {
+  checkKem1024SecretKey(secretKey, 'ML-KEM-1024 secret key');
+  checkKem1024Ciphertext(ciphertext, 'ML-KEM-1024 ciphertext');
+  try {
+    return ml_kem1024.decapsulate(ciphertext, secretKey);
+  } catch (e) {
+    // Unreachable after the checks above; keep the typed-error promise anyway.
+    throw new InvalidArgumentError(`ML-KEM-1024 decapsulation rejected its input: ${(e as Error).message}`);
+  }
+}

@@ -1,0 +1,130 @@
+/**
+ * XEdDSA over Curve25519, exactly as libsignal 0.90 computes it
+ * (rust/core/src/curve/curve25519.rs, `calculate_signature` /
+ * `verify_signature`), built on @noble/curves' Edwards arithmetic.
+ *
+ * libsignal's variant of the XEdDSA spec (signal.org/docs/specifications/xeddsa):
+ * - the signer does NOT negate its scalar to force the Edwards sign bit to 0;
+ *   it uses a = clamp(k) mod L as is and stores A's sign bit in the top bit of
+ *   signature byte 63 (that bit of s is always 0 since s < L < 2^253);
+ * - r = SHA-512(0xFE || 0xFF*31 || clamp(k) || M || Z) mod L (the spec's hash_1);
+ * - the verifier rebuilds A from the Montgomery u and that sign bit, clears it,
+ *   rejects s >= 2^253 (the spec's "s >= 2^|q|" check; like libsignal it does
+ *   not require s < L), and checks, cofactorless, that
+ *   encode(s·B − h·A) equals R byte for byte (so a non-canonical R never verifies).
+ *
+ * Cost (Node 20.20, 2-core box): sign ~0.6-0.8 ms, verify ~1.3 ms (two
+ * variable-time scalar multiplications and one field inversion).
+ */
+import { ed25519 } from '@noble/curves/ed25519.js';
+import { InvalidKeyError } from '../errors.ts';
+import { checkBytes } from './bytes.ts';
+import { sha512 } from './hash.ts';
+import { randomBytes } from './random.ts';
+import { clampPrivateKey } from './x25519.ts';
+
+const Point = ed25519.Point;
+type EdPoint = InstanceType<typeof Point>;
+/** Order of the prime subgroup, L = 2^252 + 27742317777372353535851937790883648493. */
+const L = Point.Fn.ORDER;
+const Fp = Point.Fp;
+const P = Fp.ORDER;
+const HASH1_PREFIX = Uint8Array.from([0xfe, ...new Array<number>(31).fill(0xff)]);
+
+function bytesToNumberLE(bytes: Uint8Array): bigint {
+  let n = 0n;
+  for (let i = bytes.length - 1; i >= 0; i--) n = (n << 8n) | BigInt(bytes[i]!);
+  return n;
+}
+
+function numberToBytesLE32(n: bigint): Uint8Array {
+  const out = new Uint8Array(32);
+  for (let i = 0; i < 32; i++) {
+    out[i] = Number(n & 0xffn);
+    n >>= 8n;
+  }
+  return out;
+}
+
+function mod(a: bigint, m: bigint): bigint {
+  const r = a % m;
+  return r >= 0n ? r : r + m;
+}
+
+
+/**
+ * Montgomery u -> Edwards point with the given sign bit, as curve25519-dalek's
+ * `MontgomeryPoint::to_edwards`: the top bit of u is ignored, u is reduced mod
+ * p, u = -1 has no image, y = (u-1)/(u+1), and decompression accepts x = 0
+ * with either sign. Returns undefined when no point exists (u on the twist).
+ */
+function montgomeryToEdwards(u32: Uint8Array, signBit: number): EdPoint | undefined {
+  const u = Fp.create(bytesToNumberLE(u32) & ((1n << 255n) - 1n));
+  if (u === P - 1n) return undefined;
+  const y = Fp.mul(Fp.sub(u, 1n), Fp.inv(Fp.add(u, 1n)));
+  const yBytes = numberToBytesLE32(y);
+  yBytes[31]! |= signBit << 7;
+  try {
+    // zip215=true only relaxes the (here impossible) y >= p check and lets
+    // x = 0 carry sign bit 1, which dalek also accepts.
+    return Point.fromBytes(yBytes, true);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * XEdDSA signature (64 bytes) of `message` under the X25519 private key,
+ * byte-identical to libsignal's `PrivateKey::calculate_signature` for the
+ * same 64 random bytes. `random64` defaults to fresh randomness.
+ */
+export function xeddsaSign(privateKey32: Uint8Array, message: Uint8Array, random64?: Uint8Array): Uint8Array {
+  if (!(privateKey32 instanceof Uint8Array) || privateKey32.length !== 32) {
+    throw new InvalidKeyError('XEdDSA private key must be a 32-byte Uint8Array');
+  }
+  checkBytes('XEdDSA message', message);
+  const z = random64 === undefined ? randomBytes(64) : checkBytes('XEdDSA random', random64, 64);
+  const k = clampPrivateKey(privateKey32);
+  const a = mod(bytesToNumberLE(k), L);
+  const capA = Point.BASE.multiply(a).toBytes();
+  const signBit = capA[31]! & 0x80;
+  const r = mod(bytesToNumberLE(sha512(HASH1_PREFIX, k, message, z)), L);
+  // r = 0 has probability 2^-252; multiply() rejects it, so fall back to the identity.
+  const capR = (r === 0n ? Point.ZERO : Point.BASE.multiply(r)).toBytes();
+  const h = mod(bytesToNumberLE(sha512(capR, capA, message)), L);
+  const s = mod(h * a + r, L);
+  const sig = new Uint8Array(64);
+  sig.set(capR, 0);
+  sig.set(numberToBytesLE32(s), 32);
+  sig[63] = (sig[63]! & 0x7f) | signBit;
+  k.fill(0);
+  return sig;
+}
+
+/**
+ * Verifies an XEdDSA signature against a raw 32-byte Montgomery public key,
+ * accepting exactly what libsignal's `PrivateKey::verify_signature` accepts.
+ * Returns false for any malformed signature; throws InvalidKeyError only for
+ * a public key of the wrong length/type.
+ */
+export function xeddsaVerify(publicKey32: Uint8Array, message: Uint8Array, signature64: Uint8Array): boolean {
+  if (!(publicKey32 instanceof Uint8Array) || publicKey32.length !== 32) {
+    throw new InvalidKeyError('XEdDSA public key must be a 32-byte Uint8Array (raw Montgomery u)');
+  }
+  checkBytes('XEdDSA message', message);
+  if (!(signature64 instanceof Uint8Array) || signature64.length !== 64) return false;
+  const capAPoint = montgomeryToEdwards(publicKey32, (signature64[63]! & 0x80) >> 7);
+  if (capAPoint === undefined) return false;
+  const capR = signature64.subarray(0, 32);
+  const sBytes = signature64.slice(32, 64);
+  sBytes[31]! &= 0x7f;
+  if ((sBytes[31]! & 0xe0) !== 0) return false;
+  const capA = capAPoint.toBytes();
+  const h = mod(bytesToNumberLE(sha512(capR, capA, message)), L);
+  const s = mod(bytesToNumberLE(sBytes), L);
+  // Public inputs only, so the variable-time multiply is fine (and allows 0).
+  const check = Point.BASE.multiplyUnsafe(s).subtract(capAPoint.multiplyUnsafe(h)).toBytes();
+  let diff = 0;
+  for (let i = 0; i < 32; i++) diff |= check[i]! ^ capR[i]!;
+  return diff === 0;
+}

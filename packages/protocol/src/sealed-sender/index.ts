@@ -1,0 +1,26 @@
+/**
+ * Sealed sender (libsignal-client 0.90 wire formats): hide the sender of a
+ * message from the server while proving it to the recipient.
+ *
+ * - v1, one recipient: `sealV1` / `unsealV1`
+ * - v2, many recipients: `sealV2MultiRecipient` (SentMessage),
+ *   `splitV2ForRecipient` (the relay's per-recipient ReceivedMessage), `unsealV2`
+ * - `unseal`: either version, plus sender-certificate validation (trust root,
+ *   expiry, certificate key bound to the sealing key and to the identity on record)
+ */
+export { ContentHint, SealedContentType, decodeSealedContent, encodeSealedContent, type SealedContent } from './content.ts';
+export { sealV1, openV1, SEALED_SENDER_V1_VERSION, type SealV1Input, type OpenedV1 } from './v1.ts';
+export { sealV2MultiRecipient, openV2, type SealV2Input, type V2Recipient, type OpenedV2 } from './v2.ts';
+export {
+  parseV2SentMessage,
+  splitV2ForRecipient,
+  SEALED_SENDER_V2_SERVICE_ID_VERSION,
+  SEALED_SENDER_V2_UUID_VERSION,
+  type V2Device,
+  type V2SentMessage,
+  type V2SentRecipient,
+} from './v2-sent-message.ts';
+export { unseal, unsealToContent, unsealV1, unsealV2, type UnsealInput, type UnsealedContent } from './unseal.ts';
+export { canonicalServiceId, serviceIdFromBinary, serviceIdToBinary } from './service-id.ts';
+export { rawPublicKey, serializePublicKey, type SealedKeyPair } from './public-key.ts';
+export * from './certificates.ts';

@@ -1,0 +1,173 @@
+/**
+ * The sealed sender v2 "SentMessage": what a sender uploads once for many
+ * recipients, and the relay's per-recipient split into "ReceivedMessage"s
+ * (libsignal `SealedSenderV2SentMessage`).
+ *
+ * SentMessage = version(0x22 | 0x23) ‖ varint count ‖ recipient* ‖ E.pub(32) ‖ ciphertext
+ *   recipient  = serviceId ‖ device+ ‖ C(32) ‖ AT(16)      (0x23: 17-byte fixed-width
+ *              | serviceId ‖ 0x00  (excluded recipient)     service id; 0x22: 16-byte ACI UUID)
+ *   device     = deviceId(u8, ≠ 0) ‖ u16 BE (has_more << 15 | registrationId & 0x3fff)
+ * ReceivedMessage = 0x22 ‖ C ‖ AT ‖ E.pub ‖ ciphertext
+ */
+import { InvalidArgumentError } from '../errors.ts';
+import { checkBytes, concatBytes } from '../primitives/bytes.ts';
+import { SERVICE_ID_BINARY_LENGTH, serviceIdFromBinary, serviceIdToBinary, canonicalServiceId } from './service-id.ts';
+import { V2_AUTH_TAG_LENGTH, V2_MESSAGE_KEY_LENGTH, V2_PUBLIC_KEY_LENGTH } from './v2-layout.ts';
+import { invalidSealedMessage, unknownSealedVersion } from './wire-errors.ts';
+
+/** SentMessage version naming recipients by bare ACI UUID (16 bytes). */
+export const SEALED_SENDER_V2_UUID_VERSION = 0x22;
+/** SentMessage version naming recipients by fixed-width service id (17 bytes). */
+export const SEALED_SENDER_V2_SERVICE_ID_VERSION = 0x23;
+/** Registration ids fit in 14 bits. */
+export const REGISTRATION_ID_MASK = 0x3fff;
+
+/** One device of a recipient, as named in a SentMessage. */
+export interface V2Device {
+  deviceId: number;
+  registrationId: number;
+}
+
+/** One recipient parsed from a SentMessage. */
+export interface V2SentRecipient {
+  /** Canonical service id string. */
+  serviceId: string;
+  /** Its devices (merged if the recipient appears more than once). */
+  devices: V2Device[];
+  /** Byte range of this recipient's C ‖ AT inside the SentMessage. */
+  keyMaterial: { start: number; end: number };
+}
+
+/** A parsed SentMessage: enough to fan it out, nothing decrypted. */
+export interface V2SentMessage {
+  version: number;
+  /** Recipients in first-appearance order. */
+  recipients: V2SentRecipient[];
+  /** Service ids the sender deliberately excluded. */
+  excluded: string[];
+  /** Offset of E.pub ‖ ciphertext (shared by all recipients). */
+  sharedOffset: number;
+}
+
+/** Reads a protobuf-style unsigned varint (≤ 32 bits); returns [value, nextOffset]. */
+function readVarint(data: Uint8Array, offset: number): [number, number] {
+  let value = 0;
+  let shift = 0;
+  for (let i = offset; i < data.length && i < offset + 5; i++) {
+    const b = data[i]!;
+    value += (b & 0x7f) * 2 ** shift;
+    shift += 7;
+    if ((b & 0x80) === 0) {
+      if (value > 0xffffffff) break;
+      return [value, i + 1];
+    }
+  }
+  throw invalidSealedMessage('bad recipient count varint');
+}
+
+/** Encodes an unsigned varint. */
+export function encodeVarint(value: number): Uint8Array {
+  const out: number[] = [];
+  let v = value;
+  while (v >= 0x80) {
+    out.push((v & 0x7f) | 0x80);
+    v = Math.floor(v / 128);
+  }
+  out.push(v);
+  return Uint8Array.from(out);
+}
+
+/** Parses a SentMessage; any structural error is an INVALID_MESSAGE error. */
+export function parseV2SentMessage(data: Uint8Array): V2SentMessage {
+  checkBytes('sent message', data);
+  if (data.length === 0) throw invalidSealedMessage('message is empty');
+  const version = data[0]!;
+  if (version !== SEALED_SENDER_V2_UUID_VERSION && version !== SEALED_SENDER_V2_SERVICE_ID_VERSION) {
+    throw unknownSealedVersion(version);
+  }
+  const [count, start] = readVarint(data, 1);
+  let pos = start;
+  const need = (n: number): void => {
+    if (pos + n > data.length) throw invalidSealedMessage('sent message is truncated');
+  };
+  const byId = new Map<string, V2SentRecipient>();
+  const excluded = new Set<string>();
+  const idLength = version === SEALED_SENDER_V2_UUID_VERSION ? 16 : SERVICE_ID_BINARY_LENGTH;
+  for (let i = 0; i < count; i++) {
+    need(idLength);
+    let serviceId: string;
+    try {
+      const idBytes = data.subarray(pos, pos + idLength);
+      serviceId = serviceIdFromBinary(idLength === 16 ? concatBytes(Uint8Array.of(0), idBytes) : idBytes);
+    } catch {
+      throw invalidSealedMessage('bad recipient service id');
+    }
+    pos += idLength;
+    const devices: V2Device[] = [];
+    for (;;) {
+      need(1);
+      const deviceId = data[pos++]!;
+      if (deviceId === 0) {
+        if (devices.length > 0) throw invalidSealedMessage('device id 0 after other devices');
+        break;
+      }
+      if (deviceId > 127) throw invalidSealedMessage(`device id ${deviceId} out of range 1..127`);
+      need(2);
+      const word = (data[pos]! << 8) | data[pos + 1]!;
+      pos += 2;
+      devices.push({ deviceId, registrationId: word & REGISTRATION_ID_MASK });
+      if ((word & 0x8000) === 0) break;
+    }
+    let keyMaterial = { start: 0, end: 0 };
+    if (devices.length > 0) {
+      need(V2_MESSAGE_KEY_LENGTH + V2_AUTH_TAG_LENGTH);
+      keyMaterial = { start: pos, end: pos + V2_MESSAGE_KEY_LENGTH + V2_AUTH_TAG_LENGTH };
+      pos = keyMaterial.end;
+    }
+    const existing = byId.get(serviceId);
+    if (devices.length === 0) {
+      if (existing !== undefined || excluded.has(serviceId)) throw invalidSealedMessage('recipient redundantly encoded as empty');
+      excluded.add(serviceId);
+    } else if (existing !== undefined) {
+      existing.devices.push(...devices);
+    } else {
+      if (excluded.has(serviceId)) throw invalidSealedMessage('recipient redundantly encoded as empty');
+      byId.set(serviceId, { serviceId, devices, keyMaterial });
+    }
+  }
+  if (data.length - pos < V2_PUBLIC_KEY_LENGTH) throw invalidSealedMessage('sent message has no ephemeral key');
+  return { version, recipients: [...byId.values()], excluded: [...excluded], sharedOffset: pos };
+}
+
+/**
+ * The ReceivedMessage for one recipient (all its devices get the same bytes):
+ * what the relay stores per device. `parsed` may be passed to avoid re-parsing.
+ */
+export function splitV2ForRecipient(sentMessage: Uint8Array, serviceId: string, parsed?: V2SentMessage): Uint8Array {
+  const p = parsed ?? parseV2SentMessage(sentMessage);
+  const wanted = canonicalServiceId(serviceId);
+  const recipient = p.recipients.find((r) => r.serviceId === wanted);
+  if (recipient === undefined) throw new InvalidArgumentError(`${wanted} is not a recipient of this message`);
+  return concatBytes(
+    Uint8Array.of(SEALED_SENDER_V2_UUID_VERSION),
+    sentMessage.subarray(recipient.keyMaterial.start, recipient.keyMaterial.end),
+    sentMessage.subarray(p.sharedOffset),
+  );
+}
+
+/** Serializes one recipient block (used by `sealV2MultiRecipient`). */
+export function encodeRecipientBlock(serviceId: string, devices: V2Device[], c: Uint8Array, at: Uint8Array): Uint8Array {
+  const parts: Uint8Array[] = [serviceIdToBinary(serviceId)];
+  devices.forEach((d, i) => {
+    if (!Number.isInteger(d.deviceId) || d.deviceId < 1 || d.deviceId > 127) {
+      throw new InvalidArgumentError(`device id must be 1..127, got ${d.deviceId}`);
+    }
+    if (!Number.isInteger(d.registrationId) || (d.registrationId & REGISTRATION_ID_MASK) !== d.registrationId) {
+      throw new InvalidArgumentError(`registration id must fit in 14 bits, got ${d.registrationId}`);
+    }
+    const word = d.registrationId | (i < devices.length - 1 ? 0x8000 : 0);
+    parts.push(Uint8Array.of(d.deviceId, word >> 8, word & 0xff));
+  });
+  parts.push(c, at);
+  return concatBytes(...parts);
+}

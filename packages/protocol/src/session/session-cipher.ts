@@ -1,0 +1,214 @@
+/**
+ * The functional core of 1:1 messaging: `(record, input) -> (record, output)`.
+ *
+ * Nothing here mutates its input record; a failed decrypt throws a typed
+ * error and the caller still holds the untouched record (its serialized
+ * bytes are identical). Randomness (a new ratchet key on a DH step) can be
+ * supplied explicitly for vectors.
+ */
+import {
+  DuplicateMessageError,
+  InvalidArgumentError,
+  InvalidRecordError,
+  NoSessionError,
+  SealpostError,
+  UntrustedIdentityError,
+} from '../errors.ts';
+import { type CurveKeyPair, curveKeyPairFromPrivate, generateCurveKeyPair } from '../keys/curve-key.ts';
+import { decodePreKeySignalMessage, encodePreKeySignalMessage } from '../messages/prekey-signal-message.ts';
+import { type SignalMessage, decodeSignalMessage } from '../messages/signal-message.ts';
+import { decryptWithState, encryptWithState } from './double-ratchet.ts';
+import { type PreKeyLookups, type PreKeysUsed, processPreKeyMessage } from './session-builder.ts';
+import { type SessionRecord, isStale, previousSessionState, promoteArchivedState } from './session-record.ts';
+
+/** libsignal's numeric ciphertext message types. */
+export const CIPHERTEXT_MESSAGE_TYPE = { whisper: 2, prekey: 3 } as const;
+
+/** An encrypted 1:1 message ready for the wire. */
+export interface CiphertextMessage {
+  /** 'prekey' (libsignal type 3) until the peer answers, then 'whisper' (type 2). */
+  readonly type: 'prekey' | 'whisper';
+  readonly serialized: Uint8Array;
+}
+
+/** Inputs of `encryptMessage`. */
+export interface EncryptMessageInput {
+  readonly record: SessionRecord;
+  readonly plaintext: Uint8Array;
+  /** Caller's trust decision on the session's remote identity key. */
+  readonly isTrusted?: ((identityKey: Uint8Array) => boolean) | undefined;
+  /** Milliseconds since the epoch (for the 30-day unacknowledged-session limit). */
+  readonly now?: number | undefined;
+}
+
+/**
+ * Encrypts with the current session. Throws NoSessionError when there is no
+ * session able to send (none, or an initiator's session unanswered for more
+ * than 30 days), UntrustedIdentityError if the caller refuses the peer.
+ */
+export function encryptMessage(input: EncryptMessageInput): { record: SessionRecord; message: CiphertextMessage } {
+  const { record } = input;
+  if (!(input.plaintext instanceof Uint8Array)) throw new InvalidArgumentError('plaintext must be a Uint8Array');
+  const state = record?.current;
+  if (state === undefined || state.senderChain === undefined) throw new NoSessionError('no session to encrypt with');
+  if (input.isTrusted !== undefined && !input.isTrusted(state.remoteIdentityKey)) {
+    throw new UntrustedIdentityError(state.remoteIdentityKey, 'untrusted remote identity key');
+  }
+  const pending = state.pendingPreKey;
+  if (pending !== undefined && isStale(pending.timestamp, input.now ?? Date.now())) {
+    throw new NoSessionError('unacknowledged session is older than 30 days; fetch a new prekey bundle');
+  }
+  const { state: next, message } = encryptWithState(state, input.plaintext);
+  let out: CiphertextMessage;
+  if (pending !== undefined) {
+    const kyber = state.pendingKyberPreKey;
+    const prekeyMessage = encodePreKeySignalMessage({
+      messageVersion: state.version,
+      registrationId: state.localRegistrationId,
+      preKeyId: pending.preKeyId,
+      signedPreKeyId: pending.signedPreKeyId,
+      kyberPreKeyId: kyber?.preKeyId,
+      kyberCiphertext: kyber?.ciphertext,
+      baseKey: pending.baseKey,
+      identityKey: state.localIdentityKey,
+      message,
+    });
+    out = { type: 'prekey', serialized: prekeyMessage.serialized };
+  } else {
+    out = { type: 'whisper', serialized: message.serialized };
+  }
+  return { record: { current: next, previous: record.previous }, message: out };
+}
+
+/** Random seam shared by both decrypt functions. */
+function ratchetKeySource(ratchetKeyPrivate: Uint8Array | undefined): () => CurveKeyPair {
+  return ratchetKeyPrivate === undefined ? () => generateCurveKeyPair() : () => curveKeyPairFromPrivate(ratchetKeyPrivate);
+}
+
+/**
+ * Tries the current state, then (for whisper messages) each archived state
+ * newest first; a state that decrypts is promoted to current. A duplicate
+ * stops the search at once, as in libsignal. When every candidate fails,
+ * the current state's error (else the first archived one's) is thrown.
+ */
+function decryptWithRecord(
+  record: SessionRecord,
+  message: SignalMessage,
+  isPreKey: boolean,
+  newRatchetKey: () => CurveKeyPair,
+): { record: SessionRecord; plaintext: Uint8Array } {
+  let firstError: unknown;
+  if (record.current !== undefined) {
+    try {
+      const { state, plaintext } = decryptWithState(record.current, message, newRatchetKey);
+      return { record: { current: state, previous: record.previous }, plaintext };
+    } catch (e) {
+      if (e instanceof DuplicateMessageError || !(e instanceof SealpostError)) throw e;
+      // A PreKey message built or found its own state: older ones are irrelevant.
+      if (isPreKey) throw e;
+      firstError = e;
+    }
+  }
+  for (let i = 0; i < record.previous.length; i++) {
+    let previous;
+    try {
+      previous = previousSessionState(record, i);
+    } catch (e) {
+      if (e instanceof InvalidRecordError) {
+        firstError ??= e;
+        continue;
+      }
+      throw e;
+    }
+    try {
+      const { state, plaintext } = decryptWithState(previous, message, newRatchetKey);
+      return { record: promoteArchivedState(record, i, state), plaintext };
+    } catch (e) {
+      if (e instanceof DuplicateMessageError || !(e instanceof SealpostError)) throw e;
+      firstError ??= e;
+    }
+  }
+  if (firstError !== undefined) throw firstError;
+  throw new NoSessionError('no session to decrypt with');
+}
+
+/** Inputs of `decryptMessage`. */
+export interface DecryptMessageInput {
+  readonly record: SessionRecord | undefined;
+  /** The serialized SignalMessage (libsignal type 2, "whisper"). */
+  readonly message: Uint8Array;
+  /** Caller's trust decision on the remote identity key, checked after decryption as libsignal does. */
+  readonly isTrusted?: ((identityKey: Uint8Array) => boolean) | undefined;
+  /** 32-byte private key for the new ratchet key, used if the message starts a new chain. */
+  readonly ratchetKeyPrivate?: Uint8Array | undefined;
+}
+
+/** Decrypts a SignalMessage ("whisper"). Throws NoSessionError without any session. */
+export function decryptMessage(input: DecryptMessageInput): {
+  record: SessionRecord;
+  plaintext: Uint8Array;
+  remoteIdentity: Uint8Array;
+} {
+  const parsed = decodeSignalMessage(input.message);
+  const record = input.record;
+  if (record === undefined || (record.current === undefined && record.previous.length === 0)) {
+    throw new NoSessionError('no session with this peer');
+  }
+  const result = decryptWithRecord(record, parsed, false, ratchetKeySource(input.ratchetKeyPrivate));
+  const remoteIdentity = result.record.current!.remoteIdentityKey;
+  if (input.isTrusted !== undefined && !input.isTrusted(remoteIdentity)) {
+    throw new UntrustedIdentityError(remoteIdentity, 'untrusted remote identity key');
+  }
+  return { record: result.record, plaintext: result.plaintext, remoteIdentity };
+}
+
+/** Inputs of `decryptPreKeyMessage`. */
+export interface DecryptPreKeyMessageInput extends PreKeyLookups {
+  /** The record for this peer, if any. */
+  readonly record?: SessionRecord | undefined;
+  readonly ourIdentity: CurveKeyPair;
+  readonly ourRegistrationId: number;
+  /** The serialized PreKeySignalMessage (libsignal type 3). */
+  readonly message: Uint8Array;
+  /** Caller's trust decision on the sender's identity key (checked first, as libsignal does). */
+  readonly isTrusted?: ((identityKey: Uint8Array) => boolean) | undefined;
+  /** 32-byte private key for our new ratchet key (the responder ratchets on its first decrypt). */
+  readonly ratchetKeyPrivate?: Uint8Array | undefined;
+}
+
+/** Result of `decryptPreKeyMessage`. */
+export interface DecryptPreKeyMessageResult {
+  readonly record: SessionRecord;
+  readonly plaintext: Uint8Array;
+  /** The sender's identity key (0x05-prefixed): the caller saves it. */
+  readonly remoteIdentity: Uint8Array;
+  readonly remoteRegistrationId: number;
+  /** Set when this message created the session: the caller removes the one-time prekey, marks the Kyber one used. */
+  readonly preKeysUsed: PreKeysUsed | undefined;
+  /** Shorthands for `preKeysUsed`. */
+  readonly usedPreKeyId: number | undefined;
+  readonly usedKyberPreKeyId: number | undefined;
+}
+
+/**
+ * Decrypts a PreKeySignalMessage: sets up (or finds) the responder session
+ * and decrypts its inner SignalMessage with it.
+ */
+export function decryptPreKeyMessage(input: DecryptPreKeyMessageInput): DecryptPreKeyMessageResult {
+  const parsed = decodePreKeySignalMessage(input.message);
+  if (input.isTrusted !== undefined && !input.isTrusted(parsed.identityKey)) {
+    throw new UntrustedIdentityError(parsed.identityKey, 'untrusted identity key in PreKeySignalMessage');
+  }
+  const start = input.record ?? { current: undefined, previous: [] };
+  const processed = processPreKeyMessage(start, parsed, input.ourIdentity, input.ourRegistrationId, input);
+  const result = decryptWithRecord(processed.record, parsed.message, true, ratchetKeySource(input.ratchetKeyPrivate));
+  return {
+    record: result.record,
+    plaintext: result.plaintext,
+    remoteIdentity: parsed.identityKey,
+    remoteRegistrationId: parsed.registrationId,
+    preKeysUsed: processed.preKeysUsed,
+    usedPreKeyId: processed.preKeysUsed?.preKeyId,
+    usedKyberPreKeyId: processed.preKeysUsed?.kyberPreKeyId,
+  };
+}

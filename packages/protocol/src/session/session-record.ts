@@ -1,0 +1,119 @@
+/**
+ * A session record: the current session state plus archived previous
+ * states (newest first, at most ARCHIVED_STATES_MAX_LENGTH), serialized in
+ * libsignal's `RecordStructure` layout.
+ *
+ * Archived states stay as SessionStructure bytes, exactly as libsignal keeps
+ * them: they are decoded only when a message fails under the current state,
+ * so loading, stepping and saving a record costs the current state only.
+ */
+import { create, fromBinary, toBinary } from '@bufbuild/protobuf';
+import { InvalidRecordError } from '../errors.ts';
+import { RecordStructureSchema } from '../gen/storage_pb.ts';
+import { ARCHIVED_STATES_MAX_LENGTH, MAX_UNACKNOWLEDGED_SESSION_AGE_SECONDS } from '../ratchet/constants.ts';
+import { checkBytes } from '../primitives/bytes.ts';
+import { decodeSessionState, encodeSessionState, sessionStateFromPb, sessionStateToPb } from './session-codec.ts';
+import { type SessionState, withoutPendingPreKey } from './session-state.ts';
+
+/** An immutable session record. */
+export interface SessionRecord {
+  readonly current: SessionState | undefined;
+  /** Archived states as SessionStructure bytes, newest first. */
+  readonly previous: readonly Uint8Array[];
+}
+
+/** A record with no session at all (what a peer we never talked to has). */
+export function emptySessionRecord(): SessionRecord {
+  return { current: undefined, previous: [] };
+}
+
+/** Serializes a record as libsignal's RecordStructure. */
+export function serializeSessionRecord(record: SessionRecord): Uint8Array {
+  return toBinary(
+    RecordStructureSchema,
+    create(RecordStructureSchema, {
+      currentSession: record.current === undefined ? undefined : sessionStateToPb(record.current),
+      previousSessions: record.previous.slice(),
+    }),
+  );
+}
+
+/** Parses libsignal RecordStructure bytes (the current state is checked; archived ones when used). */
+export function deserializeSessionRecord(bytes: Uint8Array): SessionRecord {
+  checkBytes('session record', bytes);
+  let pb;
+  try {
+    pb = fromBinary(RecordStructureSchema, bytes);
+  } catch {
+    throw new InvalidRecordError('session record: malformed protobuf');
+  }
+  return {
+    current: pb.currentSession === undefined ? undefined : sessionStateFromPb(pb.currentSession),
+    previous: pb.previousSessions,
+  };
+}
+
+/** Decodes the archived state at `index` (newest first). */
+export function previousSessionState(record: SessionRecord, index: number): SessionState {
+  const bytes = record.previous[index];
+  if (bytes === undefined) throw new InvalidRecordError(`no archived session state ${index}`);
+  return decodeSessionState(bytes);
+}
+
+/**
+ * Archives the current state (with its pending prekey material cleared, as
+ * libsignal does) and makes `state` current.
+ */
+export function promoteState(record: SessionRecord, state: SessionState): SessionRecord {
+  if (record.current === undefined) return { current: state, previous: record.previous };
+  const archived = encodeSessionState(withoutPendingPreKey(record.current));
+  const previous = [archived, ...record.previous];
+  if (previous.length > ARCHIVED_STATES_MAX_LENGTH) previous.length = ARCHIVED_STATES_MAX_LENGTH;
+  return { current: state, previous };
+}
+
+/** Removes archived state `index` and promotes `state` (its updated form) to current. */
+export function promoteArchivedState(record: SessionRecord, index: number, state: SessionState): SessionRecord {
+  const previous = record.previous.slice();
+  previous.splice(index, 1);
+  return promoteState({ current: record.current, previous }, state);
+}
+
+/** Archives the current state, leaving the record without a current session. */
+export function archiveCurrentState(record: SessionRecord): SessionRecord {
+  if (record.current === undefined) return record;
+  const promoted = promoteState(record, record.current);
+  return { current: undefined, previous: promoted.previous };
+}
+
+/**
+ * Whether the record can send: it has a current state with a sending chain,
+ * and (for an unacknowledged initiator) the session is not older than
+ * libsignal's 30-day limit. `now` is milliseconds since the epoch.
+ */
+export function hasUsableSenderChain(record: SessionRecord, now: number = Date.now()): boolean {
+  const s = record.current;
+  if (s === undefined || s.senderChain === undefined) return false;
+  if (s.pendingPreKey !== undefined && isStale(s.pendingPreKey.timestamp, now)) return false;
+  return true;
+}
+
+/** An unacknowledged session created at `createdSeconds` is stale at `nowMs`. */
+export function isStale(createdSeconds: number, nowMs: number): boolean {
+  return (createdSeconds + MAX_UNACKNOWLEDGED_SESSION_AGE_SECONDS) * 1000 < nowMs;
+}
+
+/** The current session's remote registration id, or undefined without a session. */
+export function remoteRegistrationId(record: SessionRecord): number | undefined {
+  return record.current?.remoteRegistrationId;
+}
+
+/** The current session's remote identity key (0x05-prefixed), or undefined without a session. */
+export function remoteIdentityKey(record: SessionRecord): Uint8Array | undefined {
+  return record.current?.remoteIdentityKey;
+}
+
+/** True while the current session is an initiator's, still waiting for the peer's first reply. */
+export function isAwaitingReply(record: SessionRecord): boolean {
+  return record.current?.pendingPreKey !== undefined;
+}

@@ -1,0 +1,19 @@
+/**
+ * The implementations in the run, in column order: ours first, then the two
+ * peers, then the two primitive floors.
+ */
+import type { Implementation } from './contract.ts';
+import { libsignalClient } from './peer-libsignal-client.ts';
+import { libsignalProtocolTs } from './peer-libsignal-protocol-ts.ts';
+import { sealpost } from './ours.ts';
+import { primitiveFloorHkdfSync, primitiveFloorHmacHkdf } from './primitive-floor.ts';
+
+/** Column name of our implementation. */
+export const OURS = 'sealpost';
+
+/** Columns our ratios are computed against. */
+export const PEERS = ['libsignal-client', 'libsignal-protocol-ts', 'floor:hkdfSync', 'floor:hmac-hkdf'] as const;
+
+export async function implementations(): Promise<Implementation[]> {
+  return [sealpost(), libsignalClient(), libsignalProtocolTs(), primitiveFloorHkdfSync(), primitiveFloorHmacHkdf()];
+}

@@ -1,0 +1,82 @@
+/**
+ * Child process of scripts/bench/keyserver.ts: runs one server to measure and
+ * prints one JSON line `{ url, auth, path }` when it is listening.
+ *
+ *   tsx scripts/bench/keyserver-target.ts hello
+ *   tsx scripts/bench/keyserver-target.ts keyserver <oneTimeKeys> <dbPath|:memory:>
+ *
+ * The key server is preloaded through its store (setup, not measured): one
+ * target account with a signed prekey, a last-resort Kyber key and
+ * `oneTimeKeys` EC + Kyber one-time keys (one real Kyber key pair reused under
+ * many ids — the server does not look at key material after upload, so this
+ * changes nothing it does per fetch), and one requester account. Logging is
+ * off and the bundle rate limit is disabled (the benchmark is one requester).
+ */
+import { randomBytes, randomUUID } from 'node:crypto';
+import { createRequire } from 'node:module';
+import { resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { kyber1024KeyGen, x25519GenerateKeyPair, xeddsaSign } from '../../packages/protocol/src/primitives/index.ts';
+import { basicAuthHeader, buildKeyServer, hashDeviceSecret, SqliteKeyStore } from '../../services/keyserver/src/index.ts';
+
+const [mode, countArg, dbArg] = process.argv.slice(2);
+
+async function main(): Promise<void> {
+  if (mode === 'hello') {
+    // The same Fastify the key server uses (a dependency of services/keyserver, not of the repo root).
+    const require = createRequire(resolve(import.meta.dirname, '../../services/keyserver/package.json'));
+    const { default: Fastify } = (await import(pathToFileURL(require.resolve('fastify')).href)) as {
+      default: (o: { logger: boolean }) => {
+        get(path: string, handler: () => Promise<unknown>): void;
+        listen(o: { host: string; port: number }): Promise<string>;
+        server: import('node:http').Server;
+      };
+    };
+    const app = Fastify({ logger: false });
+    app.get('/', async () => ({ hello: 'world' }));
+    await app.listen({ host: '127.0.0.1', port: 0 });
+    const port = (app.server.address() as { port: number }).port;
+    console.log(JSON.stringify({ url: `http://127.0.0.1:${port}`, path: '/' }));
+    return;
+  }
+  const oneTimeKeys = Number(countArg ?? 0);
+  const store = new SqliteKeyStore(dbArg ?? ':memory:');
+  const now = Date.now();
+  const identity = x25519GenerateKeyPair();
+  const identityKey = Uint8Array.of(0x05, ...identity.publicKey);
+  const target = randomUUID();
+  store.createAccount({ accountId: target, identityKey, registrationId: 1234, secretHash: hashDeviceSecret(randomBytes(32)), now });
+  const sign = (k: Uint8Array) => ({ publicKey: k, signature: xeddsaSign(identity.privateKey, k) });
+  const kyber = sign(Uint8Array.of(0x08, ...kyber1024KeyGen().publicKey));
+  const ec = sign(Uint8Array.of(0x05, ...x25519GenerateKeyPair().publicKey));
+  store.storeKeys(target, 1, { signedPreKey: { keyId: 1, ...ec }, pqLastResortPreKey: { keyId: 2, ...kyber } }, now, 0);
+  for (let start = 0; start < oneTimeKeys; start += 10_000) {
+    const n = Math.min(10_000, oneTimeKeys - start);
+    store.storeKeys(
+      target,
+      1,
+      {
+        preKeys: Array.from({ length: n }, (_, i) => ({ keyId: 100 + start + i, publicKey: ec.publicKey })),
+        pqPreKeys: Array.from({ length: n }, (_, i) => ({ keyId: 100 + start + i, ...kyber })),
+      },
+      now,
+      oneTimeKeys + 1,
+    );
+  }
+  const requester = randomUUID();
+  const secret = randomBytes(32);
+  store.createAccount({ accountId: requester, identityKey, registrationId: 99, secretHash: hashDeviceSecret(secret), now });
+  const app = await buildKeyServer({ store, closeStore: true, docs: false, logger: false, settings: { bundleRateLimit: false, pruneIntervalMs: 0 } });
+  await app.listen({ host: '127.0.0.1', port: 0 });
+  const port = (app.server.address() as { port: number }).port;
+  process.on('SIGTERM', () => {
+    const left = store.countOneTimeKeys(target, 1);
+    void app.close().then(() => {
+      console.error(JSON.stringify({ left }));
+      process.exit(0);
+    });
+  });
+  console.log(JSON.stringify({ url: `http://127.0.0.1:${port}`, path: `/v1/keys/${target}/1`, auth: basicAuthHeader(requester, 1, secret) }));
+}
+
+await main();

@@ -1,0 +1,125 @@
+/**
+ * The five measurements of issue 7, each written once against the
+ * {@link Implementation} contract and run for every implementation in turn.
+ */
+import { randomBytes } from 'node:crypto';
+import type { Conversation, Implementation, ScenarioId } from './contract.ts';
+import { collectGarbage, figure, type Figure, type Runner, type Task } from './timing.ts';
+
+/** One row of the table. */
+export interface Row {
+  readonly scenario: ScenarioId;
+  readonly label: string;
+  readonly unit: string;
+  /** Whether a bigger number is the better one (ops/s) or the smaller (ms, bytes). */
+  readonly higherIsBetter: boolean;
+  /** Whether the ours-vs-peer ratio makes sense for this row. */
+  readonly comparable: boolean;
+  readonly results: Map<string, Figure | null>;
+}
+
+function assertPlaintext(expected: Uint8Array, actual: Uint8Array, where: string): void {
+  if (expected.length !== actual.length) throw new Error(`${where}: decrypted ${actual.length} bytes, sent ${expected.length}`);
+  for (let i = 0; i < expected.length; i++) {
+    if (expected[i] !== actual[i]) throw new Error(`${where}: plaintext differs at byte ${i}`);
+  }
+}
+
+/** (1) Alice → Bob on one sending chain; one op = encrypt + decrypt. */
+export async function symmetric(impl: Implementation, size: number): Promise<Runner> {
+  const conversation = await impl.establish();
+  const plaintext = new Uint8Array(randomBytes(size));
+  return {
+    opsPerIteration: 1,
+    run: async (n) => {
+      for (let i = 0; i < n; i++) {
+        const message = await conversation.send('alice', plaintext);
+        assertLength(await conversation.receive('bob', message), size, impl.name);
+      }
+      // A full byte check once per round keeps the loop honest without dominating it.
+      assertPlaintext(plaintext, await conversation.receive('bob', await conversation.send('alice', plaintext)), impl.name);
+    },
+  };
+}
+
+/** (2) Strict ping-pong: every message turns the DH ratchet; one op = one message (encrypt + decrypt). */
+export async function dhRatchet(impl: Implementation): Promise<Runner> {
+  const conversation = await impl.establish();
+  const plaintext = new Uint8Array(randomBytes(64));
+  return {
+    opsPerIteration: 2,
+    run: async (n) => {
+      for (let i = 0; i < n; i++) {
+        assertLength(await conversation.receive('bob', await conversation.send('alice', plaintext)), 64, impl.name);
+        assertLength(await conversation.receive('alice', await conversation.send('bob', plaintext)), 64, impl.name);
+      }
+    },
+  };
+}
+
+function assertLength(received: Uint8Array, length: number, where: string): void {
+  if (received.length !== length) throw new Error(`${where}: wrong plaintext length`);
+}
+
+/** (3) Session setups per second: bundle → first message → responder decrypt. */
+export async function setup(impl: Implementation): Promise<Runner> {
+  if (!impl.setupOnce || !impl.prepareSetups) throw new Error(`${impl.name} has no setup`);
+  const once = impl.setupOnce.bind(impl);
+  return {
+    opsPerIteration: 1,
+    prepare: (n) => impl.prepareSetups!(n),
+    run: async (n) => {
+      for (let i = 0; i < n; i++) await once(i);
+    },
+  };
+}
+
+/** (4) `count` messages encrypted in order (untimed), then decrypted in reverse (timed, ms). */
+export function outOfOrder(impl: Implementation, count: number): Task<{ conversation: Conversation; messages: unknown[] }> {
+  const plaintext = new Uint8Array(randomBytes(64));
+  return {
+    prepare: async () => {
+      const conversation = await impl.establish();
+      const messages: unknown[] = [];
+      for (let i = 0; i < count; i++) messages.push(await conversation.send('alice', plaintext));
+      return { conversation, messages };
+    },
+    run: async ({ conversation, messages }) => {
+      for (let i = messages.length - 1; i >= 0; i--) {
+        assertLength(await conversation.receive('bob', messages[i]), 64, impl.name);
+      }
+    },
+  };
+}
+
+/** (5a) Alice's serialized record after 1,000 messages, exchanged in alternating bursts of ten. */
+export async function recordSize(impl: Implementation, messages = 1000): Promise<Figure> {
+  const conversation: Conversation = await impl.establish();
+  const plaintext = new Uint8Array(64);
+  for (let i = 0; i < messages; i++) {
+    const from = Math.floor(i / 10) % 2 === 0 ? 'alice' : 'bob';
+    await conversation.receive(from === 'alice' ? 'bob' : 'alice', await conversation.send(from, plaintext));
+  }
+  const bytes = await conversation.recordSize('alice');
+  return figure([bytes]);
+}
+
+/**
+ * (5b) Memory for `count` acknowledged sessions held in memory: growth of
+ * V8 heap + external (ArrayBuffers) and of the resident set (which is where
+ * libsignal-client's native records live), in bytes per session.
+ */
+export async function heap(impl: Implementation, count: number): Promise<{ heapPerSession: number; rssPerSession: number }> {
+  if (!impl.holdSessions) throw new Error(`${impl.name} cannot hold sessions`);
+  collectGarbage();
+  const before = process.memoryUsage();
+  const held = await impl.holdSessions(count);
+  collectGarbage();
+  const after = process.memoryUsage();
+  if (held.length !== count) throw new Error(`${impl.name}: held ${held.length} sessions`);
+  const heapGrowth = after.heapUsed + after.external - (before.heapUsed + before.external);
+  const rssGrowth = after.rss - before.rss;
+  held.length = 0;
+  collectGarbage();
+  return { heapPerSession: heapGrowth / count, rssPerSession: rssGrowth / count };
+}

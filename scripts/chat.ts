@@ -1,0 +1,165 @@
+/**
+ * Interactive terminal chat between two (or more) profiles.
+ *
+ *   terminal 1:  npx tsx scripts/chat.ts serve            # key server + relay on loopback
+ *   terminal 2:  npx tsx scripts/chat.ts alice bob        # be "alice", talk to "bob"
+ *   terminal 3:  npx tsx scripts/chat.ts bob alice        # be "bob", talk to "alice"
+ *
+ * Everything lives in `--dir` (default ./.sealpost-chat): the services'
+ * SQLite files and keys, and one client database per profile. A profile
+ * registers on first start and publishes its contact card to the directory
+ * (standing in for a QR code). Type a line to send it; commands:
+ *
+ *   /reply <text>    reply to the last message received
+ *   /react <emoji>   react to the last message received
+ *   /safety          show the safety number with the peer
+ *   /link            print a code that links another device (then: chat.ts <profile>-2 <peer> --link <code>)
+ *   /quit
+ */
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { createInterface } from 'node:readline/promises';
+import { parseArgs } from 'node:util';
+import { SealpostClient, SqliteStore, type MessageRef, type ReceivedMessage } from '../packages/client/src/index.ts';
+import { startLocalServices, type ServiceKeys } from '../packages/client/test/support/services.ts';
+
+const { values, positionals } = parseArgs({
+  allowPositionals: true,
+  options: {
+    dir: { type: 'string', default: '.sealpost-chat' },
+    'keyserver-port': { type: 'string', default: '8780' },
+    'relay-port': { type: 'string', default: '8781' },
+    link: { type: 'string' },
+  },
+});
+const dir = resolve(values.dir!);
+mkdirSync(dir, { recursive: true });
+const servicesFile = join(dir, 'services.json');
+const b64 = (b: Uint8Array) => Buffer.from(b).toString('base64');
+const unb64 = (s: string) => new Uint8Array(Buffer.from(s, 'base64'));
+
+async function serve(): Promise<void> {
+  type Pair = { privateKey: string; publicKey: string };
+  const keysFile = join(dir, 'service-keys.json');
+  let keys: ServiceKeys | undefined;
+  if (existsSync(keysFile)) {
+    const raw = JSON.parse(readFileSync(keysFile, 'utf8')) as Record<keyof ServiceKeys, Pair>;
+    const pair = (p: Pair) => ({ privateKey: unb64(p.privateKey), publicKey: unb64(p.publicKey) });
+    keys = { trustRoot: pair(raw.trustRoot), serverKey: pair(raw.serverKey), relayKey: pair(raw.relayKey) };
+  }
+  const services = await startLocalServices({
+    keyServerDb: join(dir, 'keyserver.db'),
+    relayDb: join(dir, 'relay.db'),
+    keyServerPort: Number(values['keyserver-port']),
+    relayPort: Number(values['relay-port']),
+    ...(keys === undefined ? {} : { keys }),
+  });
+  const pair = (p: { privateKey: Uint8Array; publicKey: Uint8Array }) => ({ privateKey: b64(p.privateKey), publicKey: b64(p.publicKey) });
+  writeFileSync(
+    keysFile,
+    JSON.stringify({ trustRoot: pair(services.keys.trustRoot), serverKey: pair(services.keys.serverKey), relayKey: pair(services.keys.relayKey) }),
+    { mode: 0o600 },
+  );
+  writeFileSync(servicesFile, JSON.stringify({ keyServerUrl: services.keyServerUrl, relayUrl: services.relayUrl, trustRoot: b64(services.trustRoot) }));
+  console.log(`key server ${services.keyServerUrl}, relay ${services.relayUrl}; state in ${dir}. Ctrl-C to stop.`);
+  const stop = async () => {
+    await services.close();
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void stop());
+  process.on('SIGTERM', () => void stop());
+}
+
+async function chat(profile: string, peerProfile: string): Promise<void> {
+  if (!existsSync(servicesFile)) throw new Error(`no services running: start "npx tsx scripts/chat.ts serve" first (${servicesFile})`);
+  const svc = JSON.parse(readFileSync(servicesFile, 'utf8')) as { keyServerUrl: string; relayUrl: string; trustRoot: string };
+  const client = new SealpostClient({
+    store: new SqliteStore(join(dir, `${profile}.db`)),
+    keyServerUrl: svc.keyServerUrl,
+    relayUrl: svc.relayUrl,
+    trustRoot: unb64(svc.trustRoot),
+  });
+  if (!client.registered) {
+    if (values.link !== undefined) {
+      const a = await client.link(values.link);
+      console.log(`linked as device ${a.device} of ${a.account}`);
+    } else {
+      const a = await client.register();
+      console.log(`registered ${profile}: account ${a.account}`);
+    }
+  }
+  writeFileSync(join(dir, `${profile}.card`), SealpostClient.encodeContactCard(client.contactCard()));
+  const rl = createInterface({ input: process.stdin, output: process.stdout, prompt: `${profile}> ` });
+  const print = (line: string) => {
+    process.stdout.write(`\r\x1b[K${line}\n`);
+    rl.prompt(true);
+  };
+  let peer: string | undefined;
+  const findPeer = (): string | undefined => {
+    if (peer !== undefined) return peer;
+    const cardFile = join(dir, `${peerProfile}.card`);
+    if (!existsSync(cardFile)) return undefined;
+    const card = SealpostClient.decodeContactCard(readFileSync(cardFile, 'utf8'));
+    client.addContact(card);
+    peer = card.account;
+    return peer;
+  };
+  let last: { ref: MessageRef; from: string } | undefined;
+  client.on('message', (m: ReceivedMessage) => {
+    const c = m.content;
+    const who = m.fromSelf ? `${profile} (other device)` : peerProfile;
+    let body = c.text ?? '';
+    if (c.replyTo) body = `(reply) ${body}`;
+    if (c.reaction) body = `reacted ${c.reaction.emoji}`;
+    print(`${new Date(c.timestamp).toLocaleTimeString()} ${who}: ${body}`);
+    if (!m.fromSelf) last = { ref: { author: m.sender.account, timestamp: c.timestamp }, from: m.sender.account };
+  });
+  client.on('identityChanged', () => print(`⚠ the safety number with ${peerProfile} changed. Compare it again (/safety).`));
+  client.on('connection', (s) => {
+    if (s === 'waiting') print('(relay unreachable, retrying…)');
+  });
+  client.on('error', (p) => print(`! ${(p.error as Error).message}`));
+  await client.start();
+  console.log(`chatting as ${profile} with ${peerProfile}. /reply /react /safety /link /quit`);
+  rl.prompt();
+  for await (const line of rl) {
+    const text = line.trim();
+    try {
+      if (text === '/quit') break;
+      if (text === '/link') {
+        print(`link code: ${await client.createLinkCode()}`);
+        continue;
+      }
+      const to = findPeer();
+      if (text === '') {
+        rl.prompt();
+        continue;
+      }
+      if (to === undefined) {
+        print(`${peerProfile} has not started yet (no ${peerProfile}.card in ${dir})`);
+        continue;
+      }
+      if (text === '/safety') print(`safety number with ${peerProfile}: ${client.safetyNumber(to).grouped}`);
+      else if (text.startsWith('/reply ')) {
+        if (last === undefined) print('nothing to reply to yet');
+        else await client.reply(to, text.slice(7), last.ref);
+      } else if (text.startsWith('/react ')) {
+        if (last === undefined) print('nothing to react to yet');
+        else await client.react(to, text.slice(7).trim(), last.ref);
+      } else await client.send(to, { text });
+    } catch (e) {
+      print(`! ${(e as Error).message}`);
+    }
+    rl.prompt();
+  }
+  rl.close();
+  await client.close();
+}
+
+const [first, second] = positionals;
+if (first === 'serve') await serve();
+else if (first !== undefined && second !== undefined) await chat(first, second);
+else {
+  console.log('usage: chat.ts serve | chat.ts <me> <peer> [--link <code>] [--dir DIR]');
+  process.exit(2);
+}

@@ -1,0 +1,15 @@
+import { SqliteKeyStore } from './src/store/sqlite-key-store.ts';
+import { rmSync } from 'node:fs';
+const path = process.argv[2] ?? '/tmp/mb.db';
+rmSync(path, { force: true }); rmSync(path + '-wal', { force: true }); rmSync(path + '-shm', { force: true });
+const s = new SqliteKeyStore(path);
+s.createAccount({accountId:'x', identityKey:new Uint8Array(33), registrationId:1, secretHash:new Uint8Array(32), now:1});
+const k = new Uint8Array(1569).fill(7), e = new Uint8Array(33).fill(5), sig = new Uint8Array(64);
+s.storeKeys('x',1,{signedPreKey:{keyId:1,publicKey:e,signature:sig}, pqLastResortPreKey:{keyId:1,publicKey:k,signature:sig}},1,10);
+const N = 50000;
+let t = performance.now();
+for (let st = 0; st < N; st += 10000) s.storeKeys('x',1,{preKeys: Array.from({length:10000},(_,i)=>({keyId:st+i,publicKey:e})), pqPreKeys: Array.from({length:10000},(_,i)=>({keyId:st+i,publicKey:k,signature:sig}))},1,1e9);
+console.log('preload ms', performance.now()-t);
+t = performance.now();
+for (let i = 0; i < 20000; i++) s.takeBundles('x', 1);
+console.log('take us/op', (performance.now()-t)*1000/20000);

@@ -1,0 +1,11 @@
+import Database from 'better-sqlite3';
+import { rmSync } from 'node:fs';
+const path = '/tmp/mb3.db';
+rmSync(path, { force: true }); rmSync(path + '-wal', { force: true }); rmSync(path + '-shm', { force: true });
+const db = new Database(path);
+console.log(db.pragma('journal_mode = WAL', {simple:true}), db.pragma('synchronous = NORMAL'), db.pragma('synchronous', {simple:true}));
+db.exec(`CREATE TABLE o (id INTEGER PRIMARY KEY, pk BLOB NOT NULL)`);
+const ins = db.prepare('INSERT INTO o (pk) VALUES (?)');
+let t = performance.now();
+for (let i = 0; i < 5000; i++) ins.run(Buffer.alloc(100));
+console.log('insert autocommit us/op', ((performance.now() - t) * 1000 / 5000).toFixed(1));

@@ -1,0 +1,17 @@
+import Database from 'better-sqlite3';
+import { rmSync } from 'node:fs';
+const sync = process.argv[2] ?? 'NORMAL';
+const path = '/tmp/mb4.db';
+rmSync(path, { force: true }); rmSync(path + '-wal', { force: true }); rmSync(path + '-shm', { force: true });
+const db = new Database(path);
+db.pragma('journal_mode = WAL'); db.pragma('synchronous = ' + sync);
+db.exec(`CREATE TABLE o (a TEXT NOT NULL, d INTEGER NOT NULL, k TEXT NOT NULL, id INTEGER NOT NULL, pk BLOB NOT NULL, sig BLOB, PRIMARY KEY (a,d,k,id)) WITHOUT ROWID`);
+const ins = db.prepare('INSERT INTO o VALUES (?,?,?,?,?,?)');
+const kb = Buffer.alloc(1569, 7), eb = Buffer.alloc(33, 5), sig = Buffer.alloc(64);
+const acc = '9d0652a3-dcc3-4d11-975f-74d61598733f';
+db.transaction(() => { for (let i = 0; i < 30000; i++) { ins.run(acc, 1, 'ec', i, eb, null); ins.run(acc, 1, 'kyber', i, kb, sig); } })();
+const del = db.prepare(`DELETE FROM o WHERE a=@a AND d=@d AND k=@k AND id=(SELECT id FROM o WHERE a=@a AND d=@d AND k=@k ORDER BY id LIMIT 1) RETURNING id, pk, sig`);
+const tx = db.transaction(() => [del.get({ a: acc, d: 1, k: 'ec' }), del.get({ a: acc, d: 1, k: 'kyber' })]);
+let t = performance.now();
+for (let i = 0; i < 10000; i++) tx.immediate();
+console.log(sync, 'us/op', ((performance.now() - t) * 1000 / 10000).toFixed(1));

@@ -1,0 +1,23 @@
+/**
+ * @sealpost/keyserver — accounts, devices, prekey bundles, rotation, sender
+ * certificates and relay credentials over HTTP (Fastify + SQLite).
+ */
+export { buildKeyServer, REDACTED_LOG_PATHS, type KeyServerOptions } from './app.ts';
+export { DEFAULT_SETTINGS, type KeyServerSettings } from './config.ts';
+export { basicAuthHeader, type AuthenticatedDevice } from './auth.ts';
+export { DEVICE_SECRET_LENGTH, hashDeviceSecret } from './device-secret.ts';
+export { KeyServerError } from './errors.ts';
+export { longTermKeyDigest, type LongTermKeys } from './key-digest.ts';
+export { RateLimiter, type RateLimit } from './rate-limiter.ts';
+export {
+  relayCredentialVerifier,
+  signRelayCredential,
+  verifyRelayCredential,
+  type RelayCredential,
+} from './relay-credential.ts';
+export { generateRelayCredentialKeyPair, RelayCredentialIssuer, type RelayCredentialKeyPair } from './relay-credentials.ts';
+export { SenderCertificateIssuer } from './sender-certificates.ts';
+export type { KeyStore } from './store/key-store.ts';
+export { SqliteKeyStore } from './store/sqlite-key-store.ts';
+export { MIGRATIONS, migrate } from './store/migrations.ts';
+export * from './key-files.ts';

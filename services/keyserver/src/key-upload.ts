@@ -1,0 +1,83 @@
+/**
+ * Turning an upload's JSON into checked keys: strict base64, right lengths
+ * and type bytes, no repeated ids, and every signature verified against the
+ * account's identity key (XEdDSA over the serialized, type-prefixed public
+ * key, as libsignal signs prekeys). Anything wrong rejects the whole upload.
+ */
+import { xeddsaVerify } from '@sealpost/protocol/primitives/index.ts';
+import { badRequest, KeyServerError } from './errors.ts';
+import { decodeBase64, decodeEcPublicKey, decodeKyberPublicKey, SIGNATURE_LENGTH } from './wire-keys.ts';
+import type { EcPreKey, KeyUpload, SignedPreKey } from './store/key-store.ts';
+
+/** JSON of an unsigned EC one-time prekey. */
+export interface EcPreKeyJson {
+  keyId: number;
+  publicKey: string;
+}
+
+/** JSON of a signed prekey (EC signed, Kyber last-resort or Kyber one-time). */
+export interface SignedPreKeyJson extends EcPreKeyJson {
+  signature: string;
+}
+
+/** JSON of a key upload. */
+export interface KeyUploadJson {
+  signedPreKey?: SignedPreKeyJson;
+  pqLastResortPreKey?: SignedPreKeyJson;
+  preKeys?: EcPreKeyJson[];
+  pqPreKeys?: SignedPreKeyJson[];
+}
+
+/** 422, as Signal-Server answers a bad prekey signature. */
+function invalidSignature(field: string): KeyServerError {
+  return new KeyServerError(422, 'INVALID_SIGNATURE', `${field}: signature does not verify with the account identity key`);
+}
+
+function decodeSigned(field: string, json: SignedPreKeyJson, kind: 'ec' | 'kyber'): SignedPreKey & { field: string } {
+  const publicKey = kind === 'ec' ? decodeEcPublicKey(`${field}.publicKey`, json.publicKey) : decodeKyberPublicKey(`${field}.publicKey`, json.publicKey);
+  const signature = decodeBase64(`${field}.signature`, json.signature, SIGNATURE_LENGTH);
+  return { field, keyId: json.keyId, publicKey, signature };
+}
+
+function noRepeats(field: string, keys: { keyId: number }[]): void {
+  const seen = new Set<number>();
+  for (const k of keys) {
+    if (seen.has(k.keyId)) throw new KeyServerError(400, 'DUPLICATE_KEY_ID', `${field} repeats key id ${k.keyId}`);
+    seen.add(k.keyId);
+  }
+}
+
+/**
+ * Decodes and verifies an upload for the account whose identity key is
+ * `identityKey` (33 bytes). Throws a 4xx `KeyServerError` on any problem.
+ */
+export function checkKeyUpload(json: KeyUploadJson, identityKey: Uint8Array): KeyUpload {
+  // Decode everything first, so a malformed request costs no signature checks.
+  const upload: KeyUpload = {};
+  const toVerify: (SignedPreKey & { field: string })[] = [];
+  if (json.signedPreKey !== undefined) {
+    toVerify.push((upload.signedPreKey = decodeSigned('signedPreKey', json.signedPreKey, 'ec')));
+  }
+  if (json.pqLastResortPreKey !== undefined) {
+    toVerify.push((upload.pqLastResortPreKey = decodeSigned('pqLastResortPreKey', json.pqLastResortPreKey, 'kyber')));
+  }
+  if (json.preKeys !== undefined) {
+    const preKeys: EcPreKey[] = json.preKeys.map((k, i) => ({ keyId: k.keyId, publicKey: decodeEcPublicKey(`preKeys[${i}].publicKey`, k.publicKey) }));
+    noRepeats('preKeys', preKeys);
+    if (preKeys.length > 0) upload.preKeys = preKeys;
+  }
+  if (json.pqPreKeys !== undefined) {
+    const pqPreKeys = json.pqPreKeys.map((k, i) => decodeSigned(`pqPreKeys[${i}]`, k, 'kyber'));
+    noRepeats('pqPreKeys', pqPreKeys);
+    if (pqPreKeys.length > 0) upload.pqPreKeys = pqPreKeys;
+    toVerify.push(...pqPreKeys);
+  }
+  if (upload.signedPreKey === undefined && upload.pqLastResortPreKey === undefined && !upload.preKeys && !upload.pqPreKeys) {
+    throw badRequest('EMPTY_UPLOAD', 'upload carries no keys');
+  }
+  const identityRaw = identityKey.subarray(1);
+  for (const k of toVerify) {
+    if (!xeddsaVerify(identityRaw, k.publicKey, k.signature)) throw invalidSignature(k.field);
+  }
+  return upload;
+}

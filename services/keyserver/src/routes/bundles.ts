@@ -1,0 +1,103 @@
+/**
+ * Prekey bundles: what a sender needs to start a PQXDH session with one
+ * device or all devices of an account. Each fetch consumes at most one EC
+ * and one Kyber one-time prekey per device (atomically, in the store); with
+ * no Kyber one-time key left the signed last-resort key is served instead.
+ * Fetches are rate limited per (requester device, target) pair.
+ */
+import type { FastifyPluginAsync } from 'fastify';
+import { authenticateDevice } from '../auth.ts';
+import { enforceRateLimit, type KeyServerContext } from '../context.ts';
+import { notFound } from '../errors.ts';
+import { accountIdSchema, basicAuth, deviceIdSchema, registrationIdSchema, withErrors } from '../schemas.ts';
+import type { DeviceBundle } from '../store/key-store.ts';
+import { encodeBase64 } from '../wire-keys.ts';
+
+const signedOut = {
+  type: 'object',
+  required: ['keyId', 'publicKey', 'signature'],
+  properties: { keyId: { type: 'integer' }, publicKey: { type: 'string' }, signature: { type: 'string' } },
+} as const;
+
+const bundleResponse = {
+  type: 'object',
+  required: ['identityKey', 'devices'],
+  properties: {
+    identityKey: { type: 'string', description: 'base64 of 0x05 ‖ 32 bytes' },
+    devices: {
+      type: 'array',
+      items: {
+        type: 'object',
+        required: ['deviceId', 'registrationId', 'signedPreKey', 'pqPreKey', 'pqPreKeyIsLastResort'],
+        properties: {
+          deviceId: deviceIdSchema,
+          registrationId: registrationIdSchema,
+          signedPreKey: signedOut,
+          preKey: {
+            type: 'object',
+            required: ['keyId', 'publicKey'],
+            properties: { keyId: { type: 'integer' }, publicKey: { type: 'string' } },
+            description: 'absent when the device has no EC one-time prekeys left',
+          },
+          pqPreKey: signedOut,
+          pqPreKeyIsLastResort: { type: 'boolean' },
+        },
+      },
+    },
+  },
+} as const;
+
+function bundleJson(b: DeviceBundle) {
+  return {
+    deviceId: b.deviceId,
+    registrationId: b.registrationId,
+    signedPreKey: { keyId: b.signedPreKey.keyId, publicKey: encodeBase64(b.signedPreKey.publicKey), signature: encodeBase64(b.signedPreKey.signature) },
+    ...(b.preKey === undefined ? {} : { preKey: { keyId: b.preKey.keyId, publicKey: encodeBase64(b.preKey.publicKey) } }),
+    pqPreKey: { keyId: b.pqPreKey.keyId, publicKey: encodeBase64(b.pqPreKey.publicKey), signature: encodeBase64(b.pqPreKey.signature) },
+    pqPreKeyIsLastResort: b.pqPreKeyIsLastResort,
+  };
+}
+
+/** GET /v1/keys/:accountId/:deviceId. */
+export const bundleRoutes: FastifyPluginAsync<{ ctx: KeyServerContext }> = async (app, { ctx }) => {
+  app.get<{ Params: { accountId: string; deviceId: string } }>(
+    '/v1/keys/:accountId/:deviceId',
+    {
+      schema: {
+        tags: ['bundles'],
+        summary: "Fetch a prekey bundle for one device, or for all devices with '*'",
+        description:
+          'Consumes at most one EC and one Kyber one-time prekey per device. Rate limited per requester device and target ' +
+          '(429 with Retry-After). 404 when the account or device is unknown or no device has a signed prekey and last-resort key.',
+        security: basicAuth,
+        params: {
+          type: 'object',
+          required: ['accountId', 'deviceId'],
+          properties: { accountId: accountIdSchema, deviceId: { type: 'string', pattern: '^([1-9][0-9]{0,2}|\\*)$' } },
+        },
+        response: withErrors({ 200: bundleResponse }),
+      },
+    },
+    async (request) => {
+      const requester = authenticateDevice(request, ctx.store);
+      const { accountId } = request.params;
+      const deviceId = request.params.deviceId === '*' ? undefined : Number(request.params.deviceId);
+      enforceRateLimit(
+        ctx.bundleLimiter,
+        `${requester.accountId}.${requester.deviceId}>${accountId}.${request.params.deviceId}`,
+        ctx.now(),
+        'prekey bundle fetches for this target',
+      );
+      const identityKey = ctx.store.identityKey(accountId);
+      if (identityKey === undefined) throw notFound('UNKNOWN_ACCOUNT', 'no such account');
+      const bundles = ctx.store.takeBundles(accountId, deviceId);
+      if (bundles.length === 0) {
+        if (deviceId !== undefined && ctx.store.deviceCredentials(accountId, deviceId) === undefined) {
+          throw notFound('UNKNOWN_DEVICE', `account has no device ${deviceId}`);
+        }
+        throw notFound('NO_PREKEYS', 'no device of this account has a signed prekey and a last-resort key');
+      }
+      return { identityKey: encodeBase64(identityKey), devices: bundles.map(bundleJson) };
+    },
+  );
+};

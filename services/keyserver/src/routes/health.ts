@@ -1,0 +1,18 @@
+/** Liveness. */
+import type { FastifyPluginAsync } from 'fastify';
+import type { KeyServerContext } from '../context.ts';
+
+/** GET /health. */
+export const healthRoutes: FastifyPluginAsync<{ ctx: KeyServerContext }> = async (app) => {
+  app.get(
+    '/health',
+    {
+      schema: {
+        tags: ['health'],
+        summary: 'Liveness check',
+        response: { 200: { type: 'object', required: ['status'], properties: { status: { type: 'string', enum: ['ok'] } } } },
+      },
+    },
+    async () => ({ status: 'ok' as const }),
+  );
+};

@@ -1,0 +1,82 @@
+/**
+ * JSON schemas shared by the routes. Byte fields are standard padded base64
+ * strings; the schemas bound their length (so oversized input is refused
+ * before decoding) and the handlers decode them strictly (wire-keys.ts).
+ */
+import { base64Length, EC_PUBLIC_KEY_LENGTH, KYBER1024_PUBLIC_KEY_LENGTH, SIGNATURE_LENGTH } from './wire-keys.ts';
+import { DEVICE_SECRET_LENGTH } from './device-secret.ts';
+
+/** Most one-time keys of each kind one upload may carry (Signal's cap). */
+export const MAX_KEYS_PER_UPLOAD = 100;
+
+const b64 = (bytes: number, description: string) =>
+  ({ type: 'string', minLength: 1, maxLength: base64Length(bytes), description }) as const;
+
+/** A prekey id: libsignal's u32. */
+export const keyIdSchema = { type: 'integer', minimum: 0, maximum: 0xffffffff } as const;
+/** A registration id: libsignal's 14-bit value, never 0. */
+export const registrationIdSchema = { type: 'integer', minimum: 1, maximum: 0x3fff } as const;
+/** A device id: 1..127 as libsignal's DeviceId. */
+export const deviceIdSchema = { type: 'integer', minimum: 1, maximum: 127 } as const;
+/** An account id: a lower-case UUID. */
+export const accountIdSchema = {
+  type: 'string',
+  pattern: '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$',
+  description: 'account id (lower-case UUID; the ACI in sender certificates)',
+} as const;
+
+export const identityKeyField = b64(EC_PUBLIC_KEY_LENGTH, 'identity public key: base64 of 0x05 ‖ 32 bytes');
+export const deviceSecretField = b64(DEVICE_SECRET_LENGTH, 'the device secret: base64 of 32 random bytes, sent only here and in Basic auth');
+
+/** Shared component schemas, registered with `app.addSchema`. */
+export const sharedSchemas = [
+  {
+    $id: 'EcPreKey',
+    type: 'object',
+    additionalProperties: false,
+    required: ['keyId', 'publicKey'],
+    properties: { keyId: keyIdSchema, publicKey: b64(EC_PUBLIC_KEY_LENGTH, 'base64 of 0x05 ‖ 32 bytes') },
+  },
+  {
+    $id: 'EcSignedPreKey',
+    type: 'object',
+    additionalProperties: false,
+    required: ['keyId', 'publicKey', 'signature'],
+    properties: {
+      keyId: keyIdSchema,
+      publicKey: b64(EC_PUBLIC_KEY_LENGTH, 'base64 of 0x05 ‖ 32 bytes'),
+      signature: b64(SIGNATURE_LENGTH, 'XEdDSA signature by the identity key over the serialized public key'),
+    },
+  },
+  {
+    $id: 'KyberSignedPreKey',
+    type: 'object',
+    additionalProperties: false,
+    required: ['keyId', 'publicKey', 'signature'],
+    properties: {
+      keyId: keyIdSchema,
+      publicKey: b64(KYBER1024_PUBLIC_KEY_LENGTH, 'base64 of 0x08 ‖ 1568 bytes (Kyber1024)'),
+      signature: b64(SIGNATURE_LENGTH, 'XEdDSA signature by the identity key over the serialized public key'),
+    },
+  },
+  {
+    $id: 'ErrorBody',
+    type: 'object',
+    required: ['error'],
+    properties: {
+      error: {
+        type: 'object',
+        required: ['code', 'message'],
+        properties: { code: { type: 'string' }, message: { type: 'string' } },
+      },
+    },
+  },
+] as const;
+
+/** Response map with the error body for 4xx/5xx, for every route. */
+export function withErrors<T extends Record<string, unknown>>(ok: T): T & Record<'4xx' | '5xx', { $ref: string }> {
+  return { ...ok, '4xx': { $ref: 'ErrorBody#' }, '5xx': { $ref: 'ErrorBody#' } };
+}
+
+/** Security requirement for Basic-authenticated routes (OpenAPI). */
+export const basicAuth = [{ deviceBasic: [] }];

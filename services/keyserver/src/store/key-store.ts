@@ -1,0 +1,135 @@
+/**
+ * The key server's storage seam: everything the routes need, as plain
+ * synchronous operations. `SqliteKeyStore` is the embedded implementation;
+ * a PostgreSQL one would implement the same interface.
+ *
+ * Every method that changes several rows does so atomically: either all of
+ * it happens or none of it does.
+ */
+
+/** Which long-lived prekey a signed-key row holds. */
+export type SignedKeyKind = 'ec' | 'kyber';
+
+/** A Curve25519 one-time prekey (unsigned, as in libsignal). */
+export interface EcPreKey {
+  keyId: number;
+  /** 33 bytes, 0x05-prefixed. */
+  publicKey: Uint8Array;
+}
+
+/** A signed prekey: the EC signed prekey, a Kyber last-resort key or a Kyber one-time key. */
+export interface SignedPreKey {
+  keyId: number;
+  /** 33 bytes (0x05 ‖ u) for EC, 1569 bytes (0x08 ‖ pk) for Kyber1024. */
+  publicKey: Uint8Array;
+  /** XEdDSA signature (64 bytes) by the account identity key over `publicKey`. */
+  signature: Uint8Array;
+}
+
+/** A long-lived signed key with its rotation bookkeeping. */
+export interface SignedKeyRecord extends SignedPreKey {
+  kind: SignedKeyKind;
+  createdAt: number;
+  /** When a newer key replaced it; undefined while it is the current key. */
+  replacedAt: number | undefined;
+}
+
+/** What a device may upload in one request (already validated and signature-checked). */
+export interface KeyUpload {
+  signedPreKey?: SignedPreKey;
+  pqLastResortPreKey?: SignedPreKey;
+  preKeys?: EcPreKey[];
+  pqPreKeys?: SignedPreKey[];
+}
+
+/** A device as listed publicly. */
+export interface DeviceInfo {
+  deviceId: number;
+  registrationId: number;
+  createdAt: number;
+}
+
+/** What authenticating a device needs. */
+export interface DeviceCredentials {
+  registrationId: number;
+  /** SHA-256 of the device secret (see auth.ts). */
+  secretHash: Uint8Array;
+}
+
+/** One device's part of a prekey bundle. */
+export interface DeviceBundle {
+  deviceId: number;
+  registrationId: number;
+  signedPreKey: SignedPreKey;
+  /** A one-time EC prekey, consumed by this fetch; absent when none are left. */
+  preKey: EcPreKey | undefined;
+  /** A one-time Kyber prekey consumed by this fetch, or the last-resort key. */
+  pqPreKey: SignedPreKey;
+  pqPreKeyIsLastResort: boolean;
+}
+
+/** A new account with its first (primary) device. */
+export interface NewAccount {
+  accountId: string;
+  identityKey: Uint8Array;
+  registrationId: number;
+  secretHash: Uint8Array;
+  now: number;
+}
+
+/** A device being linked through a provisioning code. */
+export interface NewLinkedDevice {
+  codeHash: Uint8Array;
+  registrationId: number;
+  secretHash: Uint8Array;
+  now: number;
+  maxDevices: number;
+}
+
+/** Outcome of linking a device. */
+export type LinkResult =
+  | { ok: true; accountId: string; deviceId: number }
+  | { ok: false; reason: 'UNKNOWN_CODE' | 'DEVICE_LIMIT' };
+
+/** Outcome of storing keys. */
+export type StoreKeysResult =
+  | { ok: true }
+  | { ok: false; reason: 'DUPLICATE_KEY_ID'; kind: SignedKeyKind; keyIds: number[] }
+  | { ok: false; reason: 'TOO_MANY_KEYS'; kind: SignedKeyKind; limit: number };
+
+/** The key server's storage. */
+export interface KeyStore {
+  /** Creates an account and its primary device (id 1). False if the id exists. */
+  createAccount(account: NewAccount): boolean;
+  /** The account's identity key (33 bytes), or undefined. */
+  identityKey(accountId: string): Uint8Array | undefined;
+  /** What auth needs for one device, or undefined. */
+  deviceCredentials(accountId: string, deviceId: number): DeviceCredentials | undefined;
+  /** The account's devices in id order, or undefined for an unknown account. */
+  listDevices(accountId: string): DeviceInfo[] | undefined;
+  /** Records a provisioning code (by hash) for `accountId`, expiring at `expiresAt`. */
+  addProvisioningCode(accountId: string, codeHash: Uint8Array, expiresAt: number): void;
+  /** The account an unexpired provisioning code belongs to, without consuming it. */
+  provisioningCodeAccount(codeHash: Uint8Array, now: number): string | undefined;
+  /** Consumes a provisioning code and adds a device with the lowest free id ≥ 2. */
+  linkDevice(device: NewLinkedDevice): LinkResult;
+  /** Removes a device and all its keys. False if it did not exist. */
+  removeDevice(accountId: string, deviceId: number): boolean;
+  /** Stores an upload atomically; nothing is stored if any part is rejected. */
+  storeKeys(accountId: string, deviceId: number, upload: KeyUpload, now: number, maxOneTimeKeys: number): StoreKeysResult;
+  /** Numbers of one-time keys left. */
+  countOneTimeKeys(accountId: string, deviceId: number): { ec: number; kyber: number };
+  /**
+   * Takes bundles for the given devices (all devices when `deviceId` is
+   * undefined), consuming at most one EC and one Kyber one-time key per
+   * device, atomically. Devices lacking a signed prekey or a last-resort key
+   * are left out.
+   */
+  takeBundles(accountId: string, deviceId: number | undefined): DeviceBundle[];
+  /** Current and retained replaced long-lived keys of a device, newest first. */
+  signedKeyHistory(accountId: string, deviceId: number): SignedKeyRecord[];
+  /** Deletes replaced long-lived keys replaced before `replacedBefore` and expired provisioning codes. */
+  prune(replacedBefore: number, now: number): void;
+  /** Closes the underlying storage. */
+  close(): void;
+}

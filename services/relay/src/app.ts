@@ -1,0 +1,126 @@
+/**
+ * `buildRelay(options)`: the relay as a fastify instance, ready to `listen`.
+ *
+ * The relay learns, per envelope, only the recipient account and device,
+ * its size and its arrival time. Senders are anonymous (they show the
+ * recipient's unidentified-access key), recipients authenticate with relay
+ * credentials from the key server, device lists come from the key server.
+ */
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import fastifySwagger from '@fastify/swagger';
+import fastifySwaggerUi from '@fastify/swagger-ui';
+import fastifyWebsocket from '@fastify/websocket';
+import type { CredentialVerifier } from './auth.ts';
+import { DEFAULT_LIMITS, type RelayContext, type RelayLimits } from './context.ts';
+import { DeliveryHub } from './delivery-hub.ts';
+import { CachedDeviceDirectory, HttpDeviceDirectory, type DeviceDirectory } from './device-directory.ts';
+import { installErrorHandling } from './errors.ts';
+import { createRelayLogger, type RelayLogOptions } from './logger.ts';
+import { SqliteEnvelopeStore, type EnvelopeStore } from './store.ts';
+import { WriteBatcher } from './write-batcher.ts';
+import { accessKeyRoutes } from './routes/access-key.ts';
+import { healthRoutes } from './routes/health.ts';
+import { receiveRoutes } from './routes/receive.ts';
+import { sendRoutes } from './routes/send.ts';
+import { websocketRoutes } from './routes/websocket.ts';
+
+/** Everything `buildRelay` can be told. */
+export interface RelayOptions {
+  /** Verifies relay credentials (see `keyserverCredentialVerifier`). Required. */
+  verifyCredential: CredentialVerifier;
+  /** Device lists: an injected directory, or `keyserverUrl` to fetch them over HTTP. */
+  devices?: DeviceDirectory;
+  /** Base URL of the key server (used when `devices` is not given). */
+  keyserverUrl?: string;
+  /** How long a fetched device list is trusted, ms (default 5000). */
+  deviceCacheTtlMs?: number;
+  /** Storage: an injected store, or a SQLite file path (default ':memory:'). */
+  store?: EnvelopeStore;
+  dbPath?: string;
+  /** SQLite synchronous mode (default NORMAL; see store.ts for why that survives SIGKILL). */
+  synchronous?: 'NORMAL' | 'FULL';
+  limits?: Partial<RelayLimits>;
+  /** How often expired envelopes are swept, ms (default 60 000; 0 disables the timer). */
+  expirySweepMs?: number;
+  log?: RelayLogOptions;
+  /** Clock (ms since epoch), injectable for expiry tests. */
+  now?: () => number;
+}
+
+/** Builds the relay (not yet listening). The store closes with the app. */
+export async function buildRelay(options: RelayOptions): Promise<FastifyInstance> {
+  const limits: RelayLimits = { ...DEFAULT_LIMITS, ...options.limits };
+  const now = options.now ?? Date.now;
+  let devices = options.devices;
+  if (devices === undefined) {
+    if (options.keyserverUrl === undefined) throw new Error('buildRelay needs `devices` or `keyserverUrl`');
+    devices = new HttpDeviceDirectory(options.keyserverUrl);
+  }
+  const store = options.store ?? new SqliteEnvelopeStore({ path: options.dbPath ?? ':memory:', synchronous: options.synchronous ?? 'NORMAL' });
+  const ctx: RelayContext = {
+    store,
+    writes: new WriteBatcher(store),
+    devices: new CachedDeviceDirectory(devices, options.deviceCacheTtlMs ?? 5000, now),
+    verifyCredential: options.verifyCredential,
+    hub: new DeliveryHub(),
+    limits,
+    now,
+  };
+
+  const logger: FastifyBaseLogger = createRelayLogger(options.log);
+  const app = Fastify({
+    loggerInstance: logger,
+    // fastify's own request lines carry the remote address and full URL: off.
+    logController: new LogController({ disableRequestLogging: true }),
+    trustProxy: false,
+    // The default body limit must fit the largest multi-recipient send; routes set their own.
+    bodyLimit: 64 * 1024 * 1024,
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', allErrors: false } },
+  });
+  app.decorate('relay', ctx);
+  installErrorHandling(app);
+
+  if (options.log?.logRequests !== false) {
+    app.addHook('onResponse', async (request, reply) => {
+      request.log.info(
+        { method: request.method, route: request.routeOptions.url, status: reply.statusCode, ms: Math.round(reply.elapsedTime * 10) / 10 },
+        'request',
+      );
+    });
+  }
+
+  await app.register(fastifySwagger, {
+    openapi: {
+      info: { title: 'Sealpost relay', version: '0.1.0', description: 'Sealed-sender envelope relay: sees recipients, never senders.' },
+      components: {
+        securitySchemes: {
+          relayCredential: { type: 'http', scheme: 'bearer', description: 'relay credential issued by the key server' },
+          unidentifiedAccessKey: { type: 'apiKey', in: 'header', name: 'Unidentified-Access-Key' },
+        },
+      },
+    },
+  });
+  await app.register(fastifySwaggerUi, { routePrefix: '/docs' });
+  await app.register(fastifyWebsocket, { options: { maxPayload: 1024 * 1024 } });
+
+  await app.register(healthRoutes);
+  await app.register(accessKeyRoutes);
+  await app.register(sendRoutes);
+  await app.register(receiveRoutes);
+  await app.register(websocketRoutes);
+
+  const sweepMs = options.expirySweepMs ?? 60_000;
+  let sweeper: NodeJS.Timeout | undefined;
+  if (sweepMs > 0) {
+    sweeper = setInterval(() => {
+      const n = ctx.store.deleteExpired(now());
+      if (n > 0) app.log.info({ expired: n }, 'expired envelopes deleted');
+    }, sweepMs);
+    sweeper.unref();
+  }
+  app.addHook('onClose', async () => {
+    if (sweeper !== undefined) clearInterval(sweeper);
+    ctx.store.close();
+  });
+  return app;
+}

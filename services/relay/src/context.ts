@@ -1,0 +1,53 @@
+/**
+ * The relay's resolved configuration and collaborators, decorated once on
+ * the fastify instance as `app.relay` and read by every route plugin.
+ */
+import type { CredentialVerifier } from './auth.ts';
+import type { DeliveryHub } from './delivery-hub.ts';
+import type { DeviceDirectory } from './device-directory.ts';
+import type { EnvelopeStore } from './store.ts';
+import type { WriteBatcher } from './write-batcher.ts';
+
+/** Limits and timings (all have defaults, see `DEFAULT_LIMITS`). */
+export interface RelayLimits {
+  /** Largest sealed envelope accepted, in bytes (decoded). */
+  maxEnvelopeBytes: number;
+  /** Most envelopes queued per device; beyond it sends get 429 QUEUE_FULL. */
+  maxQueueDepth: number;
+  /** How long an unacknowledged envelope is kept, in ms. */
+  messageTtlMs: number;
+  /** Most envelopes returned by one poll / kept in flight on one WebSocket. */
+  maxBatch: number;
+  /** Most devices one single-recipient send may address. */
+  maxDevicesPerSend: number;
+  /** Most recipients in one multi-recipient send. */
+  maxRecipientsPerSend: number;
+}
+
+/** Defaults chosen for a small deployment; override per option. */
+export const DEFAULT_LIMITS: RelayLimits = {
+  maxEnvelopeBytes: 256 * 1024,
+  maxQueueDepth: 10_000,
+  messageTtlMs: 7 * 24 * 3600 * 1000,
+  maxBatch: 100,
+  maxDevicesPerSend: 32,
+  maxRecipientsPerSend: 1000,
+};
+
+/** What route handlers use. */
+export interface RelayContext {
+  store: EnvelopeStore;
+  /** Group-commits writes (enqueues, acknowledgements). */
+  writes: WriteBatcher;
+  devices: DeviceDirectory;
+  verifyCredential: CredentialVerifier;
+  hub: DeliveryHub;
+  limits: RelayLimits;
+  now: () => number;
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    relay: RelayContext;
+  }
+}

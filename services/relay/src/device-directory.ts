@@ -1,0 +1,58 @@
+/**
+ * Where the relay learns an account's devices: the key server's
+ * `GET /v1/accounts/:id/devices`. The relay keeps no account database, only
+ * a short-lived cache; a sender whose device set disagrees with the cache
+ * triggers one fresh fetch before being told it is wrong.
+ */
+import type { DeviceEntry } from './device-check.ts';
+
+/** Source of an account's current devices; `undefined` for an unknown account. */
+export interface DeviceDirectory {
+  devices(accountId: string, options?: { fresh?: boolean }): Promise<DeviceEntry[] | undefined>;
+}
+
+/** Fetches device lists from the key server over HTTP. */
+export class HttpDeviceDirectory implements DeviceDirectory {
+  constructor(
+    private readonly baseUrl: string,
+    private readonly timeoutMs = 5000,
+  ) {}
+
+  async devices(accountId: string): Promise<DeviceEntry[] | undefined> {
+    const url = new URL(`/v1/accounts/${encodeURIComponent(accountId)}/devices`, this.baseUrl);
+    const res = await fetch(url, { signal: AbortSignal.timeout(this.timeoutMs) });
+    if (res.status === 404) return undefined;
+    if (!res.ok) throw new Error(`key server answered ${res.status} for a device list`);
+    const body = (await res.json()) as { devices?: Array<Record<string, unknown>> };
+    if (!Array.isArray(body.devices)) throw new Error('key server device list has no devices array');
+    return body.devices.map((d) => {
+      const deviceId = d.deviceId ?? d.id;
+      const registrationId = d.registrationId;
+      if (typeof deviceId !== 'number' || typeof registrationId !== 'number') {
+        throw new Error('key server device entry lacks deviceId/registrationId');
+      }
+      return { deviceId, registrationId };
+    });
+  }
+}
+
+/** Caches another directory's answers for `ttlMs` (also caches unknown accounts). */
+export class CachedDeviceDirectory implements DeviceDirectory {
+  private readonly cache = new Map<string, { at: number; value: DeviceEntry[] | undefined }>();
+
+  constructor(
+    private readonly inner: DeviceDirectory,
+    private readonly ttlMs: number,
+    private readonly now: () => number = Date.now,
+    private readonly maxEntries = 100_000,
+  ) {}
+
+  async devices(accountId: string, options?: { fresh?: boolean }): Promise<DeviceEntry[] | undefined> {
+    const hit = this.cache.get(accountId);
+    if (hit !== undefined && !options?.fresh && this.now() - hit.at < this.ttlMs) return hit.value;
+    const value = await this.inner.devices(accountId);
+    if (this.cache.size >= this.maxEntries) this.cache.clear();
+    this.cache.set(accountId, { at: this.now(), value });
+    return value;
+  }
+}

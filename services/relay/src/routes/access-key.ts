@@ -1,0 +1,40 @@
+/**
+ * Registering the account's unidentified-access key: only a device of that
+ * account (relay credential) may set it. The relay stores SHA-256(UAK).
+ */
+import type { FastifyInstance } from 'fastify';
+import { ACCESS_KEY_LENGTH, hashAccessKey } from '../access-key.ts';
+import { authenticate } from '../auth.ts';
+import { RelayError } from '../errors.ts';
+import { accountIdSchema, base64Schema, commonErrorResponses, decodeBase64 } from '../schemas.ts';
+
+/** Registers PUT /v1/accounts/:accountId/access-key. */
+export async function accessKeyRoutes(app: FastifyInstance): Promise<void> {
+  const ctx = app.relay;
+  app.put<{ Params: { accountId: string }; Body: { accessKey: string } }>(
+    '/v1/accounts/:accountId/access-key',
+    {
+      schema: {
+        summary: "Register the account's unidentified-access key",
+        description: 'UAK = first 16 bytes of AES-256-GCM(profileKey, 0^12 nonce, 0^16). Stored as SHA-256.',
+        tags: ['access'],
+        headers: { type: 'object', properties: { authorization: { type: 'string' } } },
+        params: { type: 'object', required: ['accountId'], properties: { accountId: accountIdSchema } },
+        body: { type: 'object', required: ['accessKey'], additionalProperties: false, properties: { accessKey: base64Schema } },
+        response: { 204: { type: 'null' }, ...commonErrorResponses },
+      },
+    },
+    async (request, reply) => {
+      const device = authenticate(request, ctx.verifyCredential, ctx.now());
+      if (device.accountId !== request.params.accountId) {
+        throw new RelayError(403, 'FORBIDDEN', 'a device may only set its own account access key');
+      }
+      const key = decodeBase64(request.body.accessKey);
+      if (key === undefined || key.length !== ACCESS_KEY_LENGTH) {
+        throw new RelayError(400, 'BAD_ACCESS_KEY', `accessKey must be base64 of ${ACCESS_KEY_LENGTH} bytes`);
+      }
+      ctx.store.setAccessKeyHash(device.accountId, hashAccessKey(key));
+      return reply.status(204).send();
+    },
+  );
+}

@@ -1,0 +1,107 @@
+/**
+ * Receiving by polling: an authenticated device fetches its queue and
+ * acknowledges what it has safely processed; acknowledged envelopes are
+ * deleted and never delivered again.
+ */
+import type { FastifyInstance } from 'fastify';
+import { authenticate } from '../auth.ts';
+import { RelayError, errorSchema } from '../errors.ts';
+import { commonErrorResponses } from '../schemas.ts';
+
+/** Wire form of a queued envelope (also used by the WebSocket). */
+export const envelopeSchema = {
+  type: 'object',
+  required: ['id', 'content', 'receivedAt'],
+  properties: {
+    id: { type: 'string' },
+    content: { type: 'string', description: 'sealed envelope, base64' },
+    receivedAt: { type: 'integer', description: 'arrival time, ms since epoch' },
+  },
+} as const;
+
+const envelopeIdSchema = { type: 'string', pattern: '^[A-Za-z0-9_-]{22}$' } as const;
+const authHeader = { type: 'object', properties: { authorization: { type: 'string' } } } as const;
+
+/** Registers GET /v1/messages, DELETE /v1/messages/:id, POST /v1/messages/acknowledge. */
+export async function receiveRoutes(app: FastifyInstance): Promise<void> {
+  const ctx = app.relay;
+
+  app.get<{ Querystring: { limit?: number } }>(
+    '/v1/messages',
+    {
+      schema: {
+        summary: 'Fetch queued envelopes for the authenticated device (oldest first)',
+        tags: ['receive'],
+        headers: authHeader,
+        querystring: {
+          type: 'object',
+          additionalProperties: false,
+          properties: { limit: { type: 'integer', minimum: 1, maximum: ctx.limits.maxBatch } },
+        },
+        response: {
+          200: {
+            type: 'object',
+            required: ['messages', 'more'],
+            properties: { messages: { type: 'array', items: envelopeSchema }, more: { type: 'boolean' } },
+          },
+          ...commonErrorResponses,
+        },
+      },
+    },
+    async (request) => {
+      const device = authenticate(request, ctx.verifyCredential, ctx.now());
+      const limit = request.query.limit ?? ctx.limits.maxBatch;
+      const rows = ctx.store.pending(device.accountId, device.deviceId, ctx.now(), limit + 1);
+      return {
+        messages: rows.slice(0, limit).map((r) => ({ id: r.id, content: Buffer.from(r.content).toString('base64'), receivedAt: r.receivedAt })),
+        more: rows.length > limit,
+      };
+    },
+  );
+
+  app.delete<{ Params: { id: string } }>(
+    '/v1/messages/:id',
+    {
+      schema: {
+        summary: 'Acknowledge (delete) one envelope',
+        tags: ['receive'],
+        headers: authHeader,
+        params: { type: 'object', required: ['id'], properties: { id: envelopeIdSchema } },
+        response: { 204: { type: 'null' }, ...commonErrorResponses },
+      },
+    },
+    async (request, reply) => {
+      const device = authenticate(request, ctx.verifyCredential, ctx.now());
+      if (!(await ctx.writes.run(() => ctx.store.acknowledge(device.accountId, device.deviceId, request.params.id)))) {
+        throw new RelayError(404, 'UNKNOWN_ENVELOPE', 'no such envelope in this device queue');
+      }
+      return reply.status(204).send();
+    },
+  );
+
+  app.post<{ Body: { ids: string[] } }>(
+    '/v1/messages/acknowledge',
+    {
+      schema: {
+        summary: 'Acknowledge (delete) several envelopes',
+        tags: ['receive'],
+        headers: authHeader,
+        body: {
+          type: 'object',
+          required: ['ids'],
+          additionalProperties: false,
+          properties: { ids: { type: 'array', minItems: 1, maxItems: 1000, items: envelopeIdSchema } },
+        },
+        response: {
+          200: { type: 'object', required: ['acknowledged'], properties: { acknowledged: { type: 'integer' } } },
+          ...commonErrorResponses,
+          500: errorSchema,
+        },
+      },
+    },
+    async (request) => {
+      const device = authenticate(request, ctx.verifyCredential, ctx.now());
+      return { acknowledged: await ctx.writes.run(() => ctx.store.acknowledgeMany(device.accountId, device.deviceId, request.body.ids)) };
+    },
+  );
+}

@@ -1,0 +1,127 @@
+/**
+ * Push delivery over WebSocket: `GET /v1/websocket` with a relay credential.
+ *
+ * Server → client: `{"type":"envelope","id","content"(base64),"receivedAt"}`,
+ * and once the initial backlog is sent, `{"type":"queue-empty"}`.
+ * Client → server: `{"type":"ack","id"}` or `{"type":"ack","ids":[...]}`.
+ *
+ * At most `maxBatch` envelopes are in flight (sent, unacknowledged) per
+ * connection. Unacknowledged envelopes stay in the database and are sent
+ * again on the next connection; acknowledged ones are deleted.
+ */
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { WebSocket } from 'ws';
+import { authenticate, type AuthenticatedDevice } from '../auth.ts';
+import type { RelayContext } from '../context.ts';
+import type { DeliveryListener } from '../delivery-hub.ts';
+
+/** One open connection of one device: tracks what it has sent and pumps the queue. */
+class DeviceConnection implements DeliveryListener {
+  private lastSeq = 0;
+  private readonly inFlight = new Set<string>();
+  private announcedEmpty = false;
+  private scheduled = false;
+
+  constructor(
+    private readonly ctx: RelayContext,
+    private readonly socket: WebSocket,
+    private readonly device: AuthenticatedDevice,
+  ) {}
+
+  wake(): void {
+    // Coalesce bursts of wake-ups into one pump per tick.
+    if (this.scheduled) return;
+    this.scheduled = true;
+    setImmediate(() => {
+      this.scheduled = false;
+      this.pump();
+    });
+  }
+
+  pump(): void {
+    if (this.socket.readyState !== this.socket.OPEN) return;
+    const room = this.ctx.limits.maxBatch - this.inFlight.size;
+    if (room > 0) {
+      const rows = this.ctx.store.pending(this.device.accountId, this.device.deviceId, this.ctx.now(), room, this.lastSeq);
+      // One writev for the whole burst instead of a syscall per frame.
+      const raw = (this.socket as unknown as { _socket?: { cork(): void; uncork(): void } })._socket;
+      raw?.cork();
+      for (const r of rows) {
+        this.socket.send(JSON.stringify({ type: 'envelope', id: r.id, content: Buffer.from(r.content).toString('base64'), receivedAt: r.receivedAt }));
+        this.lastSeq = r.seq;
+        this.inFlight.add(r.id);
+      }
+      if (rows.length < room && !this.announcedEmpty) {
+        this.announcedEmpty = true;
+        this.socket.send(JSON.stringify({ type: 'queue-empty' }));
+      }
+      if (raw !== undefined) process.nextTick(() => raw.uncork());
+    }
+  }
+
+  onMessage(data: unknown): void {
+    let msg: { type?: unknown; id?: unknown; ids?: unknown };
+    try {
+      msg = JSON.parse(String(data)) as typeof msg;
+    } catch {
+      this.socket.send(JSON.stringify({ type: 'error', error: { code: 'BAD_FRAME', message: 'frames must be JSON' } }));
+      return;
+    }
+    if (msg.type !== 'ack') {
+      this.socket.send(JSON.stringify({ type: 'error', error: { code: 'BAD_FRAME', message: 'unknown frame type' } }));
+      return;
+    }
+    const ids = typeof msg.id === 'string' ? [msg.id] : Array.isArray(msg.ids) ? msg.ids.filter((x): x is string => typeof x === 'string') : [];
+    if (ids.length === 0 || ids.length > 1000) {
+      this.socket.send(JSON.stringify({ type: 'error', error: { code: 'BAD_FRAME', message: 'ack needs id or ids (1..1000)' } }));
+      return;
+    }
+    this.ctx.writes.run(() => this.ctx.store.acknowledgeMany(this.device.accountId, this.device.deviceId, ids)).then(
+      () => {
+        for (const id of ids) this.inFlight.delete(id);
+        this.wake();
+      },
+      () => this.socket.send(JSON.stringify({ type: 'error', error: { code: 'INTERNAL', message: 'acknowledgement not stored' } })),
+    );
+  }
+}
+
+/** Registers the WebSocket route. */
+export async function websocketRoutes(app: FastifyInstance): Promise<void> {
+  const ctx = app.relay;
+  const devices = new WeakMap<FastifyRequest, AuthenticatedDevice>();
+  app.get(
+    '/v1/websocket',
+    {
+      websocket: true,
+      schema: {
+        summary: 'Push delivery of queued envelopes (WebSocket; see module docs for frames)',
+        tags: ['receive'],
+        hide: true,
+        querystring: { type: 'object', properties: { token: { type: 'string', maxLength: 4096 } } },
+      },
+      preValidation: async (request) => {
+        devices.set(request, authenticate(request, ctx.verifyCredential, ctx.now()));
+      },
+    },
+    (socket, request) => {
+      const device = devices.get(request)!;
+      const conn = new DeviceConnection(ctx, socket, device);
+      const unsubscribe = ctx.hub.subscribe(device.accountId, device.deviceId, conn);
+      // A connection lives no longer than its credential: the client reconnects with a fresh one.
+      let expiry: NodeJS.Timeout | undefined;
+      if (device.expiresAt !== undefined) {
+        const ms = Math.max(0, Math.min(device.expiresAt - ctx.now(), 2 ** 31 - 1));
+        expiry = setTimeout(() => socket.close(4401, 'credential expired'), ms);
+      }
+      const done = (): void => {
+        unsubscribe();
+        if (expiry !== undefined) clearTimeout(expiry);
+      };
+      socket.on('message', (data) => conn.onMessage(data));
+      socket.on('close', done);
+      socket.on('error', done);
+      conn.pump();
+    },
+  );
+}

@@ -1,0 +1,40 @@
+/** Start-up configuration: flags win over environment, defaults fill the rest, bad values are refused. */
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { loadConfig } from '../src/config.ts';
+
+const key = Buffer.alloc(32, 5).toString('base64');
+
+describe('relay configuration', () => {
+  it('reads flags and env, flags first, with defaults', () => {
+    const c = loadConfig(['--port', '9000', '--max-queue-depth=50'], {
+      RELAY_KEYSERVER_URL: 'http://127.0.0.1:8080',
+      RELAY_KEYSERVER_PUBLIC_KEY: key,
+      RELAY_PORT: '1',
+      RELAY_MESSAGE_TTL_SECONDS: '60',
+    });
+    expect(c).toMatchObject({ port: 9000, maxQueueDepth: 50, messageTtlMs: 60_000, host: '127.0.0.1', synchronous: 'NORMAL', maxEnvelopeBytes: 262144 });
+    expect(c.keyserverPublicKey).toEqual(new Uint8Array(32).fill(5));
+  });
+
+  it("takes the public key from a file, plain base64 or the key server's JSON key file", () => {
+    const dir = mkdtempSync(join(tmpdir(), 'relay-config-'));
+    writeFileSync(join(dir, 'plain'), `${key}\n`);
+    writeFileSync(join(dir, 'key.json'), JSON.stringify({ type: 'sealpost-relay-credential-key', publicKey: key, privateKey: key }));
+    for (const f of ['plain', 'key.json']) {
+      const c = loadConfig(['--keyserver-url', 'http://x', '--keyserver-public-key', `@${join(dir, f)}`], {});
+      expect(c.keyserverPublicKey).toEqual(new Uint8Array(32).fill(5));
+    }
+  });
+
+  it('refuses missing or bad values with a readable message', () => {
+    expect(() => loadConfig([], {})).toThrow(/keyserver-url/);
+    expect(() => loadConfig(['--keyserver-url', 'http://x'], {})).toThrow(/keyserver-public-key/);
+    const ok = ['--keyserver-url', 'http://x', '--keyserver-public-key', key];
+    expect(() => loadConfig([...ok, '--port', '-1'], {})).toThrow(/port/);
+    expect(() => loadConfig([...ok, '--synchronous', 'OFF'], {})).toThrow(/synchronous/);
+    expect(() => loadConfig([...ok, 'stray'], {})).toThrow(/unexpected argument/);
+  });
+});

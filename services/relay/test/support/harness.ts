@@ -1,0 +1,79 @@
+/**
+ * Test harness: a listening relay (real HTTP on loopback) with relay
+ * credentials signed by a real Ed25519 key through the key server's own
+ * credential module, and an in-memory device directory that tests can edit
+ * (the `DeviceDirectory` seam; the end-to-end test uses the real key server).
+ */
+import { generateKeyPairSync, randomUUID, type KeyObject } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import { relayCredentialVerifier, signRelayCredential } from '@sealpost/keyserver/relay-credential.ts';
+import { buildRelay, type RelayOptions } from '../../src/index.ts';
+import type { DeviceEntry } from '../../src/device-check.ts';
+import type { DeviceDirectory } from '../../src/device-directory.ts';
+import { RelayClient } from './relay-client.ts';
+
+/** An editable device directory that counts how often the relay asks. */
+export class MemoryDirectory implements DeviceDirectory {
+  readonly accounts = new Map<string, DeviceEntry[]>();
+  fetches = 0;
+
+  async devices(accountId: string): Promise<DeviceEntry[] | undefined> {
+    this.fetches++;
+    const d = this.accounts.get(accountId);
+    return d === undefined ? undefined : d.map((x) => ({ ...x }));
+  }
+}
+
+/** A running relay plus what a test needs to drive it. */
+export interface RelayHarness {
+  app: FastifyInstance;
+  client: RelayClient;
+  directory: MemoryDirectory;
+  dbPath: string;
+  credential(accountId: string, deviceId: number, expiresAt?: number): string;
+  close(): Promise<void>;
+}
+
+/** Starts a relay on a random loopback port with a SQLite file in a temp dir. */
+export async function startRelay(overrides: Partial<RelayOptions> = {}): Promise<RelayHarness> {
+  const { privateKey, publicKey } = generateKeyPairSync('ed25519') as { privateKey: KeyObject; publicKey: KeyObject };
+  const dir = mkdtempSync(join(tmpdir(), 'relay-test-'));
+  const dbPath = join(dir, 'relay.sqlite');
+  const directory = new MemoryDirectory();
+  const app = await buildRelay({
+    verifyCredential: relayCredentialVerifier(publicKey),
+    devices: directory,
+    dbPath,
+    log: { level: 'silent' },
+    expirySweepMs: 0,
+    ...overrides,
+  });
+  await app.listen({ host: '127.0.0.1', port: 0 });
+  const port = (app.server.address() as { port: number }).port;
+  return {
+    app,
+    client: new RelayClient(`http://127.0.0.1:${port}`),
+    directory,
+    dbPath,
+    credential: (accountId, deviceId, expiresAt = Date.now() + 3600_000) => signRelayCredential({ accountId, deviceId, expiresAt }, privateKey),
+    close: async () => {
+      await app.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** A fresh account id (lower-case UUID, as the key server issues them). */
+export const newAccountId = (): string => randomUUID();
+
+/** A plausible sealed v1 envelope: version byte 0x11 and `n` marker bytes. */
+export function fakeSealed(marker: number, n = 64): Uint8Array {
+  const out = new Uint8Array(n);
+  out.fill(marker & 0xff);
+  out[0] = 0x11;
+  out[1] = marker >> 8;
+  return out;
+}

@@ -1,0 +1,276 @@
+/**
+ * An end-to-end world: a real listening key server (in process, HTTP on
+ * loopback), the relay as a CHILD PROCESS (`src/main.ts`, so it can be
+ * SIGKILLed and restarted on the same database), and accounts whose devices
+ * are libsignal-client 0.90 peers registered through the key server's HTTP
+ * API (identity, registration id, signed/Kyber/one-time prekeys).
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { FastifyInstance } from 'fastify';
+import { PrivateKey, ProtocolAddress } from '@signalapp/libsignal-client';
+import { basicAuthHeader, buildKeyServer, generateRelayCredentialKeyPair } from '@sealpost/keyserver';
+import { createServerCertificate } from '@sealpost/protocol/sealed-sender/certificates.ts';
+import { LibsignalPeer, type RawPreKeyBundle } from '../../../../packages/protocol/test/support/libsignal-peer.ts';
+import { deriveAccessKey } from '../../src/access-key.ts';
+import { RelayClient } from './relay-client.ts';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const RELAY_MAIN = join(here, '../../src/main.ts');
+const REPO_ROOT = join(here, '../../../..');
+const b64 = (b: Uint8Array): string => Buffer.from(b).toString('base64');
+
+/** A free TCP port on loopback (so a restarted relay can come back on the same one). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const port = (s.address() as { port: number }).port;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+async function json<T>(url: string, init: RequestInit = {}): Promise<T> {
+  const res = await fetch(url, init);
+  const text = await res.text();
+  if (!res.ok) throw new Error(`${init.method ?? 'GET'} ${url} -> ${res.status} ${text}`);
+  return (text.length > 0 ? JSON.parse(text) : undefined) as T;
+}
+
+/** The relay running as a child process, with everything it printed. */
+export class RelayProcess {
+  readonly output: string[] = [];
+  private proc: ChildProcess | undefined;
+
+  constructor(
+    readonly port: number,
+    readonly dbPath: string,
+    private readonly keyserverUrl: string,
+    private readonly publicKey: Uint8Array,
+    private readonly extraArgs: string[] = [],
+  ) {}
+
+  get url(): string {
+    return `http://127.0.0.1:${this.port}`;
+  }
+
+  /** Starts (or restarts) the relay and waits until it listens. */
+  async start(): Promise<void> {
+    const proc = spawn(
+      process.execPath,
+      // RELAY_NODE_ARGS: extra node flags for profiling runs (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof").
+      [...(process.env.RELAY_NODE_ARGS ?? '').split(' ').filter((a) => a.length > 0), '--import', 'tsx', RELAY_MAIN, '--port', String(this.port), '--db', this.dbPath, '--keyserver-url', this.keyserverUrl, '--keyserver-public-key', b64(this.publicKey), ...this.extraArgs],
+      { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NODE_NO_WARNINGS: '1' } },
+    );
+    this.proc = proc;
+    proc.stdout!.on('data', (c: Buffer) => this.output.push(c.toString('utf8')));
+    proc.stderr!.on('data', (c: Buffer) => this.output.push(c.toString('utf8')));
+    let exited = false;
+    proc.once('exit', () => {
+      exited = true;
+    });
+    // Ready when /health answers (works at any log level).
+    const deadline = Date.now() + 30_000;
+    for (;;) {
+      if (exited) throw new Error(`relay exited early: ${this.logs}`);
+      if (Date.now() > deadline) throw new Error(`relay did not start: ${this.logs}`);
+      try {
+        const r = await fetch(`${this.url}/health`);
+        if (r.status === 200) return;
+      } catch {
+        // not listening yet
+      }
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+
+  /** Sends a signal and waits for the process to exit. */
+  stop(signal: NodeJS.Signals): Promise<number | null> {
+    const proc = this.proc;
+    if (proc === undefined || proc.exitCode !== null || proc.signalCode !== null) return Promise.resolve(proc?.exitCode ?? null);
+    return new Promise((resolve) => {
+      proc.once('exit', (code) => resolve(code));
+      proc.kill(signal);
+    });
+  }
+
+  /** Process id of the running relay (for CPU accounting in the benchmark). */
+  get pid(): number | undefined {
+    return this.proc?.pid;
+  }
+
+  /** Everything the relay printed so far. */
+  get logs(): string {
+    return this.output.join('');
+  }
+}
+
+/** One device: a libsignal peer plus its key-server login and relay credential. */
+export interface Device {
+  peer: LibsignalPeer;
+  /** This device's address as others see it (ACI, device id). */
+  address: ProtocolAddress;
+  accountId: string;
+  deviceId: number;
+  registrationId: number;
+  auth: string;
+  relayToken: string;
+  senderCertificate: Uint8Array;
+}
+
+/** An account with its devices and profile-key-derived access key. */
+export interface Account {
+  id: string;
+  devices: Device[];
+  accessKey: Uint8Array;
+  identity: PrivateKey;
+}
+
+/** The running system. */
+export interface World {
+  keyserver: FastifyInstance;
+  keyserverUrl: string;
+  relay: RelayProcess;
+  client: RelayClient;
+  trustRoot: PrivateKey;
+  dir: string;
+  newAccount(deviceCount: number): Promise<Account>;
+  /** Fetches the prekey bundle of one device of `target` (as `requester`), libsignal-shaped. */
+  bundle(requester: Device, target: Account, deviceId: number): Promise<RawPreKeyBundle>;
+  close(): Promise<void>;
+}
+
+function uploadKeys(bundle: RawPreKeyBundle) {
+  return {
+    signedPreKey: { keyId: bundle.signedPreKeyId, publicKey: b64(bundle.signedPreKeyPublic), signature: b64(bundle.signedPreKeySignature) },
+    pqLastResortPreKey: { keyId: bundle.kyberPreKeyId, publicKey: b64(bundle.kyberPreKeyPublic), signature: b64(bundle.kyberPreKeySignature) },
+  };
+}
+
+/** Starts a key server and a relay child process. */
+export async function startWorld(relayArgs: string[] = []): Promise<World> {
+  const dir = mkdtempSync(join(tmpdir(), 'sealpost-e2e-'));
+  const trustRoot = PrivateKey.generate();
+  const serverKey = PrivateKey.generate();
+  const serverCertificate = createServerCertificate({ keyId: 1, serverPublicKey: serverKey.getPublicKey().serialize(), trustRootPrivateKey: trustRoot.serialize() });
+  const relayKey = generateRelayCredentialKeyPair();
+  const keyserver = await buildKeyServer({
+    dbPath: join(dir, 'keyserver.sqlite'),
+    senderCertificate: { certificate: serverCertificate.serialized, privateKey: serverKey.serialize() },
+    relayCredentialKey: relayKey,
+    settings: { registrationRateLimit: false, bundleRateLimit: false },
+    docs: false,
+  });
+  await keyserver.listen({ host: '127.0.0.1', port: 0 });
+  const keyserverUrl = `http://127.0.0.1:${(keyserver.server.address() as { port: number }).port}`;
+  const relay = new RelayProcess(await freePort(), join(dir, 'relay.sqlite'), keyserverUrl, relayKey.publicKey, relayArgs);
+  await relay.start();
+  const client = new RelayClient(relay.url);
+
+  async function finishDevice(peer: LibsignalPeer, accountId: string, deviceId: number, secret: Uint8Array, oneTime: RawPreKeyBundle): Promise<Device> {
+    const auth = basicAuthHeader(accountId, deviceId, secret);
+    // A few one-time prekeys so bundle fetches hand them out.
+    const more = [oneTime, peer.generateBundle({ withOneTimePreKey: true }), peer.generateBundle({ withOneTimePreKey: true })];
+    await json(`${keyserverUrl}/v1/keys`, {
+      method: 'PUT',
+      headers: { authorization: auth, 'content-type': 'application/json' },
+      body: JSON.stringify({ preKeys: more.map((b) => ({ keyId: b.preKeyId, publicKey: b64(b.preKeyPublic!) })) }),
+    });
+    const relayCred = await json<{ token: string }>(`${keyserverUrl}/v1/credentials/relay`, { headers: { authorization: auth } });
+    const cert = await json<{ certificate: string }>(`${keyserverUrl}/v1/certificate/sender`, { headers: { authorization: auth } });
+    return {
+      peer,
+      address: ProtocolAddress.new(accountId, deviceId),
+      accountId,
+      deviceId,
+      registrationId: peer.registrationId,
+      auth,
+      relayToken: relayCred.token,
+      senderCertificate: new Uint8Array(Buffer.from(cert.certificate, 'base64')),
+    };
+  }
+
+  async function newAccount(deviceCount: number): Promise<Account> {
+    const identity = PrivateKey.generate();
+    // The peer's own address name is unused (we address devices by the ACI the key server assigns).
+    const primary = new LibsignalPeer({ name: 'unregistered', deviceId: 1, identityPrivateKey: identity.serialize() });
+    const keys = primary.generateBundle({ withOneTimePreKey: true });
+    const secret = new Uint8Array(randomBytes(32));
+    const created = await json<{ accountId: string }>(`${keyserverUrl}/v1/accounts`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ identityKey: b64(primary.identityPublic), registrationId: primary.registrationId, deviceSecret: b64(secret), ...uploadKeys(keys) }),
+    });
+    const accountId = created.accountId;
+    const devices = [await finishDevice(primary, accountId, 1, secret, keys)];
+    for (let d = 2; d <= deviceCount; d++) {
+      const code = await json<{ code: string }>(`${keyserverUrl}/v1/devices/provisioning-codes`, { method: 'POST', headers: { authorization: devices[0]!.auth } });
+      const peer = new LibsignalPeer({ name: accountId, deviceId: d, identityPrivateKey: identity.serialize() });
+      const k = peer.generateBundle({ withOneTimePreKey: true });
+      const s = new Uint8Array(randomBytes(32));
+      const linked = await json<{ deviceId: number }>(`${keyserverUrl}/v1/devices/link`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ provisioningCode: code.code, registrationId: peer.registrationId, deviceSecret: b64(s), ...uploadKeys(k) }),
+      });
+      if (linked.deviceId !== d) throw new Error(`expected device ${d}, got ${linked.deviceId}`);
+      devices.push(await finishDevice(peer, accountId, d, s, k));
+    }
+    const accessKey = deriveAccessKey(new Uint8Array(randomBytes(32)));
+    const r = await client.setAccessKey(accountId, devices[0]!.relayToken, accessKey);
+    if (r.status !== 204) throw new Error(`access key registration failed: ${r.status}`);
+    return { id: accountId, devices, accessKey, identity };
+  }
+
+  async function bundle(requester: Device, target: Account, deviceId: number): Promise<RawPreKeyBundle> {
+    const b = await json<{
+      identityKey: string;
+      devices: Array<{
+        deviceId: number;
+        registrationId: number;
+        signedPreKey: { keyId: number; publicKey: string; signature: string };
+        preKey?: { keyId: number; publicKey: string };
+        pqPreKey: { keyId: number; publicKey: string; signature: string };
+      }>;
+    }>(`${keyserverUrl}/v1/keys/${target.id}/${deviceId}`, { headers: { authorization: requester.auth } });
+    const d = b.devices[0]!;
+    const bytes = (s: string): Uint8Array => new Uint8Array(Buffer.from(s, 'base64'));
+    return {
+      registrationId: d.registrationId,
+      deviceId: d.deviceId,
+      preKeyId: d.preKey?.keyId ?? null,
+      preKeyPublic: d.preKey === undefined ? null : bytes(d.preKey.publicKey),
+      signedPreKeyId: d.signedPreKey.keyId,
+      signedPreKeyPublic: bytes(d.signedPreKey.publicKey),
+      signedPreKeySignature: bytes(d.signedPreKey.signature),
+      identityKey: bytes(b.identityKey),
+      kyberPreKeyId: d.pqPreKey.keyId,
+      kyberPreKeyPublic: bytes(d.pqPreKey.publicKey),
+      kyberPreKeySignature: bytes(d.pqPreKey.signature),
+    };
+  }
+
+  return {
+    keyserver,
+    keyserverUrl,
+    relay,
+    client,
+    trustRoot,
+    dir,
+    newAccount,
+    bundle,
+    close: async () => {
+      await relay.stop('SIGTERM');
+      await keyserver.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
