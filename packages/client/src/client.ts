@@ -378,6 +378,10 @@ export class SealpostClient extends TypedEmitter<ClientEvents> {
   /**
    * Sends a message to every device of `to`, and a copy to this account's
    * other devices. Returns once the relay accepted it.
+   *
+   * If it rejects with `NETWORK_ERROR` after sealing, the sealed envelopes
+   * stay in the store's outbox and `flushOutbox()` (also run by `start()`)
+   * delivers them: do not send the same content again.
    */
   async send(to: string, message: { text?: string; replyTo?: MessageRef; reaction?: MessageContent['reaction']; messageId?: string; timestamp?: number }): Promise<SentMessage> {
     const local = this.#local();
@@ -473,9 +477,11 @@ export class SealpostClient extends TypedEmitter<ClientEvents> {
           );
           return devices;
         } catch (e) {
-          this.store.transaction(() => this.store.removeOutboxBatch(batchId));
           const mismatch = deviceMismatchOf(e);
+          // Any other failure (e.g. the relay unreachable) keeps the sealed batch in
+          // the outbox: the ratchet has stepped, and flushOutbox() delivers it later.
           if (mismatch === undefined) throw e;
+          this.store.transaction(() => this.store.removeOutboxBatch(batchId));
           // Fix the device set as the relay describes it, then try again.
           for (const d of [...mismatch.extraDevices, ...mismatch.staleDevices]) this.store.deleteSession({ account, device: d });
           const refetch = [...mismatch.missingDevices, ...mismatch.staleDevices].filter((d) => !(isSelf && d === own.device));
@@ -512,6 +518,7 @@ export class SealpostClient extends TypedEmitter<ClientEvents> {
   async start(): Promise<void> {
     this.#local();
     await this.redeliver();
+    await this.flushOutbox();
     if (this.#options.upkeep?.automatic !== false) this.#upkeep!.start((error) => this.emit('error', { error }));
     const mode = this.#options.receive?.mode ?? 'websocket';
     if (mode === 'websocket') {
@@ -532,6 +539,38 @@ export class SealpostClient extends TypedEmitter<ClientEvents> {
       };
       this.#pollTimer = setTimeout(tick, 0);
     }
+  }
+
+  /**
+   * Hands the relay any sealed envelopes that a crash left between their
+   * ratchet step and the relay's acceptance. (A recipient that did get them
+   * drops the repeat as a duplicate.) A batch the relay now refuses for a
+   * changed device list is dropped and reported as an `error` event.
+   * Returns how many batches were sent.
+   */
+  async flushOutbox(): Promise<number> {
+    const own = this.#local();
+    let sent = 0;
+    for (const batch of this.store.outboxBatches()) {
+      const account = batch[0]!.recipient.account;
+      try {
+        await this.#locks.run(account, () =>
+          this.relay.send(
+            account,
+            this.#accessKey(account),
+            batch.map((e) => ({ deviceId: e.recipient.device, registrationId: e.registrationId, content: e.envelope })),
+            batch[0]!.createdAt,
+            account === own.account,
+          ),
+        );
+        sent++;
+      } catch (error) {
+        if (deviceMismatchOf(error) === undefined && !(error instanceof ClientError && error.code === 'UNKNOWN_RECIPIENT')) throw error;
+        this.emit('error', { error });
+      }
+      this.store.transaction(() => this.store.removeOutboxBatch(batch[0]!.batchId));
+    }
+    return sent;
   }
 
   /** Fetches and processes the whole queue once by polling; returns how many envelopes were handled. */
@@ -623,6 +662,10 @@ export class SealpostClient extends TypedEmitter<ClientEvents> {
     }
     const sender = { account: unsealed.sender.senderUuid.toLowerCase(), device: unsealed.sender.senderDeviceId };
     const fromSelf = sender.account === local.account;
+    // Our own other devices share our identity key; anything else claiming to be us is forged.
+    if (fromSelf && !sameKey(unsealed.sender.identityKey, local.identityPublicKey)) {
+      return drop(new ClientError('INVALID_DATA', 'an envelope claims to come from our own account with another identity key'));
+    }
     const type = unsealed.content.type;
     if (type !== 2 && type !== 3) return drop(new ClientError('INVALID_DATA', `unsupported inner message type ${type}`));
 

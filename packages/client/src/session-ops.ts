@@ -9,7 +9,6 @@ import type { KyberPreKeyRecord, PreKeyRecord, SignedPreKeyRecord } from '@sealp
 import { initiateSession } from '@sealpost/protocol/session/session-builder.ts';
 import { decryptMessage, decryptPreKeyMessage, encryptMessage } from '@sealpost/protocol/session/session-cipher.ts';
 import { deserializeSessionRecord, serializeSessionRecord, type SessionRecord } from '@sealpost/protocol/session/session-record.ts';
-import { ClientError } from './errors.ts';
 import type { DeviceBundle } from './keyserver-client.ts';
 
 /** This device's long-lived keys. */
@@ -59,8 +58,6 @@ export interface SessionOps {
   encrypt(record: Uint8Array, plaintext: Uint8Array, local: LocalKeys, now: number): Encrypted;
   /** Decrypts a SignalMessage (2) or PreKeySignalMessage (3); the record may be absent for type 3. */
   decrypt(record: Uint8Array | undefined, type: CiphertextType, body: Uint8Array, local: LocalKeys, prekeys: PreKeyLookup, now: number): Decrypted;
-  /** The registration id of the peer device of a session. */
-  remoteRegistrationId(record: Uint8Array): number;
 }
 
 /** True if `e` is a protocol error saying the message was already decrypted. */
@@ -137,11 +134,5 @@ export const sessionOps: SessionOps = {
       usedPreKeyId: undefined,
       usedKyberPreKeyId: undefined,
     };
-  },
-
-  remoteRegistrationId(record) {
-    const state = parseRecord(record).current;
-    if (state === undefined) throw new ClientError('INVALID_DATA', 'session record has no current session');
-    return state.remoteRegistrationId;
   },
 };

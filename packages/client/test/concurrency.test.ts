@@ -3,8 +3,10 @@
  * on one session interleaving and one overwriting the other's ratchet step.
  * Here one session is hammered with concurrent sends and receives in both
  * directions, with Alice's device driven by TWO client instances over the
- * same SQLite file; nothing may be lost, duplicated or fail to decrypt.
+ * same SQLite file (plus a third instance in another process); nothing may
+ * be lost, duplicated or fail to decrypt.
  */
+import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -36,8 +38,27 @@ function client(path: string): SealpostClient {
 
 const pause = () => new Promise((r) => setTimeout(r, Math.floor(Math.random() * 3)));
 
+/** Runs the second-instance child; resolves with the problems it reported. */
+function childInstance(alicePath: string, bob: string, count: number, tag: string): Promise<string[]> {
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', join(import.meta.dirname, 'fixtures', 'sender-child.ts'), alicePath, String(count), services.keyServerUrl, services.relayUrl, Buffer.from(services.trustRoot).toString('base64'), bob, tag],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  let out = '';
+  let err = '';
+  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+  return new Promise((resolve, reject) =>
+    child.on('exit', (code) => {
+      if (code !== 0 || !out.includes('done')) reject(new Error(`child exited ${code}: ${err}`));
+      else resolve(out.split('\n').filter((l) => l.startsWith('error ')));
+    }),
+  );
+}
+
 describe('concurrent sends and receives on one session', () => {
-  it('loses nothing with two client instances on one database file', async () => {
+  it('loses nothing with three instances of one device (two in-process, one in a child process) on one database file', async () => {
     const alicePath = join(dir, 'alice.db');
     const alice1 = client(alicePath);
     const bob = client(join(dir, 'bob.db'));
@@ -72,6 +93,8 @@ describe('concurrent sends and receives on one session', () => {
         await c.poll();
       })();
     const receivers = [receive(alice1), receive(alice2), receive(bob)];
+    // A third instance of Alice's device in another process, on the same file.
+    const other = childInstance(alicePath, bob.address.account, perSender, 'p');
     // Each instance also runs several sends at once (not awaited one by one).
     await Promise.all([
       sends(alice1, bob.address.account, 'a1'),
@@ -80,18 +103,20 @@ describe('concurrent sends and receives on one session', () => {
       sends(bob, alice1.address.account, 'b'),
       sends(bob, alice1.address.account, 'bx'),
     ]);
+    const childProblems = await other;
     sending = false;
     await Promise.all(receivers);
     await alice1.poll();
     await bob.poll();
 
     expect(problems).toEqual([]);
+    expect(childProblems).toEqual([]);
     const texts = (c: SealpostClient, peer: string) =>
       c.history(peer, 10_000).filter((m) => m.direction === 'in').map((m) => m.decoded.text ?? '');
     const atBob = texts(bob, alice1.address.account);
     const atAlice = texts(alice1, bob.address.account);
     const expected = (tags: string[]) => tags.flatMap((t) => Array.from({ length: perSender }, (_, i) => `${t}-${i}`)).sort();
-    expect([...atBob].sort()).toEqual(['hello', ...expected(['a1', 'a1x', 'a2'])].sort());
+    expect([...atBob].sort()).toEqual(['hello', ...expected(['a1', 'a1x', 'a2', 'p'])].sort());
     expect([...atAlice].sort()).toEqual(['hello back', ...expected(['b', 'bx'])].sort());
     console.log(`hammer: Bob decrypted ${atBob.length}, Alice decrypted ${atAlice.length}, 0 lost, 0 duplicated, 0 errors`);
     await Promise.all([alice1.close(), alice2.close(), bob.close()]);

@@ -49,4 +49,33 @@ describe('end to end (polling)', () => {
     await alice.close();
     await bob.close();
   });
+
+  it('receives automatically in polling mode and offers unaccepted messages again', async () => {
+    const alice = newClient();
+    let accept = false;
+    const offered: string[] = [];
+    const bob = newClient({
+      receive: { mode: 'poll', pollIntervalMs: 30 },
+      onMessage: (m) => {
+        offered.push(m.content.text ?? '');
+        if (!accept) throw new Error('app not ready');
+      },
+    });
+    await alice.register();
+    await bob.register();
+    alice.addContact(bob.contactCard());
+    await bob.start();
+    await alice.send(bob.address.account, { text: 'polled' });
+    for (let i = 0; i < 200 && offered.length === 0; i++) await new Promise((r) => setTimeout(r, 20));
+    expect(offered).toEqual(['polled']);
+    // Stored (and acknowledged) but not accepted by the app: offered again until it is.
+    expect(bob.store.undeliveredMessages()).toHaveLength(1);
+    accept = true;
+    await bob.redeliver();
+    expect(offered).toEqual(['polled', 'polled']);
+    expect(bob.store.undeliveredMessages()).toHaveLength(0);
+    expect(bob.store.messageCount('in')).toBe(1);
+    await alice.close();
+    await bob.close();
+  });
 });

@@ -132,4 +132,17 @@ describe('trust on first use', () => {
     expect(alice.history(bob.address.account).map((m) => m.decoded.text)).toEqual(['real bob']);
     await Promise.all([alice.close(), bob.close(), mallory.close()]);
   });
+
+  it('drops a forged "sync copy" that claims our own account with another identity key', async () => {
+    const alice = newClient();
+    const mallory = newClient();
+    await Promise.all([alice.register(), mallory.register()]);
+    const problems: ClientProblem[] = [];
+    alice.on('error', (p) => problems.push(p));
+    await impersonate(services, mallory, alice, alice.address.account, 'I am your laptop', 2);
+    expect(await alice.poll()).toBe(1);
+    expect(problems.map((p) => (p.error as { code?: string }).code)).toEqual(['INVALID_DATA']);
+    expect(alice.store.messageCount()).toBe(0);
+    await Promise.all([alice.close(), mallory.close()]);
+  });
 });

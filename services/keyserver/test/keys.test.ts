@@ -100,13 +100,17 @@ describe('rotation and consistency check', () => {
     ]);
 
     const rotatedAt = now;
-    const res = await call(server, 'PUT', '/v1/keys', { auth: a.auth, body: { signedPreKey: signedKey(a.identity, 3, ecPublicKey()) } });
+    const oldKey = r.keys.find((k: any) => k.keyId === 1);
+    const newKey = signedKey(a.identity, 3, ecPublicKey());
+    const res = await call(server, 'PUT', '/v1/keys', { auth: a.auth, body: { signedPreKey: newKey } });
     expect(res.status).toBe(200);
     r = (await call(server, 'GET', '/v1/keys/rotation', { auth: a.auth })).body;
     expect(r.rotationDue).toEqual({ signedPreKey: false, pqLastResortPreKey: true });
     const old = r.keys.find((k: any) => k.keyId === 1);
     expect(old).toMatchObject({ kind: 'signedPreKey', current: false, replacedAt: rotatedAt, discardAt: rotatedAt + 30 * DAY });
-    expect(r.keys.find((k: any) => k.keyId === 3)).toMatchObject({ current: true, ageMs: 0, stale: false });
+    // The replaced key itself stays fetchable (by its device) during the grace period.
+    expect([old.publicKey, old.signature]).toEqual([oldKey.publicKey, oldKey.signature]);
+    expect(r.keys.find((k: any) => k.keyId === 3)).toMatchObject({ current: true, ageMs: 0, stale: false, publicKey: newKey.publicKey });
 
     // Bundles serve only the current signed prekey.
     const peer = await createAccount(server);

@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { SqliteKeyStore } from '../src/index.ts';
+import { BundleBatcher } from '../src/bundle-batcher.ts';
 
 const ROOT = resolve(import.meta.dirname, '../../..');
 const TSX = join(ROOT, 'node_modules/.bin/tsx');
@@ -60,5 +61,45 @@ describe('SqliteKeyStore across processes', () => {
     expect(after.countOneTimeKeys('acct', 1)).toEqual({ ec: 0, kyber: 0 });
     expect(after.db.prepare('SELECT COUNT(*) FROM one_time_key_material').pluck().get()).toBe(0);
     after.close();
+  });
+});
+
+describe('group commit', () => {
+  function storeWithKeys(n: number) {
+    const store = new SqliteKeyStore(':memory:');
+    const sig = new Uint8Array(64);
+    store.createAccount({ accountId: 'acct', identityKey: new Uint8Array(33), registrationId: 1, secretHash: new Uint8Array(32), now: 1 });
+    store.storeKeys('acct', 1, { signedPreKey: { keyId: 1, publicKey: new Uint8Array(33), signature: sig }, pqLastResortPreKey: { keyId: 2, publicKey: new Uint8Array(1569), signature: sig } }, 1, 1000);
+    store.storeKeys('acct', 1, { preKeys: Array.from({ length: n }, (_, i) => ({ keyId: i, publicKey: new Uint8Array(33).fill(i) })) }, 1, 1000);
+    return store;
+  }
+
+  it('takeBundlesMany gives each fetch in a batch its own key, in order, then nothing', () => {
+    const store = storeWithKeys(3);
+    const results = store.takeBundlesMany(Array.from({ length: 5 }, () => ({ accountId: 'acct', deviceId: 1 })));
+    expect(results.map((r) => r[0]?.preKey?.keyId)).toEqual([0, 1, 2, undefined, undefined]);
+    expect(results.every((r) => r[0]?.pqPreKeyIsLastResort)).toBe(true);
+    expect(store.takeBundlesMany([{ accountId: 'nobody', deviceId: 1 }, { accountId: 'acct', deviceId: 2 }])).toEqual([[], []]);
+    store.close();
+  });
+
+  it('the batcher answers fetches from one event-loop turn with one transaction', async () => {
+    const store = storeWithKeys(10);
+    let transactions = 0;
+    const inner = store.takeBundlesMany.bind(store);
+    store.takeBundlesMany = (reqs) => {
+      transactions++;
+      return inner(reqs);
+    };
+    const batcher = new BundleBatcher(store, 4);
+    const got = await Promise.all(Array.from({ length: 10 }, () => batcher.take('acct', 1)));
+    expect(got.map((b) => b[0]!.preKey!.keyId)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+    expect(transactions).toBe(3); // batches of 4, 4 and 2
+    // A failing batch rejects each of its fetches and leaves the keys in place.
+    store.takeBundlesMany = () => {
+      throw new Error('disk full');
+    };
+    await expect(batcher.take('acct', 1)).rejects.toThrow('disk full');
+    store.close();
   });
 });

@@ -3,6 +3,7 @@
  * --keyserver-public-key …` (flags or RELAY_* env, see config.ts).
  * SIGINT/SIGTERM: stop accepting, close WebSockets, close the database.
  */
+import pino from 'pino';
 import { relayCredentialVerifier } from '@sealpost/keyserver/relay-credential.ts';
 import { buildRelay } from './app.ts';
 import { loadConfig } from './config.ts';
@@ -15,6 +16,9 @@ async function main(): Promise<void> {
     process.stderr.write(`relay: ${(e as Error).message}\n`);
     process.exit(2);
   }
+  // Asynchronous stdout (a synchronous write per request line would stall the event loop
+  // whenever the pipe is slow); flushed before exit.
+  const logDestination = pino.destination({ dest: 1, sync: false, minLength: 4096 });
   const app = await buildRelay({
     verifyCredential: relayCredentialVerifier(config.keyserverPublicKey),
     keyserverUrl: config.keyserverUrl,
@@ -23,7 +27,7 @@ async function main(): Promise<void> {
     synchronous: config.synchronous,
     limits: { messageTtlMs: config.messageTtlMs, maxEnvelopeBytes: config.maxEnvelopeBytes, maxQueueDepth: config.maxQueueDepth },
     expirySweepMs: config.expirySweepMs,
-    log: { level: config.logLevel },
+    log: { level: config.logLevel, stream: logDestination },
   });
   let closing = false;
   const shutdown = (signal: string): void => {
@@ -31,9 +35,13 @@ async function main(): Promise<void> {
     closing = true;
     app.log.info({ signal }, 'shutting down');
     app.close().then(
-      () => process.exit(0),
+      () => {
+        logDestination.flushSync();
+        process.exit(0);
+      },
       (err: unknown) => {
         app.log.error({ err: { message: (err as Error).message } }, 'error while closing');
+        logDestination.flushSync();
         process.exit(1);
       },
     );

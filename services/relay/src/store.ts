@@ -82,6 +82,23 @@ const MIGRATIONS: string[] = [
      account_id TEXT PRIMARY KEY,
      key_hash BLOB NOT NULL
    );`,
+  // Queue depths kept by triggers, so the per-send limit check is O(1) even
+  // when a queue is nearly full (a COUNT would scan it on every send).
+  `CREATE TABLE queue_depths (
+     account_id TEXT NOT NULL,
+     device_id INTEGER NOT NULL,
+     n INTEGER NOT NULL,
+     PRIMARY KEY (account_id, device_id)
+   ) WITHOUT ROWID;
+   INSERT INTO queue_depths (account_id, device_id, n)
+     SELECT account_id, device_id, COUNT(*) FROM envelopes GROUP BY account_id, device_id;
+   CREATE TRIGGER envelopes_depth_insert AFTER INSERT ON envelopes BEGIN
+     INSERT INTO queue_depths (account_id, device_id, n) VALUES (NEW.account_id, NEW.device_id, 1)
+       ON CONFLICT (account_id, device_id) DO UPDATE SET n = n + 1;
+   END;
+   CREATE TRIGGER envelopes_depth_delete AFTER DELETE ON envelopes BEGIN
+     UPDATE queue_depths SET n = n - 1 WHERE account_id = OLD.account_id AND device_id = OLD.device_id;
+   END;`,
 ];
 
 /** Options for the SQLite store. */
@@ -110,6 +127,7 @@ export class SqliteEnvelopeStore implements EnvelopeStore {
         'INSERT INTO envelopes (id, account_id, device_id, content, received_at, expires_at) VALUES (?, ?, ?, ?, ?, ?)',
       ),
       depth: db.prepare('SELECT COUNT(*) AS n FROM envelopes WHERE account_id = ? AND device_id = ? AND expires_at > ?'),
+      storedDepth: db.prepare('SELECT n FROM queue_depths WHERE account_id = ? AND device_id = ?'),
       pending: db.prepare(
         'SELECT seq, id, content, received_at FROM envelopes WHERE account_id = ? AND device_id = ? AND expires_at > ? AND seq > ? ORDER BY seq LIMIT ?',
       ),
@@ -128,8 +146,9 @@ export class SqliteEnvelopeStore implements EnvelopeStore {
       }
       for (const [k, n] of added) {
         const [accountId, device] = k.split('\u0000') as [string, string];
-        const row = this.stmts.depth.get(accountId, Number(device), now) as { n: number };
-        if (row.n + n > maxDepth) throw new QueueFullError(accountId, Number(device));
+        // Counts stored rows: expired ones count until the next sweep removes them.
+        const row = this.stmts.storedDepth.get(accountId, Number(device)) as { n: number } | undefined;
+        if ((row?.n ?? 0) + n > maxDepth) throw new QueueFullError(accountId, Number(device));
       }
       const ids: string[] = [];
       for (const e of envelopes) {

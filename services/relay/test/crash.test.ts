@@ -15,8 +15,8 @@ let bob: Account;
 
 beforeAll(async () => {
   world = await startWorld();
-  alice = await world.newAccount(1);
-  bob = await world.newAccount(2);
+  alice = await world.newAccount(1, 'ours');
+  bob = await world.newAccount(2, 'ours');
 });
 afterAll(async () => {
   await world?.close();
@@ -40,7 +40,7 @@ describe('relay crash (SIGKILL) mid-stream', () => {
       return sealV1({
         content: { type: 2, senderCertificate: a.senderCertificate, contents },
         senderIdentity: identityOf(alice),
-        recipientIdentityPublic: bob.identity.getPublicKey().serialize(),
+        recipientIdentityPublic: bob.identity.publicKey,
       });
     };
     const [b1, b2] = bob.devices as [(typeof bob.devices)[0], (typeof bob.devices)[0]];

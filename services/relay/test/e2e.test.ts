@@ -1,7 +1,8 @@
 /**
  * End to end: a real listening key server, the relay as a child process, two
  * accounts with two devices each. Alice's devices are libsignal-client 0.90
- * end to end; Bob's devices seal and unseal with @sealpost/protocol. They
+ * end to end (sessions and sealing); Bob's devices are ours end to end
+ * (@sealpost/protocol sessions, sealV1/sealV2MultiRecipient/unseal). They
  * exchange sealed sender v1 and v2 messages in both directions through the
  * relay (WebSocket and polling). Then the relay is stopped and its database
  * and logs are searched for anything identifying a sender.
@@ -21,7 +22,7 @@ let alice: Account;
 let bob: Account;
 const bobKnown = [new Map<string, Uint8Array>(), new Map<string, Uint8Array>()];
 
-/** Bob's device `i` reads its queue over WebSocket, opens with our code, acknowledges. */
+/** Bob's device `i` reads its queue over WebSocket, unseals and decrypts with our code, acknowledges. */
 async function bobReceives(i: number, expected: number): Promise<Opened[]> {
   const device = bob.devices[i]!;
   const socket = await world.client.connect(device.relayToken, { autoAck: false });
@@ -33,7 +34,7 @@ async function bobReceives(i: number, expected: number): Promise<Opened[]> {
   return opened;
 }
 
-/** Alice's device `i` polls, opens with libsignal, acknowledges over HTTP. */
+/** An Alice device polls, opens with libsignal's sealedSenderDecryptMessage, acknowledges over HTTP. */
 async function aliceReceives(device: Device): Promise<Opened[]> {
   const polled = await world.client.poll(device.relayToken);
   expect(polled.status).toBe(200);
@@ -46,8 +47,8 @@ async function aliceReceives(device: Device): Promise<Opened[]> {
 
 beforeAll(async () => {
   world = await startWorld();
-  alice = await world.newAccount(2);
-  bob = await world.newAccount(2);
+  alice = await world.newAccount(2, 'libsignal');
+  bob = await world.newAccount(2, 'ours');
 });
 
 afterAll(async () => {
@@ -59,7 +60,7 @@ describe('end to end: key server + relay process + libsignal and our clients', (
     const [a1, a2] = alice.devices as [Device, Device];
     const [b1, b2] = bob.devices as [Device, Device];
 
-    // 1. libsignal (Alice 1) seals v1 -> relay -> our unseal on both of Bob's devices (WebSocket).
+    // 1. libsignal (Alice 1: session + seal) -> relay -> our unseal + our session on both of Bob's devices (WebSocket).
     expect((await libsignalSendV1(world, a1, bob, text('hi bob, from alice 1'))).body).toEqual({ accepted: 2 });
     // 2. Alice 2 too, so Bob sees two sender devices of one account.
     expect((await libsignalSendV1(world, a2, bob, text('and from alice 2'))).body).toEqual({ accepted: 2 });
@@ -71,7 +72,7 @@ describe('end to end: key server + relay process + libsignal and our clients', (
       ]);
     }
 
-    // 3. We (Bob 2) seal v1 -> relay -> libsignal sealedSenderDecryptMessage on Alice's devices (polling).
+    // 3. Ours (Bob 2: our session + sealV1) -> relay -> libsignal sealedSenderDecryptMessage on Alice's devices (polling).
     expect((await ourSendV1(world, bob, b2, alice, text('reply from bob 2'))).body).toEqual({ accepted: 2 });
     for (const d of [a1, a2]) {
       const got = await aliceReceives(d);
@@ -137,7 +138,7 @@ describe('end to end: key server + relay process + libsignal and our clients', (
     for (const sender of [alice, bob]) {
       const id = sender.id;
       const uuidBytes = Buffer.from(id.replaceAll('-', ''), 'hex');
-      const identity = Buffer.from(sender.identity.getPublicKey().serialize());
+      const identity = Buffer.from(sender.identity.publicKey);
       const needles: Array<[string, Buffer | string]> = [
         ['identity key (33 bytes, raw)', identity],
         ['identity key (32 bytes, raw)', identity.subarray(1)],

@@ -75,6 +75,7 @@ describe('relay routes', () => {
     harness = await startRelay();
     const h = harness;
     const a = await account(h, [11, 22]);
+    const other = await account(h);
     const one = [{ deviceId: 1, registrationId: 11, content: fakeSealed(1) }];
     const r1 = await h.client.send(a.id, a.accessKey, one);
     expect(r1.status).toBe(409);
@@ -108,6 +109,25 @@ describe('relay routes', () => {
     // Cached now: no further fetches for a matching send.
     expect((await h.client.send(a.id, a.accessKey, three)).status).toBe(200);
     expect(h.directory.fetches).toBe(before + 1);
+    // Sync copies: a device of the account itself, showing its relay credential, addresses only its siblings.
+    const syncUrl = `${h.client.baseUrl}/v1/messages/${a.id}`;
+    const sync = (credential: string | undefined, deviceIds: number[]) =>
+      fetch(syncUrl, {
+        method: 'PUT',
+        headers: {
+          'content-type': 'application/json',
+          'unidentified-access-key': b64(a.accessKey),
+          ...(credential === undefined ? {} : { authorization: `Bearer ${credential}` }),
+        },
+        body: JSON.stringify({
+          messages: deviceIds.map((d) => ({ deviceId: d, registrationId: d === 1 ? 11 : d === 2 ? 22 : 33, content: b64(fakeSealed(0x50 + d)) })),
+        }),
+      });
+    expect((await sync(a.cred1, [2, 3])).status).toBe(200);
+    expect((await sync(undefined, [2, 3])).status).toBe(409);
+    expect((await sync(other.cred1, [2, 3])).status).toBe(403);
+    expect((await sync('v1.bad.token', [2, 3])).status).toBe(401);
+    expect((await h.client.poll(a.cred2)).body.messages.map((m) => m.content).at(-1)).toEqual(fakeSealed(0x52));
     // Account gone from the key server: 404.
     h.directory.accounts.delete(a.id);
     const gone = await h.client.send(a.id, a.accessKey, one);

@@ -15,10 +15,17 @@ import { sessionOps } from '../../src/session-ops.ts';
 import type { LocalServices } from './services.ts';
 
 /**
- * Sends `text` to `target` claiming to be device 1 of `victimAccount`.
+ * Sends `text` to `target` claiming to be device `victimDevice` of `victimAccount`.
  * `insider` is any registered client (used only to fetch the target's bundle).
  */
-export async function impersonate(services: LocalServices, insider: SealpostClient, target: SealpostClient, victimAccount: string, text: string): Promise<Uint8Array> {
+export async function impersonate(
+  services: LocalServices,
+  insider: SealpostClient,
+  target: SealpostClient,
+  victimAccount: string,
+  text: string,
+  victimDevice = 1,
+): Promise<Uint8Array> {
   const fake = generateIdentityKeyPair();
   const local = { identity: fake, registrationId: 4242 };
   const [bundle] = await insider.keyServer.bundles(target.address.account, target.address.device);
@@ -27,7 +34,7 @@ export async function impersonate(services: LocalServices, insider: SealpostClie
   const enc = sessionOps.encrypt(record, encodeContent({ timestamp: now, text }), local, now);
   const certificate = createSenderCertificate({
     senderUuid: victimAccount,
-    senderDeviceId: 1,
+    senderDeviceId: victimDevice,
     identityKey: fake.publicKey,
     expires: now + 3600_000,
     serverCertificate: services.serverCertificate,

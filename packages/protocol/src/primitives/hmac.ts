@@ -6,7 +6,8 @@ import { checkBytes } from './bytes.ts';
 export function hmacSha256(key: Uint8Array, data: Uint8Array): Uint8Array {
   checkBytes('HMAC key', key);
   checkBytes('HMAC data', data);
-  const h = createHmac('sha256', key);
-  h.update(data);
-  return new Uint8Array(h.digest());
+  const digest = createHmac('sha256', key).update(data).digest();
+  // The digest Buffer owns its own 32-byte ArrayBuffer (not the shared pool),
+  // so a view is safe and saves a copy: the ratchet calls this ~7 times a message.
+  return new Uint8Array(digest.buffer, digest.byteOffset, digest.byteLength);
 }

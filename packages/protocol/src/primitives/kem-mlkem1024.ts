@@ -10,10 +10,13 @@ import { checkBytes } from './bytes.ts';
 import { sha3_256 } from './hash.ts';
 import { constantTimeEqual, randomBytes } from './random.ts';
 
-/** Byte sizes shared by ML-KEM-1024 and round-3 Kyber1024. */
+/** Public (encapsulation) key bytes, ML-KEM-1024 and round-3 Kyber1024 alike. */
 export const KEM1024_PUBLIC_KEY_LENGTH = 1568;
+/** Secret (decapsulation) key bytes: dk_PKE (1536) || pk (1568) || H(pk) (32) || z (32). */
 export const KEM1024_SECRET_KEY_LENGTH = 3168;
+/** Ciphertext bytes. */
 export const KEM1024_CIPHERTEXT_LENGTH = 1568;
+/** Shared secret bytes. */
 export const KEM_SHARED_SECRET_LENGTH = 32;
 
 /** A KEM key pair. */

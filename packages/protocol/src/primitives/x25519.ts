@@ -23,7 +23,7 @@
  * set, points on the twist) are accepted as RFC 7748 prescribes, as libsignal
  * does. See test-vectors/README.md.
  */
-import { createPrivateKey, createPublicKey, diffieHellman, randomBytes as nodeRandomBytes } from 'node:crypto';
+import { createPrivateKey, createPublicKey, diffieHellman, randomBytes as nodeRandomBytes, timingSafeEqual } from 'node:crypto';
 import type { KeyObject } from 'node:crypto';
 import { InvalidKeyError } from '../errors.ts';
 import { asBuffer, checkBytes } from './bytes.ts';
@@ -47,13 +47,40 @@ function checkKey(name: string, key: unknown): Uint8Array {
   return key;
 }
 
+/**
+ * Imported private KeyObjects, per key array. Each JWK import costs a scalar
+ * multiplication (Node derives the public key), and the same private key is
+ * used again and again: a ratchet key pair for its public key and two
+ * agreements, an identity or signed prekey for every session set up. So a
+ * key array is imported once. The entry keeps a copy of the bytes and is
+ * used only while they still match, so a caller that rewrites an array in
+ * place gets a fresh import; entries go away with their arrays.
+ */
+const privateKeyObjects = new WeakMap<Uint8Array, { readonly bytes: Buffer; readonly key: KeyObject }>();
+
 function privateKeyObject(privateKey: Uint8Array): KeyObject {
+  const cached = privateKeyObjects.get(privateKey);
+  if (cached !== undefined && timingSafeEqual(cached.bytes, privateKey)) return cached.key;
   const d = asBuffer(privateKey).toString('base64url');
-  return createPrivateKey({ key: { kty: 'OKP', crv: 'X25519', d, x: UNUSED_JWK_X }, format: 'jwk' });
+  const key = createPrivateKey({ key: { kty: 'OKP', crv: 'X25519', d, x: UNUSED_JWK_X }, format: 'jwk' });
+  privateKeyObjects.set(privateKey, { bytes: Buffer.from(privateKey), key });
+  return key;
 }
 
+/**
+ * The last few imported public keys: a DH ratchet step agrees twice with the
+ * peer's new ratchet key, and PQXDH uses the peer's signed prekey twice.
+ * Public keys are not secret, so a plain byte comparison finds them.
+ */
+const recentPublicKeys: { readonly bytes: Buffer; readonly key: KeyObject }[] = [];
+const RECENT_PUBLIC_KEYS = 4;
+
 function publicKeyObject(publicKey: Uint8Array): KeyObject {
-  return createPublicKey({ key: { kty: 'OKP', crv: 'X25519', x: asBuffer(publicKey).toString('base64url') }, format: 'jwk' });
+  for (const entry of recentPublicKeys) if (entry.bytes.equals(publicKey)) return entry.key;
+  const key = createPublicKey({ key: { kty: 'OKP', crv: 'X25519', x: asBuffer(publicKey).toString('base64url') }, format: 'jwk' });
+  recentPublicKeys.unshift({ bytes: Buffer.from(publicKey), key });
+  if (recentPublicKeys.length > RECENT_PUBLIC_KEYS) recentPublicKeys.pop();
+  return key;
 }
 
 /**

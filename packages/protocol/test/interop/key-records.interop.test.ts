@@ -56,6 +56,7 @@ describe('interop: key records with libsignal-client 0.90.0', () => {
     expect(lsKyber.publicKey().serialize()).toEqual(kyber.keyPair.publicKey);
     expect(lsKyber.secretKey().serialize()).toEqual(kyber.keyPair.secretKey);
     expect(ls.publicKey.verify(ab(kyber.keyPair.publicKey), lsKyber.signature())).toBe(true);
+    console.log('interop: key records: ours->libsignal 4 records loaded, 2 signatures verified (0 messages either way)');
   });
 
   it('interop: libsignal records and signatures load and verify in ours', () => {
@@ -94,5 +95,6 @@ describe('interop: key records with libsignal-client 0.90.0', () => {
     expect(ciphertext.length).toBe(1569);
     expect(kyberDecapsulate(kyber.keyPair.secretKey, ciphertext)).toEqual(sharedSecret);
     expect(PublicKey.deserialize(ab(bundle.identityKey)).serialize()).toEqual(bundle.identityKey);
+    console.log('interop: key records: libsignal->ours 4 records loaded, 3 signatures verified (0 messages either way)');
   });
 });

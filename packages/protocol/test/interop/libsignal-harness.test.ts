@@ -116,6 +116,7 @@ describe('interop harness: libsignal-client 0.90.0 against itself', () => {
     });
     const m = await alice.encrypt(bob.address, text('raw keys'));
     expect(str(await bob.decrypt(alice.address, m))).toBe('raw keys');
+    console.log('interop harness: raw keys: libsignal(alice)->libsignal(bob) 1 message, libsignal(bob)->libsignal(alice) 0 messages');
   });
 });
 
@@ -189,5 +190,6 @@ describe('interop harness: libsignal session records we encode', () => {
     const r2 = await bob.encrypt(alice.address, text('ok'));
     expect(SignalMessage.deserialize(ab(r2.bytes)).pqRatchet().length).toBe(0);
     expect(str(await alice.decrypt(bob.address, r2))).toBe('ok');
+    console.log('interop harness: re-encoded record: libsignal(alice)->libsignal(bob) 2 messages, libsignal(bob)->libsignal(alice) 2 messages');
   });
 });

@@ -9,6 +9,7 @@ import type { FastifyPluginAsync } from 'fastify';
 import { authenticateDevice } from '../auth.ts';
 import { enforceRateLimit, type KeyServerContext } from '../context.ts';
 import { notFound } from '../errors.ts';
+import { BundleBatcher } from '../bundle-batcher.ts';
 import { accountIdSchema, basicAuth, deviceIdSchema, registrationIdSchema, withErrors } from '../schemas.ts';
 import type { DeviceBundle } from '../store/key-store.ts';
 import { encodeBase64 } from '../wire-keys.ts';
@@ -47,19 +48,38 @@ const bundleResponse = {
   },
 } as const;
 
+/**
+ * Base64 of long-lived keys, remembered per byte array: the store hands out
+ * the same cached arrays for a device's signed prekey, last-resort key and
+ * identity key until they change, so each is encoded once rather than on
+ * every fetch (a Kyber key is 2 KB of base64). Entries die with the arrays.
+ */
+const encoded = new WeakMap<Uint8Array, string>();
+function encodeLongLived(bytes: Uint8Array): string {
+  let s = encoded.get(bytes);
+  if (s === undefined) {
+    s = encodeBase64(bytes);
+    encoded.set(bytes, s);
+  }
+  return s;
+}
+
 function bundleJson(b: DeviceBundle) {
+  const pq = b.pqPreKeyIsLastResort ? encodeLongLived : encodeBase64;
   return {
     deviceId: b.deviceId,
     registrationId: b.registrationId,
-    signedPreKey: { keyId: b.signedPreKey.keyId, publicKey: encodeBase64(b.signedPreKey.publicKey), signature: encodeBase64(b.signedPreKey.signature) },
+    signedPreKey: { keyId: b.signedPreKey.keyId, publicKey: encodeLongLived(b.signedPreKey.publicKey), signature: encodeLongLived(b.signedPreKey.signature) },
     ...(b.preKey === undefined ? {} : { preKey: { keyId: b.preKey.keyId, publicKey: encodeBase64(b.preKey.publicKey) } }),
-    pqPreKey: { keyId: b.pqPreKey.keyId, publicKey: encodeBase64(b.pqPreKey.publicKey), signature: encodeBase64(b.pqPreKey.signature) },
+    pqPreKey: { keyId: b.pqPreKey.keyId, publicKey: pq(b.pqPreKey.publicKey), signature: pq(b.pqPreKey.signature) },
     pqPreKeyIsLastResort: b.pqPreKeyIsLastResort,
   };
 }
 
 /** GET /v1/keys/:accountId/:deviceId. */
 export const bundleRoutes: FastifyPluginAsync<{ ctx: KeyServerContext }> = async (app, { ctx }) => {
+  const batcher = new BundleBatcher(ctx.store);
+  app.addHook('onClose', async () => batcher.flush());
   app.get<{ Params: { accountId: string; deviceId: string } }>(
     '/v1/keys/:accountId/:deviceId',
     {
@@ -90,14 +110,14 @@ export const bundleRoutes: FastifyPluginAsync<{ ctx: KeyServerContext }> = async
       );
       const identityKey = ctx.store.identityKey(accountId);
       if (identityKey === undefined) throw notFound('UNKNOWN_ACCOUNT', 'no such account');
-      const bundles = ctx.store.takeBundles(accountId, deviceId);
+      const bundles = await batcher.take(accountId, deviceId);
       if (bundles.length === 0) {
         if (deviceId !== undefined && ctx.store.deviceCredentials(accountId, deviceId) === undefined) {
           throw notFound('UNKNOWN_DEVICE', `account has no device ${deviceId}`);
         }
         throw notFound('NO_PREKEYS', 'no device of this account has a signed prekey and a last-resort key');
       }
-      return { identityKey: encodeBase64(identityKey), devices: bundles.map(bundleJson) };
+      return { identityKey: encodeLongLived(identityKey), devices: bundles.map(bundleJson) };
     },
   );
 };

@@ -79,7 +79,7 @@ export const keyRoutes: FastifyPluginAsync<{ ctx: KeyServerContext }> = async (a
     {
       schema: {
         tags: ['keys'],
-        summary: "Ages of the device's signed prekey and last-resort key, current and recently replaced",
+        summary: "The device's signed prekeys and last-resort keys with their ages: current and recently replaced",
         description:
           'Bundles always serve the current keys. Replaced keys are kept (and listed here) for the grace period, so a device can see ' +
           'what the server held and when it changed; `rotationDue` says a current key is older than the stale threshold.',
@@ -100,10 +100,12 @@ export const keyRoutes: FastifyPluginAsync<{ ctx: KeyServerContext }> = async (a
                 type: 'array',
                 items: {
                   type: 'object',
-                  required: ['kind', 'keyId', 'current', 'createdAt', 'ageMs', 'stale'],
+                  required: ['kind', 'keyId', 'publicKey', 'signature', 'current', 'createdAt', 'ageMs', 'stale'],
                   properties: {
                     kind: { type: 'string', enum: ['signedPreKey', 'pqLastResortPreKey'] },
                     keyId: { type: 'integer' },
+                    publicKey: { type: 'string', description: 'base64, as uploaded' },
+                    signature: { type: 'string' },
                     current: { type: 'boolean' },
                     createdAt: { type: 'integer' },
                     ageMs: { type: 'integer' },
@@ -129,6 +131,8 @@ export const keyRoutes: FastifyPluginAsync<{ ctx: KeyServerContext }> = async (a
         .map((k) => ({
           kind: k.kind === 'ec' ? ('signedPreKey' as const) : ('pqLastResortPreKey' as const),
           keyId: k.keyId,
+          publicKey: encodeBase64(k.publicKey),
+          signature: encodeBase64(k.signature),
           current: k.replacedAt === undefined,
           createdAt: k.createdAt,
           ageMs: Math.max(0, now - k.createdAt),

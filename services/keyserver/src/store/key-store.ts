@@ -68,6 +68,12 @@ export interface DeviceBundle {
   pqPreKeyIsLastResort: boolean;
 }
 
+/** One bundle fetch: a device, or all devices when `deviceId` is undefined. */
+export interface BundleRequest {
+  accountId: string;
+  deviceId: number | undefined;
+}
+
 /** A new account with its first (primary) device. */
 export interface NewAccount {
   accountId: string;
@@ -126,6 +132,11 @@ export interface KeyStore {
    * are left out.
    */
   takeBundles(accountId: string, deviceId: number | undefined): DeviceBundle[];
+  /**
+   * Several fetches at once, in one transaction (group commit): result `i`
+   * is what `takeBundles(requests[i])` would give if they ran in order.
+   */
+  takeBundlesMany(requests: readonly BundleRequest[]): DeviceBundle[][];
   /** Current and retained replaced long-lived keys of a device, newest first. */
   signedKeyHistory(accountId: string, deviceId: number): SignedKeyRecord[];
   /** Deletes replaced long-lived keys replaced before `replacedBefore` and expired provisioning codes. */

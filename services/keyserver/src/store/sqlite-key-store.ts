@@ -20,6 +20,7 @@
 import Database from 'better-sqlite3';
 import { migrate } from './migrations.ts';
 import type {
+  BundleRequest,
   DeviceBundle,
   DeviceCredentials,
   DeviceInfo,
@@ -340,6 +341,33 @@ export class SqliteKeyStore implements KeyStore {
   }
 
   takeBundles(accountId: string, deviceId: number | undefined): DeviceBundle[] {
+    return this.takeBundlesMany([{ accountId, deviceId }])[0]!;
+  }
+
+  takeBundlesMany(requests: readonly BundleRequest[]): DeviceBundle[][] {
+    const plans = requests.map((r) => this.planBundle(r.accountId, r.deviceId));
+    // Decided before anything is taken: a drained device needs no transaction at all.
+    const needsWrite = plans.some((p) => p.needsWrite);
+    const run = () => plans.map((p) => p.take());
+    if (!needsWrite) return run();
+    const mark = this.consumed.length;
+    let bundles: DeviceBundle[][];
+    try {
+      // One transaction for the whole batch: every fetch's deletions commit together
+      // (group commit), and a later fetch of the same device sees the earlier one's.
+      bundles = this.db.transaction(run).immediate();
+    } catch (e) {
+      // Rolled back: nothing was handed out, no device is known drained.
+      this.consumed.length = mark;
+      for (const p of plans) for (const d of p.devices) this.forgetDevice(d.accountId, d.deviceId);
+      throw e;
+    }
+    if (this.consumed.length >= this.consumedBatch) this.flushConsumed();
+    return bundles;
+  }
+
+  /** Which devices a fetch covers, with their cached long-lived keys, and how to take their one-time keys. */
+  private planBundle(accountId: string, deviceId: number | undefined) {
     let devices: { deviceId: number; registrationId: number }[];
     if (deviceId === undefined) {
       devices = (this.s.devices.all(accountId) as { device_id: number; registration_id: number }[]).map((d) => ({
@@ -352,39 +380,30 @@ export class SqliteKeyStore implements KeyStore {
     }
     // Without both long-lived keys no session can start: such devices are left out and consume nothing.
     const ready = devices
-      .map((d) => ({ ...d, keys: this.longLived(accountId, d.deviceId) }))
-      .filter((d): d is typeof d & { keys: { signed: SignedPreKey; lastResort: SignedPreKey } } => d.keys.signed !== undefined && d.keys.lastResort !== undefined);
-    if (ready.length === 0) return [];
-    const take = () =>
-      ready.map((d): DeviceBundle => {
-        const ec = this.takeOneTime(accountId, d.deviceId, 'ec');
-        const kyber = this.takeOneTime(accountId, d.deviceId, 'kyber');
-        return {
-          deviceId: d.deviceId,
-          registrationId: d.registrationId,
-          signedPreKey: d.keys.signed,
-          preKey: ec === undefined ? undefined : { keyId: ec.key_id, publicKey: bytes(ec.public_key) },
-          pqPreKey: kyber === undefined ? d.keys.lastResort : signedKey(kyber),
-          pqPreKeyIsLastResort: kyber === undefined,
-        };
-      });
-    // All of a fetch's deletions commit together; a drained device needs no transaction at all.
-    const needsWrite = ready.some(
-      (d) => !this.drained.has(`${accountId}.${d.deviceId}.ec`) || !this.drained.has(`${accountId}.${d.deviceId}.kyber`),
-    );
-    if (!needsWrite) return take();
-    const mark = this.consumed.length;
-    let bundles: DeviceBundle[];
-    try {
-      bundles = this.db.transaction(take).immediate();
-    } catch (e) {
-      // Rolled back: nothing was handed out, no device is known drained.
-      this.consumed.length = mark;
-      for (const d of ready) this.forgetDevice(accountId, d.deviceId);
-      throw e;
-    }
-    if (this.consumed.length >= this.consumedBatch) this.flushConsumed();
-    return bundles;
+      .map((d) => ({ ...d, accountId, keys: this.longLived(accountId, d.deviceId) }))
+      .filter(
+        (d): d is typeof d & { keys: { signed: SignedPreKey; lastResort: SignedPreKey } } =>
+          d.keys.signed !== undefined && d.keys.lastResort !== undefined,
+      );
+    return {
+      devices: ready,
+      needsWrite: ready.some(
+        (d) => !this.drained.has(`${accountId}.${d.deviceId}.ec`) || !this.drained.has(`${accountId}.${d.deviceId}.kyber`),
+      ),
+      take: () =>
+        ready.map((d): DeviceBundle => {
+          const ec = this.takeOneTime(accountId, d.deviceId, 'ec');
+          const kyber = this.takeOneTime(accountId, d.deviceId, 'kyber');
+          return {
+            deviceId: d.deviceId,
+            registrationId: d.registrationId,
+            signedPreKey: d.keys.signed,
+            preKey: ec === undefined ? undefined : { keyId: ec.key_id, publicKey: bytes(ec.public_key) },
+            pqPreKey: kyber === undefined ? d.keys.lastResort : signedKey(kyber),
+            pqPreKeyIsLastResort: kyber === undefined,
+          };
+        }),
+    };
   }
 
   /**

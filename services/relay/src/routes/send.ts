@@ -48,7 +48,7 @@ function checkAccess(ctx: RelayContext, accountId: string, presented: Uint8Array
   }
 }
 
-/** Compares with the cached list, and on disagreement once more with a fresh one. */
+/** Compares with the cached list, and on disagreement (or an unknown account) once more with a fresh one. */
 async function checkAgainstDirectory(
   ctx: RelayContext,
   accountId: string,
@@ -58,6 +58,8 @@ async function checkAgainstDirectory(
   // A device copying a message to its own account's other devices is not sent a copy itself.
   const others = (list: DeviceEntry[] | undefined) => (senderDevice === undefined ? list : list?.filter((d) => d.deviceId !== senderDevice));
   let actual = others(await ctx.devices.devices(accountId));
+  // An unknown account may just be newer than the cache: ask once more before saying so.
+  if (actual === undefined) actual = others(await ctx.devices.devices(accountId, { fresh: true }));
   if (actual === undefined) return undefined;
   let result = checkDevices(addressed, actual);
   if (!devicesMatch(result)) {

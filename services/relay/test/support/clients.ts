@@ -2,60 +2,70 @@
  * The two kinds of client in the end-to-end tests, both speaking through the
  * real relay and key server:
  *
- * - libsignal-client 0.90 does everything itself (`sealedSenderEncryptMessage`,
- *   `sealedSenderMultiRecipientEncrypt`, `sealedSenderDecryptMessage`);
- * - "ours" seals and unseals with @sealpost/protocol (`sealV1`,
- *   `sealV2MultiRecipient`, `unseal`), with libsignal sessions for the inner
- *   1:1 messages.
+ * - libsignal-client 0.90 does everything itself: sessions,
+ *   `sealedSenderEncryptMessage`, `sealedSenderMultiRecipientEncrypt`,
+ *   `sealedSenderDecryptMessage`;
+ * - "ours" uses @sealpost/protocol for everything: sessions (our PQXDH +
+ *   Double Ratchet, via the protocol tests' `OursEndpoint`), `sealV1`,
+ *   `sealV2MultiRecipient`, `unseal`.
  */
 import {
-  CiphertextMessageType,
   ProtocolAddress,
   SenderCertificate,
   UnidentifiedSenderMessageContent,
   sealedSenderDecryptMessage,
+  sealedSenderDecryptToUsmc,
   sealedSenderEncryptMessage,
   sealedSenderMultiRecipientEncrypt,
   signalEncrypt,
 } from '@signalapp/libsignal-client';
-import { sealV1, sealV2MultiRecipient, unseal, type UnsealedContent } from '@sealpost/protocol/sealed-sender/index.ts';
+import { encodeSealedContent, sealV1, sealV2MultiRecipient, unseal, type SealedContentType } from '@sealpost/protocol/sealed-sender/index.ts';
 import { ab } from '../../../../packages/protocol/test/support/fixed-keys.ts';
+import type { EndpointId } from '../../../../packages/protocol/test/support/session-scenarios.ts';
 import type { Account, Device, World } from './world.ts';
 
 /** Our view of an account's identity key pair. */
 export function identityOf(account: Account): { privateKey: Uint8Array; publicKey: Uint8Array } {
-  return { privateKey: account.identity.serialize(), publicKey: account.identity.getPublicKey().serialize() };
+  return account.identity;
+}
+
+const libAddress = (a: EndpointId): ProtocolAddress => ProtocolAddress.new(a.name, a.deviceId);
+
+function libsignalOf(device: Device) {
+  if (device.libsignal === undefined) throw new Error('not a libsignal device');
+  return device.libsignal;
 }
 
 /** Makes sure `from` has a session with every device of `to` (bundles from the key server). */
 export async function ensureSessions(world: World, from: Device, to: Account): Promise<void> {
   for (const d of to.devices) {
-    if (!(await from.peer.hasSession(d.address))) await from.peer.processBundle(d.address, await world.bundle(from, to, d.deviceId));
+    if (!(await from.endpoint.hasSession(d.address))) await from.endpoint.startSession(d.address, await world.bundle(from, to, d.deviceId));
   }
 }
 
-/** libsignal seals v1 for every device of `to`; returns the relay answer. */
+/** libsignal seals v1 (`sealedSenderEncryptMessage`: session + seal) for every device of `to`. */
 export async function libsignalSendV1(world: World, from: Device, to: Account, plaintext: Uint8Array) {
   await ensureSessions(world, from, to);
+  const peer = libsignalOf(from);
   const cert = SenderCertificate.deserialize(ab(from.senderCertificate));
   const messages = [];
   for (const d of to.devices) {
-    const sealed = await sealedSenderEncryptMessage(ab(plaintext), d.address, cert, from.peer.sessionStore, from.peer.identityStore);
+    const sealed = await sealedSenderEncryptMessage(ab(plaintext), libAddress(d.address), cert, peer.sessionStore, peer.identityStore);
     messages.push({ deviceId: d.deviceId, registrationId: d.registrationId, content: sealed });
   }
   return world.client.send(to.id, to.accessKey, messages);
 }
 
-/** We seal v1 (our sealV1) around libsignal session messages for every device of `to`. */
+/** We seal v1 (`sealV1`) around a session message from `from`'s endpoint, for every device of `to`. */
 export async function ourSendV1(world: World, fromAccount: Account, from: Device, to: Account, plaintext: Uint8Array) {
   await ensureSessions(world, from, to);
   const messages = [];
   for (const d of to.devices) {
-    const inner = await signalEncrypt(ab(plaintext), d.address, from.peer.sessionStore, from.peer.identityStore);
+    const inner = await from.endpoint.encrypt(d.address, plaintext);
     const sealed = sealV1({
-      content: { type: inner.type() as 2 | 3, senderCertificate: from.senderCertificate, contents: inner.serialize() },
+      content: { type: inner.type as SealedContentType, senderCertificate: from.senderCertificate, contents: inner.bytes },
       senderIdentity: identityOf(fromAccount),
-      recipientIdentityPublic: to.identity.getPublicKey().serialize(),
+      recipientIdentityPublic: to.identity.publicKey,
     });
     messages.push({ deviceId: d.deviceId, registrationId: d.registrationId, content: sealed });
   }
@@ -63,29 +73,30 @@ export async function ourSendV1(world: World, fromAccount: Account, from: Device
 }
 
 /**
- * One v2 SentMessage to every device of `to`, made by libsignal or by us. The
- * inner content is a session message for `to`'s first device (v2 shares one
- * content between all recipients).
+ * One v2 SentMessage to every device of `to`, made by libsignal
+ * (`sealedSenderMultiRecipientEncrypt`) or by us (`sealV2MultiRecipient`).
+ * The shared content is a session message for `to`'s first device.
  */
 export async function sendV2(world: World, maker: 'libsignal' | 'ours', fromAccount: Account, from: Device, to: Account, plaintext: Uint8Array) {
   await ensureSessions(world, from, to);
   const first = to.devices[0]!;
-  const inner = await signalEncrypt(ab(plaintext), first.address, from.peer.sessionStore, from.peer.identityStore);
-  const cert = SenderCertificate.deserialize(ab(from.senderCertificate));
-  const usmc = UnidentifiedSenderMessageContent.new(inner, cert, 0, null);
   let sent: Uint8Array;
   if (maker === 'libsignal') {
+    const peer = libsignalOf(from);
+    const inner = await signalEncrypt(ab(plaintext), libAddress(first.address), peer.sessionStore, peer.identityStore);
+    const usmc = UnidentifiedSenderMessageContent.new(inner, SenderCertificate.deserialize(ab(from.senderCertificate)), 0, null);
     sent = await sealedSenderMultiRecipientEncrypt({
       content: usmc,
-      recipients: to.devices.map((d) => d.address),
-      identityStore: from.peer.identityStore,
-      sessionStore: from.peer.sessionStore,
+      recipients: to.devices.map((d) => libAddress(d.address)),
+      identityStore: peer.identityStore,
+      sessionStore: peer.sessionStore,
     });
   } else {
+    const inner = await from.endpoint.encrypt(first.address, plaintext);
     sent = sealV2MultiRecipient({
-      content: usmc.serialize(),
+      content: encodeSealedContent({ type: inner.type as SealedContentType, senderCertificate: from.senderCertificate, contents: inner.bytes }),
       senderIdentity: identityOf(fromAccount),
-      recipients: [{ serviceId: to.id, identityKey: to.identity.getPublicKey().serialize(), devices: to.devices.map((d) => ({ deviceId: d.deviceId, registrationId: d.registrationId })) }],
+      recipients: [{ serviceId: to.id, identityKey: to.identity.publicKey, devices: to.devices.map((d) => ({ deviceId: d.deviceId, registrationId: d.registrationId })) }],
     });
   }
   return world.client.sendMulti(sent, { [to.id]: to.accessKey });
@@ -95,14 +106,14 @@ export async function sendV2(world: World, maker: 'libsignal' | 'ours', fromAcco
 export interface Opened {
   senderAccount: string;
   senderDevice: number;
-  /** The decrypted inner plaintext, or undefined when the inner message was for another device (v2). */
+  /** The decrypted inner plaintext, or undefined when the inner message was for a sibling device (v2). */
   plaintext: Uint8Array | undefined;
   version: number;
 }
 
-/** Our receive path: `unseal` (trust root, expiry, identity on record), then the libsignal session. */
+/** Our receive path: `unseal` (trust root, expiry, identity on record), then our session. */
 export async function ourOpen(world: World, me: Account, device: Device, sealed: Uint8Array, known: Map<string, Uint8Array>): Promise<Opened> {
-  const u: UnsealedContent = unseal({
+  const u = unseal({
     message: sealed,
     recipientIdentity: identityOf(me),
     trustRoots: world.trustRoot.getPublicKey().serialize(),
@@ -111,10 +122,9 @@ export async function ourOpen(world: World, me: Account, device: Device, sealed:
     local: { uuid: me.id, deviceId: device.deviceId },
   });
   known.set(u.sender.senderUuid, u.sender.identityKey);
-  const from = ProtocolAddress.new(u.sender.senderUuid, u.sender.senderDeviceId);
   let plaintext: Uint8Array | undefined;
   try {
-    plaintext = await device.peer.decrypt(from, { type: u.content.type as CiphertextMessageType.Whisper | CiphertextMessageType.PreKey, bytes: u.content.contents });
+    plaintext = await device.endpoint.decrypt({ name: u.sender.senderUuid, deviceId: u.sender.senderDeviceId }, { type: u.content.type as 2 | 3, bytes: u.content.contents });
   } catch {
     plaintext = undefined;
   }
@@ -123,6 +133,7 @@ export async function ourOpen(world: World, me: Account, device: Device, sealed:
 
 /** libsignal's receive path: `sealedSenderDecryptMessage` (validates the certificate against the trust root). */
 export async function libsignalOpen(world: World, me: Account, device: Device, sealed: Uint8Array): Promise<Opened> {
+  const peer = libsignalOf(device);
   try {
     const r = await sealedSenderDecryptMessage(
       ab(sealed),
@@ -131,17 +142,17 @@ export async function libsignalOpen(world: World, me: Account, device: Device, s
       null,
       me.id,
       device.deviceId,
-      device.peer.sessionStore,
-      device.peer.identityStore,
-      device.peer.preKeyStore,
-      device.peer.signedPreKeyStore,
-      device.peer.kyberPreKeyStore,
+      peer.sessionStore,
+      peer.identityStore,
+      peer.preKeyStore,
+      peer.signedPreKeyStore,
+      peer.kyberPreKeyStore,
     );
     return { senderAccount: r.senderUuid(), senderDevice: r.deviceId(), plaintext: r.message(), version: sealed[0]! >> 4 };
   } catch (e) {
-    // v2 content meant for a sibling device: the seal opens, the inner session message does not.
-    const { sealedSenderDecryptToUsmc } = await import('@signalapp/libsignal-client');
-    const usmc = await sealedSenderDecryptToUsmc(ab(sealed), device.peer.identityStore);
+    // v2 content meant for a sibling device: the seal opens and the certificate checks out,
+    // but the inner session message is not for this device.
+    const usmc = await sealedSenderDecryptToUsmc(ab(sealed), peer.identityStore);
     const cert = usmc.senderCertificate();
     if (!cert.validate(world.trustRoot.getPublicKey(), Date.now())) throw e;
     return { senderAccount: cert.senderUuid(), senderDevice: cert.senderDeviceId(), plaintext: undefined, version: sealed[0]! >> 4 };

@@ -13,10 +13,14 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { FastifyInstance } from 'fastify';
-import { PrivateKey, ProtocolAddress } from '@signalapp/libsignal-client';
+import { PrivateKey } from '@signalapp/libsignal-client';
 import { basicAuthHeader, buildKeyServer, generateRelayCredentialKeyPair } from '@sealpost/keyserver';
 import { createServerCertificate } from '@sealpost/protocol/sealed-sender/certificates.ts';
-import { LibsignalPeer, type RawPreKeyBundle } from '../../../../packages/protocol/test/support/libsignal-peer.ts';
+import { generateIdentityKeyPair } from '@sealpost/protocol';
+import { LibsignalEndpoint } from '../../../../packages/protocol/test/support/libsignal-endpoint.ts';
+import type { LibsignalPeer, RawPreKeyBundle } from '../../../../packages/protocol/test/support/libsignal-peer.ts';
+import { OursEndpoint } from '../../../../packages/protocol/test/support/ours-endpoint.ts';
+import type { EndpointId, SessionEndpoint } from '../../../../packages/protocol/test/support/session-scenarios.ts';
 import { deriveAccessKey } from '../../src/access-key.ts';
 import { RelayClient } from './relay-client.ts';
 
@@ -112,14 +116,21 @@ export class RelayProcess {
   }
 }
 
-/** One device: a libsignal peer plus its key-server login and relay credential. */
+/** Which implementation runs an account's devices (sessions and sealing). */
+export type ClientKind = 'libsignal' | 'ours';
+
+/** One device: a session endpoint plus its key-server login and relay credential. */
 export interface Device {
-  peer: LibsignalPeer;
+  /** Sessions: libsignal-client or our protocol core. */
+  endpoint: SessionEndpoint;
+  /** The libsignal peer behind `endpoint`, for libsignal accounts. */
+  libsignal: LibsignalPeer | undefined;
   /** This device's address as others see it (ACI, device id). */
-  address: ProtocolAddress;
+  address: EndpointId;
   accountId: string;
   deviceId: number;
   registrationId: number;
+  /** Basic credentials for the key server. */
   auth: string;
   relayToken: string;
   senderCertificate: Uint8Array;
@@ -128,9 +139,11 @@ export interface Device {
 /** An account with its devices and profile-key-derived access key. */
 export interface Account {
   id: string;
+  kind: ClientKind;
   devices: Device[];
   accessKey: Uint8Array;
-  identity: PrivateKey;
+  /** Identity key pair: raw 32-byte private key, 33-byte public key. */
+  identity: { privateKey: Uint8Array; publicKey: Uint8Array };
 }
 
 /** The running system. */
@@ -141,7 +154,7 @@ export interface World {
   client: RelayClient;
   trustRoot: PrivateKey;
   dir: string;
-  newAccount(deviceCount: number): Promise<Account>;
+  newAccount(deviceCount: number, kind: ClientKind): Promise<Account>;
   /** Fetches the prekey bundle of one device of `target` (as `requester`), libsignal-shaped. */
   bundle(requester: Device, target: Account, deviceId: number): Promise<RawPreKeyBundle>;
   close(): Promise<void>;
@@ -174,10 +187,26 @@ export async function startWorld(relayArgs: string[] = []): Promise<World> {
   await relay.start();
   const client = new RelayClient(relay.url);
 
-  async function finishDevice(peer: LibsignalPeer, accountId: string, deviceId: number, secret: Uint8Array, oneTime: RawPreKeyBundle): Promise<Device> {
+  function makeEndpoint(kind: ClientKind, deviceId: number, identity: Account['identity']): { endpoint: SessionEndpoint; libsignal: LibsignalPeer | undefined; registrationId: number } {
+    // The endpoint's own name is unused: others address it by the ACI the key server assigns.
+    if (kind === 'libsignal') {
+      const e = new LibsignalEndpoint({ name: 'unregistered', deviceId, identityPrivateKey: identity.privateKey });
+      return { endpoint: e, libsignal: e.peer, registrationId: e.peer.registrationId };
+    }
+    const e = new OursEndpoint({ name: 'unregistered', deviceId, identity });
+    return { endpoint: e, libsignal: undefined, registrationId: e.registrationId };
+  }
+
+  async function finishDevice(
+    made: ReturnType<typeof makeEndpoint>,
+    accountId: string,
+    deviceId: number,
+    secret: Uint8Array,
+    first: RawPreKeyBundle,
+  ): Promise<Device> {
     const auth = basicAuthHeader(accountId, deviceId, secret);
     // A few one-time prekeys so bundle fetches hand them out.
-    const more = [oneTime, peer.generateBundle({ withOneTimePreKey: true }), peer.generateBundle({ withOneTimePreKey: true })];
+    const more = [first, await made.endpoint.bundle({ withOneTimePreKey: true }), await made.endpoint.bundle({ withOneTimePreKey: true })];
     await json(`${keyserverUrl}/v1/keys`, {
       method: 'PUT',
       headers: { authorization: auth, 'content-type': 'application/json' },
@@ -186,47 +215,53 @@ export async function startWorld(relayArgs: string[] = []): Promise<World> {
     const relayCred = await json<{ token: string }>(`${keyserverUrl}/v1/credentials/relay`, { headers: { authorization: auth } });
     const cert = await json<{ certificate: string }>(`${keyserverUrl}/v1/certificate/sender`, { headers: { authorization: auth } });
     return {
-      peer,
-      address: ProtocolAddress.new(accountId, deviceId),
+      endpoint: made.endpoint,
+      libsignal: made.libsignal,
+      address: { name: accountId, deviceId },
       accountId,
       deviceId,
-      registrationId: peer.registrationId,
+      registrationId: made.registrationId,
       auth,
       relayToken: relayCred.token,
       senderCertificate: new Uint8Array(Buffer.from(cert.certificate, 'base64')),
     };
   }
 
-  async function newAccount(deviceCount: number): Promise<Account> {
-    const identity = PrivateKey.generate();
-    // The peer's own address name is unused (we address devices by the ACI the key server assigns).
-    const primary = new LibsignalPeer({ name: 'unregistered', deviceId: 1, identityPrivateKey: identity.serialize() });
-    const keys = primary.generateBundle({ withOneTimePreKey: true });
+  async function newAccount(deviceCount: number, kind: ClientKind): Promise<Account> {
+    let identity: Account['identity'];
+    if (kind === 'libsignal') {
+      const p = PrivateKey.generate();
+      identity = { privateKey: p.serialize(), publicKey: p.getPublicKey().serialize() };
+    } else {
+      identity = generateIdentityKeyPair();
+    }
+    const primary = makeEndpoint(kind, 1, identity);
+    const keys = await primary.endpoint.bundle({ withOneTimePreKey: true });
     const secret = new Uint8Array(randomBytes(32));
     const created = await json<{ accountId: string }>(`${keyserverUrl}/v1/accounts`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ identityKey: b64(primary.identityPublic), registrationId: primary.registrationId, deviceSecret: b64(secret), ...uploadKeys(keys) }),
+      body: JSON.stringify({ identityKey: b64(identity.publicKey), registrationId: primary.registrationId, deviceSecret: b64(secret), ...uploadKeys(keys) }),
     });
     const accountId = created.accountId;
     const devices = [await finishDevice(primary, accountId, 1, secret, keys)];
     for (let d = 2; d <= deviceCount; d++) {
       const code = await json<{ code: string }>(`${keyserverUrl}/v1/devices/provisioning-codes`, { method: 'POST', headers: { authorization: devices[0]!.auth } });
-      const peer = new LibsignalPeer({ name: accountId, deviceId: d, identityPrivateKey: identity.serialize() });
-      const k = peer.generateBundle({ withOneTimePreKey: true });
+      const made = makeEndpoint(kind, d, identity);
+      const k = await made.endpoint.bundle({ withOneTimePreKey: true });
       const s = new Uint8Array(randomBytes(32));
       const linked = await json<{ deviceId: number }>(`${keyserverUrl}/v1/devices/link`, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ provisioningCode: code.code, registrationId: peer.registrationId, deviceSecret: b64(s), ...uploadKeys(k) }),
+        body: JSON.stringify({ provisioningCode: code.code, registrationId: made.registrationId, deviceSecret: b64(s), ...uploadKeys(k) }),
       });
       if (linked.deviceId !== d) throw new Error(`expected device ${d}, got ${linked.deviceId}`);
-      devices.push(await finishDevice(peer, accountId, d, s, k));
+      devices.push(await finishDevice(made, accountId, d, s, k));
     }
     const accessKey = deriveAccessKey(new Uint8Array(randomBytes(32)));
     const r = await client.setAccessKey(accountId, devices[0]!.relayToken, accessKey);
     if (r.status !== 204) throw new Error(`access key registration failed: ${r.status}`);
-    return { id: accountId, devices, accessKey, identity };
+    return { id: accountId, kind, devices, accessKey, identity };
   }
 
   async function bundle(requester: Device, target: Account, deviceId: number): Promise<RawPreKeyBundle> {
