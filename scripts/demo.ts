@@ -71,11 +71,15 @@ function device(file: string): SealpostClient {
   });
 }
 
-// What each user saw, in order.
+// What each user saw, in order (per user, and as one stream for the side-by-side view).
 const seen = new Map<string, string[]>();
+const stream: string[] = [];
 function watch(client: SealpostClient, label: string): void {
   seen.set(label, []);
-  const log = (line: string) => seen.get(label)!.push(line);
+  const log = (line: string) => {
+    seen.get(label)!.push(line);
+    stream.push(`${bold(label)}: ${line}`);
+  };
   client.on('message', (m: ReceivedMessage) => log(describe(m)));
   client.on('identityChanged', (c) => log(yellow(`⚠ safety number with ${names.get(c.account)} changed — verify before trusting`)));
 }
@@ -88,12 +92,36 @@ function describe(m: ReceivedMessage): string {
   if (c.reaction) body = `reacted ${c.reaction.emoji} to "${byTimestamp.get(`${c.reaction.target.author}/${c.reaction.target.timestamp}`) ?? '?'}"`;
   return `${who}: ${body}`;
 }
+// Prints what users saw during the last step beside what the relay stored meanwhile.
+let streamAt = 0;
+let relayAt = 0;
+const visible = (t: string) => t.replace(/\x1b\[[0-9;]*m/g, '');
+const fit = (t: string, width: number) => {
+  const v = visible(t);
+  return v.length > width ? v.slice(0, width - 1) + '…' : t + ' '.repeat(width - v.length);
+};
+function flush(): void {
+  const left = stream.slice(streamAt);
+  const right = relayRows.slice(relayAt).map((r) => `${clock(r.at)} → ${r.recipient.padEnd(8)} ${String(r.bytes).padStart(5)} B  ${r.head.slice(0, 8)}…`);
+  streamAt = stream.length;
+  relayAt = relayRows.length;
+  if (left.length === 0 && right.length === 0) return;
+  const width = 62;
+  console.log(dim(`    ${fit('users saw', width)} │ relay stored (recipient, size, time — no sender)`));
+  for (let i = 0; i < Math.max(left.length, right.length); i++) {
+    console.log(`    ${fit(left[i] ?? '', width)} ${dim('│')} ${right[i] ?? ''}`);
+  }
+}
 function step(title: string): void {
+  flush();
   console.log(`\n${bold(cyan('▸ ' + title))}`);
 }
 function said(text: string, author: string, timestamp: number, by?: string, to?: string): void {
   byTimestamp.set(`${author}/${timestamp}`, text);
-  if (by !== undefined) seen.get(by)?.push(dim(`me → ${to}: ${text}`));
+  if (by !== undefined) {
+    seen.get(by)?.push(dim(`me → ${to}: ${text}`));
+    stream.push(`${bold(by)}: ${dim(`me → ${to}: ${text}`)}`);
+  }
 }
 
 try {
@@ -149,6 +177,7 @@ try {
   const reply = await bobLaptop.reply(A, 'Perfect, see you there!', sentOoo[1]!.ref);
   said('Perfect, see you there!', B, reply.content.timestamp);
   seen.get('Bob (laptop)')!.push(dim('me → Alice: ↪ re "At the noodle place.": Perfect, see you there!'));
+  stream.push(`${bold('Bob (laptop)')}: ${dim('me → Alice: ↪ re "At the noodle place.": Perfect, see you there!')}`);
   console.log(`  sealed for Alice's device(s) ${reply.devices.join(', ')} and Bob's own device(s) ${reply.syncedDevices.join(', ')}`);
   await alice.poll();
   await bobPhone.poll();
@@ -156,6 +185,7 @@ try {
   step('Alice reacts ❤️ to the reply');
   await alice.react(B, '❤️', reply.ref);
   seen.get('Alice')!.push(dim('me → Bob: reacted ❤️ to "Perfect, see you there!"'));
+  stream.push(`${bold('Alice')}: ${dim('me → Bob: reacted ❤️ to "Perfect, see you there!"')}`);
   await bobPhone.poll();
   await bobLaptop.poll();
 
@@ -168,21 +198,19 @@ try {
   console.log(`  Alice's client: identity key for Bob changed → safety number now ${alice.safetyNumber(B).grouped}`);
   console.log('  (with identityPolicy "block" the message would be refused until Alice verifies)');
 
+  flush();
+
   // ------------------------------------------------------------------ report
   console.log(`\n${bold('What each user saw')}`);
   for (const [label, lines] of seen) {
     console.log(`  ${bold(label)}`);
     for (const l of lines) console.log(`    ${l}`);
   }
-  console.log(`\n${bold('What the relay saw')} ${dim('(every envelope it stored: recipient, size, time — sealed, no sender)')}`);
-  console.log(dim('    time          recipient     bytes  first bytes (sealed-sender v1 = 0x11…)'));
-  for (const r of relayRows) {
-    console.log(`    ${clock(r.at)}  ${r.recipient.padEnd(12)} ${String(r.bytes).padStart(6)}  ${r.head}…`);
-  }
   console.log(
     `\n${green('✓')} ${relayRows.length} envelopes; the relay never learned who sent any of them. ` +
       `Alice ${alice.store.messageCount()} stored messages, Bob's phone ${bobPhone.store.messageCount()}, laptop ${bobLaptop.store.messageCount()}.`,
   );
+  console.log(dim('  (the relay column names recipient account ids "Alice"/"Bob" for readability; it stores the UUIDs)'));
   for (const c of [alice, bobPhone, bobLaptop, mallory]) await c.close();
 } finally {
   await services.close();

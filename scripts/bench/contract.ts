@@ -20,8 +20,8 @@ export interface Conversation {
   send(from: Side, plaintext: Uint8Array): unknown;
   /** Decrypts a message produced by {@link send} on the other side. */
   receive(to: Side, message: unknown): Uint8Array | Promise<Uint8Array>;
-  /** Bytes of `side`'s serialized session record, as it would be persisted. */
-  recordSize(side: Side): number | Promise<number>;
+  /** `side`'s session record serialized as it would be persisted (a JSON string's UTF-8 bytes for libsignal-protocol-ts). */
+  recordBytes(side: Side): Uint8Array | Promise<Uint8Array>;
 }
 
 /** One implementation under test. */

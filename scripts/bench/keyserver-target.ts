@@ -21,6 +21,23 @@ import { basicAuthHeader, buildKeyServer, hashDeviceSecret, SqliteKeyStore } fro
 
 const [mode, countArg, dbArg] = process.argv.slice(2);
 
+/**
+ * On SIGTERM: closes the server and prints (stderr, last line) the CPU time
+ * used since listening — user + system µs, a measure of work per request
+ * that other load on the machine does not inflate — and the keys left.
+ */
+function reportCpuOnExit(close: () => Promise<unknown>, left: (() => unknown) | undefined): void {
+  const atReady = process.cpuUsage();
+  process.on('SIGTERM', () => {
+    const cpu = process.cpuUsage(atReady);
+    const keysLeft = left?.();
+    void close().then(() => {
+      console.error(JSON.stringify({ cpuMicros: cpu.user + cpu.system, left: keysLeft }));
+      process.exit(0);
+    });
+  });
+}
+
 async function main(): Promise<void> {
   if (mode === 'hello') {
     // The same Fastify the key server uses (a dependency of services/keyserver, not of the repo root).
@@ -29,6 +46,7 @@ async function main(): Promise<void> {
       default: (o: { logger: boolean }) => {
         get(path: string, handler: () => Promise<unknown>): void;
         listen(o: { host: string; port: number }): Promise<string>;
+        close(): Promise<unknown>;
         server: import('node:http').Server;
       };
     };
@@ -36,6 +54,7 @@ async function main(): Promise<void> {
     app.get('/', async () => ({ hello: 'world' }));
     await app.listen({ host: '127.0.0.1', port: 0 });
     const port = (app.server.address() as { port: number }).port;
+    reportCpuOnExit(() => app.close(), undefined);
     console.log(JSON.stringify({ url: `http://127.0.0.1:${port}`, path: '/' }));
     return;
   }
@@ -71,13 +90,7 @@ async function main(): Promise<void> {
   const app = await buildKeyServer({ store, closeStore: true, docs: false, logger: false, settings: { bundleRateLimit: false, pruneIntervalMs: 0 } });
   await app.listen({ host: '127.0.0.1', port: 0 });
   const port = (app.server.address() as { port: number }).port;
-  process.on('SIGTERM', () => {
-    const left = store.countOneTimeKeys(target, 1);
-    void app.close().then(() => {
-      console.error(JSON.stringify({ left }));
-      process.exit(0);
-    });
-  });
+  reportCpuOnExit(() => app.close(), () => store.countOneTimeKeys(target, 1));
   console.log(JSON.stringify({ url: `http://127.0.0.1:${port}`, path: `/v1/keys/${target}/1`, auth: basicAuthHeader(requester, 1, secret) }));
 }
 

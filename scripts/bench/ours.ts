@@ -142,7 +142,7 @@ export function sealpost(): Implementation {
       return {
         send: (from, plaintext) => party(from).encrypt(peer(from), plaintext),
         receive: (to, message) => party(to).decrypt(peer(to), message as CiphertextMessage),
-        recordSize: (side) => serializeSessionRecord(party(side).sessions.get(peer(side))!).length,
+        recordBytes: (side) => serializeSessionRecord(party(side).sessions.get(peer(side))!),
       };
     },
 

@@ -136,9 +136,9 @@ export function libsignalProtocolTs(): Implementation {
       return {
         send: (from, plaintext) => cipher(from).encrypt(toArrayBuffer(plaintext)),
         receive: (to, message) => decrypt(cipher(to), message as MessageType),
-        recordSize: (side) => {
+        recordBytes: (side) => {
           const record = (side === 'alice' ? alice : bob).store.sessions.get(side === 'alice' ? 'bob.1' : 'alice.1')!;
-          return Buffer.byteLength(record, 'utf8');
+          return new Uint8Array(Buffer.from(record, 'utf8'));
         },
       };
     },

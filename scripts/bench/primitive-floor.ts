@@ -169,7 +169,7 @@ function floor(name: string, hkdf: Hkdf, description: string): Implementation {
       return {
         send: (from, plaintext) => send(sides[from], sides[other(from)].identity, plaintext),
         receive: (to, message) => receive(sides[to], sides[other(to)].identity, message as FloorMessage),
-        recordSize: () => 0,
+        recordBytes: () => new Uint8Array(0),
       };
     },
   };

@@ -69,6 +69,8 @@ interface BenchDevice {
 }
 interface BenchAccount {
   id: string;
+  /** Basic credentials of device 1 at the key server. */
+  auth: string;
   identity: { privateKey: Uint8Array; publicKey: Uint8Array };
   accessKey: string;
   devices: BenchDevice[];
@@ -132,28 +134,24 @@ async function main(): Promise<void> {
       body: JSON.stringify({ accessKey: b64(accessKey) }),
     });
     if (r.status !== 204) throw new Error(`access key: ${r.status}`);
-    accounts.push({ id, identity, accessKey: b64(accessKey), devices });
+    accounts.push({ id, auth: basicAuthHeader(id, 1, secrets[0]!), identity, accessKey: b64(accessKey), devices });
   }
-  // One sender with a real certificate.
+  // The sender (account 0, device 1) with a real sender certificate from the key server.
   const sender = accounts[0]!;
-  const senderCertificate = (
-    await json<{ certificate: string }>(`${ks}/v1/certificate/sender`, {
-      headers: { authorization: 'Basic ' + Buffer.from(`${sender.id}.1:${b64(new Uint8Array(32))}`).toString('base64') },
-    }).catch(() => ({ certificate: '' }))
-  ).certificate;
-  void senderCertificate; // the bench seals with a server-issued-format certificate below instead
+  const senderCertificate = new Uint8Array(
+    Buffer.from((await json<{ certificate: string }>(`${ks}/v1/certificate/sender`, { headers: { authorization: sender.auth } })).certificate, 'base64'),
+  );
 
   // Pre-seal one distinct envelope per request (untimed). The 4-byte sequence number inside
   // the sealed content is what the receivers use to match deliveries to sends.
   process.stdout.write(`sealing ${REQUESTS} envelopes... `);
   const t0 = performance.now();
   const bodies: Array<{ account: BenchAccount; body: string }> = [];
-  const cert = new Uint8Array(200).fill(7);
   for (let i = 0; i < REQUESTS; i++) {
     const account = accounts[1 + (i % (ACCOUNTS - 1))]!;
     const contents = new Uint8Array(160);
     new DataView(contents.buffer).setUint32(0, i);
-    const sealed = sealV1({ content: { type: 2, senderCertificate: cert, contents }, senderIdentity: sender.identity, recipientIdentityPublic: account.identity.publicKey });
+    const sealed = sealV1({ content: { type: 2, senderCertificate, contents }, senderIdentity: sender.identity, recipientIdentityPublic: account.identity.publicKey });
     // Tag (outside the seal, for the bench's own bookkeeping only) so receivers need not unseal.
     const tagged = new Uint8Array(sealed.length + 4);
     tagged.set(sealed);

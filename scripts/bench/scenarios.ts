@@ -100,8 +100,8 @@ export async function recordSize(impl: Implementation, messages = 1000): Promise
     const from = Math.floor(i / 10) % 2 === 0 ? 'alice' : 'bob';
     await conversation.receive(from === 'alice' ? 'bob' : 'alice', await conversation.send(from, plaintext));
   }
-  const bytes = await conversation.recordSize('alice');
-  return figure([bytes]);
+  const bytes = await conversation.recordBytes('alice');
+  return figure([bytes.length]);
 }
 
 /**

@@ -24,7 +24,7 @@ import { pollOnce, WebSocketReceiver, type BackoffPolicy, type ReceiverState } f
 import { RelayClient, deriveAccessKey, deviceMismatchOf, type OutgoingEnvelope, type QueuedEnvelope } from './relay-client.ts';
 import { SessionLocks, withSessionTransaction } from './session-transaction.ts';
 import { isDuplicateMessage, sessionOps, type CiphertextType, type LocalKeys, type PreKeyLookup, type SessionOps } from './session-ops.ts';
-import type { ClientStore, DeviceAddress, LocalAccount, StoredMessage } from './store/types.ts';
+import type { ClientStore, DeviceAddress, LocalAccount, NewMessage, StoredMessage } from './store/types.ts';
 import { PreKeyUpkeep, type UpkeepPolicy } from './upkeep.ts';
 
 /** How the client receives. */
@@ -392,12 +392,7 @@ export class SealpostClient extends TypedEmitter<ClientEvents> {
     if (message.reaction !== undefined) content.reaction = message.reaction;
     if (message.messageId !== undefined) content.messageId = message.messageId;
     const plaintext = encodeContent(content);
-    const devices = to === local.account ? [] : await this.#sendToAccount(to, plaintext, timestamp);
-    // Sync copy for our own other devices (they show the whole conversation).
-    const transcript = encodeContent({ ...content, sentTranscript: { destination: to } });
-    const syncedDevices = await this.#sendToAccount(local.account, transcript, timestamp);
-    const { profileKey: _pk, ...visible } = content;
-    const id = this.store.addMessage({
+    const history: NewMessage = {
       direction: 'out',
       peer: to,
       sender: { account: local.account, device: local.device },
@@ -406,7 +401,22 @@ export class SealpostClient extends TypedEmitter<ClientEvents> {
       envelopeId: undefined,
       storedAt: this.#now(),
       delivered: true,
-    });
+    };
+    // The history row lands in the same transaction that records the relay's acceptance.
+    const toRecipient = to === local.account ? { devices: [], messageId: undefined } : await this.#sendToAccount(to, plaintext, timestamp, history);
+    // Sync copy for our own other devices (they show the whole conversation).
+    const transcript = encodeContent({ ...content, sentTranscript: { destination: to } });
+    let syncedDevices: number[] = [];
+    try {
+      ({ devices: syncedDevices } = await this.#sendToAccount(local.account, transcript, timestamp));
+    } catch (error) {
+      // The recipient has the message; a failed copy to our own devices must not look like a failed send
+      // (a sealed copy stays in the outbox for flushOutbox()).
+      this.emit('error', { error });
+    }
+    const id = toRecipient.messageId ?? this.store.addMessage(history);
+    const devices = toRecipient.devices;
+    const { profileKey: _pk, ...visible } = content;
     const sentRef: MessageRef = { author: local.account, timestamp };
     if (message.messageId !== undefined) sentRef.messageId = message.messageId;
     return { id, to, content: visible, devices, syncedDevices, ref: sentRef };
@@ -444,8 +454,20 @@ export class SealpostClient extends TypedEmitter<ClientEvents> {
     }
   }
 
-  /** Seals `plaintext` for every (other) device of `account` and hands the set to the relay; returns the device ids. */
-  async #sendToAccount(account: string, plaintext: Uint8Array, timestamp: number): Promise<number[]> {
+  /**
+   * Seals `plaintext` for every (other) device of `account` and hands the set
+   * to the relay. All devices' ratchet steps, the sealed envelopes (outbox)
+   * and the parked `history` row commit in one transaction; the history row
+   * moves into the history when the relay accepts. Returns the device ids and
+   * the history row id.
+   */
+  async #sendToAccount(
+    account: string,
+    plaintext: Uint8Array,
+    timestamp: number,
+    history?: NewMessage,
+  ): Promise<{ devices: number[]; messageId: number | undefined }> {
+    const none = { devices: [], messageId: undefined };
     const own = this.#local();
     const isSelf = account === own.account;
     return this.#locks.run(account, async () => {
@@ -455,33 +477,36 @@ export class SealpostClient extends TypedEmitter<ClientEvents> {
         let devices = this.store.sessionDevices(account).filter((d) => !(isSelf && d === own.device));
         if (devices.length === 0 && attempt === 0) {
           // Our own account usually has no other device: do not ask the key server on every send.
-          if (isSelf && this.#now() - this.#ownDevicesCheckedAt < OWN_DEVICES_RECHECK_MS) return [];
+          if (isSelf && this.#now() - this.#ownDevicesCheckedAt < OWN_DEVICES_RECHECK_MS) return none;
           const listed = await this.keyServer.devices(account);
           if (isSelf) this.#ownDevicesCheckedAt = this.#now();
           const wanted = listed.map((d) => d.deviceId).filter((d) => !(isSelf && d === own.device));
-          if (wanted.length === 0) return [];
+          if (wanted.length === 0) return none;
           await this.#establish(account, isSelf ? wanted : undefined);
           devices = this.store.sessionDevices(account).filter((d) => !(isSelf && d === own.device));
         }
-        if (devices.length === 0 && isSelf) return [];
+        if (devices.length === 0 && isSelf) return none;
         if (devices.length === 0) throw new ClientError('UNKNOWN_RECIPIENT', `${account} has no devices with keys`);
         const certificate = await this.#senderCertificate();
         const batchId = randomUUID();
-        const envelopes = devices.map((device) => this.#encryptFor({ account, device }, plaintext, certificate, batchId));
+        const envelopes = this.store.transaction(() => {
+          if (history !== undefined) this.store.setPendingSent(batchId, history);
+          return devices.map((device) => this.#encryptFor({ account, device }, plaintext, certificate, batchId));
+        });
         try {
           await this.relay.send(account, accessKey, envelopes, timestamp, isSelf);
-          this.store.transaction(() => this.store.removeOutboxBatch(batchId));
+          const messageId = this.#settleBatch(batchId, true);
           this.emit(
             'relaySend',
             envelopes.map((e) => ({ recipient: { account, device: e.deviceId }, bytes: e.content.length, versionByte: e.content[0]! })),
           );
-          return devices;
+          return { devices, messageId };
         } catch (e) {
           const mismatch = deviceMismatchOf(e);
           // Any other failure (e.g. the relay unreachable) keeps the sealed batch in
           // the outbox: the ratchet has stepped, and flushOutbox() delivers it later.
           if (mismatch === undefined) throw e;
-          this.store.transaction(() => this.store.removeOutboxBatch(batchId));
+          this.#settleBatch(batchId, false);
           // Fix the device set as the relay describes it, then try again.
           for (const d of [...mismatch.extraDevices, ...mismatch.staleDevices]) this.store.deleteSession({ account, device: d });
           const refetch = [...mismatch.missingDevices, ...mismatch.staleDevices].filter((d) => !(isSelf && d === own.device));
@@ -489,6 +514,15 @@ export class SealpostClient extends TypedEmitter<ClientEvents> {
         }
       }
       throw new ClientError('DEVICE_MISMATCH', `device list of ${account} kept changing; gave up after ${attempts} attempts`);
+    });
+  }
+
+  /** Removes a batch from the outbox; when `accepted`, moves its parked history row into the history. */
+  #settleBatch(batchId: string, accepted: boolean): number | undefined {
+    return this.store.transaction(() => {
+      this.store.removeOutboxBatch(batchId);
+      const parked = this.store.takePendingSent(batchId);
+      return accepted && parked !== undefined ? this.store.addMessage(parked) : undefined;
     });
   }
 
@@ -564,11 +598,12 @@ export class SealpostClient extends TypedEmitter<ClientEvents> {
           ),
         );
         sent++;
+        this.#settleBatch(batch[0]!.batchId, true);
       } catch (error) {
         if (deviceMismatchOf(error) === undefined && !(error instanceof ClientError && error.code === 'UNKNOWN_RECIPIENT')) throw error;
         this.emit('error', { error });
+        this.#settleBatch(batch[0]!.batchId, false);
       }
-      this.store.transaction(() => this.store.removeOutboxBatch(batch[0]!.batchId));
     }
     return sent;
   }

@@ -82,9 +82,13 @@ describe('crash safety', () => {
     const bobAccount = bob.address.account;
     alice.addContact(bob.contactCard());
     await bob.close();
+    // Alice keeps sending while Bob's device receives (and is killed).
     const t0 = Date.now();
-    for (let i = 0; i < TOTAL; i++) await alice.send(bobAccount, { text: `msg ${i}` });
-    const sendMs = Date.now() - t0;
+    let sendMs = 0;
+    const sending = (async () => {
+      for (let i = 0; i < TOTAL; i++) await alice.send(bobAccount, { text: `msg ${i}` });
+      sendMs = Date.now() - t0;
+    })();
 
     let kills = 0;
     let seenByApp = 0;
@@ -97,6 +101,7 @@ describe('crash safety', () => {
       if (result.done) break;
       kills++;
     }
+    await sending;
     expect(kills).toBeGreaterThan(3);
 
     const store = new SqliteStore(bobPath);

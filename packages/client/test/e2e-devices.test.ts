@@ -85,4 +85,25 @@ describe('multi-device', () => {
     expect(bob2In.map((m) => m.content.text)).toEqual(['two']);
     await Promise.all([alice.close(), bob1.close(), bob2.close()]);
   });
+
+  it('a device id reused by a newly linked device is stale for old sessions (410 -> new session, retry)', async () => {
+    const alice = newClient();
+    const bob1 = newClient();
+    const oldLaptop = newClient();
+    await alice.register();
+    await bob1.register();
+    await oldLaptop.link(await bob1.createLinkCode());
+    alice.addContact(bob1.contactCard());
+    expect((await alice.send(bob1.address.account, { text: 'one' })).devices).toEqual([1, 2]);
+    await bob1.removeDevice(2);
+    const newLaptop = newClient();
+    await newLaptop.link(await bob1.createLinkCode());
+    expect(newLaptop.address.device).toBe(2);
+    const sent = await alice.send(bob1.address.account, { text: 'two' });
+    expect(sent.devices).toEqual([1, 2]);
+    const got = collect(newLaptop);
+    await newLaptop.poll();
+    expect(got.map((m) => m.content.text)).toEqual(['two']);
+    await Promise.all([alice.close(), bob1.close(), oldLaptop.close(), newLaptop.close()]);
+  });
 });

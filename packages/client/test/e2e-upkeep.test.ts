@@ -77,6 +77,7 @@ describe('prekey upkeep with the real key server', () => {
     }
     expect((error as ClientError).code).toBe('NETWORK_ERROR');
     expect(alice.store.outboxBatches()).toHaveLength(1);
+    expect(alice.history(bob.address.account).map((m) => m.decoded.text)).toEqual(['first']);
     await services.restartRelay();
     expect(await alice.flushOutbox()).toBe(1);
     expect(alice.store.outboxBatches()).toHaveLength(0);
@@ -84,6 +85,8 @@ describe('prekey upkeep with the real key server', () => {
     bob.on('message', (m) => got.push(m.content.text ?? ''));
     await bob.poll();
     expect(got).toEqual(['first', 'while the relay was down']);
+    // The sender's history gained the message when the relay accepted it (not before).
+    expect(alice.history(bob.address.account).map((m) => m.decoded.text)).toEqual(['first', 'while the relay was down']);
     await alice.close();
     await bob.close();
   });

@@ -106,6 +106,10 @@ describe.each(implementations)('%s store', (_name, open) => {
     expect(s.outboxBatches().map((b) => b.map((e) => `${e.batchId}/${e.recipient.device}`))).toEqual([['b1/1', 'b1/2'], ['b2/1']]);
     s.removeOutboxBatch('b1');
     expect(s.outboxBatches().map((b) => b.length)).toEqual([1]);
+    const parked = { direction: 'out' as const, peer: 'x', sender: { account: 'me', device: 1 }, timestamp: 7, content: bytes(9), envelopeId: undefined, storedAt: 8, delivered: true };
+    s.setPendingSent('b2', parked);
+    expect(s.takePendingSent('b2')).toEqual(parked);
+    expect(s.takePendingSent('b2')).toBeUndefined();
     s.close();
   });
 });

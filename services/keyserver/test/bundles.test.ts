@@ -73,6 +73,17 @@ describe('bundle fetches', () => {
       [1, expect.any(Number), undefined, 2, true],
       [2, 4242, 1, 12, true],
     ]);
+    // The exact JSON shape (the route writes this text by hand).
+    expect(res.headers.get('content-type')).toMatch(/^application\/json/);
+    const signed = { keyId: expect.any(Number), publicKey: expect.stringMatching(/^[A-Za-z0-9+/]+={0,2}$/), signature: expect.stringMatching(/^[A-Za-z0-9+/]{86}==$/) };
+    expect(res.body).toEqual({
+      identityKey: b64(target.identity.publicKey),
+      devices: [
+        { deviceId: 1, registrationId: expect.any(Number), signedPreKey: signed, pqPreKey: signed, pqPreKeyIsLastResort: true },
+        { deviceId: 2, registrationId: 4242, signedPreKey: signed, preKey: { keyId: 1, publicKey: expect.stringMatching(/^[A-Za-z0-9+/]{44}$/) }, pqPreKey: signed, pqPreKeyIsLastResort: true },
+      ],
+    });
+    expect(Buffer.from(res.body.devices[0].pqPreKey.publicKey, 'base64')).toHaveLength(1569);
     expect((await call(server, 'GET', '/v1/keys/count', { auth: second.auth })).body).toEqual({ count: 1, pqCount: 0 });
     const third = await call(server, 'GET', `/v1/keys/${target.accountId}/3`, { auth: me.auth });
     expect([third.status, third.body.error.code]).toEqual([404, 'NO_PREKEYS']);

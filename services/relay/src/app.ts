@@ -101,7 +101,8 @@ export async function buildRelay(options: RelayOptions): Promise<FastifyInstance
     },
   });
   await app.register(fastifySwaggerUi, { routePrefix: '/docs' });
-  await app.register(fastifyWebsocket, { options: { maxPayload: 1024 * 1024 } });
+  // Clients only send acknowledgements (≤ 1000 ids ≈ 26 KB).
+  await app.register(fastifyWebsocket, { options: { maxPayload: 128 * 1024 } });
 
   await app.register(healthRoutes);
   await app.register(accessKeyRoutes);

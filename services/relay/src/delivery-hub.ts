@@ -1,12 +1,15 @@
 /**
- * In-process wake-ups for connected devices: after envelopes are committed
- * for a device, each of its open WebSocket connections is told to pump its
- * queue. Holds no messages itself — the database is the only queue.
+ * In-process hand-off to connected devices: after envelopes are committed
+ * for a device, each of its open WebSocket connections gets the committed
+ * rows (to push at once if it is caught up) or a wake-up to read its queue.
+ * Holds no messages itself — the database is the only queue.
  */
+import type { QueuedEnvelope } from './store.ts';
 
-/** Something that can be woken to send newly queued envelopes. */
+/** A connection that can take newly committed envelopes. */
 export interface DeliveryListener {
-  wake(): void;
+  /** `committed`: rows of this device just committed, in queue order. */
+  deliver(committed: QueuedEnvelope[]): void;
 }
 
 /** Routes wake-ups by (account, device). */
@@ -32,11 +35,11 @@ export class DeliveryHub {
     };
   }
 
-  /** Wakes every listener of a device. */
-  notify(accountId: string, deviceId: number): void {
+  /** Hands a device's newly committed rows to its listeners. */
+  notify(accountId: string, deviceId: number, committed: QueuedEnvelope[]): void {
     const set = this.listeners.get(DeliveryHub.key(accountId, deviceId));
     if (set === undefined) return;
-    for (const l of set) l.wake();
+    for (const l of set) l.deliver(committed);
   }
 
   /** Number of open listeners (for tests and health). */

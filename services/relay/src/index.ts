@@ -7,3 +7,5 @@ export { checkDevices, devicesMatch, type DeviceEntry, type DeviceCheck } from '
 export { deriveAccessKey, hashAccessKey, ACCESS_KEY_LENGTH } from './access-key.ts';
 export { SqliteEnvelopeStore, QueueFullError, type EnvelopeStore, type StoredEnvelope, type NewEnvelope } from './store.ts';
 export { createRelayLogger, type RelayLogOptions } from './logger.ts';
+export { WriteBatcher } from './write-batcher.ts';
+export { loadConfig, type RelayStartConfig } from './config.ts';

@@ -23,6 +23,14 @@ export interface StoredEnvelope {
   receivedAt: number;
 }
 
+/** A stored envelope with its queue position (for pushing it without re-reading it). */
+export interface QueuedEnvelope extends StoredEnvelope {
+  accountId: string;
+  deviceId: number;
+  /** Position in the relay-wide queue order (increasing). */
+  seq: number;
+}
+
 /** An envelope to enqueue for one device. */
 export interface NewEnvelope {
   accountId: string;
@@ -34,9 +42,10 @@ export interface NewEnvelope {
 export interface EnvelopeStore {
   /**
    * Enqueues all envelopes atomically, or none: throws `QueueFullError`
-   * when any device queue would exceed `maxQueueDepth`.
+   * when any device queue would exceed `maxQueueDepth`. Returns the stored
+   * rows, in the order given.
    */
-  enqueue(envelopes: NewEnvelope[], now: number, ttlMs: number, maxQueueDepth: number): string[];
+  enqueue(envelopes: NewEnvelope[], now: number, ttlMs: number, maxQueueDepth: number): QueuedEnvelope[];
   /** Oldest unexpired envelopes of a device, after `afterSeq` (exclusive), up to `limit`. */
   pending(accountId: string, deviceId: number, now: number, limit: number, afterSeq?: number): Array<StoredEnvelope & { seq: number }>;
   /** Deletes an envelope of this device; true if it existed. */
@@ -138,7 +147,7 @@ export class SqliteEnvelopeStore implements EnvelopeStore {
         'INSERT INTO access_keys (account_id, key_hash) VALUES (?, ?) ON CONFLICT(account_id) DO UPDATE SET key_hash = excluded.key_hash',
       ),
     };
-    this.enqueueTx = db.transaction((envelopes: NewEnvelope[], now: number, ttlMs: number, maxDepth: number): string[] => {
+    this.enqueueTx = db.transaction((envelopes: NewEnvelope[], now: number, ttlMs: number, maxDepth: number): QueuedEnvelope[] => {
       const added = new Map<string, number>();
       for (const e of envelopes) {
         const k = `${e.accountId}\u0000${e.deviceId}`;
@@ -150,13 +159,13 @@ export class SqliteEnvelopeStore implements EnvelopeStore {
         const row = this.stmts.storedDepth.get(accountId, Number(device)) as { n: number } | undefined;
         if ((row?.n ?? 0) + n > maxDepth) throw new QueueFullError(accountId, Number(device));
       }
-      const ids: string[] = [];
+      const rows: QueuedEnvelope[] = [];
       for (const e of envelopes) {
         const id = this.newId();
-        this.stmts.insert.run(id, e.accountId, e.deviceId, e.content, now, now + ttlMs);
-        ids.push(id);
+        const seq = Number(this.stmts.insert.run(id, e.accountId, e.deviceId, e.content, now, now + ttlMs).lastInsertRowid);
+        rows.push({ id, seq, accountId: e.accountId, deviceId: e.deviceId, content: e.content, receivedAt: now });
       }
-      return ids;
+      return rows;
     });
     this.ackManyTx = db.transaction((accountId: string, deviceId: number, ids: string[]): number => {
       let n = 0;
@@ -190,7 +199,7 @@ export class SqliteEnvelopeStore implements EnvelopeStore {
     }
   }
 
-  enqueue(envelopes: NewEnvelope[], now: number, ttlMs: number, maxQueueDepth: number): string[] {
+  enqueue(envelopes: NewEnvelope[], now: number, ttlMs: number, maxQueueDepth: number): QueuedEnvelope[] {
     return this.enqueueTx(envelopes, now, ttlMs, maxQueueDepth);
   }
 

@@ -94,13 +94,15 @@ describe('relay crash (SIGKILL) mid-stream', () => {
       }
     })();
 
-    // The stream: 8 senders in parallel; the relay is SIGKILLed after 150 accepted envelopes.
+    // The stream: 8 senders in parallel; the relay is SIGKILLed part-way through.
     let next = 0;
     const failed: number[] = [];
     const sender = async (): Promise<void> => {
       while (next < TOTAL) {
         const n = next++;
-        if (!killed && accepted.size >= 150) {
+        // Kill once some envelopes are both queued and acknowledged (so both sides of the
+        // promise are exercised), and in any case before the stream ends.
+        if (!killed && ((accepted.size >= 150 && ackedBeforeKill.size > 0) || accepted.size >= 350)) {
           killed = true;
           restarted = (async () => {
             await world.relay.stop('SIGKILL');

@@ -255,6 +255,37 @@ describe('relay routes', () => {
     expect((await h.client.poll(a.cred1)).body.messages).toEqual([]);
   });
 
+  it('WebSocket under load: window of 100 in flight, every envelope exactly once', async () => {
+    harness = await startRelay();
+    const h = harness;
+    const a = await account(h);
+    const s1 = await h.client.connect(a.cred1, { autoAck: false });
+    await s1.waitFor(() => s1.queueEmpty);
+    // 250 concurrent sends while the socket is caught up (pushed as committed) ...
+    const sends = Array.from({ length: 250 }, (_, i) => h.client.send(a.id, a.accessKey, a.both(fakeSealed(i), fakeSealed(i))));
+    // ... but nothing is acknowledged yet, so the window stops at 100.
+    await s1.waitFor(() => s1.received.length === 100);
+    await new Promise((r) => setTimeout(r, 100));
+    expect(s1.received).toHaveLength(100);
+    expect((await Promise.all(sends)).every((r) => r.status === 200)).toBe(true);
+    // What was pushed is exactly the head of the queue, in queue order.
+    expect(s1.received.map((e) => e.id)).toEqual((await h.client.poll(a.cred1, 100)).body.messages.map((m) => m.id));
+    // Acknowledge in chunks; the rest follows from the database.
+    let acked = 0;
+    while (acked < 250) {
+      await s1.waitFor(() => s1.received.length > acked);
+      const chunk = s1.received.slice(acked, acked + 37).map((e) => e.id);
+      s1.ack(chunk);
+      acked += chunk.length;
+    }
+    expect(s1.received).toHaveLength(250);
+    const seen = s1.received.map((e) => (e.content[1]! << 8) | e.content[2]!);
+    expect(new Set(seen)).toEqual(new Set(Array.from({ length: 250 }, (_, i) => i)));
+    await s1.close();
+    await new Promise((r) => setTimeout(r, 50));
+    expect((await h.client.poll(a.cred1)).body.messages).toEqual([]);
+  });
+
   it('expiry: envelopes older than the TTL are never served and are swept', async () => {
     let clock = 1_800_000_000_000;
     harness = await startRelay({ now: () => clock, limits: { messageTtlMs: 60_000 } });

@@ -15,8 +15,14 @@ const env = (accountId: string, deviceId: number, marker: number) => ({ accountI
 describe('SqliteEnvelopeStore', () => {
   it('enforces queue depth through inserts, acknowledgements and expiry', () => {
     const store = new SqliteEnvelopeStore({ path: ':memory:' });
-    const ids = store.enqueue([env('a', 1, 1), env('a', 1, 2), env('a', 2, 3)], 1000, 100, 3);
-    expect(ids).toHaveLength(3);
+    const rows = store.enqueue([env('a', 1, 1), env('a', 1, 2), env('a', 2, 3)], 1000, 100, 3);
+    expect(rows.map((r) => [r.accountId, r.deviceId, r.content[1], r.receivedAt])).toEqual([
+      ['a', 1, 1, 1000],
+      ['a', 1, 2, 1000],
+      ['a', 2, 3, 1000],
+    ]);
+    expect(rows[0]!.seq < rows[1]!.seq && rows[1]!.seq < rows[2]!.seq).toBe(true);
+    const ids = rows.map((r) => r.id);
     expect(new Set(ids).size).toBe(3);
     expect(() => store.enqueue([env('a', 1, 4), env('a', 1, 5)], 1000, 100, 3)).toThrow(QueueFullError);
     expect(store.depth('a', 1, 1000)).toBe(2); // the refused send wrote nothing

@@ -33,6 +33,7 @@ export class MemoryStore implements ClientStore {
   readonly #processed = new Set<string>();
   readonly #outbox: OutboxEntry[] = [];
   readonly #settings = new Map<string, string>();
+  readonly #pendingSent = new Map<string, NewMessage>();
   #nextMessageId = 1;
   #undo: (() => void)[] | undefined;
 
@@ -206,6 +207,16 @@ export class MemoryStore implements ClientStore {
     const before = this.#outbox.splice(0, this.#outbox.length);
     this.#onUndo(() => this.#outbox.splice(0, this.#outbox.length, ...before));
     this.#outbox.push(...before.filter((e) => e.batchId !== batchId));
+  }
+
+  setPendingSent(batchId: string, message: NewMessage): void {
+    this.#setMap(this.#pendingSent, batchId, { ...message, content: copy(message.content) });
+  }
+
+  takePendingSent(batchId: string): NewMessage | undefined {
+    const m = this.#pendingSent.get(batchId);
+    if (m !== undefined) this.#setMap(this.#pendingSent, batchId, undefined);
+    return m;
   }
 
   getSetting(key: string): string | undefined {

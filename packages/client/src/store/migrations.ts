@@ -74,4 +74,16 @@ export const MIGRATIONS: readonly string[] = [
     value TEXT NOT NULL
   );
   `,
+  // 1 -> 2: the history row of a message being sent, committed with the relay's acceptance.
+  `
+  CREATE TABLE pending_sent (
+    batch_id TEXT PRIMARY KEY,
+    peer TEXT NOT NULL,
+    sender_account TEXT NOT NULL,
+    sender_device INTEGER NOT NULL,
+    timestamp INTEGER NOT NULL,
+    content BLOB NOT NULL,
+    stored_at INTEGER NOT NULL
+  );
+  `,
 ];

@@ -285,6 +285,30 @@ export class SqliteStore implements ClientStore {
     this.#stmt('DELETE FROM outbox WHERE batch_id = ?').run(batchId);
   }
 
+  setPendingSent(batchId: string, m: NewMessage): void {
+    this.#stmt(
+      `INSERT INTO pending_sent (batch_id, peer, sender_account, sender_device, timestamp, content, stored_at) VALUES (?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT (batch_id) DO UPDATE SET peer = excluded.peer, sender_account = excluded.sender_account, sender_device = excluded.sender_device,
+         timestamp = excluded.timestamp, content = excluded.content, stored_at = excluded.stored_at`,
+    ).run(batchId, m.peer, m.sender.account, m.sender.device, m.timestamp, m.content, m.storedAt);
+  }
+
+  takePendingSent(batchId: string): NewMessage | undefined {
+    const r = this.#stmt('SELECT * FROM pending_sent WHERE batch_id = ?').get(batchId) as Row | undefined;
+    if (r === undefined) return undefined;
+    this.#stmt('DELETE FROM pending_sent WHERE batch_id = ?').run(batchId);
+    return {
+      direction: 'out',
+      peer: String(r.peer),
+      sender: { account: String(r.sender_account), device: Number(r.sender_device) },
+      timestamp: Number(r.timestamp),
+      content: bytes(r.content),
+      envelopeId: undefined,
+      storedAt: Number(r.stored_at),
+      delivered: true,
+    };
+  }
+
   getSetting(key: string): string | undefined {
     const r = this.#stmt('SELECT value FROM settings WHERE key = ?').get(key) as Row | undefined;
     return r === undefined ? undefined : String(r.value);

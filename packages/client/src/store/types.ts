@@ -172,6 +172,14 @@ export interface ClientStore {
   addOutbox(entry: OutboxEntry): void;
   outboxBatches(): OutboxEntry[][];
   removeOutboxBatch(batchId: string): void;
+  /**
+   * Parks the history row of an outgoing message with its outbox batch; it
+   * moves into the history (`takePendingSent` + `addMessage`) in the same
+   * transaction that removes the batch after the relay accepted it.
+   */
+  setPendingSent(batchId: string, message: NewMessage): void;
+  /** Removes and returns the parked history row of a batch, if any. */
+  takePendingSent(batchId: string): NewMessage | undefined;
 
   /** Small key/value settings (schedules, counters the SDK keeps). */
   getSetting(key: string): string | undefined;

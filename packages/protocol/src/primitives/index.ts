@@ -9,7 +9,8 @@
  * - hmac.ts, hkdf.ts  HMAC-SHA256, HKDF-SHA256 (node:crypto)
  * - x25519.ts      X25519 over raw 32-byte keys (node:crypto)
  * - aes.ts         AES-256 CBC/PKCS7, CTR, GCM (node:crypto), GCM-SIV (@noble/ciphers)
- * - xeddsa.ts      libsignal's XEdDSA (@noble/curves Edwards arithmetic)
+ * - xeddsa.ts      libsignal's XEdDSA (@noble/curves Edwards arithmetic); the
+ *                  XEdDSA spec's variant as xeddsaSignSpec/xeddsaVerifySpec
  * - ed25519.ts     plain Ed25519 (@noble/curves), for vectors and checks
  * - kem-mlkem1024.ts  ML-KEM-1024 (FIPS 203, @noble/post-quantum)
  * - kem-kyber1024.ts  Kyber1024 round 3, libsignal key type 0x08
@@ -33,7 +34,7 @@ export {
   aes256GcmSivDecrypt,
   aes256GcmSivEncrypt,
 } from './aes.ts';
-export { xeddsaSign, xeddsaVerify } from './xeddsa.ts';
+export { xeddsaSign, xeddsaSignSpec, xeddsaVerify, xeddsaVerifySpec } from './xeddsa.ts';
 export type { KemEncapsulation, KemKeyPair } from './kem-mlkem1024.ts';
 export {
   KEM1024_CIPHERTEXT_LENGTH,

@@ -134,7 +134,7 @@ export class SqliteKeyStore implements KeyStore {
         'INSERT INTO one_time_prekeys (account_id, device_id, kind, key_id, material_id) VALUES (?, ?, ?, ?, ?)',
       ),
       material: db.prepare('SELECT public_key, signature FROM one_time_key_material WHERE material_id = ?'),
-      deleteMaterial: db.prepare('DELETE FROM one_time_key_material WHERE material_id = ?'),
+      deleteMaterialRange: db.prepare('DELETE FROM one_time_key_material WHERE material_id BETWEEN ? AND ?'),
       deleteDeviceMaterial: db.prepare(
         'DELETE FROM one_time_key_material WHERE material_id IN (SELECT material_id FROM one_time_prekeys WHERE account_id = ? AND device_id = ?)',
       ),
@@ -415,11 +415,23 @@ export class SqliteKeyStore implements KeyStore {
    */
   flushConsumed(): void {
     if (this.consumed.length === 0) return;
-    const batch = this.consumed;
+    const batch = this.consumed.sort((a, b) => a - b);
     this.consumed = [];
+    // Keys uploaded together have consecutive material ids and leave in id order,
+    // so the batch is mostly a few runs: one range delete per run.
     this.db
       .transaction(() => {
-        for (const id of batch) this.s.deleteMaterial.run(id);
+        let start = batch[0]!;
+        let prev = start;
+        for (let i = 1; i <= batch.length; i++) {
+          const id = batch[i];
+          if (id === prev + 1) {
+            prev = id;
+            continue;
+          }
+          this.s.deleteMaterialRange.run(start, prev);
+          if (id !== undefined) start = prev = id;
+        }
       })
       .immediate();
   }

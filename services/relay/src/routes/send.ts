@@ -16,7 +16,7 @@ import { accessKeyMatches, parseAccessKeyHeader } from '../access-key.ts';
 import { checkDevices, devicesMatch, type DeviceCheck, type DeviceEntry } from '../device-check.ts';
 import { RelayError, errorSchema } from '../errors.ts';
 import { accountIdSchema, base64Schema, commonErrorResponses, decodeBase64 } from '../schemas.ts';
-import { QueueFullError, type NewEnvelope } from '../store.ts';
+import { QueueFullError, type NewEnvelope, type QueuedEnvelope } from '../store.ts';
 import type { RelayContext } from '../context.ts';
 
 /** First bytes a sealed envelope may start with: v1 (0x11) or a v2 ReceivedMessage (0x22). */
@@ -95,24 +95,26 @@ function checkSealed(content: Uint8Array | undefined, limits: RelayContext['limi
 }
 
 async function enqueue(ctx: RelayContext, envelopes: NewEnvelope[]): Promise<number> {
+  let rows: QueuedEnvelope[];
   try {
     const now = ctx.now();
-    await ctx.writes.run(() => ctx.store.enqueue(envelopes, now, ctx.limits.messageTtlMs, ctx.limits.maxQueueDepth));
+    rows = await ctx.writes.run(() => ctx.store.enqueue(envelopes, now, ctx.limits.messageTtlMs, ctx.limits.maxQueueDepth));
   } catch (e) {
     if (e instanceof QueueFullError) {
       throw new RelayError(429, 'QUEUE_FULL', `a recipient device queue is full (${ctx.limits.maxQueueDepth} envelopes)`, {}, { 'retry-after': '60' });
     }
     throw e;
   }
-  const woken = new Set<string>();
-  for (const e of envelopes) {
-    const k = `${e.accountId}\u0000${e.deviceId}`;
-    if (!woken.has(k)) {
-      woken.add(k);
-      ctx.hub.notify(e.accountId, e.deviceId);
-    }
+  // Committed: hand each device its rows (this runs in commit order, which the push relies on).
+  const byDevice = new Map<string, QueuedEnvelope[]>();
+  for (const r of rows) {
+    const k = `${r.accountId}\u0000${r.deviceId}`;
+    const list = byDevice.get(k);
+    if (list === undefined) byDevice.set(k, [r]);
+    else list.push(r);
   }
-  return envelopes.length;
+  for (const list of byDevice.values()) ctx.hub.notify(list[0]!.accountId, list[0]!.deviceId, list);
+  return rows.length;
 }
 
 /** Registers the send routes. */

@@ -14,6 +14,10 @@ import type { WebSocket } from 'ws';
 import { authenticate, type AuthenticatedDevice } from '../auth.ts';
 import type { RelayContext } from '../context.ts';
 import type { DeliveryListener } from '../delivery-hub.ts';
+import type { QueuedEnvelope, StoredEnvelope } from '../store.ts';
+
+/** Interval between WebSocket pings. */
+const HEARTBEAT_MS = 30_000;
 
 /** One open connection of one device: tracks what it has sent and pumps the queue. */
 class DeviceConnection implements DeliveryListener {
@@ -21,6 +25,12 @@ class DeviceConnection implements DeliveryListener {
   private readonly inFlight = new Set<string>();
   private announcedEmpty = false;
   private scheduled = false;
+  /**
+   * True when the last read of the queue returned everything there was: every
+   * envelope committed since arrives through `deliver`, in commit order, and
+   * can be pushed without reading the database again.
+   */
+  private caughtUp = false;
 
   constructor(
     private readonly ctx: RelayContext,
@@ -28,8 +38,17 @@ class DeviceConnection implements DeliveryListener {
     private readonly device: AuthenticatedDevice,
   ) {}
 
+  deliver(committed: QueuedEnvelope[]): void {
+    if (this.caughtUp && !this.scheduled && this.inFlight.size + committed.length <= this.ctx.limits.maxBatch && this.socket.readyState === this.socket.OPEN) {
+      this.send(committed.filter((r) => r.seq > this.lastSeq));
+      return;
+    }
+    this.caughtUp = false;
+    this.wake();
+  }
+
   wake(): void {
-    // Coalesce bursts of wake-ups into one pump per tick.
+    // Coalesce bursts of wake-ups into one queue read per tick.
     if (this.scheduled) return;
     this.scheduled = true;
     setImmediate(() => {
@@ -38,24 +57,30 @@ class DeviceConnection implements DeliveryListener {
     });
   }
 
+  /** Sends rows as envelope frames (one writev for the burst, not a syscall per frame). */
+  private send(rows: Array<StoredEnvelope & { seq: number }>): void {
+    if (rows.length === 0) return;
+    const raw = (this.socket as unknown as { _socket?: { cork(): void; uncork(): void } })._socket;
+    raw?.cork();
+    for (const r of rows) {
+      this.socket.send(JSON.stringify({ type: 'envelope', id: r.id, content: Buffer.from(r.content).toString('base64'), receivedAt: r.receivedAt }));
+      this.lastSeq = r.seq;
+      this.inFlight.add(r.id);
+    }
+    if (raw !== undefined) process.nextTick(() => raw.uncork());
+  }
+
+  /** Reads the device queue after `lastSeq` and sends as much as the window allows. */
   pump(): void {
     if (this.socket.readyState !== this.socket.OPEN) return;
     const room = this.ctx.limits.maxBatch - this.inFlight.size;
-    if (room > 0) {
-      const rows = this.ctx.store.pending(this.device.accountId, this.device.deviceId, this.ctx.now(), room, this.lastSeq);
-      // One writev for the whole burst instead of a syscall per frame.
-      const raw = (this.socket as unknown as { _socket?: { cork(): void; uncork(): void } })._socket;
-      raw?.cork();
-      for (const r of rows) {
-        this.socket.send(JSON.stringify({ type: 'envelope', id: r.id, content: Buffer.from(r.content).toString('base64'), receivedAt: r.receivedAt }));
-        this.lastSeq = r.seq;
-        this.inFlight.add(r.id);
-      }
-      if (rows.length < room && !this.announcedEmpty) {
-        this.announcedEmpty = true;
-        this.socket.send(JSON.stringify({ type: 'queue-empty' }));
-      }
-      if (raw !== undefined) process.nextTick(() => raw.uncork());
+    if (room <= 0) return;
+    const rows = this.ctx.store.pending(this.device.accountId, this.device.deviceId, this.ctx.now(), room, this.lastSeq);
+    this.send(rows);
+    this.caughtUp = rows.length < room;
+    if (this.caughtUp && !this.announcedEmpty) {
+      this.announcedEmpty = true;
+      this.socket.send(JSON.stringify({ type: 'queue-empty' }));
     }
   }
 
@@ -114,8 +139,24 @@ export async function websocketRoutes(app: FastifyInstance): Promise<void> {
         const ms = Math.max(0, Math.min(device.expiresAt - ctx.now(), 2 ** 31 - 1));
         expiry = setTimeout(() => socket.close(4401, 'credential expired'), ms);
       }
+      // Heartbeat: a peer that misses a pong for a whole interval is gone (NAT, sleep); drop it
+      // so its unacknowledged envelopes wait for the next connection.
+      let alive = true;
+      socket.on('pong', () => {
+        alive = true;
+      });
+      const heartbeat = setInterval(() => {
+        if (!alive) {
+          socket.terminate();
+          return;
+        }
+        alive = false;
+        socket.ping();
+      }, HEARTBEAT_MS);
+      heartbeat.unref();
       const done = (): void => {
         unsubscribe();
+        clearInterval(heartbeat);
         if (expiry !== undefined) clearTimeout(expiry);
       };
       socket.on('message', (data) => conn.onMessage(data));
