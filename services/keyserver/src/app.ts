@@ -7,7 +7,7 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import { DEFAULT_SETTINGS, type KeyServerSettings } from './config.ts';
 import type { KeyServerContext } from './context.ts';
-import { KeyServerError } from './errors.ts';
+import { KeyServerError, fastifyErrorCode } from './errors.ts';
 import { RateLimiter } from './rate-limiter.ts';
 import { RelayCredentialIssuer } from './relay-credentials.ts';
 import { SenderCertificateIssuer } from './sender-certificates.ts';
@@ -52,23 +52,6 @@ function loggerOption(logger: FastifyServerOptions['logger']): FastifyServerOpti
   return { ...base, redact: { paths: REDACTED_LOG_PATHS, censor: '[redacted]' } } as FastifyServerOptions['logger'];
 }
 
-/** Maps Fastify's own errors to our codes. */
-function fastifyErrorCode(err: FastifyError): string {
-  switch (err.code) {
-    case 'FST_ERR_CTP_BODY_TOO_LARGE':
-      return 'BODY_TOO_LARGE';
-    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
-      return 'UNSUPPORTED_MEDIA_TYPE';
-    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
-      return 'EMPTY_BODY';
-    case 'FST_ERR_CTP_INVALID_JSON_BODY':
-      return 'INVALID_JSON';
-    default:
-      return err instanceof SyntaxError ? 'INVALID_JSON' : 'BAD_REQUEST';
-  }
-}
-
-/** Builds (but does not start) a key server. Call `.listen()` or `.inject()` on the result. */
 export async function buildKeyServer(options: KeyServerOptions = {}): Promise<FastifyInstance> {
   const settings: KeyServerSettings = { ...DEFAULT_SETTINGS, ...options.settings };
   const store = options.store ?? new SqliteKeyStore(options.dbPath ?? ':memory:');

@@ -3,6 +3,7 @@
  * `{ "error": { "code", "message" } }` with a matching status; codes are
  * stable strings clients can switch on.
  */
+import type { FastifyError } from 'fastify';
 
 /** An error with an HTTP status and a stable code, safe to show to the client. */
 export class KeyServerError extends Error {
@@ -39,3 +40,21 @@ export function forbidden(message: string): KeyServerError {
 export function notFound(code: string, message: string): KeyServerError {
   return new KeyServerError(404, code, message);
 }
+
+/** Maps Fastify's own client errors (body parsing, media type) to our error codes; the relay uses the same names. */
+export function fastifyErrorCode(err: FastifyError): string {
+  switch (err.code) {
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      return 'BODY_TOO_LARGE';
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+      return 'UNSUPPORTED_MEDIA_TYPE';
+    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+      return 'EMPTY_BODY';
+    case 'FST_ERR_CTP_INVALID_JSON_BODY':
+      return 'INVALID_JSON';
+    default:
+      return err instanceof SyntaxError ? 'INVALID_JSON' : 'BAD_REQUEST';
+  }
+}
+
+/** Builds (but does not start) a key server. Call `.listen()` or `.inject()` on the result. */

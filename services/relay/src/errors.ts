@@ -4,6 +4,7 @@
  * stale devices) inside `error`, so a sender can fix its device set and retry.
  */
 import type { FastifyError, FastifyInstance } from 'fastify';
+import { fastifyErrorCode } from '@sealpost/keyserver/errors.ts';
 
 /** An error the relay answers with deliberately (never a 500). */
 export class RelayError extends Error {
@@ -32,23 +33,6 @@ export const errorSchema = {
   },
 } as const;
 
-/** Fastify's own client errors, named as the key server names them. */
-function fastifyErrorCode(err: FastifyError): string {
-  switch (err.code) {
-    case 'FST_ERR_CTP_BODY_TOO_LARGE':
-      return 'BODY_TOO_LARGE';
-    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
-      return 'UNSUPPORTED_MEDIA_TYPE';
-    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
-      return 'EMPTY_BODY';
-    case 'FST_ERR_CTP_INVALID_JSON_BODY':
-      return 'INVALID_JSON';
-    default:
-      return err instanceof SyntaxError ? 'INVALID_JSON' : 'BAD_REQUEST';
-  }
-}
-
-/** Installs the error and not-found handlers that produce the JSON error shape. */
 export function installErrorHandling(app: FastifyInstance): void {
   app.setErrorHandler((err: FastifyError | RelayError, request, reply) => {
     if (err instanceof RelayError) {
