@@ -48,7 +48,12 @@ async function main(): Promise<void> {
   const names = impls.map((i) => i.name);
   const wanted = selected();
   const log = (s: string): void => void process.stderr.write(`${s}\n`);
-  console.log('## Machine\n');
+  // A watchdog line every minute names the row in progress, so a stall (a peer's promise that never settles) is visible.
+  let stage = 'starting';
+  const started = Date.now();
+  const watchdog = setInterval(() => log(`  … still on ${stage} (${Math.round((Date.now() - started) / 1000)} s)`), 60_000);
+  watchdog.unref();
+  console.log('### Machine\n');
   console.log(machineDescription().map((l) => `- ${l}`).join('\n'));
   console.log('');
 
@@ -64,6 +69,7 @@ async function main(): Promise<void> {
 
   /** Throughput row: one runner per implementation that supports it, rounds interleaved. */
   async function throughputRow(target: Row, make: (impl: Implementation) => Promise<Runner>): Promise<void> {
+    stage = target.label;
     log(`  ${target.label} …`);
     const runners = new Map<string, Runner>();
     for (const impl of impls) {
@@ -80,6 +86,7 @@ async function main(): Promise<void> {
 
   /** Run-once-and-time row: one task per implementation, rounds interleaved. */
   async function durationRow(target: Row, make: (impl: Implementation) => Task): Promise<void> {
+    stage = target.label;
     log(`  ${target.label} …`);
     const tasks = new Map<string, Task>();
     for (const impl of impls) if (impl.supports.has(target.scenario)) tasks.set(impl.name, make(impl));
@@ -88,6 +95,7 @@ async function main(): Promise<void> {
 
   /** Single-shot row (sizes): measured once per implementation. */
   async function each(target: Row, measure: (impl: Implementation) => Promise<Figure>): Promise<void> {
+    stage = target.label;
     log(`  ${target.label} …`);
     for (const impl of impls) {
       if (!impl.supports.has(target.scenario)) continue;
@@ -124,6 +132,7 @@ async function main(): Promise<void> {
     const rssRow = row('heap', `(5) RSS per session, ${SESSIONS_HELD.toLocaleString('en-US')} held`, 'bytes', false);
     for (const impl of impls) {
       if (!impl.supports.has('heap')) continue;
+      stage = `heap · ${impl.name}`;
       log(`  heap · ${impl.name} …`);
       try {
         const { heapPerSession, rssPerSession } = heapInChild(impl.name);
@@ -137,14 +146,14 @@ async function main(): Promise<void> {
 
   const present = names.filter((n) => rows.some((r) => r.results.has(n)));
   const peers = PEERS.filter((p) => present.includes(p));
-  console.log('## Results\n');
+  console.log('### Results\n');
   console.log(mainTable(rows, present, OURS, peers));
   console.log('');
   console.log(`Ratios: "${OURS} vs X" is how many times better ours is (ops/s ÷ ops/s, or ms and bytes the other way up); > 1 means ours wins.\n`);
-  console.log('### Implementations\n');
+  console.log('#### Implementations\n');
   for (const impl of impls) console.log(`- **${impl.name}**: ${impl.description}`);
   console.log('');
-  console.log('### Spread over rounds (min – max)\n');
+  console.log('#### Spread over rounds (min – max)\n');
   console.log(spreadTable(rows, present));
   console.log('');
   console.log(`load average at end: ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);

@@ -55,4 +55,16 @@ describe('x25519 KeyObject memo', () => {
     expect(toHex(x25519Agree(a, fromHex(BOB_PUBLIC)))).toBe(SHARED);
     expect(toHex(x25519Agree(b, fromHex(BOB_PUBLIC)))).toBe(SHARED);
   });
+
+  it('fresh pairs (made by OpenSSL) are clamped and consistent with their re-imported bytes', () => {
+    for (let i = 0; i < 20; i++) {
+      const pair = x25519GenerateKeyPair();
+      expect(pair.privateKey[0]! & 7).toBe(0);
+      expect(pair.privateKey[31]! & 0xc0).toBe(0x40);
+      // A copy is a different array, so this derives the public key from the bytes alone.
+      expect(toHex(x25519PublicKey(Uint8Array.from(pair.privateKey)))).toBe(toHex(pair.publicKey));
+      const peer = x25519GenerateKeyPair();
+      expect(toHex(x25519Agree(pair.privateKey, peer.publicKey))).toBe(toHex(x25519Agree(Uint8Array.from(peer.privateKey), pair.publicKey)));
+    }
+  });
 });

@@ -74,6 +74,13 @@ interface LongLivedKeys {
   lastResort: SignedPreKey | undefined;
 }
 
+/** One fetch's devices (those with both long-lived keys), before its one-time keys are taken. */
+interface BundlePlan {
+  devices: { accountId: string; deviceId: number; registrationId: number; keys: { signed: SignedPreKey; lastResort: SignedPreKey } }[];
+  /** Whether any of them may still have one-time keys (so a write transaction is needed). */
+  needsWrite: boolean;
+}
+
 /** SQLite-backed key store. `path` is a file path or ':memory:'. */
 export class SqliteKeyStore implements KeyStore {
   /** The database handle (exposed for operations tooling and tests). */
@@ -144,11 +151,14 @@ export class SqliteKeyStore implements KeyStore {
       countOneTime: db
         .prepare('SELECT COUNT(*) FROM one_time_prekeys WHERE account_id = ? AND device_id = ? AND kind = ?')
         .pluck(),
-      takeOneTime: db.prepare(
+      takeOneTimeBatch: db.prepare(
         `DELETE FROM one_time_prekeys
-         WHERE account_id = @account AND device_id = @device AND kind = @kind AND key_id = (
-           SELECT key_id FROM one_time_prekeys WHERE account_id = @account AND device_id = @device AND kind = @kind ORDER BY key_id LIMIT 1)
+         WHERE account_id = @account AND device_id = @device AND kind = @kind AND key_id IN (
+           SELECT key_id FROM one_time_prekeys WHERE account_id = @account AND device_id = @device AND kind = @kind ORDER BY key_id LIMIT @n)
          RETURNING key_id, material_id`,
+      ),
+      materials: db.prepare(
+        'SELECT material_id, public_key, signature FROM one_time_key_material WHERE material_id IN (SELECT value FROM json_each(?))',
       ),
       pruneSigned: db.prepare('DELETE FROM signed_prekeys WHERE replaced_at IS NOT NULL AND replaced_at < ?'),
       pruneCodes: db.prepare('DELETE FROM provisioning_codes WHERE expires_at <= ?'),
@@ -217,19 +227,23 @@ export class SqliteKeyStore implements KeyStore {
     return keys;
   }
 
-  /** Takes the lowest-id one-time key of a kind, unless the device is known to have none. */
-  private takeOneTime(accountId: string, deviceId: number, kind: SignedKeyKind): SignedRow | undefined {
+  /**
+   * Takes the `n` lowest-id one-time keys of a kind (fewer if the device has
+   * fewer; then it is remembered as drained), lowest id first, unless the
+   * device is known to have none. One statement for all fetches of a batch
+   * that want keys of this device: statement overhead, not the b-tree work,
+   * dominated a per-fetch DELETE.
+   */
+  private takeOneTimeKeys(accountId: string, deviceId: number, kind: SignedKeyKind, n: number): { key_id: number; material_id: number }[] {
     const k = `${accountId}.${deviceId}.${kind}`;
-    if (this.drained.has(k)) return undefined;
-    const taken = this.s.takeOneTime.get({ account: accountId, device: deviceId, kind }) as { key_id: number; material_id: number } | undefined;
-    if (taken === undefined) {
+    if (this.drained.has(k)) return [];
+    const taken = this.s.takeOneTimeBatch.all({ account: accountId, device: deviceId, kind, n }) as { key_id: number; material_id: number }[];
+    if (taken.length < n) {
       if (this.drained.size >= CACHE_LIMIT) this.drained.clear();
       this.drained.add(k);
-      return undefined;
     }
-    const m = this.s.material.get(taken.material_id) as { public_key: Buffer; signature: Buffer | null };
-    this.consumed.push(taken.material_id);
-    return { key_id: taken.key_id, public_key: m.public_key, signature: m.signature ?? Buffer.alloc(0) };
+    // RETURNING order is unspecified: hand keys out lowest id first, as fetch by fetch would.
+    return taken.sort((a, b) => a.key_id - b.key_id);
   }
 
   listDevices(accountId: string): DeviceInfo[] | undefined {
@@ -348,7 +362,7 @@ export class SqliteKeyStore implements KeyStore {
     const plans = requests.map((r) => this.planBundle(r.accountId, r.deviceId));
     // Decided before anything is taken: a drained device needs no transaction at all.
     const needsWrite = plans.some((p) => p.needsWrite);
-    const run = () => plans.map((p) => p.take());
+    const run = () => this.takeAll(plans);
     if (!needsWrite) return run();
     const mark = this.consumed.length;
     let bundles: DeviceBundle[][];
@@ -367,7 +381,7 @@ export class SqliteKeyStore implements KeyStore {
   }
 
   /** Which devices a fetch covers, with their cached long-lived keys, and how to take their one-time keys. */
-  private planBundle(accountId: string, deviceId: number | undefined) {
+  private planBundle(accountId: string, deviceId: number | undefined): BundlePlan {
     let devices: { deviceId: number; registrationId: number }[];
     if (deviceId === undefined) {
       devices = (this.s.devices.all(accountId) as { device_id: number; registration_id: number }[]).map((d) => ({
@@ -390,20 +404,66 @@ export class SqliteKeyStore implements KeyStore {
       needsWrite: ready.some(
         (d) => !this.drained.has(`${accountId}.${d.deviceId}.ec`) || !this.drained.has(`${accountId}.${d.deviceId}.kyber`),
       ),
-      take: () =>
-        ready.map((d): DeviceBundle => {
-          const ec = this.takeOneTime(accountId, d.deviceId, 'ec');
-          const kyber = this.takeOneTime(accountId, d.deviceId, 'kyber');
-          return {
-            deviceId: d.deviceId,
-            registrationId: d.registrationId,
-            signedPreKey: d.keys.signed,
-            preKey: ec === undefined ? undefined : { keyId: ec.key_id, publicKey: bytes(ec.public_key) },
-            pqPreKey: kyber === undefined ? d.keys.lastResort : signedKey(kyber),
-            pqPreKeyIsLastResort: kyber === undefined,
-          };
-        }),
     };
+  }
+
+  /**
+   * Hands out one-time keys for planned fetches, in order: each device's keys
+   * are taken in one statement per kind (as many as fetches cover it) and
+   * dealt out fetch by fetch, so every fetch gets exactly what it would have
+   * got had the fetches run one after another. Runs inside the batch's transaction.
+   */
+  private takeAll(plans: readonly BundlePlan[]): DeviceBundle[][] {
+    const demand = new Map<string, { accountId: string; deviceId: number; n: number }>();
+    for (const p of plans) {
+      for (const d of p.devices) {
+        const k = `${d.accountId}.${d.deviceId}`;
+        const entry = demand.get(k);
+        if (entry === undefined) demand.set(k, { accountId: d.accountId, deviceId: d.deviceId, n: 1 });
+        else entry.n++;
+      }
+    }
+    const queues = new Map<string, { ec: { key_id: number; material_id: number }[]; kyber: { key_id: number; material_id: number }[] }>();
+    const materialIds: number[] = [];
+    for (const [k, { accountId, deviceId, n }] of demand) {
+      const ec = this.takeOneTimeKeys(accountId, deviceId, 'ec', n);
+      const kyber = this.takeOneTimeKeys(accountId, deviceId, 'kyber', n);
+      for (const t of ec) materialIds.push(t.material_id);
+      for (const t of kyber) materialIds.push(t.material_id);
+      queues.set(k, { ec, kyber });
+    }
+    const material = new Map<number, { public_key: Buffer; signature: Buffer | null }>();
+    if (materialIds.length > 0) {
+      for (const m of this.s.materials.all(JSON.stringify(materialIds)) as { material_id: number; public_key: Buffer; signature: Buffer | null }[]) {
+        material.set(m.material_id, m);
+      }
+      for (const id of materialIds) this.consumed.push(id);
+    }
+    const next = (q: { key_id: number; material_id: number }[], i: number) => {
+      const t = q[i];
+      if (t === undefined) return undefined;
+      const m = material.get(t.material_id)!;
+      return { key_id: t.key_id, public_key: m.public_key, signature: m.signature ?? Buffer.alloc(0) };
+    };
+    const dealt = new Map<string, number>();
+    return plans.map((p) =>
+      p.devices.map((d): DeviceBundle => {
+        const k = `${d.accountId}.${d.deviceId}`;
+        const i = dealt.get(k) ?? 0;
+        dealt.set(k, i + 1);
+        const q = queues.get(k)!;
+        const ec = next(q.ec, i);
+        const kyber = next(q.kyber, i);
+        return {
+          deviceId: d.deviceId,
+          registrationId: d.registrationId,
+          signedPreKey: d.keys.signed,
+          preKey: ec === undefined ? undefined : { keyId: ec.key_id, publicKey: bytes(ec.public_key) },
+          pqPreKey: kyber === undefined ? d.keys.lastResort : signedKey(kyber),
+          pqPreKeyIsLastResort: kyber === undefined,
+        };
+      }),
+    );
   }
 
   /**
