@@ -83,6 +83,61 @@ describe('group commit', () => {
     store.close();
   });
 
+  it('a mixed batch (all-devices and one-device fetches, interleaved uploads) hands out what fetch-by-fetch would', () => {
+    // Two stores with the same history: one serves the batch in one call, the other fetch by fetch.
+    function twoDeviceStore() {
+      const store = new SqliteKeyStore(':memory:');
+      const sig = new Uint8Array(64).fill(9);
+      store.createAccount({ accountId: 'acct', identityKey: new Uint8Array(33), registrationId: 1, secretHash: new Uint8Array(32), now: 1 });
+      expect(store.db.prepare("INSERT INTO devices (account_id, device_id, registration_id, secret_hash, created_at) VALUES ('acct', 2, 2, x'00', 1)").run().changes).toBe(1);
+      for (const device of [1, 2]) {
+        store.storeKeys('acct', device, { signedPreKey: { keyId: device, publicKey: new Uint8Array(33), signature: sig }, pqLastResortPreKey: { keyId: 50 + device, publicKey: new Uint8Array(1569), signature: sig } }, 1, 1000);
+      }
+      // Uploads alternate between devices, so each device's material ids are not one run.
+      for (let round = 0; round < 3; round++) {
+        for (const device of [1, 2]) {
+          const base = 100 * device + 10 * round;
+          store.storeKeys(
+            'acct',
+            device,
+            {
+              preKeys: Array.from({ length: 2 }, (_, i) => ({ keyId: base + i, publicKey: new Uint8Array(33).fill(base + i) })),
+              // Device 2 has fewer Kyber keys than EC keys: it runs out of Kyber first, mid-batch.
+              pqPreKeys: device === 2 && round > 0 ? [] : Array.from({ length: 2 }, (_, i) => ({ keyId: base + i, publicKey: new Uint8Array(1569).fill(base + i), signature: sig })),
+            },
+            1,
+            1000,
+          );
+        }
+      }
+      return store;
+    }
+    const requests = [1, undefined, 2, undefined, 1, 2, undefined, 1, 2, 2, undefined, 1].map((deviceId) => ({ accountId: 'acct', deviceId }));
+    const summary = (bundles: ReturnType<SqliteKeyStore['takeBundles']>) =>
+      bundles.map((b) => [b.deviceId, b.preKey?.keyId, b.preKey?.publicKey[0], b.pqPreKey.keyId, b.pqPreKey.publicKey[0], b.pqPreKeyIsLastResort]);
+    const batched = twoDeviceStore();
+    const oneByOne = twoDeviceStore();
+    const got = batched.takeBundlesMany(requests).map(summary);
+    const expected = requests.map((r) => summary(oneByOne.takeBundles(r.accountId, r.deviceId)));
+    expect(got).toEqual(expected);
+    // Each key once: 6 EC keys per device, 6 Kyber keys on device 1 and 2 on device 2.
+    const ec = got.flat().filter((d) => d[1] !== undefined).map((d) => `${d[0]}.${d[1]}`);
+    const kyber = got.flat().filter((d) => d[5] === false).map((d) => `${d[0]}.${d[3]}`);
+    expect(new Set(ec).size).toBe(ec.length);
+    expect(new Set(kyber).size).toBe(kyber.length);
+    expect(kyber).toHaveLength(8);
+    expect(ec).toHaveLength(12);
+    // The material served is the key's own (keys were filled with their id, mod 256).
+    for (const d of got.flat()) {
+      if (d[1] !== undefined) expect(d[2]).toBe((d[1] as number) % 256);
+      if (d[5] === false) expect(d[4]).toBe((d[3] as number) % 256);
+    }
+    expect(batched.countOneTimeKeys('acct', 1)).toEqual(oneByOne.countOneTimeKeys('acct', 1));
+    expect(batched.countOneTimeKeys('acct', 2)).toEqual(oneByOne.countOneTimeKeys('acct', 2));
+    batched.close();
+    oneByOne.close();
+  });
+
   it('the batcher answers fetches from one event-loop turn with one transaction', async () => {
     const store = storeWithKeys(10);
     let transactions = 0;

@@ -153,12 +153,13 @@ export class SqliteKeyStore implements KeyStore {
         .pluck(),
       takeOneTimeBatch: db.prepare(
         `DELETE FROM one_time_prekeys
-         WHERE account_id = @account AND device_id = @device AND kind = @kind AND key_id IN (
-           SELECT key_id FROM one_time_prekeys WHERE account_id = @account AND device_id = @device AND kind = @kind ORDER BY key_id LIMIT @n)
+         WHERE account_id = @account AND device_id = @device AND kind = @kind AND key_id <= COALESCE((
+           SELECT key_id FROM one_time_prekeys WHERE account_id = @account AND device_id = @device AND kind = @kind
+           ORDER BY key_id LIMIT 1 OFFSET @n - 1), 9007199254740991)
          RETURNING key_id, material_id`,
       ),
-      materials: db.prepare(
-        'SELECT material_id, public_key, signature FROM one_time_key_material WHERE material_id IN (SELECT value FROM json_each(?))',
+      materialRange: db.prepare(
+        'SELECT material_id, public_key, signature FROM one_time_key_material WHERE material_id BETWEEN ? AND ?',
       ),
       pruneSigned: db.prepare('DELETE FROM signed_prekeys WHERE replaced_at IS NOT NULL AND replaced_at < ?'),
       pruneCodes: db.prepare('DELETE FROM provisioning_codes WHERE expires_at <= ?'),
@@ -434,10 +435,19 @@ export class SqliteKeyStore implements KeyStore {
     }
     const material = new Map<number, { public_key: Buffer; signature: Buffer | null }>();
     if (materialIds.length > 0) {
-      for (const m of this.s.materials.all(JSON.stringify(materialIds)) as { material_id: number; public_key: Buffer; signature: Buffer | null }[]) {
-        material.set(m.material_id, m);
+      // Keys uploaded together have consecutive material ids and leave in id
+      // order, so the ids are mostly a few runs: one range read per run.
+      const ids = materialIds.sort((a, b) => a - b);
+      let start = ids[0]!;
+      for (let i = 1; i <= ids.length; i++) {
+        const id = ids[i];
+        if (id === ids[i - 1]! + 1) continue;
+        for (const m of this.s.materialRange.all(start, ids[i - 1]) as { material_id: number; public_key: Buffer; signature: Buffer | null }[]) {
+          material.set(m.material_id, m);
+        }
+        if (id !== undefined) start = id;
       }
-      for (const id of materialIds) this.consumed.push(id);
+      for (const id of ids) this.consumed.push(id);
     }
     const next = (q: { key_id: number; material_id: number }[], i: number) => {
       const t = q[i];
