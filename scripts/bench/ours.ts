@@ -45,12 +45,19 @@ class Party {
     this.kyber = generateKyberPreKey({ identity: this.identity, id: 1 });
   }
 
-  /** Trust on first use, as the peers' harnesses do. */
+  private readonly trustChecks = new Map<string, (key: Uint8Array) => boolean>();
+
+  /** Trust on first use, as the peers' harnesses do (one check function per peer, made once). */
   trusts(peer: string): (key: Uint8Array) => boolean {
-    return (key) => {
-      const known = this.identities.get(peer);
-      return known === undefined || sameBytes(known, key);
-    };
+    let check = this.trustChecks.get(peer);
+    if (check === undefined) {
+      check = (key) => {
+        const known = this.identities.get(peer);
+        return known === undefined || sameBytes(known, key);
+      };
+      this.trustChecks.set(peer, check);
+    }
+    return check;
   }
 
   bundle(): PreKeyBundle {

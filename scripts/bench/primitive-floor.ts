@@ -22,10 +22,11 @@ import {
   createCipheriv,
   createDecipheriv,
   createHmac,
+  createPrivateKey,
   createPublicKey,
   diffieHellman,
-  generateKeyPairSync,
   hkdfSync,
+  randomBytes,
   timingSafeEqual,
   type KeyObject,
 } from 'node:crypto';
@@ -81,11 +82,23 @@ interface FloorSide {
   readonly identity: Uint8Array;
 }
 
+/**
+ * A fresh ratchet key pair: 32 random bytes imported as a JWK (JWK is the
+ * cheap raw-key path in node 20; DER costs ~10× more), public key exported as
+ * JWK. Not generateKeyPairSync: exporting a key it made can deadlock Node 20
+ * (the export holds the key's mutex, a GC inside it runs the finished
+ * KeyGenJob's destructor, which takes the same mutex).
+ */
 function ratchetKeyPair(): RatchetKeyPair {
-  const { privateKey, publicKey } = generateKeyPairSync('x25519');
-  // JWK export/import is the cheap raw-key path in node 20 (DER costs ~10× more).
-  return { privateKey, publicRaw: Buffer.from(publicKey.export({ format: 'jwk' }).x!, 'base64url') };
+  const privateKey = createPrivateKey({
+    key: { kty: 'OKP', crv: 'X25519', d: randomBytes(32).toString('base64url'), x: UNUSED_JWK_X },
+    format: 'jwk',
+  });
+  return { privateKey, publicRaw: Buffer.from(privateKey.export({ format: 'jwk' }).x!, 'base64url') };
 }
+
+/** Node requires `x` in a private OKP JWK but derives the key from `d` alone. */
+const UNUSED_JWK_X = Buffer.alloc(32).toString('base64url');
 
 function importPublic(raw: Uint8Array): KeyObject {
   return createPublicKey({ key: { kty: 'OKP', crv: 'X25519', x: Buffer.from(raw).toString('base64url') }, format: 'jwk' });

@@ -14,10 +14,30 @@ import { runInNewContext } from 'node:vm';
  * when other processes compete for the cores.
  */
 export const settings = {
-  rounds: Number(process.env.BENCH_ROUNDS ?? 5),
+  rounds: Number(process.env.BENCH_ROUNDS ?? 7),
   roundMs: Number(process.env.BENCH_ROUND_MS ?? 400),
   clock: (process.env.BENCH_CLOCK === 'cpu' ? 'cpu' : 'wall') as 'wall' | 'cpu',
 };
+
+/**
+ * `work`, or a rejection after `seconds` of wall time. A peer whose promise
+ * never settles (seen twice with an async peer during the ping-pong row, at
+ * 0 % CPU) then costs its own cell, not the whole run.
+ */
+export async function withDeadline<T>(work: Promise<T>, seconds: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what}: no result after ${seconds} s (stalled)`)), seconds * 1000);
+  });
+  try {
+    return await Promise.race([work, deadline]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** Wall-clock limit for one timed call (a round is ~roundMs; calibration calls are shorter). */
+const ROUND_DEADLINE_S = Number(process.env.BENCH_DEADLINE_S ?? 60);
 
 /** Milliseconds on the configured clock. */
 export function now(): number {
@@ -61,7 +81,7 @@ async function calibrate(runner: Runner): Promise<number> {
   for (;;) {
     if (runner.prepare) await runner.prepare(n);
     const start = now();
-    await runner.run(n);
+    await withDeadline(runner.run(n), ROUND_DEADLINE_S, 'calibration');
     const elapsed = now() - start;
     if (elapsed >= settings.roundMs / 4 || n >= 1 << 22) {
       return Math.max(1, Math.round((n * settings.roundMs) / Math.max(elapsed, 0.001)));
@@ -99,7 +119,7 @@ export async function throughputInterleaved(
       try {
         if (runner.prepare) await runner.prepare(n);
         const start = now();
-        await runner.run(n);
+        await withDeadline(runner.run(n), ROUND_DEADLINE_S, `round ${round + 1}`);
         const seconds = (now() - start) / 1000;
         rates.get(name)!.push((n * runner.opsPerIteration) / seconds);
       } catch (error) {
@@ -133,9 +153,9 @@ export async function durationInterleaved(
     for (const [name, task] of tasks) {
       if (failed.has(name)) continue;
       try {
-        const prepared = await task.prepare();
+        const prepared = await withDeadline(task.prepare(), ROUND_DEADLINE_S, 'prepare');
         const start = now();
-        await task.run(prepared);
+        await withDeadline(task.run(prepared), ROUND_DEADLINE_S, `round ${round}`);
         if (round > 0) times.get(name)!.push(now() - start);
       } catch (error) {
         onError(name, error);

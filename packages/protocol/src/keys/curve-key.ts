@@ -8,7 +8,7 @@
  */
 import { ed25519 } from '@noble/curves/ed25519.js';
 import { InvalidKeyError } from '../errors.ts';
-import { checkBytes, concatBytes, x25519Agree, x25519GenerateKeyPair } from '../primitives/index.ts';
+import { checkBytes, concatBytes, randomBytes, x25519Agree, x25519GenerateKeyPair } from '../primitives/index.ts';
 
 /** libsignal's key-type byte for Curve25519 ("DJB") public keys. */
 export const CURVE_KEY_TYPE = 0x05;
@@ -25,11 +25,8 @@ export interface CurveKeyPair {
  * Generates a key pair; `random32` (explicit randomness for vectors) is
  * clamped into the private key.
  */
-export function generateCurveKeyPair(random32?: Uint8Array): CurveKeyPair {
-  if (random32 !== undefined) return curveKeyPairFromPrivate(random32);
-  // Fresh randomness: let the primitive generate (cheaper than importing random bytes).
-  const pair = x25519GenerateKeyPair();
-  return { privateKey: pair.privateKey, publicKey: serializeCurvePublicKey(pair.publicKey) };
+export function generateCurveKeyPair(random32: Uint8Array = randomBytes(32)): CurveKeyPair {
+  return curveKeyPairFromPrivate(random32);
 }
 
 /** Rebuilds a key pair from a private key (clamped first, as libsignal does). */

@@ -23,7 +23,7 @@
  * set, points on the twist) are accepted as RFC 7748 prescribes, as libsignal
  * does. See test-vectors/README.md.
  */
-import { createPrivateKey, createPublicKey, diffieHellman, generateKeyPairSync, timingSafeEqual } from 'node:crypto';
+import { createPrivateKey, createPublicKey, diffieHellman, randomBytes as nodeRandomBytes, timingSafeEqual } from 'node:crypto';
 import type { KeyObject } from 'node:crypto';
 import { InvalidKeyError } from '../errors.ts';
 import { asBuffer, checkBytes } from './bytes.ts';
@@ -100,27 +100,16 @@ export function x25519PublicKey(privateKey: Uint8Array): Uint8Array {
  * The private key is returned clamped, matching libsignal's
  * `PrivateKey::new`, so its serialized form equals libsignal's.
  */
+// Not generateKeyPairSync: in Node 20.20, exporting (e.g. as JWK) a key that
+// generateKeyPairSync made can deadlock the process — the export holds the
+// key's mutex and allocates, a GC then runs the finished KeyGenJob's
+// destructor, which takes the same mutex (seen in the benchmark: main thread
+// parked in ~KeyGenJob under ExportJWKEdKey). Importing random bytes is
+// within a few µs of it and never involves a KeyGenJob.
 export function x25519GenerateKeyPair(random32?: Uint8Array): X25519KeyPair {
-  if (random32 === undefined) return freshKeyPair();
-  const privateKey = clampPrivateKey(checkKey('X25519 random seed', random32));
+  const seed = random32 === undefined ? new Uint8Array(nodeRandomBytes(KEY_LENGTH)) : checkKey('X25519 random seed', random32);
+  const privateKey = clampPrivateKey(seed);
   return { privateKey, publicKey: x25519PublicKey(privateKey) };
-}
-
-/**
- * A pair from fresh randomness, made by OpenSSL: cheaper than importing 32
- * random bytes (which derives the public key the same way, plus JWK parsing
- * and a randomBytes call) — the DH ratchet makes one per turn. The KeyObject
- * is remembered for the returned (clamped) private key; OpenSSL clamps the
- * scalar it stores on every use, so it computes exactly what the clamped
- * bytes would.
- */
-function freshKeyPair(): X25519KeyPair {
-  const key = generateKeyPairSync('x25519').privateKey;
-  const { d, x } = key.export({ format: 'jwk' });
-  if (typeof d !== 'string' || typeof x !== 'string') throw new InvalidKeyError('X25519 key generation failed');
-  const privateKey = clampPrivateKey(Buffer.from(d, 'base64url'));
-  privateKeyObjects.set(privateKey, { bytes: Buffer.from(privateKey), key });
-  return { privateKey, publicKey: new Uint8Array(Buffer.from(x, 'base64url')) };
 }
 
 /** RFC 7748 §5 clamping, as a copy: clear bits 0-2 and 255, set bit 254. */
