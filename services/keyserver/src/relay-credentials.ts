@@ -3,7 +3,8 @@
  * The signing key is an Ed25519 key pair of its own, separate from the
  * sender-certificate key, so that each key does exactly one job.
  */
-import { generateKeyPairSync, type KeyObject } from 'node:crypto';
+import type { KeyObject } from 'node:crypto';
+import { ed25519PublicKey, randomBytes } from '@sealpost/protocol/primitives/index.ts';
 import { relayPrivateKeyObject, signRelayCredential, type RelayCredential } from './relay-credential.ts';
 
 /** A raw Ed25519 key pair: 32-byte seed and 32-byte public key. */
@@ -12,12 +13,14 @@ export interface RelayCredentialKeyPair {
   publicKey: Uint8Array;
 }
 
-/** Makes a fresh relay-credential signing key pair. */
+/**
+ * Makes a fresh relay-credential signing key pair from 32 random bytes.
+ * (Not generateKeyPairSync + export: on Node 20.20 exporting a generated key
+ * was seen to deadlock the process — see packages/protocol/src/primitives/x25519.ts.)
+ */
 export function generateRelayCredentialKeyPair(): RelayCredentialKeyPair {
-  const { privateKey, publicKey } = generateKeyPairSync('ed25519');
-  const d = privateKey.export({ format: 'jwk' }).d!;
-  const x = publicKey.export({ format: 'jwk' }).x!;
-  return { privateKey: new Uint8Array(Buffer.from(d, 'base64url')), publicKey: new Uint8Array(Buffer.from(x, 'base64url')) };
+  const privateKey = randomBytes(32);
+  return { privateKey, publicKey: ed25519PublicKey(privateKey) };
 }
 
 /** Signs relay credentials for authenticated devices. */
