@@ -1,7 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SealpostClient, type ReceivedMessage } from '../src/client.ts';
-import { MemoryStore } from '../src/store/memory.ts';
-import { startLocalServices, type LocalServices } from './support/services.ts';
+import { newTestClient, startLocalServices, type LocalServices } from './support/services.ts';
 
 let services: LocalServices;
 beforeAll(async () => {
@@ -11,16 +10,8 @@ afterAll(async () => {
   await services.close();
 });
 
-function newClient(extra: Partial<ConstructorParameters<typeof SealpostClient>[0]> = {}) {
-  return new SealpostClient({
-    store: new MemoryStore(),
-    keyServerUrl: services.keyServerUrl,
-    relayUrl: services.relayUrl,
-    trustRoot: services.trustRoot,
-    receive: { mode: 'manual' },
-    upkeep: { automatic: false },
-    ...extra,
-  });
+function newClient(extra: Partial<ConstructorParameters<typeof SealpostClient>[0]> = {}): SealpostClient {
+  return newTestClient(services, extra);
 }
 
 function collect(client: SealpostClient): ReceivedMessage[] {

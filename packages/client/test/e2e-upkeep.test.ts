@@ -5,8 +5,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SealpostClient } from '../src/client.ts';
 import { ClientError } from '../src/errors.ts';
-import { MemoryStore } from '../src/store/memory.ts';
-import { startLocalServices, type LocalServices } from './support/services.ts';
+import { newTestClient, startLocalServices, type LocalServices } from './support/services.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'sealpost-upkeep-'));
 let services: LocalServices;
@@ -18,16 +17,8 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-function newClient(extra: Partial<ConstructorParameters<typeof SealpostClient>[0]> = {}) {
-  return new SealpostClient({
-    store: new MemoryStore(),
-    keyServerUrl: services.keyServerUrl,
-    relayUrl: services.relayUrl,
-    trustRoot: services.trustRoot,
-    receive: { mode: 'manual' },
-    upkeep: { automatic: false },
-    ...extra,
-  });
+function newClient(extra: Partial<ConstructorParameters<typeof SealpostClient>[0]> = {}): SealpostClient {
+  return newTestClient(services, extra);
 }
 
 describe('prekey upkeep with the real key server', () => {

@@ -3,9 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SealpostClient, type ReceivedMessage } from '../src/client.ts';
-import { MemoryStore } from '../src/store/memory.ts';
 import { SqliteStore } from '../src/store/sqlite.ts';
-import { startLocalServices, type LocalServices } from './support/services.ts';
+import { newTestClient, startLocalServices, type LocalServices } from './support/services.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'sealpost-ws-'));
 let services: LocalServices;
@@ -17,16 +16,8 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-function newClient(extra: Partial<ConstructorParameters<typeof SealpostClient>[0]> = {}) {
-  return new SealpostClient({
-    store: new MemoryStore(),
-    keyServerUrl: services.keyServerUrl,
-    relayUrl: services.relayUrl,
-    trustRoot: services.trustRoot,
-    receive: { mode: 'websocket', backoff: { initialMs: 50, maxMs: 400 } },
-    upkeep: { automatic: false },
-    ...extra,
-  });
+function newClient(extra: Partial<ConstructorParameters<typeof SealpostClient>[0]> = {}): SealpostClient {
+  return newTestClient(services, { receive: { mode: 'websocket', backoff: { initialMs: 50, maxMs: 400 } }, ...extra });
 }
 
 async function until(predicate: () => boolean, timeoutMs = 15_000): Promise<void> {

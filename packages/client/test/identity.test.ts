@@ -9,7 +9,7 @@ import { MemoryStore } from '../src/store/memory.ts';
 import { accountIdBytes, computeSafetyNumber } from '../src/safety-number.ts';
 import { IdentityChangedError } from '../src/errors.ts';
 import { impersonate } from './support/insider.ts';
-import { startLocalServices, type LocalServices } from './support/services.ts';
+import { newTestClient, startLocalServices, type LocalServices } from './support/services.ts';
 
 let services: LocalServices;
 beforeAll(async () => {
@@ -19,16 +19,8 @@ afterAll(async () => {
   await services.close();
 });
 
-function newClient(extra: Partial<ConstructorParameters<typeof SealpostClient>[0]> = {}) {
-  return new SealpostClient({
-    store: new MemoryStore(),
-    keyServerUrl: services.keyServerUrl,
-    relayUrl: services.relayUrl,
-    trustRoot: services.trustRoot,
-    receive: { mode: 'manual' },
-    upkeep: { automatic: false },
-    ...extra,
-  });
+function newClient(extra: Partial<ConstructorParameters<typeof SealpostClient>[0]> = {}): SealpostClient {
+  return newTestClient(services, extra);
 }
 
 describe('safety numbers', () => {

@@ -3,6 +3,8 @@
  * ports), with a fresh trust root, server certificate and relay-credential
  * key — what the end-to-end tests and the demo scripts run against.
  */
+import { SealpostClient } from '../../src/client.ts';
+import { MemoryStore } from '../../src/store/memory.ts';
 import { generateCurveKeyPair } from '@sealpost/protocol/keys/curve-key.ts';
 import { createServerCertificate } from '@sealpost/protocol/sealed-sender/certificates.ts';
 import { buildKeyServer, generateRelayCredentialKeyPair, relayCredentialVerifier, type KeyServerOptions } from '@sealpost/keyserver';
@@ -110,4 +112,22 @@ export async function startLocalServices(options: LocalServicesOptions = {}): Pr
     },
   };
   return services;
+}
+
+type ClientOptions = ConstructorParameters<typeof SealpostClient>[0];
+
+/**
+ * A client of `services` with an in-memory store, manual receiving and no
+ * upkeep timer; `extra` overrides any of these.
+ */
+export function newTestClient(services: LocalServices, extra: Partial<ClientOptions> = {}): SealpostClient {
+  return new SealpostClient({
+    store: new MemoryStore(),
+    keyServerUrl: services.keyServerUrl,
+    relayUrl: services.relayUrl,
+    trustRoot: services.trustRoot,
+    receive: { mode: 'manual' },
+    upkeep: { automatic: false },
+    ...extra,
+  });
 }
