@@ -1,10 +1,47 @@
+import { createRequire } from 'node:module';
 import { defineConfig } from 'vitest/config';
+
+/**
+ * The protocol's primitives have two backends behind `#primitives-backend`
+ * (packages/protocol/package.json `imports`): node:crypto under the `node`
+ * condition, @noble/* + getRandomValues under `sealpost-web`/`browser`/
+ * `default`. The `node` project runs every test with the node backend; the
+ * `web-primitives` project runs the vector, interop and primitive suites a
+ * second time with `sealpost-web` forced. Node-environment tests resolve
+ * through Vite's SSR environment, so the condition goes in
+ * `ssr.resolve.conditions` (checked: top-level `resolve.conditions` alone
+ * leaves the node backend selected). Setting them replaces Vite's defaults,
+ * so the defaults are added back, taken from the vite that vitest loads.
+ */
+const vite = (await import(createRequire(createRequire(import.meta.url).resolve('vitest/package.json')).resolve('vite'))) as { defaultServerConditions: readonly string[] };
+const webConditions = ['sealpost-web', ...vite.defaultServerConditions];
+const webBackendSuites = [
+  'packages/protocol/test/vectors/**/*.test.ts',
+  'packages/protocol/test/interop/**/*.test.ts',
+  'packages/protocol/test/**/*interop*.test.ts',
+  'packages/protocol/test/primitives/**/*.test.ts',
+];
 
 export default defineConfig({
   test: {
-    include: ['packages/*/test/**/*.test.ts', 'services/*/test/**/*.test.ts', 'scripts/**/*.test.ts'],
+    include: ['packages/*/test/**/*.test.ts', 'services/*/test/**/*.test.ts', 'tools/*/test/**/*.test.ts', 'scripts/**/*.test.ts', 'tests/**/*.test.ts'],
     testTimeout: 120_000,
     hookTimeout: 120_000,
     pool: 'forks',
+    projects: [
+      { extends: true, test: { name: 'node' } },
+      {
+        // Not `extends: true`: that would merge the root `include` into this one.
+        ssr: { resolve: { conditions: webConditions } },
+        test: {
+          name: 'web-primitives',
+          include: webBackendSuites,
+          env: { SEALPOST_EXPECT_PRIMITIVES_BACKEND: 'web' },
+          testTimeout: 120_000,
+          hookTimeout: 120_000,
+          pool: 'forks',
+        },
+      },
+    ],
   },
 });

@@ -20,8 +20,10 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline/promises';
 import { parseArgs } from 'node:util';
-import { SealpostClient, SqliteStore, type MessageRef, type ReceivedMessage } from '../packages/client/src/index.ts';
-import { startLocalServices, type ServiceKeys } from '../packages/client/test/support/services.ts';
+import { SealpostClient, type MessageRef, type ReceivedMessage } from '@sealpost/client';
+import { SqliteStore } from '@sealpost/client/sqlite';
+import { fromBase64, toBase64 } from '@sealpost/protocol/primitives';
+import { startLocalServices, type ServiceKeys } from '@sealpost/devkit/services';
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
@@ -35,8 +37,8 @@ const { values, positionals } = parseArgs({
 const dir = resolve(values.dir!);
 mkdirSync(dir, { recursive: true });
 const servicesFile = join(dir, 'services.json');
-const b64 = (b: Uint8Array) => Buffer.from(b).toString('base64');
-const unb64 = (s: string) => new Uint8Array(Buffer.from(s, 'base64'));
+const b64 = toBase64;
+const unb64 = (s: string) => fromBase64(s);
 
 async function serve(): Promise<void> {
   type Pair = { privateKey: string; publicKey: string };
@@ -73,7 +75,7 @@ async function serve(): Promise<void> {
 async function chat(profile: string, peerProfile: string): Promise<void> {
   if (!existsSync(servicesFile)) throw new Error(`no services running: start "npx tsx scripts/chat.ts serve" first (${servicesFile})`);
   const svc = JSON.parse(readFileSync(servicesFile, 'utf8')) as { keyServerUrl: string; relayUrl: string; trustRoot: string };
-  const client = new SealpostClient({
+  const client = await SealpostClient.open({
     store: new SqliteStore(join(dir, `${profile}.db`)),
     keyServerUrl: svc.keyServerUrl,
     relayUrl: svc.relayUrl,
@@ -95,12 +97,12 @@ async function chat(profile: string, peerProfile: string): Promise<void> {
     rl.prompt(true);
   };
   let peer: string | undefined;
-  const findPeer = (): string | undefined => {
+  const findPeer = async (): Promise<string | undefined> => {
     if (peer !== undefined) return peer;
     const cardFile = join(dir, `${peerProfile}.card`);
     if (!existsSync(cardFile)) return undefined;
     const card = SealpostClient.decodeContactCard(readFileSync(cardFile, 'utf8'));
-    client.addContact(card);
+    await client.addContact(card);
     peer = card.account;
     return peer;
   };
@@ -130,7 +132,7 @@ async function chat(profile: string, peerProfile: string): Promise<void> {
         print(`link code: ${await client.createLinkCode()}`);
         continue;
       }
-      const to = findPeer();
+      const to = await findPeer();
       if (text === '') {
         rl.prompt();
         continue;
@@ -139,7 +141,7 @@ async function chat(profile: string, peerProfile: string): Promise<void> {
         print(`${peerProfile} has not started yet (no ${peerProfile}.card in ${dir})`);
         continue;
       }
-      if (text === '/safety') print(`safety number with ${peerProfile}: ${client.safetyNumber(to).grouped}`);
+      if (text === '/safety') print(`safety number with ${peerProfile}: ${(await client.safetyNumber(to)).grouped}`);
       else if (text.startsWith('/reply ')) {
         if (last === undefined) print('nothing to reply to yet');
         else await client.reply(to, text.slice(7), last.ref);

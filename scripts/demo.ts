@@ -12,10 +12,11 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { SqliteEnvelopeStore, type EnvelopeStore, type NewEnvelope } from '../services/relay/src/index.ts';
-import { SealpostClient, SqliteStore, type ReceivedMessage } from '../packages/client/src/index.ts';
-import { startLocalServices } from '../packages/client/test/support/services.ts';
-import { impersonate } from '../packages/client/test/support/insider.ts';
+import { SqliteEnvelopeStore, type EnvelopeStore, type NewEnvelope } from '@sealpost/relay';
+import { SealpostClient, type ReceivedMessage } from '@sealpost/client';
+import { SqliteStore } from '@sealpost/client/sqlite';
+import { toHex } from '@sealpost/protocol/primitives';
+import { impersonate, startLocalServices } from '@sealpost/devkit/services';
 
 const dir = mkdtempSync(join(tmpdir(), 'sealpost-demo-'));
 const useColor = process.stdout.isTTY;
@@ -41,16 +42,16 @@ const recordingStore: EnvelopeStore = new Proxy(relayStore, {
   get(target, prop, receiver) {
     if (prop === 'enqueue') {
       return (envelopes: NewEnvelope[], now: number, ttlMs: number, depth: number) => {
-        const ids = target.enqueue(envelopes, now, ttlMs, depth);
+        const queued = target.enqueue(envelopes, now, ttlMs, depth);
         for (const e of envelopes) {
           relayRows.push({
             at: now,
             recipient: `${names.get(e.accountId) ?? e.accountId}#${e.deviceId}`,
             bytes: e.content.length,
-            head: Buffer.from(e.content.subarray(0, 12)).toString('hex'),
+            head: toHex(e.content.subarray(0, 12)),
           });
         }
-        return ids;
+        return queued;
       };
     }
     const value = Reflect.get(target, prop, receiver) as unknown;
@@ -144,9 +145,9 @@ try {
   console.log('  each device uploaded a signed prekey, a last-resort Kyber1024 prekey, 100 EC + 100 Kyber one-time prekeys');
 
   step('They swap contact cards (QR code in a real app)');
-  alice.addContact(bobPhone.contactCard());
-  bobPhone.addContact(alice.contactCard());
-  bobLaptop.addContact(alice.contactCard());
+  await alice.addContact(bobPhone.contactCard());
+  await bobPhone.addContact(alice.contactCard());
+  await bobLaptop.addContact(alice.contactCard());
 
   step('Alice → Bob: a first message reaches both of his devices');
   const m1 = await alice.send(B, { text: 'Hi Bob! Lunch tomorrow?' });
@@ -154,9 +155,9 @@ try {
   console.log(`  sealed for Bob's devices ${m1.devices.join(', ')} (PQXDH session per device, then Double Ratchet)`);
   await bobPhone.poll();
   await bobLaptop.poll();
-  const sn = alice.safetyNumber(B);
+  const sn = await alice.safetyNumber(B);
   console.log(`  safety number (same on both sides): ${sn.grouped}`);
-  console.log(`  Bob's phone computes:               ${bobPhone.safetyNumber(A).grouped}`);
+  console.log(`  Bob's phone computes:               ${(await bobPhone.safetyNumber(A)).grouped}`);
 
   step('Out-of-order delivery: Alice sends three messages, Bob\'s phone processes them 3, 1, 2');
   const texts = ['How about 12:30?', 'At the noodle place.', 'My treat 🍜'];
@@ -195,7 +196,7 @@ try {
   names.set(mallory.address.account, 'Mallory');
   await impersonate(services, mallory, alice, B, 'Send me your password?');
   await alice.poll();
-  console.log(`  Alice's client: identity key for Bob changed → safety number now ${alice.safetyNumber(B).grouped}`);
+  console.log(`  Alice's client: identity key for Bob changed → safety number now ${(await alice.safetyNumber(B)).grouped}`);
   console.log('  (with identityPolicy "block" the message would be refused until Alice verifies)');
 
   flush();
@@ -208,7 +209,7 @@ try {
   }
   console.log(
     `\n${green('✓')} ${relayRows.length} envelopes; the relay never learned who sent any of them. ` +
-      `Alice ${alice.store.messageCount()} stored messages, Bob's phone ${bobPhone.store.messageCount()}, laptop ${bobLaptop.store.messageCount()}.`,
+      `Alice ${await alice.store.history.count()} stored messages, Bob's phone ${await bobPhone.store.history.count()}, laptop ${await bobLaptop.store.history.count()}.`,
   );
   console.log(dim('  (the relay column names recipient account ids "Alice"/"Bob" for readability; it stores the UUIDs)'));
   for (const c of [alice, bobPhone, bobLaptop, mallory]) await c.close();

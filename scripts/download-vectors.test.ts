@@ -5,8 +5,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { verifyDirectory } from './download-vectors.ts';
-import { publishedVectorsDir, REPO_ROOT } from './vector-runner/paths.ts';
-import { PUBLISHED_VECTOR_FILES, rawGitHubUrl } from './vector-runner/provenance.ts';
+import { PUBLISHED_VECTOR_FILES, publishedVectorsDir, rawGitHubUrl, REPO_ROOT } from '@sealpost/devkit/vectors';
 
 const dir = publishedVectorsDir();
 const scratch = mkdtempSync(path.join(tmpdir(), 'sealpost-vectors-'));

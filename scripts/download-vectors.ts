@@ -2,7 +2,7 @@
  * `pnpm run vectors:download <dir>`: fetches the published test-vector files
  * at the commits pinned in PROVENANCE.md (raw GitHub URLs built from
  * repo/commit/path) into <dir> and checks each file's SHA-256 against the
- * table in scripts/vector-runner/provenance.ts. Point SEALPOST_VECTORS_DIR
+ * table in tools/devkit/src/vectors/provenance.ts. Point SEALPOST_VECTORS_DIR
  * at <dir> afterwards.
  *
  * `--verify-only <dir>` downloads nothing and only checks an existing
@@ -12,7 +12,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { PUBLISHED_VECTOR_FILES, rawGitHubUrl, type PublishedVectorFile } from './vector-runner/provenance.ts';
+import { PUBLISHED_VECTOR_FILES, rawGitHubUrl, type PublishedVectorFile } from '@sealpost/devkit/vectors';
 
 /** The outcome of checking one file. */
 export interface VerifyResult {

@@ -16,13 +16,13 @@
  */
 import { writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { sha256, sha512, toHex } from '../packages/protocol/src/primitives/index.ts';
+import { sha256, sha512, toHex } from '@sealpost/protocol/primitives';
 import {
   computeSessionVector,
   proveWithLibsignal,
   type SessionVector,
   type SessionVectorInputs,
-} from '../packages/protocol/test/support/session-vector.ts';
+} from '@sealpost/devkit/vectors';
 
 const OUT = fileURLToPath(new URL('../test-vectors/pqxdh-session-v1.json', import.meta.url));
 

@@ -16,10 +16,10 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { x25519GenerateKeyPair } from '../packages/protocol/src/primitives/index.ts';
-import { createServerCertificate, parseServerCertificate, serverCertificateIsValid } from '../packages/protocol/src/sealed-sender/certificates.ts';
-import { generateRelayCredentialKeyPair } from '../services/keyserver/src/relay-credentials.ts';
-import { readTrustRootFile, writeKeyFile, type TrustRootFile } from '../services/keyserver/src/key-files.ts';
+import { x25519GenerateKeyPair } from '@sealpost/protocol/primitives';
+import { createServerCertificate, parseServerCertificate, serverCertificateIsValid } from '@sealpost/protocol/sealed-sender';
+import { generateRelayCredentialKeyPair } from '@sealpost/protocol';
+import { readTrustRootFile, writeKeyFile, type TrustRootFile } from '@sealpost/keyserver';
 
 const { values } = parseArgs({
   options: {

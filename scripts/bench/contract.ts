@@ -55,3 +55,6 @@ export interface Implementation {
 
 /** The measurements in the table. */
 export type ScenarioId = 'symmetric' | 'dh-ratchet' | 'setup' | 'out-of-order' | 'record-size' | 'heap';
+
+/** Every scenario (what a full implementation supports). */
+export const ALL_SCENARIOS: ReadonlySet<ScenarioId> = new Set<ScenarioId>(['symmetric', 'dh-ratchet', 'setup', 'out-of-order', 'record-size', 'heap']);

@@ -13,11 +13,8 @@
  * off and the bundle rate limit is disabled (the benchmark is one requester).
  */
 import { randomBytes, randomUUID } from 'node:crypto';
-import { createRequire } from 'node:module';
-import { resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
-import { kyber1024KeyGen, x25519GenerateKeyPair, xeddsaSign } from '../../packages/protocol/src/primitives/index.ts';
-import { basicAuthHeader, buildKeyServer, hashDeviceSecret, SqliteKeyStore } from '../../services/keyserver/src/index.ts';
+import { kyber1024KeyGen, x25519GenerateKeyPair, xeddsaSign } from '@sealpost/protocol/primitives';
+import { basicAuthHeader, buildKeyServer, hashDeviceSecret, SqliteKeyStore } from '@sealpost/keyserver';
 
 const [mode, countArg, dbArg] = process.argv.slice(2);
 
@@ -40,16 +37,8 @@ function reportCpuOnExit(close: () => Promise<unknown>, left: (() => unknown) | 
 
 async function main(): Promise<void> {
   if (mode === 'hello') {
-    // The same Fastify the key server uses (a dependency of services/keyserver, not of the repo root).
-    const require = createRequire(resolve(import.meta.dirname, '../../services/keyserver/package.json'));
-    const { default: Fastify } = (await import(pathToFileURL(require.resolve('fastify')).href)) as {
-      default: (o: { logger: boolean }) => {
-        get(path: string, handler: () => Promise<unknown>): void;
-        listen(o: { host: string; port: number }): Promise<string>;
-        close(): Promise<unknown>;
-        server: import('node:http').Server;
-      };
-    };
+    // The same Fastify the key server uses (the workspace resolves one version).
+    const { default: Fastify } = await import('fastify');
     const app = Fastify({ logger: false });
     app.get('/', async () => ({ hello: 'world' }));
     await app.listen({ host: '127.0.0.1', port: 0 });

@@ -20,7 +20,7 @@ import {
   type SessionRecordType,
   type StorageType,
 } from '@privacyresearch/libsignal-protocol-typescript';
-import type { Conversation, Implementation, ScenarioId, Side } from './contract.ts';
+import { ALL_SCENARIOS, type Conversation, type Implementation, type Side } from './contract.ts';
 
 /** In-memory StorageType, trust on first use. */
 class MemoryStore implements StorageType {
@@ -128,7 +128,7 @@ export function libsignalProtocolTs(): Implementation {
     name: 'libsignal-protocol-ts',
     description:
       '@privacyresearch/libsignal-protocol-typescript 0.0.16: pure TS, WebCrypto (async) + asm.js Curve25519, X3DH only (no Kyber), JSON-string records',
-    supports: new Set<ScenarioId>(['symmetric', 'dh-ratchet', 'setup', 'out-of-order', 'record-size', 'heap']),
+    supports: ALL_SCENARIOS,
 
     async establish(): Promise<Conversation> {
       const { alice, bob, toBob, toAlice } = await handshake();

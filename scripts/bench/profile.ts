@@ -43,8 +43,10 @@ function libraryOf(functionName: string, url: string): string {
   return ours ? ours[1]! : url;
 }
 
-/** Self-time share per library bucket (see libraryOf), largest first. */
-export function summarizeByLibrary(profile: CpuProfile, top = 15): string[] {
+type CallFrame = CpuProfile['nodes'][number]['callFrame'];
+
+/** Self-time share per key (`keyOf` a sample's call frame), largest first, weighted by sample time. */
+function selfTimeShares(profile: CpuProfile, top: number, keyOf: (frame: CallFrame) => string): string[] {
   const byNode = new Map(profile.nodes.map((n) => [n.id, n]));
   const times = new Map<string, number>();
   let total = 0;
@@ -53,7 +55,7 @@ export function summarizeByLibrary(profile: CpuProfile, top = 15): string[] {
     const dt = profile.timeDeltas[i] ?? 0;
     total += dt;
     if (!node) continue;
-    const key = libraryOf(node.callFrame.functionName, node.callFrame.url);
+    const key = keyOf(node.callFrame);
     times.set(key, (times.get(key) ?? 0) + dt);
   }
   return [...times.entries()]
@@ -62,26 +64,18 @@ export function summarizeByLibrary(profile: CpuProfile, top = 15): string[] {
     .map(([key, t]) => `${((100 * t) / total).toFixed(1).padStart(5)}%  ${key}`);
 }
 
+/** Self-time share per library bucket (see libraryOf), largest first. */
+export function summarizeByLibrary(profile: CpuProfile, top = 15): string[] {
+  return selfTimeShares(profile, top, (frame) => libraryOf(frame.functionName, frame.url));
+}
+
 /** Self-time share per function (name + file), largest first, weighted by sample time. */
 export function summarizeProfile(profile: CpuProfile, top = 25): string[] {
-  const byNode = new Map(profile.nodes.map((n) => [n.id, n]));
-  const times = new Map<string, number>();
-  let total = 0;
-  for (let i = 0; i < profile.samples.length; i++) {
-    const node = byNode.get(profile.samples[i]!);
-    const dt = profile.timeDeltas[i] ?? 0;
-    total += dt;
-    if (!node) continue;
-    const { functionName, url } = node.callFrame;
+  return selfTimeShares(profile, top, ({ functionName, url }) => {
     // tsx-compiled sources report line 1 for everything, so the file alone names the place.
     const file = url.replace(/^file:\/\//, '').replace(/^.*\/node_modules\/(?:\.pnpm\/[^/]+\/node_modules\/)?/, '').replace(/^.*\/work\/main\//, '');
-    const key = `${functionName || '(anonymous)'}${file ? `  ${file}` : ''}`;
-    times.set(key, (times.get(key) ?? 0) + dt);
-  }
-  return [...times.entries()]
-    .sort((a, b) => b[1] - a[1])
-    .slice(0, top)
-    .map(([key, t]) => `${((100 * t) / total).toFixed(1).padStart(5)}%  ${key}`);
+    return `${functionName || '(anonymous)'}${file ? `  ${file}` : ''}`;
+  });
 }
 
 async function main(): Promise<void> {

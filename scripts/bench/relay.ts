@@ -17,20 +17,19 @@
  * End-to-end latency of an envelope = delivery on the recipient's socket − the
  * moment its PUT was issued.
  */
-import { readFileSync } from 'node:fs';
-import { Agent, request } from 'node:http';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { Agent, request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { basicAuthHeader, buildKeyServer, generateRelayCredentialKeyPair } from '../../services/keyserver/src/index.ts';
-import { createServerCertificate } from '../../packages/protocol/src/sealed-sender/certificates.ts';
-import { sealV1 } from '../../packages/protocol/src/sealed-sender/index.ts';
-import { x25519GenerateKeyPair } from '../../packages/protocol/src/primitives/index.ts';
-import { WebSocket } from '../../services/relay/test/support/relay-client.ts';
-import { deriveAccessKey } from '../../services/relay/src/access-key.ts';
-import { RelayProcess, freePort } from '../../services/relay/test/support/world.ts';
+import WebSocket from 'ws';
+import { KeyServerClient, RelayClient } from '@sealpost/client';
+import { buildKeyServer } from '@sealpost/keyserver';
+import { deriveAccessKey, generateRelayCredentialKeyPair } from '@sealpost/protocol';
+import { fromBase64, toBase64, x25519GenerateKeyPair } from '@sealpost/protocol/primitives';
+import { createServerCertificate, sealV1 } from '@sealpost/protocol/sealed-sender';
+import { RelayProcess, freePort } from '@sealpost/devkit/services';
 
 const { values } = parseArgs({
   options: {
@@ -52,15 +51,8 @@ function cpuSeconds(pid: number): number {
   return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in clock ticks (100/s)
 }
 
-const b64 = (b: Uint8Array): string => Buffer.from(b).toString('base64');
 const pct = (sorted: number[], p: number): number => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
-
-async function json<T>(url: string, init: RequestInit = {}): Promise<T> {
-  const res = await fetch(url, init);
-  const text = await res.text();
-  if (!res.ok) throw new Error(`${init.method ?? 'GET'} ${url} -> ${res.status} ${text}`);
-  return JSON.parse(text) as T;
-}
+const secret = (): Uint8Array => new Uint8Array(randomBytes(32));
 
 interface BenchDevice {
   deviceId: number;
@@ -69,14 +61,22 @@ interface BenchDevice {
 }
 interface BenchAccount {
   id: string;
-  /** Basic credentials of device 1 at the key server. */
-  auth: string;
+  /** The key-server client of device 1. */
+  primary: KeyServerClient;
   identity: { privateKey: Uint8Array; publicKey: Uint8Array };
   accessKey: string;
   devices: BenchDevice[];
 }
 
-async function main(): Promise<void> {
+/** The key server (in this process) and the relay (a child process), with fresh keys. */
+interface Services {
+  dir: string;
+  keyServerUrl: string;
+  keyserver: Awaited<ReturnType<typeof buildKeyServer>>;
+  relay: RelayProcess;
+}
+
+async function startServices(): Promise<Services> {
   const dir = mkdtempSync(join(tmpdir(), 'relay-bench-'));
   const trustRoot = x25519GenerateKeyPair();
   const serverKey = x25519GenerateKeyPair();
@@ -90,8 +90,8 @@ async function main(): Promise<void> {
     docs: false,
   });
   await keyserver.listen({ host: '127.0.0.1', port: 0 });
-  const ks = `http://127.0.0.1:${(keyserver.server.address() as { port: number }).port}`;
-  const relay = new RelayProcess(await freePort(), join(dir, 'relay.sqlite'), ks, relayKey.publicKey, [
+  const keyServerUrl = `http://127.0.0.1:${(keyserver.server.address() as { port: number }).port}`;
+  const relay = new RelayProcess(await freePort(), join(dir, 'relay.sqlite'), keyServerUrl, relayKey.publicKey, [
     '--log-level',
     String(values['log-level']),
     '--synchronous',
@@ -100,81 +100,78 @@ async function main(): Promise<void> {
     '60000',
   ]);
   await relay.start();
+  return { dir, keyServerUrl, keyserver, relay };
+}
 
-  // Accounts: identity, devices (primary + linked), relay credentials, access key.
-  const accounts: BenchAccount[] = [];
-  for (let a = 0; a < ACCOUNTS; a++) {
-    const kp = x25519GenerateKeyPair();
-    const identity = { privateKey: kp.privateKey, publicKey: Uint8Array.of(0x05, ...kp.publicKey) };
-    const secrets = [new Uint8Array(randomBytes(32))];
-    const created = await json<{ accountId: string }>(`${ks}/v1/accounts`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ identityKey: b64(identity.publicKey), registrationId: 1 + a, deviceSecret: b64(secrets[0]!) }),
-    });
-    const id = created.accountId;
-    const devices: BenchDevice[] = [];
-    for (let d = 1; d <= DEVICES; d++) {
-      if (d > 1) {
-        const code = await json<{ code: string }>(`${ks}/v1/devices/provisioning-codes`, { method: 'POST', headers: { authorization: basicAuthHeader(id, 1, secrets[0]!) } });
-        secrets.push(new Uint8Array(randomBytes(32)));
-        await json(`${ks}/v1/devices/link`, {
-          method: 'POST',
-          headers: { 'content-type': 'application/json' },
-          body: JSON.stringify({ provisioningCode: code.code, registrationId: 1000 + a, deviceSecret: b64(secrets[d - 1]!) }),
-        });
-      }
-      const cred = await json<{ token: string }>(`${ks}/v1/credentials/relay`, { headers: { authorization: basicAuthHeader(id, d, secrets[d - 1]!) } });
-      devices.push({ deviceId: d, registrationId: d === 1 ? 1 + a : 1000 + a, token: cred.token });
-    }
-    const accessKey = deriveAccessKey(new Uint8Array(randomBytes(32)));
-    const r = await fetch(`${relay.url}/v1/accounts/${id}/access-key`, {
-      method: 'PUT',
-      headers: { authorization: `Bearer ${devices[0]!.token}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ accessKey: b64(accessKey) }),
-    });
-    if (r.status !== 204) throw new Error(`access key: ${r.status}`);
-    accounts.push({ id, auth: basicAuthHeader(id, 1, secrets[0]!), identity, accessKey: b64(accessKey), devices });
+/** Account `a`: identity, a primary and a linked device with relay credentials, an access key. */
+async function registerAccount(services: Services, a: number): Promise<BenchAccount> {
+  const kp = x25519GenerateKeyPair();
+  const identity = { privateKey: kp.privateKey, publicKey: Uint8Array.of(0x05, ...kp.publicKey) };
+  const registrationIds = [1 + a, 1000 + a];
+  const primarySecret = secret();
+  const primary = new KeyServerClient(services.keyServerUrl);
+  const { account: id } = await primary.createAccount({ identityKey: identity.publicKey, registrationId: registrationIds[0]!, secret: primarySecret });
+  primary.setCredentials({ account: id, device: 1, secret: primarySecret });
+  const clients = [primary];
+  for (let d = 2; d <= DEVICES; d++) {
+    const { code } = await primary.createProvisioningCode();
+    const linkedSecret = secret();
+    const linked = new KeyServerClient(services.keyServerUrl);
+    const { device } = await linked.linkDevice({ provisioningCode: code, registrationId: registrationIds[d - 1]!, secret: linkedSecret });
+    linked.setCredentials({ account: id, device, secret: linkedSecret });
+    clients.push(linked);
   }
-  // The sender (account 0, device 1) with a real sender certificate from the key server.
-  const sender = accounts[0]!;
-  const senderCertificate = new Uint8Array(
-    Buffer.from((await json<{ certificate: string }>(`${ks}/v1/certificate/sender`, { headers: { authorization: sender.auth } })).certificate, 'base64'),
-  );
+  const devices: BenchDevice[] = [];
+  for (const [i, client] of clients.entries()) {
+    devices.push({ deviceId: i + 1, registrationId: registrationIds[i]!, token: (await client.relayCredential()).token });
+  }
+  const accessKey = deriveAccessKey(secret());
+  await new RelayClient(services.relay.url, async () => devices[0]!.token).setAccessKey(id, accessKey);
+  return { id, primary, identity, accessKey: toBase64(accessKey), devices };
+}
 
-  // Pre-seal one distinct envelope per request (untimed). The 4-byte sequence number inside
-  // the sealed content is what the receivers use to match deliveries to sends.
-  process.stdout.write(`sealing ${REQUESTS} envelopes... `);
-  const t0 = performance.now();
+/**
+ * One distinct sealed envelope per request, from `sender` (untimed). The
+ * 4-byte sequence number appended outside the seal is what the receivers use
+ * to match deliveries to sends, so they need not unseal.
+ */
+async function sealRequests(sender: BenchAccount, recipients: BenchAccount[]): Promise<Array<{ account: BenchAccount; body: string }>> {
+  const { certificate: senderCertificate } = await sender.primary.senderCertificate();
   const bodies: Array<{ account: BenchAccount; body: string }> = [];
   for (let i = 0; i < REQUESTS; i++) {
-    const account = accounts[1 + (i % (ACCOUNTS - 1))]!;
+    const account = recipients[i % recipients.length]!;
     const contents = new Uint8Array(160);
     new DataView(contents.buffer).setUint32(0, i);
     const sealed = sealV1({ content: { type: 2, senderCertificate, contents }, senderIdentity: sender.identity, recipientIdentityPublic: account.identity.publicKey });
-    // Tag (outside the seal, for the bench's own bookkeeping only) so receivers need not unseal.
     const tagged = new Uint8Array(sealed.length + 4);
     tagged.set(sealed);
     new DataView(tagged.buffer).setUint32(sealed.length, i);
-    const content = b64(tagged);
+    const content = toBase64(tagged);
     bodies.push({
       account,
       body: JSON.stringify({ messages: account.devices.map((d) => ({ deviceId: d.deviceId, registrationId: d.registrationId, content })) }),
     });
   }
-  console.log(`${Math.round(performance.now() - t0)} ms (${bodies[0]!.body.length} bytes per request)`);
+  return bodies;
+}
 
-  // Receivers: every device on a WebSocket, acknowledging in batches.
-  const sentAt = new Float64Array(REQUESTS);
-  const deliveredCount = new Uint8Array(REQUESTS);
-  const latencies: number[] = [];
-  let delivered = 0;
-  let duplicates = 0;
-  let lastDelivery = 0;
-  const sockets: WebSocket[] = [];
+/** What the receivers counted. */
+interface Deliveries {
+  sentAt: Float64Array;
+  latencies: number[];
+  delivered: number;
+  duplicates: number;
+  lastDelivery: number;
+  sockets: WebSocket[];
+}
+
+/** Every device on a WebSocket, acknowledging in batches of 50 (or after 2 ms). */
+async function connectReceivers(relayUrl: string, accounts: BenchAccount[]): Promise<Deliveries> {
+  const seen = new Uint8Array(REQUESTS);
+  const out: Deliveries = { sentAt: new Float64Array(REQUESTS), latencies: [], delivered: 0, duplicates: 0, lastDelivery: 0, sockets: [] };
   for (const account of accounts) {
     for (const d of account.devices) {
-      const ws = new WebSocket(`${relay.url.replace('http', 'ws')}/v1/websocket`, { headers: { authorization: `Bearer ${d.token}` } });
+      const ws = new WebSocket(`${relayUrl.replace('http', 'ws')}/v1/websocket`, { headers: { authorization: `Bearer ${d.token}` } });
       await new Promise((res, rej) => {
         ws.once('open', res);
         ws.once('error', rej);
@@ -190,31 +187,43 @@ async function main(): Promise<void> {
         const frame = JSON.parse(String(data)) as { type: string; id?: string; content?: string };
         if (frame.type !== 'envelope') return;
         const now = performance.now();
-        const bytes = Buffer.from(frame.content!, 'base64');
-        const seq = bytes.readUInt32BE(bytes.length - 4);
-        if (deliveredCount[seq]! >= DEVICES) duplicates++;
+        const bytes = fromBase64(frame.content!);
+        const seq = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getUint32(bytes.length - 4);
+        if (seen[seq]! >= DEVICES) out.duplicates++;
         else {
-          deliveredCount[seq]!++;
-          delivered++;
-          latencies.push(now - sentAt[seq]!);
-          lastDelivery = now;
+          seen[seq]!++;
+          out.delivered++;
+          out.latencies.push(now - out.sentAt[seq]!);
+          out.lastDelivery = now;
         }
         pending.push(frame.id!);
         if (pending.length >= 50) flush();
         else timer ??= setTimeout(flush, 2);
       });
-      sockets.push(ws);
+      out.sockets.push(ws);
     }
   }
+  return out;
+}
 
-  // Senders.
+/** What the senders counted. */
+interface Sends {
+  acceptLatencies: number[];
+  accepted: number;
+  rejected: number;
+  start: number;
+  end: number;
+}
+
+/** CONCURRENCY senders PUT every request over keep-alive connections (timed). */
+async function sendAll(relayUrl: string, bodies: Array<{ account: BenchAccount; body: string }>, sentAt: Float64Array): Promise<Sends> {
   const agent = new Agent({ keepAlive: true, maxSockets: CONCURRENCY });
   const put = (i: number): Promise<number> =>
     new Promise((resolve) => {
       const { account, body } = bodies[i]!;
       sentAt[i] = performance.now();
       const req = request(
-        `${relay.url}/v1/messages/${account.id}`,
+        `${relayUrl}/v1/messages/${account.id}`,
         { method: 'PUT', agent, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), 'unidentified-access-key': account.accessKey } },
         (res) => {
           res.resume();
@@ -224,54 +233,73 @@ async function main(): Promise<void> {
       req.on('error', () => resolve(0));
       req.end(body);
     });
-  const acceptLatencies: number[] = [];
-  let accepted = 0;
-  let rejected = 0;
+  const out: Sends = { acceptLatencies: [], accepted: 0, rejected: 0, start: performance.now(), end: 0 };
   let next = 0;
-  const relayCpu0 = cpuSeconds(relay.pid!);
-  const benchCpu0 = process.cpuUsage();
-  const start = performance.now();
   await Promise.all(
     Array.from({ length: CONCURRENCY }, async () => {
       while (next < REQUESTS) {
         const i = next++;
         const status = await put(i);
-        acceptLatencies.push(performance.now() - sentAt[i]!);
-        if (status === 200) accepted += DEVICES;
-        else rejected++;
+        out.acceptLatencies.push(performance.now() - sentAt[i]!);
+        if (status === 200) out.accepted += DEVICES;
+        else out.rejected++;
       }
     }),
   );
-  const sendEnd = performance.now();
-  const deadline = Date.now() + 30_000;
-  while (delivered < accepted && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
-  const lost = accepted - delivered;
-  const relayCpu = cpuSeconds(relay.pid!) - relayCpu0;
-  const benchCpuUsage = process.cpuUsage(benchCpu0);
-  const benchCpu = (benchCpuUsage.user + benchCpuUsage.system) / 1e6;
-  const load = readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
+  out.end = performance.now();
+  agent.destroy();
+  return out;
+}
 
+/** Waits (up to 30 s) until every accepted envelope has been delivered. */
+async function drain(deliveries: Deliveries, accepted: number): Promise<void> {
+  const deadline = Date.now() + 30_000;
+  while (deliveries.delivered < accepted && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+}
+
+function report(sends: Sends, deliveries: Deliveries, cpu: { relay: number; bench: number }): void {
+  const { latencies } = deliveries;
   latencies.sort((a, b) => a - b);
-  acceptLatencies.sort((a, b) => a - b);
-  const sendSecs = (sendEnd - start) / 1000;
-  const e2eSecs = (lastDelivery - start) / 1000;
+  sends.acceptLatencies.sort((a, b) => a - b);
+  const load = readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
+  const sendSecs = (sends.end - sends.start) / 1000;
+  const e2eSecs = (deliveries.lastDelivery - sends.start) / 1000;
+  const { delivered } = deliveries;
   console.log(`relay bench: ${REQUESTS} requests x ${DEVICES} devices, ${ACCOUNTS - 1} recipient accounts, concurrency ${CONCURRENCY}, log level ${values['log-level']}, synchronous=${values.synchronous}`);
-  console.log(`  accepted+persisted: ${accepted} envelopes in ${sendSecs.toFixed(2)} s = ${Math.round(accepted / sendSecs)} envelopes/s (${rejected} requests rejected)`);
-  console.log(`  PUT latency:        p50 ${pct(acceptLatencies, 50).toFixed(2)} ms, p99 ${pct(acceptLatencies, 99).toFixed(2)} ms`);
+  console.log(`  accepted+persisted: ${sends.accepted} envelopes in ${sendSecs.toFixed(2)} s = ${Math.round(sends.accepted / sendSecs)} envelopes/s (${sends.rejected} requests rejected)`);
+  console.log(`  PUT latency:        p50 ${pct(sends.acceptLatencies, 50).toFixed(2)} ms, p99 ${pct(sends.acceptLatencies, 99).toFixed(2)} ms`);
   console.log(`  delivered (WS):     ${delivered} envelopes in ${e2eSecs.toFixed(2)} s = ${Math.round(delivered / e2eSecs)} envelopes/s end to end`);
   console.log(`  end-to-end latency: p50 ${pct(latencies, 50).toFixed(2)} ms, p99 ${pct(latencies, 99).toFixed(2)} ms`);
-  console.log(`  lost: ${lost}, duplicates: ${duplicates}`);
+  console.log(`  lost: ${sends.accepted - delivered}, duplicates: ${deliveries.duplicates}`);
   console.log(
-    `  CPU: relay ${relayCpu.toFixed(2)} s (${Math.round(delivered / relayCpu)} envelopes per relay CPU-second), ` +
-      `load generator ${benchCpu.toFixed(2)} s; machine load average ${load}`,
+    `  CPU: relay ${cpu.relay.toFixed(2)} s (${Math.round(delivered / cpu.relay)} envelopes per relay CPU-second), ` +
+      `load generator ${cpu.bench.toFixed(2)} s; machine load average ${load}`,
   );
+}
 
-  for (const ws of sockets) ws.close();
-  agent.destroy();
-  await relay.stop('SIGTERM');
-  await keyserver.close();
-  rmSync(dir, { recursive: true, force: true });
-  process.exit(lost === 0 && rejected === 0 ? 0 : 1);
+async function main(): Promise<void> {
+  const services = await startServices();
+  const accounts: BenchAccount[] = [];
+  for (let a = 0; a < ACCOUNTS; a++) accounts.push(await registerAccount(services, a));
+
+  process.stdout.write(`sealing ${REQUESTS} envelopes... `);
+  const t0 = performance.now();
+  const bodies = await sealRequests(accounts[0]!, accounts.slice(1));
+  console.log(`${Math.round(performance.now() - t0)} ms (${bodies[0]!.body.length} bytes per request)`);
+
+  const deliveries = await connectReceivers(services.relay.url, accounts);
+  const relayCpu0 = cpuSeconds(services.relay.pid!);
+  const benchCpu0 = process.cpuUsage();
+  const sends = await sendAll(services.relay.url, bodies, deliveries.sentAt);
+  await drain(deliveries, sends.accepted);
+  const benchCpu = process.cpuUsage(benchCpu0);
+  report(sends, deliveries, { relay: cpuSeconds(services.relay.pid!) - relayCpu0, bench: (benchCpu.user + benchCpu.system) / 1e6 });
+
+  for (const ws of deliveries.sockets) ws.close();
+  await services.relay.stop('SIGTERM');
+  await services.keyserver.close();
+  rmSync(services.dir, { recursive: true, force: true });
+  process.exit(sends.accepted === deliveries.delivered && sends.rejected === 0 ? 0 : 1);
 }
 
 void main();

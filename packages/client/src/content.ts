@@ -1,10 +1,10 @@
 /**
  * The application payload inside the encryption: a versioned protobuf
- * `Content` (packages/protocol/proto/content.proto) with text, timestamp,
+ * `Content` (packages/client/proto/content.proto) with text, timestamp,
  * reply-to, reaction and sent-transcript fields.
  */
 import { create, fromBinary, toBinary } from '@bufbuild/protobuf';
-import { ContentSchema, MessageReferenceSchema, ReactionSchema, SentTranscriptSchema } from '@sealpost/protocol/gen/content_pb.ts';
+import { ContentSchema, MessageReferenceSchema, ReactionSchema, SentTranscriptSchema } from './gen/content_pb.ts';
 import { ClientError } from './errors.ts';
 
 /** The payload version this SDK writes. */

@@ -24,6 +24,8 @@ export type ClientErrorCode =
   | 'INVALID_DATA'
   /** The store's schema is newer than this code understands. */
   | 'STORE_VERSION'
+  /** A PreKeySignalMessage that used the last-resort Kyber prekey arrived again (a replay). */
+  | 'PREKEY_REPLAY'
   /** The client was closed. */
   | 'CLOSED';
 
@@ -63,5 +65,19 @@ export class IdentityChangedError extends ClientError {
   constructor(account: string) {
     super('IDENTITY_CHANGED', `identity key of ${account} changed since it was first trusted`);
     this.account = account;
+  }
+}
+
+/**
+ * A PreKeySignalMessage used the last-resort Kyber prekey with a base key
+ * seen before: a replay (libsignal refuses it in `markKyberPreKeyUsed`).
+ */
+export class KyberPreKeyReplayError extends ClientError {
+  readonly kyberPreKeyId: number;
+  readonly signedPreKeyId: number;
+  constructor(kyberPreKeyId: number, signedPreKeyId: number) {
+    super('PREKEY_REPLAY', `last-resort Kyber prekey ${kyberPreKeyId} (signed prekey ${signedPreKeyId}) was already used with this base key`);
+    this.kyberPreKeyId = kyberPreKeyId;
+    this.signedPreKeyId = signedPreKeyId;
   }
 }

@@ -1,6 +1,6 @@
 /**
- * The one JSON-over-HTTP helper both service clients use (Node's built-in
- * fetch). Non-2xx answers become `ServiceError` carrying the service's
+ * The one JSON-over-HTTP helper both service clients use (the platform's
+ * `fetch`). Non-2xx answers become `ServiceError` carrying the service's
  * `{ error: { code, message, ... } }` body; unreachable services become
  * `ClientError('NETWORK_ERROR')`.
  */
@@ -55,13 +55,4 @@ export async function requestJson<T>(service: string, baseUrl: string, request: 
   return parsed as T;
 }
 
-/** Standard padded base64. */
-export function toBase64(bytes: Uint8Array): string {
-  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64');
-}
-
-/** Decodes base64 from a service; malformed input is `INVALID_DATA`. */
-export function fromBase64(name: string, value: unknown): Uint8Array {
-  if (typeof value !== 'string' || !/^[A-Za-z0-9+/]*={0,2}$/.test(value)) throw new ClientError('INVALID_DATA', `${name} is not base64`);
-  return new Uint8Array(Buffer.from(value, 'base64'));
-}
+export { fromBase64, toBase64 } from './encoding.ts';

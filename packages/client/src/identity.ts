@@ -6,9 +6,9 @@
  * sending to and accepting from that account fails with
  * `IdentityChangedError` until the app calls `trustIdentity`.
  */
-import { constantTimeEqual } from '@sealpost/protocol/primitives/index.ts';
+import { constantTimeEqual } from '@sealpost/protocol/primitives';
 import { IdentityChangedError } from './errors.ts';
-import type { ClientStore, IdentityDecision } from './store/types.ts';
+import type { IdentityDecision, IdentityStore } from './store/types.ts';
 
 /** What to do when a trusted identity changes. */
 export type IdentityPolicy = 'warn' | 'block';
@@ -25,26 +25,26 @@ export interface IdentityChange {
 }
 
 /**
- * Checks `identityKey` for `account` against the trust store, inside the
- * caller's transaction. Returns the decision and, for a change, the event to
+ * Checks `identityKey` for `account` against the trust store (pass the
+ * caller's transaction's `identities`). Returns the decision and, for a change, the event to
  * report. Under `block` a change throws `IdentityChangedError` and stores nothing.
  */
-export function checkIdentity(
-  store: ClientStore,
+export async function checkIdentity(
+  identities: IdentityStore,
   account: string,
   identityKey: Uint8Array,
   policy: IdentityPolicy,
   now: number,
-): { decision: IdentityDecision; change: IdentityChange | undefined } {
-  const trusted = store.getTrustedIdentity(account);
+): Promise<{ decision: IdentityDecision; change: IdentityChange | undefined }> {
+  const trusted = await identities.trusted(account);
   if (trusted === undefined) {
-    store.setTrustedIdentity(account, identityKey, now);
+    await identities.trust(account, identityKey, now);
     return { decision: 'new', change: undefined };
   }
   if (trusted.identityKey.length === identityKey.length && constantTimeEqual(trusted.identityKey, identityKey)) {
     return { decision: 'same', change: undefined };
   }
   if (policy === 'block') throw new IdentityChangedError(account);
-  store.setTrustedIdentity(account, identityKey, now);
+  await identities.trust(account, identityKey, now);
   return { decision: 'changed', change: { account, previousKey: trusted.identityKey, newKey: identityKey, accepted: true } };
 }

@@ -1,16 +1,25 @@
 /**
  * @sealpost/client — the SDK an app embeds: stores, sessions, prekey
  * upkeep, sealed sending and receiving through the key server and relay.
+ *
+ * This root entry runs on any platform with `fetch` and WebCrypto-grade
+ * randomness: it imports neither better-sqlite3 nor `ws`. The SQLite store
+ * is at `@sealpost/client/sqlite`; the WebSocket constructor is an option
+ * (default: `ws`, loaded on first connect).
  */
 export { SealpostClient, type SealpostClientOptions, type ReceivedMessage, type SentMessage, type ClientEvents, type ClientProblem, type ContactCard, type RelayView, type ReceiveMode } from './client.ts';
-export { ClientError, ServiceError, IdentityChangedError, type ClientErrorCode } from './errors.ts';
+export { ClientError, ServiceError, IdentityChangedError, KyberPreKeyReplayError, type ClientErrorCode } from './errors.ts';
 export { encodeContent, decodeContent, CONTENT_VERSION, type MessageContent, type MessageRef, type Reaction } from './content.ts';
 export { checkIdentity, type IdentityChange, type IdentityPolicy } from './identity.ts';
 export { PreKeyUpkeep, DEFAULT_UPKEEP_POLICY, type UpkeepPolicy, type UpkeepReport, type PreKeyServer, type PreKeyUpload } from './upkeep.ts';
 export { KeyServerClient, type DeviceBundle, type DeviceCredentials, type DeviceListing } from './keyserver-client.ts';
 export { RelayClient, deriveAccessKey, deviceMismatchOf, type OutgoingEnvelope, type QueuedEnvelope, type DeviceMismatch } from './relay-client.ts';
-export { WebSocketReceiver, pollOnce, backoffDelay, DEFAULT_BACKOFF, type BackoffPolicy, type ReceiverState } from './receiver.ts';
-export { withSessionTransaction, SessionLocks, type SessionStep } from './session-transaction.ts';
+export { WebSocketReceiver, pollOnce, backoffDelay, DEFAULT_BACKOFF, type BackoffPolicy, type ReceiverState, type WebSocketConstructor, type WebSocketLike } from './receiver.ts';
+export { withSessionTransaction, runSessionStep, SessionLocks, type SessionStep, type SessionStepFn } from './session-transaction.ts';
+export { RELAY_TOKEN_REFRESH_MARGIN_MS, SENDER_CERTIFICATE_REFRESH_MARGIN_MS } from './credentials.ts';
+export type { InboundHandler, InboundResult, OpenedEnvelope } from './incoming.ts';
+export type { OutgoingMessage } from './outgoing.ts';
 export { KeyedMutex } from './mutex.ts';
 export * from './store/index.ts';
 export { computeSafetyNumber, scannedSafetyNumberMatches, accountIdBytes, SAFETY_NUMBER_VERSION, type SafetyNumber } from './safety-number.ts';
+export { sessionOps, type SessionOps, type LocalKeys } from './session-ops.ts';

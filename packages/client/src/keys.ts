@@ -1,9 +1,8 @@
 /**
  * Generating this device's prekeys and converting them between the store
- * (libsignal record bytes, via `@sealpost/protocol/keys/prekey-records.ts`)
+ * (libsignal record bytes, via `@sealpost/protocol`'s prekey records)
  * and the key server's upload form.
  */
-import type { IdentityKeyPair } from '@sealpost/protocol/keys/identity-key.ts';
 import {
   deserializeKyberPreKeyRecord,
   deserializePreKeyRecord,
@@ -17,8 +16,9 @@ import {
   type KyberPreKeyRecord,
   type PreKeyRecord,
   type SignedPreKeyRecord,
-} from '@sealpost/protocol/keys/prekey-records.ts';
-import { randomBytes } from '@sealpost/protocol/primitives/index.ts';
+  type IdentityKeyPair,
+} from '@sealpost/protocol';
+import { randomBytes } from '@sealpost/protocol/primitives';
 import { ClientError } from './errors.ts';
 import type { StoredPreKey } from './store/types.ts';
 

@@ -4,6 +4,7 @@
  * Device requests authenticate with `Basic base64("<account>.<device>:<secret>")`.
  */
 import { ClientError } from './errors.ts';
+import { utf8 } from './encoding.ts';
 import { fromBase64, requestJson, toBase64 } from './http.ts';
 import type { PublicPreKey, SignedPublicPreKey } from './keys.ts';
 import type { PreKeyServer, PreKeyUpload } from './upkeep.ts';
@@ -63,7 +64,7 @@ export class KeyServerClient implements PreKeyServer {
     const c = this.#credentials;
     if (c === undefined) throw new ClientError('NOT_REGISTERED', 'this device has no key-server credentials yet');
     const user = `${c.account}.${c.device}:${toBase64(c.secret)}`;
-    return { authorization: `Basic ${Buffer.from(user, 'utf8').toString('base64')}` };
+    return { authorization: `Basic ${toBase64(utf8(user))}` };
   }
 
   /** Creates an account; this device becomes its primary device (id 1). */

@@ -5,10 +5,35 @@
  * `handle` resolved — i.e. after the plaintext is stored. An envelope whose
  * handling failed is not acknowledged; the relay sends it again later.
  */
-import WebSocket from 'ws';
 import { ClientError } from './errors.ts';
 import { fromBase64 } from './http.ts';
 import type { CredentialProvider, QueuedEnvelope, RelayClient } from './relay-client.ts';
+
+/** The part of a WebSocket the receiver uses (the `ws` package's, or any compatible one). */
+export interface WebSocketLike {
+  readonly readyState: number;
+  send(data: string): void;
+  close(): void;
+  /** `ws` has it; used when present to drop the connection at once. */
+  terminate?(): void;
+  addEventListener(type: 'open' | 'close', listener: () => void): void;
+  addEventListener(type: 'message', listener: (event: { data: unknown }) => void): void;
+  addEventListener(type: 'error', listener: (event: { message?: string; error?: unknown }) => void): void;
+}
+
+/** A WebSocket constructor that can send headers (the relay authenticates with `authorization`). */
+export type WebSocketConstructor = new (url: string, options: { headers: Record<string, string> }) => WebSocketLike;
+
+const OPEN = 1;
+
+let defaultWebSocket: Promise<WebSocketConstructor> | undefined;
+
+/** The `ws` package, imported on first use only (the root entry never imports it statically). */
+function loadDefaultWebSocket(): Promise<WebSocketConstructor> {
+  const specifier = 'ws';
+  defaultWebSocket ??= import(/* @vite-ignore */ specifier).then((m: { default: unknown }) => m.default as WebSocketConstructor);
+  return defaultWebSocket;
+}
 
 /** Processes one envelope; resolve = safe to acknowledge. */
 export type EnvelopeHandler = (envelope: QueuedEnvelope) => Promise<void>;
@@ -38,14 +63,16 @@ export interface WebSocketReceiverOptions {
   onState?: (state: ReceiverState, attempt: number) => void;
   /** Called with handler or connection errors (the receiver keeps going). */
   onError?: (error: unknown) => void;
+  /** The WebSocket constructor (default: the `ws` package, loaded lazily). */
+  WebSocket?: WebSocketConstructor | undefined;
 }
 
 /** Push delivery over the relay's WebSocket. */
 export class WebSocketReceiver {
-  #socket: WebSocket | undefined;
+  #socket: WebSocketLike | undefined;
   #stopped = true;
   #attempt = 0;
-  #retryTimer: NodeJS.Timeout | undefined;
+  #retryTimer: ReturnType<typeof setTimeout> | undefined;
   // Envelopes are handled strictly one after another.
   #chain: Promise<void> = Promise.resolve();
   readonly #backoff: BackoffPolicy;
@@ -73,14 +100,16 @@ export class WebSocketReceiver {
   async stop(): Promise<void> {
     this.#stopped = true;
     if (this.#retryTimer !== undefined) clearTimeout(this.#retryTimer);
-    this.#socket?.terminate();
+    const socket = this.#socket;
     this.#socket = undefined;
+    if (socket?.terminate !== undefined) socket.terminate();
+    else socket?.close();
     await this.#chain;
   }
 
   /** True while the socket is open. */
   get connected(): boolean {
-    return this.#socket?.readyState === WebSocket.OPEN;
+    return this.#socket?.readyState === OPEN;
   }
 
   /** Resolves once the relay reported its queue empty and everything received so far is handled. */
@@ -98,23 +127,27 @@ export class WebSocketReceiver {
     this.#state('connecting');
     this.#queueEmptySeen = false;
     let token: string;
+    let WebSocketImpl: WebSocketConstructor;
     try {
       token = await this.credential();
+      WebSocketImpl = this.options.WebSocket ?? (await loadDefaultWebSocket());
     } catch (e) {
       this.options.onError?.(e);
       this.#scheduleReconnect();
       return;
     }
     if (this.#stopped) return;
-    const socket = new WebSocket(this.relay.websocketUrl(), { headers: { authorization: `Bearer ${token}` } });
+    const socket = new WebSocketImpl(this.relay.websocketUrl(), { headers: { authorization: `Bearer ${token}` } });
     this.#socket = socket;
-    socket.on('open', () => {
+    socket.addEventListener('open', () => {
       this.#attempt = 0;
       this.#state('open');
     });
-    socket.on('message', (data) => this.#onFrame(socket, String(data)));
-    socket.on('error', (e) => this.options.onError?.(new ClientError('NETWORK_ERROR', `relay WebSocket: ${e.message}`, { cause: e })));
-    socket.on('close', () => {
+    socket.addEventListener('message', (event) => this.#onFrame(socket, String(event.data)));
+    socket.addEventListener('error', (e) =>
+      this.options.onError?.(new ClientError('NETWORK_ERROR', `relay WebSocket: ${e.message ?? 'error'}`, { cause: e.error ?? e })),
+    );
+    socket.addEventListener('close', () => {
       if (this.#socket === socket) this.#socket = undefined;
       this.#state('closed');
       this.#scheduleReconnect();
@@ -126,10 +159,10 @@ export class WebSocketReceiver {
     const delay = backoffDelay(this.#backoff, this.#attempt++);
     this.#state('waiting');
     this.#retryTimer = setTimeout(() => void this.#connect(), delay);
-    this.#retryTimer.unref();
+    (this.#retryTimer as { unref?: () => void }).unref?.();
   }
 
-  #onFrame(socket: WebSocket, text: string): void {
+  #onFrame(socket: WebSocketLike, text: string): void {
     let frame: { type?: unknown; id?: unknown; content?: unknown; receivedAt?: unknown };
     try {
       frame = JSON.parse(text) as typeof frame;
@@ -154,7 +187,7 @@ export class WebSocketReceiver {
     this.#chain = this.#chain.then(async () => {
       try {
         await this.handle(envelope);
-        if (socket.readyState === WebSocket.OPEN) socket.send(JSON.stringify({ type: 'ack', id: envelope.id }));
+        if (socket.readyState === OPEN) socket.send(JSON.stringify({ type: 'ack', id: envelope.id }));
       } catch (e) {
         // Not acknowledged: the relay redelivers it on the next connection.
         this.options.onError?.(e);

@@ -3,9 +3,11 @@
  * recipient's unidentified-access key), polling and acknowledging the
  * device's queue, and registering this account's access key.
  */
-import { createCipheriv } from 'node:crypto';
 import { ServiceError } from './errors.ts';
 import { fromBase64, requestJson, toBase64 } from './http.ts';
+
+/** The 16-byte unidentified-access key of a 32-byte profile key (Signal's derivation; now in `@sealpost/protocol`). */
+export { deriveAccessKey } from '@sealpost/protocol';
 
 /** One sealed envelope for one device of the recipient. */
 export interface OutgoingEnvelope {
@@ -34,14 +36,6 @@ export interface DeviceMismatch {
 
 /** Supplies a current relay credential (bearer token from the key server). */
 export type CredentialProvider = () => Promise<string>;
-
-/** The 16-byte unidentified-access key of a 32-byte profile key (Signal's derivation). */
-export function deriveAccessKey(profileKey: Uint8Array): Uint8Array {
-  // AES-256-GCM of 16 zero bytes under the profile key with a zero nonce; first 16 bytes.
-  const cipher = createCipheriv('aes-256-gcm', profileKey, Buffer.alloc(12));
-  const ct = Buffer.concat([cipher.update(Buffer.alloc(16)), cipher.final()]);
-  return new Uint8Array(ct.subarray(0, 16));
-}
 
 const numbers = (v: unknown): number[] => (Array.isArray(v) ? v.filter((x): x is number => typeof x === 'number') : []);
 

@@ -2,10 +2,10 @@
  * Safety numbers: libsignal's numeric fingerprint over both parties'
  * identity keys and account ids (version 2: the ACI's 16 UUID bytes as the
  * stable identifier, 5200 iterations — what Signal's apps show), computed
- * by `@sealpost/protocol/fingerprint.ts`.
+ * by `@sealpost/protocol/fingerprint`.
  */
-import { compareScannableFingerprints, createFingerprint, DEFAULT_FINGERPRINT_ITERATIONS } from '@sealpost/protocol/fingerprint.ts';
-import { ClientError } from './errors.ts';
+import { compareScannableFingerprints, createFingerprint, DEFAULT_FINGERPRINT_ITERATIONS } from '@sealpost/protocol/fingerprint';
+import { accountUuidBytes } from './encoding.ts';
 
 /** Scannable-format version for ACI identifiers (libsignal / Signal apps). */
 export const SAFETY_NUMBER_VERSION = 2;
@@ -22,9 +22,7 @@ export interface SafetyNumber {
 
 /** The 16 bytes of a UUID account id. */
 export function accountIdBytes(account: string): Uint8Array {
-  const hex = account.replace(/-/g, '');
-  if (!/^[0-9a-fA-F]{32}$/.test(hex)) throw new ClientError('INVALID_DATA', `account id ${account} is not a UUID`);
-  return new Uint8Array(Buffer.from(hex, 'hex'));
+  return accountUuidBytes(account);
 }
 
 /** The safety number between us (`local`) and a contact (`remote`). */

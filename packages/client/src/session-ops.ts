@@ -4,11 +4,21 @@
  * session records — `(record, input) -> (record, output)` — and is called
  * inside `withSessionTransaction`.
  */
-import type { IdentityKeyPair } from '@sealpost/protocol/keys/identity-key.ts';
-import type { KyberPreKeyRecord, PreKeyRecord, SignedPreKeyRecord } from '@sealpost/protocol/keys/prekey-records.ts';
-import { initiateSession } from '@sealpost/protocol/session/session-builder.ts';
-import { decryptMessage, decryptPreKeyMessage, encryptMessage } from '@sealpost/protocol/session/session-cipher.ts';
-import { deserializeSessionRecord, serializeSessionRecord, type SessionRecord } from '@sealpost/protocol/session/session-record.ts';
+import {
+  DuplicateMessageError,
+  decryptMessage,
+  decryptPreKeyMessage,
+  deserializeSessionRecord,
+  encryptMessage,
+  initiateSession,
+  serializeSessionRecord,
+  type IdentityKeyPair,
+  type KyberPreKeyRecord,
+  type PreKeyRecord,
+  type PreKeysUsed,
+  type SessionRecord,
+  type SignedPreKeyRecord,
+} from '@sealpost/protocol';
 import type { DeviceBundle } from './keyserver-client.ts';
 
 /** This device's long-lived keys. */
@@ -45,9 +55,12 @@ export interface Decrypted {
   plaintext: Uint8Array;
   /** The sender's identity key as the session knows it (33 bytes). */
   remoteIdentityKey: Uint8Array;
-  /** One-time prekeys the message consumed (delete them in the same transaction). */
-  usedPreKeyId: number | undefined;
-  usedKyberPreKeyId: number | undefined;
+  /**
+   * The prekeys a PreKeySignalMessage used to build a new session (undefined
+   * otherwise): delete the one-time EC key and mark the Kyber key used
+   * (`markKyberPreKeyUsed`, with the base key) in the same transaction.
+   */
+  preKeysUsed: PreKeysUsed | undefined;
 }
 
 /** Session operations the client needs. */
@@ -62,7 +75,7 @@ export interface SessionOps {
 
 /** True if `e` is a protocol error saying the message was already decrypted. */
 export function isDuplicateMessage(e: unknown): boolean {
-  return typeof e === 'object' && e !== null && (e as { code?: unknown }).code === 'DUPLICATE_MESSAGE';
+  return e instanceof DuplicateMessageError;
 }
 
 function parseRecord(bytes: Uint8Array): SessionRecord {
@@ -122,8 +135,7 @@ export const sessionOps: SessionOps = {
         record: serializeSessionRecord(r.record),
         plaintext: r.plaintext,
         remoteIdentityKey: r.remoteIdentity,
-        usedPreKeyId: r.usedPreKeyId,
-        usedKyberPreKeyId: r.usedKyberPreKeyId,
+        preKeysUsed: r.preKeysUsed,
       };
     }
     const r = decryptMessage({ record: parsed, message: body });
@@ -131,8 +143,7 @@ export const sessionOps: SessionOps = {
       record: serializeSessionRecord(r.record),
       plaintext: r.plaintext,
       remoteIdentityKey: r.remoteIdentity,
-      usedPreKeyId: undefined,
-      usedKyberPreKeyId: undefined,
+      preKeysUsed: undefined,
     };
   },
 };

@@ -13,10 +13,10 @@
  * The private keys are stored before the public halves are uploaded: the
  * server can never hand out a key whose private half we do not have.
  */
-import type { IdentityKeyPair } from '@sealpost/protocol/keys/identity-key.ts';
+import type { IdentityKeyPair } from '@sealpost/protocol';
 import { ClientError } from './errors.ts';
 import { generateKyberPreKey, generateOneTimePreKey, generateSignedPreKey, type PublicPreKey, type SignedPublicPreKey } from './keys.ts';
-import type { ClientStore, PreKeyKind, StoredPreKey } from './store/types.ts';
+import { preKeyTable, type ClientStore, type StoredPreKey } from './store/types.ts';
 
 /** One upload to the key server (any subset). */
 export interface PreKeyUpload {
@@ -71,7 +71,7 @@ const CURRENT_SETTING: Record<'signed' | 'kyber', string> = { signed: 'upkeep.cu
 /** Runs prekey upkeep for one device; `run()` on demand, `start()` for the timer. */
 export class PreKeyUpkeep {
   readonly policy: UpkeepPolicy;
-  #timer: NodeJS.Timeout | undefined;
+  #timer: ReturnType<typeof setInterval> | undefined;
   #running: Promise<UpkeepReport> | undefined;
 
   constructor(
@@ -86,9 +86,9 @@ export class PreKeyUpkeep {
   }
 
   /** The current (uploaded, not replaced) signed EC prekey or last-resort Kyber prekey. */
-  current(kind: 'signed' | 'kyber'): StoredPreKey | undefined {
-    const id = this.store.getSetting(CURRENT_SETTING[kind]);
-    return id === undefined ? undefined : this.store.loadPreKey(kind, Number(id));
+  async current(kind: 'signed' | 'kyber'): Promise<StoredPreKey | undefined> {
+    const id = await this.store.settings.get(CURRENT_SETTING[kind]);
+    return id === undefined ? undefined : preKeyTable(this.store, kind).load(Number(id));
   }
 
   /**
@@ -106,16 +106,16 @@ export class PreKeyUpkeep {
     const upload: PreKeyUpload = {};
     const fresh: StoredPreKey[] = [];
 
-    const signed = this.current('signed');
+    const signed = await this.current('signed');
     if (signed === undefined || now - signed.createdAt >= this.policy.rotationIntervalMs) {
-      const [id] = this.store.allocatePreKeyIds('signed', 1);
+      const [id] = await this.store.signedPreKeys.allocateIds(1);
       const k = generateSignedPreKey(this.identity, id!, now);
       fresh.push(k.stored);
       upload.signedPreKey = k.upload;
     }
-    const lastResort = this.current('kyber');
+    const lastResort = await this.current('kyber');
     if (lastResort === undefined || now - lastResort.createdAt >= this.policy.rotationIntervalMs) {
-      const [id] = this.store.allocatePreKeyIds('kyber', 1);
+      const [id] = await this.store.kyberPreKeys.allocateIds(1);
       const k = generateKyberPreKey(this.identity, id!, now, true);
       fresh.push(k.stored);
       upload.pqLastResortPreKey = k.upload;
@@ -123,14 +123,14 @@ export class PreKeyUpkeep {
 
     const counts = await this.server.preKeyCounts();
     if (counts.ec < this.policy.minimumCount) {
-      upload.preKeys = this.store.allocatePreKeyIds('ec', this.policy.batchSize).map((id) => {
+      upload.preKeys = (await this.store.preKeys.allocateIds(this.policy.batchSize)).map((id) => {
         const k = generateOneTimePreKey(id, now);
         fresh.push(k.stored);
         return k.upload;
       });
     }
     if (counts.kyber < this.policy.minimumCount) {
-      upload.pqPreKeys = this.store.allocatePreKeyIds('kyber', this.policy.batchSize).map((id) => {
+      upload.pqPreKeys = (await this.store.kyberPreKeys.allocateIds(this.policy.batchSize)).map((id) => {
         const k = generateKyberPreKey(this.identity, id, now, false);
         fresh.push(k.stored);
         return k.upload;
@@ -139,29 +139,33 @@ export class PreKeyUpkeep {
 
     if (fresh.length > 0) {
       // Private halves first, so the server never serves a key we cannot use.
-      this.store.transaction(() => fresh.forEach((k) => this.store.storePreKey(k)));
+      await this.store.transaction(async (tx) => {
+        for (const k of fresh) await preKeyTable(tx, k.kind).store(k);
+      });
       try {
         await this.server.uploadPreKeys(upload);
       } catch (e) {
-        this.store.transaction(() => fresh.forEach((k) => this.store.removePreKey(k.kind, k.id)));
+        await this.store.transaction(async (tx) => {
+          for (const k of fresh) await preKeyTable(tx, k.kind).remove(k.id);
+        });
         throw e;
       }
-      this.store.transaction(() => {
+      await this.store.transaction(async (tx) => {
         if (upload.signedPreKey !== undefined) {
-          if (signed !== undefined) this.store.markPreKeyReplaced('signed', signed.id, now);
-          this.store.setSetting(CURRENT_SETTING.signed, String(upload.signedPreKey.keyId));
+          if (signed !== undefined) await tx.signedPreKeys.markReplaced(signed.id, now);
+          await tx.settings.set(CURRENT_SETTING.signed, String(upload.signedPreKey.keyId));
           report.rotatedSigned = true;
         }
         if (upload.pqLastResortPreKey !== undefined) {
-          if (lastResort !== undefined) this.store.markPreKeyReplaced('kyber', lastResort.id, now);
-          this.store.setSetting(CURRENT_SETTING.kyber, String(upload.pqLastResortPreKey.keyId));
+          if (lastResort !== undefined) await tx.kyberPreKeys.markReplaced(lastResort.id, now);
+          await tx.settings.set(CURRENT_SETTING.kyber, String(upload.pqLastResortPreKey.keyId));
           report.rotatedLastResort = true;
         }
       });
       report.uploadedEc = upload.preKeys?.length ?? 0;
       report.uploadedKyber = upload.pqPreKeys?.length ?? 0;
     }
-    report.deleted = this.prune(now);
+    report.deleted = await this.prune(now);
     return report;
   }
 
@@ -170,24 +174,25 @@ export class PreKeyUpkeep {
    * period, and long-lived keys that never became current (an upload that a
    * crash interrupted). Returns how many were deleted.
    */
-  prune(now: number = this.now()): number {
+  prune(now: number = this.now()): Promise<number> {
     const cutoff = now - this.policy.gracePeriodMs;
-    let deleted = 0;
-    this.store.transaction(() => {
+    return this.store.transaction(async (tx) => {
+      let deleted = 0;
       for (const kind of ['signed', 'kyber'] as const) {
-        const currentId = this.store.getSetting(CURRENT_SETTING[kind]);
-        for (const k of this.store.listPreKeys(kind)) {
+        const table = preKeyTable(tx, kind);
+        const currentId = await tx.settings.get(CURRENT_SETTING[kind]);
+        for (const k of await table.list()) {
           if (kind === 'kyber' && !k.lastResort) continue;
           if (String(k.id) === currentId) continue;
           const since = k.replacedAt ?? k.createdAt;
           if (since <= cutoff) {
-            this.store.removePreKey(kind as PreKeyKind, k.id);
+            await table.remove(k.id);
             deleted++;
           }
         }
       }
+      return deleted;
     });
-    return deleted;
   }
 
   /** Starts the automatic timer (first check right away). `onError` sees failed runs. */
@@ -196,7 +201,8 @@ export class PreKeyUpkeep {
     const tick = () => void this.run().catch(onError);
     tick();
     this.#timer = setInterval(tick, this.policy.checkIntervalMs);
-    this.#timer.unref();
+    // Node: do not keep the process alive for the timer (browsers have no unref).
+    (this.#timer as { unref?: () => void }).unref?.();
   }
 
   /** Stops the timer. */

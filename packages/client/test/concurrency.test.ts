@@ -7,33 +7,16 @@
  * be lost, duplicated or fail to decrypt.
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SealpostClient, type ClientProblem } from '../src/client.ts';
-import { SqliteStore } from '../src/store/sqlite.ts';
-import { startLocalServices, type LocalServices } from './support/services.ts';
+import { describe, expect, it } from 'vitest';
+import type { ClientProblem, SealpostClient } from '../src/client.ts';
+import { SqliteStore } from '../src/sqlite.ts';
+import { useLocalServices } from './support/local-services.ts';
 
-const dir = mkdtempSync(join(tmpdir(), 'sealpost-hammer-'));
-let services: LocalServices;
-beforeAll(async () => {
-  services = await startLocalServices();
-});
-afterAll(async () => {
-  await services.close();
-  rmSync(dir, { recursive: true, force: true });
-});
+const local = useLocalServices();
 
 function client(path: string): SealpostClient {
-  return new SealpostClient({
-    store: new SqliteStore(path),
-    keyServerUrl: services.keyServerUrl,
-    relayUrl: services.relayUrl,
-    trustRoot: services.trustRoot,
-    receive: { mode: 'manual' },
-    upkeep: { automatic: false },
-  });
+  return local.client({ store: new SqliteStore(path) });
 }
 
 const pause = () => new Promise((r) => setTimeout(r, Math.floor(Math.random() * 3)));
@@ -42,7 +25,7 @@ const pause = () => new Promise((r) => setTimeout(r, Math.floor(Math.random() * 
 function childInstance(alicePath: string, bob: string, count: number, tag: string): Promise<string[]> {
   const child = spawn(
     process.execPath,
-    ['--import', 'tsx', join(import.meta.dirname, 'fixtures', 'sender-child.ts'), alicePath, String(count), services.keyServerUrl, services.relayUrl, Buffer.from(services.trustRoot).toString('base64'), bob, tag],
+    ['--import', 'tsx', join(import.meta.dirname, 'fixtures', 'sender-child.ts'), alicePath, String(count), ...local.childArgs(), bob, tag],
     { stdio: ['ignore', 'pipe', 'pipe'] },
   );
   let out = '';
@@ -59,16 +42,17 @@ function childInstance(alicePath: string, bob: string, count: number, tag: strin
 
 describe('concurrent sends and receives on one session', () => {
   it('loses nothing with three instances of one device (two in-process, one in a child process) on one database file', async () => {
-    const alicePath = join(dir, 'alice.db');
+    const alicePath = local.path('alice.db');
     const alice1 = client(alicePath);
-    const bob = client(join(dir, 'bob.db'));
+    const bob = client(local.path('bob.db'));
     await alice1.register();
     await bob.register();
     const alice2 = client(alicePath); // same device, same file, second instance
+    await alice2.ready();
     expect(alice2.address).toEqual(alice1.address);
     const problems: ClientProblem[] = [];
     for (const c of [alice1, alice2, bob]) c.on('error', (p) => problems.push(p));
-    alice1.addContact(bob.contactCard());
+    await alice1.addContact(bob.contactCard());
     // Establish the session both ways first, so every later step hits the same session.
     await alice1.send(bob.address.account, { text: 'hello' });
     await bob.poll();
@@ -111,10 +95,10 @@ describe('concurrent sends and receives on one session', () => {
 
     expect(problems).toEqual([]);
     expect(childProblems).toEqual([]);
-    const texts = (c: SealpostClient, peer: string) =>
-      c.history(peer, 10_000).filter((m) => m.direction === 'in').map((m) => m.decoded.text ?? '');
-    const atBob = texts(bob, alice1.address.account);
-    const atAlice = texts(alice1, bob.address.account);
+    const texts = async (c: SealpostClient, peer: string) =>
+      (await c.history(peer, 10_000)).filter((m) => m.direction === 'in').map((m) => m.decoded.text ?? '');
+    const atBob = await texts(bob, alice1.address.account);
+    const atAlice = await texts(alice1, bob.address.account);
     const expected = (tags: string[]) => tags.flatMap((t) => Array.from({ length: perSender }, (_, i) => `${t}-${i}`)).sort();
     expect([...atBob].sort()).toEqual(['hello', ...expected(['a1', 'a1x', 'a2', 'p'])].sort());
     expect([...atAlice].sort()).toEqual(['hello back', ...expected(['b', 'bx'])].sort());

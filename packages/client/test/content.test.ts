@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { fromBinary } from '@bufbuild/protobuf';
-import { ContentSchema } from '@sealpost/protocol/gen/content_pb.ts';
+import { ContentSchema } from '../src/gen/content_pb.ts';
 import { CONTENT_VERSION, decodeContent, encodeContent } from '../src/content.ts';
 import { ClientError } from '../src/errors.ts';
 

@@ -5,42 +5,20 @@
  * and the session still works both ways.
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SealpostClient } from '../src/client.ts';
+import { describe, expect, it } from 'vitest';
 import { MemoryStore } from '../src/store/memory.ts';
-import { SqliteStore } from '../src/store/sqlite.ts';
-import { startLocalServices, type LocalServices } from './support/services.ts';
+import { SqliteStore } from '../src/sqlite.ts';
+import { useLocalServices } from './support/local-services.ts';
 
 const TOTAL = 1000;
-const dir = mkdtempSync(join(tmpdir(), 'sealpost-crash-'));
-let services: LocalServices;
-beforeAll(async () => {
-  services = await startLocalServices({ relayDb: join(dir, 'relay.db') });
-});
-afterAll(async () => {
-  await services.close();
-  rmSync(dir, { recursive: true, force: true });
-});
-
-function options(store: SealpostClient['store']) {
-  return {
-    store,
-    keyServerUrl: services.keyServerUrl,
-    relayUrl: services.relayUrl,
-    trustRoot: services.trustRoot,
-    receive: { mode: 'manual' as const },
-    upkeep: { automatic: false },
-  };
-}
+const local = useLocalServices({ relayDb: 'relay.db' });
 
 /** Runs the child until it has printed `killAfter` stored lines (then SIGKILL), or until it says done. */
 function runChild(bobPath: string, killAfter: number | undefined): Promise<{ done: boolean; stored: number; errors: string[] }> {
   const child = spawn(
     process.execPath,
-    ['--import', 'tsx', join(import.meta.dirname, 'fixtures', 'receiver-child.ts'), bobPath, String(TOTAL), services.keyServerUrl, services.relayUrl, Buffer.from(services.trustRoot).toString('base64')],
+    ['--import', 'tsx', join(import.meta.dirname, 'fixtures', 'receiver-child.ts'), bobPath, String(TOTAL), ...local.childArgs()],
     { stdio: ['ignore', 'pipe', 'pipe'] },
   );
   let stored = 0;
@@ -74,13 +52,13 @@ function runChild(bobPath: string, killAfter: number | undefined): Promise<{ don
 
 describe('crash safety', () => {
   it(`receives ${TOTAL} messages exactly once across random SIGKILLs, and the session still works`, async () => {
-    const alice = new SealpostClient(options(new MemoryStore()));
-    const bobPath = join(dir, 'bob.db');
-    const bob = new SealpostClient(options(new SqliteStore(bobPath)));
+    const alice = local.client({ store: new MemoryStore() });
+    const bobPath = local.path('bob.db');
+    const bob = local.client({ store: new SqliteStore(bobPath) });
     await alice.register();
     await bob.register();
     const bobAccount = bob.address.account;
-    alice.addContact(bob.contactCard());
+    await alice.addContact(bob.contactCard());
     await bob.close();
     // Alice keeps sending while Bob's device receives (and is killed).
     const t0 = Date.now();
@@ -105,20 +83,21 @@ describe('crash safety', () => {
     expect(kills).toBeGreaterThan(3);
 
     const store = new SqliteStore(bobPath);
-    const texts = store.conversation(alice.address.account, 10 * TOTAL).map((m) => new TextDecoder().decode(m.content));
-    const inbox = store.conversation(alice.address.account, 10 * TOTAL);
+    const texts = (await store.history.conversation(alice.address.account, 10 * TOTAL)).map((m) => new TextDecoder().decode(m.content));
+    const inbox = await store.history.conversation(alice.address.account, 10 * TOTAL);
     expect(inbox).toHaveLength(TOTAL);
     expect(new Set(inbox.map((m) => m.envelopeId)).size).toBe(TOTAL);
     expect(texts).toHaveLength(TOTAL);
-    store.close();
+    await store.close();
     expect(errors).toEqual([]);
 
-    const bob2 = new SealpostClient(options(new SqliteStore(bobPath)));
-    const stored = bob2.history(alice.address.account, 10 * TOTAL).map((m) => m.decoded.text);
+    const bob2 = local.client({ store: new SqliteStore(bobPath) });
+    await bob2.ready();
+    const stored = (await bob2.history(alice.address.account, 10 * TOTAL)).map((m) => m.decoded.text);
     expect([...stored].sort()).toEqual(Array.from({ length: TOTAL }, (_, i) => `msg ${i}`).sort());
     // Nothing left at the relay, everything accepted by the app.
     expect((await bob2.relay.fetch()).envelopes).toHaveLength(0);
-    expect(bob2.store.undeliveredMessages()).toHaveLength(0);
+    expect(await bob2.store.history.undelivered()).toHaveLength(0);
     // The session still works both ways.
     await bob2.send(alice.address.account, { text: 'still here' });
     const aliceGot: string[] = [];

@@ -1,18 +1,8 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SealpostClient } from '../src/client.ts';
-import { newTestClient, startLocalServices, type LocalServices } from './support/services.ts';
+import { describe, expect, it } from 'vitest';
+import { useLocalServices } from './support/local-services.ts';
 
-let services: LocalServices;
-beforeAll(async () => {
-  services = await startLocalServices();
-});
-afterAll(async () => {
-  await services.close();
-});
-
-function newClient(extra: Partial<ConstructorParameters<typeof SealpostClient>[0]> = {}): SealpostClient {
-  return newTestClient(services, extra);
-}
+const local = useLocalServices();
+const newClient = local.client;
 
 describe('end to end (polling)', () => {
   it('registers two accounts and exchanges sealed messages both ways', async () => {
@@ -20,7 +10,7 @@ describe('end to end (polling)', () => {
     const bob = newClient();
     await alice.register();
     await bob.register();
-    alice.addContact(bob.contactCard());
+    await alice.addContact(bob.contactCard());
     const sent = await alice.send(bob.address.account, { text: 'hello bob' });
     expect(sent.devices).toEqual([1]);
     const got: string[] = [];
@@ -54,18 +44,18 @@ describe('end to end (polling)', () => {
     });
     await alice.register();
     await bob.register();
-    alice.addContact(bob.contactCard());
+    await alice.addContact(bob.contactCard());
     await bob.start();
     await alice.send(bob.address.account, { text: 'polled' });
     for (let i = 0; i < 200 && offered.length === 0; i++) await new Promise((r) => setTimeout(r, 20));
     expect(offered).toEqual(['polled']);
     // Stored (and acknowledged) but not accepted by the app: offered again until it is.
-    expect(bob.store.undeliveredMessages()).toHaveLength(1);
+    expect(await bob.store.history.undelivered()).toHaveLength(1);
     accept = true;
     await bob.redeliver();
     expect(offered).toEqual(['polled', 'polled']);
-    expect(bob.store.undeliveredMessages()).toHaveLength(0);
-    expect(bob.store.messageCount('in')).toBe(1);
+    expect(await bob.store.history.undelivered()).toHaveLength(0);
+    expect(await bob.store.history.count('in')).toBe(1);
     await alice.close();
     await bob.close();
   });

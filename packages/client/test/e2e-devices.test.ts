@@ -1,18 +1,9 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SealpostClient, type ReceivedMessage } from '../src/client.ts';
-import { newTestClient, startLocalServices, type LocalServices } from './support/services.ts';
+import { describe, expect, it } from 'vitest';
+import type { ReceivedMessage, SealpostClient } from '../src/client.ts';
+import { useLocalServices } from './support/local-services.ts';
 
-let services: LocalServices;
-beforeAll(async () => {
-  services = await startLocalServices();
-});
-afterAll(async () => {
-  await services.close();
-});
-
-function newClient(extra: Partial<ConstructorParameters<typeof SealpostClient>[0]> = {}): SealpostClient {
-  return newTestClient(services, extra);
-}
+const local = useLocalServices();
+const newClient = local.client;
 
 function collect(client: SealpostClient): ReceivedMessage[] {
   const out: ReceivedMessage[] = [];
@@ -32,7 +23,7 @@ describe('multi-device', () => {
     const bob = bob1.address.account;
     const [aliceIn, bob1In, bob2In] = [collect(alice), collect(bob1), collect(bob2)];
 
-    alice.addContact(bob1.contactCard());
+    await alice.addContact(bob1.contactCard());
     const first = await alice.send(bob, { text: 'to both of you' });
     expect(first.devices).toEqual([1, 2]);
     await bob1.poll();
@@ -47,7 +38,7 @@ describe('multi-device', () => {
     await bob1.poll();
     expect(aliceIn.map((m) => [m.sender.device, m.content.text])).toEqual([[2, 'from my laptop']]);
     expect(bob1In.at(-1)).toMatchObject({ fromSelf: true, conversation: alice.address.account, sender: { device: 2 }, content: { text: 'from my laptop' } });
-    expect(bob1.history(alice.address.account).map((m) => m.decoded.text)).toEqual(['to both of you', 'from my laptop']);
+    expect((await bob1.history(alice.address.account)).map((m) => m.decoded.text)).toEqual(['to both of you', 'from my laptop']);
 
     // Bob removes device 2; Alice's next send notices (relay: extra device) and reaches device 1 only.
     await bob1.removeDevice(2);
@@ -65,7 +56,7 @@ describe('multi-device', () => {
     const bob1 = newClient();
     await alice.register();
     await bob1.register();
-    alice.addContact(bob1.contactCard());
+    await alice.addContact(bob1.contactCard());
     await alice.send(bob1.address.account, { text: 'one' });
     const bob2 = newClient();
     await bob2.link(await bob1.createLinkCode());
@@ -84,7 +75,7 @@ describe('multi-device', () => {
     await alice.register();
     await bob1.register();
     await oldLaptop.link(await bob1.createLinkCode());
-    alice.addContact(bob1.contactCard());
+    await alice.addContact(bob1.contactCard());
     expect((await alice.send(bob1.address.account, { text: 'one' })).devices).toEqual([1, 2]);
     await bob1.removeDevice(2);
     const newLaptop = newClient();

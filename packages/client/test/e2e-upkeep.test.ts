@@ -1,25 +1,10 @@
 /** Prekey upkeep and the outbox against the real key server and relay. */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SealpostClient } from '../src/client.ts';
+import { describe, expect, it } from 'vitest';
 import { ClientError } from '../src/errors.ts';
-import { newTestClient, startLocalServices, type LocalServices } from './support/services.ts';
+import { useLocalServices } from './support/local-services.ts';
 
-const dir = mkdtempSync(join(tmpdir(), 'sealpost-upkeep-'));
-let services: LocalServices;
-beforeAll(async () => {
-  services = await startLocalServices({ relayDb: join(dir, 'relay.db') });
-});
-afterAll(async () => {
-  await services.close();
-  rmSync(dir, { recursive: true, force: true });
-});
-
-function newClient(extra: Partial<ConstructorParameters<typeof SealpostClient>[0]> = {}): SealpostClient {
-  return newTestClient(services, extra);
-}
+const local = useLocalServices({ relayDb: 'relay.db' });
+const newClient = local.client;
 
 describe('prekey upkeep with the real key server', () => {
   it('registers with 100 + 100 one-time keys, replenishes by 100 below 10, and rotates on schedule', async () => {
@@ -47,7 +32,7 @@ describe('prekey upkeep with the real key server', () => {
     const rotated = await fetcher.keyServer.bundles(bob.address.account, 1);
     expect(rotated[0]!.signedPreKey.keyId).not.toBe(oldSigned);
     // The replaced key's private half is kept for the grace period (in-flight sessions may use it).
-    expect(bob.store.loadPreKey('signed', oldSigned)?.replacedAt).toBe(now);
+    expect((await bob.store.signedPreKeys.load(oldSigned))?.replacedAt).toBe(now);
     await bob.close();
     await fetcher.close();
   });
@@ -57,9 +42,9 @@ describe('prekey upkeep with the real key server', () => {
     const bob = newClient();
     await alice.register();
     await bob.register();
-    alice.addContact(bob.contactCard());
+    await alice.addContact(bob.contactCard());
     await alice.send(bob.address.account, { text: 'first' });
-    await services.stopRelay();
+    await local.services.stopRelay();
     let error: unknown;
     try {
       await alice.send(bob.address.account, { text: 'while the relay was down' });
@@ -67,17 +52,17 @@ describe('prekey upkeep with the real key server', () => {
       error = e;
     }
     expect((error as ClientError).code).toBe('NETWORK_ERROR');
-    expect(alice.store.outboxBatches()).toHaveLength(1);
-    expect(alice.history(bob.address.account).map((m) => m.decoded.text)).toEqual(['first']);
-    await services.restartRelay();
+    expect(await alice.store.outbox.batches()).toHaveLength(1);
+    expect((await alice.history(bob.address.account)).map((m) => m.decoded.text)).toEqual(['first']);
+    await local.services.restartRelay();
     expect(await alice.flushOutbox()).toBe(1);
-    expect(alice.store.outboxBatches()).toHaveLength(0);
+    expect(await alice.store.outbox.batches()).toHaveLength(0);
     const got: string[] = [];
     bob.on('message', (m) => got.push(m.content.text ?? ''));
     await bob.poll();
     expect(got).toEqual(['first', 'while the relay was down']);
     // The sender's history gained the message when the relay accepted it (not before).
-    expect(alice.history(bob.address.account).map((m) => m.decoded.text)).toEqual(['first', 'while the relay was down']);
+    expect((await alice.history(bob.address.account)).map((m) => m.decoded.text)).toEqual(['first', 'while the relay was down']);
     await alice.close();
     await bob.close();
   });

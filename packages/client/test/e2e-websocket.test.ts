@@ -1,24 +1,10 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SealpostClient, type ReceivedMessage } from '../src/client.ts';
-import { SqliteStore } from '../src/store/sqlite.ts';
-import { newTestClient, startLocalServices, type LocalServices } from './support/services.ts';
+import { describe, expect, it } from 'vitest';
+import type { ReceivedMessage } from '../src/client.ts';
+import { SqliteStore } from '../src/sqlite.ts';
+import { useLocalServices } from './support/local-services.ts';
 
-const dir = mkdtempSync(join(tmpdir(), 'sealpost-ws-'));
-let services: LocalServices;
-beforeAll(async () => {
-  services = await startLocalServices({ relayDb: join(dir, 'relay.db') });
-});
-afterAll(async () => {
-  await services.close();
-  rmSync(dir, { recursive: true, force: true });
-});
-
-function newClient(extra: Partial<ConstructorParameters<typeof SealpostClient>[0]> = {}): SealpostClient {
-  return newTestClient(services, { receive: { mode: 'websocket', backoff: { initialMs: 50, maxMs: 400 } }, ...extra });
-}
+const local = useLocalServices({ relayDb: 'relay.db', clientDefaults: { receive: { mode: 'websocket', backoff: { initialMs: 50, maxMs: 400 } } } });
+const newClient = local.client;
 
 async function until(predicate: () => boolean, timeoutMs = 15_000): Promise<void> {
   const end = Date.now() + timeoutMs;
@@ -31,12 +17,12 @@ async function until(predicate: () => boolean, timeoutMs = 15_000): Promise<void
 describe('end to end over WebSocket', () => {
   it('delivers to an offline recipient when it comes online, then live, across a relay restart', async () => {
     const alice = newClient();
-    const bobStorePath = join(dir, 'bob.db');
+    const bobStorePath = local.path('bob.db');
     let bob = newClient({ store: new SqliteStore(bobStorePath) });
     await alice.register();
     await bob.register();
     const bobAccount = bob.address.account;
-    alice.addContact(bob.contactCard());
+    await alice.addContact(bob.contactCard());
     await bob.close();
 
     // Bob is offline: messages queue at the relay.
@@ -57,16 +43,16 @@ describe('end to end over WebSocket', () => {
     await until(() => got.length === 21);
 
     // The relay goes away and comes back on the same port: Bob reconnects with backoff.
-    await services.stopRelay();
+    await local.services.stopRelay();
     await until(() => states.includes('waiting'));
-    await services.restartRelay();
+    await local.services.restartRelay();
     await until(() => states.filter((s) => s === 'open').length >= 2);
     for (let i = 0; i < 5; i++) await alice.send(bobAccount, { text: `after restart ${i}` });
     await until(() => got.length === 26);
     expect(got.slice(21).map((m) => m.content.text)).toEqual(Array.from({ length: 5 }, (_, i) => `after restart ${i}`));
     // Every message stored exactly once and accepted.
-    expect(bob.store.messageCount('in')).toBe(26);
-    expect(bob.store.undeliveredMessages()).toHaveLength(0);
+    expect(await bob.store.history.count('in')).toBe(26);
+    expect(await bob.store.history.undelivered()).toHaveLength(0);
     await alice.close();
     await bob.close();
   });
@@ -76,7 +62,7 @@ describe('end to end over WebSocket', () => {
     const bob = newClient();
     await alice.register();
     await bob.register();
-    alice.addContact(bob.contactCard());
+    await alice.addContact(bob.contactCard());
     await bob.start();
     const texts: string[] = [];
     const reader = (async () => {
@@ -97,7 +83,7 @@ describe('end to end over WebSocket', () => {
       if (left !== 0) await new Promise((r) => setTimeout(r, 50));
     }
     expect(left).toBe(0);
-    expect(bob.store.messageCount('in')).toBe(3);
+    expect(await bob.store.history.count('in')).toBe(3);
     await alice.close();
     await bob.close();
   });

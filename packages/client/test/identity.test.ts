@@ -1,27 +1,18 @@
 import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { Fingerprint, PublicKey } from '@signalapp/libsignal-client';
-import { generateIdentityKeyPair } from '@sealpost/protocol/keys/identity-key.ts';
-import { SealpostClient, type ClientProblem } from '../src/client.ts';
+import { generateIdentityKeyPair } from '@sealpost/protocol';
+import type { ClientProblem } from '../src/client.ts';
 import type { IdentityChange } from '../src/identity.ts';
 import { checkIdentity } from '../src/identity.ts';
 import { MemoryStore } from '../src/store/memory.ts';
 import { accountIdBytes, computeSafetyNumber } from '../src/safety-number.ts';
 import { IdentityChangedError } from '../src/errors.ts';
-import { impersonate } from './support/insider.ts';
-import { newTestClient, startLocalServices, type LocalServices } from './support/services.ts';
+import { impersonate } from '@sealpost/devkit/services';
+import { useLocalServices } from './support/local-services.ts';
 
-let services: LocalServices;
-beforeAll(async () => {
-  services = await startLocalServices();
-});
-afterAll(async () => {
-  await services.close();
-});
-
-function newClient(extra: Partial<ConstructorParameters<typeof SealpostClient>[0]> = {}): SealpostClient {
-  return newTestClient(services, extra);
-}
+const local = useLocalServices();
+const newClient = local.client;
 
 describe('safety numbers', () => {
   it('equal libsignal-client Fingerprint (displayable and scannable) for the same inputs', () => {
@@ -54,34 +45,34 @@ describe('safety numbers', () => {
     const bob = newClient();
     await alice.register();
     await bob.register();
-    alice.addContact(bob.contactCard());
+    await alice.addContact(bob.contactCard());
     await alice.send(bob.address.account, { text: 'hi' });
     await bob.poll();
-    const a = alice.safetyNumber(bob.address.account);
-    const b = bob.safetyNumber(alice.address.account);
+    const a = await alice.safetyNumber(bob.address.account);
+    const b = await bob.safetyNumber(alice.address.account);
     expect(a.digits).toBe(b.digits);
     expect(a.grouped.split(' ')).toHaveLength(12);
-    expect(alice.verifySafetyNumber(bob.address.account, b.scannable)).toBe(true);
-    expect(alice.store.getTrustedIdentity(bob.address.account)?.verified).toBe(true);
-    expect(alice.verifySafetyNumber(bob.address.account, a.scannable)).toBe(false);
+    expect(await alice.verifySafetyNumber(bob.address.account, b.scannable)).toBe(true);
+    expect((await alice.store.identities.trusted(bob.address.account))?.verified).toBe(true);
+    expect(await alice.verifySafetyNumber(bob.address.account, a.scannable)).toBe(false);
     await alice.close();
     await bob.close();
   });
 });
 
 describe('trust on first use', () => {
-  it('trusts the first key, accepts the same key, reports a changed one, and blocks under the block policy', () => {
-    const store = new MemoryStore();
+  it('trusts the first key, accepts the same key, reports a changed one, and blocks under the block policy', async () => {
+    const store = new MemoryStore().identities;
     const k1 = generateIdentityKeyPair().publicKey;
     const k2 = generateIdentityKeyPair().publicKey;
-    expect(checkIdentity(store, 'acct', k1, 'warn', 1).decision).toBe('new');
-    expect(checkIdentity(store, 'acct', k1, 'warn', 2).decision).toBe('same');
-    expect(() => checkIdentity(store, 'acct', k2, 'block', 3)).toThrow(IdentityChangedError);
-    expect(store.getTrustedIdentity('acct')?.identityKey).toEqual(k1);
-    const changed = checkIdentity(store, 'acct', k2, 'warn', 4);
+    expect((await checkIdentity(store, 'acct', k1, 'warn', 1)).decision).toBe('new');
+    expect((await checkIdentity(store, 'acct', k1, 'warn', 2)).decision).toBe('same');
+    await expect(checkIdentity(store, 'acct', k2, 'block', 3)).rejects.toThrow(IdentityChangedError);
+    expect((await store.trusted('acct'))?.identityKey).toEqual(k1);
+    const changed = await checkIdentity(store, 'acct', k2, 'warn', 4);
     expect(changed.decision).toBe('changed');
     expect(changed.change).toEqual({ account: 'acct', previousKey: k1, newKey: k2, accepted: true });
-    expect(store.getTrustedIdentity('acct')).toEqual({ identityKey: k2, trustedAt: 4, verified: false });
+    expect(await store.trusted('acct')).toEqual({ identityKey: k2, trustedAt: 4, verified: false });
   });
 
   it('detects an insider who impersonates a contact with another identity key (warn policy: the event fires and the new key is trusted)', async () => {
@@ -89,20 +80,20 @@ describe('trust on first use', () => {
     const bob = newClient();
     const mallory = newClient();
     await Promise.all([alice.register(), bob.register(), mallory.register()]);
-    bob.addContact(alice.contactCard());
+    await bob.addContact(alice.contactCard());
     await bob.send(alice.address.account, { text: 'real bob' });
     const changes: IdentityChange[] = [];
     const texts: string[] = [];
     alice.on('identityChanged', (c) => changes.push(c));
     alice.on('message', (m) => texts.push(m.content.text ?? ''));
     await alice.poll();
-    const before = alice.safetyNumber(bob.address.account).digits;
-    const fakeKey = await impersonate(services, mallory, alice, bob.address.account, 'fake bob');
+    const before = (await alice.safetyNumber(bob.address.account)).digits;
+    const fakeKey = await impersonate(local.services, mallory, alice, bob.address.account, 'fake bob');
     await alice.poll();
     expect(texts).toEqual(['real bob', 'fake bob']);
     expect(changes).toHaveLength(1);
     expect(changes[0]).toMatchObject({ account: bob.address.account, newKey: fakeKey, accepted: true });
-    expect(alice.safetyNumber(bob.address.account).digits).not.toBe(before);
+    expect((await alice.safetyNumber(bob.address.account)).digits).not.toBe(before);
     await Promise.all([alice.close(), bob.close(), mallory.close()]);
   });
 
@@ -111,17 +102,17 @@ describe('trust on first use', () => {
     const bob = newClient();
     const mallory = newClient();
     await Promise.all([alice.register(), bob.register(), mallory.register()]);
-    bob.addContact(alice.contactCard());
+    await bob.addContact(alice.contactCard());
     await bob.send(alice.address.account, { text: 'real bob' });
     await alice.poll();
-    const trusted = alice.trustedIdentity(bob.address.account);
+    const trusted = await alice.trustedIdentity(bob.address.account);
     const problems: ClientProblem[] = [];
     alice.on('error', (p) => problems.push(p));
-    await impersonate(services, mallory, alice, bob.address.account, 'fake bob');
+    await impersonate(local.services, mallory, alice, bob.address.account, 'fake bob');
     expect(await alice.poll()).toBe(0);
     expect(problems.map((p) => (p.error as IdentityChangedError).code)).toEqual(['IDENTITY_CHANGED']);
-    expect(alice.trustedIdentity(bob.address.account)).toEqual(trusted);
-    expect(alice.history(bob.address.account).map((m) => m.decoded.text)).toEqual(['real bob']);
+    expect(await alice.trustedIdentity(bob.address.account)).toEqual(trusted);
+    expect((await alice.history(bob.address.account)).map((m) => m.decoded.text)).toEqual(['real bob']);
     await Promise.all([alice.close(), bob.close(), mallory.close()]);
   });
 
@@ -131,10 +122,10 @@ describe('trust on first use', () => {
     await Promise.all([alice.register(), mallory.register()]);
     const problems: ClientProblem[] = [];
     alice.on('error', (p) => problems.push(p));
-    await impersonate(services, mallory, alice, alice.address.account, 'I am your laptop', 2);
+    await impersonate(local.services, mallory, alice, alice.address.account, 'I am your laptop', 2);
     expect(await alice.poll()).toBe(1);
     expect(problems.map((p) => (p.error as { code?: string }).code)).toEqual(['INVALID_DATA']);
-    expect(alice.store.messageCount()).toBe(0);
+    expect(await alice.store.history.count()).toBe(0);
     await Promise.all([alice.close(), mallory.close()]);
   });
 });

@@ -6,34 +6,20 @@
  * history, each once, and nothing fails to decrypt.
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SealpostClient, type ClientProblem } from '../src/client.ts';
+import { describe, expect, it } from 'vitest';
+import type { ClientProblem } from '../src/client.ts';
 import { MemoryStore } from '../src/store/memory.ts';
-import { SqliteStore } from '../src/store/sqlite.ts';
-import { startLocalServices, type LocalServices } from './support/services.ts';
+import { SqliteStore } from '../src/sqlite.ts';
+import { useLocalServices } from './support/local-services.ts';
 
-const dir = mkdtempSync(join(tmpdir(), 'sealpost-sender-crash-'));
-let services: LocalServices;
-beforeAll(async () => {
-  services = await startLocalServices({ relayDb: join(dir, 'relay.db') });
-});
-afterAll(async () => {
-  await services.close();
-  rmSync(dir, { recursive: true, force: true });
-});
-
-function options(store: SealpostClient['store']) {
-  return { store, keyServerUrl: services.keyServerUrl, relayUrl: services.relayUrl, trustRoot: services.trustRoot, receive: { mode: 'manual' as const }, upkeep: { automatic: false } };
-}
+const local = useLocalServices({ relayDb: 'relay.db' });
 
 let flushed = 0;
 function runSender(alicePath: string, bob: string, count: number, tag: string, killAfter: number | undefined): Promise<number> {
   const child = spawn(
     process.execPath,
-    ['--import', 'tsx', join(import.meta.dirname, 'fixtures', 'sender-crash-child.ts'), alicePath, String(count), services.keyServerUrl, services.relayUrl, Buffer.from(services.trustRoot).toString('base64'), bob, '', tag],
+    ['--import', 'tsx', join(import.meta.dirname, 'fixtures', 'sender-crash-child.ts'), alicePath, String(count), ...local.childArgs(), bob, '', tag],
     { stdio: ['ignore', 'pipe', 'pipe'] },
   );
   let sent = 0;
@@ -53,12 +39,12 @@ function runSender(alicePath: string, bob: string, count: number, tag: string, k
 
 describe('sender crash safety', () => {
   it('a sender killed mid-send loses nothing it sealed and duplicates nothing', async () => {
-    const alicePath = join(dir, 'alice.db');
-    const alice = new SealpostClient(options(new SqliteStore(alicePath)));
-    const bob = new SealpostClient(options(new MemoryStore()));
+    const alicePath = local.path('alice.db');
+    const alice = local.client({ store: new SqliteStore(alicePath) });
+    const bob = local.client({ store: new MemoryStore() });
     await alice.register();
     await bob.register();
-    alice.addContact(bob.contactCard());
+    await alice.addContact(bob.contactCard());
     const bobAccount = bob.address.account;
     const aliceAccount = alice.address.account;
     await alice.close();
@@ -69,10 +55,10 @@ describe('sender crash safety', () => {
     const problems: ClientProblem[] = [];
     bob.on('error', (p) => problems.push(p));
     await bob.poll();
-    const aliceAgain = new SealpostClient(options(new SqliteStore(alicePath)));
-    expect(aliceAgain.store.outboxBatches()).toHaveLength(0);
-    const sentHistory = aliceAgain.history(bobAccount, 10_000).map((m) => m.decoded.text!);
-    const received = bob.history(aliceAccount, 10_000).map((m) => m.decoded.text!);
+    const aliceAgain = local.client({ store: new SqliteStore(alicePath) });
+    expect(await aliceAgain.store.outbox.batches()).toHaveLength(0);
+    const sentHistory = (await aliceAgain.history(bobAccount, 10_000)).map((m) => m.decoded.text!);
+    const received = (await bob.history(aliceAccount, 10_000)).map((m) => m.decoded.text!);
     expect(problems).toEqual([]);
     expect(new Set(received).size).toBe(received.length);
     expect([...received].sort()).toEqual([...sentHistory].sort());

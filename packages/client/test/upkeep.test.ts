@@ -5,7 +5,7 @@
  * runs the same upkeep against the real key server.
  */
 import { describe, expect, it } from 'vitest';
-import { generateIdentityKeyPair, verifyIdentitySignature } from '@sealpost/protocol/keys/identity-key.ts';
+import { generateIdentityKeyPair, verifyIdentitySignature } from '@sealpost/protocol';
 import { MemoryStore } from '../src/store/memory.ts';
 import { PreKeyUpkeep, type PreKeyServer, type PreKeyUpload } from '../src/upkeep.ts';
 import { decodeKyberPreKey, decodeOneTimePreKey, decodeSignedPreKey } from '../src/keys.ts';
@@ -72,10 +72,10 @@ describe('prekey upkeep', () => {
     expect(server.ec.size).toBe(100);
     expect(server.kyber.size).toBe(100);
     // Every public key on the server has its private half in the store.
-    for (const [id, pub] of server.ec) expect(decodeOneTimePreKey(store.loadPreKey('ec', id)!).keyPair.publicKey).toEqual(pub);
-    for (const [id, pub] of server.kyber) expect(decodeKyberPreKey(store.loadPreKey('kyber', id)!).keyPair.publicKey).toEqual(pub);
-    expect(decodeSignedPreKey(upkeep.current('signed')!).keyPair.publicKey).toEqual(server.signed!.publicKey);
-    expect(decodeKyberPreKey(upkeep.current('kyber')!).keyPair.publicKey).toEqual(server.lastResort!.publicKey);
+    for (const [id, pub] of server.ec) expect(decodeOneTimePreKey((await store.preKeys.load(id))!).keyPair.publicKey).toEqual(pub);
+    for (const [id, pub] of server.kyber) expect(decodeKyberPreKey((await store.kyberPreKeys.load(id))!).keyPair.publicKey).toEqual(pub);
+    expect(decodeSignedPreKey((await upkeep.current('signed'))!).keyPair.publicKey).toEqual(server.signed!.publicKey);
+    expect(decodeKyberPreKey((await upkeep.current('kyber'))!).keyPair.publicKey).toEqual(server.lastResort!.publicKey);
     // A second run with stock above the threshold does nothing.
     now += 1000;
     expect(await upkeep.run()).toEqual({ uploadedEc: 0, uploadedKyber: 0, rotatedSigned: false, rotatedLastResort: false, deleted: 0 });
@@ -106,26 +106,26 @@ describe('prekey upkeep', () => {
     let now = 10 * DAY;
     const upkeep = new PreKeyUpkeep(store, server, identity, { rotationIntervalMs: 2 * DAY, gracePeriodMs: 7 * DAY }, () => now);
     await upkeep.run();
-    const first = { signed: upkeep.current('signed')!.id, kyber: upkeep.current('kyber')!.id };
+    const first = { signed: (await upkeep.current('signed'))!.id, kyber: (await upkeep.current('kyber'))!.id };
     now += 2 * DAY - 1;
     expect((await upkeep.run()).rotatedSigned).toBe(false);
     now += 1;
     expect(await upkeep.run()).toMatchObject({ rotatedSigned: true, rotatedLastResort: true, deleted: 0 });
-    expect(upkeep.current('signed')!.id).not.toBe(first.signed);
-    expect(server.signed!.keyId).toBe(upkeep.current('signed')!.id);
+    expect((await upkeep.current('signed'))!.id).not.toBe(first.signed);
+    expect(server.signed!.keyId).toBe((await upkeep.current('signed'))!.id);
     // The replaced keys stay usable during the grace period...
-    expect(store.loadPreKey('signed', first.signed)).toMatchObject({ replacedAt: now });
-    expect(store.loadPreKey('kyber', first.kyber)).toMatchObject({ replacedAt: now, lastResort: true });
+    expect(await store.signedPreKeys.load(first.signed)).toMatchObject({ replacedAt: now });
+    expect(await store.kyberPreKeys.load(first.kyber)).toMatchObject({ replacedAt: now, lastResort: true });
     now += 7 * DAY - 1;
-    upkeep.prune();
-    expect(store.loadPreKey('signed', first.signed)).toBeDefined();
+    await upkeep.prune();
+    expect(await store.signedPreKeys.load(first.signed)).toBeDefined();
     // ...and are deleted after it (the run also rotates again: 7 days > 2 days).
     now += 1;
     const report = await upkeep.run();
     expect(report.deleted).toBe(2);
-    expect(store.loadPreKey('signed', first.signed)).toBeUndefined();
-    expect(store.loadPreKey('kyber', first.kyber)).toBeUndefined();
-    expect(store.listPreKeys('signed')).toHaveLength(2); // current + the one just replaced
+    expect(await store.signedPreKeys.load(first.signed)).toBeUndefined();
+    expect(await store.kyberPreKeys.load(first.kyber)).toBeUndefined();
+    expect(await store.signedPreKeys.list()).toHaveLength(2); // current + the one just replaced
   });
 
   it('keeps nothing of a failed upload and succeeds on the next run', async () => {
@@ -135,11 +135,11 @@ describe('prekey upkeep', () => {
     const upkeep = new PreKeyUpkeep(store, server, identity, {}, () => 1);
     server.failNext = true;
     await expect(upkeep.run()).rejects.toThrow('server down');
-    expect(store.listPreKeys('ec')).toHaveLength(0);
-    expect(store.listPreKeys('signed')).toHaveLength(0);
-    expect(upkeep.current('signed')).toBeUndefined();
+    expect(await store.preKeys.list()).toHaveLength(0);
+    expect(await store.signedPreKeys.list()).toHaveLength(0);
+    expect(await upkeep.current('signed')).toBeUndefined();
     expect((await upkeep.run()).uploadedEc).toBe(100);
-    expect(store.listPreKeys('ec')).toHaveLength(100);
+    expect(await store.preKeys.list()).toHaveLength(100);
   });
 
   it('shares one run between concurrent triggers', async () => {

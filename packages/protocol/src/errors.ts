@@ -145,3 +145,34 @@ export class FingerprintError extends SealpostError {
     super(code, message);
   }
 }
+
+// ---- sealed sender errors (same codes as above; `sealed sender: ` message prefix) ----
+
+/** A sealed-sender message is malformed or truncated. */
+export class InvalidSealedMessageError extends InvalidMessageError {
+  constructor(message: string) {
+    super(`sealed sender: ${message}`);
+  }
+}
+
+/** A sealed-sender message failed authentication (MAC, AEAD tag, key check). */
+export class SealedDecryptionError extends DecryptionError {
+  constructor(message: string) {
+    super('DECRYPTION_FAILED', `sealed sender: ${message}`);
+  }
+}
+
+/** The version byte names a sealed-sender version we cannot read. */
+export class UnknownSealedVersionError extends InvalidVersionError {
+  constructor(version: number) {
+    super(version, `sealed sender: unknown version ${version}`);
+  }
+}
+
+/** A sender or server certificate is malformed, untrusted, expired or does not match the sender. */
+export class InvalidCertificateError extends SealpostError {
+  constructor(message: string) {
+    super('INVALID_CERTIFICATE', `sealed sender: ${message}`);
+  }
+}
+

@@ -13,13 +13,11 @@
  * encoded with @bufbuild/protobuf's wire writer/reader.
  */
 import { BinaryReader, BinaryWriter, WireType } from '@bufbuild/protobuf/wire';
-import { FingerprintError, InvalidArgumentError, InvalidKeyError } from './errors.ts';
-import { checkBytes, concatBytes } from './primitives/bytes.ts';
-import { sha512 } from './primitives/hash.ts';
-import { constantTimeEqual } from './primitives/random.ts';
+import { FingerprintError, InvalidArgumentError } from './errors.ts';
+import { rawCurvePublicKey, serializeCurvePublicKey } from './keys/curve-key.ts';
+import { checkBytes, constantTimeEqual, sha512 } from './primitives/index.ts';
 
 const FINGERPRINT_FORMAT_VERSION = Uint8Array.of(0x00, 0x00);
-const DJB_TYPE = 0x05;
 const SCANNABLE_LENGTH = 32;
 
 /** The iteration count Signal clients use. */
@@ -34,10 +32,7 @@ export interface FingerprintParty {
 }
 
 function serializedIdentityKey(key: Uint8Array, who: string): Uint8Array {
-  checkBytes(`${who} identity key`, key);
-  if (key.length === 32) return concatBytes(Uint8Array.of(DJB_TYPE), key);
-  if (key.length === 33 && key[0] === DJB_TYPE) return key;
-  throw new InvalidKeyError(`${who} identity key must be 32 raw bytes or 33 bytes starting with 0x05`);
+  return serializeCurvePublicKey(rawCurvePublicKey(`${who} identity key`, key));
 }
 
 function checkIterations(iterations: number): void {

@@ -4,11 +4,17 @@
  * 1:1 sessions (PQXDH + Double Ratchet), wire-compatible with libsignal
  * v0.90.0, as a functional core: every step is `(record, input) -> (record,
  * output)`; records and messages are plain immutable values with libsignal's
- * byte layouts. Lower-level seams (PQXDH secrets, root/chain steps, session
- * initialisation from explicit keys) are exported for known-answer vectors.
+ * byte layouts.
  *
- * Other modules (primitives, sealed sender, fingerprints) are imported by
- * path: `@sealpost/protocol/primitives/index.ts`, etc.
+ * The package's public entries (nothing else is public API):
+ *   @sealpost/protocol                sessions, keys, records, messages, errors,
+ *                                     relay credentials, access keys
+ *   @sealpost/protocol/sealed-sender  sealed sender v1/v2 and certificates
+ *   @sealpost/protocol/fingerprint    safety numbers
+ *   @sealpost/protocol/primitives     the crypto and byte primitives facade
+ *   @sealpost/protocol/hazmat         fenced low-level seams (PQXDH secrets,
+ *                                     root/chain steps, session init from
+ *                                     explicit keys) for known-answer vectors
  */
 
 // Errors
@@ -19,16 +25,21 @@ export {
   CURVE_KEY_TYPE,
   CURVE_PUBLIC_KEY_LENGTH,
   type CurveKeyPair,
+  type SealedKeyPair,
   checkCurvePublicKey,
   curveAgree,
   curveKeyPairFromPrivate,
   curvePublicKeyBytes,
   generateCurveKeyPair,
   isCanonicalCurvePublicKey,
+  isSerializedCurvePublicKey,
+  rawCurvePublicKey,
+  sameCurvePublicKey,
   serializeCurvePublicKey,
 } from './keys/curve-key.ts';
 export {
   KYBER1024_KEY_TYPE,
+  KYBER1024_PUBLIC_KEY_LENGTH,
   type KyberKeyPair,
   generateKyberKeyPair,
   kyberDecapsulate,
@@ -73,31 +84,21 @@ export {
   encodePreKeySignalMessage,
 } from './messages/prekey-signal-message.ts';
 
-// Key-derivation seams
-export {
-  type PqxdhInitiatorInputs,
-  type PqxdhKeys,
-  type PqxdhResponderInputs,
-  derivePqxdhKeys,
-  pqxdhInitiator,
-  pqxdhInitiatorSecretInput,
-  pqxdhResponder,
-  pqxdhResponderSecretInput,
-} from './pqxdh/pqxdh.ts';
-export { type RootKeyStepOutput, rootKeyStep, rootKeyStepFromSecret } from './ratchet/root-key.ts';
-export { type ChainKey, chainKeyStep, messageKeySeed, nextChainKey } from './ratchet/chain-key.ts';
-export { type MessageKeys, deriveMessageKeys } from './ratchet/message-keys.ts';
+// Protocol limits (libsignal's consts.rs)
 export * from './ratchet/constants.ts';
 
 // Sessions
 export type {
-  PendingKyberPreKey,
-  PendingPreKey,
   ReceiverChain,
   SenderChain,
   SessionState,
   SkippedMessageKey,
+  UnacknowledgedKyberPreKey,
+  UnacknowledgedPreKey,
 } from './session/session-state.ts';
+// The key types a SessionState holds (the functions deriving them are in ./hazmat).
+export type { ChainKey } from './ratchet/chain-key.ts';
+export type { MessageKeys } from './ratchet/message-keys.ts';
 export {
   type SessionRecord,
   archiveCurrentState,
@@ -110,14 +111,7 @@ export {
   remoteRegistrationId,
   serializeSessionRecord,
 } from './session/session-record.ts';
-export { decodeSessionState, encodeSessionState } from './session/session-codec.ts';
 export type { PreKeyBundle } from './session/prekey-bundle.ts';
-export {
-  type AliceSessionInputs,
-  type BobSessionInputs,
-  initializeAliceSession,
-  initializeBobSession,
-} from './session/initialize.ts';
 export {
   type InitiateSessionInput,
   type PreKeyLookups,
@@ -135,3 +129,21 @@ export {
   decryptPreKeyMessage,
   encryptMessage,
 } from './session/session-cipher.ts';
+
+// Relay credentials (key server signs, relay verifies) and unidentified-access keys
+export {
+  RELAY_CREDENTIAL_CACHE_SIZE,
+  RELAY_CREDENTIAL_CONTEXT,
+  RELAY_CREDENTIAL_VERSION,
+  RELAY_PUBLIC_KEY_LENGTH,
+  type RelayCredential,
+  type RelayCredentialKeyPair,
+  type RelayCredentialVerifier,
+  formatRelayCredentialPayload,
+  generateRelayCredentialKeyPair,
+  relayCredentialSignedBytes,
+  relayCredentialVerifier,
+  signRelayCredential,
+  verifyRelayCredential,
+} from './relay-credential.ts';
+export { ACCESS_KEY_LENGTH, PROFILE_KEY_LENGTH, deriveAccessKey } from './access-key.ts';

@@ -1,15 +1,21 @@
 /**
- * `buildKeyServer`: the Fastify application — schemas, OpenAPI docs, the
- * uniform error body, logging with secrets redacted, and the route groups.
+ * `buildKeyServer`: the Fastify application — the kit's uniform error body
+ * and schemas, OpenAPI docs, logging with secrets redacted, the shared
+ * context decorated once as `app.keyserver`, and the route groups.
  */
-import Fastify, { type FastifyError, type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
+import { frameworkErrors, installErrorHandling } from '@sealpost/service-kit';
+import { deviceVerifier } from './auth.ts';
 import { DEFAULT_SETTINGS, type KeyServerSettings } from './config.ts';
 import type { KeyServerContext } from './context.ts';
-import { KeyServerError, fastifyErrorCode } from './errors.ts';
+import type { DomainDeps } from './domain/deps.ts';
+import { Accounts } from './domain/accounts.ts';
+import { Devices } from './domain/devices.ts';
+import { Keys } from './domain/keys.ts';
 import { RateLimiter } from './rate-limiter.ts';
-import { RelayCredentialIssuer } from './relay-credentials.ts';
+import { RelayCredentialIssuer } from './relay-credential-issuer.ts';
 import { SenderCertificateIssuer } from './sender-certificates.ts';
 import { sharedSchemas } from './schemas.ts';
 import type { KeyStore } from './store/key-store.ts';
@@ -52,33 +58,47 @@ function loggerOption(logger: FastifyServerOptions['logger']): FastifyServerOpti
   return { ...base, redact: { paths: REDACTED_LOG_PATHS, censor: '[redacted]' } } as FastifyServerOptions['logger'];
 }
 
+function buildContext(options: KeyServerOptions, store: KeyStore, settings: KeyServerSettings): KeyServerContext {
+  const now = options.now ?? Date.now;
+  const deps: DomainDeps = {
+    store,
+    settings,
+    now,
+    bundleLimiter: settings.bundleRateLimit === false ? undefined : new RateLimiter(settings.bundleRateLimit),
+  };
+  const { senderCertificate, relayCredentialKey } = options;
+  return {
+    accounts: new Accounts(deps),
+    devices: new Devices(deps),
+    keys: new Keys(deps),
+    authenticate: deviceVerifier(store),
+    settings,
+    now,
+    registrationLimiter: settings.registrationRateLimit === false ? undefined : new RateLimiter(settings.registrationRateLimit),
+    senderCertificates: senderCertificate && new SenderCertificateIssuer(senderCertificate.certificate, senderCertificate.privateKey),
+    relayCredentials: relayCredentialKey && new RelayCredentialIssuer(relayCredentialKey.privateKey),
+    relayPublicKey: relayCredentialKey?.publicKey,
+  };
+}
+
+/** Builds (but does not start) a key server. Call `.listen()` or `.inject()` on the result. */
 export async function buildKeyServer(options: KeyServerOptions = {}): Promise<FastifyInstance> {
   const settings: KeyServerSettings = { ...DEFAULT_SETTINGS, ...options.settings };
   const store = options.store ?? new SqliteKeyStore(options.dbPath ?? ':memory:');
   const closeStore = options.closeStore ?? options.store === undefined;
-  const ctx: KeyServerContext = {
-    store,
-    settings,
-    now: options.now ?? Date.now,
-    bundleLimiter: settings.bundleRateLimit === false ? undefined : new RateLimiter(settings.bundleRateLimit),
-    registrationLimiter: settings.registrationRateLimit === false ? undefined : new RateLimiter(settings.registrationRateLimit),
-    senderCertificates:
-      options.senderCertificate === undefined
-        ? undefined
-        : new SenderCertificateIssuer(options.senderCertificate.certificate, options.senderCertificate.privateKey),
-    relayCredentials: options.relayCredentialKey === undefined ? undefined : new RelayCredentialIssuer(options.relayCredentialKey.privateKey),
-    relayPublicKey: options.relayCredentialKey?.publicKey,
-  };
+  const ctx = buildContext(options, store, settings);
 
   const app = Fastify({
     logger: loggerOption(options.logger),
     bodyLimit: settings.bodyLimit,
+    frameworkErrors,
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: false } },
   });
-
+  installErrorHandling(app);
   for (const schema of sharedSchemas) app.addSchema(schema);
   // JSON only: without this Fastify would parse text/plain into a string.
   app.removeContentTypeParser('text/plain');
+  app.decorate('keyserver', ctx);
 
   if (options.docs ?? true) {
     await app.register(swagger, {
@@ -90,50 +110,19 @@ export async function buildKeyServer(options: KeyServerOptions = {}): Promise<Fa
     await app.register(swaggerUi, { routePrefix: '/docs' });
   }
 
-  app.setErrorHandler((err: FastifyError | KeyServerError, request, reply) => {
-    if (err instanceof KeyServerError) {
-      void reply.headers(err.headers).code(err.statusCode).send({ error: { code: err.code, message: err.message } });
-      return;
-    }
-    if (err.validation !== undefined) {
-      void reply.code(400).send({ error: { code: 'INVALID_REQUEST', message: `${err.validationContext ?? 'request'} ${err.validation[0]?.instancePath ?? ''} ${err.validation[0]?.message ?? err.message}`.replace(/\s+/g, ' ').trim() } });
-      return;
-    }
-    const status = typeof err.statusCode === 'number' ? err.statusCode : 500;
-    if (status >= 400 && status < 500) {
-      void reply.code(status).send({ error: { code: fastifyErrorCode(err), message: err.message } });
-      return;
-    }
-    request.log.error({ err }, 'unhandled error');
-    void reply.code(500).send({ error: { code: 'INTERNAL', message: 'internal server error' } });
-  });
-
-  app.setNotFoundHandler((request, reply) => {
-    void reply.code(404).send({ error: { code: 'NOT_FOUND', message: `no route ${request.method} ${request.url.split('?')[0]}` } });
-  });
-
-  await app.register(healthRoutes, { ctx });
-  await app.register(accountRoutes, { ctx });
-  await app.register(deviceRoutes, { ctx });
-  await app.register(keyRoutes, { ctx });
-  await app.register(bundleRoutes, { ctx });
-  await app.register(credentialRoutes, { ctx });
+  for (const routes of [healthRoutes, accountRoutes, deviceRoutes, keyRoutes, bundleRoutes, credentialRoutes]) await app.register(routes);
 
   let pruneTimer: NodeJS.Timeout | undefined;
   if (settings.pruneIntervalMs > 0) {
     pruneTimer = setInterval(() => {
       const now = ctx.now();
-      try {
-        store.prune(now - settings.replacedKeyGraceMs, now);
-      } catch (err) {
-        app.log.error({ err }, 'prune failed');
-      }
+      store.prune(now - settings.replacedKeyGraceMs, now).catch((err: unknown) => app.log.error({ err }, 'prune failed'));
     }, settings.pruneIntervalMs);
     pruneTimer.unref();
   }
   app.addHook('onClose', async () => {
     if (pruneTimer !== undefined) clearInterval(pruneTimer);
-    if (closeStore) store.close();
+    if (closeStore) await store.close();
   });
 
   return app;

@@ -1,19 +1,29 @@
-/** What every route group shares: storage, settings, clock, limiters, signers. */
+/**
+ * What every route group shares, decorated once on the app as
+ * `app.keyserver`: the domain managers, the verifier authenticated scopes
+ * run, the credential issuers, settings and clock.
+ */
 import type { FastifyRequest } from 'fastify';
+import type { DeviceVerifier } from '@sealpost/service-kit';
+import type { AuthenticatedDevice } from './auth.ts';
 import type { KeyServerSettings } from './config.ts';
-import { KeyServerError } from './errors.ts';
-import type { RateLimiter } from './rate-limiter.ts';
-import type { RelayCredentialIssuer } from './relay-credentials.ts';
+import type { Accounts } from './domain/accounts.ts';
+import type { Devices } from './domain/devices.ts';
+import type { Keys } from './domain/keys.ts';
+import { enforceRateLimit, type RateLimiter } from './rate-limiter.ts';
+import type { RelayCredentialIssuer } from './relay-credential-issuer.ts';
 import type { SenderCertificateIssuer } from './sender-certificates.ts';
-import type { KeyStore } from './store/key-store.ts';
 
 /** Shared state of one key server instance. */
 export interface KeyServerContext {
-  store: KeyStore;
+  accounts: Accounts;
+  devices: Devices;
+  keys: Keys;
+  /** Basic-auth device check, run by every authenticated scope's onRequest hook. */
+  authenticate: DeviceVerifier<AuthenticatedDevice>;
   settings: KeyServerSettings;
   /** Milliseconds since the epoch (injectable for tests). */
   now: () => number;
-  bundleLimiter: RateLimiter | undefined;
   registrationLimiter: RateLimiter | undefined;
   senderCertificates: SenderCertificateIssuer | undefined;
   relayCredentials: RelayCredentialIssuer | undefined;
@@ -21,17 +31,15 @@ export interface KeyServerContext {
   relayPublicKey: Uint8Array | undefined;
 }
 
-/** Takes a permit or throws 429 with Retry-After (whole seconds, at least 1). */
-export function enforceRateLimit(limiter: RateLimiter | undefined, key: string, now: number, what: string): void {
-  if (limiter === undefined) return;
-  const d = limiter.take(key, now);
-  if (!d.allowed) {
-    const seconds = Math.max(1, Math.ceil(d.retryAfterMs / 1000));
-    throw new KeyServerError(429, 'RATE_LIMITED', `too many ${what}; retry in ${seconds} s`, { 'retry-after': String(seconds) });
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** The key server's shared state (decorated once in `buildKeyServer`). */
+    keyserver: KeyServerContext;
   }
 }
 
-/** The client address a per-IP limit counts against. */
-export function clientAddress(request: FastifyRequest): string {
-  return request.ip;
+/** `onRequest` hook of the routes that create accounts or devices: a per-client-address limit, checked before the body is read. */
+export async function limitRegistrations(request: FastifyRequest): Promise<void> {
+  const ctx = request.server.keyserver;
+  enforceRateLimit(ctx.registrationLimiter, `register:${request.ip}`, ctx.now(), 'registrations from this address');
 }

@@ -10,20 +10,20 @@
  * endpoint serves thousands of requests a second). The domain prefix keeps
  * the stored value from doubling as any other hash of the same bytes.
  */
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { constantTimeEqual, sha256, utf8Encode } from '@sealpost/protocol/primitives';
 
 /** Length of a device secret in bytes. */
 export const DEVICE_SECRET_LENGTH = 32;
 
-const DOMAIN = Buffer.from('sealpost-device-secret-v1', 'utf8');
+const DOMAIN = utf8Encode('sealpost-device-secret-v1');
 
 /** The stored form of a device secret. */
 export function hashDeviceSecret(secret: Uint8Array): Uint8Array {
-  return new Uint8Array(createHash('sha256').update(DOMAIN).update(secret).digest());
+  return sha256(DOMAIN, secret);
 }
 
 /** Compares a presented secret with a stored hash in constant time. */
 export function deviceSecretMatches(secret: Uint8Array, storedHash: Uint8Array): boolean {
   const presented = hashDeviceSecret(secret);
-  return presented.length === storedHash.length && timingSafeEqual(presented, storedHash);
+  return presented.length === storedHash.length && constantTimeEqual(presented, storedHash);
 }

@@ -1,34 +1,52 @@
 /**
- * The key server's HTTP errors. Every failure leaves as
- * `{ "error": { "code", "message" } }` with a matching status; codes are
- * stable strings clients can switch on.
+ * The key server's errors: the kit's `HttpError` narrowed to the codes this
+ * service answers with. Every failure leaves as
+ * `{ "error": { "code", "message" } }` with a matching status (the kit's
+ * error handler); codes are stable strings clients can switch on.
  */
-import type { FastifyError } from 'fastify';
+import { HttpError, type HttpErrorOptions, type KitErrorCode } from '@sealpost/service-kit';
 
-/** An error with an HTTP status and a stable code, safe to show to the client. */
-export class KeyServerError extends Error {
-  readonly statusCode: number;
-  readonly code: string;
-  /** Extra response headers (e.g. Retry-After, WWW-Authenticate). */
-  readonly headers: Record<string, string>;
+/** Every code the key server answers with. */
+export type KeyServerErrorCode =
+  | KitErrorCode
+  /** 401 on every authentication failure (one message for unknown account, device and wrong secret). */
+  | 'UNAUTHORIZED'
+  /** 403: authenticated, but not allowed to do this. */
+  | 'FORBIDDEN'
+  /** 429 with Retry-After. */
+  | 'RATE_LIMITED'
+  | 'UNKNOWN_ACCOUNT'
+  | 'UNKNOWN_DEVICE'
+  /** No device of the account has a signed prekey and a last-resort key. */
+  | 'NO_PREKEYS'
+  | 'INVALID_PROVISIONING_CODE'
+  | 'DEVICE_LIMIT'
+  /** A key does not start with its type byte. */
+  | 'BAD_KEY_TYPE'
+  /** 422: a prekey signature does not verify with the identity key. */
+  | 'INVALID_SIGNATURE'
+  | 'DUPLICATE_KEY_ID'
+  | 'TOO_MANY_KEYS'
+  | 'EMPTY_UPLOAD'
+  /** 503: the server has no key for sender certificates or relay credentials. */
+  | 'NOT_CONFIGURED';
 
-  constructor(statusCode: number, code: string, message: string, headers: Record<string, string> = {}) {
-    super(message);
+/** An `HttpError` with one of the key server's codes. */
+export class KeyServerError extends HttpError<KeyServerErrorCode> {
+  constructor(status: number, code: KeyServerErrorCode, message: string, options?: HttpErrorOptions) {
+    super(status, code, message, options);
     this.name = 'KeyServerError';
-    this.statusCode = statusCode;
-    this.code = code;
-    this.headers = headers;
   }
 }
 
 /** 400: the request is well-formed JSON but its content is not acceptable. */
-export function badRequest(code: string, message: string): KeyServerError {
+export function badRequest(code: KeyServerErrorCode, message: string): KeyServerError {
   return new KeyServerError(400, code, message);
 }
 
 /** 401 with a Basic challenge. */
 export function unauthorized(message: string): KeyServerError {
-  return new KeyServerError(401, 'UNAUTHORIZED', message, { 'www-authenticate': 'Basic realm="sealpost-keyserver"' });
+  return new KeyServerError(401, 'UNAUTHORIZED', message, { headers: { 'www-authenticate': 'Basic realm="sealpost-keyserver"' } });
 }
 
 /** 403: authenticated, but not allowed to do this. */
@@ -37,24 +55,11 @@ export function forbidden(message: string): KeyServerError {
 }
 
 /** 404. */
-export function notFound(code: string, message: string): KeyServerError {
+export function notFound(code: KeyServerErrorCode, message: string): KeyServerError {
   return new KeyServerError(404, code, message);
 }
 
-/** Maps Fastify's own client errors (body parsing, media type) to our error codes; the relay uses the same names. */
-export function fastifyErrorCode(err: FastifyError): string {
-  switch (err.code) {
-    case 'FST_ERR_CTP_BODY_TOO_LARGE':
-      return 'BODY_TOO_LARGE';
-    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
-      return 'UNSUPPORTED_MEDIA_TYPE';
-    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
-      return 'EMPTY_BODY';
-    case 'FST_ERR_CTP_INVALID_JSON_BODY':
-      return 'INVALID_JSON';
-    default:
-      return err instanceof SyntaxError ? 'INVALID_JSON' : 'BAD_REQUEST';
-  }
+/** 409: the request conflicts with what is stored. */
+export function conflict(code: KeyServerErrorCode, message: string): KeyServerError {
+  return new KeyServerError(409, code, message);
 }
-
-/** Builds (but does not start) a key server. Call `.listen()` or `.inject()` on the result. */

@@ -6,18 +6,21 @@ export { buildKeyServer, REDACTED_LOG_PATHS, type KeyServerOptions } from './app
 export { DEFAULT_SETTINGS, type KeyServerSettings } from './config.ts';
 export { basicAuthHeader, type AuthenticatedDevice } from './auth.ts';
 export { DEVICE_SECRET_LENGTH, hashDeviceSecret } from './device-secret.ts';
-export { KeyServerError } from './errors.ts';
+export { KeyServerError, type KeyServerErrorCode } from './errors.ts';
 export { longTermKeyDigest, type LongTermKeys } from './key-digest.ts';
 export { RateLimiter, type RateLimit } from './rate-limiter.ts';
+// The relay-credential format lives in @sealpost/protocol; re-exported for the key server's users.
 export {
+  generateRelayCredentialKeyPair,
   relayCredentialVerifier,
   signRelayCredential,
   verifyRelayCredential,
   type RelayCredential,
-} from './relay-credential.ts';
-export { generateRelayCredentialKeyPair, RelayCredentialIssuer, type RelayCredentialKeyPair } from './relay-credentials.ts';
+  type RelayCredentialKeyPair,
+} from '@sealpost/protocol';
+export { RelayCredentialIssuer } from './relay-credential-issuer.ts';
 export { SenderCertificateIssuer } from './sender-certificates.ts';
 export type { KeyStore } from './store/key-store.ts';
-export { SqliteKeyStore } from './store/sqlite-key-store.ts';
+export { SqliteKeyStore, type SqliteKeyStoreOptions } from './store/sqlite-key-store.ts';
 export { MIGRATIONS, migrate } from './store/migrations.ts';
 export * from './key-files.ts';

@@ -7,7 +7,7 @@
  *            ‖ signedPreKeyId (8 bytes, big-endian) ‖ signedPreKey (33 bytes)
  *            ‖ lastResortKeyId (8 bytes, big-endian) ‖ lastResortKey (1569 bytes, 0x08 ‖ pk) )
  */
-import { createHash } from 'node:crypto';
+import { sha256 } from '@sealpost/protocol/primitives';
 
 /** The keys the digest covers. */
 export interface LongTermKeys {
@@ -18,21 +18,13 @@ export interface LongTermKeys {
   lastResortKey: Uint8Array;
 }
 
-function u64be(n: number): Buffer {
-  const b = Buffer.alloc(8);
-  b.writeBigUInt64BE(BigInt(n));
+function u64be(n: number): Uint8Array {
+  const b = new Uint8Array(8);
+  new DataView(b.buffer).setBigUint64(0, BigInt(n));
   return b;
 }
 
 /** Computes the 32-byte key-consistency digest. */
 export function longTermKeyDigest(k: LongTermKeys): Uint8Array {
-  return new Uint8Array(
-    createHash('sha256')
-      .update(k.identityKey)
-      .update(u64be(k.signedPreKeyId))
-      .update(k.signedPreKey)
-      .update(u64be(k.lastResortKeyId))
-      .update(k.lastResortKey)
-      .digest(),
-  );
+  return sha256(k.identityKey, u64be(k.signedPreKeyId), k.signedPreKey, u64be(k.lastResortKeyId), k.lastResortKey);
 }

@@ -8,6 +8,7 @@
  * - relay-credential-key.json (key server; relay gets `publicKey` only): `{ type: "sealpost-relay-credential-key", publicKey (32, Ed25519), privateKey (32) }`
  */
 import { readFileSync, writeFileSync } from 'node:fs';
+import { encodeBase64, parseBase64 } from '@sealpost/service-kit';
 
 /** The offline trust root. */
 export interface TrustRootFile {
@@ -36,8 +37,8 @@ type AnyKeyFile = TrustRootFile | ServerCertificateFile | RelayKeyFile | { type:
 function bytesField(path: string, obj: Record<string, unknown>, name: string, length?: number): Uint8Array {
   const v = obj[name];
   if (typeof v !== 'string') throw new Error(`${path}: "${name}" must be a base64 string`);
-  const b = new Uint8Array(Buffer.from(v, 'base64'));
-  if (Buffer.from(b).toString('base64') !== v) throw new Error(`${path}: "${name}" is not canonical base64`);
+  const b = parseBase64(v);
+  if (b === undefined) throw new Error(`${path}: "${name}" is not canonical base64`);
   if (length !== undefined && b.length !== length) throw new Error(`${path}: "${name}" must be ${length} bytes`);
   return b;
 }
@@ -51,7 +52,7 @@ function readJson(path: string, type: string): Record<string, unknown> {
 /** Writes a key file; files holding a private key are created owner-readable only. */
 export function writeKeyFile(path: string, file: AnyKeyFile): void {
   const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(file)) out[k] = v instanceof Uint8Array ? Buffer.from(v).toString('base64') : v;
+  for (const [k, v] of Object.entries(file)) out[k] = v instanceof Uint8Array ? encodeBase64(v) : v;
   writeFileSync(path, JSON.stringify(out, null, 2) + '\n', { mode: 'privateKey' in file ? 0o600 : 0o644 });
 }
 

@@ -4,9 +4,10 @@
  * account's identity key (XEdDSA over the serialized, type-prefixed public
  * key, as libsignal signs prekeys). Anything wrong rejects the whole upload.
  */
-import { xeddsaVerify } from '@sealpost/protocol/primitives/index.ts';
+import { xeddsaVerify } from '@sealpost/protocol/primitives';
 import { badRequest, KeyServerError } from './errors.ts';
-import { decodeBase64, decodeEcPublicKey, decodeKyberPublicKey, SIGNATURE_LENGTH } from './wire-keys.ts';
+import { decodeBase64Field } from '@sealpost/service-kit';
+import { decodeEcPublicKey, decodeKyberPublicKey, SIGNATURE_LENGTH } from './wire-keys.ts';
 import type { EcPreKey, KeyUpload, SignedPreKey } from './store/key-store.ts';
 
 /** JSON of an unsigned EC one-time prekey. */
@@ -35,7 +36,7 @@ function invalidSignature(field: string): KeyServerError {
 
 function decodeSigned(field: string, json: SignedPreKeyJson, kind: 'ec' | 'kyber'): SignedPreKey & { field: string } {
   const publicKey = kind === 'ec' ? decodeEcPublicKey(`${field}.publicKey`, json.publicKey) : decodeKyberPublicKey(`${field}.publicKey`, json.publicKey);
-  const signature = decodeBase64(`${field}.signature`, json.signature, SIGNATURE_LENGTH);
+  const signature = decodeBase64Field(`${field}.signature`, json.signature, SIGNATURE_LENGTH);
   return { field, keyId: json.keyId, publicKey, signature };
 }
 

@@ -1,51 +1,35 @@
 /**
  * `pnpm --filter @sealpost/keyserver start [-- flags]` — runs a key server.
- *
- * Flags (or environment variables):
- *   --port / PORT                                 (default 8080)
- *   --host / HOST                                 (default 127.0.0.1)
- *   --db / KEYSERVER_DB                           (default ./keyserver.db; ':memory:' for a throwaway server)
- *   --server-certificate / KEYSERVER_SERVER_CERTIFICATE   server-certificate.json (enables sender certificates)
- *   --relay-key / KEYSERVER_RELAY_KEY             relay-credential-key.json (enables relay credentials)
- *   --log-level / LOG_LEVEL                       (default info)
+ * Flags and `KEYSERVER_*` variables: start-config.ts (`--help` lists them).
  *
  * Make the key files with `npx tsx scripts/keyserver-trust-root.ts --out <dir>`.
  * SIGINT/SIGTERM close the listener, finish in-flight requests and close the database.
  */
-import { parseArgs } from 'node:util';
+import { ConfigError } from '@sealpost/service-kit';
 import { buildKeyServer } from './app.ts';
 import { readRelayKeyFile, readServerCertificateFile } from './key-files.ts';
+import { keyServerUsage, loadKeyServerStartConfig, type KeyServerStartConfig } from './start-config.ts';
 
-const { values } = parseArgs({
-  options: {
-    port: { type: 'string' },
-    host: { type: 'string' },
-    db: { type: 'string' },
-    'server-certificate': { type: 'string' },
-    'relay-key': { type: 'string' },
-    'log-level': { type: 'string' },
-  },
-  allowPositionals: false,
-});
+if (process.argv.includes('--help')) {
+  process.stdout.write(keyServerUsage());
+  process.exit(0);
+}
 
-const port = Number(values.port ?? process.env.PORT ?? 8080);
-const host = values.host ?? process.env.HOST ?? '127.0.0.1';
-const dbPath = values.db ?? process.env.KEYSERVER_DB ?? 'keyserver.db';
-const certPath = values['server-certificate'] ?? process.env.KEYSERVER_SERVER_CERTIFICATE;
-const relayKeyPath = values['relay-key'] ?? process.env.KEYSERVER_RELAY_KEY;
-const level = values['log-level'] ?? process.env.LOG_LEVEL ?? 'info';
-
-if (!Number.isInteger(port) || port < 0 || port > 65535) {
-  console.error(`invalid port ${String(values.port ?? process.env.PORT)}`);
+let config: KeyServerStartConfig;
+try {
+  config = loadKeyServerStartConfig(process.argv.slice(2), process.env);
+} catch (e) {
+  if (!(e instanceof ConfigError)) throw e;
+  console.error(`${e.message}\n\n${keyServerUsage()}`);
   process.exit(2);
 }
 
-const serverCert = certPath === undefined ? undefined : readServerCertificateFile(certPath);
-const relayKey = relayKeyPath === undefined ? undefined : readRelayKeyFile(relayKeyPath);
+const serverCert = config.serverCertificate === undefined ? undefined : readServerCertificateFile(config.serverCertificate);
+const relayKey = config.relayKey === undefined ? undefined : readRelayKeyFile(config.relayKey);
 
 const app = await buildKeyServer({
-  dbPath,
-  logger: { level },
+  dbPath: config.db,
+  logger: { level: config.logLevel },
   ...(serverCert === undefined ? {} : { senderCertificate: { certificate: serverCert.certificate, privateKey: serverCert.privateKey } }),
   ...(relayKey === undefined ? {} : { relayCredentialKey: { privateKey: relayKey.privateKey, publicKey: relayKey.publicKey } }),
 });
@@ -70,4 +54,4 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   });
 }
 
-await app.listen({ port, host });
+await app.listen({ port: config.port, host: config.host });

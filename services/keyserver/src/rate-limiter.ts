@@ -8,6 +8,7 @@
  * State is per process; behind several instances use a shared store (the
  * interface is one method, easy to back with Redis/PostgreSQL).
  */
+import { KeyServerError } from './errors.ts';
 
 /** Settings of one limiter. */
 export interface RateLimit {
@@ -69,5 +70,15 @@ export class RateLimiter {
   /** Number of tracked keys. */
   get size(): number {
     return this.buckets.size;
+  }
+}
+
+/** Takes a permit from `limiter` (if any) or throws 429 `RATE_LIMITED` with Retry-After (whole seconds, at least 1). */
+export function enforceRateLimit(limiter: RateLimiter | undefined, key: string, now: number, what: string): void {
+  if (limiter === undefined) return;
+  const d = limiter.take(key, now);
+  if (!d.allowed) {
+    const seconds = Math.max(1, Math.ceil(d.retryAfterMs / 1000));
+    throw new KeyServerError(429, 'RATE_LIMITED', `too many ${what}; retry in ${seconds} s`, { headers: { 'retry-after': String(seconds) } });
   }
 }

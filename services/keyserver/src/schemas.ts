@@ -1,16 +1,17 @@
 /**
  * JSON schemas shared by the routes. Byte fields are standard padded base64
  * strings; the schemas bound their length (so oversized input is refused
- * before decoding) and the handlers decode them strictly (wire-keys.ts).
+ * before decoding) and the handlers decode them strictly (the kit's codec).
+ * The error body and `withErrors` are the kit's.
  */
-import { base64Length, EC_PUBLIC_KEY_LENGTH, KYBER1024_PUBLIC_KEY_LENGTH, SIGNATURE_LENGTH } from './wire-keys.ts';
+import { base64Length } from '@sealpost/service-kit';
+import { EC_PUBLIC_KEY_LENGTH, KYBER1024_PUBLIC_KEY_LENGTH, SIGNATURE_LENGTH } from './wire-keys.ts';
 import { DEVICE_SECRET_LENGTH } from './device-secret.ts';
 
 /** Most one-time keys of each kind one upload may carry (Signal's cap). */
 export const MAX_KEYS_PER_UPLOAD = 100;
 
-const b64 = (bytes: number, description: string) =>
-  ({ type: 'string', minLength: 1, maxLength: base64Length(bytes), description }) as const;
+const b64 = (bytes: number, description: string) => ({ type: 'string', minLength: 1, maxLength: base64Length(bytes), description }) as const;
 
 /** A prekey id: libsignal's u32. */
 export const keyIdSchema = { type: 'integer', minimum: 0, maximum: 0xffffffff } as const;
@@ -27,6 +28,19 @@ export const accountIdSchema = {
 
 export const identityKeyField = b64(EC_PUBLIC_KEY_LENGTH, 'identity public key: base64 of 0x05 ‖ 32 bytes');
 export const deviceSecretField = b64(DEVICE_SECRET_LENGTH, 'the device secret: base64 of 32 random bytes, sent only here and in Basic auth');
+
+/** Body properties of a new device's initial keys (account creation and linking; signatures checked against the identity key). */
+export const initialKeysProperties = {
+  signedPreKey: { $ref: 'EcSignedPreKey#' },
+  pqLastResortPreKey: { $ref: 'KyberSignedPreKey#' },
+} as const;
+
+/** The address of a created or linked device. */
+export const deviceAddressSchema = {
+  type: 'object',
+  required: ['accountId', 'deviceId'],
+  properties: { accountId: accountIdSchema, deviceId: deviceIdSchema },
+} as const;
 
 /** Shared component schemas, registered with `app.addSchema`. */
 export const sharedSchemas = [
@@ -59,24 +73,7 @@ export const sharedSchemas = [
       signature: b64(SIGNATURE_LENGTH, 'XEdDSA signature by the identity key over the serialized public key'),
     },
   },
-  {
-    $id: 'ErrorBody',
-    type: 'object',
-    required: ['error'],
-    properties: {
-      error: {
-        type: 'object',
-        required: ['code', 'message'],
-        properties: { code: { type: 'string' }, message: { type: 'string' } },
-      },
-    },
-  },
 ] as const;
-
-/** Response map with the error body for 4xx/5xx, for every route. */
-export function withErrors<T extends Record<string, unknown>>(ok: T): T & Record<'4xx' | '5xx', { $ref: string }> {
-  return { ...ok, '4xx': { $ref: 'ErrorBody#' }, '5xx': { $ref: 'ErrorBody#' } };
-}
 
 /** Security requirement for Basic-authenticated routes (OpenAPI). */
 export const basicAuth = [{ deviceBasic: [] }];

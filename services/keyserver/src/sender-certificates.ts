@@ -8,8 +8,8 @@ import {
   createSenderCertificate,
   parseServerCertificate,
   type ServerCertificate,
-} from '@sealpost/protocol/sealed-sender/certificates.ts';
-import { xeddsaSign, xeddsaVerify } from '@sealpost/protocol/primitives/index.ts';
+} from '@sealpost/protocol/sealed-sender';
+import { xeddsaSign, xeddsaVerify } from '@sealpost/protocol/primitives';
 
 /** Signs sender certificates with the server certificate's key. */
 export class SenderCertificateIssuer {

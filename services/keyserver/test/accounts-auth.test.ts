@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { randomBytes } from '@sealpost/protocol/primitives/index.ts';
+import { randomBytes } from '@sealpost/protocol/primitives';
 import { basicAuthHeader } from '../src/index.ts';
 import { b64, call, createAccount, dumpDatabase, ecPublicKey, kyberPublicKey, linkDevice, newIdentity, signedKey, startServer, type DeviceLogin, type RunningServer } from './support.ts';
 

@@ -80,19 +80,19 @@ describe('OpenAPI and error shape', () => {
 });
 
 describe('storage', () => {
-  it('records migrations once and reopens a file database without re-running them', () => {
+  it('records migrations once and reopens a file database without re-running them', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'ks-store-'));
     try {
       const path = join(dir, 'k.db');
       const a = new SqliteKeyStore(path);
       expect(a.db.pragma('journal_mode', { simple: true })).toBe('wal');
-      a.createAccount({ accountId: 'acc', identityKey: new Uint8Array(33), registrationId: 1, secretHash: new Uint8Array(32), now: 1 });
-      a.close();
+      await a.createAccount({ accountId: 'acc', identityKey: new Uint8Array(33), registrationId: 1, secretHash: new Uint8Array(32), now: 1 });
+      await a.close();
       const b = new SqliteKeyStore(path);
       const versions = b.db.prepare('SELECT version FROM schema_migrations').pluck().all();
       expect(versions).toEqual(MIGRATIONS.map((m) => m.version));
-      expect(b.listDevices('acc')).toEqual([{ deviceId: 1, registrationId: 1, createdAt: 1 }]);
-      b.close();
+      expect(await b.listDevices('acc')).toEqual([{ deviceId: 1, registrationId: 1, createdAt: 1 }]);
+      await b.close();
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { xeddsaVerify } from '@sealpost/protocol/primitives/index.ts';
+import { xeddsaVerify } from '@sealpost/protocol/primitives';
 import { b64, call, createAccount, ecPublicKey, kyberPublicKey, linkDevice, signedKey, startServer, type RunningServer } from './support.ts';
 
 describe('1,000 concurrent bundle fetches against 100 one-time prekeys', () => {

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PublicKey, SenderCertificate as LibSenderCertificate, ServerCertificate as LibServerCertificate } from '@signalapp/libsignal-client';
-import { x25519GenerateKeyPair } from '@sealpost/protocol/primitives/index.ts';
-import { checkSenderCertificate, createServerCertificate } from '@sealpost/protocol/sealed-sender/certificates.ts';
+import { x25519GenerateKeyPair } from '@sealpost/protocol/primitives';
+import { checkSenderCertificate, createServerCertificate } from '@sealpost/protocol/sealed-sender';
 import {
   generateRelayCredentialKeyPair,
   relayCredentialVerifier,

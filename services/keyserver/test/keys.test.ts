@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { sha256, xeddsaSign } from '@sealpost/protocol/primitives/index.ts';
+import { sha256, xeddsaSign } from '@sealpost/protocol/primitives';
 import { longTermKeyDigest } from '../src/index.ts';
 import { b64, call, createAccount, dumpDatabase, ecPublicKey, kyberPublicKey, signedKey, startServer, type DeviceLogin, type RunningServer } from './support.ts';
 
@@ -122,8 +122,8 @@ describe('rotation and consistency check', () => {
     now += 31 * DAY;
     r = (await call(server, 'GET', '/v1/keys/rotation', { auth: a.auth })).body;
     expect(r.keys.some((k: any) => k.keyId === 1)).toBe(false);
-    server.store.prune(now - 30 * DAY, now);
-    expect(server.store.signedKeyHistory(a.accountId, 1).map((k) => k.keyId).sort()).toEqual([2, 3]);
+    await server.store.prune(now - 30 * DAY, now);
+    expect((await server.store.signedKeyHistory(a.accountId, 1)).map((k) => k.keyId).sort()).toEqual([2, 3]);
   });
 
   it('re-uploading the current key unchanged is not a rotation', async () => {
@@ -131,7 +131,7 @@ describe('rotation and consistency check', () => {
     const key = signedKey(b.identity, 50, ecPublicKey());
     await call(server, 'PUT', '/v1/keys', { auth: b.auth, body: { signedPreKey: key } });
     await call(server, 'PUT', '/v1/keys', { auth: b.auth, body: { signedPreKey: key } });
-    expect(server.store.signedKeyHistory(b.accountId, 1).filter((k) => k.kind === 'ec').map((k) => [k.keyId, k.replacedAt])).toEqual([
+    expect((await server.store.signedKeyHistory(b.accountId, 1)).filter((k) => k.kind === 'ec').map((k) => [k.keyId, k.replacedAt])).toEqual([
       [50, undefined],
       [1, now],
     ]);

@@ -5,10 +5,10 @@
  * Kyber key — and the first device decrypts both messages.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LibsignalPeer, type RawPreKeyBundle } from '../../../packages/protocol/test/support/libsignal-peer.ts';
+import { LibsignalPeer, type RawPreKeyBundle } from '@sealpost/devkit/libsignal';
 import { basicAuthHeader } from '../src/index.ts';
 import { b64, call, createAccount, startServer, type RunningServer } from './support.ts';
-import { randomBytes } from '@sealpost/protocol/primitives/index.ts';
+import { randomBytes } from '@sealpost/protocol/primitives';
 
 let server: RunningServer;
 beforeAll(async () => {

@@ -75,7 +75,7 @@ describe('keyserver main', () => {
 
     // The account outlived the process.
     const store = new SqliteKeyStore(dbPath);
-    expect(store.listDevices(alice.accountId)?.map((d) => d.deviceId)).toEqual([1]);
-    store.close();
+    expect((await store.listDevices(alice.accountId))?.map((d) => d.deviceId)).toEqual([1]);
+    await store.close();
   });
 });

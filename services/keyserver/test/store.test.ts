@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { SqliteKeyStore } from '../src/index.ts';
-import { BundleBatcher } from '../src/bundle-batcher.ts';
+import { BundleBatcher } from '../src/store/bundle-batcher.ts';
 
 const ROOT = resolve(import.meta.dirname, '../../..');
 const TSX = join(ROOT, 'node_modules/.bin/tsx');
@@ -21,10 +21,10 @@ describe('SqliteKeyStore across processes', () => {
     const path = join(dir, 'shared.db');
     const store = new SqliteKeyStore(path);
     const sig = new Uint8Array(64);
-    store.createAccount({ accountId: 'acct', identityKey: new Uint8Array(33), registrationId: 1, secretHash: new Uint8Array(32), now: 1 });
-    store.storeKeys('acct', 1, { signedPreKey: { keyId: 1, publicKey: new Uint8Array(33), signature: sig }, pqLastResortPreKey: { keyId: 2, publicKey: new Uint8Array(1569), signature: sig } }, 1, 1000);
+    await store.createAccount({ accountId: 'acct', identityKey: new Uint8Array(33), registrationId: 1, secretHash: new Uint8Array(32), now: 1 });
+    await store.storeKeys('acct', 1, { signedPreKey: { keyId: 1, publicKey: new Uint8Array(33), signature: sig }, pqLastResortPreKey: { keyId: 2, publicKey: new Uint8Array(1569), signature: sig } }, 1, 1000);
     for (let start = 0; start < 400; start += 100) {
-      store.storeKeys(
+      await store.storeKeys(
         'acct',
         1,
         {
@@ -35,7 +35,7 @@ describe('SqliteKeyStore across processes', () => {
         1000,
       );
     }
-    store.close();
+    await store.close();
 
     const children = Array.from({ length: 4 }, () => spawn(TSX, [join(import.meta.dirname, 'take-bundles-process.ts'), path, 'acct', '400'], { stdio: ['pipe', 'pipe', 'inherit'] }));
     const outputs = children.map(
@@ -58,46 +58,46 @@ describe('SqliteKeyStore across processes', () => {
     expect(new Set(kyber).size).toBe(400);
 
     const after = new SqliteKeyStore(path); // also sweeps material left by the children's last partial batches
-    expect(after.countOneTimeKeys('acct', 1)).toEqual({ ec: 0, kyber: 0 });
+    expect(await after.countOneTimeKeys('acct', 1)).toEqual({ ec: 0, kyber: 0 });
     expect(after.db.prepare('SELECT COUNT(*) FROM one_time_key_material').pluck().get()).toBe(0);
-    after.close();
+    await after.close();
   });
 });
 
 describe('group commit', () => {
-  function storeWithKeys(n: number) {
+  async function storeWithKeys(n: number) {
     const store = new SqliteKeyStore(':memory:');
     const sig = new Uint8Array(64);
-    store.createAccount({ accountId: 'acct', identityKey: new Uint8Array(33), registrationId: 1, secretHash: new Uint8Array(32), now: 1 });
-    store.storeKeys('acct', 1, { signedPreKey: { keyId: 1, publicKey: new Uint8Array(33), signature: sig }, pqLastResortPreKey: { keyId: 2, publicKey: new Uint8Array(1569), signature: sig } }, 1, 1000);
-    store.storeKeys('acct', 1, { preKeys: Array.from({ length: n }, (_, i) => ({ keyId: i, publicKey: new Uint8Array(33).fill(i) })) }, 1, 1000);
+    await store.createAccount({ accountId: 'acct', identityKey: new Uint8Array(33), registrationId: 1, secretHash: new Uint8Array(32), now: 1 });
+    await store.storeKeys('acct', 1, { signedPreKey: { keyId: 1, publicKey: new Uint8Array(33), signature: sig }, pqLastResortPreKey: { keyId: 2, publicKey: new Uint8Array(1569), signature: sig } }, 1, 1000);
+    await store.storeKeys('acct', 1, { preKeys: Array.from({ length: n }, (_, i) => ({ keyId: i, publicKey: new Uint8Array(33).fill(i) })) }, 1, 1000);
     return store;
   }
 
-  it('takeBundlesMany gives each fetch in a batch its own key, in order, then nothing', () => {
-    const store = storeWithKeys(3);
-    const results = store.takeBundlesMany(Array.from({ length: 5 }, () => ({ accountId: 'acct', deviceId: 1 })));
+  it('takeBundlesMany gives each fetch in a batch its own key, in order, then nothing', async () => {
+    const store = await storeWithKeys(3);
+    const results = await store.takeBundlesMany(Array.from({ length: 5 }, () => ({ accountId: 'acct', deviceId: 1 })));
     expect(results.map((r) => r[0]?.preKey?.keyId)).toEqual([0, 1, 2, undefined, undefined]);
     expect(results.every((r) => r[0]?.pqPreKeyIsLastResort)).toBe(true);
-    expect(store.takeBundlesMany([{ accountId: 'nobody', deviceId: 1 }, { accountId: 'acct', deviceId: 2 }])).toEqual([[], []]);
-    store.close();
+    expect(await store.takeBundlesMany([{ accountId: 'nobody', deviceId: 1 }, { accountId: 'acct', deviceId: 2 }])).toEqual([[], []]);
+    await store.close();
   });
 
-  it('a mixed batch (all-devices and one-device fetches, interleaved uploads) hands out what fetch-by-fetch would', () => {
+  it('a mixed batch (all-devices and one-device fetches, interleaved uploads) hands out what fetch-by-fetch would', async () => {
     // Two stores with the same history: one serves the batch in one call, the other fetch by fetch.
-    function twoDeviceStore() {
+    async function twoDeviceStore() {
       const store = new SqliteKeyStore(':memory:');
       const sig = new Uint8Array(64).fill(9);
-      store.createAccount({ accountId: 'acct', identityKey: new Uint8Array(33), registrationId: 1, secretHash: new Uint8Array(32), now: 1 });
+      await store.createAccount({ accountId: 'acct', identityKey: new Uint8Array(33), registrationId: 1, secretHash: new Uint8Array(32), now: 1 });
       expect(store.db.prepare("INSERT INTO devices (account_id, device_id, registration_id, secret_hash, created_at) VALUES ('acct', 2, 2, x'00', 1)").run().changes).toBe(1);
       for (const device of [1, 2]) {
-        store.storeKeys('acct', device, { signedPreKey: { keyId: device, publicKey: new Uint8Array(33), signature: sig }, pqLastResortPreKey: { keyId: 50 + device, publicKey: new Uint8Array(1569), signature: sig } }, 1, 1000);
+        await store.storeKeys('acct', device, { signedPreKey: { keyId: device, publicKey: new Uint8Array(33), signature: sig }, pqLastResortPreKey: { keyId: 50 + device, publicKey: new Uint8Array(1569), signature: sig } }, 1, 1000);
       }
       // Uploads alternate between devices, so each device's material ids are not one run.
       for (let round = 0; round < 3; round++) {
         for (const device of [1, 2]) {
           const base = 100 * device + 10 * round;
-          store.storeKeys(
+          await store.storeKeys(
             'acct',
             device,
             {
@@ -113,12 +113,14 @@ describe('group commit', () => {
       return store;
     }
     const requests = [1, undefined, 2, undefined, 1, 2, undefined, 1, 2, 2, undefined, 1].map((deviceId) => ({ accountId: 'acct', deviceId }));
-    const summary = (bundles: ReturnType<SqliteKeyStore['takeBundles']>) =>
+    const summary = (bundles: Awaited<ReturnType<SqliteKeyStore['takeBundles']>>) =>
       bundles.map((b) => [b.deviceId, b.preKey?.keyId, b.preKey?.publicKey[0], b.pqPreKey.keyId, b.pqPreKey.publicKey[0], b.pqPreKeyIsLastResort]);
-    const batched = twoDeviceStore();
-    const oneByOne = twoDeviceStore();
-    const got = batched.takeBundlesMany(requests).map(summary);
-    const expected = requests.map((r) => summary(oneByOne.takeBundles(r.accountId, r.deviceId)));
+    const batched = await twoDeviceStore();
+    const oneByOne = await twoDeviceStore();
+    const got = (await batched.takeBundlesMany(requests)).map(summary);
+    const expected: ReturnType<typeof summary>[] = [];
+    // Fetch by fetch: each awaited before the next starts, so each is its own batch.
+    for (const r of requests) expected.push(summary(await oneByOne.takeBundles(r.accountId, r.deviceId)));
     expect(got).toEqual(expected);
     // Each key once: 6 EC keys per device, 6 Kyber keys on device 1 and 2 on device 2.
     const ec = got.flat().filter((d) => d[1] !== undefined).map((d) => `${d[0]}.${d[1]}`);
@@ -132,14 +134,14 @@ describe('group commit', () => {
       if (d[1] !== undefined) expect(d[2]).toBe((d[1] as number) % 256);
       if (d[5] === false) expect(d[4]).toBe((d[3] as number) % 256);
     }
-    expect(batched.countOneTimeKeys('acct', 1)).toEqual(oneByOne.countOneTimeKeys('acct', 1));
-    expect(batched.countOneTimeKeys('acct', 2)).toEqual(oneByOne.countOneTimeKeys('acct', 2));
-    batched.close();
-    oneByOne.close();
+    expect(await batched.countOneTimeKeys('acct', 1)).toEqual(await oneByOne.countOneTimeKeys('acct', 1));
+    expect(await batched.countOneTimeKeys('acct', 2)).toEqual(await oneByOne.countOneTimeKeys('acct', 2));
+    await batched.close();
+    await oneByOne.close();
   });
 
   it('the batcher answers fetches from one event-loop turn with one transaction', async () => {
-    const store = storeWithKeys(10);
+    const store = await storeWithKeys(10);
     let transactions = 0;
     const inner = store.takeBundlesMany.bind(store);
     store.takeBundlesMany = (reqs) => {
@@ -155,6 +157,6 @@ describe('group commit', () => {
       throw new Error('disk full');
     };
     await expect(batcher.take('acct', 1)).rejects.toThrow('disk full');
-    store.close();
+    await store.close();
   });
 });

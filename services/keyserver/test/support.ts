@@ -3,7 +3,7 @@
  * listening on 127.0.0.1:0, a tiny JSON HTTP client and a database dump.
  */
 import type { FastifyInstance } from 'fastify';
-import { kyber1024KeyGen, randomBytes, x25519GenerateKeyPair, xeddsaSign } from '@sealpost/protocol/primitives/index.ts';
+import { kyber1024KeyGen, randomBytes, x25519GenerateKeyPair, xeddsaSign } from '@sealpost/protocol/primitives';
 import { basicAuthHeader, buildKeyServer, type KeyServerOptions, SqliteKeyStore } from '../src/index.ts';
 
 export const b64 = (b: Uint8Array): string => Buffer.from(b).toString('base64');

@@ -10,14 +10,14 @@ const [path, accountId, maxArg] = process.argv.slice(2) as [string, string, stri
 const store = new SqliteKeyStore(path);
 const ec: number[] = [];
 const kyber: number[] = [];
-process.stdin.once('data', () => {
+process.stdin.once('data', async () => {
   for (let i = 0; i < Number(maxArg); i++) {
-    const [b] = store.takeBundles(accountId, 1);
+    const [b] = await store.takeBundles(accountId, 1);
     if (b === undefined) break;
     if (b.preKey !== undefined) ec.push(b.preKey.keyId);
     if (!b.pqPreKeyIsLastResort) kyber.push(b.pqPreKey.keyId);
   }
-  store.close();
+  await store.close();
   process.stdout.write(JSON.stringify({ ec, kyber }) + '\n');
   process.exit(0);
 });

@@ -1,30 +1,16 @@
 /**
- * Unidentified-access keys: the proof a sealed sender shows without saying
- * who it is (Signal's scheme).
- *
- *   UAK = first 16 bytes of AES-256-GCM(key = profileKey, nonce = 0^12, plaintext = 0^16)
- *
- * The recipient shares its profile key only with contacts, so knowing UAK
- * shows "someone the recipient let message it", not who. The recipient
- * registers UAK with the relay; the relay keeps only SHA-256(UAK) (a stolen
- * database does not let anyone send) and compares hashes in constant time.
+ * The relay's half of unidentified-access keys (UAK; derivation is the
+ * protocol's `deriveAccessKey`). The recipient registers UAK with the relay;
+ * the relay keeps only SHA-256(UAK) (a stolen database does not let anyone
+ * send) and compares hashes in constant time.
  */
-import { createCipheriv, createHash, timingSafeEqual } from 'node:crypto';
-
-/** Length of an unidentified-access key. */
-export const ACCESS_KEY_LENGTH = 16;
-
-/** Derives the 16-byte UAK from a 32-byte profile key (what clients do). */
-export function deriveAccessKey(profileKey: Uint8Array): Uint8Array {
-  if (!(profileKey instanceof Uint8Array) || profileKey.length !== 32) throw new TypeError('profile key must be 32 bytes');
-  const cipher = createCipheriv('aes-256-gcm', profileKey, Buffer.alloc(12));
-  const ct = Buffer.concat([cipher.update(Buffer.alloc(16)), cipher.final()]);
-  return new Uint8Array(ct.subarray(0, ACCESS_KEY_LENGTH));
-}
+import { ACCESS_KEY_LENGTH } from '@sealpost/protocol';
+import { constantTimeEqual, sha256 } from '@sealpost/protocol/primitives';
+import { parseBase64 } from '@sealpost/service-kit';
 
 /** SHA-256 of a UAK: what the relay stores. */
 export function hashAccessKey(accessKey: Uint8Array): Uint8Array {
-  return new Uint8Array(createHash('sha256').update(accessKey).digest());
+  return sha256(accessKey);
 }
 
 /** Constant-time check of a presented UAK against the stored hash. */
@@ -32,14 +18,13 @@ export function accessKeyMatches(presented: Uint8Array, storedHash: Uint8Array |
   const h = hashAccessKey(presented);
   // Compare against a dummy when nothing is registered, so timing does not reveal registration.
   const target = storedHash !== undefined && storedHash.length === h.length ? storedHash : new Uint8Array(h.length);
-  const same = timingSafeEqual(h, target);
+  const same = constantTimeEqual(h, target);
   return same && storedHash !== undefined;
 }
 
-/** Parses a base64 UAK header value; undefined if absent or malformed. */
-export function parseAccessKeyHeader(value: string | string[] | undefined): Uint8Array | undefined {
-  if (typeof value !== 'string') return undefined;
-  if (!/^[A-Za-z0-9+/]{22}(==)?$/.test(value)) return undefined;
-  const bytes = Buffer.from(value, 'base64');
-  return bytes.length === ACCESS_KEY_LENGTH ? new Uint8Array(bytes) : undefined;
+/** Parses a base64 UAK (header value or JSON field); undefined if absent or not strict base64 of 16 bytes. */
+export function parseAccessKey(value: string | string[] | undefined): Uint8Array | undefined {
+  if (typeof value !== 'string' || value.length !== 24) return undefined;
+  const bytes = parseBase64(value);
+  return bytes?.length === ACCESS_KEY_LENGTH ? bytes : undefined;
 }

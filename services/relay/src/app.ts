@@ -10,14 +10,14 @@ import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } 
 import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
 import fastifyWebsocket from '@fastify/websocket';
-import type { CredentialVerifier } from './auth.ts';
+import { authenticated, frameworkErrors, installErrorHandling } from '@sealpost/service-kit';
+import { verifyRelayDevice, type CredentialVerifier } from './auth.ts';
+import { cachingCredentialVerifier } from './credential-cache.ts';
 import { DEFAULT_LIMITS, type RelayContext, type RelayLimits } from './context.ts';
-import { DeliveryHub } from './delivery-hub.ts';
+import { DeliveryHub, type DeliveryNotifier } from './delivery-hub.ts';
 import { CachedDeviceDirectory, HttpDeviceDirectory, type DeviceDirectory } from './device-directory.ts';
-import { installErrorHandling } from './errors.ts';
 import { createRelayLogger, type RelayLogOptions } from './logger.ts';
-import { SqliteEnvelopeStore, type EnvelopeStore } from './store.ts';
-import { WriteBatcher } from './write-batcher.ts';
+import { CachedAccessKeys, SqliteEnvelopeStore, type EnvelopeStore } from './store/index.ts';
 import { accessKeyRoutes } from './routes/access-key.ts';
 import { healthRoutes } from './routes/health.ts';
 import { receiveRoutes } from './routes/receive.ts';
@@ -26,8 +26,14 @@ import { websocketRoutes } from './routes/websocket.ts';
 
 /** Everything `buildRelay` can be told. */
 export interface RelayOptions {
-  /** Verifies relay credentials (see `keyserverCredentialVerifier`). Required. */
+  /** Verifies relay credentials (`relayCredentialVerifier(publicKey)` of `@sealpost/protocol`). Required. */
   verifyCredential: CredentialVerifier;
+  /**
+   * Tokens whose verification is remembered (default 10 000; 0: verify every
+   * request). Devices reuse one credential for many requests; a remembered
+   * credential is still re-checked for expiry on every use.
+   */
+  credentialCacheSize?: number;
   /** Device lists: an injected directory, or `keyserverUrl` to fetch them over HTTP. */
   devices?: DeviceDirectory;
   /** Base URL of the key server (used when `devices` is not given). */
@@ -37,9 +43,16 @@ export interface RelayOptions {
   /** Storage: an injected store, or a SQLite file path (default ':memory:'). */
   store?: EnvelopeStore;
   dbPath?: string;
+  /**
+   * Cache access-key lookups for this long, ms (default 0: off). Worth it for a
+   * networked store; absence is cached for the same time only.
+   */
+  accessKeyCacheTtlMs?: number;
   /** SQLite synchronous mode (default NORMAL; see store.ts for why that survives SIGKILL). */
   synchronous?: 'NORMAL' | 'FULL';
   limits?: Partial<RelayLimits>;
+  /** How committed envelopes reach connected devices (default: in-process `DeliveryHub`). */
+  delivery?: DeliveryNotifier;
   /** How often expired envelopes are swept, ms (default 60 000; 0 disables the timer). */
   expirySweepMs?: number;
   log?: RelayLogOptions;
@@ -59,10 +72,13 @@ export async function buildRelay(options: RelayOptions): Promise<FastifyInstance
   const store = options.store ?? new SqliteEnvelopeStore({ path: options.dbPath ?? ':memory:', synchronous: options.synchronous ?? 'NORMAL' });
   const ctx: RelayContext = {
     store,
-    writes: new WriteBatcher(store),
+    accessKeys: (options.accessKeyCacheTtlMs ?? 0) > 0 ? new CachedAccessKeys(store, { ttlMs: options.accessKeyCacheTtlMs!, now }) : store,
     devices: new CachedDeviceDirectory(devices, options.deviceCacheTtlMs ?? 5000, now),
-    verifyCredential: options.verifyCredential,
-    hub: new DeliveryHub(),
+    verifyCredential:
+      (options.credentialCacheSize ?? 10_000) > 0
+        ? cachingCredentialVerifier(options.verifyCredential, options.credentialCacheSize ?? 10_000)
+        : options.verifyCredential,
+    hub: options.delivery ?? new DeliveryHub(),
     limits,
     now,
   };
@@ -73,6 +89,8 @@ export async function buildRelay(options: RelayOptions): Promise<FastifyInstance
     // fastify's own request lines carry the remote address and full URL: off.
     logController: new LogController({ disableRequestLogging: true }),
     trustProxy: false,
+    // Errors fastify raises before routing (bad URL encoding, over-long parameters) get the error body too.
+    frameworkErrors,
     // The default body limit must fit the largest multi-recipient send; routes set their own.
     bodyLimit: 64 * 1024 * 1024,
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', allErrors: false } },
@@ -105,23 +123,26 @@ export async function buildRelay(options: RelayOptions): Promise<FastifyInstance
   await app.register(fastifyWebsocket, { options: { maxPayload: 128 * 1024 } });
 
   await app.register(healthRoutes);
-  await app.register(accessKeyRoutes);
   await app.register(sendRoutes);
-  await app.register(receiveRoutes);
-  await app.register(websocketRoutes);
+  // Everything a recipient device does needs its relay credential: one onRequest hook sets request.device.
+  await app.register(authenticated(verifyRelayDevice, accessKeyRoutes, receiveRoutes, websocketRoutes));
 
   const sweepMs = options.expirySweepMs ?? 60_000;
   let sweeper: NodeJS.Timeout | undefined;
   if (sweepMs > 0) {
     sweeper = setInterval(() => {
-      const n = ctx.store.deleteExpired(now());
-      if (n > 0) app.log.info({ expired: n }, 'expired envelopes deleted');
+      ctx.store.deleteExpired(now()).then(
+        (n) => {
+          if (n > 0) app.log.info({ expired: n }, 'expired envelopes deleted');
+        },
+        (err: unknown) => app.log.error({ err: { message: (err as Error).message } }, 'expiry sweep failed'),
+      );
     }, sweepMs);
     sweeper.unref();
   }
   app.addHook('onClose', async () => {
     if (sweeper !== undefined) clearInterval(sweeper);
-    ctx.store.close();
+    await ctx.store.close();
   });
   return app;
 }

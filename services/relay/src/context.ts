@@ -3,10 +3,9 @@
  * the fastify instance as `app.relay` and read by every route plugin.
  */
 import type { CredentialVerifier } from './auth.ts';
-import type { DeliveryHub } from './delivery-hub.ts';
+import type { DeliveryNotifier } from './delivery-hub.ts';
 import type { DeviceDirectory } from './device-directory.ts';
-import type { EnvelopeStore } from './store.ts';
-import type { WriteBatcher } from './write-batcher.ts';
+import type { AccessKeyStore, EnvelopeStore } from './store/index.ts';
 
 /** Limits and timings (all have defaults, see `DEFAULT_LIMITS`). */
 export interface RelayLimits {
@@ -36,12 +35,14 @@ export const DEFAULT_LIMITS: RelayLimits = {
 
 /** What route handlers use. */
 export interface RelayContext {
+  /** The queues (and everything else the store holds). */
   store: EnvelopeStore;
-  /** Group-commits writes (enqueues, acknowledgements). */
-  writes: WriteBatcher;
+  /** Access-key hashes: the store itself, or a TTL cache in front of it. */
+  accessKeys: AccessKeyStore;
   devices: DeviceDirectory;
   verifyCredential: CredentialVerifier;
-  hub: DeliveryHub;
+  /** Commit notices to connected devices (in-process `DeliveryHub` by default). */
+  hub: DeliveryNotifier;
   limits: RelayLimits;
   now: () => number;
 }

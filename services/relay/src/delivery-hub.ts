@@ -1,26 +1,41 @@
 /**
- * In-process hand-off to connected devices: after envelopes are committed
- * for a device, each of its open WebSocket connections gets the committed
- * rows (to push at once if it is caught up) or a wake-up to read its queue.
- * Holds no messages itself — the database is the only queue.
+ * Hand-off to connected devices: after envelopes are committed for a device,
+ * each of its open WebSocket connections gets the committed rows (to push at
+ * once if it is caught up) or a wake-up to read its queue. Holds no messages
+ * itself — the database is the only queue.
+ *
+ * `DeliveryNotifier` is the seam for more than one relay instance: an
+ * implementation over PostgreSQL LISTEN/NOTIFY or Redis would publish
+ * (account, device) on `notify` and call `wake()` on its local listeners
+ * when another instance publishes; the queue read does the rest.
+ * `DeliveryHub` is the in-process default.
  */
-import type { QueuedEnvelope } from './store.ts';
+import type { QueuedEnvelope } from './store/index.ts';
 
 /** A connection that can take newly committed envelopes. */
 export interface DeliveryListener {
-  /** `committed`: rows of this device just committed, in queue order. */
+  /** `committed`: rows of this device just committed here, in queue order. */
   deliver(committed: QueuedEnvelope[]): void;
+  /** Something was committed for this device elsewhere: read the queue. */
+  wake(): void;
 }
 
-/** Routes wake-ups by (account, device). */
-export class DeliveryHub {
+/** Routes commit notices to the listeners of (account, device). */
+export interface DeliveryNotifier {
+  /** Registers a listener; returns the function that removes it. */
+  subscribe(accountId: string, deviceId: number, listener: DeliveryListener): () => void;
+  /** Tells the device's listeners about rows this instance just committed. */
+  notify(accountId: string, deviceId: number, committed: QueuedEnvelope[]): void;
+}
+
+/** In-process `DeliveryNotifier`: listeners of this relay instance only. */
+export class DeliveryHub implements DeliveryNotifier {
   private readonly listeners = new Map<string, Set<DeliveryListener>>();
 
   private static key(accountId: string, deviceId: number): string {
     return `${accountId}\u0000${deviceId}`;
   }
 
-  /** Registers a listener; returns the function that removes it. */
   subscribe(accountId: string, deviceId: number, listener: DeliveryListener): () => void {
     const k = DeliveryHub.key(accountId, deviceId);
     let set = this.listeners.get(k);
@@ -35,11 +50,17 @@ export class DeliveryHub {
     };
   }
 
-  /** Hands a device's newly committed rows to its listeners. */
   notify(accountId: string, deviceId: number, committed: QueuedEnvelope[]): void {
     const set = this.listeners.get(DeliveryHub.key(accountId, deviceId));
     if (set === undefined) return;
     for (const l of set) l.deliver(committed);
+  }
+
+  /** Wakes the device's listeners without rows (what a cross-instance notice does). */
+  wake(accountId: string, deviceId: number): void {
+    const set = this.listeners.get(DeliveryHub.key(accountId, deviceId));
+    if (set === undefined) return;
+    for (const l of set) l.wake();
   }
 
   /** Number of open listeners (for tests and health). */

@@ -1,64 +1,45 @@
 /**
- * JSON errors as the key server answers them: `{ error: { code, message } }`
- * with the right HTTP status. Some errors carry extra lists (mismatched or
- * stale devices) inside `error`, so a sender can fix its device set and retry.
+ * The relay's error codes. Errors leave through the service kit's one error
+ * handler as `{ error: { code, message, ...details } }` with their status;
+ * some carry extra lists (mismatched or stale devices) inside `error`, so a
+ * sender can fix its device set and retry.
  */
-import type { FastifyError, FastifyInstance } from 'fastify';
-import { fastifyErrorCode } from '@sealpost/keyserver/errors.ts';
+import { HttpError, type HttpErrorOptions } from '@sealpost/service-kit';
 
-/** An error the relay answers with deliberately (never a 500). */
-export class RelayError extends Error {
-  constructor(
-    readonly statusCode: number,
-    readonly code: string,
-    message: string,
-    readonly details: Record<string, unknown> = {},
-    readonly headers: Record<string, string> = {},
-  ) {
-    super(message);
-  }
-}
+/** Codes the relay answers with (besides the kit's own, e.g. INVALID_REQUEST, NOT_FOUND). */
+export const RELAY_ERROR_CODES = [
+  /** 401: no valid relay credential. */
+  'UNAUTHORIZED',
+  /** 401: no or a wrong unidentified-access key on a send. */
+  'UNAUTHORIZED_ACCESS',
+  /** 403: a credential of another account. */
+  'FORBIDDEN',
+  /** 400: an access key that is not base64 of 16 bytes. */
+  'BAD_ACCESS_KEY',
+  /** 400: envelope content that is not a sealed sender envelope. */
+  'MALFORMED_ENVELOPE',
+  /** 413: an envelope over `maxEnvelopeBytes`. */
+  'ENVELOPE_TOO_LARGE',
+  /** 413: a multi-recipient send over `maxRecipientsPerSend`. */
+  'TOO_MANY_RECIPIENTS',
+  /** 400: one device addressed twice. */
+  'DUPLICATE_DEVICE',
+  /** 404: the key server knows no such account. */
+  'UNKNOWN_ACCOUNT',
+  /** 404: no such envelope in this device queue. */
+  'UNKNOWN_ENVELOPE',
+  /** 409: the envelope set does not match the account's devices (details: missing/extra lists). */
+  'MISMATCHED_DEVICES',
+  /** 410: some devices changed registration id (details: stale list). */
+  'STALE_DEVICES',
+  /** 429: a recipient device queue is full (Retry-After). */
+  'QUEUE_FULL',
+] as const;
 
-/** JSON schema of the error body, shared by every route's responses. */
-export const errorSchema = {
-  type: 'object',
-  required: ['error'],
-  properties: {
-    error: {
-      type: 'object',
-      required: ['code', 'message'],
-      additionalProperties: true,
-      properties: { code: { type: 'string' }, message: { type: 'string' } },
-    },
-  },
-} as const;
+/** A code the relay itself answers with. */
+export type RelayErrorCode = (typeof RELAY_ERROR_CODES)[number];
 
-export function installErrorHandling(app: FastifyInstance): void {
-  app.setErrorHandler((err: FastifyError | RelayError, request, reply) => {
-    if (err instanceof RelayError) {
-      void reply
-        .status(err.statusCode)
-        .headers(err.headers)
-        .send({ error: { code: err.code, message: err.message, ...err.details } });
-      return;
-    }
-    const fe = err as FastifyError;
-    if (fe.validation) {
-      const first = fe.validation[0];
-      const where = `${fe.validationContext ?? 'request'}${first?.instancePath ?? ''}`;
-      void reply.status(400).send({ error: { code: 'INVALID_REQUEST', message: `${where} ${first?.message ?? fe.message}` } });
-      return;
-    }
-    const status = typeof fe.statusCode === 'number' && fe.statusCode >= 400 && fe.statusCode < 600 ? fe.statusCode : 500;
-    if (status >= 500) {
-      // Only the message: request details could identify a client.
-      request.log.error({ err: { message: fe.message, code: fe.code } }, 'internal error');
-      void reply.status(status).send({ error: { code: 'INTERNAL', message: 'internal error' } });
-      return;
-    }
-    void reply.status(status).send({ error: { code: fastifyErrorCode(fe), message: fe.message } });
-  });
-  app.setNotFoundHandler((request, reply) => {
-    void reply.status(404).send({ error: { code: 'NOT_FOUND', message: `no route ${request.method} ${request.routeOptions.url ?? 'here'}` } });
-  });
+/** An `HttpError` with a relay code (the type keeps codes to the list above). */
+export function relayError(status: number, code: RelayErrorCode, message: string, options?: HttpErrorOptions): HttpError<RelayErrorCode> {
+  return new HttpError<RelayErrorCode>(status, code, message, options);
 }

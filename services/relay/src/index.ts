@@ -1,11 +1,26 @@
 /** @sealpost/relay: the sealed-envelope relay service. */
 export { buildRelay, type RelayOptions } from './app.ts';
 export { DEFAULT_LIMITS, type RelayLimits, type RelayContext } from './context.ts';
-export { type CredentialVerifier, type AuthenticatedDevice } from './auth.ts';
+export { type CredentialVerifier, type AuthenticatedDevice, verifyRelayDevice } from './auth.ts';
+export { cachingCredentialVerifier } from './credential-cache.ts';
+export { RELAY_ERROR_CODES, relayError, type RelayErrorCode } from './errors.ts';
 export { type DeviceDirectory, HttpDeviceDirectory, CachedDeviceDirectory } from './device-directory.ts';
 export { checkDevices, devicesMatch, type DeviceEntry, type DeviceCheck } from './device-check.ts';
-export { deriveAccessKey, hashAccessKey, ACCESS_KEY_LENGTH } from './access-key.ts';
-export { SqliteEnvelopeStore, QueueFullError, type EnvelopeStore, type StoredEnvelope, type NewEnvelope } from './store.ts';
+export { hashAccessKey, accessKeyMatches, parseAccessKey } from './access-key.ts';
+export {
+  SqliteEnvelopeStore,
+  QueueFullError,
+  CachedAccessKeys,
+  type AccessKeyCacheOptions,
+  type AccessKeyStore,
+  type EnvelopeQueue,
+  type EnvelopeStore,
+  type StoredEnvelope,
+  type PendingEnvelope,
+  type QueuedEnvelope,
+  type NewEnvelope,
+  type SqliteStoreOptions,
+} from './store/index.ts';
+export { DeliveryHub, type DeliveryListener, type DeliveryNotifier } from './delivery-hub.ts';
 export { createRelayLogger, type RelayLogOptions } from './logger.ts';
-export { WriteBatcher } from './write-batcher.ts';
-export { loadConfig, type RelayStartConfig } from './config.ts';
+export { loadConfig, parseRelayPublicKey, RELAY_CONFIG_SPEC, type RelayStartConfig } from './config.ts';

@@ -4,7 +4,7 @@
  * SIGINT/SIGTERM: stop accepting, close WebSockets, close the database.
  */
 import pino from 'pino';
-import { relayCredentialVerifier } from '@sealpost/keyserver/relay-credential.ts';
+import { relayCredentialVerifier } from '@sealpost/protocol';
 import { buildRelay } from './app.ts';
 import { loadConfig } from './config.ts';
 
@@ -23,6 +23,7 @@ async function main(): Promise<void> {
     verifyCredential: relayCredentialVerifier(config.keyserverPublicKey),
     keyserverUrl: config.keyserverUrl,
     deviceCacheTtlMs: config.deviceCacheTtlMs,
+    accessKeyCacheTtlMs: config.accessKeyCacheTtlMs,
     dbPath: config.dbPath,
     synchronous: config.synchronous,
     limits: { messageTtlMs: config.messageTtlMs, maxEnvelopeBytes: config.maxEnvelopeBytes, maxQueueDepth: config.maxQueueDepth },

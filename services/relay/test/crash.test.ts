@@ -5,7 +5,7 @@
  * envelope whose acknowledgement the relay confirmed is delivered again.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { sealV1, unseal } from '@sealpost/protocol/sealed-sender/index.ts';
+import { sealV1, unseal } from '@sealpost/protocol/sealed-sender';
 import { identityOf } from './support/clients.ts';
 import { startWorld, type Account, type World } from './support/world.ts';
 

@@ -5,9 +5,9 @@
  */
 import { randomBytes } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
-import { deriveAccessKey } from '../src/access-key.ts';
-import { x25519GenerateKeyPair } from '@sealpost/protocol/primitives/index.ts';
-import { parseV2SentMessage, sealV2MultiRecipient, splitV2ForRecipient } from '@sealpost/protocol/sealed-sender/index.ts';
+import { deriveAccessKey } from '@sealpost/protocol';
+import { x25519GenerateKeyPair } from '@sealpost/protocol/primitives';
+import { parseV2SentMessage, sealV2MultiRecipient, splitV2ForRecipient } from '@sealpost/protocol/sealed-sender';
 import { fakeSealed, newAccountId, startRelay, type RelayHarness } from './support/harness.ts';
 
 const b64 = (b: Uint8Array): string => Buffer.from(b).toString('base64');
@@ -301,7 +301,7 @@ describe('relay routes', () => {
     expect((await h.client.poll(cred)).body.messages).toHaveLength(2);
     clock += 30_000; // the first is now exactly 60 s old
     expect((await h.client.poll(cred)).body.messages.map((m) => m.content)).toEqual([fakeSealed(2)]);
-    expect(h.app.relay.store.deleteExpired(clock)).toBe(1);
+    expect(await h.app.relay.store.deleteExpired(clock)).toBe(1);
     clock += 30_000;
     expect((await h.client.poll(cred)).body.messages).toEqual([]);
   });

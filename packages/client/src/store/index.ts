@@ -1,5 +1,4 @@
-/** Client stores: one interface, SQLite and in-memory implementations. */
+/** Client stores: the role interfaces and the in-memory implementation (SQLite: `@sealpost/client/sqlite`). */
 export * from './types.ts';
 export { MemoryStore } from './memory.ts';
-export { SqliteStore, type SqliteStoreOptions } from './sqlite.ts';
-export { MIGRATIONS } from './migrations.ts';
+export { SerialQueue } from './serial.ts';

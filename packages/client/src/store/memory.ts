@@ -1,233 +1,317 @@
 /**
- * In-memory `ClientStore` for tests and ephemeral clients. Transactions keep
- * an undo log, so a step that throws leaves every map exactly as it was —
- * the same guarantee the SQLite store gives.
+ * In-memory `ClientStore` for tests and ephemeral clients. Transactions run
+ * one at a time (a FIFO lock, as in `SqliteStore`) and keep an undo log, so a
+ * transaction that rejects leaves every map exactly as it was — the same
+ * guarantee the SQLite store gives.
  */
-import { ClientError } from '../errors.ts';
+import { ClientError, KyberPreKeyReplayError } from '../errors.ts';
+import { SerialQueue, serialRoles } from './serial.ts';
 import {
   MAX_PREKEY_ID,
   addressKey,
   type ClientStore,
+  type Contact,
+  type ContactStore,
   type DeviceAddress,
+  type HistoryStore,
+  type IdentityStore,
+  type KyberPreKeyStore,
+  type KyberPreKeyUse,
   type LocalAccount,
   type MessageDirection,
   type NewMessage,
+  type OneTimePreKeyStore,
   type OutboxEntry,
+  type OutboxStore,
   type PreKeyKind,
+  type SessionStore,
+  type SettingsStore,
+  type SignedPreKeyStore,
+  type StoreRoles,
+  type StoreTransaction,
   type StoredMessage,
   type StoredPreKey,
   type TrustedIdentity,
 } from './types.ts';
 
 const copy = (b: Uint8Array): Uint8Array => b.slice();
+const hexOf = (b: Uint8Array): string => Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('');
 
-/** A `ClientStore` that lives only in this process. */
-export class MemoryStore implements ClientStore {
-  #account: LocalAccount | undefined;
-  readonly #identities = new Map<string, TrustedIdentity>();
-  readonly #sessions = new Map<string, { address: DeviceAddress; record: Uint8Array }>();
-  readonly #prekeys = new Map<string, StoredPreKey>();
-  readonly #counters = new Map<PreKeyKind, number>();
-  readonly #messages = new Map<number, StoredMessage>();
-  readonly #envelopeIds = new Set<string>();
-  readonly #processed = new Set<string>();
-  readonly #outbox: OutboxEntry[] = [];
-  readonly #settings = new Map<string, string>();
-  readonly #pendingSent = new Map<string, NewMessage>();
-  #nextMessageId = 1;
-  #undo: (() => void)[] | undefined;
+/** The maps, with an undo log while a transaction is open. */
+class MemoryTables {
+  account: LocalAccount | undefined;
+  readonly identities = new Map<string, TrustedIdentity>();
+  readonly sessions = new Map<string, { address: DeviceAddress; record: Uint8Array }>();
+  readonly prekeys = new Map<string, StoredPreKey>();
+  readonly counters = new Map<PreKeyKind, number>();
+  readonly kyberUses = new Set<string>();
+  readonly messages = new Map<number, StoredMessage>();
+  readonly envelopeIds = new Set<string>();
+  readonly processed = new Set<string>();
+  outbox: OutboxEntry[] = [];
+  readonly settings = new Map<string, string>();
+  readonly contacts = new Map<string, Contact>();
+  readonly pendingSent = new Map<string, NewMessage>();
+  nextMessageId = 1;
+  undo: (() => void)[] | undefined;
 
-  // Records how to reverse a write while a transaction is open.
-  #onUndo(fn: () => void): void {
-    this.#undo?.push(fn);
+  onUndo(fn: () => void): void {
+    this.undo?.push(fn);
   }
 
-  #setMap<K, V>(map: Map<K, V>, key: K, value: V | undefined): void {
+  setMap<K, V>(map: Map<K, V>, key: K, value: V | undefined): void {
     const had = map.has(key);
     const old = map.get(key);
-    this.#onUndo(() => (had ? map.set(key, old as V) : map.delete(key)));
+    this.onUndo(() => (had ? map.set(key, old as V) : map.delete(key)));
     if (value === undefined) map.delete(key);
     else map.set(key, value);
   }
 
-  transaction<T>(fn: () => T): T {
-    if (this.#undo !== undefined) return fn();
-    const undo: (() => void)[] = [];
-    this.#undo = undo;
-    try {
-      const out = fn();
-      this.#undo = undefined;
-      return out;
-    } catch (e) {
-      this.#undo = undefined;
-      for (let i = undo.length - 1; i >= 0; i--) undo[i]!();
-      throw e;
-    }
+  addToSet(set: Set<string>, value: string): boolean {
+    if (set.has(value)) return false;
+    set.add(value);
+    this.onUndo(() => set.delete(value));
+    return true;
   }
+}
 
-  getLocalAccount(): LocalAccount | undefined {
-    return this.#account === undefined ? undefined : { ...this.#account };
-  }
-
-  setLocalAccount(account: LocalAccount): void {
-    const old = this.#account;
-    this.#onUndo(() => (this.#account = old));
-    this.#account = { ...account };
-  }
-
-  getTrustedIdentity(account: string): TrustedIdentity | undefined {
-    const t = this.#identities.get(account);
-    return t === undefined ? undefined : { ...t, identityKey: copy(t.identityKey) };
-  }
-
-  setTrustedIdentity(account: string, identityKey: Uint8Array, now: number, verified = false): void {
-    this.#setMap(this.#identities, account, { identityKey: copy(identityKey), trustedAt: now, verified });
-  }
-
-  loadSession(address: DeviceAddress): Uint8Array | undefined {
-    const s = this.#sessions.get(addressKey(address));
+class MemorySessions implements SessionStore {
+  constructor(private readonly t: MemoryTables) {}
+  async load(address: DeviceAddress) {
+    const s = this.t.sessions.get(addressKey(address));
     return s === undefined ? undefined : copy(s.record);
   }
-
-  storeSession(address: DeviceAddress, record: Uint8Array): void {
-    this.#setMap(this.#sessions, addressKey(address), { address: { ...address }, record: copy(record) });
+  async store(address: DeviceAddress, record: Uint8Array) {
+    this.t.setMap(this.t.sessions, addressKey(address), { address: { ...address }, record: copy(record) });
   }
-
-  deleteSession(address: DeviceAddress): void {
-    this.#setMap(this.#sessions, addressKey(address), undefined);
+  async remove(address: DeviceAddress) {
+    this.t.setMap(this.t.sessions, addressKey(address), undefined);
   }
-
-  sessionDevices(account: string): number[] {
-    return [...this.#sessions.values()]
+  async devices(account: string) {
+    return [...this.t.sessions.values()]
       .filter((s) => s.address.account === account)
       .map((s) => s.address.device)
       .sort((a, b) => a - b);
   }
+}
 
-  storePreKey(key: StoredPreKey): void {
-    this.#setMap(this.#prekeys, `${key.kind}:${key.id}`, { ...key, record: copy(key.record) });
+class MemoryIdentities implements IdentityStore {
+  constructor(private readonly t: MemoryTables) {}
+  async localAccount() {
+    return this.t.account === undefined ? undefined : { ...this.t.account };
   }
+  async setLocalAccount(account: LocalAccount) {
+    const old = this.t.account;
+    this.t.onUndo(() => (this.t.account = old));
+    this.t.account = { ...account };
+  }
+  async trusted(account: string) {
+    const t = this.t.identities.get(account);
+    return t === undefined ? undefined : { ...t, identityKey: copy(t.identityKey) };
+  }
+  async trust(account: string, identityKey: Uint8Array, now: number, verified = false) {
+    this.t.setMap(this.t.identities, account, { identityKey: copy(identityKey), trustedAt: now, verified });
+  }
+}
 
-  loadPreKey(kind: PreKeyKind, id: number): StoredPreKey | undefined {
-    const k = this.#prekeys.get(`${kind}:${id}`);
+class MemoryPreKeys implements SignedPreKeyStore {
+  constructor(
+    protected readonly t: MemoryTables,
+    protected readonly kind: PreKeyKind,
+  ) {}
+  protected key(id: number): string {
+    return `${this.kind}:${id}`;
+  }
+  async load(id: number) {
+    const k = this.t.prekeys.get(this.key(id));
     return k === undefined ? undefined : { ...k, record: copy(k.record) };
   }
-
-  removePreKey(kind: PreKeyKind, id: number): void {
-    this.#setMap(this.#prekeys, `${kind}:${id}`, undefined);
+  async store(key: StoredPreKey) {
+    this.t.setMap(this.t.prekeys, this.key(key.id), { ...key, kind: this.kind, record: copy(key.record) });
   }
-
-  listPreKeys(kind: PreKeyKind): StoredPreKey[] {
-    return [...this.#prekeys.values()].filter((k) => k.kind === kind).sort((a, b) => a.createdAt - b.createdAt || a.id - b.id);
+  async remove(id: number) {
+    this.t.setMap(this.t.prekeys, this.key(id), undefined);
   }
-
-  markPreKeyReplaced(kind: PreKeyKind, id: number, replacedAt: number): void {
-    const k = this.#prekeys.get(`${kind}:${id}`);
-    if (k !== undefined && k.replacedAt === undefined) this.#setMap(this.#prekeys, `${kind}:${id}`, { ...k, replacedAt });
+  async list() {
+    return [...this.t.prekeys.values()].filter((k) => k.kind === this.kind).sort((a, b) => a.createdAt - b.createdAt || a.id - b.id);
   }
-
-  allocatePreKeyIds(kind: PreKeyKind, count: number): number[] {
-    return this.transaction(() => {
-      let next = this.#counters.get(kind) ?? 1;
-      const ids: number[] = [];
-      let scanned = 0;
-      while (ids.length < count) {
-        if (++scanned > MAX_PREKEY_ID) throw new ClientError('INVALID_DATA', `no free ${kind} prekey ids left`);
-        if (!this.#prekeys.has(`${kind}:${next}`)) ids.push(next);
-        next = next >= MAX_PREKEY_ID ? 1 : next + 1;
-      }
-      this.#setMap(this.#counters, kind, next);
-      return ids;
-    });
+  async markReplaced(id: number, replacedAt: number) {
+    const k = this.t.prekeys.get(this.key(id));
+    if (k !== undefined && k.replacedAt === undefined) this.t.setMap(this.t.prekeys, this.key(id), { ...k, replacedAt });
   }
-
-  addMessage(m: NewMessage): number {
-    if (m.envelopeId !== undefined) {
-      if (this.#envelopeIds.has(m.envelopeId)) throw new ClientError('INVALID_DATA', `envelope ${m.envelopeId} already stored`);
-      const envelopeId = m.envelopeId;
-      this.#envelopeIds.add(envelopeId);
-      this.#onUndo(() => this.#envelopeIds.delete(envelopeId));
+  async allocateIds(count: number) {
+    let next = this.t.counters.get(this.kind) ?? 1;
+    const ids: number[] = [];
+    let scanned = 0;
+    while (ids.length < count) {
+      if (++scanned > MAX_PREKEY_ID) throw new ClientError('INVALID_DATA', `no free ${this.kind} prekey ids left`);
+      if (!this.t.prekeys.has(this.key(next))) ids.push(next);
+      next = next >= MAX_PREKEY_ID ? 1 : next + 1;
     }
-    const id = this.#nextMessageId++;
-    this.#onUndo(() => (this.#nextMessageId = id));
-    this.#setMap(this.#messages, id, { ...m, id, content: copy(m.content), delivered: m.delivered ?? false });
+    this.t.setMap(this.t.counters, this.kind, next);
+    return ids;
+  }
+}
+
+class MemoryKyberPreKeys extends MemoryPreKeys implements KyberPreKeyStore {
+  constructor(t: MemoryTables) {
+    super(t, 'kyber');
+  }
+  override async remove(id: number) {
+    await super.remove(id);
+    for (const use of [...this.t.kyberUses]) {
+      if (use.startsWith(`${id}:`)) {
+        this.t.kyberUses.delete(use);
+        this.t.onUndo(() => this.t.kyberUses.add(use));
+      }
+    }
+  }
+  async markKyberPreKeyUsed(kyberPreKeyId: number, signedPreKeyId: number, baseKey: Uint8Array): Promise<KyberPreKeyUse> {
+    const k = this.t.prekeys.get(this.key(kyberPreKeyId));
+    if (k !== undefined && !k.lastResort) {
+      await super.remove(kyberPreKeyId);
+      return 'removed';
+    }
+    if (!this.t.addToSet(this.t.kyberUses, `${kyberPreKeyId}:${signedPreKeyId}:${hexOf(baseKey)}`)) {
+      throw new KyberPreKeyReplayError(kyberPreKeyId, signedPreKeyId);
+    }
+    return 'recorded';
+  }
+}
+
+class MemoryHistory implements HistoryStore {
+  constructor(private readonly t: MemoryTables) {}
+  async add(m: NewMessage) {
+    if (m.envelopeId !== undefined && !this.t.addToSet(this.t.envelopeIds, m.envelopeId)) {
+      throw new ClientError('INVALID_DATA', `envelope ${m.envelopeId} already stored`);
+    }
+    const id = this.t.nextMessageId++;
+    this.t.onUndo(() => (this.t.nextMessageId = id));
+    this.t.setMap(this.t.messages, id, { ...m, id, content: copy(m.content), delivered: m.delivered ?? false });
     return id;
   }
-
-  markDelivered(id: number): void {
-    const m = this.#messages.get(id);
-    if (m !== undefined) this.#setMap(this.#messages, id, { ...m, delivered: true });
+  async markDelivered(id: number) {
+    const m = this.t.messages.get(id);
+    if (m !== undefined) this.t.setMap(this.t.messages, id, { ...m, delivered: true });
   }
-
-  getMessage(id: number): StoredMessage | undefined {
-    const m = this.#messages.get(id);
+  async get(id: number) {
+    const m = this.t.messages.get(id);
     return m === undefined ? undefined : { ...m, content: copy(m.content) };
   }
-
-  undeliveredMessages(): StoredMessage[] {
-    return [...this.#messages.values()].filter((m) => !m.delivered);
+  async undelivered() {
+    return [...this.t.messages.values()].filter((m) => !m.delivered);
   }
-
-  conversation(peer: string, limit = 1000): StoredMessage[] {
-    return [...this.#messages.values()].filter((m) => m.peer === peer).slice(-limit);
+  async conversation(peer: string, limit = 1000) {
+    return [...this.t.messages.values()].filter((m) => m.peer === peer).slice(-limit);
   }
-
-  messageCount(direction?: MessageDirection): number {
+  async count(direction?: MessageDirection) {
     let n = 0;
-    for (const m of this.#messages.values()) if (direction === undefined || m.direction === direction) n++;
+    for (const m of this.t.messages.values()) if (direction === undefined || m.direction === direction) n++;
     return n;
   }
-
-  isEnvelopeProcessed(envelopeId: string): boolean {
-    return this.#processed.has(envelopeId);
+  async isProcessed(envelopeId: string) {
+    return this.t.processed.has(envelopeId);
   }
-
-  markEnvelopeProcessed(envelopeId: string): void {
-    if (this.#processed.has(envelopeId)) return;
-    this.#processed.add(envelopeId);
-    this.#onUndo(() => this.#processed.delete(envelopeId));
+  async markProcessed(envelopeId: string) {
+    this.t.addToSet(this.t.processed, envelopeId);
   }
+}
 
-  addOutbox(entry: OutboxEntry): void {
-    this.#outbox.push({ ...entry, envelope: copy(entry.envelope) });
-    this.#onUndo(() => this.#outbox.pop());
+class MemoryOutbox implements OutboxStore {
+  constructor(private readonly t: MemoryTables) {}
+  #replace(next: OutboxEntry[]): void {
+    const before = this.t.outbox;
+    this.t.onUndo(() => (this.t.outbox = before));
+    this.t.outbox = next;
   }
-
-  outboxBatches(): OutboxEntry[][] {
+  async add(entry: OutboxEntry) {
+    this.#replace([...this.t.outbox, { ...entry, envelope: copy(entry.envelope) }]);
+  }
+  async batches() {
     const batches = new Map<string, OutboxEntry[]>();
-    for (const e of this.#outbox) {
+    for (const e of this.t.outbox) {
       let list = batches.get(e.batchId);
       if (list === undefined) batches.set(e.batchId, (list = []));
       list.push(e);
     }
     return [...batches.values()];
   }
-
-  removeOutboxBatch(batchId: string): void {
-    const before = this.#outbox.splice(0, this.#outbox.length);
-    this.#onUndo(() => this.#outbox.splice(0, this.#outbox.length, ...before));
-    this.#outbox.push(...before.filter((e) => e.batchId !== batchId));
+  async removeBatch(batchId: string) {
+    this.#replace(this.t.outbox.filter((e) => e.batchId !== batchId));
   }
-
-  setPendingSent(batchId: string, message: NewMessage): void {
-    this.#setMap(this.#pendingSent, batchId, { ...message, content: copy(message.content) });
+  async park(batchId: string, message: NewMessage) {
+    this.t.setMap(this.t.pendingSent, batchId, { ...message, content: copy(message.content) });
   }
-
-  takePendingSent(batchId: string): NewMessage | undefined {
-    const m = this.#pendingSent.get(batchId);
-    if (m !== undefined) this.#setMap(this.#pendingSent, batchId, undefined);
+  async takeParked(batchId: string) {
+    const m = this.t.pendingSent.get(batchId);
+    if (m !== undefined) this.t.setMap(this.t.pendingSent, batchId, undefined);
     return m;
   }
+}
 
-  getSetting(key: string): string | undefined {
-    return this.#settings.get(key);
+class MemorySettings implements SettingsStore {
+  constructor(private readonly t: MemoryTables) {}
+  async get(key: string) {
+    return this.t.settings.get(key);
+  }
+  async set(key: string, value: string) {
+    this.t.setMap(this.t.settings, key, value);
+  }
+}
+
+class MemoryContacts implements ContactStore {
+  constructor(private readonly t: MemoryTables) {}
+  async get(account: string) {
+    const c = this.t.contacts.get(account);
+    return c === undefined ? undefined : { ...c, profileKey: copy(c.profileKey) };
+  }
+  async set(contact: Contact) {
+    this.t.setMap(this.t.contacts, contact.account, { ...contact, profileKey: copy(contact.profileKey) });
+  }
+}
+
+/** A `ClientStore` that lives only in this process. */
+export class MemoryStore implements ClientStore {
+  readonly #tables = new MemoryTables();
+  readonly #queue = new SerialQueue();
+  readonly #roles: StoreRoles = {
+    sessions: new MemorySessions(this.#tables),
+    identities: new MemoryIdentities(this.#tables),
+    preKeys: new MemoryPreKeys(this.#tables, 'ec'),
+    signedPreKeys: new MemoryPreKeys(this.#tables, 'signed'),
+    kyberPreKeys: new MemoryKyberPreKeys(this.#tables),
+    history: new MemoryHistory(this.#tables),
+    outbox: new MemoryOutbox(this.#tables),
+    settings: new MemorySettings(this.#tables),
+    contacts: new MemoryContacts(this.#tables),
+  };
+  readonly #serial = serialRoles(this.#roles, this.#queue);
+  readonly sessions: SessionStore = this.#serial.sessions;
+  readonly identities: IdentityStore = this.#serial.identities;
+  readonly preKeys: OneTimePreKeyStore = this.#serial.preKeys;
+  readonly signedPreKeys: SignedPreKeyStore = this.#serial.signedPreKeys;
+  readonly kyberPreKeys: KyberPreKeyStore = this.#serial.kyberPreKeys;
+  readonly history: HistoryStore = this.#serial.history;
+  readonly outbox: OutboxStore = this.#serial.outbox;
+  readonly settings: SettingsStore = this.#serial.settings;
+  readonly contacts: ContactStore = this.#serial.contacts;
+
+  transaction<T>(fn: (tx: StoreTransaction) => Promise<T>): Promise<T> {
+    return this.#queue.run(async () => {
+      const undo: (() => void)[] = [];
+      this.#tables.undo = undo;
+      try {
+        return await fn(this.#roles);
+      } catch (e) {
+        for (let i = undo.length - 1; i >= 0; i--) undo[i]!();
+        throw e;
+      } finally {
+        this.#tables.undo = undefined;
+      }
+    });
   }
 
-  setSetting(key: string, value: string): void {
-    this.#setMap(this.#settings, key, value);
-  }
-
-  close(): void {
+  async close(): Promise<void> {
     // Nothing to release.
   }
 }

@@ -2,7 +2,13 @@
  * Versioned schema of the SQLite store. Each entry upgrades from version
  * `index` to `index + 1`; the current version lives in `PRAGMA user_version`.
  * Append new migrations; never edit a released one.
+ *
+ * Migration 3 uses the SQL function `sealpost_base64_decode`, which
+ * `SqliteStore` registers on its connection before migrating.
  */
+
+/** SQL function the migrations may call: standard base64 text to a BLOB. */
+export const BASE64_DECODE_FUNCTION = 'sealpost_base64_decode';
 export const MIGRATIONS: readonly string[] = [
   // 0 -> 1: initial schema.
   `
@@ -84,6 +90,24 @@ export const MIGRATIONS: readonly string[] = [
     timestamp INTEGER NOT NULL,
     content BLOB NOT NULL,
     stored_at INTEGER NOT NULL
+  );
+  `,
+  // 2 -> 3: contacts' profile keys in their own table (they were settings strings),
+  // and the record of last-resort Kyber prekey uses that refuses replays.
+  `
+  CREATE TABLE contacts (
+    account TEXT PRIMARY KEY,
+    profile_key BLOB NOT NULL,
+    updated_at INTEGER NOT NULL
+  );
+  INSERT OR REPLACE INTO contacts (account, profile_key, updated_at)
+    SELECT substr(key, 20), sealpost_base64_decode(value), 0 FROM settings WHERE key LIKE 'contact.profileKey.%';
+  DELETE FROM settings WHERE key LIKE 'contact.profileKey.%';
+  CREATE TABLE kyber_prekey_uses (
+    kyber_id INTEGER NOT NULL,
+    signed_id INTEGER NOT NULL,
+    base_key BLOB NOT NULL,
+    PRIMARY KEY (kyber_id, signed_id, base_key)
   );
   `,
 ];

@@ -1,12 +1,16 @@
 /**
- * The client's persistent state behind one synchronous interface, with a
- * SQLite implementation (`SqliteStore`) and an in-memory one (`MemoryStore`).
+ * The client's persistent state, split by role as libsignal splits its
+ * stores (sessions, identities, prekeys, signed prekeys, Kyber prekeys) plus
+ * what the SDK keeps around them (history, outbox, settings, contacts).
+ * Every method returns a Promise, so IndexedDB, OPFS or a remote database can
+ * implement it; `SqliteStore` and `MemoryStore` are the two shipped here.
  *
- * The interface is synchronous on purpose: better-sqlite3 is synchronous, so a
- * whole ratchet step — read record, run the pure protocol function, write the
- * new record and the message — runs inside one `transaction()` with no await
- * in between. Nothing can interleave with it, and a crash either keeps all of
- * it or none of it.
+ * Atomicity comes from `transaction(async tx => …)`: every write made through
+ * `tx` commits together or not at all, and transactions on one store never
+ * interleave. A ratchet step is an async load, the pure (synchronous)
+ * protocol step, and an async store — all inside one transaction (see
+ * `session-transaction.ts`). The role objects on the store itself run each
+ * call on its own (as a one-statement transaction).
  *
  * Key material is stored as opaque record bytes; the SDK decides their encoding.
  */
@@ -19,26 +23,41 @@ export interface DeviceAddress {
   readonly device: number;
 }
 
-/** This device's long-lived identity and its credentials at the key server. */
-export interface LocalAccount {
+/** This device's long-lived identity (what exists before the key server knows the device). */
+interface LocalIdentity {
   /** Identity key pair: 32-byte private key and 33-byte serialized (0x05-prefixed) public key. */
   identityPrivateKey: Uint8Array;
   identityPublicKey: Uint8Array;
   /** libsignal registration id (14 bits, 1..16380). */
   registrationId: number;
-  /** Account id, once the key server has assigned one. */
-  account?: string;
-  /** This device's id, once registered or linked. */
-  device?: number;
-  /** The device's secret for authenticating to the services. */
-  deviceSecret?: string;
-  /** Profile key (32 bytes) from which the unidentified-access key is derived. */
-  profileKey?: Uint8Array;
 }
+
+/** A local identity the key server has not (yet) assigned an account to. */
+export interface UnregisteredAccount extends LocalIdentity {
+  account?: undefined;
+  device?: undefined;
+  deviceSecret?: undefined;
+  profileKey?: undefined;
+}
+
+/** A registered (or linked) device with its credentials at the key server. */
+export interface RegisteredAccount extends LocalIdentity {
+  /** Account id the key server assigned. */
+  account: string;
+  /** This device's id. */
+  device: number;
+  /** The device's secret for authenticating to the services (base64). */
+  deviceSecret: string;
+  /** Profile key (32 bytes) from which the unidentified-access key is derived. */
+  profileKey: Uint8Array;
+}
+
+/** This device's identity, before or after registration. */
+export type LocalAccount = UnregisteredAccount | RegisteredAccount;
 
 /** A remote account's identity key as trusted on first use. */
 export interface TrustedIdentity {
-  /** 32-byte raw Curve25519 public key. */
+  /** The 33-byte serialized Curve25519 public key. */
   identityKey: Uint8Array;
   /** When it was first (or last explicitly) trusted, ms since epoch. */
   trustedAt: number;
@@ -110,83 +129,148 @@ export interface OutboxEntry {
   readonly createdAt: number;
 }
 
-/**
- * Everything the SDK persists. Every method is synchronous; `transaction`
- * makes a group of calls atomic and (for SQLite) exclusive across processes.
- */
-export interface ClientStore {
-  /**
-   * Runs `fn` atomically. For SQLite this is `BEGIN IMMEDIATE … COMMIT`, so a
-   * second process on the same file waits; if `fn` throws, nothing it wrote
-   * survives. Nested calls join the outer transaction.
-   */
-  transaction<T>(fn: () => T): T;
+/** A contact's keys: what their contact card (or a message from them) told us. */
+export interface Contact {
+  readonly account: string;
+  /** 32-byte profile key. */
+  readonly profileKey: Uint8Array;
+  /** When the profile key was last written, ms. */
+  readonly updatedAt: number;
+}
 
-  // Local identity and account credentials.
-  getLocalAccount(): LocalAccount | undefined;
-  setLocalAccount(account: LocalAccount): void;
-
-  // Remote identities (trust on first use).
-  getTrustedIdentity(account: string): TrustedIdentity | undefined;
-  /** Trusts `identityKey` for `account`, replacing any earlier key; resets `verified` if it changed. */
-  setTrustedIdentity(account: string, identityKey: Uint8Array, now: number, verified?: boolean): void;
-
-  // Sessions, one opaque record per remote device.
-  loadSession(address: DeviceAddress): Uint8Array | undefined;
-  storeSession(address: DeviceAddress, record: Uint8Array): void;
-  deleteSession(address: DeviceAddress): void;
+/** One ratchet session record per remote device (libsignal `SessionStore`). */
+export interface SessionStore {
+  load(address: DeviceAddress): Promise<Uint8Array | undefined>;
+  store(address: DeviceAddress, record: Uint8Array): Promise<void>;
+  remove(address: DeviceAddress): Promise<void>;
   /** Device ids with a stored session for `account`, ascending. */
-  sessionDevices(account: string): number[];
+  devices(account: string): Promise<number[]>;
+}
 
-  // Prekeys.
-  storePreKey(key: StoredPreKey): void;
-  loadPreKey(kind: PreKeyKind, id: number): StoredPreKey | undefined;
-  removePreKey(kind: PreKeyKind, id: number): void;
-  listPreKeys(kind: PreKeyKind): StoredPreKey[];
-  markPreKeyReplaced(kind: PreKeyKind, id: number, replacedAt: number): void;
+/** This device's identity and the remote identities trusted on first use (libsignal `IdentityKeyStore`). */
+export interface IdentityStore {
+  localAccount(): Promise<LocalAccount | undefined>;
+  setLocalAccount(account: LocalAccount): Promise<void>;
+  trusted(account: string): Promise<TrustedIdentity | undefined>;
+  /** Trusts `identityKey` for `account`, replacing any earlier key. */
+  trust(account: string, identityKey: Uint8Array, now: number, verified?: boolean): Promise<void>;
+}
+
+/** Prekeys of one kind (libsignal `PreKeyStore` / `SignedPreKeyStore` / `KyberPreKeyStore`). */
+export interface PreKeyTable {
+  load(id: number): Promise<StoredPreKey | undefined>;
+  /** Stores `key` (its `kind` must be this table's). */
+  store(key: StoredPreKey): Promise<void>;
+  remove(id: number): Promise<void>;
+  /** Every key of this kind, oldest first. */
+  list(): Promise<StoredPreKey[]>;
   /**
-   * Reserves `count` consecutive fresh ids for `kind` from a monotonic
-   * counter (wrapping within 1..0xFFFFFF, skipping ids still stored), and
-   * returns them. Ids are never handed out twice while in use.
+   * Reserves `count` fresh ids from a monotonic counter (wrapping within
+   * 1..0xFFFFFF, skipping ids still stored). Ids are never handed out twice
+   * while in use.
    */
-  allocatePreKeyIds(kind: PreKeyKind, count: number): number[];
+  allocateIds(count: number): Promise<number[]>;
+}
 
-  // Content history and inbox.
+/** One-time EC prekeys. */
+export type OneTimePreKeyStore = PreKeyTable;
+
+/** Long-lived prekeys that are rotated (signed EC prekeys; last-resort Kyber prekeys). */
+export interface SignedPreKeyStore extends PreKeyTable {
+  /** Records when the key was replaced by a newer one (only the first call counts). */
+  markReplaced(id: number, replacedAt: number): Promise<void>;
+}
+
+/** What `markKyberPreKeyUsed` did. */
+export type KyberPreKeyUse = 'removed' | 'recorded';
+
+/** Kyber prekeys: one-time ones and the last-resort one share one id space. */
+export interface KyberPreKeyStore extends SignedPreKeyStore {
+  /**
+   * libsignal's `markKyberPreKeyUsed`: a one-time key is removed
+   * (`'removed'`); for a last-resort key the (Kyber id, signed prekey id,
+   * base key) triple is recorded (`'recorded'`), and a triple recorded
+   * before throws `KyberPreKeyReplayError` — a replayed PreKeySignalMessage.
+   */
+  markKyberPreKeyUsed(kyberPreKeyId: number, signedPreKeyId: number, baseKey: Uint8Array): Promise<KyberPreKeyUse>;
+}
+
+/** Content history and the inbox, plus envelope de-duplication. */
+export interface HistoryStore {
   /** Appends a message; returns its row id. Throws if its envelope id was already stored. */
-  addMessage(message: NewMessage): number;
-  markDelivered(id: number): void;
-  /** One stored message by id. */
-  getMessage(id: number): StoredMessage | undefined;
+  add(message: NewMessage): Promise<number>;
+  markDelivered(id: number): Promise<void>;
+  get(id: number): Promise<StoredMessage | undefined>;
   /** Messages not yet accepted by the app (received ones and sync copies), oldest first. */
-  undeliveredMessages(): StoredMessage[];
-  /** History with one peer, oldest first. */
-  conversation(peer: string, limit?: number): StoredMessage[];
+  undelivered(): Promise<StoredMessage[]>;
+  /** History with one peer, oldest first (the newest `limit`, default 1000). */
+  conversation(peer: string, limit?: number): Promise<StoredMessage[]>;
   /** Total stored messages (for tests and tools). */
-  messageCount(direction?: MessageDirection): number;
+  count(direction?: MessageDirection): Promise<number>;
+  /** An envelope processed once is only acknowledged again. */
+  isProcessed(envelopeId: string): Promise<boolean>;
+  markProcessed(envelopeId: string, now: number): Promise<void>;
+}
 
-  // Envelope de-duplication: an envelope processed once is only acknowledged again.
-  isEnvelopeProcessed(envelopeId: string): boolean;
-  markEnvelopeProcessed(envelopeId: string, now: number): void;
-
-  // Outbox of sealed envelopes awaiting relay acceptance.
-  addOutbox(entry: OutboxEntry): void;
-  outboxBatches(): OutboxEntry[][];
-  removeOutboxBatch(batchId: string): void;
+/** Sealed envelopes awaiting the relay's acceptance. */
+export interface OutboxStore {
+  add(entry: OutboxEntry): Promise<void>;
+  /** Every pending batch, in the order they were added. */
+  batches(): Promise<OutboxEntry[][]>;
+  removeBatch(batchId: string): Promise<void>;
   /**
    * Parks the history row of an outgoing message with its outbox batch; it
-   * moves into the history (`takePendingSent` + `addMessage`) in the same
+   * moves into the history (`takeParked` + `history.add`) in the same
    * transaction that removes the batch after the relay accepted it.
    */
-  setPendingSent(batchId: string, message: NewMessage): void;
+  park(batchId: string, message: NewMessage): Promise<void>;
   /** Removes and returns the parked history row of a batch, if any. */
-  takePendingSent(batchId: string): NewMessage | undefined;
+  takeParked(batchId: string): Promise<NewMessage | undefined>;
+}
 
-  /** Small key/value settings (schedules, counters the SDK keeps). */
-  getSetting(key: string): string | undefined;
-  setSetting(key: string, value: string): void;
+/** Small key/value settings (schedules, counters the SDK keeps). */
+export interface SettingsStore {
+  get(key: string): Promise<string | undefined>;
+  set(key: string, value: string): Promise<void>;
+}
 
+/** Contacts' profile keys. */
+export interface ContactStore {
+  get(account: string): Promise<Contact | undefined>;
+  set(contact: Contact): Promise<void>;
+}
+
+/** Every role, as seen inside a transaction. */
+export interface StoreRoles {
+  readonly sessions: SessionStore;
+  readonly identities: IdentityStore;
+  readonly preKeys: OneTimePreKeyStore;
+  readonly signedPreKeys: SignedPreKeyStore;
+  readonly kyberPreKeys: KyberPreKeyStore;
+  readonly history: HistoryStore;
+  readonly outbox: OutboxStore;
+  readonly settings: SettingsStore;
+  readonly contacts: ContactStore;
+}
+
+/** A transaction's view of the store (the same roles). */
+export type StoreTransaction = StoreRoles;
+
+/**
+ * Everything the SDK persists. The roles on the store run one call at a time;
+ * `transaction` makes a group of calls atomic.
+ */
+export interface ClientStore extends StoreRoles {
+  /**
+   * Runs `fn` atomically and exclusively: no other transaction (or role call)
+   * on this store runs until it settles. For SQLite this is `BEGIN IMMEDIATE
+   * … COMMIT`, so a second process on the same file waits too; if `fn`
+   * rejects, nothing it wrote survives. Use only `tx` inside `fn` — calling
+   * the store itself from inside waits for `fn` and never finishes.
+   */
+  transaction<T>(fn: (tx: StoreTransaction) => Promise<T>): Promise<T>;
   /** Releases the underlying resources. */
-  close(): void;
+  close(): Promise<void>;
 }
 
 /** Canonical string form of an address, used as a map and mutex key. */
@@ -196,3 +280,8 @@ export function addressKey(address: DeviceAddress): string {
 
 /** Largest prekey id (24 bits, as libsignal's wire format allows). */
 export const MAX_PREKEY_ID = 0xffffff;
+
+/** The prekey table of `kind` among `roles`. */
+export function preKeyTable(roles: StoreRoles, kind: PreKeyKind): PreKeyTable {
+  return kind === 'ec' ? roles.preKeys : kind === 'signed' ? roles.signedPreKeys : roles.kyberPreKeys;
+}

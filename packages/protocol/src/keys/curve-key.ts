@@ -1,14 +1,23 @@
 /**
- * Curve25519 keys in libsignal's serialized form.
+ * Curve25519 keys in libsignal's serialized form, written once for the
+ * whole project (sessions, sealed sender, fingerprints, the services).
  *
  * Public keys travel as `0x05 || u` (33 bytes, the "DJB" key type); private
  * keys are the 32-byte clamped scalar. Every public key in our records and
  * messages is kept in the serialized (prefixed) form, because that is what
- * libsignal signs, MACs and compares.
+ * libsignal signs, MACs and compares. Sealed sender v2 and the fingerprint
+ * API also take the bare 32-byte `u`; `rawCurvePublicKey` accepts both.
  */
-import { ed25519 } from '@noble/curves/ed25519.js';
 import { InvalidKeyError } from '../errors.ts';
-import { checkBytes, concatBytes, randomBytes, x25519Agree, x25519GenerateKeyPair } from '../primitives/index.ts';
+import {
+  checkBytes,
+  concatBytes,
+  constantTimeEqual,
+  montgomeryToEdwardsPoint,
+  randomBytes,
+  x25519Agree,
+  x25519GenerateKeyPair,
+} from '../primitives/index.ts';
 
 /** libsignal's key-type byte for Curve25519 ("DJB") public keys. */
 export const CURVE_KEY_TYPE = 0x05;
@@ -19,6 +28,37 @@ export const CURVE_PUBLIC_KEY_LENGTH = 33;
 export interface CurveKeyPair {
   readonly publicKey: Uint8Array;
   readonly privateKey: Uint8Array;
+}
+
+/**
+ * A key pair as sealed sender takes it: 32-byte private key and a public key
+ * in either form (raw 32 bytes or serialized 33). Every CurveKeyPair and
+ * X25519KeyPair is one.
+ */
+export interface SealedKeyPair {
+  readonly privateKey: Uint8Array;
+  readonly publicKey: Uint8Array;
+}
+
+/** True for a serialized Curve25519 public key: exactly 33 bytes, the first 0x05. */
+export function isSerializedCurvePublicKey(key: Uint8Array): boolean {
+  return key.length === CURVE_PUBLIC_KEY_LENGTH && key[0] === CURVE_KEY_TYPE;
+}
+
+/**
+ * The raw 32-byte `u` of a public key given raw (32 bytes) or serialized
+ * (33, 0x05-prefixed); InvalidKeyError otherwise. Returns a view, not a copy.
+ */
+export function rawCurvePublicKey(name: string, key: Uint8Array): Uint8Array {
+  checkBytes(name, key);
+  if (key.length === 32) return key;
+  if (isSerializedCurvePublicKey(key)) return key.subarray(1);
+  throw new InvalidKeyError(`${name} must be 32 raw bytes or 33 bytes starting with 0x05, got ${key.length} bytes`);
+}
+
+/** Constant-time comparison of two public keys, each raw or serialized. */
+export function sameCurvePublicKey(a: Uint8Array, b: Uint8Array): boolean {
+  return constantTimeEqual(rawCurvePublicKey('key', a), rawCurvePublicKey('key', b));
 }
 
 /**
@@ -77,8 +117,8 @@ export function curveAgree(ourPrivateKey: Uint8Array, theirPublicKey: Uint8Array
  * libsignal's `PublicKey::is_canonical`: the u-coordinate is reduced
  * (< 2^255 - 19, top bit clear) and maps to a torsion-free point of the
  * prime-order subgroup. A PQXDH responder refuses base keys that are not.
- * The curve arithmetic is noble-curves'; only the Montgomery-to-Edwards map
- * y = (u - 1) / (u + 1) is written here.
+ * The Montgomery-to-Edwards map y = (u - 1) / (u + 1) and the point
+ * arithmetic are the primitives' (curve25519-edwards.ts).
  */
 export function isCanonicalCurvePublicKey(serialized: Uint8Array): boolean {
   const u = curvePublicKeyBytes(serialized);
@@ -86,22 +126,6 @@ export function isCanonicalCurvePublicKey(serialized: Uint8Array): boolean {
   let allFF = true;
   for (let i = 1; i < 31; i++) if (u[i] !== 0xff) allFF = false;
   if (allFF && u[31] === 0x7f && u[0]! >= 256 - 19) return false;
-  const Fp = ed25519.Point.Fp;
-  let uInt = 0n;
-  for (let i = 31; i >= 0; i--) uInt = (uInt << 8n) | BigInt(u[i]!);
-  uInt = Fp.create(uInt);
-  const denominator = Fp.add(uInt, Fp.ONE);
-  if (Fp.is0(denominator)) return false;
-  const y = Fp.mul(Fp.sub(uInt, Fp.ONE), Fp.inv(denominator));
-  const yBytes = new Uint8Array(32);
-  let t = y;
-  for (let i = 0; i < 32; i++) {
-    yBytes[i] = Number(t & 0xffn);
-    t >>= 8n;
-  }
-  try {
-    return ed25519.Point.fromBytes(yBytes).isTorsionFree();
-  } catch {
-    return false;
-  }
+  // Sign bit 0: torsion-freeness does not depend on the sign of x.
+  return montgomeryToEdwardsPoint(u, 0)?.isTorsionFree() ?? false;
 }

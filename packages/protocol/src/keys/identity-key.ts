@@ -4,11 +4,12 @@
  * XEdDSA. Serialized like libsignal's `IdentityKeyPair`
  * (IdentityKeyPairStructure: public 33 bytes, private 32 bytes).
  */
-import { create, fromBinary, toBinary } from '@bufbuild/protobuf';
+import { create, toBinary } from '@bufbuild/protobuf';
 import { InvalidRecordError } from '../errors.ts';
 import { IdentityKeyPairStructureSchema } from '../gen/storage_pb.ts';
 import { randomBytes, xeddsaSign, xeddsaVerify } from '../primitives/index.ts';
-import { checkBytes } from '../primitives/bytes.ts';
+import { checkBytes, equalBytes } from '../primitives/bytes.ts';
+import { decodeProto } from '../error-mapping.ts';
 import { type CurveKeyPair, checkCurvePublicKey, curveKeyPairFromPrivate, curvePublicKeyBytes } from './curve-key.ts';
 
 /** An identity key pair (same shape as any Curve25519 key pair). */
@@ -30,16 +31,11 @@ export function serializeIdentityKeyPair(pair: IdentityKeyPair): Uint8Array {
 /** Parses libsignal's IdentityKeyPairStructure; checks that the halves match. */
 export function deserializeIdentityKeyPair(bytes: Uint8Array): IdentityKeyPair {
   checkBytes('identity key pair', bytes);
-  let pb;
-  try {
-    pb = fromBinary(IdentityKeyPairStructureSchema, bytes);
-  } catch {
-    throw new InvalidRecordError('identity key pair: malformed protobuf');
-  }
+  const pb = decodeProto(IdentityKeyPairStructureSchema, bytes, 'identity key pair');
   checkCurvePublicKey(pb.publicKey, 'identity public key');
   if (pb.privateKey.length !== 32) throw new InvalidRecordError('identity key pair: private key must be 32 bytes');
   const pair = curveKeyPairFromPrivate(pb.privateKey);
-  if (!bytesEqual(pair.publicKey, pb.publicKey)) {
+  if (!equalBytes(pair.publicKey, pb.publicKey)) {
     throw new InvalidRecordError('identity key pair: public key does not match private key');
   }
   return { publicKey: pb.publicKey, privateKey: pair.privateKey };
@@ -61,11 +57,4 @@ export function signWithIdentityKey(
 export function verifyIdentitySignature(identityKey: Uint8Array, message: Uint8Array, signature: Uint8Array): boolean {
   if (!(signature instanceof Uint8Array) || signature.length !== 64) return false;
   return xeddsaVerify(curvePublicKeyBytes(identityKey, 'identity key'), message, signature);
-}
-
-/** Plain (not constant-time) equality for public data. */
-export function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
 }

@@ -18,6 +18,8 @@ export const KYBER1024_KEY_TYPE = 0x08;
 export const KYBER1024_PUBLIC_KEY_RAW = 1568;
 export const KYBER1024_SECRET_KEY_RAW = 3168;
 export const KYBER1024_CIPHERTEXT_RAW = 1568;
+/** Length of a serialized Kyber1024 public key (type byte + 1568). */
+export const KYBER1024_PUBLIC_KEY_LENGTH = KYBER1024_PUBLIC_KEY_RAW + 1;
 
 /** A Kyber1024 key pair, both halves serialized with the 0x08 prefix. */
 export interface KyberKeyPair {

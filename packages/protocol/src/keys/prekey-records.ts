@@ -8,11 +8,12 @@
  * Signatures are XEdDSA by the identity key over the *serialized* public
  * key (0x05 || u, or 0x08 || pk).
  */
-import { create, fromBinary, toBinary } from '@bufbuild/protobuf';
-import { InvalidRecordError } from '../errors.ts';
+import { create, toBinary } from '@bufbuild/protobuf';
+import { InvalidKeyError, InvalidRecordError } from '../errors.ts';
 import { PreKeyRecordStructureSchema, SignedPreKeyRecordStructureSchema } from '../gen/storage_pb.ts';
 import { checkBytes } from '../primitives/bytes.ts';
 import { randomBytes } from '../primitives/index.ts';
+import { decodeProto, rethrowAs } from '../error-mapping.ts';
 import { type CurveKeyPair, checkCurvePublicKey, generateCurveKeyPair } from './curve-key.ts';
 import { type IdentityKeyPair, signWithIdentityKey } from './identity-key.ts';
 import { type KyberKeyPair, generateKyberKeyPair, kyberPublicKeyBytes, kyberSecretKeyBytes } from './kem-key.ts';
@@ -98,12 +99,7 @@ export function serializePreKeyRecord(record: PreKeyRecord): Uint8Array {
 /** Parses libsignal PreKeyRecord bytes. */
 export function deserializePreKeyRecord(bytes: Uint8Array): PreKeyRecord {
   checkBytes('prekey record', bytes);
-  let pb;
-  try {
-    pb = fromBinary(PreKeyRecordStructureSchema, bytes);
-  } catch {
-    throw new InvalidRecordError('prekey record: malformed protobuf');
-  }
+  const pb = decodeProto(PreKeyRecordStructureSchema, bytes, 'prekey record');
   return { id: pb.id, keyPair: curvePair(pb.publicKey, pb.privateKey, 'prekey record') };
 }
 
@@ -111,7 +107,7 @@ function curvePair(publicKey: Uint8Array, privateKey: Uint8Array, what: string):
   try {
     checkCurvePublicKey(publicKey, `${what} public key`);
   } catch (e) {
-    throw new InvalidRecordError(`${what}: ${(e as Error).message}`);
+    rethrowAs(e, InvalidKeyError, (message) => new InvalidRecordError(`${what}: ${message}`));
   }
   if (privateKey.length !== 32) throw new InvalidRecordError(`${what}: private key must be 32 bytes`);
   return { publicKey, privateKey };
@@ -132,11 +128,7 @@ function signedLayout(id: number, timestamp: number, pub: Uint8Array, priv: Uint
 
 function parseSignedLayout(bytes: Uint8Array, what: string) {
   checkBytes(what, bytes);
-  try {
-    return fromBinary(SignedPreKeyRecordStructureSchema, bytes);
-  } catch {
-    throw new InvalidRecordError(`${what}: malformed protobuf`);
-  }
+  return decodeProto(SignedPreKeyRecordStructureSchema, bytes, what);
 }
 
 /** libsignal SignedPreKeyRecord bytes. */
@@ -167,7 +159,7 @@ export function deserializeKyberPreKeyRecord(bytes: Uint8Array): KyberPreKeyReco
     kyberPublicKeyBytes(pb.publicKey);
     kyberSecretKeyBytes(pb.privateKey);
   } catch (e) {
-    throw new InvalidRecordError(`Kyber prekey record: ${(e as Error).message}`);
+    rethrowAs(e, InvalidKeyError, (message) => new InvalidRecordError(`Kyber prekey record: ${message}`));
   }
   return {
     id: pb.id,

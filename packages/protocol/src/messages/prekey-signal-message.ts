@@ -7,10 +7,11 @@
  * key, Kyber ciphertext) around a full framed SignalMessage. It has no MAC
  * of its own; the inner message's MAC authenticates the session.
  */
-import { create, fromBinary, isFieldSet, toBinary } from '@bufbuild/protobuf';
+import { create, isFieldSet, toBinary } from '@bufbuild/protobuf';
 import { InvalidKeyError, InvalidMessageError } from '../errors.ts';
 import { PreKeySignalMessageSchema } from '../gen/wire_pb.ts';
 import { checkCurvePublicKey } from '../keys/curve-key.ts';
+import { decodeProto, rethrowAs } from '../error-mapping.ts';
 import { CIPHERTEXT_MESSAGE_PRE_KYBER_VERSION } from '../ratchet/constants.ts';
 import { type SignalMessage, decodeSignalMessage } from './signal-message.ts';
 import { readMessageVersion, versionByte } from './version.ts';
@@ -69,12 +70,7 @@ export function encodePreKeySignalMessage(fields: {
 export function decodePreKeySignalMessage(bytes: Uint8Array): PreKeySignalMessage {
   if (!(bytes instanceof Uint8Array)) throw new InvalidMessageError('PreKeySignalMessage must be a Uint8Array');
   const messageVersion = readMessageVersion(bytes, 'PreKeySignalMessage');
-  let pb;
-  try {
-    pb = fromBinary(PreKeySignalMessageSchema, bytes.subarray(1));
-  } catch {
-    throw new InvalidMessageError('PreKeySignalMessage: invalid protobuf encoding');
-  }
+  const pb = decodeProto(PreKeySignalMessageSchema, bytes.subarray(1), 'PreKeySignalMessage', InvalidMessageError);
   const f = PreKeySignalMessageSchema.field;
   if (!isFieldSet(pb, f.baseKey)) throw new InvalidMessageError('PreKeySignalMessage: missing base key');
   if (!isFieldSet(pb, f.identityKey)) throw new InvalidMessageError('PreKeySignalMessage: missing identity key');
@@ -84,8 +80,7 @@ export function decodePreKeySignalMessage(bytes: Uint8Array): PreKeySignalMessag
     checkCurvePublicKey(pb.baseKey, 'PreKeySignalMessage base key');
     checkCurvePublicKey(pb.identityKey, 'PreKeySignalMessage identity key');
   } catch (e) {
-    if (e instanceof InvalidKeyError) throw new InvalidMessageError(e.message);
-    throw e;
+    rethrowAs(e, InvalidKeyError, (message) => new InvalidMessageError(message));
   }
   const hasKyberId = isFieldSet(pb, f.kyberPreKeyId);
   const hasKyberCt = isFieldSet(pb, f.kyberCiphertext);

@@ -9,11 +9,12 @@
  * over those bytes — never over a re-encoding — so optional fields we do
  * not use (SPQR's `pq_ratchet`, unknown fields) stay covered byte for byte.
  */
-import { create, fromBinary, isFieldSet, toBinary } from '@bufbuild/protobuf';
+import { create, isFieldSet, toBinary } from '@bufbuild/protobuf';
 import { InvalidKeyError, InvalidMessageError } from '../errors.ts';
 import { SignalMessageSchema } from '../gen/wire_pb.ts';
 import { checkCurvePublicKey } from '../keys/curve-key.ts';
 import { constantTimeEqual, hmacSha256 } from '../primitives/index.ts';
+import { decodeProto, rethrowAs } from '../error-mapping.ts';
 import { readMessageVersion, versionByte } from './version.ts';
 
 /** Length of the truncated MAC that ends every SignalMessage. */
@@ -86,20 +87,15 @@ export function decodeSignalMessage(bytes: Uint8Array): SignalMessage {
     throw new InvalidMessageError(`SignalMessage too short (${bytes.length} bytes)`);
   }
   const messageVersion = readMessageVersion(bytes, 'SignalMessage');
-  let pb;
-  try {
-    pb = fromBinary(SignalMessageSchema, bytes.subarray(1, bytes.length - SIGNAL_MESSAGE_MAC_LENGTH));
-  } catch {
-    throw new InvalidMessageError('SignalMessage: invalid protobuf encoding');
-  }
+  const body = bytes.subarray(1, bytes.length - SIGNAL_MESSAGE_MAC_LENGTH);
+  const pb = decodeProto(SignalMessageSchema, body, 'SignalMessage', InvalidMessageError);
   if (!isFieldSet(pb, SignalMessageSchema.field.ratchetKey)) throw new InvalidMessageError('SignalMessage: missing ratchet key');
   if (!isFieldSet(pb, SignalMessageSchema.field.counter)) throw new InvalidMessageError('SignalMessage: missing counter');
   if (!isFieldSet(pb, SignalMessageSchema.field.ciphertext)) throw new InvalidMessageError('SignalMessage: missing ciphertext');
   try {
     checkCurvePublicKey(pb.ratchetKey, 'SignalMessage ratchet key');
   } catch (e) {
-    if (e instanceof InvalidKeyError) throw new InvalidMessageError(e.message);
-    throw e;
+    rethrowAs(e, InvalidKeyError, (message) => new InvalidMessageError(message));
   }
   return {
     messageVersion,

@@ -13,7 +13,7 @@
  * The third output keys SPQR, which we do not run; it is returned for
  * completeness (vectors) and otherwise unused.
  */
-import { checkBytes, hkdfSha256 } from '../primitives/index.ts';
+import { checkBytes, concatBytes, hkdfSha256 } from '../primitives/index.ts';
 import { curveAgree } from '../keys/curve-key.ts';
 
 const PQXDH_INFO = new TextEncoder().encode('WhisperText_X25519_SHA-256_CRYSTALS-KYBER-1024');
@@ -49,18 +49,6 @@ export interface PqxdhResponderInputs {
   readonly kemSharedSecret: Uint8Array;
 }
 
-function assemble(parts: Uint8Array[]): Uint8Array {
-  let n = 0;
-  for (const p of parts) n += p.length;
-  const out = new Uint8Array(n);
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
-}
-
 /** The initiator's PQXDH secret input (before HKDF). */
 export function pqxdhInitiatorSecretInput(i: PqxdhInitiatorInputs): Uint8Array {
   checkBytes('KEM shared secret', i.kemSharedSecret, 32);
@@ -72,7 +60,7 @@ export function pqxdhInitiatorSecretInput(i: PqxdhInitiatorInputs): Uint8Array {
   ];
   if (i.theirOneTimePreKey !== undefined) parts.push(curveAgree(i.ourBasePrivate, i.theirOneTimePreKey));
   parts.push(i.kemSharedSecret);
-  return assemble(parts);
+  return concatBytes(...parts);
 }
 
 /** The responder's PQXDH secret input (equal to the initiator's). */
@@ -86,7 +74,7 @@ export function pqxdhResponderSecretInput(r: PqxdhResponderInputs): Uint8Array {
   ];
   if (r.ourOneTimePreKeyPrivate !== undefined) parts.push(curveAgree(r.ourOneTimePreKeyPrivate, r.theirBaseKey));
   parts.push(r.kemSharedSecret);
-  return assemble(parts);
+  return concatBytes(...parts);
 }
 
 /** HKDF of a secret input into R_0, C_0 and the SPQR key. */

@@ -1,57 +1,32 @@
 /**
- * AES-256 modes. CBC/CTR/GCM via node:crypto (OpenSSL); GCM-SIV (RFC 8452),
- * which Node 20's OpenSSL lacks, via @noble/ciphers.
+ * AES-256 modes. CBC/CTR/GCM from the active backend (node: OpenSSL; web:
+ * @noble/ciphers); GCM-SIV (RFC 8452), which Node 20's OpenSSL lacks, from
+ * @noble/ciphers on both. Inputs are checked here, so backends see only
+ * well-formed arguments.
  *
  * Every decrypt failure is a DecryptionError with a specific code:
  * DECRYPTION_FAILED (malformed/short input), BAD_PADDING (CBC), BAD_TAG (AEAD).
  */
-import { createCipheriv, createDecipheriv } from 'node:crypto';
-import { gcm as nobleGcm, gcmsiv } from '@noble/ciphers/aes.js';
-import { DecryptionError, InvalidArgumentError, InvalidKeyError } from '../errors.ts';
-import { asBuffer, checkBytes } from './bytes.ts';
+import { backend } from '#primitives-backend';
+import { gcmsiv } from '@noble/ciphers/aes.js';
+import { DecryptionError, InvalidArgumentError } from '../errors.ts';
+import { checkBytes } from './bytes.ts';
+import { checkKeyBytes } from './key-bytes.ts';
 
 const BLOCK = 16;
 const TAG_LENGTH = 16;
 const EMPTY = new Uint8Array(0);
 
 function checkKey(key: unknown): Uint8Array {
-  if (!(key instanceof Uint8Array) || key.length !== 32) {
-    throw new InvalidKeyError(
-      `AES-256 key must be a 32-byte Uint8Array, got ${key instanceof Uint8Array ? `${key.length} bytes` : typeof key}`,
-    );
-  }
-  return key;
+  return checkKeyBytes('AES-256 key', key, 32);
 }
 
-function toU8(b: Buffer): Uint8Array {
-  return new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
-}
-
-/** AES-256-CBC with PKCS#7 padding. `iv` is 16 bytes. */
-/**
- * update() ‖ final() as one array that owns its memory. Both are fresh,
- * exactly-sized Buffers from OpenSSL's binding, so when one is empty the
- * other is returned as is. Buffer.concat would instead copy into a slice of
- * Buffer's shared 8 KiB pool: in the ratchet's message loop the pool
- * refills showed up at ~8% of the time, and the slice would leave message
- * bytes in pool memory that later Buffers reuse.
- */
-function joinOutput(head: Buffer, tail: Buffer): Uint8Array {
-  if (tail.length === 0) return toU8(head);
-  if (head.length === 0) return toU8(tail);
-  const out = new Uint8Array(head.length + tail.length);
-  out.set(head, 0);
-  out.set(tail, head.length);
-  return out;
-}
-
+/** AES-256-CBC with PKCS#7 padding. `iv` is 16 bytes. The result owns its memory. */
 export function aes256CbcEncrypt(key: Uint8Array, iv: Uint8Array, plaintext: Uint8Array): Uint8Array {
   checkKey(key);
   checkBytes('AES-CBC iv', iv, BLOCK);
   checkBytes('AES-CBC plaintext', plaintext);
-  const c = createCipheriv('aes-256-cbc', asBuffer(key), asBuffer(iv));
-  const head = c.update(plaintext);
-  return joinOutput(head, c.final());
+  return backend.aes256CbcEncrypt(key, iv, plaintext);
 }
 
 /**
@@ -69,15 +44,9 @@ export function aes256CbcDecrypt(key: Uint8Array, iv: Uint8Array, ciphertext: Ui
       `AES-CBC ciphertext must be a non-zero multiple of ${BLOCK} bytes, got ${ciphertext.length}`,
     );
   }
-  const d = createDecipheriv('aes-256-cbc', asBuffer(key), asBuffer(iv));
-  const head = d.update(ciphertext);
-  let tail: Buffer;
-  try {
-    tail = d.final();
-  } catch {
-    throw new DecryptionError('BAD_PADDING', 'AES-CBC ciphertext has invalid PKCS#7 padding');
-  }
-  return joinOutput(head, tail);
+  const plaintext = backend.aes256CbcDecrypt(key, iv, ciphertext);
+  if (plaintext === undefined) throw new DecryptionError('BAD_PADDING', 'AES-CBC ciphertext has invalid PKCS#7 padding');
+  return plaintext;
 }
 
 /**
@@ -88,16 +57,8 @@ export function aes256Ctr(key: Uint8Array, iv16: Uint8Array, data: Uint8Array): 
   checkKey(key);
   checkBytes('AES-CTR iv', iv16, BLOCK);
   checkBytes('AES-CTR data', data);
-  const c = createCipheriv('aes-256-ctr', asBuffer(key), asBuffer(iv16));
-  return toU8(Buffer.concat([c.update(data), c.final()]));
+  return backend.aes256Ctr(key, iv16, data);
 }
-
-/**
- * OpenSSL (as Node 20 exposes it) refuses GCM IVs longer than 128 bytes;
- * SP 800-38D allows them, so such nonces go through @noble/ciphers' GCM.
- * Every real caller uses 12 bytes and stays on OpenSSL.
- */
-const NODE_MAX_GCM_NONCE = 128;
 
 function checkGcmNonce(nonce: Uint8Array): void {
   checkBytes('AES-GCM nonce', nonce);
@@ -111,10 +72,7 @@ export function aes256GcmEncrypt(key: Uint8Array, nonce: Uint8Array, plaintext: 
   checkGcmNonce(nonce);
   checkBytes('AES-GCM plaintext', plaintext);
   checkBytes('AES-GCM aad', aad);
-  if (nonce.length > NODE_MAX_GCM_NONCE) return nobleGcm(key, nonce, aad).encrypt(plaintext);
-  const c = createCipheriv('aes-256-gcm', asBuffer(key), asBuffer(nonce), { authTagLength: TAG_LENGTH });
-  c.setAAD(asBuffer(aad));
-  return toU8(Buffer.concat([c.update(plaintext), c.final(), c.getAuthTag()]));
+  return backend.aes256GcmEncrypt(key, nonce, plaintext, aad);
 }
 
 /**
@@ -130,24 +88,9 @@ export function aes256GcmDecrypt(key: Uint8Array, nonce: Uint8Array, ciphertextA
   if (ciphertextAndTag.length < TAG_LENGTH) {
     throw new DecryptionError('DECRYPTION_FAILED', `AES-GCM input must be at least ${TAG_LENGTH} bytes (the tag), got ${ciphertextAndTag.length}`);
   }
-  if (nonce.length > NODE_MAX_GCM_NONCE) {
-    try {
-      return nobleGcm(key, nonce, aad).decrypt(ciphertextAndTag);
-    } catch {
-      throw new DecryptionError('BAD_TAG', 'AES-GCM authentication tag does not match');
-    }
-  }
-  const split = ciphertextAndTag.length - TAG_LENGTH;
-  const d = createDecipheriv('aes-256-gcm', asBuffer(key), asBuffer(nonce), { authTagLength: TAG_LENGTH });
-  d.setAAD(asBuffer(aad));
-  d.setAuthTag(asBuffer(ciphertextAndTag.subarray(split)));
-  const head = d.update(ciphertextAndTag.subarray(0, split));
-  try {
-    return toU8(Buffer.concat([head, d.final()]));
-  } catch {
-    head.fill(0);
-    throw new DecryptionError('BAD_TAG', 'AES-GCM authentication tag does not match');
-  }
+  const plaintext = backend.aes256GcmDecrypt(key, nonce, ciphertextAndTag, aad);
+  if (plaintext === undefined) throw new DecryptionError('BAD_TAG', 'AES-GCM authentication tag does not match');
+  return plaintext;
 }
 
 function checkSivNonce(nonce: Uint8Array): void {

@@ -13,67 +13,31 @@
  *   not require s < L), and checks, cofactorless, that
  *   encode(s·B − h·A) equals R byte for byte (so a non-canonical R never verifies).
  *
- * Cost (Node 20.20, 2-core box): sign ~0.6-0.8 ms; verify ~0.1 ms for a
- * valid signature (one field inversion here, then OpenSSL's Ed25519 verify —
- * see verifiesAsEd25519), ~1.3 ms to reject (the exact check below: two
- * variable-time scalar multiplications and one field inversion).
+ * Cost (Node 20.20, 2-core box): sign ~0.6-0.8 ms; on the node backend,
+ * verify ~0.1 ms for a valid signature (one field inversion here, then
+ * OpenSSL's Ed25519 verify — see verifiesAsEd25519), ~1.3 ms to reject (the
+ * exact check below: two variable-time scalar multiplications and one field
+ * inversion). The web backend has no such fast path: every verification is
+ * the exact check (see docs/benchmarks.md, "Primitive backends").
  */
-import { createPublicKey, verify as ed25519VerifyNative } from 'node:crypto';
+import { backend } from '#primitives-backend';
 import { ed25519 } from '@noble/curves/ed25519.js';
-import { InvalidKeyError } from '../errors.ts';
 import { checkBytes } from './bytes.ts';
+import { bytesToNumberLE, montgomeryToEdwardsPoint, montgomeryToEdwardsY, montgomeryU, numberToBytesLE32, type EdwardsPoint } from './curve25519-edwards.ts';
 import { sha512 } from './hash.ts';
+import { checkKeyBytes } from './key-bytes.ts';
 import { randomBytes } from './random.ts';
 import { clampPrivateKey } from './x25519.ts';
 
 const Point = ed25519.Point;
-type EdPoint = InstanceType<typeof Point>;
 /** Order of the prime subgroup, L = 2^252 + 27742317777372353535851937790883648493. */
 const L = Point.Fn.ORDER;
-const Fp = Point.Fp;
-const P = Fp.ORDER;
+const P = Point.Fp.ORDER;
 const HASH1_PREFIX = Uint8Array.from([0xfe, ...new Array<number>(31).fill(0xff)]);
-
-function bytesToNumberLE(bytes: Uint8Array): bigint {
-  let n = 0n;
-  for (let i = bytes.length - 1; i >= 0; i--) n = (n << 8n) | BigInt(bytes[i]!);
-  return n;
-}
-
-function numberToBytesLE32(n: bigint): Uint8Array {
-  const out = new Uint8Array(32);
-  for (let i = 0; i < 32; i++) {
-    out[i] = Number(n & 0xffn);
-    n >>= 8n;
-  }
-  return out;
-}
 
 function mod(a: bigint, m: bigint): bigint {
   const r = a % m;
   return r >= 0n ? r : r + m;
-}
-
-
-/**
- * Montgomery u -> Edwards point with the given sign bit, as curve25519-dalek's
- * `MontgomeryPoint::to_edwards`: the top bit of u is ignored, u is reduced mod
- * p, u = -1 has no image, y = (u-1)/(u+1), and decompression accepts x = 0
- * with either sign. Returns undefined when no point exists (u on the twist).
- */
-function montgomeryToEdwards(u32: Uint8Array, signBit: number): EdPoint | undefined {
-  const u = Fp.create(bytesToNumberLE(u32) & ((1n << 255n) - 1n));
-  if (u === P - 1n) return undefined;
-  const y = Fp.mul(Fp.sub(u, 1n), Fp.inv(Fp.add(u, 1n)));
-  const yBytes = numberToBytesLE32(y);
-  yBytes[31]! |= signBit << 7;
-  try {
-    // zip215=true only relaxes the (here impossible) y >= p check and lets
-    // x = 0 carry sign bit 1, which dalek also accepts.
-    return Point.fromBytes(yBytes, true);
-  } catch {
-    return undefined;
-  }
 }
 
 /**
@@ -82,9 +46,7 @@ function montgomeryToEdwards(u32: Uint8Array, signBit: number): EdPoint | undefi
  * same 64 random bytes. `random64` defaults to fresh randomness.
  */
 export function xeddsaSign(privateKey32: Uint8Array, message: Uint8Array, random64?: Uint8Array): Uint8Array {
-  if (!(privateKey32 instanceof Uint8Array) || privateKey32.length !== 32) {
-    throw new InvalidKeyError('XEdDSA private key must be a 32-byte Uint8Array');
-  }
+  checkKeyBytes('XEdDSA private key', privateKey32, 32);
   checkBytes('XEdDSA message', message);
   const z = random64 === undefined ? randomBytes(64) : checkBytes('XEdDSA random', random64, 64);
   const k = clampPrivateKey(privateKey32);
@@ -105,30 +67,29 @@ export function xeddsaSign(privateKey32: Uint8Array, message: Uint8Array, random
 }
 
 /**
- * Fast path: the same check as RFC 8032 Ed25519 verification by OpenSSL
- * (node:crypto), which is ~10× cheaper than noble's scalar multiplications.
- * OpenSSL is stricter than libsignal in one place — it requires s < L, where
- * libsignal only rejects s >= 2^253 and reduces — so only its "valid" is
- * trusted: it implies libsignal's equation holds (same A bytes, same h, same
- * s). Every "invalid" falls through to the exact libsignal check below, so
- * the set of accepted signatures is unchanged. u = 0 (x = 0, where encoding
- * A with sign bit 1 would hash differently from libsignal's re-encoding) and
- * u = -1 (no Edwards image) skip the fast path.
+ * Fast path, when the backend has one (node: OpenSSL's RFC 8032 Ed25519
+ * verify, ~10× cheaper than noble's scalar multiplications). OpenSSL is
+ * stricter than libsignal in one place — it requires s < L, where libsignal
+ * only rejects s >= 2^253 and reduces — so only its "valid" is trusted: it
+ * implies libsignal's equation holds (same A bytes, same h, same s). Every
+ * "invalid" falls through to the exact libsignal check below, so the set of
+ * accepted signatures is unchanged. u = 0 (x = 0, where encoding A with sign
+ * bit 1 would hash differently from libsignal's re-encoding) and u = -1 (no
+ * Edwards image) skip the fast path.
  */
-function verifiesAsEd25519(publicKey32: Uint8Array, message: Uint8Array, signature64: Uint8Array): boolean {
-  const u = Fp.create(bytesToNumberLE(publicKey32) & ((1n << 255n) - 1n));
-  if (u === 0n || u === P - 1n) return false;
-  const capA = numberToBytesLE32(Fp.mul(Fp.sub(u, 1n), Fp.inv(Fp.add(u, 1n))));
+function verifiesAsEd25519(
+  verifyFast: (edwardsPublicKey: Uint8Array, message: Uint8Array, signature: Uint8Array) => boolean,
+  publicKey32: Uint8Array,
+  message: Uint8Array,
+  signature64: Uint8Array,
+): boolean {
+  if (montgomeryU(publicKey32) === 0n) return false;
+  const capA = montgomeryToEdwardsY(publicKey32);
+  if (capA === undefined) return false;
   capA[31]! |= signature64[63]! & 0x80;
   const signature = Uint8Array.from(signature64);
   signature[63]! &= 0x7f;
-  try {
-    const key = createPublicKey({ key: { kty: 'OKP', crv: 'Ed25519', x: Buffer.from(capA).toString('base64url') }, format: 'jwk' });
-    return ed25519VerifyNative(null, message, key, signature);
-  } catch {
-    // A y that is not on the curve fails to import or verify: let the exact path decide.
-    return false;
-  }
+  return verifyFast(capA, message, signature);
 }
 
 /**
@@ -138,13 +99,12 @@ function verifiesAsEd25519(publicKey32: Uint8Array, message: Uint8Array, signatu
  * a public key of the wrong length/type.
  */
 export function xeddsaVerify(publicKey32: Uint8Array, message: Uint8Array, signature64: Uint8Array): boolean {
-  if (!(publicKey32 instanceof Uint8Array) || publicKey32.length !== 32) {
-    throw new InvalidKeyError('XEdDSA public key must be a 32-byte Uint8Array (raw Montgomery u)');
-  }
+  checkKeyBytes('XEdDSA public key (raw Montgomery u)', publicKey32, 32);
   checkBytes('XEdDSA message', message);
   if (!(signature64 instanceof Uint8Array) || signature64.length !== 64) return false;
-  if (verifiesAsEd25519(publicKey32, message, signature64)) return true;
-  const capAPoint = montgomeryToEdwards(publicKey32, (signature64[63]! & 0x80) >> 7);
+  const verifyFast = backend.ed25519VerifyFast;
+  if (verifyFast !== undefined && verifiesAsEd25519(verifyFast, publicKey32, message, signature64)) return true;
+  const capAPoint = montgomeryToEdwardsPoint(publicKey32, (signature64[63]! & 0x80) >> 7);
   if (capAPoint === undefined) return false;
   const capR = signature64.subarray(0, 32);
   const sBytes = signature64.slice(32, 64);
@@ -197,9 +157,7 @@ export function xeddsaVerify(publicKey32: Uint8Array, message: Uint8Array, signa
  * bytes. Not Signal's wire format — use {@link xeddsaSign} for that.
  */
 export function xeddsaSignSpec(privateKey32: Uint8Array, message: Uint8Array, random64?: Uint8Array): Uint8Array {
-  if (!(privateKey32 instanceof Uint8Array) || privateKey32.length !== 32) {
-    throw new InvalidKeyError('XEdDSA private key must be a 32-byte Uint8Array');
-  }
+  checkKeyBytes('XEdDSA private key', privateKey32, 32);
   checkBytes('XEdDSA message', message);
   const z = random64 === undefined ? randomBytes(64) : checkBytes('XEdDSA random', random64, 64);
   const k = clampPrivateKey(privateKey32);
@@ -230,19 +188,18 @@ export function xeddsaSignSpec(privateKey32: Uint8Array, message: Uint8Array, ra
  * only for a public key of the wrong length/type.
  */
 export function xeddsaVerifySpec(publicKey32: Uint8Array, message: Uint8Array, signature64: Uint8Array): boolean {
-  if (!(publicKey32 instanceof Uint8Array) || publicKey32.length !== 32) {
-    throw new InvalidKeyError('XEdDSA public key must be a 32-byte Uint8Array (raw Montgomery u)');
-  }
+  checkKeyBytes('XEdDSA public key (raw Montgomery u)', publicKey32, 32);
   checkBytes('XEdDSA message', message);
   if (!(signature64 instanceof Uint8Array) || signature64.length !== 64) return false;
   const u = bytesToNumberLE(publicKey32);
   if (u >= P) return false;
   if ((signature64[63]! & 0xe0) !== 0) return false;
-  // y = (u - 1) / (u + 1), with the spec's inv(0) = 0 for u = -1.
-  const y = u === P - 1n ? 0n : Fp.mul(Fp.sub(u, 1n), Fp.inv(Fp.add(u, 1n)));
-  let capAPoint: EdPoint;
+  // y = (u - 1) / (u + 1), with the spec's inv(0) = 0 for u = -1. (u < p, so
+  // the helper's masking of bit 255 and reduction change nothing.)
+  const y = u === P - 1n ? new Uint8Array(32) : montgomeryToEdwardsY(publicKey32)!;
+  let capAPoint: EdwardsPoint;
   try {
-    capAPoint = Point.fromBytes(numberToBytesLE32(y), false);
+    capAPoint = Point.fromBytes(y, false);
   } catch {
     return false; // u is on the twist: no curve point has this y.
   }

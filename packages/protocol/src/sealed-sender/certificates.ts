@@ -15,18 +15,17 @@
  * and not revoked, the sender certificate by the server certificate's key,
  * and `now <= expires`.
  */
-import { create, fromBinary, isFieldSet, toBinary } from '@bufbuild/protobuf';
+import { create, isFieldSet, toBinary } from '@bufbuild/protobuf';
 import {
   SenderCertificate_CertificateSchema,
   SenderCertificateSchema,
   ServerCertificate_CertificateSchema,
   ServerCertificateSchema,
 } from '../gen/sealed_sender_pb.ts';
-import { checkBytes } from '../primitives/bytes.ts';
-import { xeddsaSign, xeddsaVerify } from '../primitives/index.ts';
-import { InvalidArgumentError } from '../errors.ts';
-import { rawPublicKey, serializePublicKey } from './public-key.ts';
-import { invalidSenderCertificate } from './wire-errors.ts';
+import { checkBytes, isCanonicalUuid, uuidFromBytes, xeddsaSign, xeddsaVerify } from '../primitives/index.ts';
+import { InvalidArgumentError, InvalidCertificateError } from '../errors.ts';
+import { isSerializedCurvePublicKey, rawCurvePublicKey, serializeCurvePublicKey } from '../keys/curve-key.ts';
+import { decodeProto } from '../error-mapping.ts';
 
 /**
  * Server certificate key ids that are revoked whatever signed them.
@@ -70,8 +69,6 @@ export interface SenderCertificate {
   serialized: Uint8Array;
 }
 
-const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
-
 function checkUint32(name: string, n: number): number {
   if (!Number.isInteger(n) || n < 0 || n > 0xffffffff) throw new InvalidArgumentError(`${name} must be a uint32, got ${n}`);
   return n;
@@ -84,13 +81,8 @@ function checkDeviceId(n: number): number {
 
 /** Parses a 33-byte serialized Curve25519 key (libsignal's `PublicKey::try_from`, minus trailing bytes). */
 function serializedKey(what: string, bytes: Uint8Array): Uint8Array {
-  if (bytes.length !== 33 || bytes[0] !== 0x05) throw invalidSenderCertificate(`${what} is not a 33-byte 0x05-prefixed key`);
+  if (!isSerializedCurvePublicKey(bytes)) throw new InvalidCertificateError(`${what} is not a 33-byte 0x05-prefixed key`);
   return bytes.slice();
-}
-
-function uuidFromBytes(b: Uint8Array): string {
-  const h = Buffer.from(b).toString('hex');
-  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
 }
 
 /** Inputs of `createServerCertificate`. */
@@ -107,7 +99,7 @@ export interface NewServerCertificate {
 /** Makes a server certificate signed by the trust root (libsignal `ServerCertificate::new`). */
 export function createServerCertificate(input: NewServerCertificate): ServerCertificate {
   const keyId = checkUint32('keyId', input.keyId);
-  const key = serializePublicKey(rawPublicKey('serverPublicKey', input.serverPublicKey));
+  const key = serializeCurvePublicKey(rawCurvePublicKey('serverPublicKey', input.serverPublicKey));
   checkBytes('trustRootPrivateKey', input.trustRootPrivateKey, 32);
   const certificate = toBinary(ServerCertificate_CertificateSchema, create(ServerCertificate_CertificateSchema, { id: keyId, key }));
   const signature = xeddsaSign(input.trustRootPrivateKey, certificate, input.random64);
@@ -118,33 +110,28 @@ export function createServerCertificate(input: NewServerCertificate): ServerCert
 /** Parses a serialized `ServerCertificate`; throws `INVALID_CERTIFICATE` when malformed. Does not validate. */
 export function parseServerCertificate(bytes: Uint8Array): ServerCertificate {
   checkBytes('server certificate', bytes);
-  try {
-    const outer = fromBinary(ServerCertificateSchema, bytes);
-    if (!isFieldSet(outer, ServerCertificateSchema.field.certificate) || !isFieldSet(outer, ServerCertificateSchema.field.signature)) {
-      throw invalidSenderCertificate('server certificate lacks certificate or signature');
-    }
-    const inner = fromBinary(ServerCertificate_CertificateSchema, outer.certificate);
-    if (!isFieldSet(inner, ServerCertificate_CertificateSchema.field.id) || !isFieldSet(inner, ServerCertificate_CertificateSchema.field.key)) {
-      throw invalidSenderCertificate('server certificate lacks id or key');
-    }
-    return {
-      keyId: inner.id,
-      key: serializedKey('server certificate key', inner.key),
-      certificate: outer.certificate.slice(),
-      signature: outer.signature.slice(),
-      serialized: bytes.slice(),
-    };
-  } catch (e) {
-    if (e instanceof Error && 'code' in e) throw e;
-    throw invalidSenderCertificate(`server certificate is not valid protobuf: ${(e as Error).message}`);
+  const outer = decodeProto(ServerCertificateSchema, bytes, 'server certificate', InvalidCertificateError);
+  if (!isFieldSet(outer, ServerCertificateSchema.field.certificate) || !isFieldSet(outer, ServerCertificateSchema.field.signature)) {
+    throw new InvalidCertificateError('server certificate lacks certificate or signature');
   }
+  const inner = decodeProto(ServerCertificate_CertificateSchema, outer.certificate, 'server certificate', InvalidCertificateError);
+  if (!isFieldSet(inner, ServerCertificate_CertificateSchema.field.id) || !isFieldSet(inner, ServerCertificate_CertificateSchema.field.key)) {
+    throw new InvalidCertificateError('server certificate lacks id or key');
+  }
+  return {
+    keyId: inner.id,
+    key: serializedKey('server certificate key', inner.key),
+    certificate: outer.certificate.slice(),
+    signature: outer.signature.slice(),
+    serialized: bytes.slice(),
+  };
 }
 
 /** True when `cert` is signed by `trustRoot` (raw 32 or 33 bytes) and its id is not revoked. */
 export function serverCertificateIsValid(cert: ServerCertificate, trustRoot: Uint8Array): boolean {
   if (REVOKED_SERVER_CERTIFICATE_IDS.includes(cert.keyId)) return false;
   if (cert.signature.length !== 64) return false;
-  return xeddsaVerify(rawPublicKey('trustRoot', trustRoot), cert.certificate, cert.signature);
+  return xeddsaVerify(rawCurvePublicKey('trustRoot', trustRoot), cert.certificate, cert.signature);
 }
 
 /** Inputs of `createSenderCertificate`. */
@@ -169,12 +156,12 @@ export interface NewSenderCertificate {
 
 /** Makes a sender certificate signed by the server certificate's key (libsignal `SenderCertificate::new`). */
 export function createSenderCertificate(input: NewSenderCertificate): SenderCertificate {
-  if (typeof input.senderUuid !== 'string' || !UUID_RE.test(input.senderUuid)) {
+  if (typeof input.senderUuid !== 'string' || !isCanonicalUuid(input.senderUuid)) {
     throw new InvalidArgumentError('senderUuid must be a lower-case UUID string');
   }
   const senderDeviceId = checkDeviceId(input.senderDeviceId);
   if (!Number.isSafeInteger(input.expires) || input.expires < 0) throw new InvalidArgumentError('expires must be a non-negative integer (ms)');
-  const identityKey = serializePublicKey(rawPublicKey('identityKey', input.identityKey));
+  const identityKey = serializeCurvePublicKey(rawCurvePublicKey('identityKey', input.identityKey));
   checkBytes('serverPrivateKey', input.serverPrivateKey, 32);
   const server =
     input.serverCertificate instanceof Uint8Array ? parseServerCertificate(input.serverCertificate) : input.serverCertificate;
@@ -208,43 +195,38 @@ export function createSenderCertificate(input: NewSenderCertificate): SenderCert
 /** Parses a serialized `SenderCertificate`; throws `INVALID_CERTIFICATE` when malformed. Does not validate. */
 export function parseSenderCertificate(bytes: Uint8Array): SenderCertificate {
   checkBytes('sender certificate', bytes);
-  try {
-    const outer = fromBinary(SenderCertificateSchema, bytes);
-    if (!isFieldSet(outer, SenderCertificateSchema.field.certificate) || !isFieldSet(outer, SenderCertificateSchema.field.signature)) {
-      throw invalidSenderCertificate('sender certificate lacks certificate or signature');
-    }
-    const inner = fromBinary(SenderCertificate_CertificateSchema, outer.certificate);
-    const f = SenderCertificate_CertificateSchema.field;
-    if (!isFieldSet(inner, f.senderDevice) || inner.senderDevice < 1 || inner.senderDevice > 127) {
-      throw invalidSenderCertificate('sender certificate lacks a valid device id');
-    }
-    if (!isFieldSet(inner, f.expires)) throw invalidSenderCertificate('sender certificate lacks expires');
-    if (!isFieldSet(inner, f.identityKey)) throw invalidSenderCertificate('sender certificate lacks identity key');
-    let senderUuid: string;
-    if (inner.senderUuid.case === 'uuidString') senderUuid = inner.senderUuid.value;
-    else if (inner.senderUuid.case === 'uuidBytes' && inner.senderUuid.value.length === 16) senderUuid = uuidFromBytes(inner.senderUuid.value);
-    else throw invalidSenderCertificate('sender certificate lacks a sender uuid');
-    let signer: SenderCertificate['signer'];
-    if (inner.signer.case === 'certificate') signer = { embedded: parseServerCertificate(inner.signer.value) };
-    else if (inner.signer.case === 'id') signer = { keyId: inner.signer.value };
-    else throw invalidSenderCertificate('sender certificate lacks a signer');
-    // Expiry beyond 2^53 ms cannot be represented exactly; clamp (it is ~285,000 years away).
-    const expires = inner.expires > BigInt(Number.MAX_SAFE_INTEGER) ? Number.MAX_SAFE_INTEGER : Number(inner.expires);
-    return {
-      senderUuid,
-      senderE164: isFieldSet(inner, f.senderE164) ? inner.senderE164 : undefined,
-      senderDeviceId: inner.senderDevice,
-      identityKey: serializedKey('sender identity key', inner.identityKey),
-      expires,
-      signer,
-      certificate: outer.certificate.slice(),
-      signature: outer.signature.slice(),
-      serialized: bytes.slice(),
-    };
-  } catch (e) {
-    if (e instanceof Error && 'code' in e) throw e;
-    throw invalidSenderCertificate(`sender certificate is not valid protobuf: ${(e as Error).message}`);
+  const outer = decodeProto(SenderCertificateSchema, bytes, 'sender certificate', InvalidCertificateError);
+  if (!isFieldSet(outer, SenderCertificateSchema.field.certificate) || !isFieldSet(outer, SenderCertificateSchema.field.signature)) {
+    throw new InvalidCertificateError('sender certificate lacks certificate or signature');
   }
+  const inner = decodeProto(SenderCertificate_CertificateSchema, outer.certificate, 'sender certificate', InvalidCertificateError);
+  const f = SenderCertificate_CertificateSchema.field;
+  if (!isFieldSet(inner, f.senderDevice) || inner.senderDevice < 1 || inner.senderDevice > 127) {
+    throw new InvalidCertificateError('sender certificate lacks a valid device id');
+  }
+  if (!isFieldSet(inner, f.expires)) throw new InvalidCertificateError('sender certificate lacks expires');
+  if (!isFieldSet(inner, f.identityKey)) throw new InvalidCertificateError('sender certificate lacks identity key');
+  let senderUuid: string;
+  if (inner.senderUuid.case === 'uuidString') senderUuid = inner.senderUuid.value;
+  else if (inner.senderUuid.case === 'uuidBytes' && inner.senderUuid.value.length === 16) senderUuid = uuidFromBytes(inner.senderUuid.value);
+  else throw new InvalidCertificateError('sender certificate lacks a sender uuid');
+  let signer: SenderCertificate['signer'];
+  if (inner.signer.case === 'certificate') signer = { embedded: parseServerCertificate(inner.signer.value) };
+  else if (inner.signer.case === 'id') signer = { keyId: inner.signer.value };
+  else throw new InvalidCertificateError('sender certificate lacks a signer');
+  // Expiry beyond 2^53 ms cannot be represented exactly; clamp (it is ~285,000 years away).
+  const expires = inner.expires > BigInt(Number.MAX_SAFE_INTEGER) ? Number.MAX_SAFE_INTEGER : Number(inner.expires);
+  return {
+    senderUuid,
+    senderE164: isFieldSet(inner, f.senderE164) ? inner.senderE164 : undefined,
+    senderDeviceId: inner.senderDevice,
+    identityKey: serializedKey('sender identity key', inner.identityKey),
+    expires,
+    signer,
+    certificate: outer.certificate.slice(),
+    signature: outer.signature.slice(),
+    serialized: bytes.slice(),
+  };
 }
 
 /** Options for sender certificate validation. */
@@ -271,7 +253,7 @@ export function senderCertificateIsValid(
   let anyValid = false;
   for (const root of roots) anyValid = serverCertificateIsValid(signer, root) || anyValid;
   if (!anyValid) return false;
-  if (cert.signature.length !== 64 || !xeddsaVerify(rawPublicKey('server key', signer.key), cert.certificate, cert.signature)) return false;
+  if (cert.signature.length !== 64 || !xeddsaVerify(rawCurvePublicKey('server key', signer.key), cert.certificate, cert.signature)) return false;
   return !(now > cert.expires);
 }
 
@@ -287,7 +269,7 @@ export function checkSenderCertificate(
 ): SenderCertificate {
   const cert = parseSenderCertificate(bytes);
   if (!senderCertificateIsValid(cert, trustRoots, now, options)) {
-    throw invalidSenderCertificate(now > cert.expires ? 'sender certificate expired' : 'sender certificate is not signed by a trusted server');
+    throw new InvalidCertificateError(now > cert.expires ? 'sender certificate expired' : 'sender certificate is not signed by a trusted server');
   }
   return cert;
 }

@@ -6,9 +6,8 @@
  * type=1, senderCertificate=2, content=3, contentHint=4, groupId=5.
  */
 import { BinaryReader, BinaryWriter, WireType } from '@bufbuild/protobuf/wire';
-import { InvalidArgumentError } from '../errors.ts';
+import { InvalidArgumentError, InvalidSealedMessageError } from '../errors.ts';
 import { checkBytes } from '../primitives/bytes.ts';
-import { invalidSealedMessage } from './wire-errors.ts';
 
 /**
  * Inner message types, numbered as libsignal's `CiphertextMessageType`
@@ -69,7 +68,7 @@ function fromProtoType(protoType: number): SealedContentType {
     case SealedContentType.Plaintext:
       return protoType;
     default:
-      throw invalidSealedMessage(`unknown inner message type ${protoType}`);
+      throw new InvalidSealedMessageError(`unknown inner message type ${protoType}`);
   }
 }
 
@@ -112,11 +111,11 @@ export function decodeSealedContent(bytes: Uint8Array): SealedContent {
       else r.skip(wireType, field);
     }
   } catch (e) {
-    throw invalidSealedMessage(`content is not a valid protobuf (${(e as Error).message})`);
+    throw new InvalidSealedMessageError(`content is not a valid protobuf (${(e as Error).message})`);
   }
-  if (type === undefined) throw invalidSealedMessage('content has no type');
-  if (senderCertificate === undefined) throw invalidSealedMessage('content has no sender certificate');
-  if (contents === undefined) throw invalidSealedMessage('content has no contents');
+  if (type === undefined) throw new InvalidSealedMessageError('content has no type');
+  if (senderCertificate === undefined) throw new InvalidSealedMessageError('content has no sender certificate');
+  if (contents === undefined) throw new InvalidSealedMessageError('content has no contents');
   const out: SealedContent = {
     type: fromProtoType(type),
     senderCertificate: senderCertificate.slice(),

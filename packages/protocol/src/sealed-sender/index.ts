@@ -22,5 +22,7 @@ export {
 } from './v2-sent-message.ts';
 export { unseal, unsealToContent, unsealV1, unsealV2, type UnsealInput, type UnsealedContent } from './unseal.ts';
 export { canonicalServiceId, serviceIdFromBinary, serviceIdToBinary } from './service-id.ts';
-export { rawPublicKey, serializePublicKey, type SealedKeyPair } from './public-key.ts';
+export type { SealedKeyPair } from '../keys/curve-key.ts';
 export * from './certificates.ts';
+// The sealed-sender error classes (also exported by the root entry with every other protocol error).
+export { InvalidCertificateError, InvalidSealedMessageError, SealedDecryptionError, UnknownSealedVersionError } from '../errors.ts';

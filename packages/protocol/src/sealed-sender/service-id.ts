@@ -4,12 +4,11 @@
  * kind 0 for an ACI (string form: the bare UUID) and 1 for a PNI (`PNI:uuid`).
  */
 import { InvalidArgumentError } from '../errors.ts';
-import { checkBytes, toHex } from '../primitives/bytes.ts';
+import { checkBytes, isCanonicalUuid, uuidFromBytes, uuidToBytes } from '../primitives/bytes.ts';
 
 /** Length of a fixed-width binary service id. */
 export const SERVICE_ID_BINARY_LENGTH = 17;
 
-const UUID_RE = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
 const KIND_ACI = 0;
 const KIND_PNI = 1;
 
@@ -22,18 +21,17 @@ export function serviceIdToBinary(serviceId: string): Uint8Array {
     kind = KIND_PNI;
     uuid = serviceId.slice(4);
   }
-  if (!UUID_RE.test(uuid)) throw new InvalidArgumentError(`not a service id (UUID or PNI:UUID): ${JSON.stringify(serviceId)}`);
+  if (!isCanonicalUuid(uuid.toLowerCase())) throw new InvalidArgumentError(`not a service id (UUID or PNI:UUID): ${JSON.stringify(serviceId)}`);
   const out = new Uint8Array(SERVICE_ID_BINARY_LENGTH);
   out[0] = kind;
-  out.set(Buffer.from(uuid.replaceAll('-', ''), 'hex'), 1);
+  out.set(uuidToBytes(uuid), 1);
   return out;
 }
 
 /** Decodes the 17-byte fixed-width binary form back to its canonical (lower-case) string. */
 export function serviceIdFromBinary(bytes: Uint8Array): string {
   checkBytes('service id', bytes, SERVICE_ID_BINARY_LENGTH);
-  const hex = toHex(bytes.subarray(1));
-  const uuid = `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+  const uuid = uuidFromBytes(bytes.subarray(1));
   if (bytes[0] === KIND_ACI) return uuid;
   if (bytes[0] === KIND_PNI) return `PNI:${uuid}`;
   throw new InvalidArgumentError(`unknown service id kind ${bytes[0]}`);

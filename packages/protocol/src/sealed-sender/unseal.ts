@@ -14,14 +14,13 @@
  *    caller already has on record for that sender (its session), so a valid
  *    certificate for a *different* key is refused.
  */
-import { InvalidArgumentError } from '../errors.ts';
+import { InvalidArgumentError, InvalidCertificateError, InvalidSealedMessageError, SealedDecryptionError, UnknownSealedVersionError } from '../errors.ts';
 import { checkBytes } from '../primitives/bytes.ts';
 import { decodeSealedContent, type SealedContent } from './content.ts';
 import { parseSenderCertificate, senderCertificateIsValid, type SenderCertificate, type ServerCertificate } from './certificates.ts';
-import { rawPublicKey, type SealedKeyPair } from './public-key.ts';
-import { openV1, samePublicKey } from './v1.ts';
+import { rawCurvePublicKey, sameCurvePublicKey, type SealedKeyPair } from '../keys/curve-key.ts';
+import { openV1 } from './v1.ts';
 import { openV2 } from './v2.ts';
-import { invalidSealedMessage, invalidSenderCertificate, sealedDecryptFailed, unknownSealedVersion } from './wire-errors.ts';
 
 /** A decrypted envelope whose sender certificate is bound to the sender's key. */
 export interface UnsealedContent {
@@ -39,8 +38,8 @@ function bindV1(message: Uint8Array, recipientIdentity: SealedKeyPair): Unsealed
   const opened = openV1(message, recipientIdentity);
   const content = decodeSealedContent(opened.usmc);
   const sender = parseSenderCertificate(content.senderCertificate);
-  if (!samePublicKey(sender.identityKey, opened.senderIdentityKey)) {
-    throw sealedDecryptFailed('sender certificate key does not match the message key');
+  if (!sameCurvePublicKey(sender.identityKey, opened.senderIdentityKey)) {
+    throw new SealedDecryptionError('sender certificate key does not match the message key');
   }
   return { version: 1, content, usmc: opened.usmc, sender };
 }
@@ -50,7 +49,7 @@ function bindV2(message: Uint8Array, recipientIdentity: SealedKeyPair): Unsealed
   const content = decodeSealedContent(opened.usmc);
   const sender = parseSenderCertificate(content.senderCertificate);
   if (!opened.authenticates(sender.identityKey)) {
-    throw sealedDecryptFailed('sender certificate key does not match the authentication tag');
+    throw new SealedDecryptionError('sender certificate key does not match the authentication tag');
   }
   return { version: 2, content, usmc: opened.usmc, sender };
 }
@@ -74,11 +73,11 @@ export function unsealV2(message: Uint8Array, recipientIdentity: SealedKeyPair):
 /** Decrypts either version, by the version byte (libsignal `sealedSenderDecryptToUsmc`). */
 export function unsealToContent(message: Uint8Array, recipientIdentity: SealedKeyPair): UnsealedContent {
   checkBytes('message', message);
-  if (message.length === 0) throw invalidSealedMessage('message is empty');
+  if (message.length === 0) throw new InvalidSealedMessageError('message is empty');
   const major = message[0]! >> 4;
   if (major === 0 || major === 1) return bindV1(message, recipientIdentity);
   if (major === 2) return bindV2(message, recipientIdentity);
-  throw unknownSealedVersion(major);
+  throw new UnknownSealedVersionError(major);
 }
 
 /** Inputs of `unseal`. */
@@ -107,20 +106,20 @@ export interface UnsealInput {
  */
 export function unseal(input: UnsealInput): UnsealedContent {
   if (typeof input.now !== 'number' || !Number.isFinite(input.now)) throw new InvalidArgumentError('now must be a finite number (ms)');
-  const roots = (Array.isArray(input.trustRoots) ? input.trustRoots : [input.trustRoots]).map((r) => rawPublicKey('trust root', r));
+  const roots = (Array.isArray(input.trustRoots) ? input.trustRoots : [input.trustRoots]).map((r) => rawCurvePublicKey('trust root', r));
   if (roots.length === 0) throw new InvalidArgumentError('at least one trust root is required');
   const result = unsealToContent(input.message, input.recipientIdentity);
   const { sender } = result;
   const options = input.knownServerCertificates === undefined ? {} : { knownServerCertificates: input.knownServerCertificates };
   if (!senderCertificateIsValid(sender, roots, input.now, options)) {
-    throw invalidSenderCertificate(input.now > sender.expires ? 'sender certificate expired' : 'sender certificate is not signed by a trusted server');
+    throw new InvalidCertificateError(input.now > sender.expires ? 'sender certificate expired' : 'sender certificate is not signed by a trusted server');
   }
   if (input.local !== undefined && sender.senderUuid.toLowerCase() === input.local.uuid.toLowerCase() && sender.senderDeviceId === input.local.deviceId) {
-    throw invalidSenderCertificate('envelope claims to come from this very device');
+    throw new InvalidCertificateError('envelope claims to come from this very device');
   }
   const expected = input.expectedSenderIdentityKey?.(sender);
-  if (expected !== undefined && !samePublicKey(expected, sender.identityKey)) {
-    throw invalidSenderCertificate('sender certificate identity key differs from the identity on record for this sender');
+  if (expected !== undefined && !sameCurvePublicKey(expected, sender.identityKey)) {
+    throw new InvalidCertificateError('sender certificate identity key differs from the identity on record for this sender');
   }
   return result;
 }

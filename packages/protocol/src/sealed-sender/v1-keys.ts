@@ -9,10 +9,10 @@
  * Both layers encrypt with AES-256-CTR (zero IV) and append HMAC-SHA256
  * truncated to 10 bytes.
  */
+import { SealedDecryptionError } from '../errors.ts';
 import { concatBytes } from '../primitives/bytes.ts';
 import { aes256Ctr, constantTimeEqual, hkdfSha256, hmacSha256, x25519Agree } from '../primitives/index.ts';
-import { serializePublicKey } from './public-key.ts';
-import { sealedDecryptFailed } from './wire-errors.ts';
+import { serializeCurvePublicKey } from '../keys/curve-key.ts';
 
 const SALT_PREFIX = new TextEncoder().encode('UnidentifiedDelivery');
 const EMPTY = new Uint8Array(0);
@@ -38,7 +38,7 @@ export interface V1StaticKeys {
  * `recipientPublic` and `ephemeralPublic` are raw 32-byte keys.
  */
 export function v1EphemeralKeys(agreement: Uint8Array, recipientPublic: Uint8Array, ephemeralPublic: Uint8Array): V1EphemeralKeys {
-  const salt = concatBytes(SALT_PREFIX, serializePublicKey(recipientPublic), serializePublicKey(ephemeralPublic));
+  const salt = concatBytes(SALT_PREFIX, serializeCurvePublicKey(recipientPublic), serializeCurvePublicKey(ephemeralPublic));
   const okm = hkdfSha256(agreement, salt, EMPTY, 96);
   return { chainKey: okm.slice(0, 32), cipherKey: okm.slice(32, 64), macKey: okm.slice(64, 96) };
 }
@@ -58,11 +58,11 @@ export function ctrHmacEncrypt(plaintext: Uint8Array, cipherKey: Uint8Array, mac
 
 /** Inverse of `ctrHmacEncrypt`; checks the MAC in constant time before decrypting. */
 export function ctrHmacDecrypt(data: Uint8Array, cipherKey: Uint8Array, macKey: Uint8Array, what: string): Uint8Array {
-  if (data.length < V1_MAC_LENGTH) throw sealedDecryptFailed(`${what} is truncated`);
+  if (data.length < V1_MAC_LENGTH) throw new SealedDecryptionError(`${what} is truncated`);
   const ciphertext = data.subarray(0, data.length - V1_MAC_LENGTH);
   const mac = data.subarray(data.length - V1_MAC_LENGTH);
   if (!constantTimeEqual(hmacSha256(macKey, ciphertext).subarray(0, V1_MAC_LENGTH), mac)) {
-    throw sealedDecryptFailed(`${what}: MAC verification failed`);
+    throw new SealedDecryptionError(`${what}: MAC verification failed`);
   }
   return aes256Ctr(cipherKey, ZERO_IV, ciphertext);
 }

@@ -7,12 +7,12 @@
  * encryptedStatic = 2, encryptedMessage = 3 }`.
  */
 import { BinaryReader, BinaryWriter, WireType } from '@bufbuild/protobuf/wire';
+import { InvalidSealedMessageError, SealedDecryptionError, UnknownSealedVersionError } from '../errors.ts';
 import { checkBytes, concatBytes } from '../primitives/bytes.ts';
-import { constantTimeEqual, x25519GenerateKeyPair } from '../primitives/index.ts';
+import { x25519GenerateKeyPair } from '../primitives/index.ts';
 import { encodeSealedContent, type SealedContent } from './content.ts';
-import { rawPublicKey, serializePublicKey, type SealedKeyPair } from './public-key.ts';
+import { isSerializedCurvePublicKey, rawCurvePublicKey, serializeCurvePublicKey, type SealedKeyPair } from '../keys/curve-key.ts';
 import { agree, ctrHmacDecrypt, ctrHmacEncrypt, v1EphemeralKeys, v1StaticKeys } from './v1-keys.ts';
-import { invalidSealedMessage, sealedDecryptFailed, unknownSealedVersion } from './wire-errors.ts';
 
 /** Full version byte of a v1 envelope: (required 1 << 4) | current 1. */
 export const SEALED_SENDER_V1_VERSION = 0x11;
@@ -33,20 +33,20 @@ export interface SealV1Input {
 export function sealV1(input: SealV1Input): Uint8Array {
   const usmc = input.content instanceof Uint8Array ? checkBytes('content', input.content) : encodeSealedContent(input.content);
   const senderPrivate = checkBytes('senderIdentity.privateKey', input.senderIdentity.privateKey, 32);
-  const senderPublic = rawPublicKey('senderIdentity.publicKey', input.senderIdentity.publicKey);
-  const recipientPublic = rawPublicKey('recipientIdentityPublic', input.recipientIdentityPublic);
+  const senderPublic = rawCurvePublicKey('senderIdentity.publicKey', input.senderIdentity.publicKey);
+  const recipientPublic = rawCurvePublicKey('recipientIdentityPublic', input.recipientIdentityPublic);
   const ephemeral = input.ephemeralKeyPair ?? x25519GenerateKeyPair();
   const ephemeralPrivate = checkBytes('ephemeralKeyPair.privateKey', ephemeral.privateKey, 32);
-  const ephemeralPublic = rawPublicKey('ephemeralKeyPair.publicKey', ephemeral.publicKey);
+  const ephemeralPublic = rawCurvePublicKey('ephemeralKeyPair.publicKey', ephemeral.publicKey);
 
   const eph = v1EphemeralKeys(agree(ephemeralPrivate, recipientPublic), recipientPublic, ephemeralPublic);
-  const encryptedStatic = ctrHmacEncrypt(serializePublicKey(senderPublic), eph.cipherKey, eph.macKey);
+  const encryptedStatic = ctrHmacEncrypt(serializeCurvePublicKey(senderPublic), eph.cipherKey, eph.macKey);
   const stat = v1StaticKeys(agree(senderPrivate, recipientPublic), eph.chainKey, encryptedStatic);
   const encryptedMessage = ctrHmacEncrypt(usmc, stat.cipherKey, stat.macKey);
 
   const body = new BinaryWriter()
     .tag(1, WireType.LengthDelimited)
-    .bytes(serializePublicKey(ephemeralPublic))
+    .bytes(serializeCurvePublicKey(ephemeralPublic))
     .tag(2, WireType.LengthDelimited)
     .bytes(encryptedStatic)
     .tag(3, WireType.LengthDelimited)
@@ -77,13 +77,13 @@ function decodeV1Body(body: Uint8Array): { ephemeralPublic: Uint8Array; encrypte
       else r.skip(wireType, field);
     }
   } catch (e) {
-    throw invalidSealedMessage(`v1 envelope is not a valid protobuf (${(e as Error).message})`);
+    throw new InvalidSealedMessageError(`v1 envelope is not a valid protobuf (${(e as Error).message})`);
   }
   if (ephemeralPublic === undefined || encryptedStatic === undefined || encryptedMessage === undefined) {
-    throw invalidSealedMessage('v1 envelope is missing a field');
+    throw new InvalidSealedMessageError('v1 envelope is missing a field');
   }
-  if (ephemeralPublic.length !== 33 || ephemeralPublic[0] !== 0x05) {
-    throw invalidSealedMessage('v1 ephemeral key must be 33 bytes starting with 0x05');
+  if (!isSerializedCurvePublicKey(ephemeralPublic)) {
+    throw new InvalidSealedMessageError('v1 ephemeral key must be 33 bytes starting with 0x05');
   }
   return { ephemeralPublic: ephemeralPublic.subarray(1), encryptedStatic, encryptedMessage };
 }
@@ -94,24 +94,19 @@ function decodeV1Body(body: Uint8Array): { ephemeralPublic: Uint8Array; encrypte
  */
 export function openV1(message: Uint8Array, recipientIdentity: SealedKeyPair): OpenedV1 {
   checkBytes('message', message);
-  if (message.length === 0) throw invalidSealedMessage('message is empty');
+  if (message.length === 0) throw new InvalidSealedMessageError('message is empty');
   const major = message[0]! >> 4;
   // libsignal also accepts major version 0 here, for historic reasons.
-  if (major !== 0 && major !== 1) throw unknownSealedVersion(major);
+  if (major !== 0 && major !== 1) throw new UnknownSealedVersionError(major);
   const recipientPrivate = checkBytes('recipientIdentity.privateKey', recipientIdentity.privateKey, 32);
-  const recipientPublic = rawPublicKey('recipientIdentity.publicKey', recipientIdentity.publicKey);
+  const recipientPublic = rawCurvePublicKey('recipientIdentity.publicKey', recipientIdentity.publicKey);
   const { ephemeralPublic, encryptedStatic, encryptedMessage } = decodeV1Body(message.subarray(1));
 
   const eph = v1EphemeralKeys(agree(recipientPrivate, ephemeralPublic), recipientPublic, ephemeralPublic);
   const staticKeyBytes = ctrHmacDecrypt(encryptedStatic, eph.cipherKey, eph.macKey, 'sender key');
-  if (staticKeyBytes.length !== 33 || staticKeyBytes[0] !== 0x05) throw sealedDecryptFailed('sender key is not a Curve25519 key');
+  if (!isSerializedCurvePublicKey(staticKeyBytes)) throw new SealedDecryptionError('sender key is not a Curve25519 key');
   const senderIdentityKey = staticKeyBytes.slice(1);
   const stat = v1StaticKeys(agree(recipientPrivate, senderIdentityKey), eph.chainKey, encryptedStatic);
   const usmc = ctrHmacDecrypt(encryptedMessage, stat.cipherKey, stat.macKey, 'message');
   return { usmc, senderIdentityKey };
-}
-
-/** Constant-time comparison of two raw or serialized public keys. */
-export function samePublicKey(a: Uint8Array, b: Uint8Array): boolean {
-  return constantTimeEqual(rawPublicKey('key', a), rawPublicKey('key', b));
 }

@@ -9,7 +9,8 @@
  */
 import { concatBytes } from '../primitives/bytes.ts';
 import { hkdfSha256, x25519Agree, x25519PublicKey } from '../primitives/index.ts';
-import { serializePublicKey } from './public-key.ts';
+import { serializeCurvePublicKey } from '../keys/curve-key.ts';
+import { V2_AUTH_TAG_LENGTH, V2_MESSAGE_KEY_LENGTH } from './v2-layout.ts';
 
 const enc = new TextEncoder();
 const LABEL_R = enc.encode('Sealed Sender v2: r (2023-08)');
@@ -18,8 +19,6 @@ const LABEL_DH = enc.encode('Sealed Sender v2: DH');
 const LABEL_DH_S = enc.encode('Sealed Sender v2: DH-sender');
 // HKDF without a salt: RFC 5869 uses HashLen zero bytes, which HMAC treats like an empty key.
 const NO_SALT = new Uint8Array(0);
-
-import { V2_AUTH_TAG_LENGTH, V2_MESSAGE_KEY_LENGTH } from './v2-layout.ts';
 
 /** The ephemeral key pair E derived from M. */
 export function v2EphemeralFromM(m: Uint8Array): { privateKey: Uint8Array; publicKey: Uint8Array } {
@@ -38,7 +37,7 @@ export function v2CipherKeyFromM(m: Uint8Array): Uint8Array {
  */
 export function v2AgreementXor(agreement: Uint8Array, ephemeralPublic: Uint8Array, recipientPublic: Uint8Array, input: Uint8Array): Uint8Array {
   const pad = hkdfSha256(
-    concatBytes(agreement, serializePublicKey(ephemeralPublic), serializePublicKey(recipientPublic)),
+    concatBytes(agreement, serializeCurvePublicKey(ephemeralPublic), serializeCurvePublicKey(recipientPublic)),
     NO_SALT,
     LABEL_DH,
     V2_MESSAGE_KEY_LENGTH,
@@ -59,10 +58,10 @@ export function v2AuthTag(
   return hkdfSha256(
     concatBytes(
       agreement,
-      serializePublicKey(ephemeralPublic),
+      serializeCurvePublicKey(ephemeralPublic),
       encryptedMessageKey,
-      serializePublicKey(senderPublic),
-      serializePublicKey(recipientPublic),
+      serializeCurvePublicKey(senderPublic),
+      serializeCurvePublicKey(recipientPublic),
     ),
     NO_SALT,
     LABEL_DH_S,

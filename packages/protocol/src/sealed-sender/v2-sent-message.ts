@@ -9,11 +9,10 @@
  *   device     = deviceId(u8, ≠ 0) ‖ u16 BE (has_more << 15 | registrationId & 0x3fff)
  * ReceivedMessage = 0x22 ‖ C ‖ AT ‖ E.pub ‖ ciphertext
  */
-import { InvalidArgumentError } from '../errors.ts';
+import { InvalidArgumentError, InvalidSealedMessageError, UnknownSealedVersionError } from '../errors.ts';
 import { checkBytes, concatBytes } from '../primitives/bytes.ts';
 import { SERVICE_ID_BINARY_LENGTH, serviceIdFromBinary, serviceIdToBinary, canonicalServiceId } from './service-id.ts';
 import { V2_AUTH_TAG_LENGTH, V2_MESSAGE_KEY_LENGTH, V2_PUBLIC_KEY_LENGTH } from './v2-layout.ts';
-import { invalidSealedMessage, unknownSealedVersion } from './wire-errors.ts';
 
 /** SentMessage version naming recipients by bare ACI UUID (16 bytes). */
 export const SEALED_SENDER_V2_UUID_VERSION = 0x22;
@@ -62,7 +61,7 @@ function readVarint(data: Uint8Array, offset: number): [number, number] {
       return [value, i + 1];
     }
   }
-  throw invalidSealedMessage('bad recipient count varint');
+  throw new InvalidSealedMessageError('bad recipient count varint');
 }
 
 /** Encodes an unsigned varint. */
@@ -80,15 +79,15 @@ export function encodeVarint(value: number): Uint8Array {
 /** Parses a SentMessage; any structural error is an INVALID_MESSAGE error. */
 export function parseV2SentMessage(data: Uint8Array): V2SentMessage {
   checkBytes('sent message', data);
-  if (data.length === 0) throw invalidSealedMessage('message is empty');
+  if (data.length === 0) throw new InvalidSealedMessageError('message is empty');
   const version = data[0]!;
   if (version !== SEALED_SENDER_V2_UUID_VERSION && version !== SEALED_SENDER_V2_SERVICE_ID_VERSION) {
-    throw unknownSealedVersion(version);
+    throw new UnknownSealedVersionError(version);
   }
   const [count, start] = readVarint(data, 1);
   let pos = start;
   const need = (n: number): void => {
-    if (pos + n > data.length) throw invalidSealedMessage('sent message is truncated');
+    if (pos + n > data.length) throw new InvalidSealedMessageError('sent message is truncated');
   };
   const byId = new Map<string, V2SentRecipient>();
   const excluded = new Set<string>();
@@ -100,7 +99,7 @@ export function parseV2SentMessage(data: Uint8Array): V2SentMessage {
       const idBytes = data.subarray(pos, pos + idLength);
       serviceId = serviceIdFromBinary(idLength === 16 ? concatBytes(Uint8Array.of(0), idBytes) : idBytes);
     } catch {
-      throw invalidSealedMessage('bad recipient service id');
+      throw new InvalidSealedMessageError('bad recipient service id');
     }
     pos += idLength;
     const devices: V2Device[] = [];
@@ -108,10 +107,10 @@ export function parseV2SentMessage(data: Uint8Array): V2SentMessage {
       need(1);
       const deviceId = data[pos++]!;
       if (deviceId === 0) {
-        if (devices.length > 0) throw invalidSealedMessage('device id 0 after other devices');
+        if (devices.length > 0) throw new InvalidSealedMessageError('device id 0 after other devices');
         break;
       }
-      if (deviceId > 127) throw invalidSealedMessage(`device id ${deviceId} out of range 1..127`);
+      if (deviceId > 127) throw new InvalidSealedMessageError(`device id ${deviceId} out of range 1..127`);
       need(2);
       const word = (data[pos]! << 8) | data[pos + 1]!;
       pos += 2;
@@ -126,16 +125,16 @@ export function parseV2SentMessage(data: Uint8Array): V2SentMessage {
     }
     const existing = byId.get(serviceId);
     if (devices.length === 0) {
-      if (existing !== undefined || excluded.has(serviceId)) throw invalidSealedMessage('recipient redundantly encoded as empty');
+      if (existing !== undefined || excluded.has(serviceId)) throw new InvalidSealedMessageError('recipient redundantly encoded as empty');
       excluded.add(serviceId);
     } else if (existing !== undefined) {
       existing.devices.push(...devices);
     } else {
-      if (excluded.has(serviceId)) throw invalidSealedMessage('recipient redundantly encoded as empty');
+      if (excluded.has(serviceId)) throw new InvalidSealedMessageError('recipient redundantly encoded as empty');
       byId.set(serviceId, { serviceId, devices, keyMaterial });
     }
   }
-  if (data.length - pos < V2_PUBLIC_KEY_LENGTH) throw invalidSealedMessage('sent message has no ephemeral key');
+  if (data.length - pos < V2_PUBLIC_KEY_LENGTH) throw new InvalidSealedMessageError('sent message has no ephemeral key');
   return { version, recipients: [...byId.values()], excluded: [...excluded], sharedOffset: pos };
 }
 

@@ -5,11 +5,11 @@
  * AES-256-GCM-SIV under K (zero nonce: K is single-use); each recipient gets
  * only C_i (M under DH(E, R_i)) and AT_i (binding the sender's identity).
  */
-import { InvalidArgumentError } from '../errors.ts';
+import { InvalidArgumentError, InvalidSealedMessageError, SealedDecryptionError, UnknownSealedVersionError } from '../errors.ts';
 import { checkBytes, concatBytes } from '../primitives/bytes.ts';
 import { aes256GcmSivDecrypt, aes256GcmSivEncrypt, constantTimeEqual, randomBytes } from '../primitives/index.ts';
 import { encodeSealedContent, type SealedContent } from './content.ts';
-import { rawPublicKey, type SealedKeyPair } from './public-key.ts';
+import { rawCurvePublicKey, type SealedKeyPair } from '../keys/curve-key.ts';
 import { V2_AUTH_TAG_LENGTH, V2_MESSAGE_KEY_LENGTH, V2_PUBLIC_KEY_LENGTH } from './v2-layout.ts';
 import {
   v2Agree,
@@ -20,7 +20,6 @@ import {
 } from './v2-keys.ts';
 import { SEALED_SENDER_V2_SERVICE_ID_VERSION, encodeRecipientBlock, encodeVarint, type V2Device } from './v2-sent-message.ts';
 import { serviceIdToBinary } from './service-id.ts';
-import { invalidSealedMessage, sealedDecryptFailed, unknownSealedVersion } from './wire-errors.ts';
 
 const ZERO_NONCE = new Uint8Array(12);
 
@@ -49,7 +48,7 @@ export interface SealV2Input {
 export function sealV2MultiRecipient(input: SealV2Input): Uint8Array {
   const usmc = input.content instanceof Uint8Array ? checkBytes('content', input.content) : encodeSealedContent(input.content);
   const senderPrivate = checkBytes('senderIdentity.privateKey', input.senderIdentity.privateKey, 32);
-  const senderPublic = rawPublicKey('senderIdentity.publicKey', input.senderIdentity.publicKey);
+  const senderPublic = rawCurvePublicKey('senderIdentity.publicKey', input.senderIdentity.publicKey);
   if (!Array.isArray(input.recipients)) throw new InvalidArgumentError('recipients must be an array');
   const excluded = input.excludedRecipients ?? [];
   const m = input.m === undefined ? randomBytes(V2_MESSAGE_KEY_LENGTH) : checkBytes('m', input.m, V2_MESSAGE_KEY_LENGTH);
@@ -62,7 +61,7 @@ export function sealV2MultiRecipient(input: SealV2Input): Uint8Array {
     if (!Array.isArray(r.devices) || r.devices.length === 0) {
       throw new InvalidArgumentError(`recipient ${r.serviceId} has no devices (list it in excludedRecipients instead)`);
     }
-    const recipientPublic = rawPublicKey('recipient identityKey', r.identityKey);
+    const recipientPublic = rawCurvePublicKey('recipient identityKey', r.identityKey);
     const c = v2AgreementXor(v2Agree(e.privateKey, recipientPublic), e.publicKey, recipientPublic, m);
     const at = v2AuthTag(v2Agree(senderPrivate, recipientPublic), e.publicKey, c, senderPublic, recipientPublic);
     parts.push(encodeRecipientBlock(r.serviceId, r.devices, c, at));
@@ -86,12 +85,12 @@ export interface OpenedV2 {
  */
 export function openV2(message: Uint8Array, recipientIdentity: SealedKeyPair): OpenedV2 {
   checkBytes('message', message);
-  if (message.length === 0) throw invalidSealedMessage('message is empty');
-  if (message[0]! >> 4 !== 2) throw unknownSealedVersion(message[0]! >> 4);
+  if (message.length === 0) throw new InvalidSealedMessageError('message is empty');
+  if (message[0]! >> 4 !== 2) throw new UnknownSealedVersionError(message[0]! >> 4);
   const headerEnd = 1 + V2_MESSAGE_KEY_LENGTH + V2_AUTH_TAG_LENGTH + V2_PUBLIC_KEY_LENGTH;
-  if (message.length < headerEnd) throw invalidSealedMessage('v2 message is truncated');
+  if (message.length < headerEnd) throw new InvalidSealedMessageError('v2 message is truncated');
   const recipientPrivate = checkBytes('recipientIdentity.privateKey', recipientIdentity.privateKey, 32);
-  const recipientPublic = rawPublicKey('recipientIdentity.publicKey', recipientIdentity.publicKey);
+  const recipientPublic = rawCurvePublicKey('recipientIdentity.publicKey', recipientIdentity.publicKey);
   const c = message.subarray(1, 1 + V2_MESSAGE_KEY_LENGTH);
   const at = message.subarray(1 + V2_MESSAGE_KEY_LENGTH, 1 + V2_MESSAGE_KEY_LENGTH + V2_AUTH_TAG_LENGTH);
   const ephemeralPublic = message.subarray(headerEnd - V2_PUBLIC_KEY_LENGTH, headerEnd);
@@ -99,18 +98,18 @@ export function openV2(message: Uint8Array, recipientIdentity: SealedKeyPair): O
 
   const m = v2AgreementXor(v2Agree(recipientPrivate, ephemeralPublic), ephemeralPublic, recipientPublic, c);
   if (!constantTimeEqual(v2EphemeralFromM(m).publicKey, ephemeralPublic)) {
-    throw sealedDecryptFailed('derived ephemeral key did not match the message');
+    throw new SealedDecryptionError('derived ephemeral key did not match the message');
   }
   let usmc: Uint8Array;
   try {
     usmc = aes256GcmSivDecrypt(v2CipherKeyFromM(m), ZERO_NONCE, ciphertext);
   } catch {
-    throw sealedDecryptFailed('failed to decrypt the inner message');
+    throw new SealedDecryptionError('failed to decrypt the inner message');
   }
   return {
     usmc,
     authenticates(senderIdentityKey: Uint8Array): boolean {
-      const sender = rawPublicKey('sender identity key', senderIdentityKey);
+      const sender = rawCurvePublicKey('sender identity key', senderIdentityKey);
       const expected = v2AuthTag(v2Agree(recipientPrivate, sender), ephemeralPublic, c, sender, recipientPublic);
       return constantTimeEqual(expected, at);
     },

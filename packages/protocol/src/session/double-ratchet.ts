@@ -190,7 +190,7 @@ export function decryptWithState(
   const receiverChains = working.receiverChains.slice();
   receiverChains[chainAt] = chain;
   return {
-    state: { ...working, receiverChains, pendingPreKey: undefined, pendingKyberPreKey: undefined, pqRatchetState: NO_SPQR },
+    state: { ...working, receiverChains, unacknowledged: undefined, pqRatchetState: NO_SPQR },
     plaintext,
   };
 }

@@ -1,6 +1,11 @@
 /**
  * Starting sessions (libsignal session.rs): as initiator from a prekey
  * bundle, and as responder from a received PreKeySignalMessage.
+ *
+ * What this layer does not do: it does not remove used prekeys (it reports
+ * them in `PreKeysUsed` for the caller's store, which also detects replays
+ * of a last-resort Kyber prekey), and it does not decrypt the message body
+ * (session-cipher.ts does, on the state this returns).
  */
 import {
   InvalidArgumentError,
@@ -10,6 +15,7 @@ import {
   UnknownPreKeyError,
   UntrustedIdentityError,
 } from '../errors.ts';
+import { rethrowAs } from '../error-mapping.ts';
 import { type CurveKeyPair, checkCurvePublicKey, curveKeyPairFromPrivate, generateCurveKeyPair } from '../keys/curve-key.ts';
 import { verifyIdentitySignature } from '../keys/identity-key.ts';
 import { kyberPublicKeyBytes } from '../keys/kem-key.ts';
@@ -19,7 +25,7 @@ import { CIPHERTEXT_MESSAGE_PRE_KYBER_VERSION } from '../ratchet/constants.ts';
 import { initializeAliceSession, initializeBobSession } from './initialize.ts';
 import type { PreKeyBundle } from './prekey-bundle.ts';
 import { type SessionRecord, emptySessionRecord, previousSessionState, promoteArchivedState, promoteState } from './session-record.ts';
-import { equalBytes } from './session-state.ts';
+import { equalBytes } from '../primitives/bytes.ts';
 
 /** Inputs of `initiateSession`. Optional randomness seams default to fresh randomness. */
 export interface InitiateSessionInput {
@@ -83,13 +89,13 @@ export function initiateSession(input: InitiateSessionInput): { record: SessionR
   const now = input.now ?? Date.now();
   const session = {
     ...state,
-    pendingPreKey: {
+    unacknowledged: {
       preKeyId: hasOneTime ? bundle.preKeyId! : undefined,
       signedPreKeyId: bundle.signedPreKeyId,
       baseKey: baseKeyPair.publicKey,
       timestamp: Math.floor(now / 1000),
+      kyberPreKey: { preKeyId: bundle.kyberPreKeyId, ciphertext: kyberCiphertext },
     },
-    pendingKyberPreKey: { preKeyId: bundle.kyberPreKeyId, ciphertext: kyberCiphertext },
     localRegistrationId: input.ourRegistrationId,
     remoteRegistrationId: bundle.registrationId,
   };
@@ -169,8 +175,7 @@ export function processPreKeyMessage(
     });
   } catch (e) {
     // A malformed key or ciphertext in the message is a bad message, not a bad argument.
-    if (e instanceof InvalidKeyError) throw new InvalidMessageError(`PreKeySignalMessage: ${e.message}`);
-    throw e;
+    rethrowAs(e, InvalidKeyError, (message) => new InvalidMessageError(`PreKeySignalMessage: ${message}`));
   }
   const session = { ...state, localRegistrationId: ourRegistrationId, remoteRegistrationId: message.registrationId };
   return {

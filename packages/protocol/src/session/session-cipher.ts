@@ -5,6 +5,11 @@
  * error and the caller still holds the untouched record (its serialized
  * bytes are identical). Randomness (a new ratchet key on a DH step) can be
  * supplied explicitly for vectors.
+ *
+ * What this layer does not do: it stores nothing (the caller persists the
+ * returned record, and marks used prekeys, in one transaction), makes no
+ * trust decision of its own (the caller's `isTrusted` does), and never
+ * fetches bundles or prekeys (they are passed in).
  */
 import {
   DuplicateMessageError,
@@ -54,14 +59,14 @@ export function encryptMessage(input: EncryptMessageInput): { record: SessionRec
   if (input.isTrusted !== undefined && !input.isTrusted(state.remoteIdentityKey)) {
     throw new UntrustedIdentityError(state.remoteIdentityKey, 'untrusted remote identity key');
   }
-  const pending = state.pendingPreKey;
+  const pending = state.unacknowledged;
   if (pending !== undefined && isStale(pending.timestamp, input.now ?? Date.now())) {
     throw new NoSessionError('unacknowledged session is older than 30 days; fetch a new prekey bundle');
   }
   const { state: next, message } = encryptWithState(state, input.plaintext);
   let out: CiphertextMessage;
   if (pending !== undefined) {
-    const kyber = state.pendingKyberPreKey;
+    const kyber = pending.kyberPreKey;
     const prekeyMessage = encodePreKeySignalMessage({
       messageVersion: state.version,
       registrationId: state.localRegistrationId,

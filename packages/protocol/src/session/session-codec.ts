@@ -2,8 +2,10 @@
  * SessionState <-> libsignal's `SessionStructure` protobuf (storage.proto),
  * so records written by either implementation load in the other.
  */
-import { create, fromBinary, toBinary } from '@bufbuild/protobuf';
+import { create, toBinary } from '@bufbuild/protobuf';
 import { InvalidRecordError } from '../errors.ts';
+import { isSerializedCurvePublicKey } from '../keys/curve-key.ts';
+import { decodeProto } from '../error-mapping.ts';
 import {
   type SessionStructure,
   SessionStructureSchema,
@@ -35,6 +37,7 @@ function skippedToPb(k: SkippedMessageKey) {
 
 /** Builds the protobuf form of a state. */
 export function sessionStateToPb(state: SessionState): SessionStructure {
+  const pending = state.unacknowledged;
   return create(SessionStructureSchema, {
     sessionVersion: state.version,
     localIdentityPublic: state.localIdentityKey,
@@ -57,20 +60,20 @@ export function sessionStateToPb(state: SessionState): SessionStructure {
       }),
     ),
     pendingPreKey:
-      state.pendingPreKey === undefined
+      pending === undefined
         ? undefined
         : create(SessionStructure_PendingPreKeySchema, {
-            ...(state.pendingPreKey.preKeyId === undefined ? {} : { preKeyId: state.pendingPreKey.preKeyId }),
-            signedPreKeyId: state.pendingPreKey.signedPreKeyId | 0,
-            baseKey: state.pendingPreKey.baseKey,
-            timestamp: BigInt(state.pendingPreKey.timestamp),
+            ...(pending.preKeyId === undefined ? {} : { preKeyId: pending.preKeyId }),
+            signedPreKeyId: pending.signedPreKeyId | 0,
+            baseKey: pending.baseKey,
+            timestamp: BigInt(pending.timestamp),
           }),
     pendingKyberPreKey:
-      state.pendingKyberPreKey === undefined
+      pending?.kyberPreKey === undefined
         ? undefined
         : create(SessionStructure_PendingKyberPreKeySchema, {
-            preKeyId: state.pendingKyberPreKey.preKeyId,
-            ciphertext: state.pendingKyberPreKey.ciphertext,
+            preKeyId: pending.kyberPreKey.preKeyId,
+            ciphertext: pending.kyberPreKey.ciphertext,
           }),
     remoteRegistrationId: state.remoteRegistrationId,
     localRegistrationId: state.localRegistrationId,
@@ -94,19 +97,15 @@ function chainKeyFromPb(pb: SessionStructure_Chain, what: string): ChainKey {
   return { key: pb.chainKey!.key, index: pb.chainKey!.index };
 }
 
-function isCurvePublic(k: Uint8Array): boolean {
-  return k.length === 33 && k[0] === 0x05;
-}
-
 /** Builds a state from its protobuf form, checking every key's shape. */
 export function sessionStateFromPb(pb: SessionStructure): SessionState {
   need(pb.rootKey.length === 32, 'root key must be 32 bytes');
-  need(isCurvePublic(pb.localIdentityPublic), 'invalid local identity key');
-  need(isCurvePublic(pb.remoteIdentityPublic), 'invalid remote identity key');
+  need(isSerializedCurvePublicKey(pb.localIdentityPublic), 'invalid local identity key');
+  need(isSerializedCurvePublicKey(pb.remoteIdentityPublic), 'invalid remote identity key');
   let senderChain: SessionState['senderChain'];
   if (pb.senderChain !== undefined) {
     const c = pb.senderChain;
-    need(isCurvePublic(c.senderRatchetKey), 'invalid sender ratchet key');
+    need(isSerializedCurvePublicKey(c.senderRatchetKey), 'invalid sender ratchet key');
     need(c.senderRatchetKeyPrivate.length === 32, 'invalid sender ratchet private key');
     senderChain = {
       ratchetKeyPair: { publicKey: c.senderRatchetKey, privateKey: c.senderRatchetKeyPrivate },
@@ -114,7 +113,7 @@ export function sessionStateFromPb(pb: SessionStructure): SessionState {
     };
   }
   const receiverChains: ReceiverChain[] = pb.receiverChains.map((c) => {
-    need(isCurvePublic(c.senderRatchetKey), 'invalid receiver ratchet key');
+    need(isSerializedCurvePublicKey(c.senderRatchetKey), 'invalid receiver ratchet key');
     return {
       senderRatchetKey: c.senderRatchetKey,
       chainKey: chainKeyFromPb(c, 'receiver chain'),
@@ -129,7 +128,7 @@ export function sessionStateFromPb(pb: SessionStructure): SessionState {
     };
   });
   const p = pb.pendingPreKey;
-  if (p !== undefined) need(isCurvePublic(p.baseKey), 'invalid pending base key');
+  if (p !== undefined) need(isSerializedCurvePublicKey(p.baseKey), 'invalid pending base key');
   return {
     // libsignal reads version 0 as 2 (pre-versioned records).
     version: pb.sessionVersion === 0 ? 2 : pb.sessionVersion,
@@ -139,7 +138,9 @@ export function sessionStateFromPb(pb: SessionStructure): SessionState {
     previousCounter: pb.previousCounter,
     senderChain,
     receiverChains,
-    pendingPreKey:
+    // A Kyber part without pending_pre_key means nothing to libsignal either
+    // (`unacknowledged_pre_key_message_items` reads it only through pending_pre_key).
+    unacknowledged:
       p === undefined
         ? undefined
         : {
@@ -147,11 +148,11 @@ export function sessionStateFromPb(pb: SessionStructure): SessionState {
             signedPreKeyId: p.signedPreKeyId >>> 0,
             baseKey: p.baseKey,
             timestamp: Number(p.timestamp),
+            kyberPreKey:
+              pb.pendingKyberPreKey === undefined
+                ? undefined
+                : { preKeyId: pb.pendingKyberPreKey.preKeyId, ciphertext: pb.pendingKyberPreKey.ciphertext },
           },
-    pendingKyberPreKey:
-      pb.pendingKyberPreKey === undefined
-        ? undefined
-        : { preKeyId: pb.pendingKyberPreKey.preKeyId, ciphertext: pb.pendingKyberPreKey.ciphertext },
     remoteRegistrationId: pb.remoteRegistrationId,
     localRegistrationId: pb.localRegistrationId,
     aliceBaseKey: pb.aliceBaseKey,
@@ -161,11 +162,5 @@ export function sessionStateFromPb(pb: SessionStructure): SessionState {
 
 /** Parses SessionStructure bytes. */
 export function decodeSessionState(bytes: Uint8Array): SessionState {
-  let pb;
-  try {
-    pb = fromBinary(SessionStructureSchema, bytes);
-  } catch {
-    throw new InvalidRecordError('session state: malformed protobuf');
-  }
-  return sessionStateFromPb(pb);
+  return sessionStateFromPb(decodeProto(SessionStructureSchema, bytes, 'session state'));
 }

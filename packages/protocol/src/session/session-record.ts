@@ -7,13 +7,14 @@
  * them: they are decoded only when a message fails under the current state,
  * so loading, stepping and saving a record costs the current state only.
  */
-import { create, fromBinary, toBinary } from '@bufbuild/protobuf';
+import { create, toBinary } from '@bufbuild/protobuf';
 import { InvalidRecordError } from '../errors.ts';
 import { RecordStructureSchema } from '../gen/storage_pb.ts';
 import { ARCHIVED_STATES_MAX_LENGTH, MAX_UNACKNOWLEDGED_SESSION_AGE_SECONDS } from '../ratchet/constants.ts';
 import { checkBytes } from '../primitives/bytes.ts';
+import { decodeProto } from '../error-mapping.ts';
 import { decodeSessionState, encodeSessionState, sessionStateFromPb, sessionStateToPb } from './session-codec.ts';
-import { type SessionState, withoutPendingPreKey } from './session-state.ts';
+import { type SessionState, acknowledged } from './session-state.ts';
 
 /** An immutable session record. */
 export interface SessionRecord {
@@ -41,12 +42,7 @@ export function serializeSessionRecord(record: SessionRecord): Uint8Array {
 /** Parses libsignal RecordStructure bytes (the current state is checked; archived ones when used). */
 export function deserializeSessionRecord(bytes: Uint8Array): SessionRecord {
   checkBytes('session record', bytes);
-  let pb;
-  try {
-    pb = fromBinary(RecordStructureSchema, bytes);
-  } catch {
-    throw new InvalidRecordError('session record: malformed protobuf');
-  }
+  const pb = decodeProto(RecordStructureSchema, bytes, 'session record');
   return {
     current: pb.currentSession === undefined ? undefined : sessionStateFromPb(pb.currentSession),
     previous: pb.previousSessions,
@@ -66,7 +62,7 @@ export function previousSessionState(record: SessionRecord, index: number): Sess
  */
 export function promoteState(record: SessionRecord, state: SessionState): SessionRecord {
   if (record.current === undefined) return { current: state, previous: record.previous };
-  const archived = encodeSessionState(withoutPendingPreKey(record.current));
+  const archived = encodeSessionState(acknowledged(record.current));
   const previous = [archived, ...record.previous];
   if (previous.length > ARCHIVED_STATES_MAX_LENGTH) previous.length = ARCHIVED_STATES_MAX_LENGTH;
   return { current: state, previous };
@@ -94,7 +90,7 @@ export function archiveCurrentState(record: SessionRecord): SessionRecord {
 export function hasUsableSenderChain(record: SessionRecord, now: number = Date.now()): boolean {
   const s = record.current;
   if (s === undefined || s.senderChain === undefined) return false;
-  if (s.pendingPreKey !== undefined && isStale(s.pendingPreKey.timestamp, now)) return false;
+  if (s.unacknowledged !== undefined && isStale(s.unacknowledged.timestamp, now)) return false;
   return true;
 }
 
@@ -115,5 +111,5 @@ export function remoteIdentityKey(record: SessionRecord): Uint8Array | undefined
 
 /** True while the current session is an initiator's, still waiting for the peer's first reply. */
 export function isAwaitingReply(record: SessionRecord): boolean {
-  return record.current?.pendingPreKey !== undefined;
+  return record.current?.unacknowledged !== undefined;
 }

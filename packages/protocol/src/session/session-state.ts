@@ -8,6 +8,7 @@
  * initiator (sent the PreKeySignalMessage), Bob the responder.
  */
 import type { CurveKeyPair } from '../keys/curve-key.ts';
+import { equalBytes } from '../primitives/bytes.ts';
 import type { ChainKey } from '../ratchet/chain-key.ts';
 import type { MessageKeys } from '../ratchet/message-keys.ts';
 
@@ -32,21 +33,27 @@ export interface ReceiverChain {
   readonly messageKeys: readonly SkippedMessageKey[];
 }
 
-/** What an unacknowledged initiator repeats in every PreKeySignalMessage. */
-export interface PendingPreKey {
+/** The Kyber part of what an unacknowledged initiator repeats. */
+export interface UnacknowledgedKyberPreKey {
+  readonly preKeyId: number;
+  /** Serialized (0x08-prefixed) Kyber ciphertext. */
+  readonly ciphertext: Uint8Array;
+}
+
+/**
+ * What an unacknowledged initiator repeats in every PreKeySignalMessage
+ * until the peer's first reply (libsignal's `pending_pre_key` and
+ * `pending_kyber_pre_key`, which are always set and cleared together).
+ */
+export interface UnacknowledgedPreKey {
   readonly preKeyId: number | undefined;
   readonly signedPreKeyId: number;
   /** Our base key, 0x05-prefixed. */
   readonly baseKey: Uint8Array;
   /** Session creation time, seconds since the epoch. */
   readonly timestamp: number;
-}
-
-/** The Kyber part of the pending PreKeySignalMessage material. */
-export interface PendingKyberPreKey {
-  readonly preKeyId: number;
-  /** Serialized (0x08-prefixed) Kyber ciphertext. */
-  readonly ciphertext: Uint8Array;
+  /** The Kyber prekey used; absent only in pre-Kyber (version 3) records. */
+  readonly kyberPreKey: UnacknowledgedKyberPreKey | undefined;
 }
 
 /** A whole session state. */
@@ -61,21 +68,14 @@ export interface SessionState {
   readonly senderChain: SenderChain | undefined;
   /** Oldest first; the oldest is dropped past MAX_RECEIVER_CHAINS. */
   readonly receiverChains: readonly ReceiverChain[];
-  readonly pendingPreKey: PendingPreKey | undefined;
-  readonly pendingKyberPreKey: PendingKyberPreKey | undefined;
+  /** Set while we are an initiator waiting for the first reply; undefined once acknowledged. */
+  readonly unacknowledged?: UnacknowledgedPreKey | undefined;
   readonly remoteRegistrationId: number;
   readonly localRegistrationId: number;
   /** The initiator's base key, which names the session across both sides. */
   readonly aliceBaseKey: Uint8Array;
   /** SPQR state bytes; always empty for sessions we create (no SPQR). */
   readonly pqRatchetState: Uint8Array;
-}
-
-/** Plain equality for public bytes (keys are compared as libsignal compares them). */
-export function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
 }
 
 /** Index of the receiver chain for `senderRatchetKey`, or -1. */
@@ -92,8 +92,8 @@ export function isSessionWithSelf(state: SessionState): boolean {
   return equalBytes(state.localIdentityKey, state.remoteIdentityKey);
 }
 
-/** The state with its pending PreKeySignalMessage material cleared (acknowledged or archived). */
-export function withoutPendingPreKey(state: SessionState): SessionState {
-  if (state.pendingPreKey === undefined && state.pendingKyberPreKey === undefined) return state;
-  return { ...state, pendingPreKey: undefined, pendingKyberPreKey: undefined };
+/** The state with its unacknowledged PreKeySignalMessage material cleared (acknowledged or archived). */
+export function acknowledged(state: SessionState): SessionState {
+  if (state.unacknowledged === undefined) return state;
+  return { ...state, unacknowledged: undefined };
 }

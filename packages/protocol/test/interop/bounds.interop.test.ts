@@ -9,12 +9,13 @@
  */
 import { describe, expect, it } from 'vitest';
 import { ErrorCode, LibSignalErrorBase } from '@signalapp/libsignal-client';
-import { MAX_FORWARD_JUMPS, MAX_MESSAGE_KEYS, TooFarInFutureError, nextChainKey } from '../../src/index.ts';
-import { LibsignalEndpoint } from '../support/libsignal-endpoint.ts';
-import { OursEndpoint } from '../support/ours-endpoint.ts';
-import { SeededRandom } from '../support/prng.ts';
+import { MAX_FORWARD_JUMPS, MAX_MESSAGE_KEYS, TooFarInFutureError } from '../../src/index.ts';
+import { nextChainKey } from '../../src/hazmat.ts';
+import { LibsignalEndpoint } from '@sealpost/devkit/libsignal';
+import { OursEndpoint } from '@sealpost/devkit/ours';
+import { SeededRandom } from '@sealpost/devkit/prng';
 import { exchange, type SessionEndpoint } from '../support/session-scenarios.ts';
-import type { WireMessage } from '../support/libsignal-peer.ts';
+import type { WireMessage } from '@sealpost/devkit/libsignal';
 
 const text = (s: string): Uint8Array => new TextEncoder().encode(s);
 

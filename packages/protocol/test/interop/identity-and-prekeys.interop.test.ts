@@ -8,8 +8,8 @@
 import { describe, expect, it } from 'vitest';
 import { ErrorCode, LibSignalErrorBase } from '@signalapp/libsignal-client';
 import { UnknownPreKeyError, UntrustedIdentityError } from '../../src/index.ts';
-import { LibsignalEndpoint } from '../support/libsignal-endpoint.ts';
-import { OursEndpoint } from '../support/ours-endpoint.ts';
+import { LibsignalEndpoint } from '@sealpost/devkit/libsignal';
+import { OursEndpoint } from '@sealpost/devkit/ours';
 import { exchange } from '../support/session-scenarios.ts';
 
 const text = (s: string): Uint8Array => new TextEncoder().encode(s);

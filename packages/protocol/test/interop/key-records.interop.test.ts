@@ -26,8 +26,8 @@ import {
   serializeSignedPreKeyRecord,
 } from '../../src/keys/prekey-records.ts';
 import { kyberDecapsulate, kyberEncapsulate } from '../../src/keys/kem-key.ts';
-import { ab } from '../support/fixed-keys.ts';
-import { LibsignalPeer } from '../support/libsignal-peer.ts';
+import { ab } from '@sealpost/devkit/libsignal';
+import { LibsignalPeer } from '@sealpost/devkit/libsignal';
 
 describe('interop: key records with libsignal-client 0.90.0', () => {
   it('interop: our identity, prekey, signed prekey and Kyber prekey records load in libsignal', () => {

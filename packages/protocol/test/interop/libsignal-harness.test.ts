@@ -14,9 +14,9 @@ import {
   SessionRecord,
   SignalMessage,
 } from '@signalapp/libsignal-client';
-import { LibsignalPeer } from '../support/libsignal-peer.ts';
-import { ab, decodeLibsignalSessionRecord, DJB_KEY_TYPE, encodeLibsignalSessionRecord, kyberPreKeyRecordFromRaw } from '../support/fixed-keys.ts';
-import { LibsignalEndpoint } from '../support/libsignal-endpoint.ts';
+import { LibsignalPeer } from '@sealpost/devkit/libsignal';
+import { ab, decodeLibsignalSessionRecord, DJB_KEY_TYPE, encodeLibsignalSessionRecord, kyberPreKeyRecordFromRaw } from '@sealpost/devkit/libsignal';
+import { LibsignalEndpoint } from '@sealpost/devkit/libsignal';
 import { runConversation, runResetScenario, runSimultaneousInitiation } from '../support/session-scenarios.ts';
 
 const text = (s: string): Uint8Array => new TextEncoder().encode(s);

@@ -12,8 +12,8 @@
  * Every test prints how many messages crossed in each direction.
  */
 import { describe, expect, it } from 'vitest';
-import { LibsignalEndpoint } from '../support/libsignal-endpoint.ts';
-import { OursEndpoint } from '../support/ours-endpoint.ts';
+import { LibsignalEndpoint } from '@sealpost/devkit/libsignal';
+import { OursEndpoint } from '@sealpost/devkit/ours';
 import {
   runConversation,
   runResetScenario,

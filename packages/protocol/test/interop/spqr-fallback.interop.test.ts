@@ -10,10 +10,10 @@
 import { describe, expect, it } from 'vitest';
 import { CiphertextMessageType, ErrorCode, LibSignalErrorBase } from '@signalapp/libsignal-client';
 import { decodePreKeySignalMessage, decodeSignalMessage, SealpostError } from '../../src/index.ts';
-import { LibsignalEndpoint } from '../support/libsignal-endpoint.ts';
-import { OursEndpoint } from '../support/ours-endpoint.ts';
+import { LibsignalEndpoint } from '@sealpost/devkit/libsignal';
+import { OursEndpoint } from '@sealpost/devkit/ours';
 import { innerSignalMessage, signalMessageHeader } from '../support/wire-peek.ts';
-import type { WireMessage } from '../support/libsignal-peer.ts';
+import type { WireMessage } from '@sealpost/devkit/libsignal';
 
 const text = (s: string): Uint8Array => new TextEncoder().encode(s);
 const pqLength = (m: WireMessage): number => signalMessageHeader(innerSignalMessage(m)).pqRatchetLength;

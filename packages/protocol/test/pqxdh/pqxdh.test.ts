@@ -133,6 +133,6 @@ describe('processing a prekey bundle', () => {
     // Signatures are over the serialized key: a signature for the raw key fails.
     expect(() => start({ ...bundle, signedPreKeySignature: bundle.kyberPreKeySignature })).toThrow(InvalidSignatureError);
     expect(() => start(bundle, () => false)).toThrow(UntrustedIdentityError);
-    expect(start(bundle, () => true).record.current?.pendingPreKey?.preKeyId).toBe(bundle.preKeyId);
+    expect(start(bundle, () => true).record.current?.unacknowledged?.preKeyId).toBe(bundle.preKeyId);
   });
 });

@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { PrivateKey, PublicKey } from '@signalapp/libsignal-client';
 import { describe, expect, it } from 'vitest';
-import { publishedVectorsDir } from '../../../../scripts/vector-runner/paths.ts';
+import { publishedVectorsDir } from '@sealpost/devkit/vectors';
 import { clampPrivateKey, concatBytes, fromHex, randomBytes, sha512, xeddsaSign, xeddsaVerify } from '../../src/primitives/index.ts';
 
 function ab(bytes: Uint8Array): Uint8Array<ArrayBuffer> {

@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { ed25519 } from '@noble/curves/ed25519.js';
 import { describe, expect, it } from 'vitest';
-import { replayXeddsaChain } from '../../../../scripts/vector-runner/own.ts';
+import { replayXeddsaChain } from '@sealpost/devkit/vectors';
 import { InvalidKeyError } from '../../src/errors.ts';
 import {
   fromHex,

@@ -30,6 +30,20 @@ describe('chain-key step', () => {
     expect(keys.iv).toEqual(okm.subarray(64, 80));
   });
 
+  it('mixes an optional salt (the SPQR message key) in as the HKDF salt; no salt is the Double Ratchet', () => {
+    const mk = hmacSha256(new Uint8Array(32).fill(9), Uint8Array.of(1));
+    const salt = new Uint8Array(32).fill(0x5a);
+    const info = new TextEncoder().encode('WhisperMessageKeys');
+    const salted = deriveMessageKeys(mk, salt);
+    const okm = hkdfSha256(mk, salt, info, 80);
+    expect(salted.cipherKey).toEqual(okm.subarray(0, 32));
+    expect(salted.macKey).toEqual(okm.subarray(32, 64));
+    expect(salted.iv).toEqual(okm.subarray(64, 80));
+    expect(salted.cipherKey).not.toEqual(deriveMessageKeys(mk).cipherKey);
+    expect(deriveMessageKeys(mk, new Uint8Array(0))).toEqual(deriveMessageKeys(mk));
+    expect(() => deriveMessageKeys(mk, 'salt' as unknown as Uint8Array)).toThrow(/Uint8Array/);
+  });
+
   it('rejects a chain key of the wrong length', () => {
     expect(() => chainKeyStep(new Uint8Array(31))).toThrow(/32 bytes/);
   });

@@ -10,8 +10,8 @@ import {
   UnidentifiedSenderMessageContent,
   signalEncrypt,
 } from '@signalapp/libsignal-client';
-import { ab } from '../support/fixed-keys.ts';
-import { LibsignalPeer } from '../support/libsignal-peer.ts';
+import { ab } from '@sealpost/devkit/libsignal';
+import { LibsignalPeer } from '@sealpost/devkit/libsignal';
 
 /** A trust root and a server certificate signed by it (libsignal-made). */
 export interface TrustChain {

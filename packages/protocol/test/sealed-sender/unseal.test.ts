@@ -9,7 +9,7 @@ import { PrivateKey, sealedSenderDecryptMessage, sealedSenderDecryptToUsmc, seal
 import { SealpostError } from '../../src/errors.ts';
 import { createSenderCertificate, createServerCertificate } from '../../src/sealed-sender/certificates.ts';
 import { sealV1, unseal, unsealToContent, splitV2ForRecipient, sealV2MultiRecipient } from '../../src/sealed-sender/index.ts';
-import { ab } from '../support/fixed-keys.ts';
+import { ab } from '@sealpost/devkit/libsignal';
 import { identityOf, libsignalUsmc, makeTrustChain, newPeer, senderCertificateFor } from './helpers.ts';
 
 function errorOf(f: () => unknown): SealpostError {

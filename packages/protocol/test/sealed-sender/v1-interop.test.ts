@@ -13,7 +13,7 @@ import {
 } from '@signalapp/libsignal-client';
 import { SealpostError } from '../../src/errors.ts';
 import { openV1, sealV1, SEALED_SENDER_V1_VERSION } from '../../src/sealed-sender/v1.ts';
-import { ab } from '../support/fixed-keys.ts';
+import { ab } from '@sealpost/devkit/libsignal';
 import { identityOf, libsignalUsmc, makeTrustChain, newPeer, senderCertificateFor } from './helpers.ts';
 
 function codeOf(f: () => unknown): string | undefined {

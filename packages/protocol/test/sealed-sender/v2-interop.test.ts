@@ -15,8 +15,8 @@ import SealedSenderMultiRecipientMessage from '@signalapp/libsignal-client/dist/
 import { SealpostError } from '../../src/errors.ts';
 import { openV2, sealV2MultiRecipient } from '../../src/sealed-sender/v2.ts';
 import { parseV2SentMessage, splitV2ForRecipient } from '../../src/sealed-sender/v2-sent-message.ts';
-import { ab } from '../support/fixed-keys.ts';
-import { LibsignalPeer } from '../support/libsignal-peer.ts';
+import { ab } from '@sealpost/devkit/libsignal';
+import { LibsignalPeer } from '@sealpost/devkit/libsignal';
 import { identityOf, libsignalUsmc, makeTrustChain, newPeer, senderCertificateFor } from './helpers.ts';
 
 /** Bob with two devices sharing one identity, Carol with one device, and a sender Alice. */

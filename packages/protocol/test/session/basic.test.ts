@@ -2,13 +2,13 @@ import { describe, expect, it } from 'vitest';
 import {
   ARCHIVED_STATES_MAX_LENGTH,
   InvalidRecordError,
-  decodeSessionState,
   deserializeSessionRecord,
   isAwaitingReply,
   remoteIdentityKey,
   remoteRegistrationId,
   serializeSessionRecord,
 } from '../../src/index.ts';
+import { decodeSessionState } from '../../src/hazmat.ts';
 import { Device, text, utf8 } from './helpers.ts';
 
 describe('ours <-> ours session basics', () => {
@@ -48,8 +48,8 @@ describe('session record layout', () => {
     expect(record.previous.length).toBe(ARCHIVED_STATES_MAX_LENGTH);
     const newestArchived = decodeSessionState(record.previous[0]!);
     expect(newestArchived.aliceBaseKey).toEqual(baseKeys.at(-2));
-    expect(newestArchived.pendingPreKey).toBeUndefined();
-    expect(newestArchived.pendingKyberPreKey).toBeUndefined();
+    expect(newestArchived.unacknowledged).toBeUndefined();
+    expect(newestArchived.unacknowledged?.kyberPreKey).toBeUndefined();
     expect(decodeSessionState(record.previous.at(-1)!).aliceBaseKey).toEqual(baseKeys[4]);
     expect(isAwaitingReply(record)).toBe(true);
     expect(remoteRegistrationId(record)).toBe(bob.registrationId);

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { NoSessionError } from '../../src/errors.ts';
 import { deserializeSessionRecord, serializeSessionRecord } from '../../src/index.ts';
-import { Device, Prng, text, utf8 } from './helpers.ts';
+import { SeededRandom as Prng } from '@sealpost/devkit/prng';
+import { Device, text, utf8 } from './helpers.ts';
 import { Network } from './network.ts';
 
 describe('ours <-> ours conversations', () => {

@@ -1,6 +1,6 @@
 /**
  * Test helpers for ours <-> ours sessions: a device with identity, prekeys
- * and a record per peer, and seeded randomness.
+ * and a record per peer. Seeded randomness comes from @sealpost/devkit/prng.
  */
 import {
   type CiphertextMessage,
@@ -19,32 +19,6 @@ import {
   generateSignedPreKey,
   initiateSession,
 } from '../../src/index.ts';
-
-/** A small deterministic PRNG (xorshift32) so failures reproduce. */
-export class Prng {
-  private s: number;
-  constructor(seed: number) {
-    this.s = seed >>> 0 || 0x9e3779b9;
-  }
-  next(): number {
-    let x = this.s;
-    x ^= x << 13;
-    x >>>= 0;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    x >>>= 0;
-    this.s = x;
-    return x / 0x100000000;
-  }
-  int(n: number): number {
-    return Math.floor(this.next() * n);
-  }
-  bytes(n: number): Uint8Array {
-    const out = new Uint8Array(n);
-    for (let i = 0; i < n; i++) out[i] = this.int(256);
-    return out;
-  }
-}
 
 /** One device of ours, holding its keys and a session record per peer name. */
 export class Device {

@@ -14,7 +14,8 @@ import { type CiphertextMessage, MAX_RECEIVER_CHAINS } from '../../src/index.ts'
 import { decodePreKeySignalMessage } from '../../src/messages/prekey-signal-message.ts';
 import { decodeSignalMessage } from '../../src/messages/signal-message.ts';
 import { toHex } from '../../src/primitives/index.ts';
-import type { Device, Prng } from './helpers.ts';
+import type { SeededRandom as Prng } from '@sealpost/devkit/prng';
+import type { Device } from './helpers.ts';
 
 interface InFlight {
   from: Device;

@@ -18,7 +18,8 @@ import {
   encryptMessage,
   serializeSessionRecord,
 } from '../../src/index.ts';
-import { Device, Prng, text, utf8 } from './helpers.ts';
+import { SeededRandom as Prng } from '@sealpost/devkit/prng';
+import { Device, text, utf8 } from './helpers.ts';
 import { Network } from './network.ts';
 
 const SEED = 0x5ea1;
@@ -264,7 +265,7 @@ describe('session error cases', () => {
     const bob = new Device('bob');
     alice.startSession('bob', bob.bundle(false));
     const record = alice.sessions.get('bob')!;
-    const created = record.current!.pendingPreKey!.timestamp * 1000;
+    const created = record.current!.unacknowledged!.timestamp * 1000;
     expect(encryptMessage({ record, plaintext: utf8('x'), now: created + 29 * 86400_000 }).message.type).toBe('prekey');
     expect(() => encryptMessage({ record, plaintext: utf8('x'), now: created + 31 * 86400_000 })).toThrow(NoSessionError);
   });

@@ -18,8 +18,8 @@ import {
   encryptMessage,
   serializeSessionRecord,
 } from '../../src/index.ts';
-import { ab } from '../support/fixed-keys.ts';
-import { LibsignalPeer } from '../support/libsignal-peer.ts';
+import { ab } from '@sealpost/devkit/libsignal';
+import { LibsignalPeer } from '@sealpost/devkit/libsignal';
 import { Device, text, utf8 } from './helpers.ts';
 
 const aliceAddress = ProtocolAddress.new('alice', 1);

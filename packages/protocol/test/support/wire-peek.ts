@@ -13,7 +13,7 @@
  */
 import { BinaryReader, WireType } from '@bufbuild/protobuf/wire';
 import { CiphertextMessageType } from '@signalapp/libsignal-client';
-import type { WireMessage } from './libsignal-peer.ts';
+import type { WireMessage } from '@sealpost/devkit/libsignal';
 
 function fields(bytes: Uint8Array): Map<number, Uint8Array | number> {
   const out = new Map<number, Uint8Array | number>();

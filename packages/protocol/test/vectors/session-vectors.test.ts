@@ -14,11 +14,11 @@ import {
   proveWithLibsignal,
   type SessionVectorInputs,
   type SessionVectorOutputs,
-} from '../support/session-vector.ts';
+} from '@sealpost/devkit/vectors';
 import { decodePreKeySignalMessage, decodeSignalMessage } from '../../src/index.ts';
 import { fromHex } from '../../src/primitives/index.ts';
 import { PreKeySignalMessage as LsPreKeySignalMessage, SignalMessage as LsSignalMessage } from '@signalapp/libsignal-client';
-import { ab } from '../support/fixed-keys.ts';
+import { ab } from '@sealpost/devkit/libsignal';
 
 interface VectorFile {
   name: string;

@@ -4,7 +4,7 @@
  * One test per file; any failed case fails it, with the first failures shown.
  */
 import { describe, expect, it } from 'vitest';
-import { type FileReport, ownJobs, publishedJobs, runJob } from '../../../../scripts/vector-runner/index.ts';
+import { type FileReport, ownJobs, publishedJobs, runJob } from '@sealpost/devkit/vectors';
 
 /** Every file's report, collected as the per-file tests run (each file is replayed once). */
 const reports: FileReport[] = [];

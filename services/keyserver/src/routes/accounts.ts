@@ -1,32 +1,28 @@
 /**
- * Accounts: creation (identity key, registration id, first device's secret)
- * and the public device list the relay caches.
+ * Accounts: creation (identity key, registration id, first device's secret
+ * and initial keys) and the public device list the relay caches.
  */
-import { randomUUID } from 'node:crypto';
 import type { FastifyPluginAsync } from 'fastify';
-import { authenticateDevice } from '../auth.ts';
-import { clientAddress, enforceRateLimit, type KeyServerContext } from '../context.ts';
-import { hashDeviceSecret, DEVICE_SECRET_LENGTH } from '../device-secret.ts';
-import { notFound } from '../errors.ts';
-import { checkKeyUpload, type SignedPreKeyJson } from '../key-upload.ts';
-import { PRIMARY_DEVICE_ID } from '../store/sqlite-key-store.ts';
-import { decodeBase64, decodeEcPublicKey } from '../wire-keys.ts';
+import { authenticated, decodeBase64Field, withErrors } from '@sealpost/service-kit';
+import { limitRegistrations } from '../context.ts';
+import { DEVICE_SECRET_LENGTH } from '../device-secret.ts';
+import type { InitialKeysJson } from '../domain/keys.ts';
+import { decodeEcPublicKey } from '../wire-keys.ts';
 import {
   accountIdSchema,
   basicAuth,
+  deviceAddressSchema,
   deviceIdSchema,
   deviceSecretField,
   identityKeyField,
+  initialKeysProperties,
   registrationIdSchema,
-  withErrors,
 } from '../schemas.ts';
 
-interface CreateAccountBody {
+interface CreateAccountBody extends InitialKeysJson {
   identityKey: string;
   registrationId: number;
   deviceSecret: string;
-  signedPreKey?: SignedPreKeyJson;
-  pqLastResortPreKey?: SignedPreKeyJson;
 }
 
 const deviceListSchema = {
@@ -35,85 +31,46 @@ const deviceListSchema = {
   properties: {
     devices: {
       type: 'array',
-      items: {
-        type: 'object',
-        required: ['deviceId', 'registrationId'],
-        properties: { deviceId: deviceIdSchema, registrationId: registrationIdSchema },
-      },
+      items: { type: 'object', required: ['deviceId', 'registrationId'], properties: { deviceId: deviceIdSchema, registrationId: registrationIdSchema } },
     },
   },
 } as const;
 
 /** POST /v1/accounts, GET /v1/accounts/whoami, GET /v1/accounts/:accountId/devices. */
-export const accountRoutes: FastifyPluginAsync<{ ctx: KeyServerContext }> = async (app, { ctx }) => {
+export const accountRoutes: FastifyPluginAsync = async (app) => {
+  const { accounts, authenticate } = app.keyserver;
+
   app.post<{ Body: CreateAccountBody }>(
     '/v1/accounts',
     {
+      onRequest: limitRegistrations,
       schema: {
         tags: ['accounts'],
         summary: 'Create an account and its primary device (id 1)',
         description:
           'The client generates the identity key pair and a 32-byte device secret; the server keeps only a hash of the secret. ' +
-          'The signed prekey and last-resort Kyber key may come along (signatures are checked against identityKey).',
+          'The signed prekey and last-resort Kyber key may come along (signatures are checked against identityKey); ' +
+          'the account, its device and these keys are stored together or not at all.',
         body: {
           type: 'object',
           additionalProperties: false,
           required: ['identityKey', 'registrationId', 'deviceSecret'],
-          properties: {
-            identityKey: identityKeyField,
-            registrationId: registrationIdSchema,
-            deviceSecret: deviceSecretField,
-            signedPreKey: { $ref: 'EcSignedPreKey#' },
-            pqLastResortPreKey: { $ref: 'KyberSignedPreKey#' },
-          },
+          properties: { identityKey: identityKeyField, registrationId: registrationIdSchema, deviceSecret: deviceSecretField, ...initialKeysProperties },
         },
-        response: withErrors({
-          201: {
-            type: 'object',
-            required: ['accountId', 'deviceId'],
-            properties: { accountId: accountIdSchema, deviceId: deviceIdSchema },
-          },
-        }),
+        response: withErrors({ 201: deviceAddressSchema }),
       },
     },
     async (request, reply) => {
-      const now = ctx.now();
-      enforceRateLimit(ctx.registrationLimiter, `register:${clientAddress(request)}`, now, 'registrations from this address');
-      const body = request.body;
-      const identityKey = decodeEcPublicKey('identityKey', body.identityKey);
-      const secret = decodeBase64('deviceSecret', body.deviceSecret, DEVICE_SECRET_LENGTH);
-      const hasKeys = body.signedPreKey !== undefined || body.pqLastResortPreKey !== undefined;
-      const upload = hasKeys
-        ? checkKeyUpload({ signedPreKey: body.signedPreKey, pqLastResortPreKey: body.pqLastResortPreKey }, identityKey)
-        : undefined;
-      let accountId = randomUUID();
-      // A v4 UUID collision is astronomically unlikely; retry rather than assume.
-      while (!ctx.store.createAccount({ accountId, identityKey, registrationId: body.registrationId, secretHash: hashDeviceSecret(secret), now })) {
-        accountId = randomUUID();
-      }
-      if (upload !== undefined) ctx.store.storeKeys(accountId, PRIMARY_DEVICE_ID, upload, now, ctx.settings.maxOneTimeKeysPerDevice);
-      request.log.info({ accountId }, 'account created');
-      return reply.code(201).send({ accountId, deviceId: PRIMARY_DEVICE_ID });
+      const { identityKey, registrationId, deviceSecret, ...initialKeys } = request.body;
+      const created = await accounts.create({
+        identityKey: decodeEcPublicKey('identityKey', identityKey),
+        registrationId,
+        secret: decodeBase64Field('deviceSecret', deviceSecret, DEVICE_SECRET_LENGTH),
+        initialKeys,
+      });
+      request.log.info({ accountId: created.accountId }, 'account created');
+      return reply.code(201).send(created);
     },
-  );
-
-  app.get(
-    '/v1/accounts/whoami',
-    {
-      schema: {
-        tags: ['accounts'],
-        summary: 'The authenticated device',
-        security: basicAuth,
-        response: withErrors({
-          200: {
-            type: 'object',
-            required: ['accountId', 'deviceId', 'registrationId'],
-            properties: { accountId: accountIdSchema, deviceId: deviceIdSchema, registrationId: registrationIdSchema },
-          },
-        }),
-      },
-    },
-    async (request) => authenticateDevice(request, ctx.store),
   );
 
   app.get<{ Params: { accountId: string } }>(
@@ -126,10 +83,29 @@ export const accountRoutes: FastifyPluginAsync<{ ctx: KeyServerContext }> = asyn
         response: withErrors({ 200: deviceListSchema }),
       },
     },
-    async (request) => {
-      const devices = ctx.store.listDevices(request.params.accountId);
-      if (devices === undefined) throw notFound('UNKNOWN_ACCOUNT', 'no such account');
-      return { devices: devices.map((d) => ({ deviceId: d.deviceId, registrationId: d.registrationId })) };
-    },
+    async (request) => ({ devices: await accounts.devices(request.params.accountId) }),
+  );
+
+  await app.register(
+    authenticated(authenticate, (scope) => {
+      scope.get(
+        '/v1/accounts/whoami',
+        {
+          schema: {
+            tags: ['accounts'],
+            summary: 'The authenticated device',
+            security: basicAuth,
+            response: withErrors({
+              200: {
+                type: 'object',
+                required: ['accountId', 'deviceId', 'registrationId'],
+                properties: { accountId: accountIdSchema, deviceId: deviceIdSchema, registrationId: registrationIdSchema },
+              },
+            }),
+          },
+        },
+        async (request) => request.device,
+      );
+    }),
   );
 };

@@ -6,13 +6,9 @@
  * Fetches are rate limited per (requester device, target) pair.
  */
 import type { FastifyPluginAsync } from 'fastify';
-import { authenticateDevice } from '../auth.ts';
-import { enforceRateLimit, type KeyServerContext } from '../context.ts';
-import { notFound } from '../errors.ts';
-import { BundleBatcher } from '../bundle-batcher.ts';
-import { accountIdSchema, basicAuth, deviceIdSchema, registrationIdSchema, withErrors } from '../schemas.ts';
+import { authenticated, encodeBase64, withErrors } from '@sealpost/service-kit';
+import { accountIdSchema, basicAuth, deviceIdSchema, registrationIdSchema } from '../schemas.ts';
 import type { DeviceBundle } from '../store/key-store.ts';
-import { encodeBase64 } from '../wire-keys.ts';
 
 const signedOut = {
   type: 'object',
@@ -83,49 +79,36 @@ function bundleJson(b: DeviceBundle): string {
 }
 
 /** GET /v1/keys/:accountId/:deviceId. */
-export const bundleRoutes: FastifyPluginAsync<{ ctx: KeyServerContext }> = async (app, { ctx }) => {
-  const batcher = new BundleBatcher(ctx.store);
-  app.addHook('onClose', async () => batcher.flush());
-  app.get<{ Params: { accountId: string; deviceId: string } }>(
-    '/v1/keys/:accountId/:deviceId',
-    {
-      schema: {
-        tags: ['bundles'],
-        summary: "Fetch a prekey bundle for one device, or for all devices with '*'",
-        description:
-          'Consumes at most one EC and one Kyber one-time prekey per device. Rate limited per requester device and target ' +
-          '(429 with Retry-After). 404 when the account or device is unknown or no device has a signed prekey and last-resort key.',
-        security: basicAuth,
-        params: {
-          type: 'object',
-          required: ['accountId', 'deviceId'],
-          properties: { accountId: accountIdSchema, deviceId: { type: 'string', pattern: '^([1-9][0-9]{0,2}|\\*)$' } },
+export const bundleRoutes: FastifyPluginAsync = async (app) => {
+  const { keys, authenticate } = app.keyserver;
+  await app.register(
+    authenticated(authenticate, (scope) => {
+      scope.get<{ Params: { accountId: string; deviceId: string } }>(
+        '/v1/keys/:accountId/:deviceId',
+        {
+          schema: {
+            tags: ['bundles'],
+            summary: "Fetch a prekey bundle for one device, or for all devices with '*'",
+            description:
+              'Consumes at most one EC and one Kyber one-time prekey per device. Rate limited per requester device and target ' +
+              '(429 with Retry-After). 404 when the account or device is unknown or no device has a signed prekey and last-resort key.',
+            security: basicAuth,
+            params: {
+              type: 'object',
+              required: ['accountId', 'deviceId'],
+              properties: { accountId: accountIdSchema, deviceId: { type: 'string', pattern: '^([1-9][0-9]{0,2}|\\*)$' } },
+            },
+            response: withErrors({ 200: bundleResponse }),
+          },
         },
-        response: withErrors({ 200: bundleResponse }),
-      },
-    },
-    async (request, reply) => {
-      const requester = authenticateDevice(request, ctx.store);
-      const { accountId } = request.params;
-      const deviceId = request.params.deviceId === '*' ? undefined : Number(request.params.deviceId);
-      enforceRateLimit(
-        ctx.bundleLimiter,
-        `${requester.accountId}.${requester.deviceId}>${accountId}.${request.params.deviceId}`,
-        ctx.now(),
-        'prekey bundle fetches for this target',
+        async (request, reply) => {
+          const { accountId, deviceId } = request.params;
+          const { identityKey, devices } = await keys.bundles(request.device, accountId, deviceId === '*' ? undefined : Number(deviceId));
+          return reply
+            .type('application/json; charset=utf-8')
+            .send(`{"identityKey":"${encodeLongLived(identityKey)}","devices":[${devices.map(bundleJson).join(',')}]}`);
+        },
       );
-      const identityKey = ctx.store.identityKey(accountId);
-      if (identityKey === undefined) throw notFound('UNKNOWN_ACCOUNT', 'no such account');
-      const bundles = await batcher.take(accountId, deviceId);
-      if (bundles.length === 0) {
-        if (deviceId !== undefined && ctx.store.deviceCredentials(accountId, deviceId) === undefined) {
-          throw notFound('UNKNOWN_DEVICE', `account has no device ${deviceId}`);
-        }
-        throw notFound('NO_PREKEYS', 'no device of this account has a signed prekey and a last-resort key');
-      }
-      return reply
-        .type('application/json; charset=utf-8')
-        .send(`{"identityKey":"${encodeLongLived(identityKey)}","devices":[${bundles.map(bundleJson).join(',')}]}`);
-    },
+    }),
   );
 };

@@ -1,9 +1,8 @@
 /** Liveness. */
 import type { FastifyPluginAsync } from 'fastify';
-import type { KeyServerContext } from '../context.ts';
 
 /** GET /health. */
-export const healthRoutes: FastifyPluginAsync<{ ctx: KeyServerContext }> = async (app) => {
+export const healthRoutes: FastifyPluginAsync = async (app) => {
   app.get(
     '/health',
     {

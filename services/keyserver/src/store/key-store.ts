@@ -1,10 +1,11 @@
 /**
- * The key server's storage seam: everything the routes need, as plain
- * synchronous operations. `SqliteKeyStore` is the embedded implementation;
- * a PostgreSQL one would implement the same interface.
- *
- * Every method that changes several rows does so atomically: either all of
- * it happens or none of it does.
+ * The key server's storage seam: what the domain layer (../domain) needs, as
+ * Promise-returning, domain-atomic operations — each method that changes
+ * several rows does all of it or none of it, so there is no generic
+ * `transaction(fn)` to implement. `SqliteKeyStore` is the embedded
+ * implementation; a PostgreSQL one would implement the same interface.
+ * Group commit and read caches are the implementation's business (the
+ * SQLite store does both inside).
  */
 
 /** Which long-lived prekey a signed-key row holds. */
@@ -32,6 +33,12 @@ export interface SignedKeyRecord extends SignedPreKey {
   createdAt: number;
   /** When a newer key replaced it; undefined while it is the current key. */
   replacedAt: number | undefined;
+}
+
+/** The long-lived keys a device may bring when it is created (already signature-checked). */
+export interface InitialKeys {
+  signedPreKey?: SignedPreKey;
+  pqLastResortPreKey?: SignedPreKey;
 }
 
 /** What a device may upload in one request (already validated and signature-checked). */
@@ -74,22 +81,26 @@ export interface BundleRequest {
   deviceId: number | undefined;
 }
 
-/** A new account with its first (primary) device. */
+/** A new account with its first (primary) device and that device's first keys. */
 export interface NewAccount {
   accountId: string;
   identityKey: Uint8Array;
   registrationId: number;
   secretHash: Uint8Array;
   now: number;
+  /** Stored in the same transaction as the account. */
+  initialKeys?: InitialKeys;
 }
 
-/** A device being linked through a provisioning code. */
+/** A device being linked through a provisioning code, with its first keys. */
 export interface NewLinkedDevice {
   codeHash: Uint8Array;
   registrationId: number;
   secretHash: Uint8Array;
   now: number;
   maxDevices: number;
+  /** Stored in the same transaction as the device. */
+  initialKeys?: InitialKeys;
 }
 
 /** Outcome of linking a device. */
@@ -105,42 +116,45 @@ export type StoreKeysResult =
 
 /** The key server's storage. */
 export interface KeyStore {
-  /** Creates an account and its primary device (id 1). False if the id exists. */
-  createAccount(account: NewAccount): boolean;
+  /** Creates an account, its primary device (id 1) and that device's initial keys, atomically. False if the id exists. */
+  createAccount(account: NewAccount): Promise<boolean>;
   /** The account's identity key (33 bytes), or undefined. */
-  identityKey(accountId: string): Uint8Array | undefined;
+  identityKey(accountId: string): Promise<Uint8Array | undefined>;
   /** What auth needs for one device, or undefined. */
-  deviceCredentials(accountId: string, deviceId: number): DeviceCredentials | undefined;
+  deviceCredentials(accountId: string, deviceId: number): Promise<DeviceCredentials | undefined>;
   /** The account's devices in id order, or undefined for an unknown account. */
-  listDevices(accountId: string): DeviceInfo[] | undefined;
+  listDevices(accountId: string): Promise<DeviceInfo[] | undefined>;
   /** Records a provisioning code (by hash) for `accountId`, expiring at `expiresAt`. */
-  addProvisioningCode(accountId: string, codeHash: Uint8Array, expiresAt: number): void;
+  addProvisioningCode(accountId: string, codeHash: Uint8Array, expiresAt: number): Promise<void>;
   /** The account an unexpired provisioning code belongs to, without consuming it. */
-  provisioningCodeAccount(codeHash: Uint8Array, now: number): string | undefined;
-  /** Consumes a provisioning code and adds a device with the lowest free id ≥ 2. */
-  linkDevice(device: NewLinkedDevice): LinkResult;
+  provisioningCodeAccount(codeHash: Uint8Array, now: number): Promise<string | undefined>;
+  /**
+   * Consumes a provisioning code and adds a device with the lowest free id ≥ 2
+   * together with its initial keys, atomically (a refused link keeps the code).
+   */
+  linkDevice(device: NewLinkedDevice): Promise<LinkResult>;
   /** Removes a device and all its keys. False if it did not exist. */
-  removeDevice(accountId: string, deviceId: number): boolean;
+  removeDevice(accountId: string, deviceId: number): Promise<boolean>;
   /** Stores an upload atomically; nothing is stored if any part is rejected. */
-  storeKeys(accountId: string, deviceId: number, upload: KeyUpload, now: number, maxOneTimeKeys: number): StoreKeysResult;
+  storeKeys(accountId: string, deviceId: number, upload: KeyUpload, now: number, maxOneTimeKeys: number): Promise<StoreKeysResult>;
   /** Numbers of one-time keys left. */
-  countOneTimeKeys(accountId: string, deviceId: number): { ec: number; kyber: number };
+  countOneTimeKeys(accountId: string, deviceId: number): Promise<{ ec: number; kyber: number }>;
   /**
    * Takes bundles for the given devices (all devices when `deviceId` is
    * undefined), consuming at most one EC and one Kyber one-time key per
    * device, atomically. Devices lacking a signed prekey or a last-resort key
    * are left out.
    */
-  takeBundles(accountId: string, deviceId: number | undefined): DeviceBundle[];
+  takeBundles(accountId: string, deviceId: number | undefined): Promise<DeviceBundle[]>;
   /**
-   * Several fetches at once, in one transaction (group commit): result `i`
-   * is what `takeBundles(requests[i])` would give if they ran in order.
+   * Several fetches at once, in one transaction: result `i` is what
+   * `takeBundles(requests[i])` would give if they ran in order.
    */
-  takeBundlesMany(requests: readonly BundleRequest[]): DeviceBundle[][];
+  takeBundlesMany(requests: readonly BundleRequest[]): Promise<DeviceBundle[][]>;
   /** Current and retained replaced long-lived keys of a device, newest first. */
-  signedKeyHistory(accountId: string, deviceId: number): SignedKeyRecord[];
+  signedKeyHistory(accountId: string, deviceId: number): Promise<SignedKeyRecord[]>;
   /** Deletes replaced long-lived keys replaced before `replacedBefore` and expired provisioning codes. */
-  prune(replacedBefore: number, now: number): void;
-  /** Closes the underlying storage. */
-  close(): void;
+  prune(replacedBefore: number, now: number): Promise<void>;
+  /** Finishes pending work and closes the underlying storage. */
+  close(): Promise<void>;
 }

@@ -1,23 +1,19 @@
 /**
- * Versioned schema migrations for the SQLite key store. Each migration runs
- * once, inside a transaction, and is recorded in `schema_migrations`; add new
- * ones at the end, never edit an applied one.
+ * Versioned schema migrations for the SQLite key store, run by the kit's
+ * runner (`PRAGMA user_version`, one transaction per step). Add new ones at
+ * the end, never edit an applied one. `schema_migrations` keeps a readable
+ * history (version, name, when) next to `user_version`, which is what
+ * counts.
  */
 import type Database from 'better-sqlite3';
-
-/** One schema step. */
-export interface Migration {
-  version: number;
-  name: string;
-  sql: string;
-}
+import { migrateSqlite, type MigrationReport, type SqliteMigration } from '@sealpost/service-kit/sqlite-migrations';
 
 /** The key store's migrations, in order. */
-export const MIGRATIONS: readonly Migration[] = [
+export const MIGRATIONS: readonly SqliteMigration<Database.Database>[] = [
   {
     version: 1,
     name: 'accounts, devices, prekeys, provisioning codes',
-    sql: `
+    up: `
       CREATE TABLE accounts (
         account_id   TEXT PRIMARY KEY,
         identity_key BLOB NOT NULL,
@@ -81,21 +77,19 @@ export const MIGRATIONS: readonly Migration[] = [
   },
 ];
 
-/** Applies every migration newer than the database's recorded version. */
-export function migrate(db: Database.Database, migrations: readonly Migration[] = MIGRATIONS): number {
+/**
+ * Applies every migration newer than the database's version. Databases made
+ * before the kit runner recorded their version only in `schema_migrations`;
+ * such a file is adopted at that version first.
+ */
+export function migrate(db: Database.Database, migrations: readonly SqliteMigration<Database.Database>[] = MIGRATIONS): MigrationReport {
   db.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (
     version    INTEGER PRIMARY KEY,
     name       TEXT NOT NULL,
     applied_at INTEGER NOT NULL
   )`);
-  const current = (db.prepare('SELECT COALESCE(MAX(version), 0) AS v FROM schema_migrations').get() as { v: number }).v;
-  const record = db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)');
-  for (const m of migrations) {
-    if (m.version <= current) continue;
-    db.transaction(() => {
-      db.exec(m.sql);
-      record.run(m.version, m.name, Date.now());
-    }).immediate();
-  }
-  return Math.max(current, ...migrations.map((m) => m.version));
+  const recorded = db.prepare('SELECT COALESCE(MAX(version), 0) FROM schema_migrations').pluck().get() as number;
+  if (recorded > 0 && (db.pragma('user_version', { simple: true }) as number) === 0) db.pragma(`user_version = ${recorded}`);
+  const record = db.prepare('INSERT OR IGNORE INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)');
+  return migrateSqlite(db, migrations, { onApplied: (m) => void record.run(m.version, m.name, Date.now()) });
 }

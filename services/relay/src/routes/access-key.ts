@@ -1,12 +1,13 @@
 /**
  * Registering the account's unidentified-access key: only a device of that
- * account (relay credential) may set it. The relay stores SHA-256(UAK).
+ * account (relay credential) may set it. Registered inside `authenticatedRoutes`. The relay stores SHA-256(UAK).
  */
 import type { FastifyInstance } from 'fastify';
-import { ACCESS_KEY_LENGTH, hashAccessKey } from '../access-key.ts';
-import { authenticate } from '../auth.ts';
-import { RelayError } from '../errors.ts';
-import { accountIdSchema, base64Schema, commonErrorResponses, decodeBase64 } from '../schemas.ts';
+import { ACCESS_KEY_LENGTH } from '@sealpost/protocol';
+import { withErrors } from '@sealpost/service-kit';
+import { hashAccessKey, parseAccessKey } from '../access-key.ts';
+import { relayError } from '../errors.ts';
+import { accountIdSchema, base64Schema } from '../schemas.ts';
 
 /** Registers PUT /v1/accounts/:accountId/access-key. */
 export async function accessKeyRoutes(app: FastifyInstance): Promise<void> {
@@ -21,19 +22,19 @@ export async function accessKeyRoutes(app: FastifyInstance): Promise<void> {
         headers: { type: 'object', properties: { authorization: { type: 'string' } } },
         params: { type: 'object', required: ['accountId'], properties: { accountId: accountIdSchema } },
         body: { type: 'object', required: ['accessKey'], additionalProperties: false, properties: { accessKey: base64Schema } },
-        response: { 204: { type: 'null' }, ...commonErrorResponses },
+        response: withErrors({ 204: { type: 'null' } }),
       },
     },
     async (request, reply) => {
-      const device = authenticate(request, ctx.verifyCredential, ctx.now());
+      const { device } = request;
       if (device.accountId !== request.params.accountId) {
-        throw new RelayError(403, 'FORBIDDEN', 'a device may only set its own account access key');
+        throw relayError(403, 'FORBIDDEN', 'a device may only set its own account access key');
       }
-      const key = decodeBase64(request.body.accessKey);
-      if (key === undefined || key.length !== ACCESS_KEY_LENGTH) {
-        throw new RelayError(400, 'BAD_ACCESS_KEY', `accessKey must be base64 of ${ACCESS_KEY_LENGTH} bytes`);
+      const key = parseAccessKey(request.body.accessKey);
+      if (key === undefined) {
+        throw relayError(400, 'BAD_ACCESS_KEY', `accessKey must be base64 of ${ACCESS_KEY_LENGTH} bytes`);
       }
-      ctx.store.setAccessKeyHash(device.accountId, hashAccessKey(key));
+      await ctx.accessKeys.setAccessKeyHash(device.accountId, hashAccessKey(key));
       return reply.status(204).send();
     },
   );

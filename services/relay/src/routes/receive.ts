@@ -1,12 +1,11 @@
 /**
  * Receiving by polling: an authenticated device fetches its queue and
  * acknowledges what it has safely processed; acknowledged envelopes are
- * deleted and never delivered again.
+ * deleted and never delivered again. Registered inside `authenticatedRoutes`.
  */
 import type { FastifyInstance } from 'fastify';
-import { authenticate } from '../auth.ts';
-import { RelayError, errorSchema } from '../errors.ts';
-import { commonErrorResponses } from '../schemas.ts';
+import { encodeBase64, withErrors } from '@sealpost/service-kit';
+import { relayError } from '../errors.ts';
 
 /** Wire form of a queued envelope (also used by the WebSocket). */
 export const envelopeSchema = {
@@ -38,22 +37,21 @@ export async function receiveRoutes(app: FastifyInstance): Promise<void> {
           additionalProperties: false,
           properties: { limit: { type: 'integer', minimum: 1, maximum: ctx.limits.maxBatch } },
         },
-        response: {
+        response: withErrors({
           200: {
             type: 'object',
             required: ['messages', 'more'],
             properties: { messages: { type: 'array', items: envelopeSchema }, more: { type: 'boolean' } },
           },
-          ...commonErrorResponses,
-        },
+        }),
       },
     },
     async (request) => {
-      const device = authenticate(request, ctx.verifyCredential, ctx.now());
+      const { device } = request;
       const limit = request.query.limit ?? ctx.limits.maxBatch;
-      const rows = ctx.store.pending(device.accountId, device.deviceId, ctx.now(), limit + 1);
+      const rows = await ctx.store.pending(device.accountId, device.deviceId, ctx.now(), limit + 1);
       return {
-        messages: rows.slice(0, limit).map((r) => ({ id: r.id, content: Buffer.from(r.content).toString('base64'), receivedAt: r.receivedAt })),
+        messages: rows.slice(0, limit).map((r) => ({ id: r.id, content: encodeBase64(r.content), receivedAt: r.receivedAt })),
         more: rows.length > limit,
       };
     },
@@ -67,13 +65,13 @@ export async function receiveRoutes(app: FastifyInstance): Promise<void> {
         tags: ['receive'],
         headers: authHeader,
         params: { type: 'object', required: ['id'], properties: { id: envelopeIdSchema } },
-        response: { 204: { type: 'null' }, ...commonErrorResponses },
+        response: withErrors({ 204: { type: 'null' } }),
       },
     },
     async (request, reply) => {
-      const device = authenticate(request, ctx.verifyCredential, ctx.now());
-      if (!(await ctx.writes.run(() => ctx.store.acknowledge(device.accountId, device.deviceId, request.params.id)))) {
-        throw new RelayError(404, 'UNKNOWN_ENVELOPE', 'no such envelope in this device queue');
+      const { device } = request;
+      if (!(await ctx.store.acknowledge(device.accountId, device.deviceId, request.params.id))) {
+        throw relayError(404, 'UNKNOWN_ENVELOPE', 'no such envelope in this device queue');
       }
       return reply.status(204).send();
     },
@@ -92,16 +90,14 @@ export async function receiveRoutes(app: FastifyInstance): Promise<void> {
           additionalProperties: false,
           properties: { ids: { type: 'array', minItems: 1, maxItems: 1000, items: envelopeIdSchema } },
         },
-        response: {
+        response: withErrors({
           200: { type: 'object', required: ['acknowledged'], properties: { acknowledged: { type: 'integer' } } },
-          ...commonErrorResponses,
-          500: errorSchema,
-        },
+        }),
       },
     },
     async (request) => {
-      const device = authenticate(request, ctx.verifyCredential, ctx.now());
-      return { acknowledged: await ctx.writes.run(() => ctx.store.acknowledgeMany(device.accountId, device.deviceId, request.body.ids)) };
+      const { device } = request;
+      return { acknowledged: await ctx.store.acknowledgeMany(device.accountId, device.deviceId, request.body.ids) };
     },
   );
 }

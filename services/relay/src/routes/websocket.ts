@@ -9,12 +9,13 @@
  * connection. Unacknowledged envelopes stay in the database and are sent
  * again on the next connection; acknowledged ones are deleted.
  */
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import type { WebSocket } from 'ws';
-import { authenticate, type AuthenticatedDevice } from '../auth.ts';
+import { deviceOf, encodeBase64 } from '@sealpost/service-kit';
+import type { AuthenticatedDevice } from '../auth.ts';
 import type { RelayContext } from '../context.ts';
 import type { DeliveryListener } from '../delivery-hub.ts';
-import type { QueuedEnvelope, StoredEnvelope } from '../store.ts';
+import type { PendingEnvelope, QueuedEnvelope } from '../store/index.ts';
 
 /** Interval between WebSocket pings. */
 const HEARTBEAT_MS = 30_000;
@@ -25,10 +26,15 @@ class DeviceConnection implements DeliveryListener {
   private readonly inFlight = new Set<string>();
   private announcedEmpty = false;
   private scheduled = false;
+  /** A queue read is under way (reads are asynchronous). */
+  private pumping = false;
+  /** Something was committed or acknowledged while a read was under way: read once more. */
+  private dirty = false;
   /**
-   * True when the last read of the queue returned everything there was: every
-   * envelope committed since arrives through `deliver`, in commit order, and
-   * can be pushed without reading the database again.
+   * True when the last read of the queue returned everything there was (and
+   * nothing was committed meanwhile): every envelope committed since arrives
+   * through `deliver`, in commit order, and can be pushed without reading the
+   * database again.
    */
   private caughtUp = false;
 
@@ -36,10 +42,17 @@ class DeviceConnection implements DeliveryListener {
     private readonly ctx: RelayContext,
     private readonly socket: WebSocket,
     private readonly device: AuthenticatedDevice,
+    private readonly log: FastifyBaseLogger,
   ) {}
 
   deliver(committed: QueuedEnvelope[]): void {
-    if (this.caughtUp && !this.scheduled && this.inFlight.size + committed.length <= this.ctx.limits.maxBatch && this.socket.readyState === this.socket.OPEN) {
+    if (
+      this.caughtUp &&
+      !this.scheduled &&
+      !this.pumping &&
+      this.inFlight.size + committed.length <= this.ctx.limits.maxBatch &&
+      this.socket.readyState === this.socket.OPEN
+    ) {
       this.send(committed.filter((r) => r.seq > this.lastSeq));
       return;
     }
@@ -48,22 +61,26 @@ class DeviceConnection implements DeliveryListener {
   }
 
   wake(): void {
+    if (this.pumping) {
+      this.dirty = true;
+      return;
+    }
     // Coalesce bursts of wake-ups into one queue read per tick.
     if (this.scheduled) return;
     this.scheduled = true;
     setImmediate(() => {
       this.scheduled = false;
-      this.pump();
+      void this.pump();
     });
   }
 
   /** Sends rows as envelope frames (one writev for the burst, not a syscall per frame). */
-  private send(rows: Array<StoredEnvelope & { seq: number }>): void {
+  private send(rows: PendingEnvelope[]): void {
     if (rows.length === 0) return;
     const raw = (this.socket as unknown as { _socket?: { cork(): void; uncork(): void } })._socket;
     raw?.cork();
     for (const r of rows) {
-      this.socket.send(JSON.stringify({ type: 'envelope', id: r.id, content: Buffer.from(r.content).toString('base64'), receivedAt: r.receivedAt }));
+      this.socket.send(JSON.stringify({ type: 'envelope', id: r.id, content: encodeBase64(r.content), receivedAt: r.receivedAt }));
       this.lastSeq = r.seq;
       this.inFlight.add(r.id);
     }
@@ -71,16 +88,35 @@ class DeviceConnection implements DeliveryListener {
   }
 
   /** Reads the device queue after `lastSeq` and sends as much as the window allows. */
-  pump(): void {
-    if (this.socket.readyState !== this.socket.OPEN) return;
-    const room = this.ctx.limits.maxBatch - this.inFlight.size;
-    if (room <= 0) return;
-    const rows = this.ctx.store.pending(this.device.accountId, this.device.deviceId, this.ctx.now(), room, this.lastSeq);
-    this.send(rows);
-    this.caughtUp = rows.length < room;
-    if (this.caughtUp && !this.announcedEmpty) {
-      this.announcedEmpty = true;
-      this.socket.send(JSON.stringify({ type: 'queue-empty' }));
+  async pump(): Promise<void> {
+    if (this.pumping) {
+      this.dirty = true;
+      return;
+    }
+    this.pumping = true;
+    try {
+      do {
+        this.dirty = false;
+        if (this.socket.readyState !== this.socket.OPEN) return;
+        const room = this.ctx.limits.maxBatch - this.inFlight.size;
+        if (room <= 0) return;
+        const rows = await this.ctx.store.pending(this.device.accountId, this.device.deviceId, this.ctx.now(), room, this.lastSeq);
+        if (this.socket.readyState !== this.socket.OPEN) return;
+        this.send(rows.filter((r) => r.seq > this.lastSeq));
+        const drained = rows.length < room;
+        this.caughtUp = drained && !this.dirty;
+        if (drained && !this.announcedEmpty) {
+          this.announcedEmpty = true;
+          this.socket.send(JSON.stringify({ type: 'queue-empty' }));
+        }
+      } while (this.dirty);
+    } catch (err) {
+      // The queue could not be read: drop the connection; the client reconnects and nothing is lost.
+      this.caughtUp = false;
+      this.log.error({ err: { message: (err as Error).message } }, 'queue read failed');
+      this.socket.close(1011, 'internal error');
+    } finally {
+      this.pumping = false;
     }
   }
 
@@ -101,7 +137,7 @@ class DeviceConnection implements DeliveryListener {
       this.socket.send(JSON.stringify({ type: 'error', error: { code: 'BAD_FRAME', message: 'ack needs id or ids (1..1000)' } }));
       return;
     }
-    this.ctx.writes.run(() => this.ctx.store.acknowledgeMany(this.device.accountId, this.device.deviceId, ids)).then(
+    this.ctx.store.acknowledgeMany(this.device.accountId, this.device.deviceId, ids).then(
       () => {
         for (const id of ids) this.inFlight.delete(id);
         this.wake();
@@ -114,7 +150,6 @@ class DeviceConnection implements DeliveryListener {
 /** Registers the WebSocket route. */
 export async function websocketRoutes(app: FastifyInstance): Promise<void> {
   const ctx = app.relay;
-  const devices = new WeakMap<FastifyRequest, AuthenticatedDevice>();
   app.get(
     '/v1/websocket',
     {
@@ -125,13 +160,10 @@ export async function websocketRoutes(app: FastifyInstance): Promise<void> {
         hide: true,
         querystring: { type: 'object', properties: { token: { type: 'string', maxLength: 4096 } } },
       },
-      preValidation: async (request) => {
-        devices.set(request, authenticate(request, ctx.verifyCredential, ctx.now()));
-      },
     },
     (socket, request) => {
-      const device = devices.get(request)!;
-      const conn = new DeviceConnection(ctx, socket, device);
+      const device = deviceOf<AuthenticatedDevice>(request);
+      const conn = new DeviceConnection(ctx, socket, device, request.log);
       const unsubscribe = ctx.hub.subscribe(device.accountId, device.deviceId, conn);
       // A connection lives no longer than its credential: the client reconnects with a fresh one.
       let expiry: NodeJS.Timeout | undefined;
@@ -162,7 +194,7 @@ export async function websocketRoutes(app: FastifyInstance): Promise<void> {
       socket.on('message', (data) => conn.onMessage(data));
       socket.on('close', done);
       socket.on('error', done);
-      conn.pump();
+      void conn.pump();
     },
   );
 }

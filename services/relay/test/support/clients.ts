@@ -19,9 +19,9 @@ import {
   sealedSenderMultiRecipientEncrypt,
   signalEncrypt,
 } from '@signalapp/libsignal-client';
-import { encodeSealedContent, sealV1, sealV2MultiRecipient, unseal, type SealedContentType } from '@sealpost/protocol/sealed-sender/index.ts';
-import { ab } from '../../../../packages/protocol/test/support/fixed-keys.ts';
-import type { EndpointId } from '../../../../packages/protocol/test/support/session-scenarios.ts';
+import { encodeSealedContent, sealV1, sealV2MultiRecipient, unseal, type SealedContentType } from '@sealpost/protocol/sealed-sender';
+import { ab } from '@sealpost/devkit/libsignal';
+import type { EndpointId } from '@sealpost/devkit/libsignal';
 import type { Account, Device, World } from './world.ts';
 
 /** Our view of an account's identity key pair. */

@@ -1,15 +1,15 @@
 /**
  * Test harness: a listening relay (real HTTP on loopback) with relay
- * credentials signed by a real Ed25519 key through the key server's own
- * credential module, and an in-memory device directory that tests can edit
+ * credentials signed by a real Ed25519 key through the protocol's relay
+ * credential module (the one the key server issues with), and an in-memory device directory that tests can edit
  * (the `DeviceDirectory` seam; the end-to-end test uses the real key server).
  */
-import { generateKeyPairSync, randomUUID, type KeyObject } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
-import { relayCredentialVerifier, signRelayCredential } from '@sealpost/keyserver/relay-credential.ts';
+import { generateRelayCredentialKeyPair, relayCredentialVerifier, signRelayCredential } from '@sealpost/protocol';
 import { buildRelay, type RelayOptions } from '../../src/index.ts';
 import type { DeviceEntry } from '../../src/device-check.ts';
 import type { DeviceDirectory } from '../../src/device-directory.ts';
@@ -33,18 +33,21 @@ export interface RelayHarness {
   client: RelayClient;
   directory: MemoryDirectory;
   dbPath: string;
+  /** The credential verifier this relay runs with (to start a second instance that accepts the same tokens). */
+  verifyCredential: RelayOptions['verifyCredential'];
   credential(accountId: string, deviceId: number, expiresAt?: number): string;
   close(): Promise<void>;
 }
 
 /** Starts a relay on a random loopback port with a SQLite file in a temp dir. */
 export async function startRelay(overrides: Partial<RelayOptions> = {}): Promise<RelayHarness> {
-  const { privateKey, publicKey } = generateKeyPairSync('ed25519') as { privateKey: KeyObject; publicKey: KeyObject };
+  const { privateKey, publicKey } = generateRelayCredentialKeyPair();
   const dir = mkdtempSync(join(tmpdir(), 'relay-test-'));
   const dbPath = join(dir, 'relay.sqlite');
   const directory = new MemoryDirectory();
+  const verifyCredential = relayCredentialVerifier(publicKey);
   const app = await buildRelay({
-    verifyCredential: relayCredentialVerifier(publicKey),
+    verifyCredential,
     devices: directory,
     dbPath,
     log: { level: 'silent' },
@@ -58,6 +61,7 @@ export async function startRelay(overrides: Partial<RelayOptions> = {}): Promise
     client: new RelayClient(`http://127.0.0.1:${port}`),
     directory,
     dbPath,
+    verifyCredential,
     credential: (accountId, deviceId, expiresAt = Date.now() + 3600_000) => signRelayCredential({ accountId, deviceId, expiresAt }, privateKey),
     close: async () => {
       await app.close();

@@ -5,115 +5,31 @@
  * are libsignal-client 0.90 peers registered through the key server's HTTP
  * API (identity, registration id, signed/Kyber/one-time prekeys).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { PrivateKey } from '@signalapp/libsignal-client';
-import { basicAuthHeader, buildKeyServer, generateRelayCredentialKeyPair } from '@sealpost/keyserver';
-import { createServerCertificate } from '@sealpost/protocol/sealed-sender/certificates.ts';
-import { generateIdentityKeyPair } from '@sealpost/protocol';
-import { LibsignalEndpoint } from '../../../../packages/protocol/test/support/libsignal-endpoint.ts';
-import type { LibsignalPeer, RawPreKeyBundle } from '../../../../packages/protocol/test/support/libsignal-peer.ts';
-import { OursEndpoint } from '../../../../packages/protocol/test/support/ours-endpoint.ts';
-import type { EndpointId, SessionEndpoint } from '../../../../packages/protocol/test/support/session-scenarios.ts';
-import { deriveAccessKey } from '../../src/access-key.ts';
+import { basicAuthHeader, buildKeyServer } from '@sealpost/keyserver';
+import { createServerCertificate } from '@sealpost/protocol/sealed-sender';
+import { deriveAccessKey, generateIdentityKeyPair, generateRelayCredentialKeyPair } from '@sealpost/protocol';
+import { LibsignalEndpoint } from '@sealpost/devkit/libsignal';
+import type { LibsignalPeer, RawPreKeyBundle } from '@sealpost/devkit/libsignal';
+import { OursEndpoint } from '@sealpost/devkit/ours';
+import { RelayProcess, freePort } from '@sealpost/devkit/services';
+import type { EndpointId, SessionEndpoint } from '@sealpost/devkit/libsignal';
 import { RelayClient } from './relay-client.ts';
 
-const here = dirname(fileURLToPath(import.meta.url));
-const RELAY_MAIN = join(here, '../../src/main.ts');
-const REPO_ROOT = join(here, '../../../..');
 const b64 = (b: Uint8Array): string => Buffer.from(b).toString('base64');
 
-/** A free TCP port on loopback (so a restarted relay can come back on the same one). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
+export { RelayProcess, freePort };
 
 async function json<T>(url: string, init: RequestInit = {}): Promise<T> {
   const res = await fetch(url, init);
   const text = await res.text();
   if (!res.ok) throw new Error(`${init.method ?? 'GET'} ${url} -> ${res.status} ${text}`);
   return (text.length > 0 ? JSON.parse(text) : undefined) as T;
-}
-
-/** The relay running as a child process, with everything it printed. */
-export class RelayProcess {
-  readonly output: string[] = [];
-  private proc: ChildProcess | undefined;
-
-  constructor(
-    readonly port: number,
-    readonly dbPath: string,
-    private readonly keyserverUrl: string,
-    private readonly publicKey: Uint8Array,
-    private readonly extraArgs: string[] = [],
-  ) {}
-
-  get url(): string {
-    return `http://127.0.0.1:${this.port}`;
-  }
-
-  /** Starts (or restarts) the relay and waits until it listens. */
-  async start(): Promise<void> {
-    const proc = spawn(
-      process.execPath,
-      // RELAY_NODE_ARGS: extra node flags for profiling runs (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof").
-      [...(process.env.RELAY_NODE_ARGS ?? '').split(' ').filter((a) => a.length > 0), '--import', 'tsx', RELAY_MAIN, '--port', String(this.port), '--db', this.dbPath, '--keyserver-url', this.keyserverUrl, '--keyserver-public-key', b64(this.publicKey), ...this.extraArgs],
-      { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NODE_NO_WARNINGS: '1' } },
-    );
-    this.proc = proc;
-    proc.stdout!.on('data', (c: Buffer) => this.output.push(c.toString('utf8')));
-    proc.stderr!.on('data', (c: Buffer) => this.output.push(c.toString('utf8')));
-    let exited = false;
-    proc.once('exit', () => {
-      exited = true;
-    });
-    // Ready when /health answers (works at any log level).
-    const deadline = Date.now() + 30_000;
-    for (;;) {
-      if (exited) throw new Error(`relay exited early: ${this.logs}`);
-      if (Date.now() > deadline) throw new Error(`relay did not start: ${this.logs}`);
-      try {
-        const r = await fetch(`${this.url}/health`);
-        if (r.status === 200) return;
-      } catch {
-        // not listening yet
-      }
-      await new Promise((r) => setTimeout(r, 50));
-    }
-  }
-
-  /** Sends a signal and waits for the process to exit. */
-  stop(signal: NodeJS.Signals): Promise<number | null> {
-    const proc = this.proc;
-    if (proc === undefined || proc.exitCode !== null || proc.signalCode !== null) return Promise.resolve(proc?.exitCode ?? null);
-    return new Promise((resolve) => {
-      proc.once('exit', (code) => resolve(code));
-      proc.kill(signal);
-    });
-  }
-
-  /** Process id of the running relay (for CPU accounting in the benchmark). */
-  get pid(): number | undefined {
-    return this.proc?.pid;
-  }
-
-  /** Everything the relay printed so far. */
-  get logs(): string {
-    return this.output.join('');
-  }
 }
 
 /** Which implementation runs an account's devices (sessions and sealing). */

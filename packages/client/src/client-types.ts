@@ -1,0 +1,122 @@
+/**
+ * The public types of `SealpostClient`: its options, the messages it hands
+ * the app, and its events.
+ */
+import type { MessageContent, MessageRef } from './content.ts';
+import type { IdentityChange, IdentityPolicy } from './identity.ts';
+import type { BackoffPolicy, ReceiverState, WebSocketConstructor } from './receiver.ts';
+import type { SessionOps } from './session-ops.ts';
+import type { ClientStore, DeviceAddress } from './store/types.ts';
+import type { UpkeepPolicy } from './upkeep.ts';
+
+/** How the client receives. */
+export type ReceiveMode = 'websocket' | 'poll' | 'manual';
+
+/** Options of `SealpostClient`. */
+export interface SealpostClientOptions {
+  /** Where everything persists (`SqliteStore` or `MemoryStore`). */
+  store: ClientStore;
+  /** Key server base URL, e.g. `http://127.0.0.1:8080`. */
+  keyServerUrl: string;
+  /** Relay base URL. */
+  relayUrl: string;
+  /** The sender-certificate trust root public key(s) this app pins (32 or 33 bytes). */
+  trustRoot: Uint8Array | Uint8Array[];
+  /** What an identity change does (default `warn`: trust the new key and emit `identityChanged`). */
+  identityPolicy?: IdentityPolicy;
+  /** Prekey upkeep schedule; `automatic: false` disables the timer (call `runUpkeep`). */
+  upkeep?: Partial<UpkeepPolicy> & { automatic?: boolean };
+  /** Receiving: WebSocket push (default), polling every `pollIntervalMs`, or only `poll()` calls. */
+  receive?: { mode?: ReceiveMode; pollIntervalMs?: number; backoff?: BackoffPolicy };
+  /**
+   * Called for every new message before it counts as delivered. When it
+   * resolves the message is marked delivered; when it throws, the message
+   * stays undelivered and is offered again by `redeliver()` / the next start.
+   */
+  onMessage?: (message: ReceivedMessage) => void | Promise<void>;
+  /** Clock, ms (injectable for tests). */
+  now?: () => number;
+  /** Session functions (tests may wrap them); defaults to the protocol's. */
+  sessions?: SessionOps;
+  /** How many times a send retries after device-list mismatches (default 3). */
+  maxSendAttempts?: number;
+  /**
+   * The WebSocket constructor for push receiving. It must accept
+   * `new WebSocket(url, { headers })` (the relay authenticates with an
+   * `authorization` header), as the `ws` package does. Default: `ws`, loaded
+   * lazily on the first connect (so the package root never imports it).
+   */
+  WebSocket?: WebSocketConstructor;
+}
+
+/** A message as the app receives it. */
+export interface ReceivedMessage {
+  /** Local id in the store's history. */
+  id: number;
+  /** The conversation: the other account (for a sync copy, the account our other device wrote to). */
+  conversation: string;
+  /** The device that wrote it. */
+  sender: DeviceAddress;
+  /** True when one of our own other devices sent it (a sync copy). */
+  fromSelf: boolean;
+  /** The decoded payload. */
+  content: MessageContent;
+  /** Relay envelope id it arrived in. */
+  envelopeId: string;
+  /** When it was stored here, ms. */
+  storedAt: number;
+}
+
+/** A message this device sent. */
+export interface SentMessage {
+  /** Local id in the store's history. */
+  id: number;
+  /** The recipient account. */
+  to: string;
+  /** The payload as sent. */
+  content: MessageContent;
+  /** Recipient devices it was sealed for. */
+  devices: number[];
+  /** Own other devices that got a copy. */
+  syncedDevices: number[];
+  /** A reference to this message, for replies and reactions. */
+  ref: MessageRef;
+}
+
+/** What the relay was given for one device (for tools that show the operator's view). */
+export interface RelayView {
+  recipient: DeviceAddress;
+  bytes: number;
+  /** First byte of the envelope: the sealed-sender version, nothing about the sender. */
+  versionByte: number;
+}
+
+/** A non-fatal problem the client handled (e.g. an envelope that could not be decrypted). */
+export interface ClientProblem {
+  error: unknown;
+  /** Relay envelope id, when the problem concerns one. */
+  envelopeId?: string;
+}
+
+/** Events of `SealpostClient`. */
+export interface ClientEvents {
+  [key: string]: unknown;
+  /** A new message (received, or a copy of one our other device sent). */
+  message: ReceivedMessage;
+  /** A contact's identity key changed: show "safety number changed". */
+  identityChanged: IdentityChange;
+  /** Receiver connection state. */
+  connection: ReceiverState;
+  /** A handled problem (undecryptable envelope, failed upkeep, ...). */
+  error: ClientProblem;
+  /** What this client handed the relay (sealed, senderless envelopes). */
+  relaySend: RelayView[];
+}
+
+/** A contact card: what two users exchange (e.g. by QR code) before the first message. */
+export interface ContactCard {
+  account: string;
+  /** 32-byte profile key; lets the holder derive the access key the relay asks for. */
+  profileKey: Uint8Array;
+}
+

@@ -1,0 +1,254 @@
+/**
+ * Sending: seal a message for every device of the recipient (and a sync
+ * copy for our own other devices), with sessions established from fresh
+ * bundles where missing, the ratchet steps and sealed envelopes committed
+ * in one transaction (the outbox), and the history row moved in only when
+ * the relay accepted the batch. `flushOutbox` resends what a crash or an
+ * unreachable relay left sealed but unsent.
+ */
+import { randomBytes, toHex } from '@sealpost/protocol/primitives';
+import { ContentHint, sealV1 } from '@sealpost/protocol/sealed-sender';
+import type { ClientEvents, SentMessage } from './client-types.ts';
+import type { Contacts } from './contacts.ts';
+import { encodeContent, type MessageContent, type MessageRef } from './content.ts';
+import type { Credentials } from './credentials.ts';
+import { ClientError } from './errors.ts';
+import type { DeviceBundle, KeyServerClient } from './keyserver-client.ts';
+import { deviceMismatchOf, type OutgoingEnvelope, type RelayClient } from './relay-client.ts';
+import { runSessionStep, type SessionLocks } from './session-transaction.ts';
+import type { LocalKeys, SessionOps } from './session-ops.ts';
+import type { ClientStore, DeviceAddress, NewMessage, RegisteredAccount, StoreTransaction } from './store/types.ts';
+import type { Trust } from './trust.ts';
+
+/** How long "this account has no other device" is believed before asking the key server again, ms. */
+export const OWN_DEVICES_RECHECK_MS = 10_000;
+
+/** What a message to send may say. */
+export interface OutgoingMessage {
+  text?: string;
+  replyTo?: MessageRef;
+  reaction?: MessageContent['reaction'];
+  messageId?: string;
+  timestamp?: number;
+}
+
+/** What `Outgoing` works with. */
+export interface OutgoingDeps {
+  store: ClientStore;
+  keyServer: KeyServerClient;
+  relay: RelayClient;
+  ops: SessionOps;
+  locks: SessionLocks;
+  now: () => number;
+  own: () => RegisteredAccount;
+  contacts: Contacts;
+  credentials: Credentials;
+  trust: Trust;
+  maxSendAttempts: number;
+  emit: <K extends keyof ClientEvents>(event: K, value: ClientEvents[K]) => void;
+}
+
+/** The local keys of `own` in the form the session functions take. */
+export function localKeysOf(own: RegisteredAccount): LocalKeys {
+  return { identity: { privateKey: own.identityPrivateKey, publicKey: own.identityPublicKey }, registrationId: own.registrationId };
+}
+
+/** The sending side of one device. */
+export class Outgoing {
+  #ownDevicesCheckedAt = -Infinity;
+
+  constructor(private readonly d: OutgoingDeps) {}
+
+  /** Forget that our account had no other device (a link code was just made). */
+  ownDevicesChanged(): void {
+    this.#ownDevicesCheckedAt = -Infinity;
+  }
+
+  /**
+   * Sends a message to every device of `to`, and a copy to this account's
+   * other devices. Returns once the relay accepted it.
+   */
+  async send(to: string, message: OutgoingMessage): Promise<SentMessage> {
+    const local = this.d.own();
+    const timestamp = message.timestamp ?? this.d.now();
+    const content: MessageContent = { version: 1, timestamp, profileKey: local.profileKey };
+    if (message.text !== undefined) content.text = message.text;
+    if (message.replyTo !== undefined) content.replyTo = message.replyTo;
+    if (message.reaction !== undefined) content.reaction = message.reaction;
+    if (message.messageId !== undefined) content.messageId = message.messageId;
+    const plaintext = encodeContent(content);
+    const history: NewMessage = {
+      direction: 'out',
+      peer: to,
+      sender: { account: local.account, device: local.device },
+      timestamp,
+      content: plaintext,
+      envelopeId: undefined,
+      storedAt: this.d.now(),
+      delivered: true,
+    };
+    // The history row lands in the same transaction that records the relay's acceptance.
+    const toRecipient = to === local.account ? { devices: [], messageId: undefined } : await this.#sendToAccount(to, plaintext, timestamp, history);
+    // Sync copy for our own other devices (they show the whole conversation).
+    const transcript = encodeContent({ ...content, sentTranscript: { destination: to } });
+    let syncedDevices: number[] = [];
+    try {
+      ({ devices: syncedDevices } = await this.#sendToAccount(local.account, transcript, timestamp));
+    } catch (error) {
+      // The recipient has the message; a failed copy to our own devices must not look like a failed send
+      // (a sealed copy stays in the outbox for flushOutbox()).
+      this.d.emit('error', { error });
+    }
+    const id = toRecipient.messageId ?? (await this.d.store.history.add(history));
+    const { profileKey: _pk, ...visible } = content;
+    const ref: MessageRef = { author: local.account, timestamp };
+    if (message.messageId !== undefined) ref.messageId = message.messageId;
+    return { id, to, content: visible, devices: toRecipient.devices, syncedDevices, ref };
+  }
+
+  /** Establishes sessions with the given devices (all when `devices` is undefined) from fresh bundles. */
+  async #establish(account: string, devices: number[] | undefined): Promise<void> {
+    const own = this.d.own();
+    let bundles: DeviceBundle[] = [];
+    if (devices === undefined) bundles = await this.d.keyServer.bundles(account);
+    else for (const device of devices) bundles.push(...(await this.d.keyServer.bundles(account, device)));
+    const local = localKeysOf(own);
+    for (const bundle of bundles) {
+      if (account === own.account && bundle.deviceId === own.device) continue;
+      const address = { account, device: bundle.deviceId };
+      const change = await this.d.store.transaction(async (tx) => {
+        const now = this.d.now();
+        const change = await this.d.trust.check(tx, account, bundle.identityKey, now);
+        await runSessionStep(tx, address, (record) => ({ record: this.d.ops.initiate(record, bundle, local, now), result: undefined }));
+        return change;
+      });
+      if (change !== undefined) this.d.emit('identityChanged', change);
+    }
+  }
+
+  async #otherDevices(account: string, isSelf: boolean): Promise<number[]> {
+    const own = this.d.own();
+    return (await this.d.store.sessions.devices(account)).filter((d) => !(isSelf && d === own.device));
+  }
+
+  /**
+   * Seals `plaintext` for every (other) device of `account` and hands the set
+   * to the relay. All devices' ratchet steps, the sealed envelopes (outbox)
+   * and the parked `history` row commit in one transaction; the history row
+   * moves into the history when the relay accepts. Returns the device ids and
+   * the history row id.
+   */
+  async #sendToAccount(account: string, plaintext: Uint8Array, timestamp: number, history?: NewMessage): Promise<{ devices: number[]; messageId: number | undefined }> {
+    const none = { devices: [], messageId: undefined };
+    const own = this.d.own();
+    const isSelf = account === own.account;
+    return this.d.locks.run(account, async () => {
+      const attempts = this.d.maxSendAttempts;
+      const accessKey = await this.d.contacts.accessKey(account);
+      for (let attempt = 0; attempt < attempts; attempt++) {
+        let devices = await this.#otherDevices(account, isSelf);
+        if (devices.length === 0 && attempt === 0) {
+          // Our own account usually has no other device: do not ask the key server on every send.
+          if (isSelf && this.d.now() - this.#ownDevicesCheckedAt < OWN_DEVICES_RECHECK_MS) return none;
+          const listed = await this.d.keyServer.devices(account);
+          if (isSelf) this.#ownDevicesCheckedAt = this.d.now();
+          const wanted = listed.map((d) => d.deviceId).filter((d) => !(isSelf && d === own.device));
+          if (wanted.length === 0) return none;
+          await this.#establish(account, isSelf ? wanted : undefined);
+          devices = await this.#otherDevices(account, isSelf);
+        }
+        if (devices.length === 0 && isSelf) return none;
+        if (devices.length === 0) throw new ClientError('UNKNOWN_RECIPIENT', `${account} has no devices with keys`);
+        const certificate = await this.d.credentials.senderCertificate();
+        const batchId = toHex(randomBytes(16));
+        const envelopes = await this.d.store.transaction(async (tx) => {
+          if (history !== undefined) await tx.outbox.park(batchId, history);
+          const out: OutgoingEnvelope[] = [];
+          for (const device of devices) out.push(await this.#encryptFor(tx, { account, device }, plaintext, certificate, batchId));
+          return out;
+        });
+        try {
+          await this.d.relay.send(account, accessKey, envelopes, timestamp, isSelf);
+          const messageId = await this.#settleBatch(batchId, true);
+          this.d.emit(
+            'relaySend',
+            envelopes.map((e) => ({ recipient: { account, device: e.deviceId }, bytes: e.content.length, versionByte: e.content[0]! })),
+          );
+          return { devices, messageId };
+        } catch (e) {
+          const mismatch = deviceMismatchOf(e);
+          // Any other failure (e.g. the relay unreachable) keeps the sealed batch in
+          // the outbox: the ratchet has stepped, and flushOutbox() delivers it later.
+          if (mismatch === undefined) throw e;
+          await this.#settleBatch(batchId, false);
+          // Fix the device set as the relay describes it, then try again.
+          await this.d.store.transaction(async (tx) => {
+            for (const d of [...mismatch.extraDevices, ...mismatch.staleDevices]) await tx.sessions.remove({ account, device: d });
+          });
+          const refetch = [...mismatch.missingDevices, ...mismatch.staleDevices].filter((d) => !(isSelf && d === own.device));
+          if (refetch.length > 0) await this.#establish(account, refetch);
+        }
+      }
+      throw new ClientError('DEVICE_MISMATCH', `device list of ${account} kept changing; gave up after ${attempts} attempts`);
+    });
+  }
+
+  /** Removes a batch from the outbox; when `accepted`, moves its parked history row into the history. */
+  #settleBatch(batchId: string, accepted: boolean): Promise<number | undefined> {
+    return this.d.store.transaction(async (tx) => {
+      await tx.outbox.removeBatch(batchId);
+      const parked = await tx.outbox.takeParked(batchId);
+      return accepted && parked !== undefined ? tx.history.add(parked) : undefined;
+    });
+  }
+
+  /** One ratchet step + seal for one device, stored (outbox) in the caller's transaction. */
+  async #encryptFor(tx: StoreTransaction, address: DeviceAddress, plaintext: Uint8Array, certificate: Uint8Array, batchId: string): Promise<OutgoingEnvelope> {
+    const local = localKeysOf(this.d.own());
+    const envelope = await runSessionStep(tx, address, (record) => {
+      if (record === undefined) throw new ClientError('INVALID_DATA', `no session with ${address.account}.${address.device}`);
+      const out = this.d.ops.encrypt(record, plaintext, local, this.d.now());
+      const sealed = sealV1({
+        content: { type: out.type, senderCertificate: certificate, contents: out.body, contentHint: ContentHint.Resendable },
+        senderIdentity: local.identity,
+        recipientIdentityPublic: out.remoteIdentityKey,
+      });
+      return { record: out.record, result: { deviceId: address.device, registrationId: out.remoteRegistrationId, content: sealed } };
+    });
+    await tx.outbox.add({ batchId, recipient: address, registrationId: envelope.registrationId, envelope: envelope.content, createdAt: this.d.now() });
+    return envelope;
+  }
+
+  /**
+   * Hands the relay any sealed envelopes that a crash left between their
+   * ratchet step and the relay's acceptance. (A recipient that did get them
+   * drops the repeat as a duplicate.) A batch the relay now refuses for a
+   * changed device list is dropped and reported as an `error` event.
+   * Returns how many batches were sent.
+   */
+  async flushOutbox(): Promise<number> {
+    const own = this.d.own();
+    let sent = 0;
+    for (const batch of await this.d.store.outbox.batches()) {
+      const account = batch[0]!.recipient.account;
+      try {
+        await this.d.locks.run(account, async () =>
+          this.d.relay.send(
+            account,
+            await this.d.contacts.accessKey(account),
+            batch.map((e) => ({ deviceId: e.recipient.device, registrationId: e.registrationId, content: e.envelope })),
+            batch[0]!.createdAt,
+            account === own.account,
+          ),
+        );
+        sent++;
+        await this.#settleBatch(batch[0]!.batchId, true);
+      } catch (error) {
+        if (deviceMismatchOf(error) === undefined && !(error instanceof ClientError && error.code === 'UNKNOWN_RECIPIENT')) throw error;
+        this.d.emit('error', { error });
+        await this.#settleBatch(batch[0]!.batchId, false);
+      }
+    }
+    return sent;
+  }
+}

@@ -1,0 +1,79 @@
+/**
+ * The inbound handler for 1:1 session messages (sealed content types 2,
+ * SignalMessage, and 3, PreKeySignalMessage): load what the step needs
+ * (record, and for a PreKeySignalMessage the prekeys it names), run the pure
+ * decrypt synchronously, store the new record, then consume the prekeys
+ * the message used — the one-time EC key is deleted, the Kyber key goes
+ * through `markKyberPreKeyUsed`, which refuses a replayed use of the
+ * last-resort key.
+ */
+import { decodePreKeySignalMessage } from '@sealpost/protocol';
+import { equalBytes } from '@sealpost/protocol/primitives';
+import { ClientError } from './errors.ts';
+import type { InboundHandler, OpenedEnvelope } from './incoming.ts';
+import { decodeKyberPreKey, decodeOneTimePreKey, decodeSignedPreKey } from './keys.ts';
+import { runSessionStep } from './session-transaction.ts';
+import type { CiphertextType, Decrypted, LocalKeys, PreKeyLookup, SessionOps } from './session-ops.ts';
+import type { StoreTransaction, StoredPreKey } from './store/types.ts';
+
+/** Sealed content types of 1:1 session messages. */
+export const SESSION_CONTENT_TYPES: readonly CiphertextType[] = [2, 3];
+
+/** A Curve25519 public key without its 0x05 type byte. */
+const raw = (key: Uint8Array): Uint8Array => (key.length === 33 ? key.subarray(1) : key);
+
+const NO_PREKEYS: PreKeyLookup = { signedPreKey: () => undefined, oneTimePreKey: () => undefined, kyberPreKey: () => undefined };
+
+/** Loads the prekeys a PreKeySignalMessage names, so the synchronous step can look them up. */
+async function preloadPreKeys(tx: StoreTransaction, body: Uint8Array): Promise<PreKeyLookup> {
+  // A body that does not parse fails the same way inside the decrypt; look nothing up for it.
+  let ids;
+  try {
+    ids = decodePreKeySignalMessage(body);
+  } catch {
+    return NO_PREKEYS;
+  }
+  const load = (p: Promise<StoredPreKey | undefined>, id: number | undefined) => (id === undefined ? Promise.resolve(undefined) : p);
+  const [signed, oneTime, kyber] = await Promise.all([
+    tx.signedPreKeys.load(ids.signedPreKeyId),
+    load(tx.preKeys.load(ids.preKeyId ?? 0), ids.preKeyId),
+    load(tx.kyberPreKeys.load(ids.kyberPreKeyId ?? 0), ids.kyberPreKeyId),
+  ]);
+  const lookup = <T>(stored: StoredPreKey | undefined, wanted: number | undefined, decode: (k: StoredPreKey) => T) => (id: number) =>
+    stored !== undefined && id === wanted ? decode(stored) : undefined;
+  return {
+    signedPreKey: lookup(signed, ids.signedPreKeyId, decodeSignedPreKey),
+    oneTimePreKey: lookup(oneTime, ids.preKeyId, decodeOneTimePreKey),
+    kyberPreKey: lookup(kyber, ids.kyberPreKeyId, decodeKyberPreKey),
+  };
+}
+
+/** The session handler for content types 2 and 3. */
+export function sessionInboundHandler(ops: SessionOps, localKeys: () => LocalKeys): InboundHandler {
+  return async (tx: StoreTransaction, envelope: OpenedEnvelope, now: number) => {
+    const type = envelope.contentType as CiphertextType;
+    const keys = localKeys();
+    const prekeys = type === 3 ? await preloadPreKeys(tx, envelope.contents) : NO_PREKEYS;
+    const decrypted: Decrypted = await runSessionStep(tx, envelope.sender, (record) => {
+      const d = ops.decrypt(record, type, envelope.contents, keys, prekeys, now);
+      return { record: d.record, result: d };
+    });
+    // The session must speak for the identity the certificate names.
+    if (!equalBytes(raw(decrypted.remoteIdentityKey), raw(envelope.senderIdentityKey))) {
+      throw new ClientError('INVALID_DATA', 'sender certificate identity differs from the session identity');
+    }
+    let usedOneTime = false;
+    const used = decrypted.preKeysUsed;
+    if (used !== undefined) {
+      if (used.preKeyId !== undefined) {
+        await tx.preKeys.remove(used.preKeyId);
+        usedOneTime = true;
+      }
+      if (used.kyberPreKeyId !== undefined) {
+        const use = await tx.kyberPreKeys.markKyberPreKeyUsed(used.kyberPreKeyId, used.signedPreKeyId, used.baseKey);
+        if (use === 'removed') usedOneTime = true;
+      }
+    }
+    return { plaintext: decrypted.plaintext, usedOneTime };
+  };
+}

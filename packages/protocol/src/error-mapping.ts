@@ -1,0 +1,40 @@
+/**
+ * Where lower-level failures become the protocol's typed errors, written
+ * once: bytes that do not parse as a protobuf schema (`decodeProto`), and a
+ * lower layer's error that means something else one layer up (`rethrowAs`:
+ * a bad key inside a message is a bad message). Internal; not exported by
+ * any entry.
+ */
+import { fromBinary, type DescMessage, type MessageShape } from '@bufbuild/protobuf';
+import { InvalidRecordError, type SealpostError } from './errors.ts';
+
+/**
+ * Parses `bytes` as `schema`; a malformed encoding throws
+ * `new fail(`${what}: malformed protobuf`)`.
+ */
+export function decodeProto<Desc extends DescMessage>(
+  schema: Desc,
+  bytes: Uint8Array,
+  what: string,
+  fail: new (message: string) => SealpostError = InvalidRecordError,
+): MessageShape<Desc> {
+  try {
+    return fromBinary(schema, bytes);
+  } catch {
+    throw new fail(`${what}: malformed protobuf`);
+  }
+}
+
+/**
+ * In a `catch`: rethrows `error` as `into(error.message)` when it is an
+ * instance of `from` (e.g. a bad key inside a message is a bad message),
+ * and unchanged otherwise.
+ */
+export function rethrowAs(
+  error: unknown,
+  from: abstract new (...args: never[]) => Error,
+  into: (message: string) => SealpostError,
+): never {
+  if (error instanceof from) throw into(error.message);
+  throw error;
+}

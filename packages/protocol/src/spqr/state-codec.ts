@@ -1,0 +1,207 @@
+/**
+ * Byte-exact codec for PqRatchetState (libsignal's SPQR record, prost
+ * encoding). An empty byte string is the V0 (disabled) state. Decoding
+ * checks what libsignal's SPQR checks when it loads a state (field lengths,
+ * decoder sizes, encoder shapes) and throws SpqrError('StateDecode').
+ */
+import type { Authenticator } from './authenticator.ts';
+import type { ChainLink, ChainParams, ChainState, EpochDirection } from './chain.ts';
+import { SpqrError } from './errors.ts';
+import type { PolyDecoderState, PolyEncoderState } from './polynomial.ts';
+import { ProtoReader, ProtoWriter } from './protobuf.ts';
+import type { PqRatchetState, V1State, V1StateKind, VersionNegotiation } from './state.ts';
+
+type BytesField = 'ek' | 'dk' | 'ct1' | 'hdr' | 'es';
+type CodedField = 'sendingHdr' | 'sendingEk' | 'receivingCt1' | 'receivingCt2' | 'receivingHdr' | 'receivingEk' | 'sendingCt1' | 'sendingCt2';
+
+interface Layout {
+  tag: number;
+  uc: [BytesField, number][];
+  coded: [CodedField, number, 'enc' | 'dec'][];
+}
+
+const LENGTHS: Record<BytesField, number> = { hdr: 64, ek: 1152, dk: 2400, es: 2080, ct1: 960 };
+const DECODER_POINTS: Partial<Record<CodedField, number>> = {
+  receivingHdr: 48,
+  receivingEk: 576,
+  receivingCt1: 480,
+  receivingCt2: 80,
+};
+
+const LAYOUTS: Record<V1StateKind, Layout> = {
+  keysUnsampled: { tag: 1, uc: [], coded: [] },
+  keysSampled: { tag: 2, uc: [['ek', 3], ['dk', 4]], coded: [['sendingHdr', 2, 'enc']] },
+  headerSent: { tag: 3, uc: [['dk', 3]], coded: [['sendingEk', 2, 'enc'], ['receivingCt1', 3, 'dec']] },
+  ct1Received: { tag: 4, uc: [['dk', 3], ['ct1', 4]], coded: [['sendingEk', 2, 'enc']] },
+  ekSentCt1Received: { tag: 5, uc: [['dk', 3], ['ct1', 4]], coded: [['receivingCt2', 3, 'dec']] },
+  noHeaderReceived: { tag: 6, uc: [], coded: [['receivingHdr', 2, 'dec']] },
+  headerReceived: { tag: 7, uc: [['hdr', 3]], coded: [['receivingEk', 2, 'dec']] },
+  ct1Sampled: { tag: 8, uc: [['hdr', 3], ['es', 4], ['ct1', 5]], coded: [['sendingCt1', 2, 'enc'], ['receivingEk', 3, 'dec']] },
+  ekReceivedCt1Sampled: { tag: 9, uc: [['es', 3], ['ek', 4], ['ct1', 5]], coded: [['sendingCt1', 2, 'enc']] },
+  ct1Acknowledged: { tag: 10, uc: [['hdr', 3], ['es', 4], ['ct1', 5]], coded: [['receivingEk', 2, 'dec']] },
+  ct2Sampled: { tag: 11, uc: [], coded: [['sendingCt2', 2, 'enc']] },
+};
+const KIND_BY_TAG = new Map<number, V1StateKind>(Object.entries(LAYOUTS).map(([k, l]) => [l.tag, k as V1StateKind]));
+
+const fail = (why: string): never => {
+  throw new SpqrError('StateDecode', why);
+};
+
+// ---- small messages ----
+function encParams(p: ChainParams): Uint8Array {
+  return new ProtoWriter().scalar(1, p.maxJump).scalar(2, p.maxOooKeys).finish();
+}
+function decParams(b: Uint8Array): ChainParams {
+  const r = new ProtoReader(b);
+  return { maxJump: r.u32(1), maxOooKeys: r.u32(2) };
+}
+function encAuth(a: Authenticator): Uint8Array {
+  return new ProtoWriter().bytes(1, a.rootKey).bytes(2, a.macKey).finish();
+}
+function decAuth(b: Uint8Array | undefined): Authenticator {
+  if (b === undefined) return fail('missing authenticator');
+  const r = new ProtoReader(b);
+  return { rootKey: r.bytes(1), macKey: r.bytes(2) };
+}
+function encEncoder(e: PolyEncoderState): Uint8Array {
+  const w = new ProtoWriter().scalar(1, e.idx);
+  for (const p of e.pts) w.bytesAlways(2, p);
+  for (const p of e.polys) w.bytesAlways(3, p);
+  return w.finish();
+}
+function decEncoder(b: Uint8Array | undefined): PolyEncoderState {
+  if (b === undefined) return fail('missing encoder');
+  const r = new ProtoReader(b);
+  const pts = r.repeatedBytes(2);
+  const polys = r.repeatedBytes(3);
+  if (pts.length > 0) {
+    if (polys.length > 0 || pts.length !== 16 || pts.some((p) => p.length % 2 !== 0)) fail('bad encoder points');
+  } else if (polys.length !== 16 || polys.some((p) => p.length === 0 || p.length % 2 !== 0)) fail('bad encoder polynomials');
+  return { idx: r.u32(1), pts, polys };
+}
+function encDecoder(d: PolyDecoderState): Uint8Array {
+  const w = new ProtoWriter().scalar(1, d.ptsNeeded).scalar(2, d.polys);
+  for (const p of d.pts) w.bytesAlways(3, p);
+  return w.scalar(4, d.isComplete).finish();
+}
+function decDecoder(b: Uint8Array | undefined, expectPoints: number | undefined): PolyDecoderState {
+  if (b === undefined) return fail('missing decoder');
+  const r = new ProtoReader(b);
+  const d = { ptsNeeded: r.u32(1), polys: r.u32(2), pts: r.repeatedBytes(3), isComplete: r.bool(4) };
+  if (expectPoints !== undefined && d.ptsNeeded !== expectPoints) fail('decoder of the wrong size');
+  if (d.pts.length !== 16 || d.pts.some((p) => p.length % 4 !== 0)) fail('bad decoder points');
+  return d;
+}
+
+// ---- chain ----
+function encDirection(d: EpochDirection): Uint8Array {
+  return new ProtoWriter().scalar(1, d.ctr).bytes(2, d.next).bytes(3, d.prev).finish();
+}
+function decDirection(b: Uint8Array | undefined): EpochDirection {
+  if (b === undefined) return fail('chain link without direction');
+  const r = new ProtoReader(b);
+  const d = { ctr: r.u32(1), next: r.bytes(2), prev: r.bytes(3) };
+  if (d.next.length !== 0 && d.next.length !== 32) fail('bad chain key length');
+  if (d.prev.length % 36 !== 0) fail('bad key history length');
+  return d;
+}
+function encChain(c: ChainState): Uint8Array {
+  const w = new ProtoWriter().scalar(1, c.direction).scalar(2, c.currentEpoch);
+  for (const l of c.links) {
+    const lw = new ProtoWriter()
+      .message(1, l.send && encDirection(l.send))
+      .message(2, l.recv && encDirection(l.recv));
+    w.bytesAlways(3, lw.finish());
+  }
+  return w
+    .bytes(4, c.nextRoot)
+    .scalar(5, c.sendEpoch)
+    .message(6, c.params && encParams(c.params))
+    .finish();
+}
+function decChain(b: Uint8Array): ChainState {
+  const r = new ProtoReader(b);
+  const links: ChainLink[] = r.repeatedBytes(3).map((lb) => {
+    const lr = new ProtoReader(lb);
+    return { send: decDirection(lr.message(1)), recv: decDirection(lr.message(2)) };
+  });
+  const direction = r.u32(1);
+  if (direction > 1) fail('bad chain direction');
+  const params = r.message(6);
+  if (params === undefined) fail('chain without params');
+  return { direction, currentEpoch: r.u64(2), links, nextRoot: r.bytes(4), sendEpoch: r.u64(5), params: decParams(params!) };
+}
+
+// ---- V1 state ----
+function encV1(s: V1State): Uint8Array {
+  const layout = LAYOUTS[s.kind];
+  const fields = s as unknown as Record<string, unknown>;
+  const uc = new ProtoWriter().scalar(1, s.epoch).message(2, encAuth(s.auth));
+  for (const [name, no] of layout.uc) uc.bytes(no, fields[name] as Uint8Array);
+  const chunked = new ProtoWriter().message(1, uc.finish());
+  for (const [name, no, how] of layout.coded) {
+    const v = fields[name];
+    chunked.message(no, how === 'enc' ? encEncoder(v as PolyEncoderState) : encDecoder(v as PolyDecoderState));
+  }
+  return new ProtoWriter().message(layout.tag, chunked.finish()).finish();
+}
+function decV1(b: Uint8Array): V1State {
+  const r = new ProtoReader(b);
+  let tag = 0;
+  for (let t = 1; t <= 11; t++) if (r.has(t)) tag = t;
+  const kind = KIND_BY_TAG.get(tag);
+  if (kind === undefined) return fail('V1 state without inner state');
+  const layout = LAYOUTS[kind];
+  const chunked = new ProtoReader(r.bytes(tag));
+  const ucBytes = chunked.message(1);
+  if (ucBytes === undefined) return fail('missing unchunked state');
+  const uc = new ProtoReader(ucBytes);
+  const out: Record<string, unknown> = { kind, epoch: uc.u64(1), auth: decAuth(uc.message(2)) };
+  for (const [name, no] of layout.uc) {
+    const v = uc.bytes(no);
+    if (v.length !== LENGTHS[name]) fail(`${name} has length ${v.length}`);
+    out[name] = v;
+  }
+  for (const [name, no, how] of layout.coded) {
+    out[name] = how === 'enc' ? decEncoder(chunked.message(no)) : decDecoder(chunked.message(no), DECODER_POINTS[name]);
+  }
+  return out as unknown as V1State;
+}
+
+// ---- top level ----
+export function encodePqRatchetState(s: PqRatchetState): Uint8Array {
+  if (s.versionNegotiation === undefined && s.chain === undefined && s.v1 === undefined) return new Uint8Array(0);
+  const vn = s.versionNegotiation;
+  const vnBytes =
+    vn &&
+    new ProtoWriter()
+      .bytes(1, vn.authKey)
+      .scalar(2, vn.direction)
+      .scalar(3, vn.minVersion)
+      .message(4, vn.chainParams && encParams(vn.chainParams))
+      .finish();
+  return new ProtoWriter()
+    .message(1, vnBytes)
+    .message(2, s.chain && encChain(s.chain))
+    .message(3, s.v1 && encV1(s.v1))
+    .finish();
+}
+
+export function decodePqRatchetState(bytes: Uint8Array): PqRatchetState {
+  if (bytes.length === 0) return {};
+  const r = new ProtoReader(bytes);
+  const out: PqRatchetState = {};
+  const vnBytes = r.message(1);
+  if (vnBytes !== undefined) {
+    const vr = new ProtoReader(vnBytes);
+    const params = vr.message(4);
+    const vn: VersionNegotiation = { authKey: vr.bytes(1), direction: vr.u32(2), minVersion: vr.u32(3) };
+    if (params !== undefined) vn.chainParams = decParams(params);
+    out.versionNegotiation = vn;
+  }
+  const chain = r.message(2);
+  if (chain !== undefined) out.chain = decChain(chain);
+  const v1 = r.message(3);
+  if (v1 !== undefined) out.v1 = decV1(v1);
+  return out;
+}

@@ -1,0 +1,35 @@
+/**
+ * @sealpost/service-kit — what the key server and the relay share: the
+ * error class and uniform error body, the shared error schema, strict
+ * base64, the flags+env config loader and authenticated route scopes.
+ * The SQLite migration runner lives at `@sealpost/service-kit/sqlite-migrations`
+ * (it has no fastify dependency, so the client's SQLite store can use it).
+ */
+export { HttpError, KIT_ERROR_CODES, type HttpErrorOptions, type KitErrorCode } from './http-error.ts';
+export {
+  errorBody,
+  fastifyErrorCode,
+  frameworkErrors,
+  installErrorHandling,
+  sendError,
+  toHttpError,
+  type ErrorBody,
+} from './error-handler.ts';
+export { ERROR_BODY_SCHEMA_ID, errorBodyRef, errorBodySchema, withErrors, type ErrorStatus } from './schemas.ts';
+export { base64Length, decodeBase64Field, encodeBase64, parseBase64 } from './base64.ts';
+export {
+  ConfigError,
+  configUsage,
+  loadConfig,
+  parseBoolean,
+  parseInteger,
+  parseOneOf,
+  parsePort,
+  parseString,
+  type Config,
+  type ConfigOption,
+  type ConfigSources,
+  type ConfigSpec,
+  type ConfigValue,
+} from './config.ts';
+export { authenticated, deviceOf, type AuthenticatedDevice, type AuthenticatedRoutes, type DeviceVerifier } from './authenticated.ts';

@@ -1,0 +1,64 @@
+/**
+ * Accounts: the single writer of (account, identity key, primary device).
+ * Creating an account stores its identity key, the primary device and that
+ * device's initial keys in ONE atomic store call, so an account never
+ * exists without the keys it was created with.
+ */
+import { randomUUID } from 'node:crypto';
+import { hashDeviceSecret } from '../device-secret.ts';
+import { notFound } from '../errors.ts';
+import { PRIMARY_DEVICE_ID } from '../store/sqlite-key-store.ts';
+import type { DeviceInfo } from '../store/key-store.ts';
+import type { DomainDeps } from './deps.ts';
+import { checkInitialKeys, type InitialKeysJson } from './keys.ts';
+
+/** What creating an account takes (decoded; initial keys still JSON, checked here). */
+export interface NewAccountRequest {
+  /** 33 bytes, 0x05 ‖ u. */
+  identityKey: Uint8Array;
+  registrationId: number;
+  /** The primary device's 32-byte secret (only its hash is stored). */
+  secret: Uint8Array;
+  initialKeys: InitialKeysJson;
+}
+
+/** A device as its account id and device id. */
+export interface DeviceAddress {
+  accountId: string;
+  deviceId: number;
+}
+
+/** Accounts, as Signal-Server's AccountsManager. */
+export class Accounts {
+  constructor(private readonly deps: DomainDeps) {}
+
+  /** Creates an account with its primary device (id 1) and its initial keys, atomically. */
+  async create(request: NewAccountRequest): Promise<DeviceAddress> {
+    const initialKeys = checkInitialKeys(request.initialKeys, request.identityKey);
+    const account = {
+      identityKey: request.identityKey,
+      registrationId: request.registrationId,
+      secretHash: hashDeviceSecret(request.secret),
+      now: this.deps.now(),
+      ...(initialKeys === undefined ? {} : { initialKeys }),
+    };
+    let accountId = randomUUID();
+    // A v4 UUID collision is astronomically unlikely; retry rather than assume.
+    while (!(await this.deps.store.createAccount({ accountId, ...account }))) accountId = randomUUID();
+    return { accountId, deviceId: PRIMARY_DEVICE_ID };
+  }
+
+  /** The account's identity key; 404 `UNKNOWN_ACCOUNT` when there is no such account. */
+  async identityKey(accountId: string): Promise<Uint8Array> {
+    const key = await this.deps.store.identityKey(accountId);
+    if (key === undefined) throw notFound('UNKNOWN_ACCOUNT', 'no such account');
+    return key;
+  }
+
+  /** The account's devices (public); 404 `UNKNOWN_ACCOUNT` when there is no such account. */
+  async devices(accountId: string): Promise<DeviceInfo[]> {
+    const devices = await this.deps.store.listDevices(accountId);
+    if (devices === undefined) throw notFound('UNKNOWN_ACCOUNT', 'no such account');
+    return devices;
+  }
+}

@@ -1,0 +1,108 @@
+/**
+ * What a send must pass before anything is queued, and the queueing itself:
+ * the access-key check, the device-set check against the key server's list,
+ * the optional own-account credential of a sync copy, the sealed-envelope
+ * shape and size, and the atomic enqueue followed by the push hand-off.
+ * The route plugin (routes/send.ts) only parses requests and calls these.
+ */
+import type { FastifyRequest } from 'fastify';
+import { authenticate, bearerToken } from './auth.ts';
+import { accessKeyMatches } from './access-key.ts';
+import type { RelayContext } from './context.ts';
+import { checkDevices, devicesMatch, type DeviceCheck, type DeviceEntry } from './device-check.ts';
+import { relayError } from './errors.ts';
+import { QueueFullError, type NewEnvelope, type QueuedEnvelope } from './store/index.ts';
+
+/** First bytes a sealed envelope may start with: v1 (0x11) or a v2 ReceivedMessage (0x22). */
+const SEALED_VERSIONS = new Set([0x11, 0x22]);
+
+/** Refuses (401) a send without the recipient's registered unidentified-access key. */
+export async function checkAccess(ctx: RelayContext, accountId: string, presented: Uint8Array | undefined): Promise<void> {
+  if (presented === undefined) {
+    throw relayError(401, 'UNAUTHORIZED_ACCESS', 'missing or malformed Unidentified-Access-Key (base64 of 16 bytes)');
+  }
+  if (!accessKeyMatches(presented, await ctx.accessKeys.accessKeyHash(accountId))) {
+    throw relayError(401, 'UNAUTHORIZED_ACCESS', 'unidentified-access key not accepted for this recipient');
+  }
+}
+
+/**
+ * Compares the addressed devices with the cached list, and on disagreement
+ * (or an unknown account) once more with a fresh one; undefined for an
+ * unknown account.
+ */
+export async function checkAgainstDirectory(
+  ctx: RelayContext,
+  accountId: string,
+  addressed: DeviceEntry[],
+  senderDevice?: number,
+): Promise<DeviceCheck | undefined> {
+  // A device copying a message to its own account's other devices is not sent a copy itself.
+  const others = (list: DeviceEntry[] | undefined) => (senderDevice === undefined ? list : list?.filter((d) => d.deviceId !== senderDevice));
+  let actual = others(await ctx.devices.devices(accountId));
+  // An unknown account may just be newer than the cache: ask once more before saying so.
+  if (actual === undefined) actual = others(await ctx.devices.devices(accountId, { fresh: true }));
+  if (actual === undefined) return undefined;
+  let result = checkDevices(addressed, actual);
+  if (!devicesMatch(result)) {
+    actual = others(await ctx.devices.devices(accountId, { fresh: true }));
+    if (actual === undefined) return undefined;
+    result = checkDevices(addressed, actual);
+  }
+  return result;
+}
+
+/**
+ * The sending device, when a send to account A also carries a valid relay
+ * credential of a device of A (a sync copy to the sender's own other devices,
+ * as Signal's clients send them). The relay then learns only what that
+ * credential says: that A's device wrote to A.
+ */
+export function ownAccountSender(ctx: RelayContext, request: FastifyRequest, accountId: string): number | undefined {
+  if (bearerToken(request) === undefined) return undefined;
+  const device = authenticate(request, ctx.verifyCredential, ctx.now());
+  if (device.accountId !== accountId) throw relayError(403, 'FORBIDDEN', 'a relay credential on a send must belong to the recipient account');
+  return device.deviceId;
+}
+
+/** The decoded content of one envelope, or a 400/413 when it is not a sealed envelope within the limit. */
+export function checkSealed(content: Uint8Array | undefined, limits: RelayContext['limits'], what: string): Uint8Array {
+  if (content === undefined || content.length === 0) throw relayError(400, 'MALFORMED_ENVELOPE', `${what}: content is not valid base64`);
+  if (content.length > limits.maxEnvelopeBytes) {
+    throw relayError(413, 'ENVELOPE_TOO_LARGE', `${what}: ${content.length} bytes exceeds the ${limits.maxEnvelopeBytes}-byte limit`);
+  }
+  if (!SEALED_VERSIONS.has(content[0]!)) {
+    throw relayError(400, 'MALFORMED_ENVELOPE', `${what}: not a sealed sender envelope (version byte 0x${content[0]!.toString(16)})`);
+  }
+  return content;
+}
+
+/**
+ * Queues a whole send atomically (429 QUEUE_FULL when a device queue is
+ * full), then hands each connected device its committed rows. Resolves to
+ * how many envelopes were queued.
+ */
+export async function enqueueAndNotify(ctx: RelayContext, envelopes: NewEnvelope[]): Promise<number> {
+  let rows: QueuedEnvelope[];
+  try {
+    const now = ctx.now();
+    rows = await ctx.store.enqueue(envelopes, now, ctx.limits.messageTtlMs, ctx.limits.maxQueueDepth);
+  } catch (e) {
+    if (e instanceof QueueFullError) {
+      throw relayError(429, 'QUEUE_FULL', `a recipient device queue is full (${ctx.limits.maxQueueDepth} envelopes)`, {
+        headers: { 'retry-after': '60' },
+      });
+    }
+    throw e;
+  }
+  // Committed: hand each device its rows (this runs in commit order, which the push relies on).
+  const byDevice = new Map<string, QueuedEnvelope[]>();
+  for (const r of rows) {
+    const k = `${r.accountId}\u0000${r.deviceId}`;
+    const list = byDevice.get(k);
+    if (list === undefined) byDevice.set(k, [r]);
+    else list.push(r);
+  }
+  for (const list of byDevice.values()) ctx.hub.notify(list[0]!.accountId, list[0]!.deviceId, list);
+  return rows.length;
+}

@@ -1,0 +1,87 @@
+/**
+ * The relay's storage seam: durable per-device envelope queues and the
+ * accounts' unidentified-access key hashes. Every method is asynchronous and
+ * domain-atomic (one method = one atomic unit), so a networked database can
+ * implement it; there is no generic `transaction(fn)`.
+ *
+ * What a queued row holds is exactly what the relay is allowed to know:
+ * recipient account and device, the opaque sealed bytes (hence their size),
+ * arrival and expiry times. Nothing about the sender exists here to be stored.
+ *
+ * Durability contract: a write's promise resolves only after it is committed
+ * (a 200 means the envelope is in the database).
+ */
+
+/** One queued envelope as handed to a recipient device. */
+export interface StoredEnvelope {
+  /** Random opaque id used to acknowledge the envelope. */
+  id: string;
+  /** The sealed bytes, unchanged. */
+  content: Uint8Array;
+  /** Arrival time at the relay (ms since epoch). */
+  receivedAt: number;
+}
+
+/** A stored envelope with its position in the relay-wide queue order (increasing). */
+export interface PendingEnvelope extends StoredEnvelope {
+  seq: number;
+}
+
+/** A stored envelope with its recipient and queue position (for pushing it without re-reading it). */
+export interface QueuedEnvelope extends PendingEnvelope {
+  accountId: string;
+  deviceId: number;
+}
+
+/** An envelope to enqueue for one device. */
+export interface NewEnvelope {
+  accountId: string;
+  deviceId: number;
+  content: Uint8Array;
+}
+
+/** The per-device queues (one role of the store). */
+export interface EnvelopeQueue {
+  /**
+   * Enqueues all envelopes atomically, or none: rejects with `QueueFullError`
+   * when any device queue would exceed `maxQueueDepth`. Resolves after commit
+   * with the stored rows, in the order given. Concurrent enqueues resolve in
+   * commit order.
+   */
+  enqueue(envelopes: NewEnvelope[], now: number, ttlMs: number, maxQueueDepth: number): Promise<QueuedEnvelope[]>;
+  /** A window of the device queue: the oldest unexpired envelopes after `afterSeq` (exclusive), up to `limit`. */
+  pending(accountId: string, deviceId: number, now: number, limit: number, afterSeq?: number): Promise<PendingEnvelope[]>;
+  /** Deletes an envelope of this device; true if it existed. */
+  acknowledge(accountId: string, deviceId: number, id: string): Promise<boolean>;
+  /** Deletes several envelopes of this device atomically; resolves to how many existed. */
+  acknowledgeMany(accountId: string, deviceId: number, ids: string[]): Promise<number>;
+  /** Number of queued (unexpired) envelopes for a device. */
+  depth(accountId: string, deviceId: number, now: number): Promise<number>;
+  /** Deletes expired envelopes; resolves to how many. */
+  deleteExpired(now: number): Promise<number>;
+}
+
+/** The accounts' unidentified-access key hashes (the other role). */
+export interface AccessKeyStore {
+  /** SHA-256 of the account's unidentified-access key, if registered. */
+  accessKeyHash(accountId: string): Promise<Uint8Array | undefined>;
+  /** Registers (or replaces) the account's unidentified-access key hash; resolves after commit. */
+  setAccessKeyHash(accountId: string, hash: Uint8Array): Promise<void>;
+}
+
+/** Storage behind the relay; `SqliteEnvelopeStore` is the embedded default. */
+export interface EnvelopeStore extends EnvelopeQueue, AccessKeyStore {
+  /** Commits what is pending and releases the database. */
+  close(): Promise<void>;
+}
+
+/** Rejection of `enqueue` when a device queue is full; nothing was written. */
+export class QueueFullError extends Error {
+  constructor(
+    readonly accountId: string,
+    readonly deviceId: number,
+  ) {
+    super(`queue for device ${deviceId} is full`);
+    this.name = 'QueueFullError';
+  }
+}

@@ -1,0 +1,13 @@
+/** The relay's storage: the async seam, its SQLite implementation, and the opt-in access-key cache. */
+export {
+  QueueFullError,
+  type AccessKeyStore,
+  type EnvelopeQueue,
+  type EnvelopeStore,
+  type NewEnvelope,
+  type PendingEnvelope,
+  type QueuedEnvelope,
+  type StoredEnvelope,
+} from './envelope-store.ts';
+export { SqliteEnvelopeStore, type SqliteStoreOptions } from './sqlite-envelope-store.ts';
+export { CachedAccessKeys, type AccessKeyCacheOptions } from './access-key-cache.ts';

@@ -1,0 +1,41 @@
+/**
+ * The SQLite schema of the envelope store, as ordered migrations applied by
+ * the service kit's `PRAGMA user_version` runner. Append new steps; never
+ * edit an applied one.
+ */
+
+/** Migration i brings the database from version i to i + 1. */
+export const ENVELOPE_STORE_MIGRATIONS: readonly string[] = [
+  `CREATE TABLE envelopes (
+     seq INTEGER PRIMARY KEY AUTOINCREMENT,
+     id TEXT NOT NULL UNIQUE,
+     account_id TEXT NOT NULL,
+     device_id INTEGER NOT NULL,
+     content BLOB NOT NULL,
+     received_at INTEGER NOT NULL,
+     expires_at INTEGER NOT NULL
+   );
+   CREATE INDEX envelopes_by_device ON envelopes (account_id, device_id, seq);
+   CREATE INDEX envelopes_by_expiry ON envelopes (expires_at);
+   CREATE TABLE access_keys (
+     account_id TEXT PRIMARY KEY,
+     key_hash BLOB NOT NULL
+   );`,
+  // Queue depths kept by triggers, so the per-send limit check is O(1) even
+  // when a queue is nearly full (a COUNT would scan it on every send).
+  `CREATE TABLE queue_depths (
+     account_id TEXT NOT NULL,
+     device_id INTEGER NOT NULL,
+     n INTEGER NOT NULL,
+     PRIMARY KEY (account_id, device_id)
+   ) WITHOUT ROWID;
+   INSERT INTO queue_depths (account_id, device_id, n)
+     SELECT account_id, device_id, COUNT(*) FROM envelopes GROUP BY account_id, device_id;
+   CREATE TRIGGER envelopes_depth_insert AFTER INSERT ON envelopes BEGIN
+     INSERT INTO queue_depths (account_id, device_id, n) VALUES (NEW.account_id, NEW.device_id, 1)
+       ON CONFLICT (account_id, device_id) DO UPDATE SET n = n + 1;
+   END;
+   CREATE TRIGGER envelopes_depth_delete AFTER DELETE ON envelopes BEGIN
+     UPDATE queue_depths SET n = n - 1 WHERE account_id = OLD.account_id AND device_id = OLD.device_id;
+   END;`,
+];

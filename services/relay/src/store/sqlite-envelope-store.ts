@@ -1,0 +1,164 @@
+/**
+ * `EnvelopeStore` on embedded SQLite (better-sqlite3, WAL).
+ *
+ * Durability: WAL with `synchronous = NORMAL` by default — a committed write
+ * survives the relay process being killed (SIGKILL) because the WAL is
+ * written before commit returns; only an OS crash/power loss can drop the
+ * last transactions. Set `synchronous: 'FULL'` to fsync every commit.
+ *
+ * Writes (enqueue, acknowledgements, access keys, expiry) are group-committed
+ * (see `group-commit.ts`); reads run directly and see committed rows only.
+ */
+import { randomBytes } from 'node:crypto';
+import Database from 'better-sqlite3';
+import { QueueFullError, type EnvelopeStore, type NewEnvelope, type PendingEnvelope, type QueuedEnvelope } from './envelope-store.ts';
+import { GroupCommit } from './group-commit.ts';
+import { ENVELOPE_STORE_MIGRATIONS } from './schema.ts';
+import { migrateSqlite, sqlMigrations } from '@sealpost/service-kit/sqlite-migrations';
+
+const ENVELOPE_MIGRATIONS = sqlMigrations(ENVELOPE_STORE_MIGRATIONS, 'envelope store');
+
+/** Options for the SQLite store. */
+export interface SqliteStoreOptions {
+  /** File path, or ':memory:'. */
+  path: string;
+  synchronous?: 'NORMAL' | 'FULL';
+}
+
+/** The random pool envelope ids are cut from (16 bytes each). */
+class EnvelopeIds {
+  private pool = Buffer.alloc(0);
+  private offset = 0;
+
+  /** A random 128-bit envelope id (base64url), drawn from a pooled CSPRNG buffer. */
+  next(): string {
+    if (this.offset + 16 > this.pool.length) {
+      this.pool = randomBytes(16 * 256);
+      this.offset = 0;
+    }
+    const id = this.pool.toString('base64url', this.offset, this.offset + 16);
+    this.pool.fill(0, this.offset, this.offset + 16);
+    this.offset += 16;
+    return id;
+  }
+}
+
+/** A plain Uint8Array view of a Buffer better-sqlite3 allocated for this row alone (no copy). */
+function plainBytes(b: Buffer): Uint8Array {
+  return new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
+}
+
+function prepare(db: Database.Database) {
+  return {
+    insert: db.prepare('INSERT INTO envelopes (id, account_id, device_id, content, received_at, expires_at) VALUES (?, ?, ?, ?, ?, ?)'),
+    depth: db.prepare('SELECT COUNT(*) AS n FROM envelopes WHERE account_id = ? AND device_id = ? AND expires_at > ?'),
+    storedDepth: db.prepare('SELECT n FROM queue_depths WHERE account_id = ? AND device_id = ?'),
+    pending: db.prepare(
+      'SELECT seq, id, content, received_at FROM envelopes WHERE account_id = ? AND device_id = ? AND expires_at > ? AND seq > ? ORDER BY seq LIMIT ?',
+    ),
+    ack: db.prepare('DELETE FROM envelopes WHERE account_id = ? AND device_id = ? AND id = ?'),
+    expire: db.prepare('DELETE FROM envelopes WHERE expires_at <= ?'),
+    getKey: db.prepare('SELECT key_hash FROM access_keys WHERE account_id = ?'),
+    setKey: db.prepare(
+      'INSERT INTO access_keys (account_id, key_hash) VALUES (?, ?) ON CONFLICT(account_id) DO UPDATE SET key_hash = excluded.key_hash',
+    ),
+  };
+}
+
+/** SQLite implementation of `EnvelopeStore`, migrated by PRAGMA user_version. */
+export class SqliteEnvelopeStore implements EnvelopeStore {
+  private readonly db: Database.Database;
+  private readonly stmts: ReturnType<typeof prepare>;
+  private readonly writes: GroupCommit;
+  private readonly ids = new EnvelopeIds();
+
+  constructor(options: SqliteStoreOptions) {
+    this.db = new Database(options.path);
+    this.db.pragma('journal_mode = WAL');
+    this.db.pragma(`synchronous = ${options.synchronous ?? 'NORMAL'}`);
+    this.db.pragma('busy_timeout = 5000');
+    migrateSqlite(this.db, ENVELOPE_MIGRATIONS);
+    this.stmts = prepare(this.db);
+    this.writes = new GroupCommit(this.db);
+  }
+
+  /** Shared write transactions committed so far (group commit; for tests and metrics). */
+  get commits(): number {
+    return this.writes.commits;
+  }
+
+  enqueue(envelopes: NewEnvelope[], now: number, ttlMs: number, maxQueueDepth: number): Promise<QueuedEnvelope[]> {
+    return this.writes.run(() => this.insertAll(envelopes, now, ttlMs, maxQueueDepth));
+  }
+
+  /** The body of one enqueue (runs inside a savepoint of the shared transaction). */
+  private insertAll(envelopes: NewEnvelope[], now: number, ttlMs: number, maxDepth: number): QueuedEnvelope[] {
+    const added = new Map<string, { accountId: string; deviceId: number; n: number }>();
+    for (const e of envelopes) {
+      const k = `${e.accountId}\u0000${e.deviceId}`;
+      const entry = added.get(k);
+      if (entry === undefined) added.set(k, { accountId: e.accountId, deviceId: e.deviceId, n: 1 });
+      else entry.n++;
+    }
+    for (const { accountId, deviceId, n } of added.values()) {
+      // Counts stored rows: expired ones count until the next sweep removes them.
+      const row = this.stmts.storedDepth.get(accountId, deviceId) as { n: number } | undefined;
+      if ((row?.n ?? 0) + n > maxDepth) throw new QueueFullError(accountId, deviceId);
+    }
+    const rows: QueuedEnvelope[] = [];
+    for (const e of envelopes) {
+      const id = this.ids.next();
+      const seq = Number(this.stmts.insert.run(id, e.accountId, e.deviceId, e.content, now, now + ttlMs).lastInsertRowid);
+      rows.push({ id, seq, accountId: e.accountId, deviceId: e.deviceId, content: e.content, receivedAt: now });
+    }
+    return rows;
+  }
+
+  async pending(accountId: string, deviceId: number, now: number, limit: number, afterSeq = 0): Promise<PendingEnvelope[]> {
+    const rows = this.stmts.pending.all(accountId, deviceId, now, afterSeq, limit) as Array<{
+      seq: number;
+      id: string;
+      content: Buffer;
+      received_at: number;
+    }>;
+    return rows.map((r) => ({ seq: r.seq, id: r.id, content: plainBytes(r.content), receivedAt: r.received_at }));
+  }
+
+  acknowledge(accountId: string, deviceId: number, id: string): Promise<boolean> {
+    return this.writes.run(() => this.stmts.ack.run(accountId, deviceId, id).changes > 0);
+  }
+
+  acknowledgeMany(accountId: string, deviceId: number, ids: string[]): Promise<number> {
+    return this.writes.run(() => {
+      let n = 0;
+      for (const id of ids) n += this.stmts.ack.run(accountId, deviceId, id).changes;
+      return n;
+    });
+  }
+
+  async depth(accountId: string, deviceId: number, now: number): Promise<number> {
+    return (this.stmts.depth.get(accountId, deviceId, now) as { n: number }).n;
+  }
+
+  deleteExpired(now: number): Promise<number> {
+    return this.writes.run(() => this.stmts.expire.run(now).changes);
+  }
+
+  async accessKeyHash(accountId: string): Promise<Uint8Array | undefined> {
+    const row = this.stmts.getKey.get(accountId) as { key_hash: Buffer } | undefined;
+    return row === undefined ? undefined : plainBytes(row.key_hash);
+  }
+
+  setAccessKeyHash(accountId: string, hash: Uint8Array): Promise<void> {
+    return this.writes.run(() => {
+      this.stmts.setKey.run(accountId, hash);
+    });
+  }
+
+  async close(): Promise<void> {
+    if (!this.db.open) return;
+    // Writes already asked for are committed (and their callers answered) first.
+    this.writes.flush();
+    this.db.close();
+  }
+}

@@ -1,0 +1,113 @@
+/**
+ * A key server and a relay on real loopback sockets (127.0.0.1, random
+ * ports), with a fresh trust root, server certificate and relay-credential
+ * key — what the end-to-end tests, the demo and the chat script run against.
+ */
+import { generateCurveKeyPair } from '@sealpost/protocol';
+import { createServerCertificate } from '@sealpost/protocol/sealed-sender';
+import { buildKeyServer, generateRelayCredentialKeyPair, relayCredentialVerifier, type KeyServerOptions } from '@sealpost/keyserver';
+import { buildRelay, type RelayOptions } from '@sealpost/relay';
+
+type FastifyInstance = Awaited<ReturnType<typeof buildRelay>>;
+
+/** Running services and what a client needs to use them. */
+export interface LocalServices {
+  keyServerUrl: string;
+  relayUrl: string;
+  /** The trust root public key (33 bytes) clients pin. */
+  trustRoot: Uint8Array;
+  /**
+   * The key server's certificate and its private key — what an insider who
+   * runs the key server holds (tests and the demo use it to play one).
+   */
+  serverCertificate: Uint8Array;
+  serverPrivateKey: Uint8Array;
+  keyServer: FastifyInstance;
+  relay: FastifyInstance;
+  /** The keys this deployment runs with (persist them to restart it with the same trust root). */
+  keys: ServiceKeys;
+  /** Stops only the relay (for reconnect tests); `restartRelay` brings it back on the same port. */
+  stopRelay(): Promise<void>;
+  restartRelay(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** Options of `startLocalServices`. */
+export interface LocalServicesOptions {
+  /** SQLite files (default in-memory). */
+  keyServerDb?: string;
+  relayDb?: string;
+  keyServer?: Partial<KeyServerOptions>;
+  relay?: Partial<RelayOptions>;
+  /** Fixed ports (default: random free ports). */
+  keyServerPort?: number;
+  relayPort?: number;
+  /** Reuse keys from an earlier run (so clients' pinned trust root stays valid); fresh when absent. */
+  keys?: ServiceKeys;
+}
+
+/** The long-lived keys of a local deployment (see `LocalServices.keys`). */
+export interface ServiceKeys {
+  trustRoot: { privateKey: Uint8Array; publicKey: Uint8Array };
+  serverKey: { privateKey: Uint8Array; publicKey: Uint8Array };
+  relayKey: { privateKey: Uint8Array; publicKey: Uint8Array };
+}
+
+function portOf(app: FastifyInstance): number {
+  const addr = app.server.address();
+  if (addr === null || typeof addr === 'string') throw new Error('server has no TCP address');
+  return addr.port;
+}
+
+/** Starts a key server and a relay on 127.0.0.1. */
+export async function startLocalServices(options: LocalServicesOptions = {}): Promise<LocalServices> {
+  const trustRoot = options.keys?.trustRoot ?? generateCurveKeyPair();
+  const serverKey = options.keys?.serverKey ?? generateCurveKeyPair();
+  const serverCertificate = createServerCertificate({ keyId: 1, serverPublicKey: serverKey.publicKey, trustRootPrivateKey: trustRoot.privateKey });
+  const relayKey = options.keys?.relayKey ?? generateRelayCredentialKeyPair();
+  const keyServer = await buildKeyServer({
+    dbPath: options.keyServerDb ?? ':memory:',
+    senderCertificate: { certificate: serverCertificate.serialized, privateKey: serverKey.privateKey },
+    relayCredentialKey: relayKey,
+    docs: false,
+    ...options.keyServer,
+    settings: { registrationRateLimit: false, bundleRateLimit: false, ...options.keyServer?.settings },
+  });
+  await keyServer.listen({ host: '127.0.0.1', port: options.keyServerPort ?? 0 });
+  const keyServerUrl = `http://127.0.0.1:${portOf(keyServer)}`;
+  const relayOptions: RelayOptions = {
+    verifyCredential: relayCredentialVerifier(relayKey.publicKey),
+    keyserverUrl: keyServerUrl,
+    dbPath: options.relayDb ?? ':memory:',
+    deviceCacheTtlMs: 0,
+    log: { level: 'silent' },
+    ...options.relay,
+  } as RelayOptions;
+  let relay = await buildRelay(relayOptions);
+  await relay.listen({ host: '127.0.0.1', port: options.relayPort ?? 0 });
+  const relayPort = portOf(relay);
+  const services: LocalServices = {
+    keyServerUrl,
+    relayUrl: `http://127.0.0.1:${relayPort}`,
+    trustRoot: trustRoot.publicKey,
+    serverCertificate: serverCertificate.serialized,
+    serverPrivateKey: serverKey.privateKey,
+    keys: { trustRoot, serverKey, relayKey },
+    keyServer,
+    get relay() {
+      return relay;
+    },
+    async stopRelay() {
+      await relay.close();
+    },
+    async restartRelay() {
+      relay = await buildRelay(relayOptions);
+      await relay.listen({ host: '127.0.0.1', port: relayPort });
+    },
+    async close() {
+      await relay.close().catch(() => {});
+      await keyServer.close();
+    },
+  };
+  return services;
+}

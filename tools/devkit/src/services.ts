@@ -1,0 +1,5 @@
+/** `@sealpost/devkit/services`: a local key server + relay, test clients of it, and an insider. */
+export * from './local-services.ts';
+export * from './test-client.ts';
+export * from './insider.ts';
+export * from './relay-process.ts';
