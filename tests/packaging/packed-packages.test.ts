@@ -10,12 +10,17 @@
  *    Apache-2.0 with the LICENSE inside, every `exports` / `imports` / `types`
  *    / `bin` target under dist/ or bin/ and present in the tarball, and every
  *    workspace entry (except the transitional `./*`) published;
- * 3. creates a fresh app under os.tmpdir() and installs the tarballs there with
- *    npm (third-party dependencies from the registry or npm's cache);
- * 4. runs consumer/round-trip.mjs with plain `node`: key server + relay from
+ * 3. checks the compiled imports: only declared dependencies and published
+ *    entries of our other packages; no node:* reachable from any protocol
+ *    entry under the `browser` condition; the client's root entry loads
+ *    neither better-sqlite3 nor ws; no server framework installed with the client;
+ * 4. creates a fresh app under os.tmpdir() and installs the tarballs there with
+ *    npm (third-party dependencies from the registry or npm's cache), then
+ *    runs consumer/round-trip.mjs with plain `node`: key server + relay from
  *    the installed packages, two accounts, a message each way;
  * 5. runs `tsc --noEmit` on consumer/typed-consumer.ts against the installed
- *    .d.ts files;
+ *    .d.ts files, and on consumer/browser-consumer.ts as a browser bundle
+ *    sees them (bundler resolution, `browser` condition, no @types/node);
  * 6. runs the `sealpost-keyserver` and `sealpost-relay` bins.
  *
  * better-sqlite3 is a native addon. Compiling it again in the temporary app
@@ -50,24 +55,26 @@ import {
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const consumerDir = join(root, 'tests/packaging/consumer');
 
-/** The publishable packages and their workspace folders. */
-const PUBLISHABLE = {
-  '@sealpost/protocol': 'packages/protocol',
-  '@sealpost/service-kit': 'packages/service-kit',
-  '@sealpost/client': 'packages/client',
-  '@sealpost/keyserver': 'services/keyserver',
-  '@sealpost/relay': 'services/relay',
-} as const;
-type PackageName = keyof typeof PUBLISHABLE;
-const NAMES = Object.keys(PUBLISHABLE) as PackageName[];
+/** Every workspace package that is not private, by name, with its folder: what gets packed. */
+const PUBLISHABLE: Record<string, string> = {};
+for (const group of ['packages', 'services', 'tools', 'apps']) {
+  if (!existsSync(join(root, group))) continue;
+  for (const dir of readdirSync(join(root, group))) {
+    const file = join(root, group, dir, 'package.json');
+    if (!existsSync(file)) continue;
+    const manifest = readJson<Manifest>(file);
+    if (manifest.private !== true) PUBLISHABLE[manifest.name] = `${group}/${dir}`;
+  }
+}
+const NAMES = Object.keys(PUBLISHABLE).sort();
 
 const pnpmSpec = readJson<{ packageManager: string }>(join(root, 'package.json')).packageManager;
 const tscBin = join(root, 'node_modules/typescript/bin/tsc');
 
 let work: string | undefined;
 let app: string;
-const tarballs = new Map<PackageName, string>();
-const packed = new Map<PackageName, PackedPackage>();
+const tarballs = new Map<string, string>();
+const packed = new Map<string, PackedPackage>();
 
 beforeAll(() => {
   work = mkdtempSync(join(tmpdir(), 'sealpost-pack-'));
@@ -102,9 +109,14 @@ afterAll(() => {
 });
 
 describe('packed packages', () => {
+  it('are the five of this layout (the dev kit stays private)', () => {
+    expect(NAMES).toEqual(expect.arrayContaining(['@sealpost/client', '@sealpost/keyserver', '@sealpost/protocol', '@sealpost/relay', '@sealpost/service-kit']));
+    expect(NAMES).not.toContain('@sealpost/devkit');
+  });
+
   it.each(NAMES)('%s: the packed manifest is publishable and points only at files in the tarball', (name) => {
     const { manifest, files } = packed.get(name)!;
-    const workspace = readJson<Manifest>(join(root, PUBLISHABLE[name], 'package.json'));
+    const workspace = readJson<Manifest>(join(root, PUBLISHABLE[name]!, 'package.json'));
     expect(manifest.name).toBe(name);
     expect(manifest.private).toBeUndefined();
     expect(manifest.license).toBe('Apache-2.0');
@@ -116,6 +128,9 @@ describe('packed packages', () => {
         expect(range, `${field}.${dep}`).not.toMatch(/^workspace:/);
       }
     }
+    // libsignal-client (AGPL) and the dev kit are for tests only: never something an install pulls in.
+    const installable = Object.keys({ ...manifest.dependencies, ...manifest.peerDependencies, ...manifest.optionalDependencies });
+    expect(installable.filter((d) => d.startsWith('@signalapp/') || d === '@sealpost/devkit')).toEqual([]);
     // Nothing from src/ or test/ ships: compiled JavaScript, declarations, bins, README, LICENSE.
     for (const f of files) {
       expect(f, `packed file ${f}`).toMatch(/^(dist\/.+\.(js|d\.ts)|bin\/[^/]+\.js|package\.json|README\.md|LICENSE)$/);
@@ -165,7 +180,7 @@ describe('packed code imports only what its manifest declares', () => {
             problems.push(`${file}: ${spec} is not a declared dependency`);
           } else if (dep.startsWith('@sealpost/')) {
             const entry = '.' + spec.slice(dep.length);
-            const target = packed.get(dep as PackageName);
+            const target = packed.get(dep);
             if (target !== undefined && !exportKeys(target.manifest.exports).includes(entry)) {
               problems.push(`${file}: ${spec} is not a published entry of ${dep}`);
             }
@@ -205,7 +220,7 @@ describe('what installing the client installs', () => {
     const installed = new Set<string>();
     const queue: string[] = ['@sealpost/client'];
     while (queue.length > 0) {
-      const pkg = packed.get(queue.pop() as PackageName);
+      const pkg = packed.get(queue.pop()!);
       for (const dep of Object.keys(pkg?.manifest.dependencies ?? {})) {
         if (installed.has(dep)) continue;
         installed.add(dep);
@@ -220,7 +235,7 @@ describe('a fresh app outside the workspace with the tarballs installed', () => 
   beforeAll(() => {
     app = join(work!, 'app');
     mkdirSync(app);
-    const requireFromClient = createRequire(join(root, PUBLISHABLE['@sealpost/client'], 'package.json'));
+    const requireFromClient = createRequire(join(root, PUBLISHABLE['@sealpost/client']!, 'package.json'));
     const sqlitePackageJson = requireFromClient.resolve('better-sqlite3/package.json');
     const sqliteVersion = readJson<{ version: string }>(sqlitePackageJson).version;
     const nodeTypesVersion = readJson<{ version: string }>(join(root, 'node_modules/@types/node/package.json')).version;
@@ -240,7 +255,7 @@ describe('a fresh app outside the workspace with the tarballs installed', () => 
     } else {
       mustRun('npm', ['rebuild', 'better-sqlite3', '--loglevel=error'], app, 300_000);
     }
-    for (const f of ['round-trip.mjs', 'typed-consumer.ts', 'tsconfig.json']) copyFileSync(join(consumerDir, f), join(app, f));
+    for (const f of readdirSync(consumerDir)) copyFileSync(join(consumerDir, f), join(app, f));
   }, 600_000);
 
   it('plain node: both services and two clients from the installed packages round-trip a message each way', () => {
@@ -251,6 +266,11 @@ describe('a fresh app outside the workspace with the tarballs installed', () => 
 
   it('tsc --noEmit: a TypeScript consumer type-checks against the installed declarations', () => {
     const r = run(process.execPath, [tscBin, '-p', 'tsconfig.json'], app, 120_000);
+    expect(r.status, `${r.stdout}\n${r.stderr}`).toBe(0);
+  });
+
+  it('tsc --noEmit, browser view: protocol and client root type-check with the DOM library and no Node types', () => {
+    const r = run(process.execPath, [tscBin, '-p', 'tsconfig.browser.json'], app, 120_000);
     expect(r.status, `${r.stdout}\n${r.stderr}`).toBe(0);
   });
 

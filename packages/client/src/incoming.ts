@@ -1,9 +1,12 @@
 /**
  * Receiving one envelope, in three steps:
  *
- * 1. `openEnvelope`: unseal (decrypt, validate the sender certificate, and
- *    — for a copy from our own account — require our own identity key via
- *    unseal's `expectedSenderIdentityKey`).
+ * 1. `openEnvelope`: open the sealed layer (`unsealToContent`: decrypt, bind
+ *    the sender certificate to the sealing key), read the identity that
+ *    sender must have (`Trust.expectedIdentity`: ours for our own account,
+ *    the trusted one under `block`), then `validateUnsealed` checks the
+ *    certificate chain (through this client's server-certificate cache),
+ *    expiry, not-this-device and that identity.
  * 2. `applyEnvelope`: under the sender's lock, ONE transaction applies the
  *    identity policy, runs the inbound handler for the inner message type
  *    (the ratchet step for Signal/PreKey messages), consumes the prekeys it
@@ -16,11 +19,11 @@
  * session handler. Unknown types are dropped as invalid.
  */
 import { SealpostError } from '@sealpost/protocol';
-import { unseal, type SenderCertificate } from '@sealpost/protocol/sealed-sender';
+import { SenderIdentityMismatchError, ServerCertificateCache, unsealToContent, validateUnsealed, type UnsealedContent } from '@sealpost/protocol/sealed-sender';
 import type { ClientEvents, ReceivedMessage, SealpostClientOptions } from './client-types.ts';
 import type { Contacts } from './contacts.ts';
 import { decodeContent, type MessageContent } from './content.ts';
-import { ClientError } from './errors.ts';
+import { ClientError, IdentityChangedError } from './errors.ts';
 import type { QueuedEnvelope } from './relay-client.ts';
 import { isDuplicateMessage } from './session-ops.ts';
 import type { SessionLocks } from './session-transaction.ts';
@@ -34,7 +37,7 @@ export interface OpenedEnvelope {
   readonly sender: DeviceAddress;
   /** True when one of our own other devices sent it. */
   readonly fromSelf: boolean;
-  /** The sender's identity key as the certificate names it (33 bytes). */
+  /** The sender's identity key as the certificate names it (33 bytes); the session decrypt must speak for it. */
   readonly senderIdentityKey: Uint8Array;
   /** Sealed content type: 2 Signal, 3 PreKey, 7 SenderKey, 8 Plaintext. */
   readonly contentType: number;
@@ -81,6 +84,9 @@ export function receivedMessage(m: Pick<StoredMessage, 'id' | 'peer' | 'sender' 
   return { id: m.id, conversation: m.peer, sender: m.sender, fromSelf: m.sender.account === ownAccount, content: visible, envelopeId: m.envelopeId ?? '', storedAt: m.storedAt };
 }
 
+/** Bound of each client's validated-server-certificate cache. */
+const SERVER_CERTIFICATE_CACHE_ENTRIES = 8;
+
 /** True for failures that no retry can fix: the envelope is recorded as processed and reported. */
 function isPermanent(error: unknown): boolean {
   return error instanceof SealpostError || (error instanceof ClientError && (error.code === 'INVALID_DATA' || error.code === 'PREKEY_REPLAY'));
@@ -89,6 +95,8 @@ function isPermanent(error: unknown): boolean {
 /** The receiving side of one device. */
 export class Incoming {
   readonly #iterators = new Set<(m: ReceivedMessage | undefined) => void>();
+  /** Server certificates already validated against our trust roots (one XEdDSA verify saved per envelope). */
+  readonly #serverCertificates = new ServerCertificateCache({ maxEntries: SERVER_CERTIFICATE_CACHE_ENTRIES });
 
   constructor(private readonly d: IncomingDeps) {}
 
@@ -100,7 +108,7 @@ export class Incoming {
   async handle(envelope: QueuedEnvelope): Promise<void> {
     if (this.d.closed()) throw new ClientError('CLOSED', 'client is closed');
     if (await this.d.store.history.isProcessed(envelope.id)) return;
-    const opened = this.openEnvelope(envelope);
+    const opened = await this.openEnvelope(envelope);
     if (opened instanceof Error) return this.#drop(envelope.id, opened);
     const message = await this.applyEnvelope(opened);
     if (message !== undefined) await this.deliver(message);
@@ -111,37 +119,46 @@ export class Incoming {
     this.d.emit('error', { error, envelopeId });
   }
 
-  /** Unseals `envelope`; returns the error (to drop it with) when it is not a valid sealed message for us. */
-  openEnvelope(envelope: QueuedEnvelope): OpenedEnvelope | Error {
+  /**
+   * Unseals `envelope`; returns the error (to drop it with) when it is not a
+   * valid sealed message for us. Throws `IdentityChangedError` (the envelope
+   * stays on the relay) when, under `block`, it names another identity key
+   * than the one trusted for its sender.
+   */
+  async openEnvelope(envelope: QueuedEnvelope): Promise<OpenedEnvelope | Error> {
     const own = this.d.own();
-    let selfClaim = false;
-    const expectedSenderIdentityKey = (sender: SenderCertificate): Uint8Array | undefined => {
-      // Our own other devices share our identity key; anything else claiming to be us is forged.
-      if (sender.senderUuid.toLowerCase() !== own.account) return undefined;
-      selfClaim = true;
-      return own.identityPublicKey;
-    };
-    let unsealed;
+    let unsealed: UnsealedContent;
     try {
-      unsealed = unseal({
-        message: envelope.content,
-        recipientIdentity: { privateKey: own.identityPrivateKey, publicKey: own.identityPublicKey },
+      unsealed = unsealToContent(envelope.content, { privateKey: own.identityPrivateKey, publicKey: own.identityPublicKey });
+    } catch (error) {
+      if (!(error instanceof SealpostError)) throw error;
+      return error;
+    }
+    const account = unsealed.sender.senderUuid.toLowerCase();
+    const expectedSenderIdentityKey = await this.d.trust.expectedIdentity(account);
+    try {
+      validateUnsealed(unsealed, {
         trustRoots: this.d.trustRoots,
         now: this.d.now(),
         local: { uuid: own.account, deviceId: own.device },
         expectedSenderIdentityKey,
+        serverCertificateCache: this.#serverCertificates,
       });
     } catch (error) {
       if (!(error instanceof SealpostError)) throw error;
-      // The identity comparison is unseal's last check: a self claim that failed failed there.
-      if (selfClaim) return new ClientError('INVALID_DATA', 'an envelope claims to come from our own account with another identity key', { cause: error });
+      if (error instanceof SenderIdentityMismatchError) {
+        // Our own other devices share our identity key; anything else claiming to be us is forged.
+        if (account === own.account) return new ClientError('INVALID_DATA', 'an envelope claims to come from our own account with another identity key', { cause: error });
+        // Refused exactly as the identity policy refuses it inside the transaction.
+        throw new IdentityChangedError(account);
+      }
       return error;
     }
-    const sender = { account: unsealed.sender.senderUuid.toLowerCase(), device: unsealed.sender.senderDeviceId };
+    const sender = { account, device: unsealed.sender.senderDeviceId };
     return {
       envelopeId: envelope.id,
       sender,
-      fromSelf: sender.account === own.account,
+      fromSelf: account === own.account,
       senderIdentityKey: unsealed.sender.identityKey,
       contentType: unsealed.content.type,
       contents: unsealed.content.contents,

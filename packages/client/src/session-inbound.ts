@@ -8,8 +8,6 @@
  * last-resort key.
  */
 import { decodePreKeySignalMessage } from '@sealpost/protocol';
-import { equalBytes } from '@sealpost/protocol/primitives';
-import { ClientError } from './errors.ts';
 import type { InboundHandler, OpenedEnvelope } from './incoming.ts';
 import { decodeKyberPreKey, decodeOneTimePreKey, decodeSignedPreKey } from './keys.ts';
 import { runSessionStep } from './session-transaction.ts';
@@ -18,9 +16,6 @@ import type { StoreTransaction, StoredPreKey } from './store/types.ts';
 
 /** Sealed content types of 1:1 session messages. */
 export const SESSION_CONTENT_TYPES: readonly CiphertextType[] = [2, 3];
-
-/** A Curve25519 public key without its 0x05 type byte. */
-const raw = (key: Uint8Array): Uint8Array => (key.length === 33 ? key.subarray(1) : key);
 
 const NO_PREKEYS: PreKeyLookup = { signedPreKey: () => undefined, oneTimePreKey: () => undefined, kyberPreKey: () => undefined };
 
@@ -54,14 +49,11 @@ export function sessionInboundHandler(ops: SessionOps, localKeys: () => LocalKey
     const type = envelope.contentType as CiphertextType;
     const keys = localKeys();
     const prekeys = type === 3 ? await preloadPreKeys(tx, envelope.contents) : NO_PREKEYS;
+    // The session must speak for the identity the certificate names: the decrypt refuses any other.
     const decrypted: Decrypted = await runSessionStep(tx, envelope.sender, (record) => {
-      const d = ops.decrypt(record, type, envelope.contents, keys, prekeys, now);
+      const d = ops.decrypt(record, type, envelope.contents, keys, prekeys, now, envelope.senderIdentityKey);
       return { record: d.record, result: d };
     });
-    // The session must speak for the identity the certificate names.
-    if (!equalBytes(raw(decrypted.remoteIdentityKey), raw(envelope.senderIdentityKey))) {
-      throw new ClientError('INVALID_DATA', 'sender certificate identity differs from the session identity');
-    }
     let usedOneTime = false;
     const used = decrypted.preKeysUsed;
     if (used !== undefined) {

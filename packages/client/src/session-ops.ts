@@ -11,6 +11,7 @@ import {
   deserializeSessionRecord,
   encryptMessage,
   initiateSession,
+  sameCurvePublicKey,
   serializeSessionRecord,
   type IdentityKeyPair,
   type KyberPreKeyRecord,
@@ -69,8 +70,21 @@ export interface SessionOps {
   initiate(record: Uint8Array | undefined, bundle: DeviceBundle, local: LocalKeys, now: number): Uint8Array;
   /** Encrypts on an existing session. */
   encrypt(record: Uint8Array, plaintext: Uint8Array, local: LocalKeys, now: number): Encrypted;
-  /** Decrypts a SignalMessage (2) or PreKeySignalMessage (3); the record may be absent for type 3. */
-  decrypt(record: Uint8Array | undefined, type: CiphertextType, body: Uint8Array, local: LocalKeys, prekeys: PreKeyLookup, now: number): Decrypted;
+  /**
+   * Decrypts a SignalMessage (2) or PreKeySignalMessage (3); the record may be
+   * absent for type 3. `expectedRemoteIdentity` is the sender's identity key
+   * as its (validated) sender certificate names it: the decrypt must refuse
+   * (throw) a session or PreKeySignalMessage whose remote identity differs.
+   */
+  decrypt(
+    record: Uint8Array | undefined,
+    type: CiphertextType,
+    body: Uint8Array,
+    local: LocalKeys,
+    prekeys: PreKeyLookup,
+    now: number,
+    expectedRemoteIdentity: Uint8Array,
+  ): Decrypted;
 }
 
 /** True if `e` is a protocol error saying the message was already decrypted. */
@@ -119,14 +133,17 @@ export const sessionOps: SessionOps = {
     };
   },
 
-  decrypt(record, type, body, local, prekeys, _now) {
+  decrypt(record, type, body, local, prekeys, _now, expectedRemoteIdentity) {
     const parsed = record === undefined ? undefined : parseRecord(record);
+    // The protocol checks it (UntrustedIdentityError): first thing for a PreKeySignalMessage, after decrypting a SignalMessage.
+    const isTrusted = (identityKey: Uint8Array) => sameCurvePublicKey(identityKey, expectedRemoteIdentity);
     if (type === 3) {
       const r = decryptPreKeyMessage({
         record: parsed,
         ourIdentity: local.identity,
         ourRegistrationId: local.registrationId,
         message: body,
+        isTrusted,
         loadSignedPreKey: (id) => prekeys.signedPreKey(id),
         loadPreKey: (id) => prekeys.oneTimePreKey(id),
         loadKyberPreKey: (id) => prekeys.kyberPreKey(id),
@@ -138,7 +155,7 @@ export const sessionOps: SessionOps = {
         preKeysUsed: r.preKeysUsed,
       };
     }
-    const r = decryptMessage({ record: parsed, message: body });
+    const r = decryptMessage({ record: parsed, message: body, isTrusted });
     return {
       record: serializeSessionRecord(r.record),
       plaintext: r.plaintext,

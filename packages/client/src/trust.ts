@@ -20,11 +20,26 @@ export class Trust {
   /**
    * Applies the identity policy to `identityKey` for `account` inside `tx`.
    * Returns the change to report (if any); throws `IdentityChangedError`
-   * under `block`. Our own account needs no check (its devices share our key).
+   * under `block`. Our own account needs no check here: its devices share
+   * our key, which unseal already required (`expectedIdentity`).
    */
   async check(tx: StoreTransaction, account: string, identityKey: Uint8Array, now: number): Promise<IdentityChange | undefined> {
     if (account === this.own().account) return undefined;
     return (await checkIdentity(tx.identities, account, identityKey, this.policy, now)).change;
+  }
+
+  /**
+   * The identity key an envelope claiming to come from `account` must carry,
+   * required by unseal before anything inside is decrypted: our own key for
+   * our own account (our devices share it); under `block` the trusted key,
+   * if any (`check` would refuse another one anyway). Otherwise none: under
+   * `warn` a changed key is accepted and reported by `check`, and with no key
+   * on record `check` trusts the first one (TOFU).
+   */
+  async expectedIdentity(account: string): Promise<Uint8Array | undefined> {
+    const own = this.own();
+    if (account === own.account) return own.identityPublicKey;
+    return this.policy === 'block' ? this.trustedIdentity(account) : undefined;
   }
 
   /** The identity key trusted for `account`, if any (33 bytes). */

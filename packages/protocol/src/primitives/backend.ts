@@ -46,7 +46,17 @@ export interface PrimitivesBackend {
    * accept quickly; a backend without a faster verifier than the shared
    * noble arithmetic leaves it out.
    */
+  /** Optional faster RFC 8032 Ed25519 signing (32-byte seed); must equal the shared noble signer byte for byte. */
+  readonly ed25519SignFast?: (secretKey: Uint8Array, message: Uint8Array) => Uint8Array;
   readonly ed25519VerifyFast?: (edwardsPublicKey: Uint8Array, message: Uint8Array, signature: Uint8Array) => boolean;
+  /** Optional fast base64 (standard with padding, or URL-safe without); must equal bytes.ts's encoder. */
+  readonly base64Encode?: (bytes: Uint8Array, url: boolean) => string;
+  /**
+   * Optional fast strict decode: the bytes (a fresh copy) when `text` is the
+   * canonical encoding of some byte string, otherwise undefined (the caller's
+   * strict decoder then reports the fault).
+   */
+  readonly base64DecodeCanonical?: (text: string, url: boolean) => Uint8Array | undefined;
   /** Drops every cached key object (see node/key-object-cache.ts); the web backend keeps none. */
   clearCaches(): void;
   /** How many entries each cache holds now, by cache name. */

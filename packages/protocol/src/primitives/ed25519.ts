@@ -1,6 +1,7 @@
 /**
  * Plain Ed25519 (RFC 8032) from @noble/curves, on both backends; on node,
- * verification first asks OpenSSL (backend.ed25519VerifyFast, ~10× cheaper)
+ * signing is OpenSSL's (byte-identical: RFC 8032 signatures are
+ * deterministic) and verification first asks OpenSSL (backend.ed25519VerifyFast, ~10× cheaper)
  * and trusts only its "valid". Sealpost signs messages with XEdDSA, not
  * Ed25519; these exist so the Edwards layer XEdDSA stands on can be checked
  * against RFC 8032 and Wycheproof, and for relay credentials, which the
@@ -22,7 +23,8 @@ export function ed25519PublicKey(secretKey: Uint8Array): Uint8Array {
 export function ed25519Sign(secretKey: Uint8Array, message: Uint8Array): Uint8Array {
   checkKeyBytes('Ed25519 secret key', secretKey, 32);
   checkBytes('Ed25519 message', message);
-  return ed25519.sign(message, secretKey);
+  const signFast = backend.ed25519SignFast;
+  return signFast !== undefined ? signFast(secretKey, message) : ed25519.sign(message, secretKey);
 }
 
 /**

@@ -26,6 +26,7 @@ import { checkBytes, isCanonicalUuid, uuidFromBytes, xeddsaSign, xeddsaVerify } 
 import { InvalidArgumentError, InvalidCertificateError } from '../errors.ts';
 import { isSerializedCurvePublicKey, rawCurvePublicKey, serializeCurvePublicKey } from '../keys/curve-key.ts';
 import { decodeProto } from '../error-mapping.ts';
+import type { ServerCertificateCache } from './server-certificate-cache.ts';
 
 /**
  * Server certificate key ids that are revoked whatever signed them.
@@ -233,13 +234,30 @@ export function parseSenderCertificate(bytes: Uint8Array): SenderCertificate {
 export interface SenderCertificateValidation {
   /** Server certificates a sender certificate may name by id instead of embedding. */
   knownServerCertificates?: ReadonlyMap<number, ServerCertificate>;
+  /**
+   * Server certificates already validated against a trust root: a hit skips
+   * that XEdDSA verify, a successful validation is added. Same answers as without.
+   */
+  serverCertificateCache?: ServerCertificateCache;
+}
+
+/** True when `signer` chains to one of `roots`, consulting and filling `cache` if given. */
+function signerIsTrusted(signer: ServerCertificate, roots: readonly Uint8Array[], cache: ServerCertificateCache | undefined): boolean {
+  if (cache !== undefined && roots.some((root) => cache.has(signer, root))) return true;
+  let anyValid = false;
+  for (const root of roots) {
+    const valid = serverCertificateIsValid(signer, root);
+    if (valid) cache?.add(signer, root);
+    anyValid = valid || anyValid;
+  }
+  return anyValid;
 }
 
 /**
  * libsignal's `SenderCertificate::validate_with_trust_roots`: true when the
  * signer is signed by one of `trustRoots` (every root is tried, so timing does
- * not tell which matched), the certificate is signed by the signer's key and
- * `now <= expires`.
+ * not tell which matched; a `serverCertificateCache` hit skips that step),
+ * the certificate is signed by the signer's key and `now <= expires`.
  */
 export function senderCertificateIsValid(
   cert: SenderCertificate,
@@ -250,9 +268,7 @@ export function senderCertificateIsValid(
   const signer = 'embedded' in cert.signer ? cert.signer.embedded : options.knownServerCertificates?.get(cert.signer.keyId);
   if (signer === undefined) return false;
   const roots = trustRoots instanceof Uint8Array ? [trustRoots] : trustRoots;
-  let anyValid = false;
-  for (const root of roots) anyValid = serverCertificateIsValid(signer, root) || anyValid;
-  if (!anyValid) return false;
+  if (!signerIsTrusted(signer, roots, options.serverCertificateCache)) return false;
   if (cert.signature.length !== 64 || !xeddsaVerify(rawCurvePublicKey('server key', signer.key), cert.certificate, cert.signature)) return false;
   return !(now > cert.expires);
 }

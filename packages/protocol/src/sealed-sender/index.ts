@@ -6,7 +6,10 @@
  * - v2, many recipients: `sealV2MultiRecipient` (SentMessage),
  *   `splitV2ForRecipient` (the relay's per-recipient ReceivedMessage), `unsealV2`
  * - `unseal`: either version, plus sender-certificate validation (trust root,
- *   expiry, certificate key bound to the sealing key and to the identity on record)
+ *   expiry, certificate key bound to the sealing key and to the identity on record);
+ *   the same in two steps: `unsealToContent`, then `validateUnsealed`
+ * - `ServerCertificateCache`: a caller-owned, bounded cache of validated server
+ *   certificates, accepted by `unseal` / `validateUnsealed` / `senderCertificateIsValid`
  */
 export { ContentHint, SealedContentType, decodeSealedContent, encodeSealedContent, type SealedContent } from './content.ts';
 export { sealV1, openV1, SEALED_SENDER_V1_VERSION, type SealV1Input, type OpenedV1 } from './v1.ts';
@@ -20,7 +23,18 @@ export {
   type V2SentMessage,
   type V2SentRecipient,
 } from './v2-sent-message.ts';
-export { unseal, unsealToContent, unsealV1, unsealV2, type UnsealInput, type UnsealedContent } from './unseal.ts';
+export {
+  SenderIdentityMismatchError,
+  unseal,
+  unsealToContent,
+  unsealV1,
+  unsealV2,
+  validateUnsealed,
+  type UnsealInput,
+  type UnsealValidation,
+  type UnsealedContent,
+} from './unseal.ts';
+export { DEFAULT_SERVER_CERTIFICATE_CACHE_ENTRIES, ServerCertificateCache, type ServerCertificateCacheOptions } from './server-certificate-cache.ts';
 export { canonicalServiceId, serviceIdFromBinary, serviceIdToBinary } from './service-id.ts';
 export type { SealedKeyPair } from '../keys/curve-key.ts';
 export * from './certificates.ts';

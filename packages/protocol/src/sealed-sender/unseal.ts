@@ -11,13 +11,20 @@
  * 2. The certificate must chain to a trusted root and be unexpired at `now`
  *    (libsignal `SenderCertificate::validate`).
  * 3. Optionally, the certificate's identity key must equal the identity the
- *    caller already has on record for that sender (its session), so a valid
- *    certificate for a *different* key is refused.
+ *    caller already has on record for that sender, so a valid certificate
+ *    for a *different* key is refused.
+ *
+ * `unseal` does all of it in one call. A caller that must look the sender's
+ * identity up asynchronously first calls `unsealToContent` (steps 1, giving
+ * the claimed sender), reads it, then `validateUnsealed` (steps 2 and 3).
+ * Either may take a `ServerCertificateCache` to skip re-verifying a server
+ * certificate already validated against the same root.
  */
 import { InvalidArgumentError, InvalidCertificateError, InvalidSealedMessageError, SealedDecryptionError, UnknownSealedVersionError } from '../errors.ts';
 import { checkBytes } from '../primitives/bytes.ts';
 import { decodeSealedContent, type SealedContent } from './content.ts';
 import { parseSenderCertificate, senderCertificateIsValid, type SenderCertificate, type ServerCertificate } from './certificates.ts';
+import type { ServerCertificateCache } from './server-certificate-cache.ts';
 import { rawCurvePublicKey, sameCurvePublicKey, type SealedKeyPair } from '../keys/curve-key.ts';
 import { openV1 } from './v1.ts';
 import { openV2 } from './v2.ts';
@@ -80,46 +87,92 @@ export function unsealToContent(message: Uint8Array, recipientIdentity: SealedKe
   throw new UnknownSealedVersionError(major);
 }
 
-/** Inputs of `unseal`. */
-export interface UnsealInput {
-  message: Uint8Array;
-  recipientIdentity: SealedKeyPair;
+/**
+ * A valid certificate that names another identity key than the one the
+ * caller has on record for that sender (`expectedSenderIdentityKey`). Still
+ * `INVALID_CERTIFICATE`; the subclass lets a caller tell "changed identity"
+ * from "bad certificate".
+ */
+export class SenderIdentityMismatchError extends InvalidCertificateError {
+  /** The identity key the certificate names (33 bytes, public data). */
+  readonly identityKey: Uint8Array;
+  constructor(identityKey: Uint8Array) {
+    super('sender certificate identity key differs from the identity on record for this sender');
+    this.identityKey = identityKey;
+  }
+}
+
+/** What `validateUnsealed` (and so `unseal`) checks a bound sender certificate against. */
+export interface UnsealValidation {
   /** Trust root public key(s) the client pins (raw 32 or 0x05-prefixed 33 bytes). */
-  trustRoots: Uint8Array | Uint8Array[];
+  trustRoots: Uint8Array | readonly Uint8Array[];
   /** Validation time, ms since epoch. */
   now: number;
   /**
-   * The identity key already on record for the claimed sender (e.g. from the
-   * session store), if any: the certificate must name exactly this key.
+   * The identity key already on record for the claimed sender, if any: the
+   * certificate must name exactly this key (else `SenderIdentityMismatchError`).
+   * Either the key itself (e.g. read between `unsealToContent` and
+   * `validateUnsealed`) or a function of the claimed sender.
    */
-  expectedSenderIdentityKey?: (sender: SenderCertificate) => Uint8Array | undefined;
+  expectedSenderIdentityKey?: Uint8Array | ((sender: SenderCertificate) => Uint8Array | undefined) | undefined;
   /** Server certificates that sender certificates may name by id. */
   knownServerCertificates?: ReadonlyMap<number, ServerCertificate>;
+  /** Server certificates already validated (the caller's cache); saves one XEdDSA verify per message. */
+  serverCertificateCache?: ServerCertificateCache;
   /** This device, to refuse envelopes that claim to come from itself (libsignal SealedSenderSelfSend). */
   local?: { uuid: string; deviceId: number };
 }
 
-/**
- * Full unseal: decrypt, bind the certificate to the sender's key, validate
- * it against the trust root(s) and `now`, and (optionally) against the
- * identity on record. Throws typed errors; never returns an unproven sender.
- */
-export function unseal(input: UnsealInput): UnsealedContent {
+/** Inputs of `unseal`. */
+export interface UnsealInput extends UnsealValidation {
+  message: Uint8Array;
+  recipientIdentity: SealedKeyPair;
+}
+
+/** Checks `now` and the trust roots (before any decrypting); returns the roots as raw keys. */
+function checkedRoots(input: UnsealValidation): Uint8Array[] {
   if (typeof input.now !== 'number' || !Number.isFinite(input.now)) throw new InvalidArgumentError('now must be a finite number (ms)');
-  const roots = (Array.isArray(input.trustRoots) ? input.trustRoots : [input.trustRoots]).map((r) => rawCurvePublicKey('trust root', r));
+  const given: readonly Uint8Array[] = input.trustRoots instanceof Uint8Array ? [input.trustRoots] : input.trustRoots;
+  const roots = given.map((r) => rawCurvePublicKey('trust root', r));
   if (roots.length === 0) throw new InvalidArgumentError('at least one trust root is required');
-  const result = unsealToContent(input.message, input.recipientIdentity);
-  const { sender } = result;
-  const options = input.knownServerCertificates === undefined ? {} : { knownServerCertificates: input.knownServerCertificates };
+  return roots;
+}
+
+/**
+ * The second half of `unseal`, for callers that look the sender's identity
+ * up in between: validates the (already bound) sender certificate of
+ * `unsealed` against the trust root(s) and `now`, refuses a claim to be this
+ * very device, and (optionally) requires the identity on record. Returns
+ * `unsealed`; throws `INVALID_CERTIFICATE` saying why not. Pass only what
+ * `unsealToContent` / `unsealV1` / `unsealV2` returned: they bind the
+ * certificate to the sealing key, this does not.
+ */
+export function validateUnsealed(unsealed: UnsealedContent, input: UnsealValidation): UnsealedContent {
+  const roots = checkedRoots(input);
+  const { sender } = unsealed;
+  const options = {
+    ...(input.knownServerCertificates === undefined ? {} : { knownServerCertificates: input.knownServerCertificates }),
+    ...(input.serverCertificateCache === undefined ? {} : { serverCertificateCache: input.serverCertificateCache }),
+  };
   if (!senderCertificateIsValid(sender, roots, input.now, options)) {
     throw new InvalidCertificateError(input.now > sender.expires ? 'sender certificate expired' : 'sender certificate is not signed by a trusted server');
   }
   if (input.local !== undefined && sender.senderUuid.toLowerCase() === input.local.uuid.toLowerCase() && sender.senderDeviceId === input.local.deviceId) {
     throw new InvalidCertificateError('envelope claims to come from this very device');
   }
-  const expected = input.expectedSenderIdentityKey?.(sender);
-  if (expected !== undefined && !sameCurvePublicKey(expected, sender.identityKey)) {
-    throw new InvalidCertificateError('sender certificate identity key differs from the identity on record for this sender');
-  }
-  return result;
+  const wanted = input.expectedSenderIdentityKey;
+  const expected = typeof wanted === 'function' ? wanted(sender) : wanted;
+  if (expected !== undefined && !sameCurvePublicKey(expected, sender.identityKey)) throw new SenderIdentityMismatchError(sender.identityKey);
+  return unsealed;
+}
+
+/**
+ * Full unseal: decrypt, bind the certificate to the sender's key, validate
+ * it against the trust root(s) and `now`, and (optionally) against the
+ * identity on record. Throws typed errors; never returns an unproven sender.
+ * (`unsealToContent` then `validateUnsealed` is the same in two steps.)
+ */
+export function unseal(input: UnsealInput): UnsealedContent {
+  const roots = checkedRoots(input);
+  return validateUnsealed(unsealToContent(input.message, input.recipientIdentity), { ...input, trustRoots: roots });
 }
