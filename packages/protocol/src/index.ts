@@ -129,6 +129,8 @@ export {
   decryptPreKeyMessage,
   encryptMessage,
 } from './session/session-cipher.ts';
+export { type ProtocolAddress, type SessionAddresses, serializeAddresses } from './session/addresses.ts';
+export { SpqrError, type SpqrErrorKind } from './spqr/errors.ts';
 
 // Relay credentials (key server signs, relay verifies) and unidentified-access keys
 export {
