@@ -386,6 +386,6 @@ async function libsignalReads(
   const ls = new LibsignalPeer(peer);
   await ls.sessionStore.saveSession(remote, LsSessionRecord.deserialize(ab(h(recordHex))));
   const plaintexts: string[] = [];
-  for (const m of messages) plaintexts.push(decoder.decode(await ls.decrypt(remote, { type: 2, bytes: h(m) })));
+  for (const m of messages) plaintexts.push(new TextDecoder().decode(await ls.decrypt(remote, { type: 2, bytes: h(m) })));
   return plaintexts;
 }
