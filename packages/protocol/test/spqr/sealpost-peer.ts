@@ -42,7 +42,11 @@ export type Remote = { readonly address: ProtocolAddress } | SealpostDevice | Ls
 
 export function addressOf(r: Remote): ProtocolAddress {
   const a = r.address as ProtocolAddress | LsTypes.ProtocolAddress;
-  return typeof a.name === 'function' ? { name: a.name(), deviceId: a.deviceId() } : (a as ProtocolAddress);
+  if (typeof a.name === 'function') {
+    const l = a as LsTypes.ProtocolAddress;
+    return { name: l.name(), deviceId: l.deviceId() };
+  }
+  return a as ProtocolAddress;
 }
 
 export class SealpostDevice {
