@@ -1,8 +1,8 @@
 /**
  * @sealpost/protocol — the public surface.
  *
- * 1:1 sessions (PQXDH + Double Ratchet), wire-compatible with libsignal
- * v0.90.0, as a functional core: every step is `(record, input) -> (record,
+ * 1:1 sessions (PQXDH + triple ratchet: SPQR + Double Ratchet),
+ * wire-compatible with libsignal v0.103.0 (and v0.90.0), as a functional core: every step is `(record, input) -> (record,
  * output)`; records and messages are plain immutable values with libsignal's
  * byte layouts.
  *
