@@ -1,8 +1,8 @@
 /**
  * @sealpost/protocol — the public surface.
  *
- * 1:1 sessions (PQXDH + Double Ratchet), wire-compatible with libsignal
- * v0.90.0, as a functional core: every step is `(record, input) -> (record,
+ * 1:1 sessions (PQXDH + triple ratchet: SPQR + Double Ratchet),
+ * wire-compatible with libsignal v0.103.0 (and v0.90.0), as a functional core: every step is `(record, input) -> (record,
  * output)`; records and messages are plain immutable values with libsignal's
  * byte layouts.
  *
@@ -129,6 +129,8 @@ export {
   decryptPreKeyMessage,
   encryptMessage,
 } from './session/session-cipher.ts';
+export { type ProtocolAddress, type SessionAddresses, serializeAddresses } from './session/addresses.ts';
+export { SpqrError, type SpqrErrorKind } from './spqr/errors.ts';
 
 // Relay credentials (key server signs, relay verifies) and unidentified-access keys
 export {

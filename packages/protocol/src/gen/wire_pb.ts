@@ -15,7 +15,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file wire.proto.
  */
 export const file_wire: GenFile = /*@__PURE__*/
-  fileDesc("Cgp3aXJlLnByb3RvEg1zZWFscG9zdC53aXJlIncKDVNpZ25hbE1lc3NhZ2USEwoLcmF0Y2hldF9rZXkYASABKAwSDwoHY291bnRlchgCIAEoDRIYChBwcmV2aW91c19jb3VudGVyGAMgASgNEhIKCmNpcGhlcnRleHQYBCABKAwSEgoKcHFfcmF0Y2hldBgFIAEoDCLKAQoTUHJlS2V5U2lnbmFsTWVzc2FnZRISCgpwcmVfa2V5X2lkGAEgASgNEhAKCGJhc2Vfa2V5GAIgASgMEhQKDGlkZW50aXR5X2tleRgDIAEoDBIPCgdtZXNzYWdlGAQgASgMEhcKD3JlZ2lzdHJhdGlvbl9pZBgFIAEoDRIZChFzaWduZWRfcHJlX2tleV9pZBgGIAEoDRIYChBreWJlcl9wcmVfa2V5X2lkGAcgASgNEhgKEGt5YmVyX2NpcGhlcnRleHQYCCABKAw");
+  fileDesc("Cgp3aXJlLnByb3RvEg1zZWFscG9zdC53aXJlIooBCg1TaWduYWxNZXNzYWdlEhMKC3JhdGNoZXRfa2V5GAEgASgMEg8KB2NvdW50ZXIYAiABKA0SGAoQcHJldmlvdXNfY291bnRlchgDIAEoDRISCgpjaXBoZXJ0ZXh0GAQgASgMEhIKCnBxX3JhdGNoZXQYBSABKAwSEQoJYWRkcmVzc2VzGAYgASgMIsoBChNQcmVLZXlTaWduYWxNZXNzYWdlEhIKCnByZV9rZXlfaWQYASABKA0SEAoIYmFzZV9rZXkYAiABKAwSFAoMaWRlbnRpdHlfa2V5GAMgASgMEg8KB21lc3NhZ2UYBCABKAwSFwoPcmVnaXN0cmF0aW9uX2lkGAUgASgNEhkKEXNpZ25lZF9wcmVfa2V5X2lkGAYgASgNEhgKEGt5YmVyX3ByZV9rZXlfaWQYByABKA0SGAoQa3liZXJfY2lwaGVydGV4dBgIIAEoDA");
 
 /**
  * The body of a ratchet message. On the wire it is framed as
@@ -53,12 +53,22 @@ export type SignalMessage = Message<"sealpost.wire.SignalMessage"> & {
   ciphertext: Uint8Array;
 
   /**
-   * SPQR (sparse post-quantum ratchet) message. We never send it; on receipt
-   * it is ignored, which is what a libsignal peer without SPQR state does.
+   * SPQR (sparse post-quantum ratchet) message: the triple ratchet's
+   * post-quantum step, whose key salts this message's keys. Absent (V0)
+   * when the session negotiated SPQR off.
    *
    * @generated from field: optional bytes pq_ratchet = 5;
    */
   pqRatchet: Uint8Array;
+
+  /**
+   * Sender and recipient addresses (fixed-width service id || device id,
+   * twice; 36 bytes), MAC-covered. Written inside PreKey messages and
+   * checked when present (libsignal >= 0.91).
+   *
+   * @generated from field: optional bytes addresses = 6;
+   */
+  addresses: Uint8Array;
 };
 
 /**

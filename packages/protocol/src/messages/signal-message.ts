@@ -6,8 +6,8 @@
  *                              || version byte || protobuf)
  *
  * A parsed message keeps the exact received bytes, and the MAC is checked
- * over those bytes — never over a re-encoding — so optional fields we do
- * not use (SPQR's `pq_ratchet`, unknown fields) stay covered byte for byte.
+ * over those bytes — never over a re-encoding — so every field (SPQR's
+ * `pq_ratchet` = 5, `addresses` = 6, unknown ones) stays covered byte for byte.
  */
 import { create, isFieldSet, toBinary } from '@bufbuild/protobuf';
 import { InvalidKeyError, InvalidMessageError } from '../errors.ts';
@@ -28,8 +28,10 @@ export interface SignalMessage {
   readonly counter: number;
   readonly previousCounter: number;
   readonly ciphertext: Uint8Array;
-  /** SPQR payload (field 5), empty when absent. Never interpreted by us. */
+  /** SPQR payload (field 5), empty when absent (SPQR off, V0). */
   readonly pqRatchet: Uint8Array;
+  /** Sender and recipient addresses (field 6, 36 bytes), undefined when absent. */
+  readonly addresses?: Uint8Array | undefined;
   /** The complete framed bytes, MAC included. */
   readonly serialized: Uint8Array;
 }
@@ -44,7 +46,7 @@ function computeMac(
   return hmacSha256(macKey, senderIdentity, receiverIdentity, content).subarray(0, SIGNAL_MESSAGE_MAC_LENGTH);
 }
 
-/** Builds and MACs a SignalMessage (never with an SPQR payload). */
+/** Builds and MACs a SignalMessage; an empty `pqRatchet` and absent `addresses` are left out. */
 export function encodeSignalMessage(fields: {
   messageVersion: number;
   macKey: Uint8Array;
@@ -54,16 +56,19 @@ export function encodeSignalMessage(fields: {
   ciphertext: Uint8Array;
   senderIdentity: Uint8Array;
   receiverIdentity: Uint8Array;
+  pqRatchet?: Uint8Array | undefined;
+  addresses?: Uint8Array | undefined;
 }): SignalMessage {
-  const body = toBinary(
-    SignalMessageSchema,
-    create(SignalMessageSchema, {
-      ratchetKey: fields.senderRatchetKey,
-      counter: fields.counter,
-      previousCounter: fields.previousCounter,
-      ciphertext: fields.ciphertext,
-    }),
-  );
+  const pb = create(SignalMessageSchema, {
+    ratchetKey: fields.senderRatchetKey,
+    counter: fields.counter,
+    previousCounter: fields.previousCounter,
+    ciphertext: fields.ciphertext,
+  });
+  const pqRatchet = fields.pqRatchet ?? new Uint8Array(0);
+  if (pqRatchet.length > 0) pb.pqRatchet = pqRatchet;
+  if (fields.addresses !== undefined) pb.addresses = fields.addresses;
+  const body = toBinary(SignalMessageSchema, pb);
   const serialized = new Uint8Array(1 + body.length + SIGNAL_MESSAGE_MAC_LENGTH);
   serialized[0] = versionByte(fields.messageVersion);
   serialized.set(body, 1);
@@ -75,7 +80,8 @@ export function encodeSignalMessage(fields: {
     counter: fields.counter,
     previousCounter: fields.previousCounter,
     ciphertext: fields.ciphertext,
-    pqRatchet: new Uint8Array(0),
+    pqRatchet,
+    addresses: fields.addresses,
     serialized,
   };
 }
@@ -104,6 +110,7 @@ export function decodeSignalMessage(bytes: Uint8Array): SignalMessage {
     previousCounter: pb.previousCounter,
     ciphertext: pb.ciphertext,
     pqRatchet: pb.pqRatchet,
+    addresses: isFieldSet(pb, SignalMessageSchema.field.addresses) ? pb.addresses : undefined,
     serialized: bytes,
   };
 }

@@ -1,28 +1,20 @@
 /**
- * The Double Ratchet on one session state (libsignal session_cipher.rs):
- * encrypt on the sending chain; decrypt by finding (or ratcheting into) the
- * receiver chain for the message's ratchet key, then taking the message key
- * at its counter — from the skipped-key store if it is behind, by stepping
- * the chain (storing skipped seeds) if it is ahead.
+ * The Double Ratchet key schedule on one session state (libsignal
+ * double_ratchet.rs): the sending chain's next message-key seed; on receipt,
+ * finding (or ratcheting into) the receiver chain for the message's ratchet
+ * key and taking the key at its counter — from the skipped-key store if it
+ * is behind, by stepping the chain (storing skipped seeds) if it is ahead.
  *
- * Both functions are pure: they return a new state and leave the input
+ * Keys leave this layer as seeds: the triple ratchet (triple-ratchet.ts)
+ * expands them with the SPQR key as salt, checks the MAC and runs AES.
+ * Both steps are pure: they return a new state and leave the input
  * untouched, so a failure anywhere simply discards the work.
  */
-import {
-  BadMacError,
-  DecryptionError,
-  DuplicateMessageError,
-  InvalidMessageError,
-  InvalidRecordError,
-  InvalidVersionError,
-  TooFarInFutureError,
-} from '../errors.ts';
-import { type CurveKeyPair, generateCurveKeyPair } from '../keys/curve-key.ts';
-import { type SignalMessage, encodeSignalMessage, verifySignalMessageMac } from '../messages/signal-message.ts';
-import { aes256CbcDecrypt, aes256CbcEncrypt } from '../primitives/index.ts';
+import { DuplicateMessageError, InvalidRecordError, InvalidVersionError, TooFarInFutureError } from '../errors.ts';
+import type { CurveKeyPair } from '../keys/curve-key.ts';
+import type { SignalMessage } from '../messages/signal-message.ts';
 import { type ChainKey, messageKeySeed, nextChainKey } from '../ratchet/chain-key.ts';
 import { MAX_FORWARD_JUMPS, MAX_MESSAGE_KEYS, MAX_RECEIVER_CHAINS } from '../ratchet/constants.ts';
-import { type MessageKeys, deriveMessageKeys } from '../ratchet/message-keys.ts';
 import { rootKeyStep } from '../ratchet/root-key.ts';
 import {
   type ReceiverChain,
@@ -32,40 +24,16 @@ import {
   isSessionWithSelf,
 } from './session-state.ts';
 
-/**
- * Every state we step carries an empty SPQR state: we run no SPQR, and an
- * empty state is exactly how libsignal represents "SPQR off" (V0). A stale
- * SPQR state from an imported libsignal record must not travel on, or
- * libsignal would resume a post-quantum ratchet we did not follow.
- */
-const NO_SPQR = new Uint8Array(0);
-
-/** Encrypts on the sending chain: returns the framed SignalMessage and the advanced state. */
-export function encryptWithState(
-  state: SessionState,
-  plaintext: Uint8Array,
-): { state: SessionState; message: SignalMessage } {
+/** The sending chain's message-key seed and counter, and the state with the chain advanced. */
+export function sendingStep(state: SessionState): { state: SessionState; seed: Uint8Array; counter: number } {
   const sender = state.senderChain;
   if (sender === undefined) throw new InvalidRecordError('session state has no sender chain');
   const chainKey = sender.chainKey;
-  const keys = deriveMessageKeys(messageKeySeed(chainKey.key));
-  const ciphertext = aes256CbcEncrypt(keys.cipherKey, keys.iv, plaintext);
-  const message = encodeSignalMessage({
-    messageVersion: state.version,
-    macKey: keys.macKey,
-    senderRatchetKey: sender.ratchetKeyPair.publicKey,
-    counter: chainKey.index,
-    previousCounter: state.previousCounter,
-    ciphertext,
-    senderIdentity: state.localIdentityKey,
-    receiverIdentity: state.remoteIdentityKey,
-  });
   const next: SessionState = {
     ...state,
-    pqRatchetState: NO_SPQR,
     senderChain: { ratchetKeyPair: sender.ratchetKeyPair, chainKey: { key: nextChainKey(chainKey.key), index: chainKey.index + 1 } },
   };
-  return { state: next, message };
+  return { state: next, seed: messageKeySeed(chainKey.key), counter: chainKey.index };
 }
 
 /**
@@ -101,16 +69,12 @@ function ratchetForward(
   };
 }
 
-function keysOf(k: SkippedMessageKey): MessageKeys {
-  return 'seed' in k ? deriveMessageKeys(k.seed) : k.keys;
-}
-
 /** Takes the message key at `counter` from a receiver chain, updating the chain. */
 function takeMessageKeys(
   state: SessionState,
   chain: ReceiverChain,
   counter: number,
-): { chain: ReceiverChain; keys: MessageKeys } {
+): { chain: ReceiverChain; key: SkippedMessageKey } {
   const chainKey = chain.chainKey;
   if (chainKey.index > counter) {
     const at = chain.messageKeys.findIndex((m) => m.index === counter);
@@ -119,7 +83,7 @@ function takeMessageKeys(
     }
     const messageKeys = chain.messageKeys.slice();
     const [used] = messageKeys.splice(at, 1);
-    return { chain: { ...chain, messageKeys }, keys: keysOf(used!) };
+    return { chain: { ...chain, messageKeys }, key: used! };
   }
   const jump = counter - chainKey.index;
   if (jump > MAX_FORWARD_JUMPS && !isSessionWithSelf(state)) {
@@ -147,20 +111,21 @@ function takeMessageKeys(
     if (merged.length > MAX_MESSAGE_KEYS) merged.length = MAX_MESSAGE_KEYS;
     messageKeys = merged;
   }
-  const keys = deriveMessageKeys(messageKeySeed(key));
   const nextKey: ChainKey = { key: nextChainKey(key), index: index + 1 };
-  return { chain: { senderRatchetKey: chain.senderRatchetKey, chainKey: nextKey, messageKeys }, keys };
+  return { chain: { senderRatchetKey: chain.senderRatchetKey, chainKey: nextKey, messageKeys }, key: { index, seed: messageKeySeed(key) } };
 }
 
 /**
- * Decrypts `message` with one state. Returns the plaintext and the updated
- * state (pending prekey cleared: the peer has answered), or throws.
+ * The receiving step for `message`: the state with the receiver chain found
+ * or ratcheted into and advanced past the message, and the message's key
+ * (a seed; an expanded key only from an old record's skipped-key store).
+ * The caller keeps the state only once the message verified.
  */
-export function decryptWithState(
+export function receivingStep(
   state: SessionState,
   message: SignalMessage,
-  newRatchetKeyPair: () => CurveKeyPair = () => generateCurveKeyPair(),
-): { state: SessionState; plaintext: Uint8Array } {
+  newRatchetKeyPair: () => CurveKeyPair,
+): { state: SessionState; key: SkippedMessageKey } {
   if (message.messageVersion !== state.version) {
     throw new InvalidVersionError(
       message.messageVersion,
@@ -174,23 +139,8 @@ export function decryptWithState(
     working = stepped.state;
     chainAt = stepped.chainIndex;
   }
-  const { chain, keys } = takeMessageKeys(working, working.receiverChains[chainAt]!, message.counter);
-  // SPQR (message.pqRatchet) is ignored: our states carry no SPQR, which is
-  // what libsignal's own fallback (version negotiation down to V0) yields.
-  if (!verifySignalMessageMac(message, working.remoteIdentityKey, working.localIdentityKey, keys.macKey)) {
-    throw new BadMacError('message MAC verification failed');
-  }
-  let plaintext: Uint8Array;
-  try {
-    plaintext = aes256CbcDecrypt(keys.cipherKey, keys.iv, message.ciphertext);
-  } catch (e) {
-    if (e instanceof DecryptionError) throw new InvalidMessageError('failed to decrypt message body');
-    throw e;
-  }
+  const { chain, key } = takeMessageKeys(working, working.receiverChains[chainAt]!, message.counter);
   const receiverChains = working.receiverChains.slice();
   receiverChains[chainAt] = chain;
-  return {
-    state: { ...working, receiverChains, unacknowledged: undefined, pqRatchetState: NO_SPQR },
-    plaintext,
-  };
+  return { state: { ...working, receiverChains }, key };
 }

@@ -8,6 +8,12 @@
  * once at once: (R_1, C_1) = root step(R_0, DH(her first ratchet key, SPK_B))
  * becomes her sending chain. Bob (responder) starts with R_0 and sends on
  * C_0 under his signed prekey pair.
+ *
+ * Both start SPQR (the triple ratchet's post-quantum part) from the PQXDH
+ * SPQR key, requiring V1 of the peer as libsignal ≥ 0.92 does; a 0.90 peer
+ * (which offers V1 and would accept V0) negotiates V1 with us. `spqr: false`
+ * starts without SPQR (an empty state, V0): the pre-SPQR sessions the
+ * recorded vectors replay.
  */
 import { InvalidMessageError } from '../errors.ts';
 import { type CurveKeyPair, checkCurvePublicKey, isCanonicalCurvePublicKey } from '../keys/curve-key.ts';
@@ -15,9 +21,16 @@ import { kyberDecapsulate, kyberEncapsulate } from '../keys/kem-key.ts';
 import { pqxdhInitiator, pqxdhResponder } from '../pqxdh/pqxdh.ts';
 import { CIPHERTEXT_MESSAGE_CURRENT_VERSION } from '../ratchet/constants.ts';
 import { rootKeyStep } from '../ratchet/root-key.ts';
+import { equalBytes } from '../primitives/bytes.ts';
+import { initialSessionPqState } from '../spqr/triple-ratchet.ts';
 import type { SessionState } from './session-state.ts';
 
 const EMPTY = new Uint8Array(0);
+
+function pqStateFor(pqrKey: Uint8Array, isInitiator: boolean, ourIdentity: Uint8Array, theirIdentity: Uint8Array, spqr: boolean | undefined): Uint8Array {
+  if (spqr === false) return EMPTY;
+  return initialSessionPqState(pqrKey, isInitiator, equalBytes(ourIdentity, theirIdentity));
+}
 
 /** Explicit inputs for the initiator's session. */
 export interface AliceSessionInputs {
@@ -34,6 +47,8 @@ export interface AliceSessionInputs {
   readonly kyberEncapsulationSeed?: Uint8Array | undefined;
   /** Our first sending ratchet key pair. */
   readonly sendingRatchetKeyPair: CurveKeyPair;
+  /** false: no SPQR (V0). Default true: SPQR V1 required. */
+  readonly spqr?: boolean | undefined;
 }
 
 /**
@@ -65,7 +80,7 @@ export function initializeAliceSession(inputs: AliceSessionInputs): { state: Ses
     remoteRegistrationId: 0,
     localRegistrationId: 0,
     aliceBaseKey: inputs.ourBaseKeyPair.publicKey,
-    pqRatchetState: EMPTY,
+    pqRatchetState: pqStateFor(keys.pqrKey, true, inputs.ourIdentity.publicKey, inputs.theirIdentityKey, inputs.spqr),
   };
   return { state, kyberCiphertext: ciphertext };
 }
@@ -83,6 +98,8 @@ export interface BobSessionInputs {
   readonly theirBaseKey: Uint8Array;
   /** Their Kyber ciphertext, 0x08-prefixed. */
   readonly theirKyberCiphertext: Uint8Array;
+  /** false: no SPQR (V0). Default true: SPQR V1 required. */
+  readonly spqr?: boolean | undefined;
 }
 
 /** Builds the responder's state; refuses a non-canonical base key as libsignal does. */
@@ -111,6 +128,6 @@ export function initializeBobSession(inputs: BobSessionInputs): SessionState {
     remoteRegistrationId: 0,
     localRegistrationId: 0,
     aliceBaseKey: inputs.theirBaseKey,
-    pqRatchetState: EMPTY,
+    pqRatchetState: pqStateFor(keys.pqrKey, false, inputs.ourIdentity.publicKey, inputs.theirIdentityKey, inputs.spqr),
   };
 }

@@ -44,6 +44,8 @@ export interface InitiateSessionInput {
   readonly ratchetKeyPrivate?: Uint8Array | undefined;
   /** Milliseconds since the epoch (recorded for the 30-day unacknowledged limit). */
   readonly now?: number | undefined;
+  /** false: start the session without SPQR (V0; pre-SPQR vectors). Default: SPQR V1, required of the peer. */
+  readonly spqr?: boolean | undefined;
 }
 
 /**
@@ -85,6 +87,7 @@ export function initiateSession(input: InitiateSessionInput): { record: SessionR
     theirKyberPreKey: bundle.kyberPreKeyPublic,
     kyberEncapsulationSeed: input.kemEncapsulationSeed,
     sendingRatchetKeyPair: ratchetKeyPair,
+    spqr: input.spqr,
   });
   const now = input.now ?? Date.now();
   const session = {
@@ -120,6 +123,8 @@ export interface PreKeyLookups {
   readonly loadSignedPreKey: (id: number) => SignedPreKeyRecord | undefined;
   readonly loadPreKey: (id: number) => PreKeyRecord | undefined;
   readonly loadKyberPreKey: (id: number) => KyberPreKeyRecord | undefined;
+  /** false: a session this message creates runs without SPQR (V0; pre-SPQR vectors). Default: SPQR V1, required. */
+  readonly spqr?: boolean | undefined;
 }
 
 /**
@@ -172,6 +177,7 @@ export function processPreKeyMessage(
       theirIdentityKey: message.identityKey,
       theirBaseKey: message.baseKey,
       theirKyberCiphertext: message.kyberCiphertext,
+      spqr: lookups.spqr,
     });
   } catch (e) {
     // A malformed key or ciphertext in the message is a bad message, not a bad argument.

@@ -22,7 +22,9 @@ import {
 import { type CurveKeyPair, curveKeyPairFromPrivate, generateCurveKeyPair } from '../keys/curve-key.ts';
 import { decodePreKeySignalMessage, encodePreKeySignalMessage } from '../messages/prekey-signal-message.ts';
 import { type SignalMessage, decodeSignalMessage } from '../messages/signal-message.ts';
-import { decryptWithState, encryptWithState } from './double-ratchet.ts';
+import type { RandomBytes } from '../spqr/crypto.ts';
+import { type SessionAddresses, serializeAddresses } from './addresses.ts';
+import { decryptWithState, encryptWithState } from './triple-ratchet.ts';
 import { type PreKeyLookups, type PreKeysUsed, processPreKeyMessage } from './session-builder.ts';
 import { type SessionRecord, isStale, previousSessionState, promoteArchivedState } from './session-record.ts';
 
@@ -44,6 +46,10 @@ export interface EncryptMessageInput {
   readonly isTrusted?: ((identityKey: Uint8Array) => boolean) | undefined;
   /** Milliseconds since the epoch (for the 30-day unacknowledged-session limit). */
   readonly now?: number | undefined;
+  /** SPQR's randomness source (defaults to the system CSPRNG). */
+  readonly randomBytes?: RandomBytes | undefined;
+  /** Our and the peer's addresses: PreKey messages then carry them (SignalMessage field 6), as libsignal's do. */
+  readonly addresses?: SessionAddresses | undefined;
 }
 
 /**
@@ -63,7 +69,11 @@ export function encryptMessage(input: EncryptMessageInput): { record: SessionRec
   if (pending !== undefined && isStale(pending.timestamp, input.now ?? Date.now())) {
     throw new NoSessionError('unacknowledged session is older than 30 days; fetch a new prekey bundle');
   }
-  const { state: next, message } = encryptWithState(state, input.plaintext);
+  const addresses =
+    pending !== undefined && input.addresses !== undefined
+      ? serializeAddresses(input.addresses.local, input.addresses.remote)
+      : undefined;
+  const { state: next, message } = encryptWithState(state, input.plaintext, { randomBytes: input.randomBytes, addresses });
   let out: CiphertextMessage;
   if (pending !== undefined) {
     const kyber = pending.kyberPreKey;
@@ -101,11 +111,13 @@ function decryptWithRecord(
   message: SignalMessage,
   isPreKey: boolean,
   newRatchetKey: () => CurveKeyPair,
+  addresses: SessionAddresses | undefined,
 ): { record: SessionRecord; plaintext: Uint8Array } {
+  const options = { addresses };
   let firstError: unknown;
   if (record.current !== undefined) {
     try {
-      const { state, plaintext } = decryptWithState(record.current, message, newRatchetKey);
+      const { state, plaintext } = decryptWithState(record.current, message, newRatchetKey, options);
       return { record: { current: state, previous: record.previous }, plaintext };
     } catch (e) {
       if (e instanceof DuplicateMessageError || !(e instanceof SealpostError)) throw e;
@@ -126,7 +138,7 @@ function decryptWithRecord(
       throw e;
     }
     try {
-      const { state, plaintext } = decryptWithState(previous, message, newRatchetKey);
+      const { state, plaintext } = decryptWithState(previous, message, newRatchetKey, options);
       return { record: promoteArchivedState(record, i, state), plaintext };
     } catch (e) {
       if (e instanceof DuplicateMessageError || !(e instanceof SealpostError)) throw e;
@@ -146,6 +158,8 @@ export interface DecryptMessageInput {
   readonly isTrusted?: ((identityKey: Uint8Array) => boolean) | undefined;
   /** 32-byte private key for the new ratchet key, used if the message starts a new chain. */
   readonly ratchetKeyPrivate?: Uint8Array | undefined;
+  /** Our and the sender's addresses: a message carrying field 6 must name them, as libsignal checks. */
+  readonly addresses?: SessionAddresses | undefined;
 }
 
 /** Decrypts a SignalMessage ("whisper"). Throws NoSessionError without any session. */
@@ -159,7 +173,7 @@ export function decryptMessage(input: DecryptMessageInput): {
   if (record === undefined || (record.current === undefined && record.previous.length === 0)) {
     throw new NoSessionError('no session with this peer');
   }
-  const result = decryptWithRecord(record, parsed, false, ratchetKeySource(input.ratchetKeyPrivate));
+  const result = decryptWithRecord(record, parsed, false, ratchetKeySource(input.ratchetKeyPrivate), input.addresses);
   const remoteIdentity = result.record.current!.remoteIdentityKey;
   if (input.isTrusted !== undefined && !input.isTrusted(remoteIdentity)) {
     throw new UntrustedIdentityError(remoteIdentity, 'untrusted remote identity key');
@@ -179,6 +193,8 @@ export interface DecryptPreKeyMessageInput extends PreKeyLookups {
   readonly isTrusted?: ((identityKey: Uint8Array) => boolean) | undefined;
   /** 32-byte private key for our new ratchet key (the responder ratchets on its first decrypt). */
   readonly ratchetKeyPrivate?: Uint8Array | undefined;
+  /** Our and the sender's addresses: a message carrying field 6 must name them, as libsignal checks. */
+  readonly addresses?: SessionAddresses | undefined;
 }
 
 /** Result of `decryptPreKeyMessage`. */
@@ -206,7 +222,7 @@ export function decryptPreKeyMessage(input: DecryptPreKeyMessageInput): DecryptP
   }
   const start = input.record ?? { current: undefined, previous: [] };
   const processed = processPreKeyMessage(start, parsed, input.ourIdentity, input.ourRegistrationId, input);
-  const result = decryptWithRecord(processed.record, parsed.message, true, ratchetKeySource(input.ratchetKeyPrivate));
+  const result = decryptWithRecord(processed.record, parsed.message, true, ratchetKeySource(input.ratchetKeyPrivate), input.addresses);
   return {
     record: result.record,
     plaintext: result.plaintext,

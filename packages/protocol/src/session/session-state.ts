@@ -74,7 +74,7 @@ export interface SessionState {
   readonly localRegistrationId: number;
   /** The initiator's base key, which names the session across both sides. */
   readonly aliceBaseKey: Uint8Array;
-  /** SPQR state bytes; always empty for sessions we create (no SPQR). */
+  /** SPQR state bytes (libsignal's PqRatchetState); empty when SPQR is off (V0). */
   readonly pqRatchetState: Uint8Array;
 }
 

@@ -13,8 +13,35 @@
 import { deriveMessageKeys, type MessageKeys } from '../ratchet/message-keys.ts';
 import { DEFAULT_MAX_JUMP, DEFAULT_MAX_OOO_KEYS, DIRECTION_A2B, DIRECTION_B2A } from './chain.ts';
 import type { RandomBytes } from './crypto.ts';
-import { initialState, recv, send } from './ratchet.ts';
-import { VERSION_V1 } from './state.ts';
+import { checkBytes } from '../primitives/index.ts';
+import { initialState, recvState, sendState } from './ratchet.ts';
+import { type PqRatchetState, VERSION_V1 } from './state.ts';
+import { decodePqRatchetState, encodePqRatchetState } from './state-codec.ts';
+
+/**
+ * Decoded states by the exact bytes object they were decoded from or
+ * encoded to. Sessions hand the state bytes we returned straight back on
+ * the next message, so this saves decoding the (~6 KB) state on every
+ * message. Safe because states are values: send/recv never modify a
+ * decoded state, and nobody writes into the bytes we return.
+ */
+const decodedStates = new WeakMap<Uint8Array, PqRatchetState>();
+
+function decodeState(bytes: Uint8Array): PqRatchetState {
+  checkBytes('SPQR state', bytes);
+  let s = decodedStates.get(bytes);
+  if (s === undefined) {
+    s = decodePqRatchetState(bytes);
+    decodedStates.set(bytes, s);
+  }
+  return s;
+}
+
+function encodeState(s: PqRatchetState): Uint8Array {
+  const bytes = encodePqRatchetState(s);
+  decodedStates.set(bytes, s);
+  return bytes;
+}
 
 /** libsignal's MAX_FORWARD_JUMPS / MAX_MESSAGE_KEYS, and u32::MAX jumps for a session with oneself. */
 export const SESSION_MAX_JUMP = DEFAULT_MAX_JUMP;
@@ -45,8 +72,8 @@ export interface TripleRatchetSend {
 }
 
 export function tripleRatchetSend(pqState: Uint8Array, messageKeySeed: Uint8Array, randomBytes: RandomBytes): TripleRatchetSend {
-  const s = send(pqState, randomBytes);
-  return { pqState: s.state, pqPayload: s.msg, keys: deriveMessageKeys(messageKeySeed, s.key ?? undefined) };
+  const s = sendState(decodeState(pqState), randomBytes);
+  return { pqState: encodeState(s.state), pqPayload: s.msg, keys: deriveMessageKeys(messageKeySeed, s.key ?? undefined) };
 }
 
 export interface TripleRatchetRecv {
@@ -57,6 +84,9 @@ export interface TripleRatchetRecv {
 
 /** Throws SpqrError for a payload SPQR rejects; never modifies `pqState`. */
 export function tripleRatchetRecv(pqState: Uint8Array, messageKeySeed: Uint8Array, pqPayload: Uint8Array): TripleRatchetRecv {
-  const r = recv(pqState, pqPayload);
-  return { candidatePqState: r.state, keys: deriveMessageKeys(messageKeySeed, r.key ?? undefined) };
+  checkBytes('SPQR message', pqPayload);
+  const before = decodeState(pqState);
+  const r = recvState(before, pqPayload);
+  const candidatePqState = r.state === before ? pqState : encodeState(r.state);
+  return { candidatePqState, keys: deriveMessageKeys(messageKeySeed, r.key ?? undefined) };
 }

@@ -2,10 +2,12 @@
  * libsignal-client 0.90.0 always offers SPQR (the sparse post-quantum
  * ratchet, `SignalMessage` field 5) with min_version V0, i.e. it falls back
  * to a plain Double Ratchet when the peer never sends SPQR data. Our
- * sessions run without SPQR; these tests pin down both halves of that:
- * we accept (and ignore) libsignal's SPQR field, and libsignal stops sending
- * it once it has heard from us. Also: tampered messages from the real peer
- * are refused with typed errors and leave our record byte-identical.
+ * sessions offer (and require) SPQR V1, so with 0.90 they negotiate V1;
+ * the fallback tests run our endpoint with `spqr: false` (a peer without
+ * SPQR) and pin down both halves of the fallback: we accept libsignal's
+ * SPQR field, and libsignal stops sending it once it has heard from us.
+ * Also: tampered messages from the real peer are refused with typed errors
+ * and leave our record byte-identical.
  */
 import { describe, expect, it } from 'vitest';
 import { CiphertextMessageType, ErrorCode, LibSignalErrorBase } from '@signalapp/libsignal-client';
@@ -21,7 +23,7 @@ const pqLength = (m: WireMessage): number => signalMessageHeader(innerSignalMess
 describe('interop: SPQR offer and fallback with libsignal-client 0.90.0', () => {
   it('interop: libsignal initiator offers SPQR; we decrypt, answer without it, and libsignal falls back', async () => {
     const ls = new LibsignalEndpoint({ name: 'ls', registrationId: 1 });
-    const ours = new OursEndpoint({ name: 'ours', registrationId: 2 });
+    const ours = new OursEndpoint({ name: 'ours', registrationId: 2, spqr: false });
     await ls.startSession(ours.id, await ours.bundle({ withOneTimePreKey: true }));
     let lsToOurs = 0;
     let oursToLs = 0;
@@ -66,7 +68,7 @@ describe('interop: SPQR offer and fallback with libsignal-client 0.90.0', () => 
   });
 
   it('interop: libsignal responder to our SPQR-less PreKey message answers without SPQR', async () => {
-    const ours = new OursEndpoint({ name: 'ours', registrationId: 3 });
+    const ours = new OursEndpoint({ name: 'ours', registrationId: 3, spqr: false });
     const ls = new LibsignalEndpoint({ name: 'ls', registrationId: 4 });
     await ours.startSession(ls.id, await ls.bundle({ withOneTimePreKey: false }));
     const first = await ours.encrypt(ls.id, text('hello'));
@@ -82,6 +84,29 @@ describe('interop: SPQR offer and fallback with libsignal-client 0.90.0', () => 
     }
     console.log('interop: SPQR fallback (ours initiator): ours->libsignal 1 messages, libsignal->ours 3 messages');
   });
+});
+
+describe('interop: SPQR negotiated with libsignal-client 0.90.0', () => {
+  for (const oursInitiates of [true, false]) {
+    it(`interop: ${oursInitiates ? 'we initiate' : 'libsignal initiates'}; both sides keep sending SPQR (V1 negotiated), 120 round trips`, async () => {
+      const ls = new LibsignalEndpoint({ name: 'ls', registrationId: 7 });
+      const ours = new OursEndpoint({ name: 'ours', registrationId: 8 });
+      if (oursInitiates) await ours.startSession(ls.id, await ls.bundle({ withOneTimePreKey: true }));
+      else await ls.startSession(ours.id, await ours.bundle({ withOneTimePreKey: false }));
+      const [first, second] = oursInitiates ? ([ours, ls] as const) : ([ls, ours] as const);
+      let crossed = 0;
+      for (let i = 0; i < 120; i++) {
+        const m = await first.encrypt(second.id, text(`ping ${i}`));
+        expect(pqLength(m)).toBeGreaterThan(0);
+        expect(await second.decrypt(first.id, m)).toEqual(text(`ping ${i}`));
+        const r = await second.encrypt(first.id, text(`pong ${i}`));
+        expect(pqLength(r)).toBeGreaterThan(0);
+        expect(await first.decrypt(second.id, r)).toEqual(text(`pong ${i}`));
+        crossed += 2;
+      }
+      console.log(`interop: SPQR negotiated with 0.90 (${oursInitiates ? 'ours' : 'libsignal'} initiator): ${crossed} messages`);
+    });
+  }
 });
 
 describe('interop: tampered messages between ours and libsignal-client 0.90.0', () => {

@@ -13,7 +13,7 @@ import {
 import { hkdfSha256 } from '../../src/primitives/index.ts';
 import { initializeAliceSession, initializeBobSession } from '../../src/session/initialize.ts';
 import { initiateSession } from '../../src/session/session-builder.ts';
-import { encryptWithState, decryptWithState } from '../../src/session/double-ratchet.ts';
+import { encryptWithState, decryptWithState } from '../../src/session/triple-ratchet.ts';
 import { Device } from '../session/helpers.ts';
 
 const fill = (n: number, v: number) => new Uint8Array(n).fill(v);

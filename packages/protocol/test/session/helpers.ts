@@ -30,9 +30,11 @@ export class Device {
   readonly sessions = new Map<string, SessionRecord>();
   private nextId = 1;
 
+  /** `spqr: false`: sessions this device starts (either side) run without SPQR (V0). */
   constructor(
     readonly name: string,
     seed?: Uint8Array,
+    readonly options: { spqr?: boolean } = {},
   ) {
     this.identity = generateIdentityKeyPair(seed);
     this.registrationId = 1 + (this.identity.publicKey[1]! << 4);
@@ -69,6 +71,7 @@ export class Device {
       ourIdentity: this.identity,
       ourRegistrationId: this.registrationId,
       bundle,
+      spqr: this.options.spqr,
     });
     this.sessions.set(peer, record);
   }
@@ -91,6 +94,7 @@ export class Device {
         loadSignedPreKey: (id) => this.signed.get(id),
         loadPreKey: (id) => this.oneTime.get(id),
         loadKyberPreKey: (id) => this.kyber.get(id),
+        spqr: this.options.spqr,
       });
       if (out.usedPreKeyId !== undefined) this.oneTime.delete(out.usedPreKeyId);
       this.sessions.set(peer, out.record);

@@ -14,6 +14,8 @@ import { type CiphertextMessage, MAX_RECEIVER_CHAINS } from '../../src/index.ts'
 import { decodePreKeySignalMessage } from '../../src/messages/prekey-signal-message.ts';
 import { decodeSignalMessage } from '../../src/messages/signal-message.ts';
 import { toHex } from '../../src/primitives/index.ts';
+import { deserializeMessage } from '../../src/spqr/message.ts';
+import { decodePqRatchetState } from '../../src/spqr/state-codec.ts';
 import type { SeededRandom as Prng } from '@sealpost/devkit/prng';
 import type { Device } from './helpers.ts';
 
@@ -39,6 +41,12 @@ export function ratchetKeyOf(m: CiphertextMessage): string {
   return toHex(inner.senderRatchetKey);
 }
 
+/** The SPQR chain epoch a message is keyed in (its SPQR epoch - 1), -1 without SPQR. */
+function spqrKeyEpoch(m: CiphertextMessage): bigint {
+  const inner = m.type === 'prekey' ? decodePreKeySignalMessage(m.serialized).message : decodeSignalMessage(m.serialized);
+  return inner.pqRatchet.length === 0 ? -1n : deserializeMessage(inner.pqRatchet).msg.epoch - 1n;
+}
+
 export class Network {
   readonly inFlight: InFlight[] = [];
   readonly tally: NetworkTally = { delivered: new Map(), dropped: 0, duplicatesRejected: 0, outOfOrder: 0 };
@@ -55,6 +63,7 @@ export class Network {
   ) {}
 
   send(from: Device, to: Device, text: string): void {
+    this.keepSpqrWindow(from, to);
     const pad = this.rng.bytes(this.rng.int(40));
     const plaintext = new Uint8Array([...new TextEncoder().encode(text), ...pad]);
     const message = from.encrypt(to.name, plaintext);
@@ -68,6 +77,24 @@ export class Network {
   }
 
   /** Delivers one random in-flight message (respecting the chain window). */
+  /**
+   * SPQR keeps the keys of one epoch before the one it sends in: sending can
+   * drop every epoch older than (newest - 1). Like the receiver-chain window
+   * above, the schedule delivers messages to `from` keyed in such an epoch
+   * before `from` sends (libsignal's window, not a loss of ours).
+   */
+  private keepSpqrWindow(from: Device, to: Device): void {
+    const pq = from.sessions.get(to.name)?.current?.pqRatchetState;
+    if (pq === undefined || pq.length === 0) return;
+    const chain = decodePqRatchetState(pq).chain;
+    if (chain === undefined) return;
+    for (;;) {
+      const at = this.inFlight.findIndex((g) => g.to === from && !g.duplicate && spqrKeyEpoch(g.message) < chain.currentEpoch - 1n);
+      if (at < 0) return;
+      this.deliverAt(at);
+    }
+  }
+
   deliverRandom(): void {
     if (this.inFlight.length === 0) return;
     this.deliverAt(this.rng.int(this.inFlight.length));

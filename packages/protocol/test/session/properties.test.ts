@@ -18,6 +18,7 @@ import {
   encryptMessage,
   serializeSessionRecord,
 } from '../../src/index.ts';
+import { SpqrError } from '../../src/spqr/errors.ts';
 import { SeededRandom as Prng } from '@sealpost/devkit/prng';
 import { Device, text, utf8 } from './helpers.ts';
 import { Network } from './network.ts';
@@ -25,9 +26,9 @@ import { Network } from './network.ts';
 const SEED = 0x5ea1;
 
 /** An established pair (both sides have acknowledged the session). */
-function establishedPair(): { alice: Device; bob: Device } {
-  const alice = new Device('alice');
-  const bob = new Device('bob');
+function establishedPair(options: { spqr?: boolean } = {}): { alice: Device; bob: Device } {
+  const alice = new Device('alice', undefined, options);
+  const bob = new Device('bob', undefined, options);
   alice.startSession('bob', bob.bundle(true));
   bob.decrypt('alice', alice.encrypt('bob', utf8('hello')));
   alice.decrypt('bob', bob.encrypt('alice', utf8('ack')));
@@ -157,7 +158,9 @@ describe('session properties (fast-check, seeded)', () => {
   });
 
   it('too far in the future: a jump of exactly MAX_FORWARD_JUMPS works, one more is refused; skipped keys are capped', () => {
-    const { alice, bob } = establishedPair();
+    // The Double Ratchet's own bound, on a session without SPQR (whose chain
+    // has its own jump bound; see the SPQR case below).
+    const { alice, bob } = establishedPair({ spqr: false });
     const messages: CiphertextMessage[] = [];
     for (let i = 0; i <= MAX_FORWARD_JUMPS + 1; i++) messages.push(alice.encrypt('bob', utf8(`m${i}`)));
     // Bob's chain is at index 1 (he read "hello" at 0): message 1 + 25001 is too far.
@@ -171,6 +174,26 @@ describe('session properties (fast-check, seeded)', () => {
     expect(text(bob.decrypt('alice', messages[MAX_FORWARD_JUMPS - 1]!))).toBe(`m${MAX_FORWARD_JUMPS - 1}`);
     expect(() => bob.decrypt('alice', messages[0]!)).toThrow(DuplicateMessageError);
     expect(text(bob.decrypt('alice', messages[MAX_FORWARD_JUMPS + 1]!))).toBe(`m${MAX_FORWARD_JUMPS + 1}`);
+  });
+
+  it('SPQR bounds the jump too: its chain index counts from the session start, so a DR jump of MAX_FORWARD_JUMPS is refused by SPQR (typed, record unchanged)', () => {
+    const { alice, bob } = establishedPair();
+    expect(bob.sessions.get('alice')!.current!.pqRatchetState.length).toBeGreaterThan(0);
+    const messages: CiphertextMessage[] = [];
+    for (let i = 0; i <= MAX_FORWARD_JUMPS; i++) messages.push(alice.encrypt('bob', utf8(`m${i}`)));
+    // Bob's SPQR chain is at index 1 ("hello"); Alice's message i has SPQR index i + 2.
+    const before = snapshot(bob, 'alice');
+    let error: unknown;
+    try {
+      bob.decrypt('alice', messages[MAX_FORWARD_JUMPS]!);
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(SpqrError);
+    expect((error as SpqrError).kind).toBe('KeyJump');
+    expect(snapshot(bob, 'alice')).toEqual(before);
+    expect(text(bob.decrypt('alice', messages[MAX_FORWARD_JUMPS - 1]!))).toBe(`m${MAX_FORWARD_JUMPS - 1}`);
+    expect(text(bob.decrypt('alice', messages[MAX_FORWARD_JUMPS]!))).toBe(`m${MAX_FORWARD_JUMPS}`);
   });
 });
 

@@ -140,11 +140,16 @@ export function peerKit(lib: Lib, opts: { legacyAddresses?: boolean } = {}) {
       await (ls.processPreKeyBundle as (...a: unknown[]) => Promise<void>)(bundle, ...(this.args(peer.address, this.sessions, this.identities) as unknown[]));
     }
 
-    async encrypt(to: Peer, text: Uint8Array<ArrayBuffer>): Promise<LsTypes.CiphertextMessage> {
+    /** processPreKeyBundle with any bundle (e.g. a Sealpost device's). */
+    async startSessionWith(remote: LsTypes.ProtocolAddress, bundle: LsTypes.PreKeyBundle): Promise<void> {
+      await (ls.processPreKeyBundle as (...a: unknown[]) => Promise<void>)(bundle, ...(this.args(remote, this.sessions, this.identities) as unknown[]));
+    }
+
+    async encrypt(to: Pick<Peer, 'address'>, text: Uint8Array<ArrayBuffer>): Promise<LsTypes.CiphertextMessage> {
       return (ls.signalEncrypt as (...a: unknown[]) => Promise<LsTypes.CiphertextMessage>)(text, ...(this.args(to.address, this.sessions, this.identities) as unknown[]));
     }
 
-    async decrypt(from: Peer, m: LsTypes.CiphertextMessage): Promise<Uint8Array<ArrayBuffer>> {
+    async decrypt(from: Pick<Peer, 'address'>, m: LsTypes.CiphertextMessage): Promise<Uint8Array<ArrayBuffer>> {
       if (m.type() === ls.CiphertextMessageType.PreKey) {
         const pk = ls.PreKeySignalMessage.deserialize(m.serialize());
         const rest = this.args(from.address, this.sessions, this.identities, this.preKeys, this.signed, this.kyber) as unknown[];
@@ -154,7 +159,7 @@ export function peerKit(lib: Lib, opts: { legacyAddresses?: boolean } = {}) {
       return (ls.signalDecrypt as (...a: unknown[]) => Promise<Uint8Array<ArrayBuffer>>)(ls.SignalMessage.deserialize(m.serialize()), ...rest);
     }
 
-    record(with_: Peer): Uint8Array {
+    record(with_: Pick<Peer, 'address'>): Uint8Array {
       return this.sessions.records.get(key(with_.address))!;
     }
   }
@@ -219,7 +224,7 @@ function writeVarint(v: number): number[] {
 }
 
 /** Replaces length-delimited field `field` of a protobuf message, keeping every other byte. */
-function replaceField(msg: Uint8Array, field: number, value: Uint8Array): Uint8Array {
+export function replaceField(msg: Uint8Array, field: number, value: Uint8Array): Uint8Array {
   const out: number[] = [];
   let at = 0;
   let done = false;

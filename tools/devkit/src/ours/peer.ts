@@ -41,6 +41,8 @@ export interface OursPeerOptions {
   identity?: IdentityKeyPair;
   /** How session records are kept (default `serialized`; the benchmark uses `live`). */
   keeping?: 'serialized' | 'live';
+  /** false: sessions this peer starts (either side) run without SPQR (V0). Default: SPQR V1. */
+  spqr?: boolean;
 }
 
 /** The signed and Kyber prekeys a bundle offers. */
@@ -54,6 +56,7 @@ export class OursPeer {
   readonly deviceId: number;
   readonly identity: IdentityKeyPair;
   readonly registrationId: number;
+  private readonly spqr: boolean | undefined;
 
   readonly sessions: SessionKeeping;
   /** Trust on first use: remote -> identity key. */
@@ -73,6 +76,7 @@ export class OursPeer {
     this.identity = options.identity ?? generateIdentityKeyPair();
     this.registrationId = options.registrationId ?? 1 + Math.floor(Math.random() * 16380);
     this.sessions = options.keeping === 'live' ? new LiveSessions() : new SerializedSessions();
+    this.spqr = options.spqr;
   }
 
   /** Trust on first use; one check function per remote, made once. */
@@ -130,6 +134,7 @@ export class OursPeer {
       ourRegistrationId: this.registrationId,
       bundle,
       isTrusted: this.trusts(remote),
+      spqr: this.spqr,
     });
     this.identities.set(remote, bundle.identityKey);
     this.sessions.save(remote, record);
@@ -156,6 +161,7 @@ export class OursPeer {
           loadPreKey: (id) => this.preKeys.get(id),
           loadSignedPreKey: (id) => this.signedPreKeys.get(id),
           loadKyberPreKey: (id) => this.kyberPreKeys.get(id),
+          spqr: this.spqr,
         });
         if (out.usedPreKeyId !== undefined) {
           this.preKeys.delete(out.usedPreKeyId);

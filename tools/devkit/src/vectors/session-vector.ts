@@ -189,6 +189,7 @@ export function computeSessionVector(inputs: SessionVectorInputs): SessionVector
     kemEncapsulationSeed: h(a.kemEncapsulationSeed),
     ratchetKeyPrivate: h(a.firstRatchetKeyPrivate),
     now: a.nowMs,
+    spqr: false, // the recorded vectors predate SPQR: replayed on the no-SPQR (V0) path
   }).record;
   check(equal(alice.current!.rootKey, step.rootKey), 'session root key differs from the root-step seam');
   check(equal(alice.current!.unacknowledged!.kyberPreKey!.ciphertext, ciphertext), 'session Kyber ciphertext differs from the seam');
@@ -213,6 +214,7 @@ export function computeSessionVector(inputs: SessionVectorInputs): SessionVector
       loadPreKey: (id) => (oneTime !== undefined && id === oneTime.id ? oneTime : undefined),
       loadKyberPreKey: (id) => (id === kyber.id ? kyber : undefined),
       ratchetKeyPrivate: h(b.replyRatchetKeyPrivate),
+      spqr: false,
     });
     check(equal(out.plaintext, utf8(inputs.plaintexts.aliceFirst[i]!)), `Bob decrypted Alice's message ${i} wrongly`);
     bob = out.record;
