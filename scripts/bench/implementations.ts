@@ -1,6 +1,6 @@
 /**
- * The implementations in the run, in column order: ours first, then the two
- * peers, then the two primitive floors.
+ * The implementations in the run, in column order: ours (with SPQR), ours
+ * without SPQR, then the two peers, then the two primitive floors.
  */
 import type { Implementation } from './contract.ts';
 import { libsignalClient } from './peer-libsignal-client.ts';
@@ -12,8 +12,8 @@ import { primitiveFloorHkdfSync, primitiveFloorHmacHkdf } from './primitive-floo
 export const OURS = 'sealpost';
 
 /** Columns our ratios are computed against. */
-export const PEERS = ['libsignal-client', 'libsignal-protocol-ts', 'floor:hkdfSync', 'floor:hmac-hkdf'] as const;
+export const PEERS = ['sealpost:no-spqr', 'libsignal-client', 'libsignal-protocol-ts', 'floor:hkdfSync', 'floor:hmac-hkdf'] as const;
 
 export async function implementations(): Promise<Implementation[]> {
-  return [sealpost(), libsignalClient(), libsignalProtocolTs(), primitiveFloorHkdfSync(), primitiveFloorHmacHkdf()];
+  return [sealpost(), sealpost(false), libsignalClient(), libsignalProtocolTs(), primitiveFloorHkdfSync(), primitiveFloorHmacHkdf()];
 }

@@ -14,8 +14,8 @@ type Bundle = ReturnType<OursPeer['bundle']>;
 
 const HELLO = new TextEncoder().encode('hello');
 
-function party(name: string, registrationId: number): OursPeer {
-  return new OursPeer({ name, registrationId, keeping: 'live' });
+function party(name: string, registrationId: number, spqr: boolean): OursPeer {
+  return new OursPeer({ name, registrationId, keeping: 'live', spqr });
 }
 
 /** A bundle with a fresh one-time prekey and the party's last-resort signed + Kyber prekeys. */
@@ -23,28 +23,34 @@ function bundleOf(peer: OursPeer): Bundle {
   return peer.bundle({ withOneTimePreKey: true, lastResort: true });
 }
 
-function handshake(): { alice: OursPeer; bob: OursPeer } {
-  const alice = party('alice', 1111);
-  const bob = party('bob', 2222);
+function handshake(spqr: boolean): { alice: OursPeer; bob: OursPeer } {
+  const alice = party('alice', 1111, spqr);
+  const bob = party('bob', 2222, spqr);
   alice.startSession('bob', bundleOf(bob));
   bob.decrypt('alice', alice.encrypt('bob', HELLO));
   alice.decrypt('bob', bob.encrypt('alice', HELLO));
   return { alice, bob };
 }
 
-/** Builds our implementation's harness. */
-export function sealpost(): Implementation {
+/**
+ * Builds our implementation's harness: with SPQR (the default of every new
+ * session, as libsignal >= 0.92 requires; like for like with the
+ * libsignal-client column, which always runs SPQR) or, as column
+ * `sealpost:no-spqr`, the Double Ratchet alone (the work the rows measured
+ * before SPQR landed, kept for before/after comparisons).
+ */
+export function sealpost(spqr = true): Implementation {
   let setupAlice: OursPeer | undefined;
   let setupBob: OursPeer | undefined;
   let bundles: Bundle[] = [];
 
   return {
-    name: 'sealpost',
+    name: spqr ? 'sealpost' : 'sealpost:no-spqr',
     description: '@sealpost/protocol (this repo): pure TS functional core, PQXDH (Kyber1024), node:crypto + noble; immutable records held in memory',
     supports: ALL_SCENARIOS,
 
     async establish(): Promise<Conversation> {
-      const { alice, bob } = handshake();
+      const { alice, bob } = handshake(spqr);
       const of = (side: Side): OursPeer => (side === 'alice' ? alice : bob);
       const peer = (side: Side): string => (side === 'alice' ? 'bob' : 'alice');
       return {
@@ -55,8 +61,8 @@ export function sealpost(): Implementation {
     },
 
     async prepareSetups(count: number): Promise<void> {
-      setupAlice = party('alice', 1111);
-      setupBob = party('bob', 2222);
+      setupAlice = party('alice', 1111, spqr);
+      setupBob = party('bob', 2222, spqr);
       bundles = [];
       for (let i = 0; i < count; i++) bundles.push(bundleOf(setupBob));
     },
@@ -69,7 +75,7 @@ export function sealpost(): Implementation {
     },
 
     async holdSessions(count: number): Promise<unknown[]> {
-      const { alice } = handshake();
+      const { alice } = handshake(spqr);
       const bytes = alice.recordBytes('bob')!;
       const held: SessionRecord[] = [];
       for (let i = 0; i < count; i++) held.push(deserializeSessionRecord(bytes));
