@@ -4,7 +4,7 @@
  * Exit code 1 if anything failed. Published sets are read from
  * $SEALPOST_VECTORS_DIR (default ../shared/test-vectors).
  */
-import { type FileReport, ownReplayedElsewhere, publishedVectorsDir, runAllVectors } from '@sealpost/devkit/vectors';
+import { type FileReport, publishedVectorsDir, runAllVectors } from '@sealpost/devkit/vectors';
 
 function pad(s: string | number, width: number, right = false): string {
   const str = String(s);
@@ -27,7 +27,6 @@ console.log('-'.repeat(width + 33));
 for (const r of reports) {
   console.log(`${pad(r.file, width)}  ${pad(r.cases, 6, true)}  ${pad(r.passed, 6, true)}  ${pad(r.failed, 6, true)}  ${pad(r.skipped, 7, true)}`);
 }
-for (const { file, suite } of ownReplayedElsewhere()) console.log(`${pad(file, width)}  replayed by ${suite}`);
 const failures = reports.flatMap((r) => r.failures.map((f) => `${r.file}: ${f}`));
 if (failures.length > 0) {
   console.log('\nfailures (first per file):');

@@ -22,6 +22,12 @@ export interface Conversation {
   receive(to: Side, message: unknown): Uint8Array | Promise<Uint8Array>;
   /** `side`'s session record serialized as it would be persisted (a JSON string's UTF-8 bytes for libsignal-protocol-ts). */
   recordBytes(side: Side): Uint8Array | Promise<Uint8Array>;
+  /**
+   * Serialized size in bytes of a message returned by {@link send}, for the
+   * per-message overhead row; absent where the implementation's wire form is
+   * not a byte string (libsignal-protocol-ts) or not a real message (the floors).
+   */
+  messageBytes?(message: unknown): number;
 }
 
 /** One implementation under test. */

@@ -7,7 +7,8 @@
 import { describe, expect, it } from 'vitest';
 import { randomBytes } from 'node:crypto';
 import { implementations } from './implementations.ts';
-import { outOfOrder, recordSize, symmetric } from './scenarios.ts';
+import { createRequire } from 'node:module';
+import { messageOverhead, outOfOrder, recordSize, symmetric } from './scenarios.ts';
 import { settings, throughputInterleaved } from './timing.ts';
 
 const impls = await implementations();
@@ -65,11 +66,30 @@ describe.each(impls.map((impl) => [impl.name, impl] as const))('bench harness %s
     expect(size.median).toBeGreaterThan(100);
   });
 
+  it.runIf(impl.supports.has('record-size'))('reports a per-message overhead where messages are byte strings', async () => {
+    const overhead = await messageOverhead(impl, 20);
+    // Wire bytes are measured for ours and both libsignal-client columns, the brief's four.
+    const measured = impl.name.startsWith('sealpost') || impl.name.startsWith('libsignal-client');
+    if (!measured) return expect(overhead).toBeNull();
+    // At least version byte + ratchet key + counters + MAC + padding; below the plaintext-free record.
+    expect(overhead!.median).toBeGreaterThan(40);
+    expect(overhead!.median).toBeLessThan(4000);
+  });
+
   it.runIf(impl.supports.has('heap'))('holds the requested number of session records', async () => {
     const held = await impl.holdSessions!(3);
     expect(held).toHaveLength(3);
     // Records held as objects must be separate objects (strings compare by value, so only objects are checked).
     const objects = held.filter((h) => typeof h === 'object');
     expect(new Set(objects).size).toBe(objects.length);
+  });
+});
+
+describe('bench column libsignal-client-0103', () => {
+  it('is backed by @signalapp/libsignal-client 0.103.0, the 0.90 column by 0.90.0', () => {
+    const require = createRequire(import.meta.url);
+    expect((require('@signalapp/libsignal-client-0103/package.json') as { version: string }).version).toBe('0.103.0');
+    expect((require('@signalapp/libsignal-client/package.json') as { version: string }).version).toBe('0.90.0');
+    expect(impls.map((i) => i.name)).toContain('libsignal-client-0103');
   });
 });

@@ -13,7 +13,7 @@ import { loadavg } from 'node:os';
 import type { Implementation, ScenarioId } from './contract.ts';
 import { implementations, OURS, PEERS } from './implementations.ts';
 import { machineDescription, mainTable, spreadTable } from './report.ts';
-import { dhRatchet, heap, outOfOrder, recordSize, setup, symmetric, type Row } from './scenarios.ts';
+import { dhRatchet, heap, messageOverhead, outOfOrder, recordSize, setup, symmetric, type Row } from './scenarios.ts';
 import { durationInterleaved, figure, throughputInterleaved, type Figure, type Runner, type Task } from './timing.ts';
 
 const SESSIONS_HELD = 10_000;
@@ -94,7 +94,7 @@ async function main(): Promise<void> {
   }
 
   /** Single-shot row (sizes): measured once per implementation. */
-  async function each(target: Row, measure: (impl: Implementation) => Promise<Figure>): Promise<void> {
+  async function each(target: Row, measure: (impl: Implementation) => Promise<Figure | null>): Promise<void> {
     stage = target.label;
     log(`  ${target.label} …`);
     for (const impl of impls) {
@@ -126,7 +126,10 @@ async function main(): Promise<void> {
       scaling.results.set(name, t1 && t2 ? figure([t2.median / t1.median]) : null);
     }
   }
-  if (wanted.has('record-size')) await each(row('record-size', '(5) session record after 1,000 msgs', 'bytes', false), (impl) => recordSize(impl));
+  if (wanted.has('record-size')) {
+    await each(row('record-size', '(5) session record after 1,000 msgs', 'bytes', false), (impl) => recordSize(impl));
+    await each(row('record-size', '(5) per-message overhead (avg wire bytes − 64 B plaintext)', 'bytes', false), (impl) => messageOverhead(impl));
+  }
   if (wanted.has('heap')) {
     const heapRow = row('heap', `(5) heap+external per session, ${SESSIONS_HELD.toLocaleString('en-US')} held`, 'bytes', false);
     const rssRow = row('heap', `(5) RSS per session, ${SESSIONS_HELD.toLocaleString('en-US')} held`, 'bytes', false);

@@ -46,7 +46,9 @@ export function sealpost(spqr = true): Implementation {
 
   return {
     name: spqr ? 'sealpost' : 'sealpost:no-spqr',
-    description: '@sealpost/protocol (this repo): pure TS functional core, PQXDH (Kyber1024), node:crypto + noble; immutable records held in memory',
+    description: spqr
+      ? '@sealpost/protocol (this repo): pure TS functional core, PQXDH (Kyber1024), node:crypto + noble; immutable records held in memory; SPQR on (like for like with both libsignal-client columns)'
+      : '@sealpost/protocol (this repo) as above with SPQR off: the Double Ratchet alone (what the rows measured before SPQR; not like for like with libsignal)',
     supports: ALL_SCENARIOS,
 
     async establish(): Promise<Conversation> {
@@ -57,6 +59,7 @@ export function sealpost(spqr = true): Implementation {
         send: (from, plaintext) => of(from).encrypt(peer(from), plaintext),
         receive: (to, message) => of(to).decrypt(peer(to), message as WireMessage),
         recordBytes: (side) => of(side).recordBytes(peer(side))!,
+        messageBytes: (message) => (message as WireMessage).bytes.length,
       };
     },
 

@@ -126,6 +126,27 @@ export async function recordSize(impl: Implementation, messages = 1000): Promise
 }
 
 /**
+ * (5a') Average serialized message size minus plaintext size, in bytes, over
+ * the same 1,000-message schedule of 64 B plaintexts as the record-size row
+ * (the first, prekey, messages are part of the handshake and not counted).
+ * Null where the implementation's wire form has no byte size.
+ */
+export async function messageOverhead(impl: Implementation, messages = 1000): Promise<Figure | null> {
+  const conversation: Conversation = await impl.establish();
+  const size = conversation.messageBytes?.bind(conversation);
+  if (size === undefined) return null;
+  const plaintext = new Uint8Array(64);
+  let total = 0;
+  for (let i = 0; i < messages; i++) {
+    const from = Math.floor(i / 10) % 2 === 0 ? 'alice' : 'bob';
+    const message = await conversation.send(from, plaintext);
+    total += size(message) - plaintext.length;
+    await conversation.receive(from === 'alice' ? 'bob' : 'alice', message);
+  }
+  return figure([total / messages]);
+}
+
+/**
  * (5b) Memory for `count` acknowledged sessions held in memory: growth of
  * V8 heap + external (ArrayBuffers) and of the resident set (which is where
  * libsignal-client's native records live), in bytes per session.

@@ -71,7 +71,11 @@ export class SealpostClient extends TypedEmitter<ClientEvents> {
     const { store, keyServer, relay } = this;
     const maxSendAttempts = options.maxSendAttempts ?? 3;
     this.#outgoing = new Outgoing({ store, keyServer, relay, ops, locks, now, own, contacts: this.#contacts, credentials, trust: this.#trust, maxSendAttempts, emit });
-    const session = sessionInboundHandler(ops, () => localKeysOf(own()));
+    const session = sessionInboundHandler(
+      ops,
+      () => localKeysOf(own()),
+      () => ({ account: own().account, device: own().device }),
+    );
     const handlers = new Map<number, InboundHandler>(SESSION_CONTENT_TYPES.map((t) => [t, session]));
     this.#incoming = new Incoming({
       store: this.store, locks, now, own, trust: this.#trust, contacts: this.#contacts, handlers,

@@ -22,4 +22,4 @@ export type { OutgoingMessage } from './outgoing.ts';
 export { KeyedMutex } from './mutex.ts';
 export * from './store/index.ts';
 export { computeSafetyNumber, scannedSafetyNumberMatches, accountIdBytes, SAFETY_NUMBER_VERSION, type SafetyNumber } from './safety-number.ts';
-export { sessionOps, type SessionOps, type LocalKeys } from './session-ops.ts';
+export { sessionOps, sessionAddresses, type SessionOps, type LocalKeys } from './session-ops.ts';

@@ -16,7 +16,7 @@ import { ClientError } from './errors.ts';
 import type { DeviceBundle, KeyServerClient } from './keyserver-client.ts';
 import { deviceMismatchOf, type OutgoingEnvelope, type RelayClient } from './relay-client.ts';
 import { runSessionStep, type SessionLocks } from './session-transaction.ts';
-import type { LocalKeys, SessionOps } from './session-ops.ts';
+import { sessionAddresses, type LocalKeys, type SessionOps } from './session-ops.ts';
 import type { ClientStore, DeviceAddress, NewMessage, RegisteredAccount, StoreTransaction } from './store/types.ts';
 import type { Trust } from './trust.ts';
 
@@ -204,10 +204,13 @@ export class Outgoing {
 
   /** One ratchet step + seal for one device, stored (outbox) in the caller's transaction. */
   async #encryptFor(tx: StoreTransaction, address: DeviceAddress, plaintext: Uint8Array, certificate: Uint8Array, batchId: string): Promise<OutgoingEnvelope> {
-    const local = localKeysOf(this.d.own());
+    const own = this.d.own();
+    const local = localKeysOf(own);
+    // Our and the peer device's addresses: a PreKeySignalMessage carries them (field 6).
+    const addresses = sessionAddresses({ account: own.account, device: own.device }, address);
     const envelope = await runSessionStep(tx, address, (record) => {
       if (record === undefined) throw new ClientError('INVALID_DATA', `no session with ${address.account}.${address.device}`);
-      const out = this.d.ops.encrypt(record, plaintext, local, this.d.now());
+      const out = this.d.ops.encrypt(record, plaintext, local, this.d.now(), addresses);
       const sealed = sealV1({
         content: { type: out.type, senderCertificate: certificate, contents: out.body, contentHint: ContentHint.Resendable },
         senderIdentity: local.identity,

@@ -11,8 +11,8 @@ import { decodePreKeySignalMessage } from '@sealpost/protocol';
 import type { InboundHandler, OpenedEnvelope } from './incoming.ts';
 import { decodeKyberPreKey, decodeOneTimePreKey, decodeSignedPreKey } from './keys.ts';
 import { runSessionStep } from './session-transaction.ts';
-import type { CiphertextType, Decrypted, LocalKeys, PreKeyLookup, SessionOps } from './session-ops.ts';
-import type { StoreTransaction, StoredPreKey } from './store/types.ts';
+import { sessionAddresses, type CiphertextType, type Decrypted, type LocalKeys, type PreKeyLookup, type SessionOps } from './session-ops.ts';
+import type { DeviceAddress, StoreTransaction, StoredPreKey } from './store/types.ts';
 
 /** Sealed content types of 1:1 session messages. */
 export const SESSION_CONTENT_TYPES: readonly CiphertextType[] = [2, 3];
@@ -43,15 +43,20 @@ async function preloadPreKeys(tx: StoreTransaction, body: Uint8Array): Promise<P
   };
 }
 
-/** The session handler for content types 2 and 3. */
-export function sessionInboundHandler(ops: SessionOps, localKeys: () => LocalKeys): InboundHandler {
+/**
+ * The session handler for content types 2 and 3. `localAddress` is this
+ * device's address: with the sender's, a message that carries addresses
+ * (field 6) must name exactly these two, or it is refused.
+ */
+export function sessionInboundHandler(ops: SessionOps, localKeys: () => LocalKeys, localAddress: () => DeviceAddress): InboundHandler {
   return async (tx: StoreTransaction, envelope: OpenedEnvelope, now: number) => {
     const type = envelope.contentType as CiphertextType;
     const keys = localKeys();
+    const addresses = sessionAddresses(localAddress(), envelope.sender);
     const prekeys = type === 3 ? await preloadPreKeys(tx, envelope.contents) : NO_PREKEYS;
     // The session must speak for the identity the certificate names: the decrypt refuses any other.
     const decrypted: Decrypted = await runSessionStep(tx, envelope.sender, (record) => {
-      const d = ops.decrypt(record, type, envelope.contents, keys, prekeys, now, envelope.senderIdentityKey);
+      const d = ops.decrypt(record, type, envelope.contents, keys, prekeys, now, envelope.senderIdentityKey, addresses);
       return { record: d.record, result: d };
     });
     let usedOneTime = false;

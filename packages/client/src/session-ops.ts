@@ -17,10 +17,12 @@ import {
   type KyberPreKeyRecord,
   type PreKeyRecord,
   type PreKeysUsed,
+  type SessionAddresses,
   type SessionRecord,
   type SignedPreKeyRecord,
 } from '@sealpost/protocol';
 import type { DeviceBundle } from './keyserver-client.ts';
+import type { DeviceAddress } from './store/types.ts';
 
 /** This device's long-lived keys. */
 export interface LocalKeys {
@@ -33,6 +35,18 @@ export interface PreKeyLookup {
   signedPreKey(id: number): SignedPreKeyRecord | undefined;
   oneTimePreKey(id: number): PreKeyRecord | undefined;
   kyberPreKey(id: number): KyberPreKeyRecord | undefined;
+}
+
+/**
+ * The local and remote address of a session step in the protocol's form
+ * (`ProtocolAddress`: the account id — a lower-case UUID, i.e. the ACI
+ * service id — and the device id). A PreKeySignalMessage then carries them
+ * (SignalMessage field 6), and a received message that carries them must
+ * name the sender as sender and this device as recipient, as libsignal
+ * ≥ 0.91 writes and checks.
+ */
+export function sessionAddresses(local: DeviceAddress, remote: DeviceAddress): SessionAddresses {
+  return { local: { name: local.account, deviceId: local.device }, remote: { name: remote.account, deviceId: remote.device } };
 }
 
 /** Inner message types, as libsignal's `CiphertextMessageType`. */
@@ -68,13 +82,20 @@ export interface Decrypted {
 export interface SessionOps {
   /** Starts (or replaces) a session from a fetched bundle; verifies both signatures. */
   initiate(record: Uint8Array | undefined, bundle: DeviceBundle, local: LocalKeys, now: number): Uint8Array;
-  /** Encrypts on an existing session. */
-  encrypt(record: Uint8Array, plaintext: Uint8Array, local: LocalKeys, now: number): Encrypted;
+  /**
+   * Encrypts on an existing session. With `addresses` (this device and the
+   * peer device, see `sessionAddresses`) a PreKeySignalMessage carries them
+   * (field 6); the client always passes them.
+   */
+  encrypt(record: Uint8Array, plaintext: Uint8Array, local: LocalKeys, now: number, addresses?: SessionAddresses): Encrypted;
   /**
    * Decrypts a SignalMessage (2) or PreKeySignalMessage (3); the record may be
    * absent for type 3. `expectedRemoteIdentity` is the sender's identity key
    * as its (validated) sender certificate names it: the decrypt must refuse
    * (throw) a session or PreKeySignalMessage whose remote identity differs.
+   * With `addresses` (this device as local, the sender's device as remote) a
+   * message carrying field 6 must name exactly them, or the decrypt throws
+   * (`BadMacError`, as libsignal); the client always passes them.
    */
   decrypt(
     record: Uint8Array | undefined,
@@ -84,6 +105,7 @@ export interface SessionOps {
     prekeys: PreKeyLookup,
     now: number,
     expectedRemoteIdentity: Uint8Array,
+    addresses?: SessionAddresses,
   ): Decrypted;
 }
 
@@ -121,8 +143,8 @@ export const sessionOps: SessionOps = {
     return serializeSessionRecord(next);
   },
 
-  encrypt(record, plaintext, _local, now) {
-    const { record: next, message } = encryptMessage({ record: parseRecord(record), plaintext, now });
+  encrypt(record, plaintext, _local, now, addresses) {
+    const { record: next, message } = encryptMessage({ record: parseRecord(record), plaintext, now, addresses });
     const state = next.current!;
     return {
       record: serializeSessionRecord(next),
@@ -133,7 +155,7 @@ export const sessionOps: SessionOps = {
     };
   },
 
-  decrypt(record, type, body, local, prekeys, _now, expectedRemoteIdentity) {
+  decrypt(record, type, body, local, prekeys, _now, expectedRemoteIdentity, addresses) {
     const parsed = record === undefined ? undefined : parseRecord(record);
     // The protocol checks it (UntrustedIdentityError): first thing for a PreKeySignalMessage, after decrypting a SignalMessage.
     const isTrusted = (identityKey: Uint8Array) => sameCurvePublicKey(identityKey, expectedRemoteIdentity);
@@ -147,6 +169,7 @@ export const sessionOps: SessionOps = {
         loadSignedPreKey: (id) => prekeys.signedPreKey(id),
         loadPreKey: (id) => prekeys.oneTimePreKey(id),
         loadKyberPreKey: (id) => prekeys.kyberPreKey(id),
+        addresses,
       });
       return {
         record: serializeSessionRecord(r.record),
@@ -155,7 +178,7 @@ export const sessionOps: SessionOps = {
         preKeysUsed: r.preKeysUsed,
       };
     }
-    const r = decryptMessage({ record: parsed, message: body, isTrusted });
+    const r = decryptMessage({ record: parsed, message: body, isTrusted, addresses });
     return {
       record: serializeSessionRecord(r.record),
       plaintext: r.plaintext,

@@ -44,3 +44,23 @@ export {
 
 // One session state's protobuf codec (records use serializeSessionRecord).
 export { decodeSessionState, encodeSessionState } from './session/session-codec.ts';
+
+// SPQR (the triple ratchet's post-quantum half) one layer at a time, for the
+// vector runner's replay of test-vectors/spqr-*.json: GF(2^16) and the
+// erasure code, the authenticator and chain KDFs, the initial-state and
+// message codecs. Internal state objects; sessions use initiateSession etc.
+export { gf16Div, gf16Mul, gf16MulSlow } from './spqr/gf16.ts';
+export {
+  type Chunk,
+  decoderAddChunk,
+  decoderMessage,
+  encoderNextChunk,
+  newDecoder,
+  newEncoder,
+} from './spqr/polynomial.ts';
+export { macCiphertext, macHeader, newAuthenticator, verifyHeader } from './spqr/authenticator.ts';
+export { type ChainState, chainAddEpoch, chainRecvKey, chainSendKey, newChain } from './spqr/chain.ts';
+export { SpqrError, type SpqrErrorKind } from './spqr/errors.ts';
+export { initialState as spqrInitialState } from './spqr/ratchet.ts';
+export { decodePqRatchetState, encodePqRatchetState } from './spqr/state-codec.ts';
+export { deserializeMessage as deserializeSpqrMessage, serializeMessage as serializeSpqrMessage } from './spqr/message.ts';

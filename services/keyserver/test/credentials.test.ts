@@ -5,7 +5,6 @@ import { checkSenderCertificate, createServerCertificate } from '@sealpost/proto
 import {
   generateRelayCredentialKeyPair,
   relayCredentialVerifier,
-  signRelayCredential,
   verifyRelayCredential,
 } from '../src/index.ts';
 import { call, createAccount, linkDevice, startServer, type RunningServer } from './support.ts';
@@ -93,29 +92,6 @@ describe('relay credentials', () => {
     expect(res.body.token).toMatch(/^v1\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/);
   });
 
-  it('rejects forged, altered, malformed and foreign-key tokens', () => {
-    const c = { accountId: '9d0652a3-dcc3-4d11-975f-74d61598733f', deviceId: 3, expiresAt: now + 1000 };
-    const token = signRelayCredential(c, relayKey.privateKey);
-    expect(verifyRelayCredential(token, relayKey.publicKey, now)).toEqual(c);
-    const [v, payload, sig] = token.split('.') as [string, string, string];
-    const otherPayload = Buffer.from(`${c.accountId}:4:${c.expiresAt}`).toString('base64url');
-    const later = Buffer.from(`${c.accountId}:3:${c.expiresAt + 10_000_000}`).toString('base64url');
-    const flipped = Buffer.from(sig, 'base64url');
-    flipped[5] = flipped[5]! ^ 1;
-    const bad = [
-      `${v}.${otherPayload}.${sig}`, // another device
-      `${v}.${later}.${sig}`, // extended expiry
-      `${v}.${payload}.${flipped.toString('base64url')}`,
-      `v2.${payload}.${sig}`,
-      `${v}.${payload}`,
-      `${v}.${payload}.${sig}.x`,
-      `${v}.${payload}=.${sig}`,
-      '',
-      'garbage',
-      signRelayCredential(c, generateRelayCredentialKeyPair().privateKey), // someone else's key
-    ];
-    for (const t of bad) expect(verifyRelayCredential(t, relayKey.publicKey, now), t).toBeUndefined();
-    expect(() => signRelayCredential({ ...c, deviceId: 0 }, relayKey.privateKey)).toThrow();
-    expect(() => signRelayCredential({ ...c, accountId: 'ABC' }, relayKey.privateKey)).toThrow();
-  });
+  // The token format's forgery cases moved with the format to
+  // packages/protocol/test/relay-credential.test.ts.
 });

@@ -82,11 +82,16 @@ export function chainAddEpoch(chain: ChainState, epoch: bigint, secret: Uint8Arr
   return { ...chain, currentEpoch: epoch, nextRoot: out.slice(0, 32), links: [...chain.links, linkFrom(out, chain.direction)] };
 }
 
+const CHAIN_NEXT_LABEL = ascii(LABEL_CHAIN_NEXT);
+
 /** One step of a KDF chain: ctr+1 and (next', key). */
 function step(next: Uint8Array, ctr: number): { ctr: number; next: Uint8Array; key: Uint8Array } {
   if (next.length !== 32) throw new SpqrError('StateDecode', 'chain key not available');
   const c = (ctr + 1) >>> 0;
-  const out = hkdf(ZERO32, next, concat(u32be(c), ascii(LABEL_CHAIN_NEXT)), 64);
+  const info = new Uint8Array(4 + CHAIN_NEXT_LABEL.length); // u32be(c) ‖ label
+  new DataView(info.buffer).setUint32(0, c);
+  info.set(CHAIN_NEXT_LABEL, 4);
+  const out = hkdf(ZERO32, next, info, 64);
   return { ctr: c, next: out.slice(0, 32), key: out.slice(32, 64) };
 }
 

@@ -8,33 +8,73 @@
  */
 import { SpqrError } from './errors.ts';
 
+function varintSize(n: number): number {
+  let size = 1;
+  while (n >= 0x80) {
+    n = Math.floor(n / 128);
+    size++;
+  }
+  return size;
+}
+
+/** Encoded size of a length-delimited field (tag, length, `length` bytes); undefined (absent) is 0. */
+export function delimitedFieldSize(field: number, length: number | undefined): number {
+  return length === undefined ? 0 : varintSize(field << 3) + varintSize(length) + length;
+}
+
+/** Encoded size of a uint32 scalar field as `scalar` writes it (0 when zero). */
+export function u32FieldSize(field: number, value: number): number {
+  return value === 0 ? 0 : varintSize(field << 3) + varintSize(value >>> 0);
+}
+
 export class ProtoWriter {
-  private readonly parts: Uint8Array[] = [];
+  // Bytes are written straight into one growable buffer (no per-field
+  // arrays); the output is the same sequence the field calls describe.
+  private buf: Uint8Array;
   private size = 0;
 
-  private push(b: Uint8Array): void {
-    this.parts.push(b);
-    this.size += b.length;
+  constructor(initialCapacity = 64) {
+    this.buf = new Uint8Array(initialCapacity);
+  }
+
+  private reserve(n: number): void {
+    const need = this.size + n;
+    if (need <= this.buf.length) return;
+    let cap = Math.max(64, this.buf.length * 2);
+    while (cap < need) cap *= 2;
+    const next = new Uint8Array(cap);
+    next.set(this.buf.subarray(0, this.size));
+    this.buf = next;
   }
 
   private varint(v: bigint | number): void {
-    const out: number[] = [];
     if (typeof v === 'number' && v >= 0 && v <= 0xffffffff) {
+      this.reserve(varintSize(v));
+      const buf = this.buf;
+      let o = this.size;
       let x = v;
       while (x >= 0x80) {
-        out.push((x & 0x7f) | 0x80);
+        buf[o++] = (x & 0x7f) | 0x80;
         x = Math.floor(x / 128);
       }
-      out.push(x);
+      buf[o++] = x;
+      this.size = o;
     } else {
       let x = BigInt.asUintN(64, BigInt(v));
+      if (x <= 0xffffffffn) {
+        this.varint(Number(x));
+        return;
+      }
+      this.reserve(10);
+      const buf = this.buf;
+      let o = this.size;
       while (x >= 0x80n) {
-        out.push(Number(x & 0x7fn) | 0x80);
+        buf[o++] = Number(x & 0x7fn) | 0x80;
         x >>= 7n;
       }
-      out.push(Number(x));
+      buf[o++] = Number(x);
+      this.size = o;
     }
-    this.push(Uint8Array.from(out));
   }
 
   private tag(field: number, wire: number): void {
@@ -60,7 +100,24 @@ export class ProtoWriter {
   bytesAlways(field: number, value: Uint8Array): this {
     this.tag(field, 2);
     this.varint(value.length);
-    this.push(value);
+    this.reserve(value.length);
+    this.buf.set(value, this.size);
+    this.size += value.length;
+    return this;
+  }
+
+  /** The tag and length of a length-delimited field whose `length` bytes the caller writes next. */
+  delimitedHeader(field: number, length: number): this {
+    this.tag(field, 2);
+    this.varint(length);
+    return this;
+  }
+
+  /** Bytes already in wire format (fields encoded earlier), copied as they are. */
+  raw(value: Uint8Array): this {
+    this.reserve(value.length);
+    this.buf.set(value, this.size);
+    this.size += value.length;
     return this;
   }
 
@@ -70,13 +127,11 @@ export class ProtoWriter {
     return this.bytesAlways(field, value);
   }
 
+  /** The bytes written so far (a fresh array the writer no longer touches). */
   finish(): Uint8Array {
-    const out = new Uint8Array(this.size);
-    let o = 0;
-    for (const p of this.parts) {
-      out.set(p, o);
-      o += p.length;
-    }
+    const out = this.buf.length === this.size ? this.buf : this.buf.slice(0, this.size);
+    this.buf = new Uint8Array(0);
+    this.size = 0;
     return out;
   }
 }

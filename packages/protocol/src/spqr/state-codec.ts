@@ -8,7 +8,7 @@ import type { Authenticator } from './authenticator.ts';
 import type { ChainLink, ChainParams, ChainState, EpochDirection } from './chain.ts';
 import { SpqrError } from './errors.ts';
 import type { PolyDecoderState, PolyEncoderState } from './polynomial.ts';
-import { ProtoReader, ProtoWriter } from './protobuf.ts';
+import { delimitedFieldSize, ProtoReader, ProtoWriter, u32FieldSize } from './protobuf.ts';
 import type { PqRatchetState, V1State, V1StateKind, VersionNegotiation } from './state.ts';
 
 type BytesField = 'ek' | 'dk' | 'ct1' | 'hdr' | 'es';
@@ -43,6 +43,38 @@ const LAYOUTS: Record<V1StateKind, Layout> = {
 };
 const KIND_BY_TAG = new Map<number, V1StateKind>(Object.entries(LAYOUTS).map(([k, l]) => [l.tag, k as V1StateKind]));
 
+/**
+ * Encodings of state parts by the identity of the (immutable) objects they
+ * were encoded from: send/recv build a new state from the old one and keep
+ * the parts that did not change, so re-encoding the ~6 KB state each message
+ * reuses those parts' bytes. WeakMaps: an entry lives only as long as the
+ * state object it belongs to, so this holds nothing a session has dropped.
+ */
+let encodedParts = new WeakMap<object, Uint8Array>();
+function memo<K extends object>(key: K, encode: (k: K) => Uint8Array): Uint8Array {
+  let b = encodedParts.get(key);
+  if (b === undefined) {
+    b = encode(key);
+    encodedParts.set(key, b);
+  }
+  return b;
+}
+/** The unchunked V1 fields (epoch, auth, big byte fields), keyed by auth and checked field by field. */
+interface UcEntry {
+  kind: V1StateKind;
+  epoch: bigint;
+  refs: Uint8Array[];
+  bytes: Uint8Array;
+}
+let encodedUc = new WeakMap<Authenticator, UcEntry>();
+
+/** Drops the encoding caches (they only ever hold bytes of states still referenced elsewhere). */
+export function clearStateEncodingCaches(): void {
+  encodedParts = new WeakMap();
+  encodedUc = new WeakMap();
+  encodedEncoderPoints = new WeakMap();
+}
+
 const fail = (why: string): never => {
   throw new SpqrError('StateDecode', why);
 };
@@ -63,11 +95,21 @@ function decAuth(b: Uint8Array | undefined): Authenticator {
   const r = new ProtoReader(b);
   return { rootKey: r.bytes(1), macKey: r.bytes(2) };
 }
-function encEncoder(e: PolyEncoderState): Uint8Array {
-  const w = new ProtoWriter().scalar(1, e.idx);
+function encEncoderPoints(e: PolyEncoderState): Uint8Array {
+  const w = new ProtoWriter(1024);
   for (const p of e.pts) w.bytesAlways(2, p);
   for (const p of e.polys) w.bytesAlways(3, p);
   return w.finish();
+}
+/** The repeated fields keyed by the `pts` array (kept as is when only `idx` moves) and checked against `polys`. */
+let encodedEncoderPoints = new WeakMap<Uint8Array[], { polys: Uint8Array[]; bytes: Uint8Array }>();
+function encoderPoints(e: PolyEncoderState): Uint8Array {
+  let hit = encodedEncoderPoints.get(e.pts);
+  if (hit === undefined || hit.polys !== e.polys) {
+    hit = { polys: e.polys, bytes: encEncoderPoints(e) };
+    encodedEncoderPoints.set(e.pts, hit);
+  }
+  return hit.bytes;
 }
 function decEncoder(b: Uint8Array | undefined): PolyEncoderState {
   if (b === undefined) return fail('missing encoder');
@@ -80,7 +122,10 @@ function decEncoder(b: Uint8Array | undefined): PolyEncoderState {
   return { idx: r.u32(1), pts, polys };
 }
 function encDecoder(d: PolyDecoderState): Uint8Array {
-  const w = new ProtoWriter().scalar(1, d.ptsNeeded).scalar(2, d.polys);
+  return memo(d, encDecoderUncached);
+}
+function encDecoderUncached(d: PolyDecoderState): Uint8Array {
+  const w = new ProtoWriter(1024).scalar(1, d.ptsNeeded).scalar(2, d.polys);
   for (const p of d.pts) w.bytesAlways(3, p);
   return w.scalar(4, d.isComplete).finish();
 }
@@ -95,7 +140,10 @@ function decDecoder(b: Uint8Array | undefined, expectPoints: number | undefined)
 
 // ---- chain ----
 function encDirection(d: EpochDirection): Uint8Array {
-  return new ProtoWriter().scalar(1, d.ctr).bytes(2, d.next).bytes(3, d.prev).finish();
+  return memo(d, encDirectionUncached);
+}
+function encDirectionUncached(d: EpochDirection): Uint8Array {
+  return new ProtoWriter(d.prev.length + 64).scalar(1, d.ctr).bytes(2, d.next).bytes(3, d.prev).finish();
 }
 function decDirection(b: Uint8Array | undefined): EpochDirection {
   if (b === undefined) return fail('chain link without direction');
@@ -106,7 +154,7 @@ function decDirection(b: Uint8Array | undefined): EpochDirection {
   return d;
 }
 function encChain(c: ChainState): Uint8Array {
-  const w = new ProtoWriter().scalar(1, c.direction).scalar(2, c.currentEpoch);
+  const w = new ProtoWriter(256).scalar(1, c.direction).scalar(2, c.currentEpoch);
   for (const l of c.links) {
     const lw = new ProtoWriter()
       .message(1, l.send && encDirection(l.send))
@@ -133,17 +181,49 @@ function decChain(b: Uint8Array): ChainState {
 }
 
 // ---- V1 state ----
-function encV1(s: V1State): Uint8Array {
+/**
+ * A V1 state as the pieces of its encoding: the unchunked message and the
+ * encoders/decoders are encoded (or taken from the caches above), and
+ * `write` puts the whole V1State message, sized up front, into the caller's
+ * writer, so the ~6 KB of state bytes are copied once, into the record.
+ */
+interface V1Plan {
+  /** The encoded size of the V1State message. */
+  size: number;
+  write(w: ProtoWriter): void;
+}
+function planV1(s: V1State): V1Plan {
   const layout = LAYOUTS[s.kind];
   const fields = s as unknown as Record<string, unknown>;
-  const uc = new ProtoWriter().scalar(1, s.epoch).message(2, encAuth(s.auth));
-  for (const [name, no] of layout.uc) uc.bytes(no, fields[name] as Uint8Array);
-  const chunked = new ProtoWriter().message(1, uc.finish());
-  for (const [name, no, how] of layout.coded) {
-    const v = fields[name];
-    chunked.message(no, how === 'enc' ? encEncoder(v as PolyEncoderState) : encDecoder(v as PolyDecoderState));
+  const refs = layout.uc.map(([name]) => fields[name] as Uint8Array);
+  let ucHit = encodedUc.get(s.auth);
+  if (ucHit === undefined || ucHit.kind !== s.kind || ucHit.epoch !== s.epoch || ucHit.refs.some((r, i) => r !== refs[i])) {
+    const uc = new ProtoWriter(8192).scalar(1, s.epoch).message(2, encAuth(s.auth));
+    layout.uc.forEach(([, no], i) => uc.bytes(no, refs[i]!));
+    ucHit = { kind: s.kind, epoch: s.epoch, refs, bytes: uc.finish() };
+    encodedUc.set(s.auth, ucHit);
   }
-  return new ProtoWriter().message(layout.tag, chunked.finish()).finish();
+  const uc = ucHit.bytes;
+  // Per coded field: an encoder as (idx, cached repeated fields), a decoder as its cached bytes.
+  const coded = layout.coded.map(([name, no, how]) => {
+    const v = fields[name];
+    if (how === 'dec') {
+      const bytes = encDecoder(v as PolyDecoderState);
+      return { no, idx: 0, bytes, size: bytes.length };
+    }
+    const e = v as PolyEncoderState;
+    const bytes = encoderPoints(e);
+    return { no, idx: e.idx, bytes, size: u32FieldSize(1, e.idx) + bytes.length };
+  });
+  let chunkedSize = delimitedFieldSize(1, uc.length);
+  for (const c of coded) chunkedSize += delimitedFieldSize(c.no, c.size);
+  return {
+    size: delimitedFieldSize(layout.tag, chunkedSize),
+    write(w: ProtoWriter): void {
+      w.delimitedHeader(layout.tag, chunkedSize).message(1, uc);
+      for (const c of coded) w.delimitedHeader(c.no, c.size).scalar(1, c.idx).raw(c.bytes);
+    },
+  };
 }
 function decV1(b: Uint8Array): V1State {
   const r = new ProtoReader(b);
@@ -180,11 +260,15 @@ export function encodePqRatchetState(s: PqRatchetState): Uint8Array {
       .scalar(3, vn.minVersion)
       .message(4, vn.chainParams && encParams(vn.chainParams))
       .finish();
-  return new ProtoWriter()
-    .message(1, vnBytes)
-    .message(2, s.chain && encChain(s.chain))
-    .message(3, s.v1 && encV1(s.v1))
-    .finish();
+  const chainBytes = s.chain && encChain(s.chain);
+  const v1 = s.v1 && planV1(s.v1);
+  const size = delimitedFieldSize(1, vnBytes?.length) + delimitedFieldSize(2, chainBytes?.length) + delimitedFieldSize(3, v1?.size);
+  const w = new ProtoWriter(size).message(1, vnBytes).message(2, chainBytes);
+  if (v1 !== undefined) {
+    w.delimitedHeader(3, v1.size);
+    v1.write(w);
+  }
+  return w.finish();
 }
 
 export function decodePqRatchetState(bytes: Uint8Array): PqRatchetState {

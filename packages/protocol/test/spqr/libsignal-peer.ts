@@ -7,6 +7,7 @@
  * native addon.
  */
 import type * as LsTypes from '@signalapp/libsignal-client-0103';
+import { libsignalAddressKey, libsignalStoreClasses } from '@sealpost/devkit/libsignal-stores';
 import { ProtoReader } from '../../src/spqr/protobuf.ts';
 
 export type Lib = typeof LsTypes;
@@ -15,87 +16,14 @@ export function peerKit(lib: Lib, opts: { legacyAddresses?: boolean } = {}) {
   const ls = lib;
   const legacy = opts.legacyAddresses === true;
 
-  const key = (a: LsTypes.ProtocolAddress): string => `${a.name()}.${a.deviceId()}`;
-
-  class Sessions extends ls.SessionStore {
-    readonly records = new Map<string, Uint8Array<ArrayBuffer>>();
-    async saveSession(name: LsTypes.ProtocolAddress, record: LsTypes.SessionRecord): Promise<void> {
-      this.records.set(key(name), record.serialize());
-    }
-    async getSession(name: LsTypes.ProtocolAddress): Promise<LsTypes.SessionRecord | null> {
-      const r = this.records.get(key(name));
-      return r === undefined ? null : ls.SessionRecord.deserialize(r);
-    }
-    async getExistingSessions(addresses: LsTypes.ProtocolAddress[]): Promise<LsTypes.SessionRecord[]> {
-      return addresses.map((a) => ls.SessionRecord.deserialize(this.records.get(key(a))!));
-    }
-  }
-
-  class Identities extends ls.IdentityKeyStore {
-    private readonly known = new Map<string, LsTypes.PublicKey>();
-    constructor(
-      private readonly pair: LsTypes.IdentityKeyPair,
-      private readonly regId: number,
-    ) {
-      super();
-    }
-    async getIdentityKey(): Promise<LsTypes.PrivateKey> {
-      return this.pair.privateKey;
-    }
-    async getLocalRegistrationId(): Promise<number> {
-      return this.regId;
-    }
-    async saveIdentity(name: LsTypes.ProtocolAddress, k: LsTypes.PublicKey): Promise<LsTypes.IdentityChange> {
-      const old = this.known.get(key(name));
-      this.known.set(key(name), k);
-      return old !== undefined && !old.equals(k) ? ls.IdentityChange.ReplacedExisting : ls.IdentityChange.NewOrUnchanged;
-    }
-    async isTrustedIdentity(name: LsTypes.ProtocolAddress, k: LsTypes.PublicKey): Promise<boolean> {
-      const old = this.known.get(key(name));
-      return old === undefined || old.equals(k);
-    }
-    async getIdentity(name: LsTypes.ProtocolAddress): Promise<LsTypes.PublicKey | null> {
-      return this.known.get(key(name)) ?? null;
-    }
-  }
-
-  class PreKeys extends ls.PreKeyStore {
-    readonly m = new Map<number, LsTypes.PreKeyRecord>();
-    async savePreKey(id: number, r: LsTypes.PreKeyRecord): Promise<void> {
-      this.m.set(id, r);
-    }
-    async getPreKey(id: number): Promise<LsTypes.PreKeyRecord> {
-      return this.m.get(id)!;
-    }
-    async removePreKey(id: number): Promise<void> {
-      this.m.delete(id);
-    }
-  }
-  class SignedPreKeys extends ls.SignedPreKeyStore {
-    readonly m = new Map<number, LsTypes.SignedPreKeyRecord>();
-    async saveSignedPreKey(id: number, r: LsTypes.SignedPreKeyRecord): Promise<void> {
-      this.m.set(id, r);
-    }
-    async getSignedPreKey(id: number): Promise<LsTypes.SignedPreKeyRecord> {
-      return this.m.get(id)!;
-    }
-  }
-  class KyberPreKeys extends ls.KyberPreKeyStore {
-    readonly m = new Map<number, LsTypes.KyberPreKeyRecord>();
-    async saveKyberPreKey(id: number, r: LsTypes.KyberPreKeyRecord): Promise<void> {
-      this.m.set(id, r);
-    }
-    async getKyberPreKey(id: number): Promise<LsTypes.KyberPreKeyRecord> {
-      return this.m.get(id)!;
-    }
-    async markKyberPreKeyUsed(): Promise<void> {}
-  }
+  const key = libsignalAddressKey;
+  const { SerializedSessions: Sessions, Identities, PreKeys, SignedPreKeys, KyberPreKeys } = libsignalStoreClasses(ls);
 
   class Peer {
     readonly address: LsTypes.ProtocolAddress;
     readonly sessions = new Sessions();
     readonly identity: LsTypes.IdentityKeyPair;
-    private readonly identities: Identities;
+    private readonly identities: InstanceType<typeof Identities>;
     private readonly preKeys = new PreKeys();
     private readonly signed = new SignedPreKeys();
     private readonly kyber = new KyberPreKeys();

@@ -8,7 +8,7 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { runCctvFile, runLibcruxKats } from './kem.ts';
-import { ownFilesReplayedElsewhere, ownVectorFiles, runOwnFile } from './own.ts';
+import { ownVectorFiles, runOwnFile } from './own.ts';
 import { OWN_VECTORS_DIR, publishedVectorsDir } from './paths.ts';
 import { PUBLISHED_VECTOR_FILES } from './provenance.ts';
 import type { FileReport } from './tally.ts';
@@ -17,7 +17,7 @@ import { runWycheproofFile } from './wycheproof.ts';
 export { type FileReport, Tally, caught, throws } from './tally.ts';
 export { OWN_VECTORS_DIR, REPO_ROOT, publishedVectorsDir } from './paths.ts';
 export { PUBLISHED_VECTOR_FILES, rawGitHubUrl, type PublishedVectorFile } from './provenance.ts';
-export { REPLAYED_BY_OWN_SUITE, replayXeddsaChain, slowVectorsEnabled } from './own.ts';
+export { replayXeddsaChain, slowVectorsEnabled } from './own.ts';
 export * from './session-vector.ts';
 export * from './kems.ts';
 
@@ -47,11 +47,6 @@ export function publishedJobs(dir = publishedVectorsDir()): VectorJob[] {
 /** Every file of our own test-vectors/, as jobs. */
 export function ownJobs(dir = OWN_VECTORS_DIR): VectorJob[] {
   return ownVectorFiles(dir).map((name) => ({ file: `test-vectors/${name}`, run: () => runOwnFile(dir, name) }));
-}
-
-/** Files of our own test-vectors/ that their own suites replay (see REPLAYED_BY_OWN_SUITE). */
-export function ownReplayedElsewhere(dir = OWN_VECTORS_DIR): { file: string; suite: string }[] {
-  return ownFilesReplayedElsewhere(dir);
 }
 
 /** Replays everything; a file whose replay crashes is reported as one failed case. */
