@@ -8,11 +8,9 @@
  * and nothing of it (trusted key, session, history) may be kept.
  */
 import { describe, expect, it } from 'vitest';
-import { deriveAccessKey, generateIdentityKeyPair } from '@sealpost/protocol';
-import { createSenderCertificate, sealV1 } from '@sealpost/protocol/sealed-sender';
+import { generateIdentityKeyPair } from '@sealpost/protocol';
+import { impersonate } from '@sealpost/devkit/services';
 import type { ClientProblem } from '../src/client.ts';
-import { encodeContent } from '../src/content.ts';
-import { sessionOps } from '../src/session-ops.ts';
 import { useLocalServices } from './support/local-services.ts';
 
 const local = useLocalServices();
@@ -26,32 +24,7 @@ describe('sender identity bindings', () => {
     const problems: ClientProblem[] = [];
     alice.on('error', (p) => problems.push(p));
 
-    const certified = generateIdentityKeyPair();
-    const sessionIdentity = generateIdentityKeyPair();
-    const [bundle] = await mallory.keyServer.bundles(alice.address.account, alice.address.device);
-    const now = Date.now();
-    const sessionKeys = { identity: sessionIdentity, registrationId: 4243 };
-    const record = sessionOps.initiate(undefined, bundle!, sessionKeys, now);
-    const enc = sessionOps.encrypt(record, encodeContent({ timestamp: now, text: 'mismatched' }), sessionKeys, now);
-    const certificate = createSenderCertificate({
-      senderUuid: bob.address.account,
-      senderDeviceId: 1,
-      identityKey: certified.publicKey,
-      expires: now + 3600_000,
-      serverCertificate: local.services.serverCertificate,
-      serverPrivateKey: local.services.serverPrivateKey,
-    });
-    const sealed = sealV1({
-      content: { type: enc.type, senderCertificate: certificate.serialized, contents: enc.body },
-      senderIdentity: certified,
-      recipientIdentityPublic: enc.remoteIdentityKey,
-    });
-    await mallory.relay.send(
-      alice.address.account,
-      deriveAccessKey(alice.contactCard().profileKey),
-      [{ deviceId: alice.address.device, registrationId: enc.remoteRegistrationId, content: sealed }],
-      now,
-    );
+    await impersonate(local.services, mallory, alice, bob.address.account, 'mismatched', 1, { sessionIdentity: generateIdentityKeyPair() });
 
     expect(await alice.poll()).toBe(1);
     expect(problems.map((p) => (p.error as { code?: string }).code)).toEqual(['UNTRUSTED_IDENTITY']);

@@ -7,14 +7,16 @@
  * the client's identity tests and the demo.
  */
 import { type SealpostClient, encodeContent, sessionOps } from '@sealpost/client';
-import { deriveAccessKey, generateIdentityKeyPair } from '@sealpost/protocol';
+import { deriveAccessKey, generateIdentityKeyPair, type IdentityKeyPair } from '@sealpost/protocol';
 import { createSenderCertificate, sealV1 } from '@sealpost/protocol/sealed-sender';
 import type { LocalServices } from './local-services.ts';
 
 /**
  * Sends `text` to `target` claiming to be device `victimDevice` of `victimAccount`.
  * `insider` is any registered client (used only to fetch the target's bundle
- * and to reach the relay). Returns the forged identity public key.
+ * and to reach the relay). Returns the forged (certified) identity public key.
+ * `sessionIdentity`: start the session with this other identity instead of
+ * the certified one (a certificate and session that disagree).
  */
 export async function impersonate(
   services: LocalServices,
@@ -23,11 +25,12 @@ export async function impersonate(
   victimAccount: string,
   text: string,
   victimDevice = 1,
+  options: { sessionIdentity?: IdentityKeyPair } = {},
 ): Promise<Uint8Array> {
   const fake = generateIdentityKeyPair();
   const [bundle] = await insider.keyServer.bundles(target.address.account, target.address.device);
   if (bundle === undefined) throw new Error('the target has no bundle');
-  const local = { identity: fake, registrationId: 4242 };
+  const local = { identity: options.sessionIdentity ?? fake, registrationId: 4242 };
   const now = Date.now();
   const record = sessionOps.initiate(undefined, bundle, local, now);
   const enc = sessionOps.encrypt(record, encodeContent({ timestamp: now, text }), local, now);
