@@ -82,7 +82,9 @@ export function loadConfig<const S extends ConfigSpec>(spec: S, sources: ConfigS
   try {
     values = parseArgs({ args: [...argv], options, strict: true, allowPositionals: false }).values;
   } catch (e) {
-    throw new ConfigError((e as Error).message.replace(/\. To specify a positional argument.*$/s, ''));
+    // node's parseArgs capitalises its messages; ours start lower-case.
+    const message = (e as Error).message.replace(/\. To specify a positional argument.*$/s, '');
+    throw new ConfigError(message.charAt(0).toLowerCase() + message.slice(1));
   }
   const out: Record<string, unknown> = {};
   for (const [name, option] of Object.entries(spec)) {

@@ -30,9 +30,9 @@ describe('loadConfig', () => {
       [['--keyserver-url', 'x', '--port', 'abc'], {}, '--port: must be an integer from 0 to 65535 (got "abc")'],
       [['--keyserver-url', 'x'], { SVC_PORT: '70000' }, 'SVC_PORT: must be an integer from 0 to 65535 (got "70000")'],
       [['--keyserver-url', 'x', '--synchronous', 'OFF'], {}, '--synchronous: must be one of NORMAL, FULL'],
-      [['--keyserver-url', 'x', '--nope', '1'], {}, "Unknown option '--nope'"],
-      [['--keyserver-url', 'x', 'stray'], {}, "Unexpected argument 'stray'"],
-      [['--keyserver-url'], {}, "Option '--keyserver-url <value>' argument missing"],
+      [['--keyserver-url', 'x', '--nope', '1'], {}, "unknown option '--nope'"],
+      [['--keyserver-url', 'x', 'stray'], {}, "unexpected argument 'stray'"],
+      [['--keyserver-url'], {}, "option '--keyserver-url <value>' argument missing"],
     ];
     for (const [argv, env, message] of cases) {
       let caught: unknown;

@@ -20,7 +20,7 @@ describe('key server start-up config', () => {
     expect(() => loadKeyServerStartConfig(['--port', '70000'], {})).toThrow(ConfigError);
     expect(() => loadKeyServerStartConfig([], { KEYSERVER_PORT: 'http' })).toThrow('KEYSERVER_PORT: must be an integer from 0 to 65535');
     expect(() => loadKeyServerStartConfig(['--log-level', 'loud'], {})).toThrow('--log-level: must be one of');
-    expect(() => loadKeyServerStartConfig(['--dbpath', 'x'], {})).toThrow("Unknown option '--dbpath'");
+    expect(() => loadKeyServerStartConfig(['--dbpath', 'x'], {})).toThrow("unknown option '--dbpath'");
     expect(keyServerUsage()).toContain('--server-certificate / KEYSERVER_SERVER_CERTIFICATE');
   });
 });

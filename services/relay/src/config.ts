@@ -22,7 +22,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { RELAY_PUBLIC_KEY_LENGTH } from '@sealpost/protocol';
-import { ConfigError, loadConfig as loadKitConfig, parseInteger, parseOneOf, parsePort, parseString, parseBase64, type ConfigSpec } from '@sealpost/service-kit';
+import { loadConfig as loadKitConfig, parseInteger, parseOneOf, parsePort, parseString, parseBase64, type ConfigSpec } from '@sealpost/service-kit';
 import { DEFAULT_LIMITS } from './context.ts';
 
 /** Resolved start-up configuration. */
@@ -81,14 +81,7 @@ export const RELAY_CONFIG_SPEC = {
 
 /** Parses flags and environment; throws a readable `ConfigError` on bad values. */
 export function loadConfig(argv: string[], env: NodeJS.ProcessEnv): RelayStartConfig {
-  let c;
-  try {
-    c = loadKitConfig(RELAY_CONFIG_SPEC, { envPrefix: 'RELAY_', argv, env });
-  } catch (e) {
-    // node's parseArgs capitalises its messages; keep the relay's wording for stray words.
-    if (e instanceof ConfigError) throw new ConfigError(e.message.replace(/^Unexpected argument/, 'unexpected argument'));
-    throw e;
-  }
+  const c = loadKitConfig(RELAY_CONFIG_SPEC, { envPrefix: 'RELAY_', argv, env });
   return {
     host: c.host,
     port: c.port,
