@@ -13,10 +13,12 @@
  *   /reply <text>    reply to the last message received
  *   /react <emoji>   react to the last message received
  *   /safety          show the safety number with the peer
- *   /link            print a code that links another device (then: chat.ts <profile>-2 <peer> --link <code>)
+ *   /link <uri>      approve linking another device of this profile: start it with
+ *                    `chat.ts <profile>-2 <peer> --link`, which prints the link URI (its
+ *                    one-time public key and relay mailbox; no secret) to paste here
  *   /quit
  */
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline/promises';
 import { parseArgs } from 'node:util';
@@ -31,11 +33,17 @@ const { values, positionals } = parseArgs({
     dir: { type: 'string', default: '.sealpost-chat' },
     'keyserver-port': { type: 'string', default: '8780' },
     'relay-port': { type: 'string', default: '8781' },
-    link: { type: 'string' },
+    link: { type: 'boolean', default: false },
   },
 });
 const dir = resolve(values.dir!);
-mkdirSync(dir, { recursive: true });
+// The directory holds service keys and every profile's database: private to the user.
+if (mkdirSync(dir, { recursive: true, mode: 0o700 }) !== undefined) chmodSync(dir, 0o700);
+/** Writes a file only the user may read (mode set explicitly, whatever the umask or an older file's mode). */
+const writePrivate = (file: string, text: string) => {
+  writeFileSync(file, text, { mode: 0o600 });
+  chmodSync(file, 0o600);
+};
 const servicesFile = join(dir, 'services.json');
 const b64 = toBase64;
 const unb64 = (s: string) => fromBase64(s);
@@ -57,11 +65,7 @@ async function serve(): Promise<void> {
     ...(keys === undefined ? {} : { keys }),
   });
   const pair = (p: { privateKey: Uint8Array; publicKey: Uint8Array }) => ({ privateKey: b64(p.privateKey), publicKey: b64(p.publicKey) });
-  writeFileSync(
-    keysFile,
-    JSON.stringify({ trustRoot: pair(services.keys.trustRoot), serverKey: pair(services.keys.serverKey), relayKey: pair(services.keys.relayKey) }),
-    { mode: 0o600 },
-  );
+  writePrivate(keysFile, JSON.stringify({ trustRoot: pair(services.keys.trustRoot), serverKey: pair(services.keys.serverKey), relayKey: pair(services.keys.relayKey) }));
   writeFileSync(servicesFile, JSON.stringify({ keyServerUrl: services.keyServerUrl, relayUrl: services.relayUrl, trustRoot: b64(services.trustRoot) }));
   console.log(`key server ${services.keyServerUrl}, relay ${services.relayUrl}; state in ${dir}. Ctrl-C to stop.`);
   const stop = async () => {
@@ -82,15 +86,18 @@ async function chat(profile: string, peerProfile: string): Promise<void> {
     trustRoot: unb64(svc.trustRoot),
   });
   if (!client.registered) {
-    if (values.link !== undefined) {
-      const a = await client.link(values.link);
+    if (values.link === true) {
+      const linking = await client.beginLink();
+      console.log(`to link this device, type on ${profile.replace(/-\d+$/, '')}'s chat: /link ${linking.uri}`);
+      const a = await linking.complete();
       console.log(`linked as device ${a.device} of ${a.account}`);
     } else {
       const a = await client.register();
       console.log(`registered ${profile}: account ${a.account}`);
     }
   }
-  writeFileSync(join(dir, `${profile}.card`), SealpostClient.encodeContactCard(client.contactCard()));
+  // The card carries the profile key (it derives the access key senders need): private file too.
+  writePrivate(join(dir, `${profile}.card`), SealpostClient.encodeContactCard(client.contactCard()));
   const rl = createInterface({ input: process.stdin, output: process.stdout, prompt: `${profile}> ` });
   const print = (line: string) => {
     process.stdout.write(`\r\x1b[K${line}\n`);
@@ -128,8 +135,13 @@ async function chat(profile: string, peerProfile: string): Promise<void> {
     const text = line.trim();
     try {
       if (text === '/quit') break;
-      if (text === '/link') {
-        print(`link code: ${await client.createLinkCode()}`);
+      if (text === '/link' || text.startsWith('/link ')) {
+        const uri = text.slice(5).trim();
+        if (uri === '') print('usage: /link <uri printed by the new device (chat.ts <profile>-2 <peer> --link)>');
+        else {
+          await client.approveLink(uri);
+          print('link approved: the new device is joining');
+        }
         continue;
       }
       const to = await findPeer();
@@ -162,6 +174,6 @@ const [first, second] = positionals;
 if (first === 'serve') await serve();
 else if (first !== undefined && second !== undefined) await chat(first, second);
 else {
-  console.log('usage: chat.ts serve | chat.ts <me> <peer> [--link <code>] [--dir DIR]');
+  console.log('usage: chat.ts serve | chat.ts <me> <peer> [--link] [--dir DIR]');
   process.exit(2);
 }

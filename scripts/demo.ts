@@ -128,13 +128,16 @@ function said(text: string, author: string, timestamp: number, by?: string, to?:
 try {
   console.log(bold('Sealpost demo') + dim(`  (key server ${services.keyServerUrl}, relay ${services.relayUrl}, data in ${dir})`));
 
-  step('Alice registers; Bob registers his phone and links his laptop with a one-time code');
+  step('Alice registers; Bob registers his phone and links his laptop (laptop shows a one-time public key, the phone seals the keys to it)');
   const alice = device('alice.db');
   const bobPhone = device('bob-phone.db');
   const bobLaptop = device('bob-laptop.db');
   await alice.register();
   await bobPhone.register();
-  await bobLaptop.link(await bobPhone.createLinkCode());
+  const linking = await bobLaptop.beginLink();
+  console.log(`  laptop shows ${linking.uri.slice(0, 48)}… (QR code: relay mailbox id + public key only)`);
+  await bobPhone.approveLink(linking.uri);
+  await linking.complete();
   const A = alice.address.account;
   const B = bobPhone.address.account;
   names.set(A, 'Alice').set(B, 'Bob');

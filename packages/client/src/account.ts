@@ -1,20 +1,22 @@
 /**
- * This device's account: registering a new account, linking to an existing
- * one by a link code, and managing the account's devices. Holds the local
+ * This device's account: registering a new account, linking a new device
+ * to an existing one (Signal-style provisioning, see linking.ts), and
+ * managing the account's devices. Holds the local
  * account in memory once loaded (it changes only here), so the message
  * paths never read it from the store.
  */
-import { curveKeyPairFromPrivate, deriveAccessKey, generateIdentityKeyPair } from '@sealpost/protocol';
+import { deriveAccessKey, generateCurveKeyPair, generateIdentityKeyPair } from '@sealpost/protocol';
 import { randomBytes } from '@sealpost/protocol/primitives';
-import { fromBase64, fromBase64Url, fromUtf8, toBase64, toBase64Url, utf8 } from './encoding.ts';
+import { fromBase64, toBase64 } from './encoding.ts';
 import { ClientError } from './errors.ts';
 import { generateRegistrationId } from './keys.ts';
 import type { DeviceListing, KeyServerClient } from './keyserver-client.ts';
+import { decodeProvisionMessage, encodeProvisionMessage, formatLinkUri, parseLinkUri, type DeviceLinking, type ProvisionContents } from './linking.ts';
+import { openProvisioningMessage, sealProvisioningMessage } from './provisioning-cipher.ts';
+import type { ProvisioningMailbox } from './provisioning-mailbox.ts';
 import type { RelayClient } from './relay-client.ts';
 import type { ClientStore, DeviceAddress, LocalAccount, RegisteredAccount } from './store/types.ts';
 import { PreKeyUpkeep, type UpkeepPolicy } from './upkeep.ts';
-
-const LINK_PREFIX = 'sealpost-link:';
 
 /** What `Account` works with. */
 export interface AccountDeps {
@@ -23,8 +25,10 @@ export interface AccountDeps {
   relay: RelayClient;
   now: () => number;
   upkeep: Partial<UpkeepPolicy>;
-  /** Called when this account's device set may have changed (a link code was made). */
+  /** Called when this account's device set may have changed (a provisioning code was made). */
   onDevicesChanged: () => void;
+  /** Opens a relay provisioning mailbox (the new device's side of linking). */
+  openMailbox: () => Promise<ProvisioningMailbox>;
 }
 
 /** The local account of one device. */
@@ -102,45 +106,78 @@ export class Account {
   }
 
   /**
-   * Makes a one-time code that links a new device to this account (primary
-   * device only). The code carries the account's identity private key and
-   * profile key — like Signal's provisioning message — so transfer it only
-   * device to device (QR code), never through a third party.
+   * Approves a new device's link request (primary device only): makes a
+   * one-time key-server provisioning code, seals the provisioning message
+   * (identity key pair, account, code, profile key) to the one-time public
+   * key in `uri` (Signal's ProvisioningCipher) and puts it into the new
+   * device's relay mailbox. The URI holds no secret; the sealed message
+   * only the new device can open.
    */
-  async createLinkCode(): Promise<string> {
+  async approveLink(uri: string): Promise<void> {
     const a = this.current();
+    const target = parseLinkUri(uri);
     const { code } = await this.deps.keyServer.createProvisioningCode();
     this.deps.onDevicesChanged();
-    const payload = { c: code, a: a.account, i: toBase64(a.identityPrivateKey), p: toBase64(a.profileKey) };
-    return LINK_PREFIX + toBase64Url(utf8(JSON.stringify(payload)));
+    const message = encodeProvisionMessage({
+      identityPublicKey: a.identityPublicKey,
+      identityPrivateKey: a.identityPrivateKey,
+      account: a.account,
+      provisioningCode: code,
+      profileKey: a.profileKey,
+    });
+    const envelope = sealProvisioningMessage(target.publicKey, message, { ephemeralPrivateKey: randomBytes(32), iv: randomBytes(16) });
+    message.fill(0);
+    await this.deps.relay.putProvisioningMessage(target.mailboxId, envelope);
   }
 
-  /** Links this (fresh) device to an account with a code from `createLinkCode()`. */
-  async link(linkCode: string): Promise<DeviceAddress> {
+  /**
+   * Starts linking this (fresh) device: opens a relay provisioning mailbox
+   * and makes a one-time key pair whose public half goes into the returned
+   * URI (show it as a QR code to the primary, which calls `approveLink`).
+   * `complete()` then waits for the sealed provisioning message, opens it
+   * and links this device at the key server with the code inside.
+   */
+  async beginLink(): Promise<DeviceLinking> {
     this.#refuseIfRegistered();
-    let payload: { c?: unknown; a?: unknown; i?: unknown; p?: unknown };
-    try {
-      if (!linkCode.startsWith(LINK_PREFIX)) throw new Error('prefix');
-      payload = JSON.parse(fromUtf8('link code', fromBase64Url('link code', linkCode.slice(LINK_PREFIX.length)))) as typeof payload;
-    } catch {
-      throw new ClientError('INVALID_DATA', 'not a Sealpost link code');
-    }
-    if (typeof payload.c !== 'string' || typeof payload.a !== 'string') throw new ClientError('INVALID_DATA', 'link code is incomplete');
-    const identity = curveKeyPairFromPrivate(fromBase64('identity', payload.i));
-    const profileKey = fromBase64('profileKey', payload.p);
-    if (profileKey.length !== 32) throw new ClientError('INVALID_DATA', 'link code profile key must be 32 bytes');
+    const oneTime = generateCurveKeyPair(randomBytes(32));
+    const mailbox = await this.deps.openMailbox();
+    const uri = formatLinkUri({ mailboxId: mailbox.id, publicKey: oneTime.publicKey });
+    let completing: Promise<DeviceAddress> | undefined;
+    const complete = async (): Promise<DeviceAddress> => {
+      try {
+        const envelope = await mailbox.message();
+        const plaintext = openProvisioningMessage(oneTime.privateKey, envelope);
+        const contents = decodeProvisionMessage(plaintext);
+        plaintext.fill(0);
+        return await this.#linkWith(contents);
+      } finally {
+        oneTime.privateKey.fill(0);
+        mailbox.close();
+      }
+    };
+    return {
+      uri,
+      expiresAt: mailbox.expiresAt,
+      complete: () => (completing ??= complete()),
+      cancel: () => mailbox.close(),
+    };
+  }
+
+  /** Links at the key server with a provisioning message's code and stores the account it names. */
+  async #linkWith(contents: ProvisionContents): Promise<DeviceAddress> {
+    this.#refuseIfRegistered();
     const registrationId = generateRegistrationId();
     const secret = randomBytes(32);
-    const { account, device } = await this.deps.keyServer.linkDevice({ provisioningCode: payload.c, registrationId, secret });
-    if (account !== payload.a) throw new ClientError('INVALID_DATA', 'the key server linked a different account than the code names');
+    const { account, device } = await this.deps.keyServer.linkDevice({ provisioningCode: contents.provisioningCode, registrationId, secret });
+    if (account !== contents.account) throw new ClientError('INVALID_DATA', 'the key server linked a different account than the provisioning message names');
     await this.#activate({
-      identityPrivateKey: identity.privateKey,
-      identityPublicKey: identity.publicKey,
+      identityPrivateKey: contents.identityPrivateKey,
+      identityPublicKey: contents.identityPublicKey,
       registrationId,
       account,
       device,
       deviceSecret: toBase64(secret),
-      profileKey,
+      profileKey: contents.profileKey,
     });
     return { account, device };
   }

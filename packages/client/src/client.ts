@@ -1,7 +1,7 @@
 /**
  * `SealpostClient`: what an app embeds. One instance is one device of one
  * account. This file is the facade; the work lives in
- *   account.ts      register / link / devices        credentials.ts  relay token, sender certificate
+ *   account.ts      register / link (linking.ts) / devices        credentials.ts  relay token, sender certificate
  *   contacts.ts     profile and access keys          trust.ts        identity policy, safety numbers
  *   outgoing.ts     send, outbox                      incoming.ts     unseal → apply (one tx) → deliver
  *   reception.ts    WebSocket / polling receiving
@@ -15,7 +15,9 @@ import { ClientError } from './errors.ts';
 import { TypedEmitter } from './events.ts';
 import { Incoming, type InboundHandler } from './incoming.ts';
 import { KeyServerClient, type DeviceListing } from './keyserver-client.ts';
+import type { DeviceLinking } from './linking.ts';
 import { Outgoing, localKeysOf, type OutgoingMessage } from './outgoing.ts';
+import { openProvisioningMailbox } from './provisioning-mailbox.ts';
 import { Reception } from './reception.ts';
 import type { QueuedEnvelope } from './relay-client.ts';
 import { RelayClient } from './relay-client.ts';
@@ -64,7 +66,11 @@ export class SealpostClient extends TypedEmitter<ClientEvents> {
     const credentials = new Credentials(this.keyServer, now);
     this.relay = new RelayClient(options.relayUrl, () => credentials.relayToken());
     const { automatic: _automatic, ...upkeep } = options.upkeep ?? {};
-    this.#account = new Account({ store: this.store, keyServer: this.keyServer, relay: this.relay, now, upkeep, onDevicesChanged: () => this.#outgoing.ownDevicesChanged() });
+    this.#account = new Account({
+      store: this.store, keyServer: this.keyServer, relay: this.relay, now, upkeep,
+      onDevicesChanged: () => this.#outgoing.ownDevicesChanged(),
+      openMailbox: () => openProvisioningMailbox(this.relay, options.WebSocket),
+    });
     const own = () => this.#account.current();
     this.#contacts = new Contacts(this.store, now, own);
     this.#trust = new Trust(this.store, now, options.identityPolicy ?? 'warn', own);
@@ -109,16 +115,21 @@ export class SealpostClient extends TypedEmitter<ClientEvents> {
     return this.#account.register();
   }
 
-  /** Makes a one-time code that links a new device to this account. Transfer it device to device only. */
-  async createLinkCode(): Promise<string> {
+  /**
+   * Starts linking this fresh device to an existing account: returns the
+   * link URI to show the primary device (QR code; public values only) and
+   * `complete()`, which resolves once the primary approved and this device
+   * is linked. See `Account.beginLink`.
+   */
+  async beginLink(): Promise<DeviceLinking> {
     await this.#ready;
-    return this.#account.createLinkCode();
+    return this.#account.beginLink();
   }
 
-  /** Links this (fresh) device to an account with a code from `createLinkCode()`. */
-  async link(linkCode: string): Promise<DeviceAddress> {
+  /** On the primary device: approves the link URI a new device shows (see `Account.approveLink`). */
+  async approveLink(uri: string): Promise<void> {
     await this.#ready;
-    return this.#account.link(linkCode);
+    return this.#account.approveLink(uri);
   }
 
   /** This account's devices at the key server. */

@@ -24,6 +24,14 @@ export type ClientErrorCode =
   | 'INVALID_DATA'
   /** The store's schema is newer than this code understands. */
   | 'STORE_VERSION'
+  /** The database key is wrong, or the file is not a (Sealpost) database. */
+  | 'STORE_KEY'
+  /** An encrypted store was asked for but its SQLCipher-compatible binding is not installed. */
+  | 'STORE_ENCRYPTION_UNAVAILABLE'
+  /** A provisioning (device-link) message failed its MAC, version or format check. */
+  | 'BAD_PROVISIONING_MESSAGE'
+  /** A device-link request ended (expired, cancelled, or the relay closed its mailbox) before it completed. */
+  | 'LINK_FAILED'
   /** A PreKeySignalMessage that used the last-resort Kyber prekey arrived again (a replay). */
   | 'PREKEY_REPLAY'
   /** The client was closed. */

@@ -20,6 +20,8 @@ export { RELAY_TOKEN_REFRESH_MARGIN_MS, SENDER_CERTIFICATE_REFRESH_MARGIN_MS } f
 export type { InboundHandler, InboundResult, OpenedEnvelope } from './incoming.ts';
 export type { OutgoingMessage } from './outgoing.ts';
 export { KeyedMutex } from './mutex.ts';
+export { formatLinkUri, parseLinkUri, LINK_URI_PREFIX, type DeviceLinking, type LinkTarget } from './linking.ts';
+export { sealProvisioningMessage, openProvisioningMessage, ProvisioningMessageError, PROVISIONING_CIPHER_VERSION, type ProvisioningRandomness } from './provisioning-cipher.ts';
 export * from './store/index.ts';
 export { computeSafetyNumber, scannedSafetyNumberMatches, accountIdBytes, SAFETY_NUMBER_VERSION, type SafetyNumber } from './safety-number.ts';
 export { sessionOps, sessionAddresses, type SessionOps, type LocalKeys } from './session-ops.ts';

@@ -29,7 +29,7 @@ const OPEN = 1;
 let defaultWebSocket: Promise<WebSocketConstructor> | undefined;
 
 /** The `ws` package, imported on first use only (the root entry never imports it statically). */
-function loadDefaultWebSocket(): Promise<WebSocketConstructor> {
+export function loadDefaultWebSocket(): Promise<WebSocketConstructor> {
   const specifier = 'ws';
   defaultWebSocket ??= import(/* @vite-ignore */ specifier).then((m: { default: unknown }) => m.default as WebSocketConstructor);
   return defaultWebSocket;

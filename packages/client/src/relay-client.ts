@@ -105,6 +105,27 @@ export class RelayClient {
     });
   }
 
+  /**
+   * Hands a sealed provisioning envelope to a new device's mailbox (device
+   * linking; this device's relay credential). Single use: a used, expired or
+   * unknown mailbox is a `ServiceError` 404 `UNKNOWN_MAILBOX`.
+   */
+  async putProvisioningMessage(mailboxId: string, envelope: Uint8Array): Promise<void> {
+    await requestJson('relay', this.baseUrl, {
+      method: 'PUT',
+      path: `/v1/provisioning/${encodeURIComponent(mailboxId)}`,
+      headers: await this.#auth(),
+      body: { body: toBase64(envelope) },
+    });
+  }
+
+  /** WebSocket URL of a new provisioning mailbox (unauthenticated). */
+  provisioningUrl(): string {
+    const u = new URL('/v1/provisioning', this.baseUrl);
+    u.protocol = u.protocol === 'https:' ? 'wss:' : 'ws:';
+    return u.toString();
+  }
+
   /** WebSocket URL for push delivery. */
   websocketUrl(): string {
     const u = new URL('/v1/websocket', this.baseUrl);

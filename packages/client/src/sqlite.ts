@@ -4,3 +4,4 @@
  */
 export { SqliteStore, type SqliteStoreOptions } from './store/sqlite.ts';
 export { MIGRATIONS } from './store/migrations.ts';
+export { DATABASE_FILE_MODE, DATABASE_KEY_LENGTH } from './store/sqlite-open.ts';

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { ReceivedMessage, SealpostClient } from '../src/client.ts';
+import { linkDevice } from './support/link.ts';
 import { useLocalServices } from './support/local-services.ts';
 
 const local = useLocalServices();
@@ -18,7 +19,7 @@ describe('multi-device', () => {
     const bob2 = newClient();
     await alice.register();
     await bob1.register();
-    await bob2.link(await bob1.createLinkCode());
+    await linkDevice(bob1, bob2);
     expect(bob2.address).toEqual({ account: bob1.address.account, device: 2 });
     const bob = bob1.address.account;
     const [aliceIn, bob1In, bob2In] = [collect(alice), collect(bob1), collect(bob2)];
@@ -59,7 +60,7 @@ describe('multi-device', () => {
     await alice.addContact(bob1.contactCard());
     await alice.send(bob1.address.account, { text: 'one' });
     const bob2 = newClient();
-    await bob2.link(await bob1.createLinkCode());
+    await linkDevice(bob1, bob2);
     const sent = await alice.send(bob1.address.account, { text: 'two' });
     expect(sent.devices).toEqual([1, 2]);
     const bob2In = collect(bob2);
@@ -74,12 +75,12 @@ describe('multi-device', () => {
     const oldLaptop = newClient();
     await alice.register();
     await bob1.register();
-    await oldLaptop.link(await bob1.createLinkCode());
+    await linkDevice(bob1, oldLaptop);
     await alice.addContact(bob1.contactCard());
     expect((await alice.send(bob1.address.account, { text: 'one' })).devices).toEqual([1, 2]);
     await bob1.removeDevice(2);
     const newLaptop = newClient();
-    await newLaptop.link(await bob1.createLinkCode());
+    await linkDevice(bob1, newLaptop);
     expect(newLaptop.address.device).toBe(2);
     const sent = await alice.send(bob1.address.account, { text: 'two' });
     expect(sent.devices).toEqual([1, 2]);

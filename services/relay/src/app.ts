@@ -20,6 +20,7 @@ import { createRelayLogger, type RelayLogOptions } from './logger.ts';
 import { CachedAccessKeys, SqliteEnvelopeStore, type EnvelopeStore } from './store/index.ts';
 import { accessKeyRoutes } from './routes/access-key.ts';
 import { healthRoutes } from './routes/health.ts';
+import { provisioningRoutes, type ProvisioningLimits } from './routes/provisioning.ts';
 import { receiveRoutes } from './routes/receive.ts';
 import { sendRoutes } from './routes/send.ts';
 import { websocketRoutes } from './routes/websocket.ts';
@@ -51,6 +52,8 @@ export interface RelayOptions {
   /** SQLite synchronous mode (default NORMAL; see store.ts for why that survives SIGKILL). */
   synchronous?: 'NORMAL' | 'FULL';
   limits?: Partial<RelayLimits>;
+  /** Device-link (provisioning) mailboxes: TTL, counts, message size (routes/provisioning.ts). */
+  provisioning?: Partial<ProvisioningLimits>;
   /** How committed envelopes reach connected devices (default: in-process `DeliveryHub`). */
   delivery?: DeliveryNotifier;
   /** How often expired envelopes are swept, ms (default 60 000; 0 disables the timer). */
@@ -124,6 +127,7 @@ export async function buildRelay(options: RelayOptions): Promise<FastifyInstance
 
   await app.register(healthRoutes);
   await app.register(sendRoutes);
+  await app.register(provisioningRoutes(options.provisioning));
   // Everything a recipient device does needs its relay credential: one onRequest hook sets request.device.
   await app.register(authenticated(verifyRelayDevice, accessKeyRoutes, receiveRoutes, websocketRoutes));
 

@@ -16,9 +16,10 @@
  * `@sealpost/client/sqlite`, not the package root.
  */
 import { migrateSqlite, SchemaTooNewError, sqlMigrations } from '@sealpost/service-kit/sqlite-migrations';
-import Database from 'better-sqlite3';
+import type Database from 'better-sqlite3';
 import { ClientError } from '../errors.ts';
 import { BASE64_DECODE_FUNCTION, MIGRATIONS } from './migrations.ts';
+import { openClientDatabase, restrictCompanionFiles } from './sqlite-open.ts';
 import { SerialQueue, serialRoles } from './serial.ts';
 import { sqliteRoles, Statements } from './sqlite-roles.ts';
 import type { ClientStore, ContactStore, HistoryStore, IdentityStore, KyberPreKeyStore, OneTimePreKeyStore, OutboxStore, SessionStore, SettingsStore, SignedPreKeyStore, StoreRoles, StoreTransaction } from './types.ts';
@@ -27,6 +28,13 @@ import type { ClientStore, ContactStore, HistoryStore, IdentityStore, KyberPreKe
 export interface SqliteStoreOptions {
   /** How long to wait for another connection's write lock, ms (default 10 s). */
   busyTimeoutMs?: number;
+  /**
+   * 32-byte key the app supplies (e.g. from the OS keychain): the file is
+   * encrypted at rest (SQLCipher v4 format, optional dependency
+   * better-sqlite3-multiple-ciphers; see sqlite-open.ts). A wrong key fails
+   * with `ClientError('STORE_KEY')`. Absent: a plain SQLite file (mode 0600).
+   */
+  encryptionKey?: Uint8Array;
 }
 
 /** A `ClientStore` in one SQLite file (or `:memory:`). */
@@ -44,9 +52,9 @@ export class SqliteStore implements ClientStore {
   readonly settings: SettingsStore;
   readonly contacts: ContactStore;
 
-  /** Opens (creating if needed) the database at `path` and migrates it. */
+  /** Opens (creating if needed, mode 0600) the database at `path` and migrates it. */
   constructor(path: string, options: SqliteStoreOptions = {}) {
-    this.db = new Database(path);
+    this.db = openClientDatabase(path, { encryptionKey: options.encryptionKey });
     this.db.pragma('journal_mode = WAL');
     // FULL: a committed ratchet step survives power loss, not only a process crash.
     this.db.pragma('synchronous = FULL');
@@ -54,6 +62,7 @@ export class SqliteStore implements ClientStore {
     this.db.pragma('foreign_keys = ON');
     this.db.function(BASE64_DECODE_FUNCTION, { deterministic: true }, (text: unknown) => Buffer.from(String(text), 'base64'));
     this.#migrate();
+    restrictCompanionFiles(path);
     this.#roles = sqliteRoles(new Statements(this.db));
     const serial = serialRoles(this.#roles, this.#queue);
     this.sessions = serial.sessions;
