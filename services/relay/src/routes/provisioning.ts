@@ -162,11 +162,12 @@ export function provisioningRoutes(limits: Partial<ProvisioningLimits> = {}): Fa
           },
           async (request, reply) => {
             const text = request.body.body;
-            if (text.length > maxBase64) {
-              throw provisioningError(413, 'PROVISIONING_MESSAGE_TOO_LARGE', `a provisioning message is at most ${mailboxes.limits.maxMessageBytes} bytes`);
-            }
+            const tooLarge = () => provisioningError(413, 'PROVISIONING_MESSAGE_TOO_LARGE', `a provisioning message is at most ${mailboxes.limits.maxMessageBytes} bytes`);
+            // The text length first (no decoding of oversized input), then the exact decoded size.
+            if (text.length > maxBase64) throw tooLarge();
             const body = parseBase64(text);
             if (body === undefined) throw new HttpError(400, 'BAD_BASE64', 'body is not canonical padded base64');
+            if (body.length > mailboxes.limits.maxMessageBytes) throw tooLarge();
             if (!mailboxes.deliver(request.params.mailboxId, body)) {
               throw provisioningError(404, 'UNKNOWN_MAILBOX', 'no open provisioning mailbox with this id (expired, used or never opened)');
             }
