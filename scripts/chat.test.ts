@@ -1,20 +1,23 @@
 /** The interactive chat (scripts/chat.ts): a service process and two profiles talking through it. */
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { SqliteStore } from '@sealpost/client/sqlite';
 import { afterAll, describe, expect, it } from 'vitest';
 
 const root = join(import.meta.dirname, '..');
 const dir = mkdtempSync(join(tmpdir(), 'sealpost-chat-'));
+const linkDir = join(mkdtempSync(join(tmpdir(), 'sealpost-chat-link-')), 'state');
 const children: ChildProcessWithoutNullStreams[] = [];
 afterAll(() => {
   for (const c of children) if (c.exitCode === null) c.kill('SIGKILL');
   rmSync(dir, { recursive: true, force: true });
+  rmSync(join(linkDir, '..'), { recursive: true, force: true });
 });
 
-function start(args: string[]): { child: ChildProcessWithoutNullStreams; output: () => string; waitFor: (re: RegExp) => Promise<RegExpMatchArray> } {
-  const child = spawn(process.execPath, ['--import', 'tsx', join(root, 'scripts', 'chat.ts'), ...args, '--dir', dir], { cwd: root });
+function start(args: string[], stateDir = dir): { child: ChildProcessWithoutNullStreams; output: () => string; waitFor: (re: RegExp) => Promise<RegExpMatchArray> } {
+  const child = spawn(process.execPath, ['--import', 'tsx', join(root, 'scripts', 'chat.ts'), ...args, '--dir', stateDir], { cwd: root });
   children.push(child);
   let out = '';
   child.stdout.on('data', (d: Buffer) => (out += d.toString()));
@@ -57,5 +60,65 @@ describe('terminal chat', () => {
     expect(bob.child.exitCode).toBe(0);
     serve.child.kill('SIGTERM');
     await new Promise((r) => serve.child.on('exit', r));
+  });
+
+  it('links a second device by URI (no private key in any argument or output); it then chats; state files are private', async () => {
+    const exited = (c: ChildProcessWithoutNullStreams) => new Promise((r) => (c.exitCode !== null ? r(null) : c.on('exit', r)));
+    const serve = start(['serve', '--keyserver-port', '0', '--relay-port', '0'], linkDir);
+    await serve.waitFor(/Ctrl-C to stop/);
+    const bob = start(['bob', 'alice'], linkDir);
+    await bob.waitFor(/chatting as bob/);
+    const alice = start(['alice', 'bob'], linkDir);
+    await alice.waitFor(/chatting as alice/);
+    const laptop = start(['bob-2', 'alice', '--link'], linkDir);
+    const [, uri] = await laptop.waitFor(/type on bob's chat: \/link (sealpost:\/\/link\?\S+)\n/);
+    bob.child.stdin.write(`/link ${uri}\n`);
+    await bob.waitFor(/link approved/);
+    await laptop.waitFor(/linked as device 2 of /);
+    await laptop.waitFor(/chatting as bob-2/);
+    alice.child.stdin.write('hello both of you\n');
+    await bob.waitFor(/alice: hello both of you/);
+    await laptop.waitFor(/alice: hello both of you/);
+    laptop.child.stdin.write('from the laptop\n');
+    await alice.waitFor(/bob: from the laptop/);
+    await bob.waitFor(/bob \(other device\): from the laptop/);
+
+    // (Modes first: opening a store below would itself set them.)
+    // Every state file holding keys or a profile key is 0600, the directory 0700.
+    expect((statSync(linkDir).mode & 0o777).toString(8)).toBe('700');
+    const files = readdirSync(linkDir).filter((f) => /^(bob|bob-2|alice)\.(db|db-wal|db-shm|card)$|^service-keys\.json$/.test(f));
+    expect(files).toEqual(expect.arrayContaining(['bob.db', 'bob-2.db', 'alice.db', 'bob.card', 'bob-2.card', 'service-keys.json', 'bob.db-wal', 'bob-2.db-wal']));
+    for (const f of files) expect((statSync(join(linkDir, f)).mode & 0o777).toString(8), f).toBe('600');
+
+    // The account's identity private key (and profile key), from bob's own database.
+    const store = new SqliteStore(join(linkDir, 'bob.db'));
+    const account = await store.identities.localAccount();
+    await store.close();
+    const row = { identity_private: Buffer.from(account!.identityPrivateKey), profile_key: Buffer.from(account!.profileKey!) };
+    expect(row.identity_private.length).toBe(32);
+    const forms = [row.identity_private, row.profile_key].flatMap((k) => [k.toString('base64').replace(/=+$/, ''), k.toString('base64url'), k.toString('hex')]);
+    // Also inside any base64/base64url token (the old link code was base64url JSON holding the key in base64).
+    const leaks = (text: string): string[] => {
+      const found = forms.filter((t) => text.includes(t));
+      for (const token of text.match(/[A-Za-z0-9+/_-]{24,}={0,2}/g) ?? []) {
+        const bytes = Buffer.from(token.replace(/-/g, '+').replace(/_/g, '/'), 'base64');
+        if ([row.identity_private, row.profile_key].some((k) => bytes.includes(k))) found.push(`raw key inside ${token}`);
+        const inner = bytes.toString('latin1');
+        found.push(...forms.filter((t) => inner.includes(t)).map((t) => `${t} inside ${token}`));
+      }
+      return found;
+    };
+    expect(leaks(`code ${Buffer.from(JSON.stringify({ i: row.identity_private.toString('base64') })).toString('base64url')}`)).not.toEqual([]);
+    for (const p of [serve, bob, alice, laptop]) {
+      expect(leaks(p.child.spawnargs.join(' ')), p.child.spawnargs.join(' ')).toEqual([]);
+      expect(leaks(p.output()), p.output()).toEqual([]);
+    }
+    expect(leaks(uri!)).toEqual([]);
+
+    for (const p of [alice, bob, laptop]) p.child.stdin.write('/quit\n');
+    await Promise.all([alice, bob, laptop].map(({ child }) => exited(child)));
+    expect([alice, bob, laptop].map((p) => p.child.exitCode)).toEqual([0, 0, 0]);
+    serve.child.kill('SIGTERM');
+    await exited(serve.child);
   });
 });
