@@ -7,7 +7,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import { startRelay, newAccountId, type RelayHarness } from './support/harness.ts';
-import type { ProvisioningLimits } from '../src/routes/provisioning.ts';
+import { addressGroup, type ProvisioningLimits } from '../src/routes/provisioning.ts';
 
 const running: RelayHarness[] = [];
 const sockets: WebSocket[] = [];
@@ -134,5 +134,15 @@ describe('relay provisioning mailboxes', () => {
     const perAddress = await relay({ maxMailboxes: 100, maxMailboxesPerAddress: 3 });
     for (let i = 0; i < 3; i++) await openMailbox(perAddress.base);
     await expect(openMailbox(perAddress.base)).rejects.toMatchObject({ status: 503 });
+  });
+
+  it('counts IPv4 addresses singly and IPv6 addresses by /64', () => {
+    expect(addressGroup('127.0.0.1')).toBe('127.0.0.1');
+    expect(addressGroup('::ffff:10.1.2.3')).toBe('10.1.2.3');
+    expect(addressGroup('2001:db8:1:2:aaaa::1')).toBe('2001:db8:1:2::/64');
+    expect(addressGroup('2001:DB8:1:2:bbbb:cccc:dddd:eeee')).toBe('2001:db8:1:2::/64');
+    expect(addressGroup('2001:db8::1')).toBe('2001:db8:0:0::/64');
+    expect(addressGroup('fe80::1%eth0')).toBe('fe80:0:0:0::/64');
+    expect(addressGroup('::1')).toBe('0:0:0:0::/64');
   });
 });

@@ -29,7 +29,7 @@ export interface ProvisioningLimits {
   ttlMs: number;
   /** Most open mailboxes in this relay (default 1000). */
   maxMailboxes: number;
-  /** Most open mailboxes per remote address (default 8). */
+  /** Most open mailboxes per remote address — IPv4 address or IPv6 /64 (default 8). */
   maxMailboxesPerAddress: number;
   /** Largest provisioning message (decoded body), bytes (default 16 KiB). */
   maxMessageBytes: number;
@@ -46,6 +46,22 @@ export const MAILBOX_CLOSE = { delivered: 1000, clientFrame: 1008, expired: 4408
 
 /** 16 random bytes, base64url: 22 characters. */
 const MAILBOX_ID_PATTERN = '^[A-Za-z0-9_-]{22}$';
+
+/**
+ * The key of the per-address bound: an IPv4 address as it is (also when
+ * IPv4-mapped), an IPv6 address by its /64 — one host or subscriber usually
+ * holds a whole /64, so counting single IPv6 addresses would bound nothing.
+ */
+export function addressGroup(ip: string): string {
+  const bare = ip.split('%')[0]!.toLowerCase();
+  if (!bare.includes(':')) return bare;
+  if (bare.startsWith('::ffff:') && bare.includes('.')) return bare.slice(7);
+  const [head = '', tail] = bare.split('::');
+  const h = head === '' ? [] : head.split(':');
+  const t = tail === undefined || tail === '' ? [] : tail.split(':');
+  const groups = tail === undefined ? h : [...h, ...new Array<string>(Math.max(0, 8 - h.length - t.length)).fill('0'), ...t];
+  return `${groups.slice(0, 4).map((g) => (Number.parseInt(g, 16) || 0).toString(16)).join(':')}::/64`;
+}
 
 interface Mailbox {
   socket: WebSocket;
@@ -129,18 +145,19 @@ export function provisioningRoutes(limits: Partial<ProvisioningLimits> = {}): Fa
         websocket: true,
         schema: { summary: 'Open a one-time provisioning mailbox (WebSocket, unauthenticated; see module docs)', tags: ['provisioning'], hide: true },
         preHandler: async (request: FastifyRequest) => {
-          if (!mailboxes.admits(request.ip)) {
+          if (!mailboxes.admits(addressGroup(request.ip))) {
             throw provisioningError(503, 'TOO_MANY_MAILBOXES', 'too many open provisioning mailboxes; try again later', { 'retry-after': '30' });
           }
         },
       },
       (socket, request) => {
         // Checked again: the upgrade is asynchronous, others may have taken the last place meanwhile.
-        if (!mailboxes.admits(request.ip)) {
+        const address = addressGroup(request.ip);
+        if (!mailboxes.admits(address)) {
           socket.close(1013, 'too many mailboxes');
           return;
         }
-        const { id, expiresAt } = mailboxes.open(socket, request.ip, now());
+        const { id, expiresAt } = mailboxes.open(socket, address, now());
         socket.send(JSON.stringify({ type: 'address', id, expiresAt }));
       },
     );
