@@ -102,9 +102,13 @@ export class KeyServerClient implements PreKeyServer {
     await requestJson('key server', this.baseUrl, { method: 'DELETE', path: `/v1/devices/${deviceId}`, headers: this.#auth() });
   }
 
-  /** An account's devices (public). */
+  /** An account's devices (rate limited by the key server: per device when this client has credentials, else per address). */
   async devices(account: string): Promise<DeviceListing[]> {
-    const r = await requestJson<{ devices: DeviceListing[] }>('key server', this.baseUrl, { method: 'GET', path: `/v1/accounts/${encodeURIComponent(account)}/devices` });
+    const r = await requestJson<{ devices: DeviceListing[] }>('key server', this.baseUrl, {
+      method: 'GET',
+      path: `/v1/accounts/${encodeURIComponent(account)}/devices`,
+      ...(this.#credentials === undefined ? {} : { headers: this.#auth() }),
+    });
     return r.devices;
   }
 
