@@ -43,7 +43,8 @@ function decodeSigned(field: string, json: SignedPreKeyJson, kind: 'ec' | 'kyber
   return { field, keyId: json.keyId, publicKey, signature };
 }
 
-function noRepeats(field: string, keys: readonly { keyId: number }[]): void {
+/** 400 `DUPLICATE_KEY_ID` when a key id repeats within `keys`. */
+export function noRepeatedIds(field: string, keys: readonly { keyId: number }[]): void {
   const seen = new Set<number>();
   for (const k of keys) {
     if (seen.has(k.keyId)) throw new KeyServerError(400, 'DUPLICATE_KEY_ID', `${field} repeats key id ${k.keyId}`);
@@ -66,8 +67,8 @@ export interface DecodedKeyUpload {
 export function decodeKeyUpload(json: KeyUploadJson): DecodedKeyUpload {
   const upload: KeyUpload = {};
   const signed: (SignedPreKey & { field: string })[] = [];
-  if (json.preKeys !== undefined) noRepeats('preKeys', json.preKeys);
-  if (json.pqPreKeys !== undefined) noRepeats('pqPreKeys', json.pqPreKeys);
+  if (json.preKeys !== undefined) noRepeatedIds('preKeys', json.preKeys);
+  if (json.pqPreKeys !== undefined) noRepeatedIds('pqPreKeys', json.pqPreKeys);
   if (json.signedPreKey !== undefined) {
     signed.push((upload.signedPreKey = decodeSigned('signedPreKey', json.signedPreKey, 'ec')));
   }

@@ -9,7 +9,7 @@ import type { AuthenticatedDevice } from '@sealpost/service-kit';
 import { enforceRateLimit } from '../rate-limiter.ts';
 import { conflict, notFound } from '../errors.ts';
 import { longTermKeyDigest } from '../key-digest.ts';
-import { checkKeyUpload, decodeKeyUpload, verifyKeyUpload, type KeyUploadJson, type SignedPreKeyJson } from '../key-upload.ts';
+import { checkKeyUpload, decodeKeyUpload, noRepeatedIds, verifyKeyUpload, type KeyUploadJson, type SignedPreKeyJson } from '../key-upload.ts';
 import type { DeviceBundle, InitialKeys, SignedKeyKind, SignedKeyRecord } from '../store/key-store.ts';
 import type { DomainDeps, SignatureVerifier } from './deps.ts';
 
@@ -62,27 +62,30 @@ export class Keys {
 
   /**
    * Stores an upload of the device's own keys; answers the counts after it.
-   * Cheapest checks first: decoding and repeats within the upload, then ids
-   * already stored and the per-device cap (reads), and only then the
-   * signatures — a replayed or oversized upload costs no verification.
+   * Cheapest checks first: repeated ids, ids already stored and the
+   * per-device cap (from the JSON, with reads), then strict decoding, and
+   * only then the signatures — a replayed or oversized upload costs no
+   * decoding and no verification.
    */
   async upload(device: AuthenticatedDevice, json: KeyUploadJson): Promise<OneTimeKeyCounts> {
     const { store, settings, now } = this.deps;
     const { accountId, deviceId } = device;
-    const decoded = decodeKeyUpload(json);
-    const oneTime: [SignedKeyKind, readonly { keyId: number }[] | undefined][] = [
-      ['ec', decoded.upload.preKeys],
-      ['kyber', decoded.upload.pqPreKeys],
+    // Ids straight from the JSON (the schema bounded counts and sizes): repeats, stored ids and the cap cost no decoding.
+    const oneTime: [SignedKeyKind, string, readonly { keyId: number }[] | undefined][] = [
+      ['ec', 'preKeys', json.preKeys],
+      ['kyber', 'pqPreKeys', json.pqPreKeys],
     ];
     const counts = await store.countOneTimeKeys(accountId, deviceId);
-    for (const [kind, keys] of oneTime) {
-      if (keys === undefined) continue;
+    for (const [kind, field, keys] of oneTime) {
+      if (keys === undefined || keys.length === 0) continue;
+      noRepeatedIds(field, keys);
       const stored = await store.storedOneTimeKeyIds(accountId, deviceId, kind, keys.map((k) => k.keyId));
       if (stored.length > 0) throw conflict('DUPLICATE_KEY_ID', `${kind} one-time key ids already stored: ${stored.slice(0, 10).join(', ')}`);
       if (counts[kind] + keys.length > settings.maxOneTimeKeysPerDevice) {
         throw conflict('TOO_MANY_KEYS', `a device may hold at most ${settings.maxOneTimeKeysPerDevice} ${kind} one-time keys`);
       }
     }
+    const decoded = decodeKeyUpload(json);
     const upload = verifyKeyUpload(decoded, (await store.identityKey(accountId))!, this.deps.verifySignature);
     // The store checks ids and the cap again, atomically (a concurrent upload may have raced us).
     const result = await store.storeKeys(device.accountId, device.deviceId, upload, now(), settings.maxOneTimeKeysPerDevice);
