@@ -93,6 +93,7 @@ function buildContext(options: KeyServerOptions, store: KeyStore, settings: KeyS
     keyUploadLimiter: limiter(settings.keyUploadRateLimit, max),
     senderCertificateLimiter: limiter(settings.senderCertificateRateLimit, max),
     deviceListLimiter: limiter(settings.deviceListRateLimit, max),
+    deviceListAddressLimiter: limiter(settings.deviceListRateLimit, max),
     isTrustedDirectoryClient: (address) => addressInRanges(address, trusted),
     registrationGate: new RegistrationGate(settings.registrationGate),
     senderCertificates: senderCertificate && new SenderCertificateIssuer(senderCertificate.certificate, senderCertificate.privateKey),
@@ -143,7 +144,7 @@ export async function buildKeyServer(options: KeyServerOptions = {}): Promise<Fa
     pruneTimer = setInterval(() => {
       const now = ctx.now();
       store.prune(now - settings.replacedKeyGraceMs, now).catch((err: unknown) => app.log.error({ err }, 'prune failed'));
-      for (const l of [ctx.bundleLimiter, ctx.targetBudget, ctx.registrationLimiter, ctx.keyUploadLimiter, ctx.senderCertificateLimiter, ctx.deviceListLimiter]) {
+      for (const l of [ctx.bundleLimiter, ctx.targetBudget, ctx.registrationLimiter, ctx.keyUploadLimiter, ctx.senderCertificateLimiter, ctx.deviceListLimiter, ctx.deviceListAddressLimiter]) {
         if (l instanceof RateLimiter) l.evictFull(now);
       }
     }, settings.pruneIntervalMs);

@@ -36,8 +36,10 @@ export interface KeyServerContext {
   keyUploadLimiter: RateLimitStore | undefined;
   /** `GET /v1/certificate/sender` per device. */
   senderCertificateLimiter: RateLimitStore | undefined;
-  /** `GET /v1/accounts/:id/devices` per client address or device. */
+  /** `GET /v1/accounts/:id/devices` per device (Basic credentials). */
   deviceListLimiter: RateLimitStore | undefined;
+  /** `GET /v1/accounts/:id/devices` per client address (IPv6 /64), unauthenticated; its own map, so an address flood cannot crowd out devices. */
+  deviceListAddressLimiter: RateLimitStore | undefined;
   /** Whether a client address is exempt from the device-list limit (the relays). */
   isTrustedDirectoryClient: (address: string) => boolean;
   registrationGate: RegistrationGate;

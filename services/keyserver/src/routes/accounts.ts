@@ -64,16 +64,12 @@ async function releaseUnusedTicket(request: FastifyRequest, reply: FastifyReply)
 /** `onRequest` of the device list: per device with Basic credentials, else per client address unless it is a relay's. */
 async function limitDeviceLists(request: FastifyRequest): Promise<void> {
   const ctx = request.server.keyserver;
-  let key: string;
   if (request.headers.authorization !== undefined) {
     const device = await ctx.authenticate(request);
-    key = `device:${device.accountId}.${device.deviceId}`;
-  } else if (ctx.isTrustedDirectoryClient(request.ip)) {
-    return;
-  } else {
-    key = `addr:${clientAddressKey(request.ip)}`;
+    enforceRateLimit(ctx.deviceListLimiter, `${device.accountId}.${device.deviceId}`, ctx.now(), 'device-list requests from this device');
+  } else if (!ctx.isTrustedDirectoryClient(request.ip)) {
+    enforceRateLimit(ctx.deviceListAddressLimiter, clientAddressKey(request.ip), ctx.now(), 'device-list requests from this address');
   }
-  enforceRateLimit(ctx.deviceListLimiter, key, ctx.now(), 'device-list requests');
 }
 
 /** POST /v1/accounts, GET /v1/accounts/challenge, GET /v1/accounts/whoami, GET /v1/accounts/:accountId/devices. */
