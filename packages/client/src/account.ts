@@ -17,6 +17,7 @@ import type { ProvisioningMailbox } from './provisioning-mailbox.ts';
 import type { RelayClient } from './relay-client.ts';
 import type { ClientStore, DeviceAddress, LocalAccount, RegisteredAccount } from './store/types.ts';
 import { PreKeyUpkeep, type UpkeepPolicy } from './upkeep.ts';
+import type { RegistrationGateAnswer } from './registration-gate.ts';
 
 /** What `Account` works with. */
 export interface AccountDeps {
@@ -85,13 +86,13 @@ export class Account {
    * prekeys (signed, last-resort Kyber, 100 EC + 100 Kyber one-time) are
    * uploaded, and the account's access key is registered with the relay.
    */
-  async register(): Promise<DeviceAddress> {
+  async register(gate?: RegistrationGateAnswer): Promise<DeviceAddress> {
     this.#refuseIfRegistered();
     const identity = generateIdentityKeyPair();
     const registrationId = generateRegistrationId();
     const secret = randomBytes(32);
     const profileKey = randomBytes(32);
-    const { account, device } = await this.deps.keyServer.createAccount({ identityKey: identity.publicKey, registrationId, secret });
+    const { account, device } = await this.deps.keyServer.createAccount({ identityKey: identity.publicKey, registrationId, secret }, gate);
     await this.#activate({
       identityPrivateKey: identity.privateKey,
       identityPublicKey: identity.publicKey,

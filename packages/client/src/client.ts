@@ -28,6 +28,7 @@ import { SessionLocks } from './session-transaction.ts';
 import type { ClientStore, DeviceAddress, StoredMessage } from './store/types.ts';
 import { Trust } from './trust.ts';
 import type { UpkeepReport } from './upkeep.ts';
+import type { RegistrationGateAnswer } from './registration-gate.ts';
 
 export type { ClientEvents, ClientProblem, ContactCard, ReceivedMessage, ReceiveMode, RelayView, SealpostClientOptions, SentMessage } from './client-types.ts';
 
@@ -109,10 +110,13 @@ export class SealpostClient extends TypedEmitter<ClientEvents> {
     return this.#account.registered;
   }
 
-  /** Creates a new account with this device as its primary device (see `Account.register`). */
-  async register(): Promise<DeviceAddress> {
+  /**
+   * Creates a new account with this device as its primary device (see `Account.register`).
+   * `gate`: a registration token from the app backend, or `{ proofOfWork: true }`, when the key server's registration gate is on.
+   */
+  async register(gate?: RegistrationGateAnswer): Promise<DeviceAddress> {
     await this.#ready;
-    return this.#account.register();
+    return this.#account.register(gate);
   }
 
   /**

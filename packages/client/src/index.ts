@@ -13,6 +13,7 @@ export { encodeContent, decodeContent, CONTENT_VERSION, type MessageContent, typ
 export { checkIdentity, type IdentityChange, type IdentityPolicy } from './identity.ts';
 export { PreKeyUpkeep, DEFAULT_UPKEEP_POLICY, type UpkeepPolicy, type UpkeepReport, type PreKeyServer, type PreKeyUpload } from './upkeep.ts';
 export { KeyServerClient, type DeviceBundle, type DeviceCredentials, type DeviceListing } from './keyserver-client.ts';
+export { solveRegistrationChallenge, type RegistrationGateAnswer } from './registration-gate.ts';
 export { RelayClient, deriveAccessKey, deviceMismatchOf, type OutgoingEnvelope, type QueuedEnvelope, type DeviceMismatch } from './relay-client.ts';
 export { WebSocketReceiver, pollOnce, backoffDelay, DEFAULT_BACKOFF, type BackoffPolicy, type ReceiverState, type WebSocketConstructor, type WebSocketLike } from './receiver.ts';
 export { withSessionTransaction, runSessionStep, SessionLocks, type SessionStep, type SessionStepFn } from './session-transaction.ts';

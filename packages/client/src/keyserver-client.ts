@@ -8,6 +8,7 @@ import { utf8 } from './encoding.ts';
 import { fromBase64, requestJson, toBase64 } from './http.ts';
 import type { PublicPreKey, SignedPublicPreKey } from './keys.ts';
 import type { PreKeyServer, PreKeyUpload } from './upkeep.ts';
+import { solveRegistrationChallenge, type RegistrationGateAnswer } from './registration-gate.ts';
 
 /** A device's credentials at the key server. */
 export interface DeviceCredentials {
@@ -67,18 +68,27 @@ export class KeyServerClient implements PreKeyServer {
     return { authorization: `Basic ${toBase64(utf8(user))}` };
   }
 
-  /** Creates an account; this device becomes its primary device (id 1). */
-  async createAccount(input: {
-    identityKey: Uint8Array;
-    registrationId: number;
-    secret: Uint8Array;
-    signedPreKey?: SignedPublicPreKey;
-    pqLastResortPreKey?: SignedPublicPreKey;
-  }): Promise<{ account: string; device: number }> {
+  /** Creates an account; this device becomes its primary device (id 1). `gate`: what the server's registration gate needs, if it is on. */
+  async createAccount(
+    input: {
+      identityKey: Uint8Array;
+      registrationId: number;
+      secret: Uint8Array;
+      signedPreKey?: SignedPublicPreKey;
+      pqLastResortPreKey?: SignedPublicPreKey;
+    },
+    gate?: RegistrationGateAnswer,
+  ): Promise<{ account: string; device: number }> {
     const body: Record<string, unknown> = { identityKey: toBase64(input.identityKey), registrationId: input.registrationId, deviceSecret: toBase64(input.secret) };
     if (input.signedPreKey) body.signedPreKey = signedToJson(input.signedPreKey);
     if (input.pqLastResortPreKey) body.pqLastResortPreKey = signedToJson(input.pqLastResortPreKey);
-    const r = await requestJson<{ accountId: string; deviceId: number }>('key server', this.baseUrl, { method: 'POST', path: '/v1/accounts', body });
+    const headers: Record<string, string> = {};
+    if (gate !== undefined && 'registrationToken' in gate) headers['registration-token'] = gate.registrationToken;
+    if (gate !== undefined && 'proofOfWork' in gate) {
+      const c = await requestJson<{ challenge: string; difficulty: number }>('key server', this.baseUrl, { method: 'GET', path: '/v1/accounts/challenge' });
+      headers['registration-proof'] = `${c.challenge}:${solveRegistrationChallenge(c.challenge, c.difficulty)}`;
+    }
+    const r = await requestJson<{ accountId: string; deviceId: number }>('key server', this.baseUrl, { method: 'POST', path: '/v1/accounts', headers, body });
     return { account: r.accountId, device: r.deviceId };
   }
 
@@ -102,9 +112,13 @@ export class KeyServerClient implements PreKeyServer {
     await requestJson('key server', this.baseUrl, { method: 'DELETE', path: `/v1/devices/${deviceId}`, headers: this.#auth() });
   }
 
-  /** An account's devices (public). */
+  /** An account's devices (rate limited by the key server: per device when this client has credentials, else per address). */
   async devices(account: string): Promise<DeviceListing[]> {
-    const r = await requestJson<{ devices: DeviceListing[] }>('key server', this.baseUrl, { method: 'GET', path: `/v1/accounts/${encodeURIComponent(account)}/devices` });
+    const r = await requestJson<{ devices: DeviceListing[] }>('key server', this.baseUrl, {
+      method: 'GET',
+      path: `/v1/accounts/${encodeURIComponent(account)}/devices`,
+      ...(this.#credentials === undefined ? {} : { headers: this.#auth() }),
+    });
     return r.devices;
   }
 

@@ -9,10 +9,17 @@
  * - Errors fastify raises before routing — bad percent-encoding (400
  *   `INVALID_REQUEST`), a path parameter over `maxParamLength` (414
  *   `URI_TOO_LONG`): pass `frameworkErrors` to `Fastify({ frameworkErrors })`.
+ * - Requests Node's HTTP parser refuses before fastify sees them (garbage
+ *   request line, bad Content-Length, headers too large, timeouts): pass
+ *   `clientErrorHandler` to `Fastify({ clientErrorHandler })`; the raw
+ *   response then carries the same body (400 `BAD_REQUEST`, 431
+ *   `HEADERS_TOO_LARGE`, 408 `REQUEST_TIMEOUT`) instead of fastify's
+ *   `{"error":"Bad Request",…}`.
  * - No route → 404 `NOT_FOUND`.
  * - Anything else → 500 `INTERNAL` with a fixed message; only the error's
  *   name, code, message and stack reach the log (no request data).
  */
+import type { Socket } from 'node:net';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { HttpError, type KitErrorCode } from './http-error.ts';
 import { errorBodySchema } from './schemas.ts';
@@ -96,6 +103,28 @@ export function sendError(err: unknown, request: FastifyRequest, reply: FastifyR
  */
 export function frameworkErrors(error: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
   void sendError(error, request, reply);
+}
+
+const CLIENT_ERRORS: Record<string, [number, string, KitErrorCode, string]> = {
+  ERR_HTTP_REQUEST_TIMEOUT: [408, 'Request Timeout', 'REQUEST_TIMEOUT', 'the request took too long to arrive'],
+  HPE_HEADER_OVERFLOW: [431, 'Request Header Fields Too Large', 'HEADERS_TOO_LARGE', 'request headers are larger than the server accepts'],
+};
+
+/**
+ * For `Fastify({ clientErrorHandler })`: answers a request Node's HTTP
+ * parser refused (it never reaches routing) with the uniform body, then
+ * closes the connection. Nothing of the request is echoed or logged.
+ */
+export function clientErrorHandler(err: Error & { code?: string }, socket: Socket): void {
+  if (err.code === 'ECONNRESET' || socket.destroyed) return;
+  const [status, reason, code, message] = CLIENT_ERRORS[err.code ?? ''] ?? [400, 'Bad Request', 'BAD_REQUEST', 'malformed HTTP request'];
+  const body = JSON.stringify(errorBody(code, message));
+  if (socket.writable) {
+    socket.write(
+      `HTTP/1.1 ${status} ${reason}\r\nContent-Length: ${Buffer.byteLength(body)}\r\nContent-Type: application/json; charset=utf-8\r\nConnection: close\r\n\r\n${body}`,
+    );
+  }
+  socket.destroy();
 }
 
 /**

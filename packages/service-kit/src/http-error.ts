@@ -25,6 +25,10 @@ export const KIT_ERROR_CODES = [
   'NOT_FOUND',
   /** A path parameter is longer than the router accepts. */
   'URI_TOO_LONG',
+  /** Request headers larger than the server accepts (HTTP parser). */
+  'HEADERS_TOO_LARGE',
+  /** The request did not arrive in time (HTTP parser). */
+  'REQUEST_TIMEOUT',
   /** A field is not strict, canonical, padded standard base64. */
   'BAD_BASE64',
   /** A base64 field decodes to the wrong number of bytes. */

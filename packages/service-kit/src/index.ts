@@ -7,6 +7,7 @@
  */
 export { HttpError, KIT_ERROR_CODES, type HttpErrorOptions, type KitErrorCode } from './http-error.ts';
 export {
+  clientErrorHandler,
   errorBody,
   fastifyErrorCode,
   frameworkErrors,
@@ -15,6 +16,7 @@ export {
   toHttpError,
   type ErrorBody,
 } from './error-handler.ts';
+export { AJV_OPTIONS, bodyStrictValidatorFactory, validationOptions } from './validation.ts';
 export { ERROR_BODY_SCHEMA_ID, errorBodyRef, errorBodySchema, withErrors, type ErrorStatus } from './schemas.ts';
 export { base64Length, decodeBase64Field, encodeBase64, parseBase64 } from './base64.ts';
 export {

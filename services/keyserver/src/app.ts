@@ -3,10 +3,14 @@
  * and schemas, OpenAPI docs, logging with secrets redacted, the shared
  * context decorated once as `app.keyserver`, and the route groups.
  */
-import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import Fastify, { LogController, type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
-import { frameworkErrors, installErrorHandling } from '@sealpost/service-kit';
+import { clientErrorHandler, frameworkErrors, installErrorHandling, validationOptions } from '@sealpost/service-kit';
+import { addressInRanges, parseAddressRanges } from './client-address.ts';
+import type { SignatureVerifier } from './domain/deps.ts';
+import { requestLogHook, serverLoggerOption } from './request-log.ts';
+import { RegistrationGate } from './registration-gate.ts';
 import { deviceVerifier } from './auth.ts';
 import { DEFAULT_SETTINGS, type KeyServerSettings } from './config.ts';
 import type { KeyServerContext } from './context.ts';
@@ -14,7 +18,7 @@ import type { DomainDeps } from './domain/deps.ts';
 import { Accounts } from './domain/accounts.ts';
 import { Devices } from './domain/devices.ts';
 import { Keys } from './domain/keys.ts';
-import { RateLimiter } from './rate-limiter.ts';
+import { RateLimiter, type RateLimit } from './rate-limiter.ts';
 import { RelayCredentialIssuer } from './relay-credential-issuer.ts';
 import { SenderCertificateIssuer } from './sender-certificates.ts';
 import { sharedSchemas } from './schemas.ts';
@@ -41,32 +45,41 @@ export interface KeyServerOptions {
   settings?: Partial<KeyServerSettings>;
   /** Clock (ms since the epoch). */
   now?: () => number;
-  /** Fastify/pino logger option (default: off). Authorization headers are always redacted. */
+  /**
+   * Fastify/pino logger option (default: off). Authorization headers are
+   * always redacted; request lines carry no client address and no URL
+   * (only the route pattern) unless `settings.logClientDetails` is set.
+   */
   logger?: FastifyServerOptions['logger'];
+  /** Prekey signature check (default XEdDSA verification); a seam for counting verifications. */
+  verifySignature?: SignatureVerifier;
   /** Serve OpenAPI JSON and Swagger UI at /docs (default true). */
   docs?: boolean;
   /** Close the store when the server closes (default: true when the server opened it). */
   closeStore?: boolean;
 }
 
-/** Paths pino must never print. */
-export const REDACTED_LOG_PATHS = ['req.headers.authorization', 'req.headers.cookie', 'headers.authorization'];
+export { REDACTED_LOG_PATHS } from './request-log.ts';
 
-function loggerOption(logger: FastifyServerOptions['logger']): FastifyServerOptions['logger'] {
-  if (logger === undefined || logger === false) return false;
-  const base = logger === true ? {} : (logger as Record<string, unknown>);
-  return { ...base, redact: { paths: REDACTED_LOG_PATHS, censor: '[redacted]' } } as FastifyServerOptions['logger'];
+function limiter(limit: RateLimit | false, maxKeys: number): RateLimiter | undefined {
+  return limit === false ? undefined : new RateLimiter(limit, maxKeys);
 }
 
 function buildContext(options: KeyServerOptions, store: KeyStore, settings: KeyServerSettings): KeyServerContext {
   const now = options.now ?? Date.now;
+  const max = settings.rateLimiterMaxKeys;
+  // `bundleRateLimit: false` turns bundle limiting off as a whole unless the target budget is set explicitly.
+  const budget = settings.bundleRateLimit === false && options.settings?.bundleTargetBudget === undefined ? false : settings.bundleTargetBudget;
   const deps: DomainDeps = {
     store,
     settings,
     now,
-    bundleLimiter: settings.bundleRateLimit === false ? undefined : new RateLimiter(settings.bundleRateLimit),
+    bundleLimiter: limiter(settings.bundleRateLimit, max),
+    targetBudget: limiter(budget, max),
+    ...(options.verifySignature === undefined ? {} : { verifySignature: options.verifySignature }),
   };
   const { senderCertificate, relayCredentialKey } = options;
+  const trusted = parseAddressRanges(settings.deviceListTrustedAddresses);
   return {
     accounts: new Accounts(deps),
     devices: new Devices(deps),
@@ -74,7 +87,15 @@ function buildContext(options: KeyServerOptions, store: KeyStore, settings: KeyS
     authenticate: deviceVerifier(store),
     settings,
     now,
-    registrationLimiter: settings.registrationRateLimit === false ? undefined : new RateLimiter(settings.registrationRateLimit),
+    bundleLimiter: deps.bundleLimiter,
+    targetBudget: deps.targetBudget,
+    registrationLimiter: limiter(settings.registrationRateLimit, max),
+    keyUploadLimiter: limiter(settings.keyUploadRateLimit, max),
+    senderCertificateLimiter: limiter(settings.senderCertificateRateLimit, max),
+    deviceListLimiter: limiter(settings.deviceListRateLimit, max),
+    deviceListAddressLimiter: limiter(settings.deviceListRateLimit, max),
+    isTrustedDirectoryClient: (address) => addressInRanges(address, trusted),
+    registrationGate: new RegistrationGate(settings.registrationGate),
     senderCertificates: senderCertificate && new SenderCertificateIssuer(senderCertificate.certificate, senderCertificate.privateKey),
     relayCredentials: relayCredentialKey && new RelayCredentialIssuer(relayCredentialKey.privateKey),
     relayPublicKey: relayCredentialKey?.publicKey,
@@ -89,12 +110,18 @@ export async function buildKeyServer(options: KeyServerOptions = {}): Promise<Fa
   const ctx = buildContext(options, store, settings);
 
   const app = Fastify({
-    logger: loggerOption(options.logger),
+    logger: serverLoggerOption(options.logger, settings.logClientDetails),
+    // fastify's own request lines carry the client address and the full URL (account ids): ours carry the route pattern.
+    logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: settings.bodyLimit,
+    // Errors before routing and requests the HTTP parser refuses get the uniform error body too.
     frameworkErrors,
-    ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: false } },
+    clientErrorHandler,
+    // JSON bodies are not coerced ("1" is not 1); params/querystring are strings on the wire (service kit).
+    ...validationOptions(),
   });
   installErrorHandling(app);
+  app.addHook('onResponse', requestLogHook(settings.logClientDetails));
   for (const schema of sharedSchemas) app.addSchema(schema);
   // JSON only: without this Fastify would parse text/plain into a string.
   app.removeContentTypeParser('text/plain');
@@ -117,6 +144,9 @@ export async function buildKeyServer(options: KeyServerOptions = {}): Promise<Fa
     pruneTimer = setInterval(() => {
       const now = ctx.now();
       store.prune(now - settings.replacedKeyGraceMs, now).catch((err: unknown) => app.log.error({ err }, 'prune failed'));
+      for (const l of [ctx.bundleLimiter, ctx.targetBudget, ctx.registrationLimiter, ctx.keyUploadLimiter, ctx.senderCertificateLimiter, ctx.deviceListLimiter, ctx.deviceListAddressLimiter]) {
+        if (l instanceof RateLimiter) l.evictFull(now);
+      }
     }, settings.pruneIntervalMs);
     pruneTimer.unref();
   }

@@ -3,6 +3,7 @@
  * it has an equivalent.
  */
 import type { RateLimit } from './rate-limiter.ts';
+import type { RegistrationGateSettings } from './registration-gate.ts';
 
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
@@ -15,12 +16,41 @@ export interface KeyServerSettings {
   /** One-time keys of each kind a device may hold on the server. */
   maxOneTimeKeysPerDevice: number;
   /**
-   * Bundle fetches per (requester device, target account, target device):
-   * Signal allows 6 at once, then one per 10 minutes. `false` disables it.
+   * Bundle fetches per (requester device, target account), whatever the
+   * device selector (`/1`, `/*`): Signal allows 6 at once, then one per 10
+   * minutes. `false` disables it (and, unless `bundleTargetBudget` is given
+   * explicitly, the per-target budget too).
    */
   bundleRateLimit: RateLimit | false;
-  /** Account creations and device links per client IP. `false` disables it. */
+  /**
+   * One-time keys handed out per target DEVICE, across all requesters. When
+   * it is spent, fetches still succeed but get the signed prekey and the
+   * last-resort Kyber key only (what a drained device serves), so a crowd of
+   * requesters cannot drain a victim. `false` disables it.
+   */
+  bundleTargetBudget: RateLimit | false;
+  /** Most buckets one in-memory limiter tracks; when full it refuses new keys (429) instead of forgetting busy ones. */
+  rateLimiterMaxKeys: number;
+  /** Account creations and device links per client address (IPv6 grouped by /64). `false` disables it. */
   registrationRateLimit: RateLimit | false;
+  /** Key uploads (`PUT /v1/keys`) per device. `false` disables it. */
+  keyUploadRateLimit: RateLimit | false;
+  /** Sender-certificate requests per device. `false` disables it. */
+  senderCertificateRateLimit: RateLimit | false;
+  /**
+   * `GET /v1/accounts/:id/devices` per client address (IPv6 /64) or, with
+   * Basic credentials, per device. `false` disables it.
+   */
+  deviceListRateLimit: RateLimit | false;
+  /** Client addresses (CIDR) exempt from `deviceListRateLimit`: the relays. Default loopback. */
+  deviceListTrustedAddresses: string[];
+  /** Account-creation gate: off, an app-signed token, or proof of work (registration-gate.ts). */
+  registrationGate: RegistrationGateSettings;
+  /**
+   * Log client addresses and full URLs (with account ids) on every request.
+   * Off by default: the default request log line is method, route pattern, status and duration.
+   */
+  logClientDetails: boolean;
   /** Lifetime of a provisioning code. */
   provisioningCodeTtlMs: number;
   /** Age after which a signed prekey or last-resort key is reported as stale. */
@@ -42,7 +72,15 @@ export const DEFAULT_SETTINGS: KeyServerSettings = {
   maxDevices: 6,
   maxOneTimeKeysPerDevice: 5000,
   bundleRateLimit: { burst: 6, refillMs: 10 * MINUTE },
+  bundleTargetBudget: { burst: 50, refillMs: 5 * MINUTE },
+  rateLimiterMaxKeys: 200_000,
   registrationRateLimit: { burst: 20, refillMs: MINUTE },
+  keyUploadRateLimit: { burst: 10, refillMs: MINUTE },
+  senderCertificateRateLimit: { burst: 10, refillMs: MINUTE },
+  deviceListRateLimit: { burst: 60, refillMs: 1000 },
+  deviceListTrustedAddresses: ['127.0.0.0/8', '::1/128'],
+  registrationGate: { mode: 'off' },
+  logClientDetails: false,
   provisioningCodeTtlMs: 10 * MINUTE,
   staleKeyAgeMs: 7 * DAY,
   replacedKeyGraceMs: 30 * DAY,

@@ -28,6 +28,8 @@ export type KeyServerErrorCode =
   | 'DUPLICATE_KEY_ID'
   | 'TOO_MANY_KEYS'
   | 'EMPTY_UPLOAD'
+  /** 403 (503 when the server cannot track more): the registration gate refused account creation. */
+  | 'REGISTRATION_REFUSED'
   /** 503: the server has no key for sender certificates or relay credentials. */
   | 'NOT_CONFIGURED';
 

@@ -8,7 +8,10 @@ export { basicAuthHeader, type AuthenticatedDevice } from './auth.ts';
 export { DEVICE_SECRET_LENGTH, hashDeviceSecret } from './device-secret.ts';
 export { KeyServerError, type KeyServerErrorCode } from './errors.ts';
 export { longTermKeyDigest, type LongTermKeys } from './key-digest.ts';
-export { RateLimiter, type RateLimit } from './rate-limiter.ts';
+export { RateLimiter, type RateDecision, type RateLimit, type RateLimitStore } from './rate-limiter.ts';
+export { clientAddressKey } from './client-address.ts';
+export { signRegistrationToken, type RegistrationGateSettings, type RegistrationTokenClaims } from './registration-gate.ts';
+export { solveProofOfWork } from './proof-of-work.ts';
 // The relay-credential format lives in @sealpost/protocol; re-exported for the key server's users.
 export {
   generateRelayCredentialKeyPair,

@@ -8,6 +8,7 @@
 import { ConfigError } from '@sealpost/service-kit';
 import { buildKeyServer } from './app.ts';
 import { readRelayKeyFile, readServerCertificateFile } from './key-files.ts';
+import type { RegistrationGateSettings } from './registration-gate.ts';
 import { keyServerUsage, loadKeyServerStartConfig, type KeyServerStartConfig } from './start-config.ts';
 
 if (process.argv.includes('--help')) {
@@ -27,9 +28,21 @@ try {
 const serverCert = config.serverCertificate === undefined ? undefined : readServerCertificateFile(config.serverCertificate);
 const relayKey = config.relayKey === undefined ? undefined : readRelayKeyFile(config.relayKey);
 
+let registrationGate: RegistrationGateSettings = { mode: 'off' };
+if (config.registrationGate === 'token') {
+  if (config.registrationTokenKeys === undefined) {
+    console.error('--registration-gate token needs --registration-token-keys');
+    process.exit(2);
+  }
+  registrationGate = { mode: 'token', publicKeys: config.registrationTokenKeys };
+} else if (config.registrationGate === 'proof-of-work') {
+  registrationGate = { mode: 'proof-of-work', difficulty: config.registrationPowDifficulty };
+}
+
 const app = await buildKeyServer({
   dbPath: config.db,
   logger: { level: config.logLevel },
+  settings: { logClientDetails: config.logClientDetails, registrationGate, deviceListTrustedAddresses: config.deviceListTrustedAddresses },
   ...(serverCert === undefined ? {} : { senderCertificate: { certificate: serverCert.certificate, privateKey: serverCert.privateKey } }),
   ...(relayKey === undefined ? {} : { relayCredentialKey: { privateKey: relayKey.privateKey, publicKey: relayKey.publicKey } }),
 });

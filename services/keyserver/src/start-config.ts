@@ -10,8 +10,44 @@
  * | --server-certificate | KEYSERVER_SERVER_CERTIFICATE   | none: sender certificates disabled |
  * | --relay-key          | KEYSERVER_RELAY_KEY            | none: relay credentials disabled |
  * | --log-level          | KEYSERVER_LOG_LEVEL            | info           |
+ * | --log-client-details | KEYSERVER_LOG_CLIENT_DETAILS   | false (true: request lines carry client address and URL; debugging only) |
+ * | --registration-gate  | KEYSERVER_REGISTRATION_GATE    | off (token, proof-of-work) |
+ * | --registration-token-keys | KEYSERVER_REGISTRATION_TOKEN_KEYS | none; comma-separated base64 raw Ed25519 public keys of the app backend |
+ * | --registration-pow-difficulty | KEYSERVER_REGISTRATION_POW_DIFFICULTY | 20 (leading zero bits) |
+ * | --device-list-trusted-addresses | KEYSERVER_DEVICE_LIST_TRUSTED_ADDRESSES | 127.0.0.0/8,::1/128 (the relays; comma-separated CIDR) |
  */
-import { configUsage, loadConfig, parseOneOf, parsePort, parseString, type Config, type ConfigSpec } from '@sealpost/service-kit';
+import { fromBase64 } from '@sealpost/protocol/primitives';
+import {
+  configUsage,
+  loadConfig,
+  parseBoolean,
+  parseInteger,
+  parseOneOf,
+  parsePort,
+  parseString,
+  type Config,
+  type ConfigSpec,
+} from '@sealpost/service-kit';
+import { parseAddressRanges } from './client-address.ts';
+
+function parseList(text: string): string[] {
+  return text
+    .split(',')
+    .map((x) => x.trim())
+    .filter((x) => x.length > 0);
+}
+
+function parseEd25519Keys(text: string): Uint8Array[] {
+  const keys = parseList(text).map((k) => fromBase64(k));
+  if (keys.length === 0 || keys.some((k) => k.length !== 32)) throw new Error('must be base64 raw 32-byte Ed25519 public keys, comma-separated');
+  return keys;
+}
+
+function parseCidrs(text: string): string[] {
+  const list = parseList(text);
+  parseAddressRanges(list);
+  return list;
+}
 
 /** The prefix of the key server's environment variables. */
 export const KEYSERVER_ENV_PREFIX = 'KEYSERVER_';
@@ -27,6 +63,19 @@ export const KEYSERVER_START_SPEC = {
     parse: parseOneOf(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
     default: 'info',
     description: 'pino log level',
+  },
+  logClientDetails: { parse: parseBoolean, default: false, description: 'log client addresses and full URLs (debugging only: pairs IPs with the accounts they look up)' },
+  registrationGate: {
+    parse: parseOneOf(['off', 'token', 'proof-of-work']),
+    default: 'off',
+    description: 'account-creation gate: off, token (signed by the app backend) or proof-of-work',
+  },
+  registrationTokenKeys: { parse: parseEd25519Keys, description: 'app backend Ed25519 public keys (base64, comma-separated) for --registration-gate token' },
+  registrationPowDifficulty: { parse: parseInteger(1, 40), default: 20, description: 'leading zero bits for --registration-gate proof-of-work' },
+  deviceListTrustedAddresses: {
+    parse: parseCidrs,
+    default: ['127.0.0.0/8', '::1/128'],
+    description: 'client addresses (CIDR, comma-separated) exempt from the device-list rate limit: the relays',
   },
 } satisfies ConfigSpec;
 

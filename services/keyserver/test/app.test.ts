@@ -19,6 +19,7 @@ describe('OpenAPI and error shape', () => {
         [
           'DELETE /v1/devices/{deviceId}',
           'GET /health',
+          'GET /v1/accounts/challenge',
           'GET /v1/accounts/whoami',
           'GET /v1/accounts/{accountId}/devices',
           'GET /v1/certificate/sender',

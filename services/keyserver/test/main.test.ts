@@ -68,7 +68,9 @@ describe('keyserver main', () => {
     expect(await exited).toBe(0);
     const output = logs.join('');
     expect(output).toContain('shutting down');
-    expect(output).toContain('"url":"/v1/certificate/sender"'); // request logging is on…
+    // Request logging is on, with the route pattern (not the URL, not the client address: issue 11.9)…
+    expect(output).toContain('"route":"/v1/certificate/sender"');
+    expect(output).not.toContain('"ip"');
     expect(output).not.toContain(Buffer.from(alice.secret).toString('base64')); // …but no secret reaches it
     expect(output).not.toContain(alice.auth.slice(6));
     for (const line of output.split('\n').filter((l) => l.startsWith('{'))) expect(() => JSON.parse(line)).not.toThrow();

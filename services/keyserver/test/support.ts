@@ -68,7 +68,8 @@ export async function startServer(options: KeyServerOptions = {}): Promise<Runni
     closeStore: true,
     docs: options.docs ?? false,
     ...options,
-    settings: { registrationRateLimit: false, ...options.settings },
+    // Per-device upload / certificate limits have their own tests (abuse-limits.test.ts).
+    settings: { registrationRateLimit: false, keyUploadRateLimit: false, senderCertificateRateLimit: false, ...options.settings },
   });
   // A deep accept queue: the concurrency test opens 1,000 connections at once.
   await app.listen({ host: '127.0.0.1', port: 0, backlog: 2048 });

@@ -10,7 +10,7 @@ import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } 
 import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
 import fastifyWebsocket from '@fastify/websocket';
-import { authenticated, frameworkErrors, installErrorHandling } from '@sealpost/service-kit';
+import { authenticated, clientErrorHandler, frameworkErrors, installErrorHandling, validationOptions } from '@sealpost/service-kit';
 import { verifyRelayDevice, type CredentialVerifier } from './auth.ts';
 import { cachingCredentialVerifier } from './credential-cache.ts';
 import { DEFAULT_LIMITS, type RelayContext, type RelayLimits } from './context.ts';
@@ -94,9 +94,12 @@ export async function buildRelay(options: RelayOptions): Promise<FastifyInstance
     trustProxy: false,
     // Errors fastify raises before routing (bad URL encoding, over-long parameters) get the error body too.
     frameworkErrors,
+    // Requests Node's HTTP parser refuses get the uniform body too (not fastify's {"error":"Bad Request",…}).
+    clientErrorHandler,
     // The default body limit must fit the largest multi-recipient send; routes set their own.
     bodyLimit: 64 * 1024 * 1024,
-    ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', allErrors: false } },
+    // JSON bodies are not coerced ("deviceId": "1" is refused); params/querystring are strings on the wire (service kit).
+    ...validationOptions(),
   });
   app.decorate('relay', ctx);
   installErrorHandling(app);

@@ -34,7 +34,7 @@ export class Accounts {
 
   /** Creates an account with its primary device (id 1) and its initial keys, atomically. */
   async create(request: NewAccountRequest): Promise<DeviceAddress> {
-    const initialKeys = checkInitialKeys(request.initialKeys, request.identityKey);
+    const initialKeys = checkInitialKeys(request.initialKeys, request.identityKey, this.deps.verifySignature);
     const account = {
       identityKey: request.identityKey,
       registrationId: request.registrationId,

@@ -1,7 +1,10 @@
-/** What the domain managers share: storage, settings, clock and the bundle limiter. */
+/** What the domain managers share: storage, settings, clock, the bundle limiters and the signature check. */
 import type { KeyServerSettings } from '../config.ts';
-import type { RateLimiter } from '../rate-limiter.ts';
+import type { RateLimitStore } from '../rate-limiter.ts';
 import type { KeyStore } from '../store/key-store.ts';
+
+/** XEdDSA verification as `xeddsaVerify(identityRaw32, message, signature)`. */
+export type SignatureVerifier = (publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array) => boolean;
 
 /** Dependencies of `Accounts`, `Devices` and `Keys`. */
 export interface DomainDeps {
@@ -9,6 +12,10 @@ export interface DomainDeps {
   settings: KeyServerSettings;
   /** Milliseconds since the epoch. */
   now: () => number;
-  /** Bundle fetches per (requester device, target); undefined when disabled. */
-  bundleLimiter: RateLimiter | undefined;
+  /** Bundle fetches per (requester device, target account); undefined when disabled. */
+  bundleLimiter: RateLimitStore | undefined;
+  /** One-time keys handed out per target device, across requesters; undefined when disabled. */
+  targetBudget?: RateLimitStore | undefined;
+  /** Prekey signature check (default `xeddsaVerify`; a seam to count verifications). */
+  verifySignature?: SignatureVerifier;
 }

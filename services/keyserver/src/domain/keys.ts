@@ -9,9 +9,9 @@ import type { AuthenticatedDevice } from '@sealpost/service-kit';
 import { enforceRateLimit } from '../rate-limiter.ts';
 import { conflict, notFound } from '../errors.ts';
 import { longTermKeyDigest } from '../key-digest.ts';
-import { checkKeyUpload, type KeyUploadJson, type SignedPreKeyJson } from '../key-upload.ts';
-import type { DeviceBundle, InitialKeys, SignedKeyRecord } from '../store/key-store.ts';
-import type { DomainDeps } from './deps.ts';
+import { checkKeyUpload, decodeKeyUpload, noRepeatedIds, verifyKeyUpload, type KeyUploadJson, type SignedPreKeyJson } from '../key-upload.ts';
+import type { DeviceBundle, InitialKeys, SignedKeyKind, SignedKeyRecord } from '../store/key-store.ts';
+import type { DomainDeps, SignatureVerifier } from './deps.ts';
 
 /** The long-lived keys a new device may bring along (JSON). */
 export interface InitialKeysJson {
@@ -20,9 +20,9 @@ export interface InitialKeysJson {
 }
 
 /** Decodes and verifies a new device's initial keys against the account identity key (undefined when there are none). */
-export function checkInitialKeys(json: InitialKeysJson, identityKey: Uint8Array): InitialKeys | undefined {
+export function checkInitialKeys(json: InitialKeysJson, identityKey: Uint8Array, verify?: SignatureVerifier): InitialKeys | undefined {
   if (json.signedPreKey === undefined && json.pqLastResortPreKey === undefined) return undefined;
-  return checkKeyUpload({ signedPreKey: json.signedPreKey, pqLastResortPreKey: json.pqLastResortPreKey }, identityKey);
+  return checkKeyUpload({ signedPreKey: json.signedPreKey, pqLastResortPreKey: json.pqLastResortPreKey }, identityKey, verify);
 }
 
 /** One-time keys left on the server. */
@@ -60,10 +60,34 @@ export interface Bundles {
 export class Keys {
   constructor(private readonly deps: DomainDeps) {}
 
-  /** Stores an upload of the device's own keys; answers the counts after it. */
+  /**
+   * Stores an upload of the device's own keys; answers the counts after it.
+   * Cheapest checks first: repeated ids, ids already stored and the
+   * per-device cap (from the JSON, with reads), then strict decoding, and
+   * only then the signatures — a replayed or oversized upload costs no
+   * decoding and no verification.
+   */
   async upload(device: AuthenticatedDevice, json: KeyUploadJson): Promise<OneTimeKeyCounts> {
     const { store, settings, now } = this.deps;
-    const upload = checkKeyUpload(json, (await store.identityKey(device.accountId))!);
+    const { accountId, deviceId } = device;
+    // Ids straight from the JSON (the schema bounded counts and sizes): repeats, stored ids and the cap cost no decoding.
+    const oneTime: [SignedKeyKind, string, readonly { keyId: number }[] | undefined][] = [
+      ['ec', 'preKeys', json.preKeys],
+      ['kyber', 'pqPreKeys', json.pqPreKeys],
+    ];
+    const counts = await store.countOneTimeKeys(accountId, deviceId);
+    for (const [kind, field, keys] of oneTime) {
+      if (keys === undefined || keys.length === 0) continue;
+      noRepeatedIds(field, keys);
+      const stored = await store.storedOneTimeKeyIds(accountId, deviceId, kind, keys.map((k) => k.keyId));
+      if (stored.length > 0) throw conflict('DUPLICATE_KEY_ID', `${kind} one-time key ids already stored: ${stored.slice(0, 10).join(', ')}`);
+      if (counts[kind] + keys.length > settings.maxOneTimeKeysPerDevice) {
+        throw conflict('TOO_MANY_KEYS', `a device may hold at most ${settings.maxOneTimeKeysPerDevice} ${kind} one-time keys`);
+      }
+    }
+    const decoded = decodeKeyUpload(json);
+    const upload = verifyKeyUpload(decoded, (await store.identityKey(accountId))!, this.deps.verifySignature);
+    // The store checks ids and the cap again, atomically (a concurrent upload may have raced us).
     const result = await store.storeKeys(device.accountId, device.deviceId, upload, now(), settings.maxOneTimeKeysPerDevice);
     if (!result.ok) {
       if (result.reason === 'DUPLICATE_KEY_ID') {
@@ -118,22 +142,38 @@ export class Keys {
 
   /**
    * Bundles for one device of an account, or all of them (`deviceId`
-   * undefined), each consuming at most one EC and one Kyber one-time key.
-   * `target` names the fetch in the rate-limit key (the path's device part).
+   * undefined). The target is checked to exist BEFORE anything is charged,
+   * so requests for unknown targets create no limiter state. Then one
+   * permit from the (requester device, target account) bucket — the same
+   * bucket whatever the device selector — and, per target device, one from
+   * that device's budget across all requesters: a device whose budget is
+   * spent is served without one-time keys (signed prekey + last-resort key,
+   * as when it is drained), so its one-time keys cannot be drained by a crowd.
    */
   async bundles(requester: AuthenticatedDevice, accountId: string, deviceId: number | undefined): Promise<Bundles> {
     const { store, bundleLimiter, now } = this.deps;
-    const target = `${accountId}.${deviceId ?? '*'}`;
-    enforceRateLimit(bundleLimiter, `${requester.accountId}.${requester.deviceId}>${target}`, now(), 'prekey bundle fetches for this target');
     const identityKey = await store.identityKey(accountId);
     if (identityKey === undefined) throw notFound('UNKNOWN_ACCOUNT', 'no such account');
-    const devices = await store.takeBundles(accountId, deviceId);
-    if (devices.length === 0) {
-      if (deviceId !== undefined && (await store.deviceCredentials(accountId, deviceId)) === undefined) {
-        throw notFound('UNKNOWN_DEVICE', `account has no device ${deviceId}`);
-      }
-      throw notFound('NO_PREKEYS', 'no device of this account has a signed prekey and a last-resort key');
+    if (deviceId !== undefined && (await store.deviceCredentials(accountId, deviceId)) === undefined) {
+      throw notFound('UNKNOWN_DEVICE', `account has no device ${deviceId}`);
     }
+    const t = now();
+    enforceRateLimit(bundleLimiter, `${requester.accountId}.${requester.deviceId}>${accountId}`, t, 'prekey bundle fetches for this account');
+    const devices = await this.takeWithinBudget(accountId, deviceId, t);
+    if (devices.length === 0) throw notFound('NO_PREKEYS', 'no device of this account has a signed prekey and a last-resort key');
     return { identityKey, devices };
+  }
+
+  /** Takes one-time keys only from target devices whose budget allows it; the others are peeked. */
+  private async takeWithinBudget(accountId: string, deviceId: number | undefined, t: number): Promise<DeviceBundle[]> {
+    const { store, targetBudget } = this.deps;
+    if (targetBudget === undefined) return store.takeBundles(accountId, deviceId);
+    const ids = deviceId !== undefined ? [deviceId] : ((await store.listDevices(accountId)) ?? []).map((d) => d.deviceId);
+    const allowed = ids.filter((id) => targetBudget.take(`${accountId}.${id}`, t).allowed);
+    if (allowed.length === ids.length) return store.takeBundles(accountId, deviceId);
+    if (allowed.length === 0) return store.peekBundles(accountId, deviceId);
+    const taken = (await Promise.all(allowed.map((id) => store.takeBundles(accountId, id)))).flat();
+    const peeked = (await store.peekBundles(accountId, undefined)).filter((b) => !allowed.includes(b.deviceId));
+    return [...taken, ...peeked].sort((a, b) => a.deviceId - b.deviceId);
   }
 }

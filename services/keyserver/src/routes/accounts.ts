@@ -1,10 +1,17 @@
 /**
  * Accounts: creation (identity key, registration id, first device's secret
- * and initial keys) and the public device list the relay caches.
+ * and initial keys; behind the registration gate when the app switched it
+ * on), the proof-of-work challenge, and the device list the relay caches
+ * (rate limited per client address or, with Basic credentials, per device;
+ * the relays' addresses are exempt).
  */
-import type { FastifyPluginAsync } from 'fastify';
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { authenticated, decodeBase64Field, withErrors } from '@sealpost/service-kit';
+import { clientAddressKey } from '../client-address.ts';
 import { limitRegistrations } from '../context.ts';
+import { notFound } from '../errors.ts';
+import { enforceRateLimit } from '../rate-limiter.ts';
+import type { RegistrationTicket } from '../registration-gate.ts';
 import { DEVICE_SECRET_LENGTH } from '../device-secret.ts';
 import type { InitialKeysJson } from '../domain/keys.ts';
 import { decodeEcPublicKey } from '../wire-keys.ts';
@@ -36,21 +43,77 @@ const deviceListSchema = {
   },
 } as const;
 
-/** POST /v1/accounts, GET /v1/accounts/whoami, GET /v1/accounts/:accountId/devices. */
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The registration-gate check this account creation passed (given back unless the account is created). */
+    registrationTicket?: RegistrationTicket | undefined;
+  }
+}
+
+/** `onRequest`: the registration gate, after the per-address limit and before the body is read. */
+async function checkRegistrationGate(request: FastifyRequest): Promise<void> {
+  const ctx = request.server.keyserver;
+  request.registrationTicket = ctx.registrationGate.check(request.headers, ctx.now());
+}
+
+/** `onResponse`: a token or challenge whose request created no account may be used again. */
+async function releaseUnusedTicket(request: FastifyRequest, reply: FastifyReply): Promise<void> {
+  if (reply.statusCode !== 201) request.registrationTicket?.release();
+}
+
+/** `onRequest` of the device list: per device with Basic credentials, else per client address unless it is a relay's. */
+async function limitDeviceLists(request: FastifyRequest): Promise<void> {
+  const ctx = request.server.keyserver;
+  if (request.headers.authorization !== undefined) {
+    const device = await ctx.authenticate(request);
+    enforceRateLimit(ctx.deviceListLimiter, `${device.accountId}.${device.deviceId}`, ctx.now(), 'device-list requests from this device');
+  } else if (!ctx.isTrustedDirectoryClient(request.ip)) {
+    enforceRateLimit(ctx.deviceListAddressLimiter, clientAddressKey(request.ip), ctx.now(), 'device-list requests from this address');
+  }
+}
+
+/** POST /v1/accounts, GET /v1/accounts/challenge, GET /v1/accounts/whoami, GET /v1/accounts/:accountId/devices. */
 export const accountRoutes: FastifyPluginAsync = async (app) => {
-  const { accounts, authenticate } = app.keyserver;
+  const { accounts, authenticate, registrationGate } = app.keyserver;
+  if (!app.hasRequestDecorator('registrationTicket')) app.decorateRequest('registrationTicket', undefined);
+
+  app.get(
+    '/v1/accounts/challenge',
+    {
+      schema: {
+        tags: ['accounts'],
+        summary: 'A proof-of-work challenge for account creation (when the registration gate is "proof-of-work")',
+        description:
+          'Find a nonce with SHA-256("sealpost-pow-v1\\n" ‖ challenge ":" nonce) starting with `difficulty` zero bits, then send ' +
+          '`Registration-Proof: <challenge>:<nonce>` with POST /v1/accounts. 404 when the gate is not proof-of-work.',
+        response: withErrors({
+          200: {
+            type: 'object',
+            required: ['challenge', 'difficulty', 'expiresAt'],
+            properties: { challenge: { type: 'string' }, difficulty: { type: 'integer' }, expiresAt: { type: 'integer' } },
+          },
+        }),
+      },
+    },
+    async () => {
+      if (registrationGate.proofOfWork === undefined) throw notFound('NOT_FOUND', 'the registration gate is not proof-of-work');
+      return registrationGate.proofOfWork.challenge(app.keyserver.now());
+    },
+  );
 
   app.post<{ Body: CreateAccountBody }>(
     '/v1/accounts',
     {
-      onRequest: limitRegistrations,
+      onRequest: [limitRegistrations, checkRegistrationGate],
+      onResponse: releaseUnusedTicket,
       schema: {
         tags: ['accounts'],
         summary: 'Create an account and its primary device (id 1)',
         description:
           'The client generates the identity key pair and a 32-byte device secret; the server keeps only a hash of the secret. ' +
           'The signed prekey and last-resort Kyber key may come along (signatures are checked against identityKey); ' +
-          'the account, its device and these keys are stored together or not at all.',
+          'the account, its device and these keys are stored together or not at all. When the registration gate is on, send ' +
+          '`Registration-Token: <token signed by the app backend>` or `Registration-Proof: <challenge>:<nonce>` (services/keyserver/README.md).',
         body: {
           type: 'object',
           additionalProperties: false,
@@ -68,7 +131,8 @@ export const accountRoutes: FastifyPluginAsync = async (app) => {
         secret: decodeBase64Field('deviceSecret', deviceSecret, DEVICE_SECRET_LENGTH),
         initialKeys,
       });
-      request.log.info({ accountId: created.accountId }, 'account created');
+      // Account ids stay out of the default (info) log.
+      request.log.debug({ accountId: created.accountId }, 'account created');
       return reply.code(201).send(created);
     },
   );
@@ -76,9 +140,14 @@ export const accountRoutes: FastifyPluginAsync = async (app) => {
   app.get<{ Params: { accountId: string } }>(
     '/v1/accounts/:accountId/devices',
     {
+      onRequest: limitDeviceLists,
       schema: {
         tags: ['accounts'],
-        summary: "An account's devices (public; the relay caches this)",
+        summary: "An account's devices (the relay caches this)",
+        description:
+          'Rate limited (429 with Retry-After) per client address (IPv6 by /64), or per device when Basic credentials are sent; ' +
+          'the relays\' addresses (`deviceListTrustedAddresses`, default loopback) are exempt.',
+        security: [{}, ...basicAuth],
         params: { type: 'object', required: ['accountId'], properties: { accountId: accountIdSchema } },
         response: withErrors({ 200: deviceListSchema }),
       },

@@ -3,7 +3,9 @@
  * device or all devices of an account. Each fetch consumes at most one EC
  * and one Kyber one-time prekey per device (atomically, in the store); with
  * no Kyber one-time key left the signed last-resort key is served instead.
- * Fetches are rate limited per (requester device, target) pair.
+ * Fetches are rate limited per (requester device, target account) pair,
+ * whatever the device selector, and one-time keys are handed out within a
+ * per-target-device budget across all requesters (domain/keys.ts).
  */
 import type { FastifyPluginAsync } from 'fastify';
 import { authenticated, encodeBase64, withErrors } from '@sealpost/service-kit';
@@ -90,8 +92,10 @@ export const bundleRoutes: FastifyPluginAsync = async (app) => {
             tags: ['bundles'],
             summary: "Fetch a prekey bundle for one device, or for all devices with '*'",
             description:
-              'Consumes at most one EC and one Kyber one-time prekey per device. Rate limited per requester device and target ' +
-              '(429 with Retry-After). 404 when the account or device is unknown or no device has a signed prekey and last-resort key.',
+              'Consumes at most one EC and one Kyber one-time prekey per device. Rate limited per requester device and target account, ' +
+              "the same bucket for '/1' and '/*' (429 with Retry-After). A target device whose one-time-key budget is spent is served " +
+              'with its signed prekey and last-resort key only. 404 when the account or device is unknown or no device has a signed ' +
+              'prekey and last-resort key.',
             security: basicAuth,
             params: {
               type: 'object',

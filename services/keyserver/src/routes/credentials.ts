@@ -6,6 +6,7 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { authenticated, encodeBase64, withErrors } from '@sealpost/service-kit';
 import { KeyServerError } from '../errors.ts';
+import { limitPerDevice } from '../context.ts';
 import { accountIdSchema, basicAuth, deviceIdSchema } from '../schemas.ts';
 
 function notConfigured(what: string): KeyServerError {
@@ -55,6 +56,7 @@ export const credentialRoutes: FastifyPluginAsync = async (app) => {
       scope.get(
         '/v1/certificate/sender',
         {
+          onRequest: limitPerDevice((c) => c.senderCertificateLimiter, 'sender-certificate requests from this device'),
           schema: {
             tags: ['certificates'],
             summary: 'A short-lived sender certificate for the authenticated device',

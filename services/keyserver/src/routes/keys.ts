@@ -5,6 +5,7 @@
  */
 import type { FastifyPluginAsync } from 'fastify';
 import { authenticated, decodeBase64Field, encodeBase64, withErrors } from '@sealpost/service-kit';
+import { limitPerDevice } from '../context.ts';
 import type { OneTimeKeyCounts } from '../domain/keys.ts';
 import type { KeyUploadJson } from '../key-upload.ts';
 import { basicAuth, MAX_KEYS_PER_UPLOAD } from '../schemas.ts';
@@ -61,13 +62,16 @@ export const keyRoutes: FastifyPluginAsync = async (app) => {
       scope.put<{ Body: KeyUploadJson }>(
         '/v1/keys',
         {
+          // After the scope's authentication, before the body is read or any signature checked.
+          onRequest: limitPerDevice((ctx) => ctx.keyUploadLimiter, 'key uploads from this device'),
           schema: {
             tags: ['keys'],
             summary: 'Upload prekeys for the authenticated device',
             description:
               `Any of: a new signed EC prekey, a new signed last-resort Kyber prekey, up to ${MAX_KEYS_PER_UPLOAD} EC and ` +
               `${MAX_KEYS_PER_UPLOAD} signed Kyber one-time prekeys. Every signature must verify against the account identity key ` +
-              '(XEdDSA over the serialized public key). The upload is all-or-nothing; key ids must not repeat within it or clash with stored one-time keys.',
+              '(XEdDSA over the serialized public key). The upload is all-or-nothing; key ids must not repeat within it or clash with stored one-time keys ' +
+              '(checked before any signature). Rate limited per device (429 with Retry-After).',
             security: basicAuth,
             body: {
               type: 'object',

@@ -67,6 +67,18 @@ export class BundleClaims {
     return bundles;
   }
 
+  /** Bundles without one-time keys (signed prekey + last-resort key), consuming nothing. */
+  peek(accountId: string, deviceId: number | undefined): DeviceBundle[] {
+    return this.plan(accountId, deviceId).devices.map((d) => ({
+      deviceId: d.deviceId,
+      registrationId: d.registrationId,
+      signedPreKey: d.keys.signed,
+      preKey: undefined,
+      pqPreKey: d.keys.lastResort,
+      pqPreKeyIsLastResort: true,
+    }));
+  }
+
   /** Forgets the drained marks of a device (keys were uploaded, or it was removed). */
   forgetDevice(accountId: string, deviceId: number): void {
     this.drained.delete(`${accountId}.${deviceId}.ec`);

@@ -137,6 +137,8 @@ export interface KeyStore {
   removeDevice(accountId: string, deviceId: number): Promise<boolean>;
   /** Stores an upload atomically; nothing is stored if any part is rejected. */
   storeKeys(accountId: string, deviceId: number, upload: KeyUpload, now: number, maxOneTimeKeys: number): Promise<StoreKeysResult>;
+  /** Which of `keyIds` the device already holds as one-time keys of `kind` (a read; uploads check it before any signature). */
+  storedOneTimeKeyIds(accountId: string, deviceId: number, kind: SignedKeyKind, keyIds: readonly number[]): Promise<number[]>;
   /** Numbers of one-time keys left. */
   countOneTimeKeys(accountId: string, deviceId: number): Promise<{ ec: number; kyber: number }>;
   /**
@@ -146,6 +148,11 @@ export interface KeyStore {
    * are left out.
    */
   takeBundles(accountId: string, deviceId: number | undefined): Promise<DeviceBundle[]>;
+  /**
+   * Bundles as `takeBundles` would give them for a drained device: signed
+   * prekey and last-resort Kyber key, no one-time key; consumes nothing.
+   */
+  peekBundles(accountId: string, deviceId: number | undefined): Promise<DeviceBundle[]>;
   /**
    * Several fetches at once, in one transaction: result `i` is what
    * `takeBundles(requests[i])` would give if they ran in order.

@@ -187,6 +187,10 @@ export class SqliteKeyStore implements KeyStore {
     }
   }
 
+  async storedOneTimeKeyIds(accountId: string, deviceId: number, kind: SignedKeyKind, keyIds: readonly number[]): Promise<number[]> {
+    return keyIds.filter((id) => this.s.oneTimeExists.get(accountId, deviceId, kind, id) !== undefined);
+  }
+
   async countOneTimeKeys(accountId: string, deviceId: number): Promise<{ ec: number; kyber: number }> {
     return {
       ec: this.s.countOneTime.get(accountId, deviceId, 'ec') as number,
@@ -197,6 +201,10 @@ export class SqliteKeyStore implements KeyStore {
   /** Group-committed with the other fetches of this event-loop turn. */
   takeBundles(accountId: string, deviceId: number | undefined): Promise<DeviceBundle[]> {
     return this.batcher.take(accountId, deviceId);
+  }
+
+  async peekBundles(accountId: string, deviceId: number | undefined): Promise<DeviceBundle[]> {
+    return this.claims.peek(accountId, deviceId);
   }
 
   async takeBundlesMany(requests: readonly BundleRequest[]): Promise<DeviceBundle[][]> {
