@@ -67,15 +67,20 @@ function buildContext(options: KeyServerOptions, store: KeyStore, settings: KeyS
     bundleLimiter: settings.bundleRateLimit === false ? undefined : new RateLimiter(settings.bundleRateLimit),
   };
   const { senderCertificate, relayCredentialKey } = options;
+  const senderCertificates =
+    senderCertificate && new SenderCertificateIssuer(senderCertificate.certificate, senderCertificate.privateKey, settings.senderCertificateReuseMarginMs);
+  const devices = new Devices(deps);
+  // A removed device's cached certificate goes with it (it could not authenticate to fetch it anyway).
+  if (senderCertificates !== undefined) devices.onRemoved.push((accountId, deviceId) => senderCertificates.cache.forget(accountId, deviceId));
   return {
     accounts: new Accounts(deps),
-    devices: new Devices(deps),
+    devices,
     keys: new Keys(deps),
     authenticate: deviceVerifier(store),
     settings,
     now,
     registrationLimiter: settings.registrationRateLimit === false ? undefined : new RateLimiter(settings.registrationRateLimit),
-    senderCertificates: senderCertificate && new SenderCertificateIssuer(senderCertificate.certificate, senderCertificate.privateKey),
+    senderCertificates,
     relayCredentials: relayCredentialKey && new RelayCredentialIssuer(relayCredentialKey.privateKey),
     relayPublicKey: relayCredentialKey?.publicKey,
   };

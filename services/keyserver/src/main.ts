@@ -30,6 +30,7 @@ const relayKey = config.relayKey === undefined ? undefined : readRelayKeyFile(co
 const app = await buildKeyServer({
   dbPath: config.db,
   logger: { level: config.logLevel },
+  ...(config.relayAudiences === undefined ? {} : { settings: { relayAudiences: config.relayAudiences.split(',').map((a) => a.trim()).filter((a) => a.length > 0) } }),
   ...(serverCert === undefined ? {} : { senderCertificate: { certificate: serverCert.certificate, privateKey: serverCert.privateKey } }),
   ...(relayKey === undefined ? {} : { relayCredentialKey: { privateKey: relayKey.privateKey, publicKey: relayKey.publicKey } }),
 });
