@@ -100,7 +100,7 @@ export async function buildRelay(options: RelayOptions): Promise<FastifyInstance
     audience: options.audience,
     authorizer,
     revocation,
-    openSockets: new OpenSockets(authorizer, revocation, options.deviceRevalidateMs ?? DEFAULT_REVALIDATE_MS),
+    openSockets: new OpenSockets(authorizer, revocation, now, options.deviceRevalidateMs ?? DEFAULT_REVALIDATE_MS),
     hub,
     limits,
     now,

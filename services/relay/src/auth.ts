@@ -83,10 +83,10 @@ export function authenticate(request: FastifyRequest, verify: CredentialVerifier
  * id. Throws 401 when it is not (a removed device's sockets are closed and
  * its queue purged), 503 when the key server cannot tell.
  */
-export async function requireCurrentDevice(ctx: RelayContext, device: AuthenticatedDevice): Promise<void> {
+export async function requireCurrentDevice(ctx: RelayContext, device: AuthenticatedDevice, arrivedAt: number): Promise<void> {
   let standing;
   try {
-    standing = await ctx.authorizer.standing(device);
+    standing = await ctx.authorizer.standing(device, arrivedAt);
   } catch {
     throw relayError(503, 'KEYSERVER_UNAVAILABLE', 'cannot check the device with the key server; try again', { headers: { 'retry-after': '5' } });
   }
@@ -96,18 +96,19 @@ export async function requireCurrentDevice(ctx: RelayContext, device: Authentica
 }
 
 /** Both steps: a credential of a current device, or a thrown 401/503. */
-export async function authenticateCurrent(request: FastifyRequest, ctx: RelayContext): Promise<AuthenticatedDevice> {
-  const device = authenticate(request, ctx.verifyCredential, ctx.now(), ctx.audience);
-  await requireCurrentDevice(ctx, device);
+export async function authenticateCurrent(request: FastifyRequest, ctx: RelayContext, arrivedAt = ctx.now()): Promise<AuthenticatedDevice> {
+  const device = authenticate(request, ctx.verifyCredential, arrivedAt, ctx.audience);
+  await requireCurrentDevice(ctx, device, arrivedAt);
   return device;
 }
 
 /** The kit `DeviceVerifier` of the relay's authenticated scope; WebSocket upgrades are tracked for revalidation. */
 export async function verifyRelayDevice(request: FastifyRequest): Promise<AuthenticatedDevice> {
   const ctx = request.server.relay;
-  const device = await authenticateCurrent(request, ctx);
+  const arrivedAt = ctx.now();
+  const device = await authenticateCurrent(request, ctx, arrivedAt);
   if ((request as { ws?: boolean }).ws === true) {
-    ctx.openSockets.watch(device.accountId, device.deviceId, device.registrationId, request.raw.socket);
+    ctx.openSockets.watch(device.accountId, device.deviceId, device.registrationId, request.raw.socket, ctx.now());
   }
   return device;
 }

@@ -9,6 +9,12 @@
  * one fetch, so a device polling in a loop costs the key server at most one
  * request per account per TTL.
  *
+ * A device missing from a cached list may simply be newer than the list,
+ * so "removed" and "replaced" are only ever concluded from a list fetched
+ * after the request arrived; such a conclusion is remembered (device ids
+ * are never reused, so a removed device cannot come back), which keeps a
+ * removed device's retries from costing the key server a fetch each.
+ *
  * What it does not do: it never turns a directory failure into "current"
  * (callers answer 503), and it does not cache failures.
  */
@@ -39,7 +45,9 @@ export function standingIn(devices: readonly DeviceEntry[] | undefined, deviceId
 /** Short-TTL, coalescing device-list lookups for authorization. */
 export class DeviceAuthorizer {
   private readonly cache = new Map<string, { at: number; value: DeviceEntry[] | undefined }>();
-  private readonly inFlight = new Map<string, Promise<DeviceEntry[] | undefined>>();
+  private readonly inFlight = new Map<string, { startedAt: number; value: Promise<DeviceEntry[] | undefined> }>();
+  /** Credentials' devices confirmed removed or replaced by a fresh list (oldest forgotten first). */
+  private readonly gone = new Map<string, Exclude<DeviceStanding, 'current'>>();
 
   constructor(
     private readonly directory: DeviceDirectory,
@@ -52,28 +60,53 @@ export class DeviceAuthorizer {
     }
   }
 
-  /** The account's devices, at most `ttlMs` old; rejects when the directory fails. */
-  devices(accountId: string): Promise<DeviceEntry[] | undefined> {
+  /**
+   * The account's devices, at most `ttlMs` old — and, with `since`, read by
+   * a fetch that started at or after `since` (ms). Rejects when the
+   * directory fails.
+   */
+  devices(accountId: string, options: { since?: number } = {}): Promise<DeviceEntry[] | undefined> {
+    const since = options.since ?? Number.NEGATIVE_INFINITY;
     const hit = this.cache.get(accountId);
-    if (hit !== undefined && this.now() - hit.at < this.ttlMs) return Promise.resolve(hit.value);
+    if (hit !== undefined && this.now() - hit.at < this.ttlMs && hit.at >= since) return Promise.resolve(hit.value);
     const pending = this.inFlight.get(accountId);
-    if (pending !== undefined) return pending;
-    const started = this.now();
-    const fetching = this.directory
+    if (pending !== undefined && pending.startedAt >= since) return pending.value;
+    const startedAt = this.now();
+    const value = this.directory
       .devices(accountId, { fresh: true })
-      .then((value) => {
+      .then((devices) => {
         if (this.cache.size >= this.maxEntries) this.cache.clear();
+        const current = this.cache.get(accountId);
         // Aged from when the fetch started: the answer may be that old already.
-        this.cache.set(accountId, { at: started, value });
-        return value;
+        if (current === undefined || current.at <= startedAt) this.cache.set(accountId, { at: startedAt, value: devices });
+        return devices;
       })
-      .finally(() => this.inFlight.delete(accountId));
-    this.inFlight.set(accountId, fetching);
-    return fetching;
+      .finally(() => {
+        if (this.inFlight.get(accountId)?.value === value) this.inFlight.delete(accountId);
+      });
+    this.inFlight.set(accountId, { startedAt, value });
+    return value;
   }
 
-  /** The standing of the device a credential names. */
-  async standing(device: { accountId: string; deviceId: number; registrationId: number }): Promise<DeviceStanding> {
-    return standingIn(await this.devices(device.accountId), device.deviceId, device.registrationId);
+  /**
+   * The standing of the device a credential names, for a request that
+   * arrived at `arrivedAt` (default now): "current" from a list ≤ `ttlMs`
+   * old, anything else only from a list fetched since the request arrived.
+   */
+  async standing(device: { accountId: string; deviceId: number; registrationId: number }, arrivedAt = this.now()): Promise<DeviceStanding> {
+    const key = `${device.accountId}\u0000${device.deviceId}\u0000${device.registrationId}`;
+    const known = this.gone.get(key);
+    if (known !== undefined) return known;
+    const cached = standingIn(await this.devices(device.accountId), device.deviceId, device.registrationId);
+    if (cached === 'current') return cached;
+    const fresh = standingIn(await this.devices(device.accountId, { since: arrivedAt }), device.deviceId, device.registrationId);
+    if (fresh !== 'current') this.rememberGone(key, fresh);
+    return fresh;
+  }
+
+  /** Records a confirmed removal or replacement (a fresh list, fetched after the credential's device was authorized). */
+  rememberGone(key: string, standing: Exclude<DeviceStanding, 'current'>): void {
+    if (this.gone.size >= this.maxEntries) this.gone.delete(this.gone.keys().next().value!);
+    this.gone.set(key, standing);
   }
 }

@@ -82,6 +82,8 @@ interface OpenSocket {
   deviceId: number;
   registrationId: number;
   socket: Socket;
+  /** When it was authorized (ms): only lists fetched after this may condemn it. */
+  authorizedAt: number;
 }
 
 /** The devices behind this instance's open WebSockets, revalidated periodically. */
@@ -93,13 +95,14 @@ export class OpenSockets {
   constructor(
     private readonly authorizer: DeviceAuthorizer,
     private readonly revocation: DeviceRevocation,
+    private readonly now: () => number,
     private readonly intervalMs = DEFAULT_REVALIDATE_MS,
     private readonly concurrency = 16,
   ) {}
 
-  /** Tracks an upgraded connection until its TCP socket closes. */
-  watch(accountId: string, deviceId: number, registrationId: number, socket: Socket): void {
-    const entry: OpenSocket = { deviceId, registrationId, socket };
+  /** Tracks an upgraded connection (authorized at `authorizedAt`) until its TCP socket closes. */
+  watch(accountId: string, deviceId: number, registrationId: number, socket: Socket, authorizedAt: number): void {
+    const entry: OpenSocket = { deviceId, registrationId, socket, authorizedAt };
     let set = this.byAccount.get(accountId);
     if (set === undefined) {
       set = new Set();
@@ -138,9 +141,11 @@ export class OpenSockets {
     this.running = true;
     try {
       const accounts = [...this.byAccount.keys()];
+      // Every list used below is fetched after the pass started; sockets authorized later wait for the next pass.
+      const passStart = this.now();
       let next = 0;
       const worker = async (): Promise<void> => {
-        while (next < accounts.length) await this.revalidateAccount(accounts[next++]!);
+        while (next < accounts.length) await this.revalidateAccount(accounts[next++]!, passStart);
       };
       await Promise.all(Array.from({ length: Math.min(this.concurrency, accounts.length) }, worker));
       if (this.byAccount.size === 0) this.stop();
@@ -149,16 +154,18 @@ export class OpenSockets {
     }
   }
 
-  private async revalidateAccount(accountId: string): Promise<void> {
+  private async revalidateAccount(accountId: string, passStart: number): Promise<void> {
     let devices;
     try {
-      devices = await this.authorizer.devices(accountId);
+      devices = await this.authorizer.devices(accountId, { since: passStart });
     } catch {
       return; // key server unreachable: no evidence of a removal
     }
     for (const open of [...(this.byAccount.get(accountId) ?? [])]) {
+      if (open.authorizedAt > passStart) continue;
       const standing = standingIn(devices, open.deviceId, open.registrationId);
       if (standing === 'current') continue;
+      this.authorizer.rememberGone(`${accountId}\u0000${open.deviceId}\u0000${open.registrationId}`, standing);
       const { socket } = open;
       if (standing === 'replaced') {
         // The same id is now another registration: only this old socket goes (the hub would close the new one's too).
