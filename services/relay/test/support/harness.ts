@@ -19,9 +19,12 @@ import { RelayClient } from './relay-client.ts';
 export class MemoryDirectory implements DeviceDirectory {
   readonly accounts = new Map<string, DeviceEntry[]>();
   fetches = 0;
+  /** While true, every lookup fails as an unreachable key server would. */
+  failing = false;
 
   async devices(accountId: string): Promise<DeviceEntry[] | undefined> {
     this.fetches++;
+    if (this.failing) throw new Error('key server unreachable');
     const d = this.accounts.get(accountId);
     return d === undefined ? undefined : d.map((x) => ({ ...x }));
   }
