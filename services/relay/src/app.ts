@@ -87,8 +87,10 @@ export async function buildRelay(options: RelayOptions): Promise<FastifyInstance
   const store = options.store ?? new SqliteEnvelopeStore({ path: options.dbPath ?? ':memory:', synchronous: options.synchronous ?? 'NORMAL' });
   const hub = options.delivery ?? new DeliveryHub();
   let appLog: FastifyBaseLogger | undefined;
-  const authorizer = new DeviceAuthorizer(devices, options.deviceAuthTtlMs ?? DEFAULT_DEVICE_AUTH_TTL_MS, now);
   const revocation = new DeviceRevocation(store, hub, now, () => appLog);
+  const authorizer = new DeviceAuthorizer(devices, options.deviceAuthTtlMs ?? DEFAULT_DEVICE_AUTH_TTL_MS, now, (accountId, deviceId) => {
+    void revocation.removed(accountId, deviceId);
+  });
   const ctx: RelayContext = {
     store,
     accessKeys: (options.accessKeyCacheTtlMs ?? 0) > 0 ? new CachedAccessKeys(store, { ttlMs: options.accessKeyCacheTtlMs!, now }) : store,

@@ -49,10 +49,17 @@ export class DeviceAuthorizer {
   /** Credentials' devices confirmed removed or replaced by a fresh list (oldest forgotten first). */
   private readonly gone = new Map<string, Exclude<DeviceStanding, 'current'>>();
 
+  /**
+   * `onRemoved(accountId, deviceId)`: called when a fetched list lacks a
+   * device an earlier list of the account had (ids are never reused, so it
+   * was removed) — how the queue of a removed device that never comes back
+   * is purged.
+   */
   constructor(
     private readonly directory: DeviceDirectory,
     readonly ttlMs: number = DEFAULT_DEVICE_AUTH_TTL_MS,
     private readonly now: () => number = Date.now,
+    private readonly onRemoved: (accountId: string, deviceId: number) => void = () => {},
     private readonly maxEntries = 100_000,
   ) {
     if (!(Number.isInteger(ttlMs) && ttlMs >= 0 && ttlMs <= MAX_DEVICE_AUTH_TTL_MS)) {
@@ -76,9 +83,14 @@ export class DeviceAuthorizer {
       .devices(accountId, { fresh: true })
       .then((devices) => {
         if (this.cache.size >= this.maxEntries) this.cache.clear();
-        const current = this.cache.get(accountId);
+        const previous = this.cache.get(accountId);
         // Aged from when the fetch started: the answer may be that old already.
-        if (current === undefined || current.at <= startedAt) this.cache.set(accountId, { at: startedAt, value: devices });
+        if (previous === undefined || previous.at <= startedAt) {
+          this.cache.set(accountId, { at: startedAt, value: devices });
+          for (const d of previous?.value ?? []) {
+            if (!devices?.some((n) => n.deviceId === d.deviceId)) this.onRemoved(accountId, d.deviceId);
+          }
+        }
         return devices;
       })
       .finally(() => {

@@ -14,9 +14,11 @@
  * being unreachable is not evidence of a removal.
  *
  * Purging: device ids are never reused, so a removed device's queue can
- * never be read again; it is deleted when the relay learns of the removal
- * (a refused request, a revalidated socket), else it expires with the
- * message TTL.
+ * never be read again; it is deleted when the relay learns of the removal —
+ * a refused request, a revalidated socket, or any device-list fetch for the
+ * account (e.g. the primary's next request) that lacks a device an earlier
+ * one listed. A relay that restarted, or never saw the device listed, keeps
+ * the queue until the message TTL expires it.
  */
 import type { Socket } from 'node:net';
 import type { FastifyBaseLogger } from 'fastify';

@@ -138,6 +138,25 @@ describe('device removal at the relay', () => {
     await socket.close();
   });
 
+  it("purges an offline removed device's queue when the account's device list is next fetched", async () => {
+    const primary = await createAccount(555);
+    const tablet = await link(primary, 666);
+    const primaryToken = await relayToken(primary);
+    const accessKey = deriveAccessKey(new Uint8Array(randomBytes(32)));
+    expect((await relay.setAccessKey(primary.accountId, primaryToken, accessKey)).status).toBe(204);
+    const to = [primary, tablet].map((d, i) => ({ deviceId: d.deviceId, registrationId: d.registrationId, content: fakeSealed(60 + i) }));
+    expect((await relay.send(primary.accountId, accessKey, to)).status).toBe(200);
+    const store = services.relay.relay.store;
+    expect(await store.depth(primary.accountId, tablet.deviceId, Date.now())).toBe(1);
+    // The tablet never contacts the relay again; the primary removes it and keeps polling.
+    expect((await ks('DELETE', `/v1/devices/${tablet.deviceId}`, primary.auth)).status).toBe(204);
+    const ms = await eventually('purge of the offline device', async () => {
+      expect((await relay.poll(primaryToken)).status).toBe(200);
+      return (await store.depth(primary.accountId, tablet.deviceId, Date.now())) === 0;
+    });
+    expect(ms).toBeLessThan(4000);
+  });
+
   it('refuses a credential for another audience, and ?token= on HTTP routes (WebSocket upgrade only)', async () => {
     const primary = await createAccount(444);
     const token = await relayToken(primary);
