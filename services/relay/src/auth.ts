@@ -7,8 +7,9 @@
  * 2. online: the device it names — (account, device, registration id) — is
  *    still listed by the key server (`DeviceAuthorizer`, cached ≤ 2 s), so a
  *    removed device is refused within seconds, not when its token expires.
- *    A removed device's refusal also closes its sockets and purges its
- *    queue. When the key server cannot be asked: 503 with Retry-After.
+ *    A confirmed removal also closes its sockets and purges its queue (the
+ *    authorizer's `onRemoved`). When the key server cannot be asked: 503
+ *    with Retry-After.
  *
  * Senders never authenticate — they show an unidentified-access key instead.
  * The token travels in `Authorization: Bearer`; `?token=` is accepted only
@@ -91,7 +92,7 @@ export async function requireCurrentDevice(ctx: RelayContext, device: Authentica
     throw relayError(503, 'KEYSERVER_UNAVAILABLE', 'cannot check the device with the key server; try again', { headers: { 'retry-after': '5' } });
   }
   if (standing === 'current') return;
-  if (standing === 'removed') void ctx.revocation.removed(device.accountId, device.deviceId);
+  // A first confirmed removal has already been handed to ctx.revocation (sockets closed, queue purged).
   throw unauthorized(standing === 'removed' ? 'the device of this credential was removed' : 'the device of this credential was replaced');
 }
 

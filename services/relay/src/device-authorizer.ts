@@ -42,6 +42,10 @@ export function standingIn(devices: readonly DeviceEntry[] | undefined, deviceId
   return entry.registrationId === registrationId ? 'current' : 'replaced';
 }
 
+function goneKey(device: { accountId: string; deviceId: number; registrationId: number }): string {
+  return `${device.accountId}\u0000${device.deviceId}\u0000${device.registrationId}`;
+}
+
 /** Short-TTL, coalescing device-list lookups for authorization. */
 export class DeviceAuthorizer {
   private readonly cache = new Map<string, { at: number; value: DeviceEntry[] | undefined }>();
@@ -50,10 +54,12 @@ export class DeviceAuthorizer {
   private readonly gone = new Map<string, Exclude<DeviceStanding, 'current'>>();
 
   /**
-   * `onRemoved(accountId, deviceId)`: called when a fetched list lacks a
-   * device an earlier list of the account had (ids are never reused, so it
-   * was removed) — how the queue of a removed device that never comes back
-   * is purged.
+   * `onRemoved(accountId, deviceId)`: called when a removal is confirmed —
+   * a credential's device missing from a fresh list, or a fetched list
+   * lacking a device an earlier list of the account had (ids are never
+   * reused, so it was removed; this is how the queue of a removed device
+   * that never comes back is purged). May be called more than once per
+   * removal.
    */
   constructor(
     private readonly directory: DeviceDirectory,
@@ -106,19 +112,25 @@ export class DeviceAuthorizer {
    * old, anything else only from a list fetched since the request arrived.
    */
   async standing(device: { accountId: string; deviceId: number; registrationId: number }, arrivedAt = this.now()): Promise<DeviceStanding> {
-    const key = `${device.accountId}\u0000${device.deviceId}\u0000${device.registrationId}`;
-    const known = this.gone.get(key);
+    const known = this.gone.get(goneKey(device));
     if (known !== undefined) return known;
     const cached = standingIn(await this.devices(device.accountId), device.deviceId, device.registrationId);
     if (cached === 'current') return cached;
     const fresh = standingIn(await this.devices(device.accountId, { since: arrivedAt }), device.deviceId, device.registrationId);
-    if (fresh !== 'current') this.rememberGone(key, fresh);
+    if (fresh !== 'current') this.rememberGone(device, fresh);
     return fresh;
   }
 
-  /** Records a confirmed removal or replacement (a fresh list, fetched after the credential's device was authorized). */
-  rememberGone(key: string, standing: Exclude<DeviceStanding, 'current'>): void {
+  /**
+   * Records a confirmed removal or replacement (from a list fetched after
+   * the device was authorized); a first confirmed removal is reported to
+   * `onRemoved`.
+   */
+  rememberGone(device: { accountId: string; deviceId: number; registrationId: number }, standing: Exclude<DeviceStanding, 'current'>): void {
+    const key = goneKey(device);
+    if (this.gone.has(key)) return;
     if (this.gone.size >= this.maxEntries) this.gone.delete(this.gone.keys().next().value!);
     this.gone.set(key, standing);
+    if (standing === 'removed') this.onRemoved(device.accountId, device.deviceId);
   }
 }

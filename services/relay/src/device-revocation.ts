@@ -167,14 +167,16 @@ export class OpenSockets {
       if (open.authorizedAt > passStart) continue;
       const standing = standingIn(devices, open.deviceId, open.registrationId);
       if (standing === 'current') continue;
-      this.authorizer.rememberGone(`${accountId}\u0000${open.deviceId}\u0000${open.registrationId}`, standing);
+      // A removal reaches `DeviceRevocation.removed` through the authorizer's onRemoved (sockets closed, queue purged).
+      this.authorizer.rememberGone({ accountId, deviceId: open.deviceId, registrationId: open.registrationId }, standing);
       const { socket } = open;
       if (standing === 'replaced') {
         // The same id is now another registration: only this old socket goes (the hub would close the new one's too).
         socket.destroy();
         continue;
       }
-      void this.revocation.removed(accountId, open.deviceId);
+      // A socket of a device whose removal was confirmed earlier (rememberGone reports only the first time).
+      this.revocation.disconnect(accountId, open.deviceId, 'device removed');
       // Whatever the listener did, the connection ends shortly.
       setTimeout(() => {
         if (!socket.destroyed) socket.destroy();
