@@ -130,12 +130,21 @@ describe('device removal at the relay', () => {
     // The primary's own queue was never touched.
     expect((await relay.poll(primaryToken)).body.messages.map((m) => m.content)).toEqual([fakeSealed(10), fakeSealed(20), fakeSealed(40)]);
 
-    // A linked (current) device may not replace the access key; the primary may.
-    const replaced = await relay.setAccessKey(account, phoneToken, deriveAccessKey(new Uint8Array(32).fill(7)));
-    expect([replaced.status, (replaced.body as any).error.code]).toEqual([403, 'FORBIDDEN']);
-    expect((await relay.send(account, accessKey, both(50, [primary, phone]))).status).toBe(200);
-    expect((await relay.setAccessKey(account, primaryToken, accessKey)).status).toBe(204);
     await socket.close();
+  });
+
+  it('lets only the primary device replace the access key', async () => {
+    const primary = await createAccount(121);
+    const phone = await link(primary, 122);
+    const [primaryToken, phoneToken] = [await relayToken(primary), await relayToken(phone)];
+    const accessKey = deriveAccessKey(new Uint8Array(randomBytes(32)));
+    expect((await relay.setAccessKey(primary.accountId, primaryToken, accessKey)).status).toBe(204);
+    const replaced = await relay.setAccessKey(primary.accountId, phoneToken, deriveAccessKey(new Uint8Array(32).fill(7)));
+    expect([replaced.status, (replaced.body as any).error.code]).toEqual([403, 'FORBIDDEN']);
+    // Contacts' sends with the real key still go through.
+    const to = [primary, phone].map((d, i) => ({ deviceId: d.deviceId, registrationId: d.registrationId, content: fakeSealed(70 + i) }));
+    expect((await relay.send(primary.accountId, accessKey, to)).status).toBe(200);
+    expect((await relay.setAccessKey(primary.accountId, primaryToken, accessKey)).status).toBe(204);
   });
 
   it("purges an offline removed device's queue when the account's device list is next fetched", async () => {
@@ -157,14 +166,19 @@ describe('device removal at the relay', () => {
     expect(ms).toBeLessThan(4000);
   });
 
-  it('refuses a credential for another audience, and ?token= on HTTP routes (WebSocket upgrade only)', async () => {
+  it('refuses a credential for another audience (issue 11 item 11)', async () => {
     const primary = await createAccount(444);
     const token = await relayToken(primary);
     expect((await relay.poll(token)).status).toBe(200);
     const foreign = await relayToken(primary, 'https://other-relay.example');
     const refused = await relay.poll(foreign);
-    expect([refused.status, (refused.body as any).error.code]).toEqual([401, 'UNAUTHORIZED']);
+    expect([refused.status, (refused.body as any).error?.code]).toEqual([401, 'UNAUTHORIZED']);
     await expect(relay.connect(foreign)).rejects.toMatchObject({ status: 401 });
+  });
+
+  it('accepts ?token= only on the WebSocket upgrade, never on HTTP routes (issue 11 item 11)', async () => {
+    const primary = await createAccount(445);
+    const token = await relayToken(primary);
 
     const q = `token=${encodeURIComponent(token)}`;
     const accessKey = b64(deriveAccessKey(new Uint8Array(32).fill(1)));
