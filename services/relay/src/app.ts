@@ -88,13 +88,16 @@ export async function buildRelay(options: RelayOptions): Promise<FastifyInstance
   const hub = options.delivery ?? new DeliveryHub();
   let appLog: FastifyBaseLogger | undefined;
   const revocation = new DeviceRevocation(store, hub, now, () => appLog);
+  const sendDirectory = new CachedDeviceDirectory(devices, options.deviceCacheTtlMs ?? 5000, now);
   const authorizer = new DeviceAuthorizer(devices, options.deviceAuthTtlMs ?? DEFAULT_DEVICE_AUTH_TTL_MS, now, (accountId, deviceId) => {
+    // Senders refetch first (so they stop addressing it), then the queue goes.
+    sendDirectory.forget(accountId);
     void revocation.removed(accountId, deviceId);
   });
   const ctx: RelayContext = {
     store,
     accessKeys: (options.accessKeyCacheTtlMs ?? 0) > 0 ? new CachedAccessKeys(store, { ttlMs: options.accessKeyCacheTtlMs!, now }) : store,
-    devices: new CachedDeviceDirectory(devices, options.deviceCacheTtlMs ?? 5000, now),
+    devices: sendDirectory,
     verifyCredential:
       (options.credentialCacheSize ?? 10_000) > 0
         ? cachingCredentialVerifier(options.verifyCredential, options.credentialCacheSize ?? 10_000)
