@@ -75,7 +75,8 @@ export function authenticate(request: FastifyRequest, verify: CredentialVerifier
     device = undefined;
   }
   if (device === undefined) throw unauthorized('invalid or expired relay credential');
-  if (audience === undefined || device.audience !== audience) throw unauthorized('relay credential is for another relay (audience)');
+  if (audience === undefined) throw unauthorized('this relay has no audience yet (configure its public origin)');
+  if (device.audience !== audience) throw unauthorized('relay credential is for another relay (audience)');
   return device;
 }
 

@@ -104,6 +104,7 @@ export class OpenSockets {
 
   /** Tracks an upgraded connection (authorized at `authorizedAt`) until its TCP socket closes. */
   watch(accountId: string, deviceId: number, registrationId: number, socket: Socket, authorizedAt: number): void {
+    if (socket.destroyed) return; // gone already: 'close' has fired
     const entry: OpenSocket = { deviceId, registrationId, socket, authorizedAt };
     let set = this.byAccount.get(accountId);
     if (set === undefined) {
