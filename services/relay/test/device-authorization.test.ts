@@ -44,6 +44,30 @@ describe('device authorization', () => {
     expect(h.directory.fetches).toBe(before);
   });
 
+  it('a device newer than the cached list is authorized (re-asked), and its queue is kept', async () => {
+    harness = await startRelay({ deviceAuthTtlMs: 2000 });
+    const h = harness;
+    const id = newAccountId();
+    h.directory.accounts.set(id, [{ deviceId: 1, registrationId: 11 }]);
+    const key = deriveAccessKey(new Uint8Array(32).fill(5));
+    expect((await h.client.setAccessKey(id, h.credential(id, 1), key)).status).toBe(204); // caches [1]
+    h.directory.accounts.set(id, [
+      { deviceId: 1, registrationId: 11 },
+      { deviceId: 2, registrationId: 22 },
+    ]);
+    const to = [
+      { deviceId: 1, registrationId: 11, content: fakeSealed(1) },
+      { deviceId: 2, registrationId: 22, content: fakeSealed(2) },
+    ];
+    expect((await h.client.send(id, key, to)).status).toBe(200);
+    const fetches = h.directory.fetches;
+    const polled = await h.client.poll(h.credential(id, 2));
+    expect(polled.status).toBe(200);
+    expect(polled.body.messages.map((m) => m.content)).toEqual([fakeSealed(2)]);
+    expect(h.directory.fetches).toBe(fetches + 1); // the cached list lacked it: asked once more
+    expect((await h.client.poll(h.credential(id, 2))).body.messages).toHaveLength(1);
+  });
+
   it('refuses a credential of an earlier registration id and keeps the current device queue', async () => {
     harness = await startRelay();
     const h = harness;
