@@ -17,7 +17,8 @@ import { DEFAULT_LIMITS, type RelayContext, type RelayLimits } from './context.t
 import { DeliveryHub, type DeliveryNotifier } from './delivery-hub.ts';
 import { DEFAULT_DEVICE_AUTH_TTL_MS, DeviceAuthorizer } from './device-authorizer.ts';
 import { CachedDeviceDirectory, HttpDeviceDirectory, type DeviceDirectory } from './device-directory.ts';
-import { DEFAULT_REVALIDATE_MS, DeviceRevocation, OpenSockets } from './device-revocation.ts';
+import { DeviceRevocation } from './device-revocation.ts';
+import { DEFAULT_REVALIDATE_MS, OpenSockets } from './open-sockets.ts';
 import { createRelayLogger, type RelayLogOptions } from './logger.ts';
 import { CachedAccessKeys, SqliteEnvelopeStore, type EnvelopeStore } from './store/index.ts';
 import { accessKeyRoutes } from './routes/access-key.ts';

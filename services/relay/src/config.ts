@@ -28,7 +28,7 @@ import { RELAY_PUBLIC_KEY_LENGTH } from '@sealpost/protocol';
 import { loadConfig as loadKitConfig, parseInteger, parseOneOf, parsePort, parseString, parseBase64, type ConfigSpec } from '@sealpost/service-kit';
 import { DEFAULT_LIMITS } from './context.ts';
 import { DEFAULT_DEVICE_AUTH_TTL_MS, MAX_DEVICE_AUTH_TTL_MS } from './device-authorizer.ts';
-import { DEFAULT_REVALIDATE_MS } from './device-revocation.ts';
+import { DEFAULT_REVALIDATE_MS } from './open-sockets.ts';
 
 /** Resolved start-up configuration. */
 export interface RelayStartConfig {

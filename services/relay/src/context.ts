@@ -6,7 +6,8 @@ import type { CredentialVerifier } from './auth.ts';
 import type { DeliveryNotifier } from './delivery-hub.ts';
 import type { DeviceAuthorizer } from './device-authorizer.ts';
 import type { DeviceDirectory } from './device-directory.ts';
-import type { DeviceRevocation, OpenSockets } from './device-revocation.ts';
+import type { DeviceRevocation } from './device-revocation.ts';
+import type { OpenSockets } from './open-sockets.ts';
 import type { AccessKeyStore, EnvelopeStore } from './store/index.ts';
 
 /** Limits and timings (all have defaults, see `DEFAULT_LIMITS`). */
