@@ -123,7 +123,7 @@ async function registerAccount(services: Services, a: number): Promise<BenchAcco
   }
   const devices: BenchDevice[] = [];
   for (const [i, client] of clients.entries()) {
-    devices.push({ deviceId: i + 1, registrationId: registrationIds[i]!, token: (await client.relayCredential()).token });
+    devices.push({ deviceId: i + 1, registrationId: registrationIds[i]!, token: (await client.relayCredential(services.relay.url)).token });
   }
   const accessKey = deriveAccessKey(secret());
   await new RelayClient(services.relay.url, async () => devices[0]!.token).setAccessKey(id, accessKey);

@@ -20,6 +20,13 @@ export interface SealpostClientOptions {
   keyServerUrl: string;
   /** Relay base URL. */
   relayUrl: string;
+  /**
+   * The audience this device's relay credentials are issued for: the
+   * relay's public origin, which the relay checks against its own. Default:
+   * the origin of `relayUrl` (set it only when the relay is reached under
+   * another name than the one it is configured with).
+   */
+  relayAudience?: string;
   /** The sender-certificate trust root public key(s) this app pins (32 or 33 bytes). */
   trustRoot: Uint8Array | Uint8Array[];
   /** What an identity change does (default `warn`: trust the new key and emit `identityChanged`). */

@@ -64,7 +64,7 @@ export class SealpostClient extends TypedEmitter<ClientEvents> {
     const locks = new SessionLocks();
     const emit = <K extends keyof ClientEvents>(event: K, value: ClientEvents[K]) => this.emit(event, value);
     this.keyServer = new KeyServerClient(options.keyServerUrl);
-    const credentials = new Credentials(this.keyServer, now);
+    const credentials = new Credentials(this.keyServer, now, options.relayAudience ?? new URL(options.relayUrl).origin);
     this.relay = new RelayClient(options.relayUrl, () => credentials.relayToken());
     const { automatic: _automatic, ...upkeep } = options.upkeep ?? {};
     this.#account = new Account({

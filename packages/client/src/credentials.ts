@@ -34,12 +34,14 @@ export class Credentials {
   readonly #relayToken: Expiring<string>;
   readonly #senderCertificate: Expiring<Uint8Array>;
 
+  /** `relayAudience`: the relay the tokens are for (its public origin); the relay refuses tokens for others. */
   constructor(
     keyServer: KeyServerClient,
     private readonly now: () => number,
+    relayAudience: string,
   ) {
     this.#relayToken = new Expiring(RELAY_TOKEN_REFRESH_MARGIN_MS, async () => {
-      const c = await keyServer.relayCredential();
+      const c = await keyServer.relayCredential(relayAudience);
       return { value: c.token, expiresAt: c.expiresAt };
     });
     this.#senderCertificate = new Expiring(SENDER_CERTIFICATE_REFRESH_MARGIN_MS, async () => {

@@ -177,8 +177,13 @@ export class KeyServerClient implements PreKeyServer {
     return { certificate: fromBase64('certificate', r.certificate), expiresAt: r.expiresAt };
   }
 
-  /** A fresh relay credential (bearer token) for this device. */
-  async relayCredential(): Promise<{ token: string; expiresAt: number }> {
-    return requestJson('key server', this.baseUrl, { method: 'GET', path: '/v1/credentials/relay', headers: this.#auth() });
+  /**
+   * A fresh relay credential (bearer token) for this device and the relay
+   * named by `audience` (its public origin; the key server's configured
+   * default when absent).
+   */
+  async relayCredential(audience?: string): Promise<{ token: string; expiresAt: number }> {
+    const path = audience === undefined ? '/v1/credentials/relay' : `/v1/credentials/relay?audience=${encodeURIComponent(audience)}`;
+    return requestJson('key server', this.baseUrl, { method: 'GET', path, headers: this.#auth() });
   }
 }

@@ -134,6 +134,7 @@ export { SpqrError, type SpqrErrorKind } from './spqr/errors.ts';
 
 // Relay credentials (key server signs, relay verifies) and unidentified-access keys
 export {
+  RELAY_AUDIENCE_MAX_LENGTH,
   RELAY_CREDENTIAL_CACHE_SIZE,
   RELAY_CREDENTIAL_CONTEXT,
   RELAY_CREDENTIAL_VERSION,
@@ -143,6 +144,7 @@ export {
   type RelayCredentialVerifier,
   formatRelayCredentialPayload,
   generateRelayCredentialKeyPair,
+  isValidRelayAudience,
   relayCredentialSignedBytes,
   relayCredentialVerifier,
   signRelayCredential,

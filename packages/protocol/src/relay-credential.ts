@@ -7,20 +7,30 @@
  *
  * Format (all ASCII):
  *
- *     token   = "v1." base64url(payload) "." base64url(signature)
- *     payload = accountId ":" deviceId ":" expiresAt
+ *     token   = "v2." base64url(payload) "." base64url(signature)
+ *     payload = accountId ":" deviceId ":" registrationId ":" expiresAt ":" audience
  *
- * - accountId: lower-case UUID; deviceId: decimal 1..127; expiresAt: decimal
+ * - accountId: lower-case UUID; deviceId: decimal 1..127; registrationId:
+ *   decimal 1..16383 (the device's libsignal registration id, which binds
+ *   the token to this incarnation of the device); expiresAt: decimal
  *   milliseconds since the Unix epoch; no leading zeros, no spaces.
+ * - audience: the relay the token is for (its public origin, e.g.
+ *   `https://relay.example`), 1..255 printable ASCII characters without
+ *   spaces; a relay refuses tokens for any other audience, so a token a
+ *   client shows one relay cannot be replayed at another that trusts the
+ *   same key server.
  * - signature: Ed25519 (RFC 8032) over
- *   `"sealpost-relay-credential-v1\n" ‖ payload` — the prefix keeps these
- *   signatures from being valid for anything else the key may ever sign.
+ *   `"sealpost-relay-credential-v2\n" ‖ payload` — the prefix keeps these
+ *   signatures from being valid for anything else the key may ever sign
+ *   (v1 tokens, which named no registration id or audience, are refused).
  * - base64url without padding, canonical (one token per credential).
  *
  * A token is valid while `now < expiresAt`.
  *
  * What this module does not do: it keeps no key store, no revocation list
- * and no clock; callers pass `now`.
+ * and no clock; callers pass `now`. Verification needs only the public key
+ * (offline); whether the device still exists is the relay's separate,
+ * online check (services/relay/src/device-authorizer.ts).
  */
 import { InvalidArgumentError, InvalidKeyError } from './errors.ts';
 import {
@@ -36,9 +46,11 @@ import {
 } from './primitives/index.ts';
 
 /** Token version prefix. */
-export const RELAY_CREDENTIAL_VERSION = 'v1';
+export const RELAY_CREDENTIAL_VERSION = 'v2';
 /** The domain-separation prefix of signed payloads. */
-export const RELAY_CREDENTIAL_CONTEXT = 'sealpost-relay-credential-v1\n';
+export const RELAY_CREDENTIAL_CONTEXT = 'sealpost-relay-credential-v2\n';
+/** Longest audience a token may name. */
+export const RELAY_AUDIENCE_MAX_LENGTH = 255;
 /** Raw Ed25519 public key length. */
 export const RELAY_PUBLIC_KEY_LENGTH = 32;
 
@@ -46,8 +58,12 @@ export const RELAY_PUBLIC_KEY_LENGTH = 32;
 export interface RelayCredential {
   accountId: string;
   deviceId: number;
+  /** The device's registration id when the token was issued (1..16383). */
+  registrationId: number;
   /** Expiry, ms since the epoch. */
   expiresAt: number;
+  /** The relay this token is for (its public origin). */
+  audience: string;
 }
 
 /** A raw Ed25519 key pair: 32-byte seed and 32-byte public key. */
@@ -59,9 +75,12 @@ export interface RelayCredentialKeyPair {
 /** Verifies a token at time `now` (ms): what `relayCredentialVerifier` returns. */
 export type RelayCredentialVerifier = (token: string, now: number) => RelayCredential | undefined;
 
-const PAYLOAD_RE = /^([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}):([1-9][0-9]{0,2}):([1-9][0-9]{0,15})$/;
+const PAYLOAD_RE =
+  /^([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}):([1-9][0-9]{0,2}):([1-9][0-9]{0,4}):([1-9][0-9]{0,15}):([\x21-\x7e]{1,255})$/;
+const AUDIENCE_RE = /^[\x21-\x7e]{1,255}$/;
 const B64URL_RE = /^[A-Za-z0-9_-]+$/;
-const MAX_TOKEN_LENGTH = 512;
+const MAX_TOKEN_LENGTH = 1024;
+const MAX_REGISTRATION_ID = 0x3fff;
 const SIGNATURE_LENGTH = 64;
 
 /**
@@ -80,16 +99,22 @@ export function relayCredentialSignedBytes(payload: string): Uint8Array {
 
 /** Formats the payload of a credential (canonical: one string per credential). */
 export function formatRelayCredentialPayload(c: RelayCredential): string {
-  return `${c.accountId}:${c.deviceId}:${c.expiresAt}`;
+  return `${c.accountId}:${c.deviceId}:${c.registrationId}:${c.expiresAt}:${c.audience}`;
+}
+
+/** True when `audience` may appear in a token (1..255 printable ASCII characters, no spaces). */
+export function isValidRelayAudience(audience: unknown): audience is string {
+  return typeof audience === 'string' && AUDIENCE_RE.test(audience);
 }
 
 function parsePayload(payload: string): RelayCredential | undefined {
   const m = PAYLOAD_RE.exec(payload);
   if (m === null) return undefined;
   const deviceId = Number(m[2]);
-  const expiresAt = Number(m[3]);
-  if (deviceId > 127 || !Number.isSafeInteger(expiresAt)) return undefined;
-  return { accountId: m[1]!, deviceId, expiresAt };
+  const registrationId = Number(m[3]);
+  const expiresAt = Number(m[4]);
+  if (deviceId > 127 || registrationId > MAX_REGISTRATION_ID || !Number.isSafeInteger(expiresAt)) return undefined;
+  return { accountId: m[1]!, deviceId, registrationId, expiresAt, audience: m[5]! };
 }
 
 /**
@@ -98,7 +123,9 @@ function parsePayload(payload: string): RelayCredential | undefined {
  */
 export function signRelayCredential(c: RelayCredential, privateKey: Uint8Array): string {
   const payload = formatRelayCredentialPayload(c);
-  if (parsePayload(payload) === undefined) throw new InvalidArgumentError('relay credential fields out of range');
+  const parsed = parsePayload(payload);
+  // Round trip: a field that would format ambiguously (e.g. a fractional number) is refused too.
+  if (parsed === undefined || formatRelayCredentialPayload(parsed) !== payload) throw new InvalidArgumentError('relay credential fields out of range');
   if (!(privateKey instanceof Uint8Array) || privateKey.length !== 32) {
     throw new InvalidKeyError('relay credential private key must be 32 bytes');
   }
@@ -154,7 +181,8 @@ export const RELAY_CREDENTIAL_CACHE_SIZE = 4096;
 
 /**
  * A verifier in the shape the relay's `buildRelay({ verifyCredential })`
- * takes: `(token, now) => { accountId, deviceId, expiresAt } | undefined`.
+ * takes: `(token, now) => RelayCredential | undefined` (the relay then
+ * checks the audience and that the device is still registered).
  * The key is checked and copied once, here.
  *
  * A device presents the same token on every request until it expires, so

@@ -80,9 +80,14 @@ function buildContext(options: KeyServerOptions, store: KeyStore, settings: KeyS
   };
   const { senderCertificate, relayCredentialKey } = options;
   const trusted = parseAddressRanges(settings.deviceListTrustedAddresses);
+  const senderCertificates =
+    senderCertificate && new SenderCertificateIssuer(senderCertificate.certificate, senderCertificate.privateKey, settings.senderCertificateReuseMarginMs);
+  const devices = new Devices(deps);
+  // A removed device's cached certificate goes with it (it could not authenticate to fetch it anyway).
+  if (senderCertificates !== undefined) devices.onRemoved.push((accountId, deviceId) => senderCertificates.cache.forget(accountId, deviceId));
   return {
     accounts: new Accounts(deps),
-    devices: new Devices(deps),
+    devices,
     keys: new Keys(deps),
     authenticate: deviceVerifier(store),
     settings,
@@ -96,7 +101,7 @@ function buildContext(options: KeyServerOptions, store: KeyStore, settings: KeyS
     deviceListAddressLimiter: limiter(settings.deviceListRateLimit, max),
     isTrustedDirectoryClient: (address) => addressInRanges(address, trusted),
     registrationGate: new RegistrationGate(settings.registrationGate),
-    senderCertificates: senderCertificate && new SenderCertificateIssuer(senderCertificate.certificate, senderCertificate.privateKey),
+    senderCertificates,
     relayCredentials: relayCredentialKey && new RelayCredentialIssuer(relayCredentialKey.privateKey),
     relayPublicKey: relayCredentialKey?.publicKey,
   };

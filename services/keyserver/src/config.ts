@@ -53,6 +53,8 @@ export interface KeyServerSettings {
   logClientDetails: boolean;
   /** Lifetime of a provisioning code. */
   provisioningCodeTtlMs: number;
+  /** Most unused, unexpired provisioning codes per account. */
+  maxProvisioningCodes: number;
   /** Age after which a signed prekey or last-resort key is reported as stale. */
   staleKeyAgeMs: number;
   /** How long replaced signed / last-resort keys are kept (visible to their device). */
@@ -61,6 +63,15 @@ export interface KeyServerSettings {
   senderCertificateTtlMs: number;
   /** Lifetime of relay credentials. */
   relayCredentialTtlMs: number;
+  /**
+   * The relays (audiences) this server issues relay credentials for, e.g.
+   * `['https://relay.example']`; a client names one with `?audience=`.
+   * `undefined`: any well-formed audience (each relay still refuses tokens
+   * not for itself). The first entry is used when a client names none.
+   */
+  relayAudiences: string[] | undefined;
+  /** Sender certificates are re-issued (not served from the cache) once less than this is left of their lifetime. */
+  senderCertificateReuseMarginMs: number;
   /** Largest request body in bytes (100 Kyber keys ≈ 225 KB of JSON). */
   bodyLimit: number;
   /** How often replaced keys and expired codes are pruned (0 = never). */
@@ -82,10 +93,13 @@ export const DEFAULT_SETTINGS: KeyServerSettings = {
   registrationGate: { mode: 'off' },
   logClientDetails: false,
   provisioningCodeTtlMs: 10 * MINUTE,
+  maxProvisioningCodes: 5,
   staleKeyAgeMs: 7 * DAY,
   replacedKeyGraceMs: 30 * DAY,
   senderCertificateTtlMs: DAY,
   relayCredentialTtlMs: HOUR,
+  relayAudiences: undefined,
+  senderCertificateReuseMarginMs: 2 * HOUR,
   bodyLimit: 512 * 1024,
   pruneIntervalMs: HOUR,
 };

@@ -21,6 +21,12 @@ export type KeyServerErrorCode =
   | 'NO_PREKEYS'
   | 'INVALID_PROVISIONING_CODE'
   | 'DEVICE_LIMIT'
+  /** 409: all linked-device ids (2..127) of the account were used once; ids are never reused. */
+  | 'DEVICE_IDS_EXHAUSTED'
+  /** 429: the account has the most outstanding provisioning codes allowed. */
+  | 'TOO_MANY_PROVISIONING_CODES'
+  /** 400/403: a relay credential was asked for an audience this server does not issue for. */
+  | 'BAD_AUDIENCE'
   /** A key does not start with its type byte. */
   | 'BAD_KEY_TYPE'
   /** 422: a prekey signature does not verify with the identity key. */

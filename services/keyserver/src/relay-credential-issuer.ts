@@ -16,9 +16,23 @@ export class RelayCredentialIssuer {
     this.privateKey = generateRelayCredentialKeyPair(privateKey).privateKey;
   }
 
-  /** A token for `accountId`/`deviceId`, valid for `ttlMs` from `now`. */
-  issue(accountId: string, deviceId: number, now: number, ttlMs: number): { token: string; credential: RelayCredential } {
-    const credential = { accountId, deviceId, expiresAt: now + ttlMs };
+  /**
+   * A token for the device (bound to its current registration id) and one
+   * relay (`audience`), valid for `ttlMs` from `now`.
+   */
+  issue(
+    device: { accountId: string; deviceId: number; registrationId: number },
+    audience: string,
+    now: number,
+    ttlMs: number,
+  ): { token: string; credential: RelayCredential } {
+    const credential: RelayCredential = {
+      accountId: device.accountId,
+      deviceId: device.deviceId,
+      registrationId: device.registrationId,
+      expiresAt: now + ttlMs,
+      audience,
+    };
     return { token: signRelayCredential(credential, this.privateKey), credential };
   }
 }

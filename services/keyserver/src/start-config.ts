@@ -9,6 +9,7 @@
  * | --db                 | KEYSERVER_DB                   | keyserver.db (':memory:' for a throwaway server) |
  * | --server-certificate | KEYSERVER_SERVER_CERTIFICATE   | none: sender certificates disabled |
  * | --relay-key          | KEYSERVER_RELAY_KEY            | none: relay credentials disabled |
+ * | --relay-audiences    | KEYSERVER_RELAY_AUDIENCES      | none: any audience a client names (comma-separated relay origins) |
  * | --log-level          | KEYSERVER_LOG_LEVEL            | info           |
  * | --log-client-details | KEYSERVER_LOG_CLIENT_DETAILS   | false (true: request lines carry client address and URL; debugging only) |
  * | --registration-gate  | KEYSERVER_REGISTRATION_GATE    | off (token, proof-of-work) |
@@ -59,6 +60,7 @@ export const KEYSERVER_START_SPEC = {
   db: { parse: parseString, default: 'keyserver.db', description: "SQLite file (':memory:' for a throwaway server)" },
   serverCertificate: { parse: parseString, description: 'server-certificate.json (enables sender certificates)' },
   relayKey: { parse: parseString, description: 'relay-credential-key.json (enables relay credentials)' },
+  relayAudiences: { parse: parseString, description: 'comma-separated relay origins relay credentials may be issued for (default: any)' },
   logLevel: {
     parse: parseOneOf(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
     default: 'info',

@@ -162,8 +162,9 @@ describe('devices', () => {
       const secret = randomBytes(32);
       const retry = await call(server, 'POST', '/v1/devices/link', { body: { ...body(c), deviceSecret: b64(secret) } });
       expect(retry.status).toBe(201);
-      expect(retry.body.deviceId).toBe(3);
-      return { auth: basicAuthHeader(carol.accountId, 3, secret) };
+      // Device ids are never reused (issue 11 item 2): the removed device's 3 stays retired.
+      expect(retry.body.deviceId).toBe(4);
+      return { auth: basicAuthHeader(carol.accountId, 4, secret) };
     }
   });
 

@@ -79,17 +79,41 @@ describe('sender certificates', () => {
 
 describe('relay credentials', () => {
   it('issues tokens the relay verifies with the public key alone', async () => {
-    const a = await createAccount(server);
-    const res = await call(server, 'GET', '/v1/credentials/relay', { auth: a.auth });
+    const a = await createAccount(server, { registrationId: 777 });
+    const audience = 'https://relay.example';
+    const res = await call(server, 'GET', `/v1/credentials/relay?audience=${encodeURIComponent(audience)}`, { auth: a.auth });
     expect(res.status).toBe(200);
-    expect(res.body).toMatchObject({ accountId: a.accountId, deviceId: 1, expiresAt: now + 600_000 });
+    const expected = { accountId: a.accountId, deviceId: 1, registrationId: 777, expiresAt: now + 600_000, audience };
+    expect(res.body).toMatchObject(expected);
     const pub = new Uint8Array(Buffer.from((await call(server, 'GET', '/v1/credentials/relay/public-key')).body.publicKey, 'base64'));
     expect(pub).toEqual(relayKey.publicKey);
-    expect(verifyRelayCredential(res.body.token, pub, now)).toEqual({ accountId: a.accountId, deviceId: 1, expiresAt: now + 600_000 });
+    expect(verifyRelayCredential(res.body.token, pub, now)).toEqual(expected);
     const verify = relayCredentialVerifier(pub);
     expect(verify(res.body.token, now + 599_999)?.accountId).toBe(a.accountId);
     expect(verify(res.body.token, now + 600_000)).toBeUndefined();
-    expect(res.body.token).toMatch(/^v1\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/);
+    expect(res.body.token).toMatch(/^v2\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/);
+  });
+
+  it('names an audience: the one asked for, only from the configured list when there is one (issue 11 item 11)', async () => {
+    const a = await createAccount(server);
+    // No list configured: the client must name the relay; malformed audiences are refused.
+    const none = await call(server, 'GET', '/v1/credentials/relay', { auth: a.auth });
+    expect([none.status, none.body.error.code]).toEqual([400, 'BAD_AUDIENCE']);
+    const spaced = await call(server, 'GET', `/v1/credentials/relay?audience=${encodeURIComponent('a b')}`, { auth: a.auth });
+    expect([spaced.status, spaced.body.error.code]).toEqual([400, 'BAD_AUDIENCE']);
+    const listed = await startServer({ relayCredentialKey: relayKey, now: () => now, settings: { relayAudiences: ['https://r1.example', 'https://r2.example'] } });
+    try {
+      const b = await createAccount(listed);
+      const byDefault = await call(listed, 'GET', '/v1/credentials/relay', { auth: b.auth });
+      expect(byDefault.body.audience).toBe('https://r1.example');
+      expect(verifyRelayCredential(byDefault.body.token, relayKey.publicKey, now)?.audience).toBe('https://r1.example');
+      const second = await call(listed, 'GET', `/v1/credentials/relay?audience=${encodeURIComponent('https://r2.example')}`, { auth: b.auth });
+      expect(verifyRelayCredential(second.body.token, relayKey.publicKey, now)?.audience).toBe('https://r2.example');
+      const foreign = await call(listed, 'GET', `/v1/credentials/relay?audience=${encodeURIComponent('https://evil.example')}`, { auth: b.auth });
+      expect([foreign.status, foreign.body.error.code]).toEqual([403, 'BAD_AUDIENCE']);
+    } finally {
+      await listed.close();
+    }
   });
 
   // The token format's forgery cases moved with the format to

@@ -42,7 +42,7 @@ describe('SqliteKeyStore domain-atomic writes', () => {
     const store = new SqliteKeyStore(':memory:');
     await store.createAccount(account('a'));
     const code = new Uint8Array(32).fill(7);
-    await store.addProvisioningCode('a', code, 100);
+    await store.addProvisioningCode('a', code, 100, 0, 5);
     const link = { codeHash: code, registrationId: 5, secretHash: new Uint8Array(32), now: 2, maxDevices: 6 };
     await expect(store.linkDevice({ ...link, initialKeys: { signedPreKey: signed, pqLastResortPreKey: broken } })).rejects.toThrow();
     expect((await store.listDevices('a'))?.map((d) => d.deviceId)).toEqual([1]);

@@ -15,7 +15,10 @@ import { verifyRelayDevice, type CredentialVerifier } from './auth.ts';
 import { cachingCredentialVerifier } from './credential-cache.ts';
 import { DEFAULT_LIMITS, type RelayContext, type RelayLimits } from './context.ts';
 import { DeliveryHub, type DeliveryNotifier } from './delivery-hub.ts';
+import { DEFAULT_DEVICE_AUTH_TTL_MS, DeviceAuthorizer } from './device-authorizer.ts';
 import { CachedDeviceDirectory, HttpDeviceDirectory, type DeviceDirectory } from './device-directory.ts';
+import { DeviceRevocation } from './device-revocation.ts';
+import { DEFAULT_REVALIDATE_MS, OpenSockets } from './open-sockets.ts';
 import { createRelayLogger, type RelayLogOptions } from './logger.ts';
 import { CachedAccessKeys, SqliteEnvelopeStore, type EnvelopeStore } from './store/index.ts';
 import { accessKeyRoutes } from './routes/access-key.ts';
@@ -39,8 +42,21 @@ export interface RelayOptions {
   devices?: DeviceDirectory;
   /** Base URL of the key server (used when `devices` is not given). */
   keyserverUrl?: string;
-  /** How long a fetched device list is trusted, ms (default 5000). */
+  /** How long a fetched device list is trusted for checking a sender's device set, ms (default 5000). */
   deviceCacheTtlMs?: number;
+  /**
+   * How long a fetched device list may authorize recipient requests, ms
+   * (default 1000, at most 2000): a removed device is refused within this.
+   */
+  deviceAuthTtlMs?: number;
+  /** How often open WebSockets' devices are revalidated, ms (default 1000; 0: never). */
+  deviceRevalidateMs?: number;
+  /**
+   * The audience credentials must name: this relay's public origin as
+   * clients address it (e.g. `https://relay.example`). Default: the origin
+   * it listens on (`http://127.0.0.1:8081`), which suits local development.
+   */
+  audience?: string;
   /** Storage: an injected store, or a SQLite file path (default ':memory:'). */
   store?: EnvelopeStore;
   dbPath?: string;
@@ -73,15 +89,28 @@ export async function buildRelay(options: RelayOptions): Promise<FastifyInstance
     devices = new HttpDeviceDirectory(options.keyserverUrl);
   }
   const store = options.store ?? new SqliteEnvelopeStore({ path: options.dbPath ?? ':memory:', synchronous: options.synchronous ?? 'NORMAL' });
+  const hub = options.delivery ?? new DeliveryHub();
+  let appLog: FastifyBaseLogger | undefined;
+  const revocation = new DeviceRevocation(store, hub, now, () => appLog);
+  const sendDirectory = new CachedDeviceDirectory(devices, options.deviceCacheTtlMs ?? 5000, now);
+  const authorizer = new DeviceAuthorizer(devices, options.deviceAuthTtlMs ?? DEFAULT_DEVICE_AUTH_TTL_MS, now, (accountId, deviceId) => {
+    // Senders refetch first (so they stop addressing it), then the queue goes.
+    sendDirectory.forget(accountId);
+    void revocation.removed(accountId, deviceId);
+  });
   const ctx: RelayContext = {
     store,
     accessKeys: (options.accessKeyCacheTtlMs ?? 0) > 0 ? new CachedAccessKeys(store, { ttlMs: options.accessKeyCacheTtlMs!, now }) : store,
-    devices: new CachedDeviceDirectory(devices, options.deviceCacheTtlMs ?? 5000, now),
+    devices: sendDirectory,
     verifyCredential:
       (options.credentialCacheSize ?? 10_000) > 0
         ? cachingCredentialVerifier(options.verifyCredential, options.credentialCacheSize ?? 10_000)
         : options.verifyCredential,
-    hub: options.delivery ?? new DeliveryHub(),
+    audience: options.audience,
+    authorizer,
+    revocation,
+    openSockets: new OpenSockets(authorizer, revocation, now, options.deviceRevalidateMs ?? DEFAULT_REVALIDATE_MS),
+    hub,
     limits,
     now,
   };
@@ -102,7 +131,17 @@ export async function buildRelay(options: RelayOptions): Promise<FastifyInstance
     ...validationOptions(),
   });
   app.decorate('relay', ctx);
+  appLog = app.log;
   installErrorHandling(app);
+  if (ctx.audience === undefined) {
+    // Local development default: the origin this relay listens on. Behind a proxy or TLS, configure `audience`.
+    app.addHook('onListen', async () => {
+      const addr = app.server.address();
+      if (addr === null || typeof addr === 'string' || ctx.audience !== undefined) return;
+      const host = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;
+      ctx.audience = `http://${host}:${addr.port}`;
+    });
+  }
 
   if (options.log?.logRequests !== false) {
     app.addHook('onResponse', async (request, reply) => {
@@ -149,6 +188,7 @@ export async function buildRelay(options: RelayOptions): Promise<FastifyInstance
   }
   app.addHook('onClose', async () => {
     if (sweeper !== undefined) clearInterval(sweeper);
+    ctx.openSockets.stop();
     await ctx.store.close();
   });
   return app;

@@ -12,7 +12,10 @@
  * | --synchronous             | RELAY_SYNCHRONOUS             | NORMAL         |
  * | --keyserver-url           | RELAY_KEYSERVER_URL           | (required)     |
  * | --keyserver-public-key    | RELAY_KEYSERVER_PUBLIC_KEY    | (required; base64, or @path to a file holding it or the key server's relay-credential key JSON) |
+ * | --public-origin           | RELAY_PUBLIC_ORIGIN           | http://<host>:<port> (the audience credentials must name) |
  * | --device-cache-ttl-ms     | RELAY_DEVICE_CACHE_TTL_MS     | 5000           |
+ * | --device-auth-ttl-ms      | RELAY_DEVICE_AUTH_TTL_MS      | 1000 (≤ 2000)  |
+ * | --device-revalidate-ms    | RELAY_DEVICE_REVALIDATE_MS    | 1000           |
  * | --access-key-cache-ttl-ms | RELAY_ACCESS_KEY_CACHE_TTL_MS | 0 (off)        |
  * | --message-ttl-seconds     | RELAY_MESSAGE_TTL_SECONDS     | 604800 (7 d)   |
  * | --max-envelope-bytes      | RELAY_MAX_ENVELOPE_BYTES      | 262144         |
@@ -24,6 +27,8 @@ import { readFileSync } from 'node:fs';
 import { RELAY_PUBLIC_KEY_LENGTH } from '@sealpost/protocol';
 import { loadConfig as loadKitConfig, parseInteger, parseOneOf, parsePort, parseString, parseBase64, type ConfigSpec } from '@sealpost/service-kit';
 import { DEFAULT_LIMITS } from './context.ts';
+import { DEFAULT_DEVICE_AUTH_TTL_MS, MAX_DEVICE_AUTH_TTL_MS } from './device-authorizer.ts';
+import { DEFAULT_REVALIDATE_MS } from './open-sockets.ts';
 
 /** Resolved start-up configuration. */
 export interface RelayStartConfig {
@@ -33,7 +38,11 @@ export interface RelayStartConfig {
   synchronous: 'NORMAL' | 'FULL';
   keyserverUrl: string;
   keyserverPublicKey: Uint8Array;
+  /** The audience relay credentials must name; undefined: the origin the relay listens on. */
+  publicOrigin: string | undefined;
   deviceCacheTtlMs: number;
+  deviceAuthTtlMs: number;
+  deviceRevalidateMs: number;
   accessKeyCacheTtlMs: number;
   messageTtlMs: number;
   maxEnvelopeBytes: number;
@@ -70,7 +79,14 @@ export const RELAY_CONFIG_SPEC = {
   synchronous: { parse: parseOneOf(['NORMAL', 'FULL'] as const), default: 'NORMAL' as 'NORMAL' | 'FULL', description: 'SQLite synchronous mode' },
   keyserverUrl: { parse: parseString, required: true, description: 'base URL of the key server' },
   keyserverPublicKey: { parse: parseRelayPublicKey, required: true, description: "key server's relay-credential public key (base64 or @file)" },
-  deviceCacheTtlMs: { parse: count, default: 5000, description: 'how long a device list is trusted, ms' },
+  publicOrigin: { parse: parseString, description: "this relay's origin as clients address it (the relay-credential audience); default http://<host>:<port>" },
+  deviceCacheTtlMs: { parse: count, default: 5000, description: "how long a device list is trusted for checking a sender's device set, ms" },
+  deviceAuthTtlMs: {
+    parse: parseInteger(0, MAX_DEVICE_AUTH_TTL_MS),
+    default: DEFAULT_DEVICE_AUTH_TTL_MS,
+    description: `how long a device list may authorize a credential, ms (at most ${MAX_DEVICE_AUTH_TTL_MS})`,
+  },
+  deviceRevalidateMs: { parse: count, default: DEFAULT_REVALIDATE_MS, description: "how often open WebSockets' devices are rechecked, ms (0: never)" },
   accessKeyCacheTtlMs: { parse: count, default: 0, description: 'access-key cache TTL, ms (0: off)' },
   messageTtlSeconds: { parse: count, default: DEFAULT_LIMITS.messageTtlMs / 1000, description: 'how long an unacknowledged envelope is kept, s' },
   maxEnvelopeBytes: { parse: count, default: DEFAULT_LIMITS.maxEnvelopeBytes, description: 'largest envelope accepted, bytes' },
@@ -89,7 +105,10 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv): RelayStartCo
     synchronous: c.synchronous,
     keyserverUrl: c.keyserverUrl,
     keyserverPublicKey: c.keyserverPublicKey,
+    publicOrigin: c.publicOrigin,
     deviceCacheTtlMs: c.deviceCacheTtlMs,
+    deviceAuthTtlMs: c.deviceAuthTtlMs,
+    deviceRevalidateMs: c.deviceRevalidateMs,
     accessKeyCacheTtlMs: c.accessKeyCacheTtlMs,
     messageTtlMs: c.messageTtlSeconds * 1000,
     maxEnvelopeBytes: c.maxEnvelopeBytes,

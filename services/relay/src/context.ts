@@ -4,7 +4,10 @@
  */
 import type { CredentialVerifier } from './auth.ts';
 import type { DeliveryNotifier } from './delivery-hub.ts';
+import type { DeviceAuthorizer } from './device-authorizer.ts';
 import type { DeviceDirectory } from './device-directory.ts';
+import type { DeviceRevocation } from './device-revocation.ts';
+import type { OpenSockets } from './open-sockets.ts';
 import type { AccessKeyStore, EnvelopeStore } from './store/index.ts';
 
 /** Limits and timings (all have defaults, see `DEFAULT_LIMITS`). */
@@ -41,6 +44,18 @@ export interface RelayContext {
   accessKeys: AccessKeyStore;
   devices: DeviceDirectory;
   verifyCredential: CredentialVerifier;
+  /**
+   * The audience relay credentials must name: this relay's public origin
+   * (`RelayOptions.audience`, else the origin it listens on, set once it
+   * listens). Undefined until then: every credential is refused.
+   */
+  audience: string | undefined;
+  /** Whether a credential's device is still registered (≤ 2 s old answers). */
+  authorizer: DeviceAuthorizer;
+  /** Closing and purging removed devices. */
+  revocation: DeviceRevocation;
+  /** This instance's open WebSockets, revalidated periodically. */
+  openSockets: OpenSockets;
   /** Commit notices to connected devices (in-process `DeliveryHub` by default). */
   hub: DeliveryNotifier;
   limits: RelayLimits;

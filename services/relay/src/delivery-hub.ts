@@ -18,6 +18,8 @@ export interface DeliveryListener {
   deliver(committed: QueuedEnvelope[]): void;
   /** Something was committed for this device elsewhere: read the queue. */
   wake(): void;
+  /** Close the connection (its device was removed); optional for listeners that are not connections. */
+  disconnect?(code: number, reason: string): void;
 }
 
 /** Routes commit notices to the listeners of (account, device). */
@@ -26,6 +28,8 @@ export interface DeliveryNotifier {
   subscribe(accountId: string, deviceId: number, listener: DeliveryListener): () => void;
   /** Tells the device's listeners about rows this instance just committed. */
   notify(accountId: string, deviceId: number, committed: QueuedEnvelope[]): void;
+  /** Closes this instance's connections of the device; returns how many. (Each instance revalidates its own sockets.) */
+  disconnectDevice?(accountId: string, deviceId: number, code: number, reason: string): number;
 }
 
 /** In-process `DeliveryNotifier`: listeners of this relay instance only. */
@@ -61,6 +65,19 @@ export class DeliveryHub implements DeliveryNotifier {
     const set = this.listeners.get(DeliveryHub.key(accountId, deviceId));
     if (set === undefined) return;
     for (const l of set) l.wake();
+  }
+
+  /** Closes every connection of the device on this instance with `code`/`reason`; returns how many. */
+  disconnectDevice(accountId: string, deviceId: number, code: number, reason: string): number {
+    const set = this.listeners.get(DeliveryHub.key(accountId, deviceId));
+    if (set === undefined) return 0;
+    let n = 0;
+    for (const l of [...set]) {
+      if (l.disconnect === undefined) continue;
+      l.disconnect(code, reason);
+      n++;
+    }
+    return n;
   }
 
   /** Number of open listeners (for tests and health). */

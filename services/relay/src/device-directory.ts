@@ -55,4 +55,9 @@ export class CachedDeviceDirectory implements DeviceDirectory {
     this.cache.set(accountId, { at: this.now(), value });
     return value;
   }
+
+  /** Drops the account's cached list (a device of it was removed: senders must not keep addressing it). */
+  forget(accountId: string): void {
+    this.cache.delete(accountId);
+  }
 }

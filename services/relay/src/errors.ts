@@ -34,6 +34,8 @@ export const RELAY_ERROR_CODES = [
   'STALE_DEVICES',
   /** 429: a recipient device queue is full (Retry-After). */
   'QUEUE_FULL',
+  /** 503: the key server could not be asked whether a credential's device still exists (Retry-After). */
+  'KEYSERVER_UNAVAILABLE',
 ] as const;
 
 /** A code the relay itself answers with. */

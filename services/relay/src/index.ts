@@ -22,5 +22,8 @@ export {
   type SqliteStoreOptions,
 } from './store/index.ts';
 export { DeliveryHub, type DeliveryListener, type DeliveryNotifier } from './delivery-hub.ts';
+export { DEFAULT_DEVICE_AUTH_TTL_MS, DeviceAuthorizer, MAX_DEVICE_AUTH_TTL_MS, type DeviceStanding } from './device-authorizer.ts';
+export { DEVICE_REVOKED_CLOSE_CODE } from './device-revocation.ts';
+export { DEFAULT_REVALIDATE_MS } from './open-sockets.ts';
 export { createRelayLogger, type RelayLogOptions } from './logger.ts';
 export { loadConfig, parseRelayPublicKey, RELAY_CONFIG_SPEC, type RelayStartConfig } from './config.ts';

@@ -23,6 +23,9 @@ async function main(): Promise<void> {
     verifyCredential: relayCredentialVerifier(config.keyserverPublicKey),
     keyserverUrl: config.keyserverUrl,
     deviceCacheTtlMs: config.deviceCacheTtlMs,
+    deviceAuthTtlMs: config.deviceAuthTtlMs,
+    deviceRevalidateMs: config.deviceRevalidateMs,
+    ...(config.publicOrigin === undefined ? {} : { audience: config.publicOrigin }),
     accessKeyCacheTtlMs: config.accessKeyCacheTtlMs,
     dbPath: config.dbPath,
     synchronous: config.synchronous,
@@ -30,6 +33,12 @@ async function main(): Promise<void> {
     expirySweepMs: config.expirySweepMs,
     log: { level: config.logLevel, stream: logDestination },
   });
+  if (config.publicOrigin === undefined && !['127.0.0.1', '::1', 'localhost'].includes(config.host)) {
+    app.log.warn(
+      { host: config.host },
+      'no --public-origin: relay credentials must name http://<host>:<port> as their audience; set it to the origin clients use',
+    );
+  }
   let closing = false;
   const shutdown = (signal: string): void => {
     if (closing) return;

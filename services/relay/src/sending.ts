@@ -6,7 +6,7 @@
  * The route plugin (routes/send.ts) only parses requests and calls these.
  */
 import type { FastifyRequest } from 'fastify';
-import { authenticate, bearerToken } from './auth.ts';
+import { authenticateCurrent, bearerToken } from './auth.ts';
 import { accessKeyMatches } from './access-key.ts';
 import type { RelayContext } from './context.ts';
 import { checkDevices, devicesMatch, type DeviceCheck, type DeviceEntry } from './device-check.ts';
@@ -58,9 +58,9 @@ export async function checkAgainstDirectory(
  * as Signal's clients send them). The relay then learns only what that
  * credential says: that A's device wrote to A.
  */
-export function ownAccountSender(ctx: RelayContext, request: FastifyRequest, accountId: string): number | undefined {
+export async function ownAccountSender(ctx: RelayContext, request: FastifyRequest, accountId: string): Promise<number | undefined> {
   if (bearerToken(request) === undefined) return undefined;
-  const device = authenticate(request, ctx.verifyCredential, ctx.now());
+  const device = await authenticateCurrent(request, ctx);
   if (device.accountId !== accountId) throw relayError(403, 'FORBIDDEN', 'a relay credential on a send must belong to the recipient account');
   return device.deviceId;
 }

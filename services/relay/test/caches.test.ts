@@ -67,13 +67,14 @@ describe('CachedAccessKeys', () => {
 describe('cachingCredentialVerifier', () => {
   it('verifies a token once, re-checks expiry on every use, never caches failures', () => {
     const calls: string[] = [];
+    const device = { accountId: 'a', deviceId: 1, registrationId: 7, expiresAt: 100, audience: 'http://relay.test' };
     const inner = (token: string, now: number): AuthenticatedDevice | undefined => {
       calls.push(token);
-      return token === 'good' && now < 100 ? { accountId: 'a', deviceId: 1, expiresAt: 100 } : undefined;
+      return token === 'good' && now < 100 ? { ...device } : undefined;
     };
     const verify = cachingCredentialVerifier(inner);
-    expect(verify('good', 1)).toEqual({ accountId: 'a', deviceId: 1, expiresAt: 100 });
-    expect(verify('good', 50)).toEqual({ accountId: 'a', deviceId: 1, expiresAt: 100 });
+    expect(verify('good', 1)).toEqual(device);
+    expect(verify('good', 50)).toEqual(device);
     expect(verify('bad', 1)).toBeUndefined();
     expect(verify('bad', 2)).toBeUndefined();
     expect(calls).toEqual(['good', 'bad', 'bad']);

@@ -45,12 +45,24 @@ function invalidCode(): KeyServerError {
 export class Devices {
   constructor(private readonly deps: DomainDeps) {}
 
-  /** A single-use code for linking a new device (primary device only). */
+  /**
+   * A single-use code for linking a new device (primary device only). At
+   * most `maxProvisioningCodes` may be outstanding (unused, unexpired) per
+   * account; beyond that 429 with Retry-After until the oldest expires.
+   */
   async createProvisioningCode(device: AuthenticatedDevice): Promise<{ code: string; expiresAt: number }> {
     if (device.deviceId !== PRIMARY_DEVICE_ID) throw forbidden('only the primary device can link devices');
+    const { settings } = this.deps;
     const code = toBase64Url(randomBytes(PROVISIONING_CODE_BYTES));
-    const expiresAt = this.deps.now() + this.deps.settings.provisioningCodeTtlMs;
-    await this.deps.store.addProvisioningCode(device.accountId, hashCode(code)!, expiresAt);
+    const now = this.deps.now();
+    const expiresAt = now + settings.provisioningCodeTtlMs;
+    const added = await this.deps.store.addProvisioningCode(device.accountId, hashCode(code)!, expiresAt, now, settings.maxProvisioningCodes);
+    if (!added.ok) {
+      const retryAfter = Math.max(1, Math.ceil((added.oldestExpiresAt - now) / 1000));
+      throw new KeyServerError(429, 'TOO_MANY_PROVISIONING_CODES', `at most ${settings.maxProvisioningCodes} provisioning codes may be outstanding`, {
+        headers: { 'retry-after': String(retryAfter) },
+      });
+    }
     return { code, expiresAt };
   }
 
@@ -75,6 +87,9 @@ export class Devices {
       if (linked.reason === 'DEVICE_LIMIT') {
         throw new KeyServerError(409, 'DEVICE_LIMIT', `account already has the maximum of ${settings.maxDevices} devices`);
       }
+      if (linked.reason === 'DEVICE_IDS_EXHAUSTED') {
+        throw new KeyServerError(409, 'DEVICE_IDS_EXHAUSTED', 'this account has used all 126 linked-device ids (ids are never reused)');
+      }
       throw invalidCode();
     }
     return { accountId: linked.accountId, deviceId: linked.deviceId };
@@ -85,10 +100,19 @@ export class Devices {
     return (await this.deps.store.listDevices(device.accountId)) ?? [];
   }
 
-  /** Removes a device and its keys: the primary may remove any linked device, a linked device only itself. */
+  /**
+   * Removes a device and its keys: the primary may remove any linked device,
+   * a linked device only itself. `onRemoved` hooks (the sender-certificate
+   * cache) run after the store commits; relays notice within their
+   * authorization TTL (docs/hardening/devices.md).
+   */
   async remove(device: AuthenticatedDevice, target: number): Promise<void> {
     if (target === PRIMARY_DEVICE_ID) throw forbidden('the primary device cannot be removed');
     if (device.deviceId !== PRIMARY_DEVICE_ID && device.deviceId !== target) throw forbidden('a linked device can only remove itself');
     if (!(await this.deps.store.removeDevice(device.accountId, target))) throw notFound('UNKNOWN_DEVICE', `no device ${target} on this account`);
+    for (const hook of this.onRemoved) hook(device.accountId, target);
   }
+
+  /** Called with (accountId, deviceId) after each removal. */
+  readonly onRemoved: Array<(accountId: string, deviceId: number) => void> = [];
 }

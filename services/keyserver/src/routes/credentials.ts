@@ -4,13 +4,30 @@
  * relay checks with this server's public key; format in @sealpost/protocol).
  */
 import type { FastifyPluginAsync } from 'fastify';
-import { authenticated, encodeBase64, withErrors } from '@sealpost/service-kit';
+import { isValidRelayAudience, RELAY_AUDIENCE_MAX_LENGTH } from '@sealpost/protocol';
+import { authenticated, deviceOf, encodeBase64, withErrors } from '@sealpost/service-kit';
+import type { AuthenticatedDevice } from '../auth.ts';
+import type { KeyServerSettings } from '../config.ts';
 import { KeyServerError } from '../errors.ts';
 import { limitPerDevice } from '../context.ts';
-import { accountIdSchema, basicAuth, deviceIdSchema } from '../schemas.ts';
+import { accountIdSchema, basicAuth, deviceIdSchema, registrationIdSchema } from '../schemas.ts';
 
 function notConfigured(what: string): KeyServerError {
   return new KeyServerError(503, 'NOT_CONFIGURED', `this key server has no ${what} key configured`);
+}
+
+/** The audience a relay credential is issued for: the one asked for (if allowed) or the configured default. */
+function relayAudience(asked: string | undefined, settings: KeyServerSettings): string {
+  const allowed = settings.relayAudiences;
+  if (asked === undefined) {
+    if (allowed === undefined || allowed.length === 0) {
+      throw new KeyServerError(400, 'BAD_AUDIENCE', 'name the relay the credential is for: ?audience=<relay origin>');
+    }
+    return allowed[0]!;
+  }
+  if (!isValidRelayAudience(asked)) throw new KeyServerError(400, 'BAD_AUDIENCE', 'audience must be 1..255 printable ASCII characters without spaces');
+  if (allowed !== undefined && !allowed.includes(asked)) throw new KeyServerError(403, 'BAD_AUDIENCE', 'this key server does not issue relay credentials for that audience');
+  return asked;
 }
 
 /** Certificate and credential routes. */
@@ -69,33 +86,50 @@ export const credentialRoutes: FastifyPluginAsync = async (app) => {
         },
         async (request) => {
           if (ctx.senderCertificates === undefined) throw notConfigured('server certificate');
-          const { accountId, deviceId } = request.device;
-          const identityKey = await ctx.accounts.identityKey(accountId);
-          const { certificate, expiresAt } = ctx.senderCertificates.issue(accountId, deviceId, identityKey, ctx.now(), ctx.settings.senderCertificateTtlMs);
+          // request.device exists: removed devices fail authentication and get nothing issued.
+          const device = deviceOf<AuthenticatedDevice>(request);
+          const identityKey = await ctx.accounts.identityKey(device.accountId);
+          const { certificate, expiresAt } = ctx.senderCertificates.issue(device, identityKey, ctx.now(), ctx.settings.senderCertificateTtlMs);
           return { certificate: encodeBase64(certificate), expiresAt };
         },
       );
 
-      scope.get(
+      scope.get<{ Querystring: { audience?: string } }>(
         '/v1/credentials/relay',
         {
           schema: {
             tags: ['credentials'],
-            summary: 'A short-lived relay credential for the authenticated device',
-            description: 'Send it to the relay as `Authorization: Bearer <token>`. Format: services/keyserver/README.md.',
+            summary: 'A short-lived relay credential for the authenticated device and one relay',
+            description:
+              'Send it to the relay as `Authorization: Bearer <token>`. `audience`: the relay it is for (its public origin, ' +
+              'as the client addresses it); the relay refuses tokens for any other audience. Format: services/keyserver/README.md.',
             security: basicAuth,
+            querystring: {
+              type: 'object',
+              additionalProperties: false,
+              properties: { audience: { type: 'string', minLength: 1, maxLength: RELAY_AUDIENCE_MAX_LENGTH } },
+            },
             response: withErrors({
               200: {
                 type: 'object',
-                required: ['token', 'accountId', 'deviceId', 'expiresAt'],
-                properties: { token: { type: 'string' }, accountId: accountIdSchema, deviceId: deviceIdSchema, expiresAt: { type: 'integer' } },
+                required: ['token', 'accountId', 'deviceId', 'registrationId', 'expiresAt', 'audience'],
+                properties: {
+                  token: { type: 'string' },
+                  accountId: accountIdSchema,
+                  deviceId: deviceIdSchema,
+                  registrationId: registrationIdSchema,
+                  expiresAt: { type: 'integer' },
+                  audience: { type: 'string' },
+                },
               },
             }),
           },
         },
         async (request) => {
           if (ctx.relayCredentials === undefined) throw notConfigured('relay credential');
-          const { token, credential } = ctx.relayCredentials.issue(request.device.accountId, request.device.deviceId, ctx.now(), ctx.settings.relayCredentialTtlMs);
+          const audience = relayAudience(request.query.audience, ctx.settings);
+          const device = deviceOf<AuthenticatedDevice>(request);
+          const { token, credential } = ctx.relayCredentials.issue(device, audience, ctx.now(), ctx.settings.relayCredentialTtlMs);
           return { token, ...credential };
         },
       );

@@ -106,7 +106,10 @@ export interface NewLinkedDevice {
 /** Outcome of linking a device. */
 export type LinkResult =
   | { ok: true; accountId: string; deviceId: number }
-  | { ok: false; reason: 'UNKNOWN_CODE' | 'DEVICE_LIMIT' };
+  | { ok: false; reason: 'UNKNOWN_CODE' | 'DEVICE_LIMIT' | 'DEVICE_IDS_EXHAUSTED' };
+
+/** Outcome of recording a provisioning code. */
+export type AddCodeResult = { ok: true } | { ok: false; reason: 'TOO_MANY_CODES'; oldestExpiresAt: number };
 
 /** Outcome of storing keys. */
 export type StoreKeysResult =
@@ -124,13 +127,19 @@ export interface KeyStore {
   deviceCredentials(accountId: string, deviceId: number): Promise<DeviceCredentials | undefined>;
   /** The account's devices in id order, or undefined for an unknown account. */
   listDevices(accountId: string): Promise<DeviceInfo[] | undefined>;
-  /** Records a provisioning code (by hash) for `accountId`, expiring at `expiresAt`. */
-  addProvisioningCode(accountId: string, codeHash: Uint8Array, expiresAt: number): Promise<void>;
+  /**
+   * Records a provisioning code (by hash) for `accountId`, expiring at
+   * `expiresAt`, unless the account already has `maxOutstanding` unexpired
+   * codes at `now` (checked and inserted atomically).
+   */
+  addProvisioningCode(accountId: string, codeHash: Uint8Array, expiresAt: number, now: number, maxOutstanding: number): Promise<AddCodeResult>;
   /** The account an unexpired provisioning code belongs to, without consuming it. */
   provisioningCodeAccount(codeHash: Uint8Array, now: number): Promise<string | undefined>;
   /**
-   * Consumes a provisioning code and adds a device with the lowest free id ≥ 2
-   * together with its initial keys, atomically (a refused link keeps the code).
+   * Consumes a provisioning code and adds a device together with its initial
+   * keys, atomically (a refused link keeps the code). Device ids are never
+   * reused within an account: the new device gets one above the highest id
+   * the account ever had (`DEVICE_IDS_EXHAUSTED` after 127).
    */
   linkDevice(device: NewLinkedDevice): Promise<LinkResult>;
   /** Removes a device and all its keys. False if it did not exist. */

@@ -75,6 +75,19 @@ export const MIGRATIONS: readonly SqliteMigration<Database.Database>[] = [
       ) WITHOUT ROWID;
     `,
   },
+  {
+    version: 2,
+    name: 'per-account device-id high-water mark (device ids are never reused)',
+    // Accounts made before this migration may have reused ids already; from here on the next id is
+    // one above the highest ever handed out (for existing accounts: above the highest present now).
+    up: `
+      ALTER TABLE accounts ADD COLUMN next_device_id INTEGER NOT NULL DEFAULT 2;
+      UPDATE accounts SET next_device_id = COALESCE(
+        (SELECT MAX(device_id) + 1 FROM devices WHERE devices.account_id = accounts.account_id), 2);
+      UPDATE accounts SET next_device_id = 2 WHERE next_device_id < 2;
+      CREATE INDEX provisioning_codes_account ON provisioning_codes(account_id, expires_at);
+    `,
+  },
 ];
 
 /**

@@ -21,6 +21,7 @@ import { equalBytes } from '@sealpost/protocol/primitives';
 import { BundleBatcher } from './bundle-batcher.ts';
 import { BundleClaims } from './bundle-claims.ts';
 import type {
+  AddCodeResult,
   BundleRequest,
   DeviceBundle,
   DeviceCredentials,
@@ -110,8 +111,14 @@ export class SqliteKeyStore implements KeyStore {
     return rows.map((r) => ({ deviceId: r.device_id, registrationId: r.registration_id, createdAt: r.created_at }));
   }
 
-  async addProvisioningCode(accountId: string, codeHash: Uint8Array, expiresAt: number): Promise<void> {
-    this.s.insertCode.run(codeHash, accountId, expiresAt);
+  async addProvisioningCode(accountId: string, codeHash: Uint8Array, expiresAt: number, now: number, maxOutstanding: number): Promise<AddCodeResult> {
+    return atomically(this.db, (): AddCodeResult => {
+      if ((this.s.countCodes.get(accountId, now) as number) >= maxOutstanding) {
+        return { ok: false, reason: 'TOO_MANY_CODES', oldestExpiresAt: this.s.oldestCodeExpiry.get(accountId, now) as number };
+      }
+      this.s.insertCode.run(codeHash, accountId, expiresAt);
+      return { ok: true };
+    });
   }
 
   async provisioningCodeAccount(codeHash: Uint8Array, now: number): Promise<string | undefined> {
@@ -123,11 +130,14 @@ export class SqliteKeyStore implements KeyStore {
       const code = this.s.takeCode.get(d.codeHash) as { account_id: string; expires_at: number } | undefined;
       // An expired code is deleted (committed) and reported like an unknown one.
       if (code === undefined || code.expires_at <= d.now) return { ok: false, reason: 'UNKNOWN_CODE' };
-      const ids = new Set(this.s.deviceIds.all(code.account_id) as number[]);
-      let deviceId = PRIMARY_DEVICE_ID + 1;
-      while (ids.has(deviceId)) deviceId++;
+      const count = (this.s.deviceIds.all(code.account_id) as number[]).length;
       // Roll back so the code survives: the user can remove a device and retry.
-      if (ids.size >= d.maxDevices || deviceId > MAX_DEVICE_ID) throw new Rollback<LinkResult>({ ok: false, reason: 'DEVICE_LIMIT' });
+      if (count >= d.maxDevices) throw new Rollback<LinkResult>({ ok: false, reason: 'DEVICE_LIMIT' });
+      // Never the id of a removed device: its old credentials, certificates and
+      // sessions at contacts must never name the new one.
+      const deviceId = this.s.nextDeviceId.get(code.account_id) as number;
+      if (deviceId > MAX_DEVICE_ID) throw new Rollback<LinkResult>({ ok: false, reason: 'DEVICE_IDS_EXHAUSTED' });
+      this.s.setNextDeviceId.run(deviceId + 1, code.account_id);
       this.s.insertDevice.run(code.account_id, deviceId, d.registrationId, d.secretHash, d.now);
       this.forgetDevice(code.account_id, deviceId);
       this.storeInitialKeys(code.account_id, deviceId, d.initialKeys, d.now);

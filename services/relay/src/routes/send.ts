@@ -87,7 +87,7 @@ export async function sendRoutes(app: FastifyInstance): Promise<void> {
         seen.add(m.deviceId);
         return { accountId, deviceId: m.deviceId, content: checkSealed(decodeBase64(m.content), limits, `messages[${i}]`) };
       });
-      const check = await checkAgainstDirectory(ctx, accountId, request.body.messages, ownAccountSender(ctx, request, accountId));
+      const check = await checkAgainstDirectory(ctx, accountId, request.body.messages, await ownAccountSender(ctx, request, accountId));
       if (check === undefined) throw relayError(404, 'UNKNOWN_ACCOUNT', 'no such account');
       if (check.missingDevices.length > 0 || check.extraDevices.length > 0) {
         throw relayError(409, 'MISMATCHED_DEVICES', 'the envelope set does not match the account devices', {

@@ -60,6 +60,10 @@ class DeviceConnection implements DeliveryListener {
     this.wake();
   }
 
+  disconnect(code: number, reason: string): void {
+    this.socket.close(code, reason);
+  }
+
   wake(): void {
     if (this.pumping) {
       this.dirty = true;

@@ -19,9 +19,12 @@ import { RelayClient } from './relay-client.ts';
 export class MemoryDirectory implements DeviceDirectory {
   readonly accounts = new Map<string, DeviceEntry[]>();
   fetches = 0;
+  /** While true, every lookup fails as an unreachable key server would. */
+  failing = false;
 
   async devices(accountId: string): Promise<DeviceEntry[] | undefined> {
     this.fetches++;
+    if (this.failing) throw new Error('key server unreachable');
     const d = this.accounts.get(accountId);
     return d === undefined ? undefined : d.map((x) => ({ ...x }));
   }
@@ -35,9 +38,18 @@ export interface RelayHarness {
   dbPath: string;
   /** The credential verifier this relay runs with (to start a second instance that accepts the same tokens). */
   verifyCredential: RelayOptions['verifyCredential'];
-  credential(accountId: string, deviceId: number, expiresAt?: number): string;
+  /** The audience this relay accepts (shared by instances started with the same `audience`). */
+  audience: string;
+  /**
+   * A credential for a device, with the registration id the directory lists
+   * for it (1 when unlisted) unless given, and this relay's audience unless given.
+   */
+  credential(accountId: string, deviceId: number, expiresAt?: number, fields?: { registrationId?: number; audience?: string }): string;
   close(): Promise<void>;
 }
+
+/** The audience harness relays accept unless told otherwise (instances of one deployment share it). */
+export const HARNESS_AUDIENCE = 'http://relay.test';
 
 /** Starts a relay on a random loopback port with a SQLite file in a temp dir. */
 export async function startRelay(overrides: Partial<RelayOptions> = {}): Promise<RelayHarness> {
@@ -46,8 +58,10 @@ export async function startRelay(overrides: Partial<RelayOptions> = {}): Promise
   const dbPath = join(dir, 'relay.sqlite');
   const directory = new MemoryDirectory();
   const verifyCredential = relayCredentialVerifier(publicKey);
+  const audience = overrides.audience ?? HARNESS_AUDIENCE;
   const app = await buildRelay({
     verifyCredential,
+    audience,
     devices: directory,
     dbPath,
     log: { level: 'silent' },
@@ -62,7 +76,12 @@ export async function startRelay(overrides: Partial<RelayOptions> = {}): Promise
     directory,
     dbPath,
     verifyCredential,
-    credential: (accountId, deviceId, expiresAt = Date.now() + 3600_000) => signRelayCredential({ accountId, deviceId, expiresAt }, privateKey),
+    audience,
+    credential: (accountId, deviceId, expiresAt = Date.now() + 3600_000, fields = {}) => {
+      const listed = directory.accounts.get(accountId)?.find((d) => d.deviceId === deviceId)?.registrationId;
+      const registrationId = fields.registrationId ?? listed ?? 1;
+      return signRelayCredential({ accountId, deviceId, registrationId, expiresAt, audience: fields.audience ?? audience }, privateKey);
+    },
     close: async () => {
       await app.close();
       rmSync(dir, { recursive: true, force: true });

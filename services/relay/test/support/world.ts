@@ -128,7 +128,7 @@ export async function startWorld(relayArgs: string[] = []): Promise<World> {
       headers: { authorization: auth, 'content-type': 'application/json' },
       body: JSON.stringify({ preKeys: more.map((b) => ({ keyId: b.preKeyId, publicKey: b64(b.preKeyPublic!) })) }),
     });
-    const relayCred = await json<{ token: string }>(`${keyserverUrl}/v1/credentials/relay`, { headers: { authorization: auth } });
+    const relayCred = await json<{ token: string }>(`${keyserverUrl}/v1/credentials/relay?audience=${encodeURIComponent(relay.url)}`, { headers: { authorization: auth } });
     const cert = await json<{ certificate: string }>(`${keyserverUrl}/v1/certificate/sender`, { headers: { authorization: auth } });
     return {
       endpoint: made.endpoint,
