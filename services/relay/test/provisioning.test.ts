@@ -50,7 +50,12 @@ async function openMailbox(base: string): Promise<Mailbox> {
 
 /** PUTs `body` to mailbox `id` with a valid relay credential, `token` instead, or none (`null`). */
 async function put(h: RelayHarness & { base: string }, id: string, body: string, token?: string | null) {
-  if (token === undefined) token = h.credential(newAccountId(), 1);
+  if (token === undefined) {
+    // A device the key server lists: the relay checks every credential against its directory.
+    const accountId = newAccountId();
+    h.directory.accounts.set(accountId, [{ deviceId: 1, registrationId: 1 }]);
+    token = h.credential(accountId, 1);
+  }
   const res = await fetch(`${h.base}/v1/provisioning/${id}`, {
     method: 'PUT',
     headers: { 'content-type': 'application/json', ...(token === null ? {} : { authorization: `Bearer ${token}` }) },
