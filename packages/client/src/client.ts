@@ -176,10 +176,12 @@ export class SealpostClient extends TypedEmitter<ClientEvents> {
 
   /**
    * Sends to every device of `to` (and a copy to our other devices); resolves once the relay accepted it.
-   * On `NETWORK_ERROR` after sealing, the outbox keeps it for `flushOutbox()`: do not send it again.
+   * On a `NetworkError` (`CONNECTION_REFUSED`, `TIMEOUT`, ...) after sealing, the outbox keeps it for `flushOutbox()`: do not send it again.
    */
   async send(to: string, message: OutgoingMessage): Promise<SentMessage> {
+    this.#refuseIfClosed();
     await this.#ready;
+    this.#refuseIfClosed();
     return this.#outgoing.send(to, message);
   }
 
@@ -195,6 +197,7 @@ export class SealpostClient extends TypedEmitter<ClientEvents> {
 
   /** Hands the relay sealed envelopes a crash or an unreachable relay left in the outbox; returns how many batches were sent. */
   async flushOutbox(): Promise<number> {
+    this.#refuseIfClosed();
     await this.#ready;
     return this.#outgoing.flushOutbox();
   }
@@ -210,12 +213,14 @@ export class SealpostClient extends TypedEmitter<ClientEvents> {
 
   /** Fetches and processes the whole queue once by polling; returns how many envelopes were handled. */
   async poll(): Promise<number> {
+    this.#refuseIfClosed();
     await this.#ready;
     return this.#reception.poll();
   }
 
   /** Processes one envelope the app fetched itself; acknowledge it only after this resolves (rejects on transient failures). */
   async receiveEnvelope(envelope: QueuedEnvelope): Promise<void> {
+    this.#refuseIfClosed();
     await this.#ready;
     return this.#incoming.handle(envelope);
   }
@@ -247,6 +252,11 @@ export class SealpostClient extends TypedEmitter<ClientEvents> {
   /** The stored history with one account, oldest first. */
   async history(account: string, limit?: number): Promise<(StoredMessage & { decoded: MessageContent })[]> {
     return (await this.store.history.conversation(account, limit)).map((m) => ({ ...m, decoded: decodeContent(m.content) }));
+  }
+
+  /** Throws `CLOSED` once `close()` was called. */
+  #refuseIfClosed(): void {
+    if (this.#closed) throw new ClientError('CLOSED', 'the client is closed');
   }
 
   /** Stops receiving and timers and closes the store. */
