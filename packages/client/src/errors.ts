@@ -18,6 +18,8 @@ export type ClientErrorCode =
   | 'NETWORK_ERROR'
   /** Nothing listens at the service's address (ECONNREFUSED); `NetworkError`. */
   | 'CONNECTION_REFUSED'
+  /** The connection was closed or reset under the request (e.g. the service stopped); `NetworkError`. */
+  | 'CONNECTION_RESET'
   /** The service's host name did not resolve; `NetworkError`. */
   | 'DNS_FAILURE'
   /** The TLS handshake failed (certificate, protocol); `NetworkError`. */
@@ -71,11 +73,11 @@ export class ServiceError extends ClientError {
 }
 
 /** The codes of `NetworkError`. */
-export type NetworkErrorCode = 'NETWORK_ERROR' | 'CONNECTION_REFUSED' | 'DNS_FAILURE' | 'TLS_FAILURE' | 'TIMEOUT';
+export type NetworkErrorCode = 'NETWORK_ERROR' | 'CONNECTION_REFUSED' | 'CONNECTION_RESET' | 'DNS_FAILURE' | 'TLS_FAILURE' | 'TIMEOUT';
 
 /**
  * A service could not be reached: no HTTP answer at all. `code` says why
- * (`CONNECTION_REFUSED`, `DNS_FAILURE`, `TLS_FAILURE`, `TIMEOUT`, otherwise
+ * (`CONNECTION_REFUSED`, `CONNECTION_RESET`, `DNS_FAILURE`, `TLS_FAILURE`, `TIMEOUT`, otherwise
  * `NETWORK_ERROR`); `url` is the URL that was requested.
  */
 export class NetworkError extends ClientError {

@@ -89,7 +89,7 @@ const SERVER_CERTIFICATE_CACHE_ENTRIES = 8;
 
 /** True for failures that no retry can fix: the envelope is recorded as processed and reported. */
 function isPermanent(error: unknown): boolean {
-  return error instanceof SealpostError || (error instanceof ClientError && (error.code === 'INVALID_DATA' || error.code === 'PREKEY_REPLAY'));
+  return error instanceof SealpostError || (error instanceof ClientError && (error.code === 'INVALID_DATA' || error.code === 'PREKEY_REPLAY' || error.code === 'INVALID_PADDING'));
 }
 
 /** The receiving side of one device. */

@@ -10,6 +10,7 @@ import { NetworkError, type NetworkErrorCode } from './errors.ts';
 
 const DNS_CODES = new Set(['ENOTFOUND', 'EAI_AGAIN', 'EAI_FAIL', 'EAI_NONAME', 'EAI_NODATA']);
 const TIMEOUT_CODES = new Set(['ETIMEDOUT', 'UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT']);
+const RESET_CODES = new Set(['ECONNRESET', 'EPIPE', 'UND_ERR_SOCKET', 'UND_ERR_CLOSED', 'ECONNABORTED']);
 const TLS_CODES = new Set([
   'EPROTO',
   'CERT_HAS_EXPIRED',
@@ -54,6 +55,7 @@ function codeOf(chain: unknown[]): NetworkErrorCode {
   if (codes.some((c) => DNS_CODES.has(c))) return 'DNS_FAILURE';
   if (codes.some((c) => TLS_CODES.has(c) || c.startsWith('ERR_SSL_') || c.startsWith('ERR_TLS_') || c.startsWith('CERT_'))) return 'TLS_FAILURE';
   if (codes.includes('ECONNREFUSED')) return 'CONNECTION_REFUSED';
+  if (codes.some((c) => RESET_CODES.has(c))) return 'CONNECTION_RESET';
   return 'NETWORK_ERROR';
 }
 

@@ -13,6 +13,7 @@ import type { Contacts } from './contacts.ts';
 import { encodeContent, type MessageContent, type MessageRef } from './content.ts';
 import type { Credentials } from './credentials.ts';
 import { ClientError } from './errors.ts';
+import { padPlaintext } from './padding.ts';
 import type { DeviceBundle, KeyServerClient } from './keyserver-client.ts';
 import { deviceMismatchOf, type OutgoingEnvelope, type RelayClient } from './relay-client.ts';
 import { runSessionStep, type SessionLocks } from './session-transaction.ts';
@@ -210,7 +211,8 @@ export class Outgoing {
     const addresses = sessionAddresses({ account: own.account, device: own.device }, address);
     const envelope = await runSessionStep(tx, address, (record) => {
       if (record === undefined) throw new ClientError('INVALID_DATA', `no session with ${address.account}.${address.device}`);
-      const out = this.d.ops.encrypt(record, plaintext, local, this.d.now(), addresses);
+      // Padded to Signal's 160-byte buckets: the ciphertext size does not tell the message length.
+      const out = this.d.ops.encrypt(record, padPlaintext(plaintext), local, this.d.now(), addresses);
       const sealed = sealV1({
         content: { type: out.type, senderCertificate: certificate, contents: out.body, contentHint: ContentHint.Resendable },
         senderIdentity: local.identity,

@@ -53,6 +53,13 @@ describe('network failures are distinct NetworkError codes with the URL', () => 
     expect(e.service).toBe('key server');
   });
 
+  it('connection reset (the service closes the socket without answering)', async () => {
+    const port = await listen((req) => req.socket.destroy());
+    const e = await failure(new KeyServerClient(`http://127.0.0.1:${port}`).devices('someone'));
+    expect(e.code).toBe('CONNECTION_RESET');
+    expect(e.url).toBe(`http://127.0.0.1:${port}/v1/accounts/someone/devices`);
+  });
+
   it('DNS failure', async () => {
     const e = await failure(new KeyServerClient('http://no-such-host.invalid').devices('someone'));
     expect(e.code).toBe('DNS_FAILURE');
