@@ -4,7 +4,8 @@
  *   account.ts      register / link / devices        credentials.ts  relay token, sender certificate
  *   contacts.ts     profile and access keys          trust.ts        identity policy, safety numbers
  *   outgoing.ts     send, outbox                      incoming.ts     unseal → apply (one tx) → deliver
- *   reception.ts    WebSocket / polling receiving
+ *   reception.ts    WebSocket / polling receiving  trust-root.ts   trust root checks
+ *   quarantine.ts   undecryptable envelopes kept   recovery.ts     decryption-error messages, resends
  */
 import { Account } from './account.ts';
 import type { ClientEvents, ContactCard, ReceivedMessage, SealpostClientOptions, SentMessage } from './client-types.ts';
@@ -23,7 +24,10 @@ import type { SafetyNumber } from './safety-number.ts';
 import { SESSION_CONTENT_TYPES, sessionInboundHandler } from './session-inbound.ts';
 import { sessionOps } from './session-ops.ts';
 import { SessionLocks } from './session-transaction.ts';
-import type { ClientStore, DeviceAddress, StoredMessage } from './store/types.ts';
+import type { ClientStore, DeviceAddress, QuarantinedEnvelope, StoredMessage } from './store/types.ts';
+import { DEFAULT_QUARANTINE_LIMITS } from './quarantine.ts';
+import { Recovery } from './recovery.ts';
+import { checkTrustRoots, selfCheckTrustRoot } from './trust-root.ts';
 import { Trust } from './trust.ts';
 import type { UpkeepReport } from './upkeep.ts';
 
@@ -44,6 +48,9 @@ export class SealpostClient extends TypedEmitter<ClientEvents> {
   readonly #incoming: Incoming;
   readonly #reception: Reception;
   readonly #ready: Promise<void>;
+  readonly #trustRoots: Uint8Array[];
+  readonly #credentials: Credentials;
+  readonly #now: () => number;
   #closed = false;
 
   /** Opens a client and loads its local account from the store. */
@@ -55,6 +62,8 @@ export class SealpostClient extends TypedEmitter<ClientEvents> {
 
   constructor(options: SealpostClientOptions) {
     super();
+    // A wrong trust root would make every received envelope fail: refuse it here.
+    this.#trustRoots = checkTrustRoots(options.trustRoot);
     this.store = options.store;
     const now = options.now ?? Date.now;
     const ops = options.sessions ?? sessionOps;
@@ -62,6 +71,8 @@ export class SealpostClient extends TypedEmitter<ClientEvents> {
     const emit = <K extends keyof ClientEvents>(event: K, value: ClientEvents[K]) => this.emit(event, value);
     this.keyServer = new KeyServerClient(options.keyServerUrl);
     const credentials = new Credentials(this.keyServer, now);
+    this.#credentials = credentials;
+    this.#now = now;
     this.relay = new RelayClient(options.relayUrl, () => credentials.relayToken());
     const { automatic: _automatic, ...upkeep } = options.upkeep ?? {};
     this.#account = new Account({ store: this.store, keyServer: this.keyServer, relay: this.relay, now, upkeep, onDevicesChanged: () => this.#outgoing.ownDevicesChanged() });
@@ -77,10 +88,11 @@ export class SealpostClient extends TypedEmitter<ClientEvents> {
       () => ({ account: own().account, device: own().device }),
     );
     const handlers = new Map<number, InboundHandler>(SESSION_CONTENT_TYPES.map((t) => [t, session]));
+    const recovery = new Recovery({ outgoing: this.#outgoing, own, emit });
     this.#incoming = new Incoming({
-      store: this.store, locks, now, own, trust: this.#trust, contacts: this.#contacts, handlers,
-      trustRoots: Array.isArray(options.trustRoot) ? options.trustRoot : [options.trustRoot],
+      store: this.store, locks, now, own, trust: this.#trust, contacts: this.#contacts, handlers, trustRoots: this.#trustRoots,
       onMessage: options.onMessage, upkeep: () => this.#account.upkeep, closed: () => this.#closed, emit,
+      quarantineLimits: { ...DEFAULT_QUARANTINE_LIMITS, ...options.quarantine }, recovery,
     });
     this.#reception = new Reception(this.relay, options, () => credentials.relayToken(), (e) => this.#incoming.handle(e), emit, () => this.#closed);
     this.#ready = this.#account.load();
@@ -204,9 +216,13 @@ export class SealpostClient extends TypedEmitter<ClientEvents> {
 
   /** Starts receiving (per options), offers messages the app has not yet accepted, and starts prekey upkeep. */
   async start(): Promise<void> {
+    this.#refuseIfClosed();
     await this.#ready;
-    this.#account.current();
+    const own = this.#account.current();
+    // Our own sender certificate must validate under the pinned trust root, or nothing we receive would.
+    selfCheckTrustRoot(await this.#credentials.senderCertificate(), this.#trustRoots, this.#now(), own);
     await this.redeliver();
+    await this.#incoming.retryQuarantined().catch((error: unknown) => this.emit('error', { error }));
     await this.flushOutbox();
     this.#reception.start(this.#account.upkeep);
   }
@@ -236,6 +252,28 @@ export class SealpostClient extends TypedEmitter<ClientEvents> {
     const upkeep = this.#account.upkeep;
     if (upkeep === undefined) throw new ClientError('NOT_REGISTERED', 'register() or link() this device first');
     return upkeep.run();
+  }
+
+  /** Envelopes that could not be decrypted, kept instead of dropped (oldest first; bounded, see the `quarantine` option). */
+  async quarantined(): Promise<QuarantinedEnvelope[]> {
+    return this.store.quarantine.list();
+  }
+
+  /**
+   * Processes quarantined envelopes again: the given ids, or every one whose
+   * automatic attempts are not used up. Returns how many succeeded (their
+   * messages are delivered as usual); failures stay quarantined.
+   */
+  async retryQuarantined(envelopeIds?: readonly string[]): Promise<number> {
+    this.#refuseIfClosed();
+    await this.#ready;
+    return this.#incoming.retryQuarantined(envelopeIds);
+  }
+
+  /** Deletes a quarantined envelope for good; true when it was there. */
+  async deleteQuarantined(envelopeId: string): Promise<boolean> {
+    this.#refuseIfClosed();
+    return this.store.quarantine.remove(envelopeId);
   }
 
   /** Offers every stored-but-not-yet-accepted message to the app again. */

@@ -30,6 +30,8 @@ export type ClientErrorCode =
   | 'INVALID_TRUST_ROOT'
   /** A received plaintext's padding is malformed (not 0x80 followed by zeros). */
   | 'INVALID_PADDING'
+  /** A quarantined envelope was evicted to keep the quarantine within its bounds. */
+  | 'QUARANTINE_EVICTED'
   /** The recipient account does not exist or has no devices. */
   | 'UNKNOWN_RECIPIENT'
   /** Sending gave up after repeated device-list mismatches. */

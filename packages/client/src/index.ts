@@ -9,6 +9,9 @@
  */
 export { SealpostClient, type SealpostClientOptions, type ReceivedMessage, type SentMessage, type ClientEvents, type ClientProblem, type ContactCard, type RelayView, type ReceiveMode } from './client.ts';
 export { ClientError, ServiceError, NetworkError, isNetworkError, IdentityChangedError, KyberPreKeyReplayError, type ClientErrorCode, type NetworkErrorCode } from './errors.ts';
+export { DEFAULT_QUARANTINE_LIMITS, type QuarantineLimits } from './quarantine.ts';
+export type { ResendReport } from './recovery.ts';
+export { SENT_LOG_MAX_AGE_MS, SENT_LOG_MAX_ENTRIES, MAX_RESENDS } from './outgoing.ts';
 export { padPlaintext, unpadPlaintext, paddedLength, PADDING_BLOCK } from './padding.ts';
 export { encodeContent, decodeContent, CONTENT_VERSION, type MessageContent, type MessageRef, type Reaction } from './content.ts';
 export { checkIdentity, type IdentityChange, type IdentityPolicy } from './identity.ts';

@@ -22,6 +22,7 @@ import { BASE64_DECODE_FUNCTION, MIGRATIONS } from './migrations.ts';
 import { SerialQueue, serialRoles } from './serial.ts';
 import { sqliteRoles, Statements } from './sqlite-roles.ts';
 import type { ClientStore, ContactStore, HistoryStore, IdentityStore, KyberPreKeyStore, OneTimePreKeyStore, OutboxStore, SessionStore, SettingsStore, SignedPreKeyStore, StoreRoles, StoreTransaction } from './types.ts';
+import type { QuarantineStore, SentLogStore } from './types.ts';
 
 /** Options of `SqliteStore`. */
 export interface SqliteStoreOptions {
@@ -43,6 +44,8 @@ export class SqliteStore implements ClientStore {
   readonly outbox: OutboxStore;
   readonly settings: SettingsStore;
   readonly contacts: ContactStore;
+  readonly quarantine: QuarantineStore;
+  readonly sentLog: SentLogStore;
 
   /** Opens (creating if needed) the database at `path` and migrates it. */
   constructor(path: string, options: SqliteStoreOptions = {}) {
@@ -65,6 +68,8 @@ export class SqliteStore implements ClientStore {
     this.outbox = serial.outbox;
     this.settings = serial.settings;
     this.contacts = serial.contacts;
+    this.quarantine = serial.quarantine;
+    this.sentLog = serial.sentLog;
   }
 
   #migrate(): void {
