@@ -150,7 +150,7 @@ export class Incoming {
   async #process(envelope: QueuedEnvelope, retry: boolean): Promise<boolean> {
     const opened = await this.openEnvelope(envelope);
     // The sealed layer did not open or its certificate is not valid: the sender is unknown, there is no one to tell.
-    if (opened instanceof Error) return this.#quarantine(envelope, undefined, opened);
+    if (opened instanceof Error) return this.#quarantine(envelope, undefined, opened, retry);
     if (opened.contentType === SealedContentType.Plaintext) return this.#plaintextContent(opened, retry);
     const message = await this.applyEnvelope(opened, retry);
     if (message === undefined) return (await this.d.store.quarantine.get(envelope.id)) === undefined;
@@ -159,8 +159,12 @@ export class Incoming {
     return true;
   }
 
-  /** Keeps `envelope` in the quarantine (marked processed, so it is acknowledged) and reports it; returns false. */
-  async #quarantine(envelope: QueuedEnvelope, sender: DeviceAddress | undefined, error: unknown): Promise<false> {
+  /**
+   * Keeps `envelope` in the quarantine (marked processed, so it is
+   * acknowledged) and reports it — the first time only: a failed retry just
+   * counts the attempt. Returns false.
+   */
+  async #quarantine(envelope: QueuedEnvelope, sender: DeviceAddress | undefined, error: unknown, retry: boolean): Promise<false> {
     const now = this.d.now();
     const entry = { envelopeId: envelope.id, content: envelope.content, receivedAt: envelope.receivedAt, quarantinedAt: now, sender, ...failureOf(error) };
     const evicted = await this.d.store.transaction(async (tx) => {
@@ -168,7 +172,7 @@ export class Incoming {
       await tx.history.markProcessed(envelope.id, now);
       return out;
     });
-    this.d.emit('error', { error, envelopeId: envelope.id, quarantined: true });
+    if (!retry) this.d.emit('error', { error, envelopeId: envelope.id, quarantined: true });
     for (const id of evicted) {
       this.d.emit('error', { error: new ClientError('QUARANTINE_EVICTED', `quarantined envelope ${id} was evicted: the quarantine is full`), envelopeId: id });
     }
@@ -186,7 +190,7 @@ export class Incoming {
       request = extractDecryptionErrorMessage(plaintextContentBody(opened.contents));
     } catch (error) {
       if (!(error instanceof SealpostError)) throw error;
-      return this.#quarantine(opened.envelope, opened.sender, error);
+      return this.#quarantine(opened.envelope, opened.sender, error, retry);
     }
     // Network failures here reject: the request stays on the relay and comes again.
     if (request !== undefined) await this.d.recovery.onDecryptionError(opened.sender, request);
@@ -277,7 +281,7 @@ export class Incoming {
   async applyEnvelope(opened: OpenedEnvelope, retry = false): Promise<ReceivedMessage | undefined> {
     const handler = this.d.handlers.get(opened.contentType);
     if (handler === undefined) {
-      await this.#quarantine(opened.envelope, opened.sender, new ClientError('INVALID_DATA', `unsupported inner message type ${opened.contentType}`));
+      await this.#quarantine(opened.envelope, opened.sender, new ClientError('INVALID_DATA', `unsupported inner message type ${opened.contentType}`), retry);
       return undefined;
     }
     const own = this.d.own();
@@ -312,7 +316,7 @@ export class Incoming {
           return undefined;
         }
         if (!isPermanent(error)) throw error;
-        await this.#quarantine(opened.envelope, opened.sender, error);
+        await this.#quarantine(opened.envelope, opened.sender, error, retry);
         // A session that cannot decrypt: ask the sender to re-establish it and resend (once, not on retries).
         if (!retry && wantsResend(error)) await this.d.recovery.requestResend(opened).catch((e: unknown) => this.d.emit('error', { error: e, envelopeId: opened.envelopeId }));
         return undefined;

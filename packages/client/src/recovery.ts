@@ -18,7 +18,7 @@
  */
 import { decryptionErrorMessageForOriginal, encodePlaintextContent, SealpostError, type DecryptionErrorMessage } from '@sealpost/protocol';
 import type { ClientEvents } from './client-types.ts';
-import { isNetworkError, ServiceError } from './errors.ts';
+import { ClientError, isNetworkError, ServiceError } from './errors.ts';
 import type { IncomingRecovery, OpenedEnvelope } from './incoming.ts';
 import type { Outgoing } from './outgoing.ts';
 import type { DeviceAddress, RegisteredAccount } from './store/types.ts';
@@ -51,7 +51,13 @@ export class Recovery implements IncomingRecovery {
       if (error instanceof SealpostError) return;
       throw error;
     }
-    await this.d.outgoing.sendPlaintextContent(opened.sender.account, encodePlaintextContent(request));
+    try {
+      await this.d.outgoing.sendPlaintextContent(opened.sender.account, encodePlaintextContent(request));
+    } catch (error) {
+      // No profile key of the sender (nothing from it ever decrypted): the relay would refuse us. Quarantine only.
+      if (error instanceof ClientError && error.code === 'UNKNOWN_RECIPIENT') return;
+      throw error;
+    }
   }
 
   async onDecryptionError(sender: DeviceAddress, request: DecryptionErrorMessage): Promise<void> {

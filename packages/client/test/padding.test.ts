@@ -81,5 +81,9 @@ describe('padding over the real services', () => {
     expect(await alice.store.history.count()).toBe(0);
     // The step was rolled back: no session was kept from the refused message.
     expect(await alice.store.sessions.load(bob.address)).toBeUndefined();
+    // Kept, not lost: quarantined with the reason; no decryption-error message (the session was fine).
+    expect((await alice.quarantined()).map((q) => q.reason)).toEqual(['INVALID_PADDING']);
+    expect(problems[0]!.quarantined).toBe(true);
+    expect((await bob.relay.fetch()).envelopes).toHaveLength(0);
   });
 });
