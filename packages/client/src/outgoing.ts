@@ -276,13 +276,14 @@ export class Outgoing {
    * message) sealed — no session involved — to every device of `account`
    * (our own other devices, for our account). The relay takes a send only
    * for the whole device set, so each device gets it; a DecryptionErrorMessage
-   * names the device it is for. Returns the device ids.
+   * names the device it is for. `identityKey`: the account's identity key
+   * to seal to (default: the trusted one). Returns the device ids.
    */
-  async sendPlaintextContent(account: string, contents: Uint8Array): Promise<number[]> {
+  async sendPlaintextContent(account: string, contents: Uint8Array, identityKey?: Uint8Array): Promise<number[]> {
     const own = this.d.own();
     const isSelf = account === own.account;
     const accessKey = await this.d.contacts.accessKey(account);
-    const identityKey = await this.#identityOf(account);
+    identityKey ??= await this.#identityOf(account);
     const certificate = await this.d.credentials.senderCertificate();
     const devices = (await this.d.keyServer.devices(account)).filter((d) => !(isSelf && d.deviceId === own.device));
     if (devices.length === 0) return [];

@@ -52,7 +52,8 @@ export class Recovery implements IncomingRecovery {
       throw error;
     }
     try {
-      await this.d.outgoing.sendPlaintextContent(opened.sender.account, encodePlaintextContent(request));
+      // Sealed to the identity its (validated) certificate names: the session that would have trusted it failed.
+      await this.d.outgoing.sendPlaintextContent(opened.sender.account, encodePlaintextContent(request), opened.senderIdentityKey);
     } catch (error) {
       // No profile key of the sender (nothing from it ever decrypted): the relay would refuse us. Quarantine only.
       if (error instanceof ClientError && error.code === 'UNKNOWN_RECIPIENT') return;

@@ -7,10 +7,12 @@
  * key server's certificates do not chain to).
  */
 import { describe, expect, it } from 'vitest';
-import { generateCurveKeyPair } from '@sealpost/protocol';
+import { BadMacError, generateCurveKeyPair } from '@sealpost/protocol';
 import { SealpostClient } from '../src/client.ts';
 import type { ClientProblem } from '../src/client-types.ts';
 import { ClientError } from '../src/errors.ts';
+import { MAX_RESENDS } from '../src/outgoing.ts';
+import { sessionOps, type SessionOps } from '../src/session-ops.ts';
 import type { ResendReport } from '../src/recovery.ts';
 import { MemoryStore } from '../src/store/memory.ts';
 import { useLocalServices } from './support/local-services.ts';
@@ -81,6 +83,34 @@ describe('undecryptable envelopes are quarantined and recovered', () => {
     expect((await texts(alice, bob.address.account)).at(-1)).toBe('loud and clear');
     // Bob's automatic retry of the quarantined original asked for nothing more: one resend round in all.
     expect(resent).toHaveLength(1);
+  });
+
+  it('a receiver that can never decrypt cannot make the sender loop: each message is resent at most MAX_RESENDS times', async () => {
+    // Bob's client is genuine except that every session decrypt fails.
+    const broken: SessionOps = {
+      ...sessionOps,
+      decrypt: () => {
+        throw new BadMacError('this receiver is broken');
+      },
+    };
+    const alice = local.client();
+    const bob = local.client({ sessions: broken });
+    await Promise.all([alice.register(), bob.register()]);
+    await alice.addContact(bob.contactCard());
+    await bob.addContact(alice.contactCard());
+    const resent: ResendReport[] = [];
+    alice.on('resent', (r) => resent.push(r));
+    await alice.send(bob.address.account, { text: 'never readable' });
+    for (let round = 0; round < 6; round++) {
+      await bob.poll();
+      await alice.poll();
+    }
+    expect(resent.map((r) => r.resent)).toEqual([1, 1, 0]);
+    expect(MAX_RESENDS).toBe(2);
+    // Everything settled: nothing left queued either way, and Bob kept every envelope it could not read.
+    expect((await bob.relay.fetch()).envelopes).toHaveLength(0);
+    expect((await alice.relay.fetch()).envelopes).toHaveLength(0);
+    expect((await bob.quarantined()).map((q) => q.reason)).toEqual(['BAD_MAC', 'BAD_MAC', 'BAD_MAC']);
   });
 
   it('a receiver with a wrong trust root keeps the envelope (no one to tell) and processes it once configured right', async () => {
