@@ -12,7 +12,7 @@ import type { ClientEvents, ContactCard, ReceivedMessage, SealpostClientOptions,
 import { Contacts, decodeContactCard, encodeContactCard } from './contacts.ts';
 import { decodeContent, type MessageContent, type MessageRef } from './content.ts';
 import { Credentials } from './credentials.ts';
-import { ClientError } from './errors.ts';
+import { ClientError, isNetworkError } from './errors.ts';
 import { TypedEmitter } from './events.ts';
 import { Incoming, type InboundHandler } from './incoming.ts';
 import { KeyServerClient, type DeviceListing } from './keyserver-client.ts';
@@ -214,13 +214,23 @@ export class SealpostClient extends TypedEmitter<ClientEvents> {
     return this.#outgoing.flushOutbox();
   }
 
-  /** Starts receiving (per options), offers messages the app has not yet accepted, and starts prekey upkeep. */
+  /**
+   * Checks the trust root against our own sender certificate (`INVALID_TRUST_ROOT`; skipped, with an `error`
+   * event, when the key server is unreachable), offers messages the app has not yet accepted, retries the
+   * quarantine, then starts receiving (per options) and prekey upkeep.
+   */
   async start(): Promise<void> {
     this.#refuseIfClosed();
     await this.#ready;
     const own = this.#account.current();
     // Our own sender certificate must validate under the pinned trust root, or nothing we receive would.
-    selfCheckTrustRoot(await this.#credentials.senderCertificate(), this.#trustRoots, this.#now(), own);
+    // (An unreachable key server does not stop start(): reception reconnects; the failure is reported.)
+    const certificate = await this.#credentials.senderCertificate().catch((error: unknown) => {
+      if (!isNetworkError(error)) throw error;
+      this.emit('error', { error });
+      return undefined;
+    });
+    if (certificate !== undefined) selfCheckTrustRoot(certificate, this.#trustRoots, this.#now(), own);
     await this.redeliver();
     await this.#incoming.retryQuarantined().catch((error: unknown) => this.emit('error', { error }));
     await this.flushOutbox();
