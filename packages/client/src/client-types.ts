@@ -8,6 +8,8 @@ import type { BackoffPolicy, ReceiverState, WebSocketConstructor } from './recei
 import type { SessionOps } from './session-ops.ts';
 import type { ClientStore, DeviceAddress } from './store/types.ts';
 import type { UpkeepPolicy } from './upkeep.ts';
+import type { QuarantineLimits } from './quarantine.ts';
+import type { ResendReport } from './recovery.ts';
 
 /** How the client receives. */
 export type ReceiveMode = 'websocket' | 'poll' | 'manual';
@@ -27,7 +29,12 @@ export interface SealpostClientOptions {
    * another name than the one it is configured with).
    */
   relayAudience?: string;
-  /** The sender-certificate trust root public key(s) this app pins (32 or 33 bytes). */
+  /**
+   * The sender-certificate trust root public key(s) this app pins: 33 bytes
+   * starting with 0x05 (or the raw 32). Anything else throws
+   * `INVALID_TRUST_ROOT` from the constructor; `start()` checks that our own
+   * sender certificate validates under it (else `INVALID_TRUST_ROOT`).
+   */
   trustRoot: Uint8Array | Uint8Array[];
   /** What an identity change does (default `warn`: trust the new key and emit `identityChanged`). */
   identityPolicy?: IdentityPolicy;
@@ -45,6 +52,8 @@ export interface SealpostClientOptions {
   now?: () => number;
   /** Session functions (tests may wrap them); defaults to the protocol's. */
   sessions?: SessionOps;
+  /** Bounds of the quarantine of undecryptable envelopes (defaults: 1000 envelopes, 16 MiB, 5 automatic attempts). */
+  quarantine?: Partial<QuarantineLimits>;
   /** How many times a send retries after device-list mismatches (default 3). */
   maxSendAttempts?: number;
   /**
@@ -103,6 +112,8 @@ export interface ClientProblem {
   error: unknown;
   /** Relay envelope id, when the problem concerns one. */
   envelopeId?: string;
+  /** True when the envelope was kept in the quarantine (`quarantined()`, `retryQuarantined()`). */
+  quarantined?: boolean;
 }
 
 /** Events of `SealpostClient`. */
@@ -118,6 +129,8 @@ export interface ClientEvents {
   error: ClientProblem;
   /** What this client handed the relay (sealed, senderless envelopes). */
   relaySend: RelayView[];
+  /** A contact's device could not decrypt our messages and asked again: the session was re-established and this many resent. */
+  resent: ResendReport;
 }
 
 /** A contact card: what two users exchange (e.g. by QR code) before the first message. */

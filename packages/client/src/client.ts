@@ -4,14 +4,15 @@
  *   account.ts      register / link (linking.ts) / devices        credentials.ts  relay token, sender certificate
  *   contacts.ts     profile and access keys          trust.ts        identity policy, safety numbers
  *   outgoing.ts     send, outbox                      incoming.ts     unseal → apply (one tx) → deliver
- *   reception.ts    WebSocket / polling receiving
+ *   reception.ts    WebSocket / polling receiving  trust-root.ts   trust root checks
+ *   quarantine.ts   undecryptable envelopes kept   recovery.ts     decryption-error messages, resends
  */
 import { Account } from './account.ts';
 import type { ClientEvents, ContactCard, ReceivedMessage, SealpostClientOptions, SentMessage } from './client-types.ts';
 import { Contacts, decodeContactCard, encodeContactCard } from './contacts.ts';
 import { decodeContent, type MessageContent, type MessageRef } from './content.ts';
 import { Credentials } from './credentials.ts';
-import { ClientError } from './errors.ts';
+import { ClientError, isNetworkError } from './errors.ts';
 import { TypedEmitter } from './events.ts';
 import { Incoming, type InboundHandler } from './incoming.ts';
 import { KeyServerClient, type DeviceListing } from './keyserver-client.ts';
@@ -25,7 +26,10 @@ import type { SafetyNumber } from './safety-number.ts';
 import { SESSION_CONTENT_TYPES, sessionInboundHandler } from './session-inbound.ts';
 import { sessionOps } from './session-ops.ts';
 import { SessionLocks } from './session-transaction.ts';
-import type { ClientStore, DeviceAddress, StoredMessage } from './store/types.ts';
+import type { ClientStore, DeviceAddress, QuarantinedEnvelope, StoredMessage } from './store/types.ts';
+import { DEFAULT_QUARANTINE_LIMITS } from './quarantine.ts';
+import { Recovery } from './recovery.ts';
+import { checkTrustRoots, selfCheckTrustRoot } from './trust-root.ts';
 import { Trust } from './trust.ts';
 import type { UpkeepReport } from './upkeep.ts';
 import type { RegistrationGateAnswer } from './registration-gate.ts';
@@ -47,6 +51,9 @@ export class SealpostClient extends TypedEmitter<ClientEvents> {
   readonly #incoming: Incoming;
   readonly #reception: Reception;
   readonly #ready: Promise<void>;
+  readonly #trustRoots: Uint8Array[];
+  readonly #credentials: Credentials;
+  readonly #now: () => number;
   #closed = false;
 
   /** Opens a client and loads its local account from the store. */
@@ -58,6 +65,8 @@ export class SealpostClient extends TypedEmitter<ClientEvents> {
 
   constructor(options: SealpostClientOptions) {
     super();
+    // A wrong trust root would make every received envelope fail: refuse it here.
+    this.#trustRoots = checkTrustRoots(options.trustRoot);
     this.store = options.store;
     const now = options.now ?? Date.now;
     const ops = options.sessions ?? sessionOps;
@@ -65,6 +74,8 @@ export class SealpostClient extends TypedEmitter<ClientEvents> {
     const emit = <K extends keyof ClientEvents>(event: K, value: ClientEvents[K]) => this.emit(event, value);
     this.keyServer = new KeyServerClient(options.keyServerUrl);
     const credentials = new Credentials(this.keyServer, now, options.relayAudience ?? new URL(options.relayUrl).origin);
+    this.#credentials = credentials;
+    this.#now = now;
     this.relay = new RelayClient(options.relayUrl, () => credentials.relayToken());
     const { automatic: _automatic, ...upkeep } = options.upkeep ?? {};
     this.#account = new Account({
@@ -84,10 +95,11 @@ export class SealpostClient extends TypedEmitter<ClientEvents> {
       () => ({ account: own().account, device: own().device }),
     );
     const handlers = new Map<number, InboundHandler>(SESSION_CONTENT_TYPES.map((t) => [t, session]));
+    const recovery = new Recovery({ outgoing: this.#outgoing, own, emit });
     this.#incoming = new Incoming({
-      store: this.store, locks, now, own, trust: this.#trust, contacts: this.#contacts, handlers,
-      trustRoots: Array.isArray(options.trustRoot) ? options.trustRoot : [options.trustRoot],
+      store: this.store, locks, now, own, trust: this.#trust, contacts: this.#contacts, handlers, trustRoots: this.#trustRoots,
       onMessage: options.onMessage, upkeep: () => this.#account.upkeep, closed: () => this.#closed, emit,
+      quarantineLimits: { ...DEFAULT_QUARANTINE_LIMITS, ...options.quarantine }, recovery,
     });
     this.#reception = new Reception(this.relay, options, () => credentials.relayToken(), (e) => this.#incoming.handle(e), emit, () => this.#closed);
     this.#ready = this.#account.load();
@@ -191,10 +203,12 @@ export class SealpostClient extends TypedEmitter<ClientEvents> {
 
   /**
    * Sends to every device of `to` (and a copy to our other devices); resolves once the relay accepted it.
-   * On `NETWORK_ERROR` after sealing, the outbox keeps it for `flushOutbox()`: do not send it again.
+   * On a `NetworkError` (`CONNECTION_REFUSED`, `TIMEOUT`, ...) after sealing, the outbox keeps it for `flushOutbox()`: do not send it again.
    */
   async send(to: string, message: OutgoingMessage): Promise<SentMessage> {
+    this.#refuseIfClosed();
     await this.#ready;
+    this.#refuseIfClosed();
     return this.#outgoing.send(to, message);
   }
 
@@ -210,27 +224,44 @@ export class SealpostClient extends TypedEmitter<ClientEvents> {
 
   /** Hands the relay sealed envelopes a crash or an unreachable relay left in the outbox; returns how many batches were sent. */
   async flushOutbox(): Promise<number> {
+    this.#refuseIfClosed();
     await this.#ready;
     return this.#outgoing.flushOutbox();
   }
 
-  /** Starts receiving (per options), offers messages the app has not yet accepted, and starts prekey upkeep. */
+  /**
+   * Checks the trust root against our own sender certificate (`INVALID_TRUST_ROOT`; skipped, with an `error`
+   * event, when the key server is unreachable), offers messages the app has not yet accepted, retries the
+   * quarantine, then starts receiving (per options) and prekey upkeep.
+   */
   async start(): Promise<void> {
+    this.#refuseIfClosed();
     await this.#ready;
-    this.#account.current();
+    const own = this.#account.current();
+    // Our own sender certificate must validate under the pinned trust root, or nothing we receive would.
+    // (An unreachable key server does not stop start(): reception reconnects; the failure is reported.)
+    const certificate = await this.#credentials.senderCertificate().catch((error: unknown) => {
+      if (!isNetworkError(error)) throw error;
+      this.emit('error', { error });
+      return undefined;
+    });
+    if (certificate !== undefined) selfCheckTrustRoot(certificate, this.#trustRoots, this.#now(), own);
     await this.redeliver();
+    await this.#incoming.retryQuarantined().catch((error: unknown) => this.emit('error', { error }));
     await this.flushOutbox();
     this.#reception.start(this.#account.upkeep);
   }
 
   /** Fetches and processes the whole queue once by polling; returns how many envelopes were handled. */
   async poll(): Promise<number> {
+    this.#refuseIfClosed();
     await this.#ready;
     return this.#reception.poll();
   }
 
   /** Processes one envelope the app fetched itself; acknowledge it only after this resolves (rejects on transient failures). */
   async receiveEnvelope(envelope: QueuedEnvelope): Promise<void> {
+    this.#refuseIfClosed();
     await this.#ready;
     return this.#incoming.handle(envelope);
   }
@@ -248,6 +279,28 @@ export class SealpostClient extends TypedEmitter<ClientEvents> {
     return upkeep.run();
   }
 
+  /** Envelopes that could not be decrypted, kept instead of dropped (oldest first; bounded, see the `quarantine` option). */
+  async quarantined(): Promise<QuarantinedEnvelope[]> {
+    return this.store.quarantine.list();
+  }
+
+  /**
+   * Processes quarantined envelopes again: the given ids, or every one whose
+   * automatic attempts are not used up. Returns how many succeeded (their
+   * messages are delivered as usual); failures stay quarantined.
+   */
+  async retryQuarantined(envelopeIds?: readonly string[]): Promise<number> {
+    this.#refuseIfClosed();
+    await this.#ready;
+    return this.#incoming.retryQuarantined(envelopeIds);
+  }
+
+  /** Deletes a quarantined envelope for good; true when it was there. */
+  async deleteQuarantined(envelopeId: string): Promise<boolean> {
+    this.#refuseIfClosed();
+    return this.store.quarantine.remove(envelopeId);
+  }
+
   /** Offers every stored-but-not-yet-accepted message to the app again. */
   async redeliver(): Promise<void> {
     await this.#ready;
@@ -262,6 +315,11 @@ export class SealpostClient extends TypedEmitter<ClientEvents> {
   /** The stored history with one account, oldest first. */
   async history(account: string, limit?: number): Promise<(StoredMessage & { decoded: MessageContent })[]> {
     return (await this.store.history.conversation(account, limit)).map((m) => ({ ...m, decoded: decodeContent(m.content) }));
+  }
+
+  /** Throws `CLOSED` once `close()` was called. */
+  #refuseIfClosed(): void {
+    if (this.#closed) throw new ClientError('CLOSED', 'the client is closed');
   }
 
   /** Stops receiving and timers and closes the store. */

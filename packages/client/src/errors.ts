@@ -14,8 +14,24 @@ export type ClientErrorCode =
   | 'IDENTITY_CHANGED'
   /** A service answered with an error status. */
   | 'SERVICE_ERROR'
-  /** A service could not be reached. */
+  /** A service could not be reached (a cause not listed below); thrown as `NetworkError`. */
   | 'NETWORK_ERROR'
+  /** Nothing listens at the service's address (ECONNREFUSED); `NetworkError`. */
+  | 'CONNECTION_REFUSED'
+  /** The connection was closed or reset under the request (e.g. the service stopped); `NetworkError`. */
+  | 'CONNECTION_RESET'
+  /** The service's host name did not resolve; `NetworkError`. */
+  | 'DNS_FAILURE'
+  /** The TLS handshake failed (certificate, protocol); `NetworkError`. */
+  | 'TLS_FAILURE'
+  /** The service did not answer in time; `NetworkError`. */
+  | 'TIMEOUT'
+  /** The trust root option is not a public key, or the service's sender certificate does not chain to it. */
+  | 'INVALID_TRUST_ROOT'
+  /** A received plaintext's padding is malformed (not 0x80 followed by zeros). */
+  | 'INVALID_PADDING'
+  /** A quarantined envelope was evicted to keep the quarantine within its bounds. */
+  | 'QUARANTINE_EVICTED'
   /** The recipient account does not exist or has no devices. */
   | 'UNKNOWN_RECIPIENT'
   /** Sending gave up after repeated device-list mismatches. */
@@ -64,6 +80,32 @@ export class ServiceError extends ClientError {
     this.body = body;
     this.retryAfterSeconds = retryAfterSeconds;
   }
+}
+
+/** The codes of `NetworkError`. */
+export type NetworkErrorCode = 'NETWORK_ERROR' | 'CONNECTION_REFUSED' | 'CONNECTION_RESET' | 'DNS_FAILURE' | 'TLS_FAILURE' | 'TIMEOUT';
+
+/**
+ * A service could not be reached: no HTTP answer at all. `code` says why
+ * (`CONNECTION_REFUSED`, `CONNECTION_RESET`, `DNS_FAILURE`, `TLS_FAILURE`, `TIMEOUT`, otherwise
+ * `NETWORK_ERROR`); `url` is the URL that was requested.
+ */
+export class NetworkError extends ClientError {
+  declare readonly code: NetworkErrorCode;
+  /** The service's name (`key server`, `relay`). */
+  readonly service: string;
+  /** The URL requested. */
+  readonly url: string;
+  constructor(code: NetworkErrorCode, service: string, url: string, detail: string, options?: { cause?: unknown }) {
+    super(code, `${service} unreachable at ${url}: ${detail}`, options);
+    this.service = service;
+    this.url = url;
+  }
+}
+
+/** True for every `NetworkError` (the service gave no HTTP answer: retry later). */
+export function isNetworkError(error: unknown): error is NetworkError {
+  return error instanceof NetworkError;
 }
 
 /** A remote identity changed; the app must show it before trusting the new key. */

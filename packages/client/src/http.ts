@@ -1,10 +1,13 @@
 /**
  * The one JSON-over-HTTP helper both service clients use (the platform's
  * `fetch`). Non-2xx answers become `ServiceError` carrying the service's
- * `{ error: { code, message, ... } }` body; unreachable services become
- * `ClientError('NETWORK_ERROR')`.
+ * `{ error: { code, message, ... } }` body; a service that gives no HTTP
+ * answer becomes a `NetworkError` whose code says why (`network-errors.ts`).
+ * Paths are appended to the base URL's own path: a base of
+ * `https://host/prefix` calls `https://host/prefix/v1/...`.
  */
 import { ClientError, ServiceError } from './errors.ts';
+import { networkErrorOf } from './network-errors.ts';
 
 /** One request. */
 export interface JsonRequest {
@@ -16,22 +19,46 @@ export interface JsonRequest {
   timeoutMs?: number;
 }
 
+/**
+ * `path` (absolute, e.g. `/v1/keys?x=1`) under `baseUrl`, keeping the base
+ * URL's path prefix. A base URL that is not http(s) or carries a query or
+ * fragment is `INVALID_DATA`.
+ */
+export function serviceUrl(baseUrl: string, path: string): URL {
+  let url: URL;
+  try {
+    url = new URL(baseUrl);
+  } catch (e) {
+    throw new ClientError('INVALID_DATA', `service URL ${JSON.stringify(baseUrl)} is not a URL`, { cause: e });
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new ClientError('INVALID_DATA', `service URL ${baseUrl} must be http: or https:`);
+  if (url.search !== '' || url.hash !== '') throw new ClientError('INVALID_DATA', `service URL ${baseUrl} must not carry a query or fragment`);
+  const query = path.indexOf('?');
+  const pathname = query < 0 ? path : path.slice(0, query);
+  url.pathname = url.pathname.replace(/\/+$/, '') + (pathname.startsWith('/') ? pathname : `/${pathname}`);
+  if (query >= 0) url.search = path.slice(query);
+  return url;
+}
+
 /** Sends `request` to `baseUrl` and returns the parsed JSON (undefined for 204). */
 export async function requestJson<T>(service: string, baseUrl: string, request: JsonRequest): Promise<T> {
   const headers: Record<string, string> = { ...request.headers };
   if (request.body !== undefined) headers['content-type'] = 'application/json';
+  const url = serviceUrl(baseUrl, request.path);
+  const timeoutMs = request.timeoutMs ?? 15_000;
   let response: Response;
+  let text: string;
   try {
-    response = await fetch(new URL(request.path, baseUrl), {
+    response = await fetch(url, {
       method: request.method,
       headers,
       body: request.body === undefined ? null : JSON.stringify(request.body),
-      signal: AbortSignal.timeout(request.timeoutMs ?? 15_000),
+      signal: AbortSignal.timeout(timeoutMs),
     });
+    text = await response.text();
   } catch (e) {
-    throw new ClientError('NETWORK_ERROR', `${service} unreachable at ${baseUrl}: ${(e as Error).message}`, { cause: e });
+    throw networkErrorOf(e, service, url.toString(), timeoutMs);
   }
-  const text = await response.text();
   let parsed: unknown;
   if (text.length > 0) {
     try {

@@ -18,8 +18,9 @@
  * content type, so group (SenderKey) and other handlers plug in beside the
  * session handler. Unknown types are dropped as invalid.
  */
-import { SealpostError } from '@sealpost/protocol';
-import { SenderIdentityMismatchError, ServerCertificateCache, unsealToContent, validateUnsealed, type UnsealedContent } from '@sealpost/protocol/sealed-sender';
+import { SealpostError, UntrustedIdentityError, extractDecryptionErrorMessage, plaintextContentBody, type DecryptionErrorMessage } from '@sealpost/protocol';
+import { equalBytes } from '@sealpost/protocol/primitives';
+import { SealedContentType, SenderIdentityMismatchError, ServerCertificateCache, unsealToContent, validateUnsealed, type UnsealedContent } from '@sealpost/protocol/sealed-sender';
 import type { ClientEvents, ReceivedMessage, SealpostClientOptions } from './client-types.ts';
 import type { Contacts } from './contacts.ts';
 import { decodeContent, type MessageContent } from './content.ts';
@@ -30,6 +31,7 @@ import type { SessionLocks } from './session-transaction.ts';
 import type { ClientStore, DeviceAddress, RegisteredAccount, StoreTransaction, StoredMessage } from './store/types.ts';
 import type { Trust } from './trust.ts';
 import type { PreKeyUpkeep } from './upkeep.ts';
+import { failureOf, quarantineEnvelope, type QuarantineLimits } from './quarantine.ts';
 
 /** An unsealed envelope whose sender certificate is valid. */
 export interface OpenedEnvelope {
@@ -43,6 +45,8 @@ export interface OpenedEnvelope {
   readonly contentType: number;
   readonly contents: Uint8Array;
   readonly groupId: Uint8Array | undefined;
+  /** The envelope as received (kept in the quarantine when it cannot be processed). */
+  readonly envelope: QueuedEnvelope;
 }
 
 /** What an inbound handler produced inside the envelope's transaction. */
@@ -76,6 +80,16 @@ export interface IncomingDeps {
   upkeep: () => PreKeyUpkeep | undefined;
   closed: () => boolean;
   emit: <K extends keyof ClientEvents>(event: K, value: ClientEvents[K]) => void;
+  quarantineLimits: QuarantineLimits;
+  recovery: IncomingRecovery;
+}
+
+/** What the receiving side asks of decryption-error recovery (`recovery.ts`). */
+export interface IncomingRecovery {
+  /** Sends the sender of `opened` (which could not be decrypted) a decryption-error message. */
+  requestResend(opened: OpenedEnvelope): Promise<void>;
+  /** A decryption-error message from `sender` arrived: re-establish and resend if it is ours to answer. */
+  onDecryptionError(sender: DeviceAddress, request: DecryptionErrorMessage): Promise<void>;
 }
 
 /** A stored message in the form the app receives it. */
@@ -87,9 +101,30 @@ export function receivedMessage(m: Pick<StoredMessage, 'id' | 'peer' | 'sender' 
 /** Bound of each client's validated-server-certificate cache. */
 const SERVER_CERTIFICATE_CACHE_ENTRIES = 8;
 
-/** True for failures that no retry can fix: the envelope is recorded as processed and reported. */
+/**
+ * True for failures of the session step that a new session fixes: the sender
+ * is asked (decryption-error message) to re-establish and resend. Not for an
+ * identity the session does not speak for, nor for content or padding errors
+ * (the session worked) or a replayed prekey message.
+ */
+function wantsResend(error: unknown): boolean {
+  return error instanceof SealpostError && !(error instanceof UntrustedIdentityError);
+}
+
+/** How many of a conversation's newest messages a resent message is compared with. */
+const REPEAT_WINDOW = 64;
+
+/** True when the conversation's newest messages hold one from `sender` with this timestamp and exactly these content bytes. */
+async function isStoredAlready(tx: StoreTransaction, peer: string, sender: DeviceAddress, timestamp: number, content: Uint8Array): Promise<boolean> {
+  for (const m of await tx.history.conversation(peer, REPEAT_WINDOW)) {
+    if (m.timestamp === timestamp && m.sender.account === sender.account && m.sender.device === sender.device && equalBytes(m.content, content)) return true;
+  }
+  return false;
+}
+
+/** True for failures that no immediate retry can fix: the envelope is quarantined (processed, acknowledged) and reported. */
 function isPermanent(error: unknown): boolean {
-  return error instanceof SealpostError || (error instanceof ClientError && (error.code === 'INVALID_DATA' || error.code === 'PREKEY_REPLAY'));
+  return error instanceof SealpostError || (error instanceof ClientError && (error.code === 'INVALID_DATA' || error.code === 'PREKEY_REPLAY' || error.code === 'INVALID_PADDING'));
 }
 
 /** The receiving side of one device. */
@@ -108,15 +143,86 @@ export class Incoming {
   async handle(envelope: QueuedEnvelope): Promise<void> {
     if (this.d.closed()) throw new ClientError('CLOSED', 'client is closed');
     if (await this.d.store.history.isProcessed(envelope.id)) return;
-    const opened = await this.openEnvelope(envelope);
-    if (opened instanceof Error) return this.#drop(envelope.id, opened);
-    const message = await this.applyEnvelope(opened);
-    if (message !== undefined) await this.deliver(message);
+    await this.#process(envelope, false);
   }
 
-  async #drop(envelopeId: string, error: unknown): Promise<void> {
-    await this.d.store.history.markProcessed(envelopeId, this.d.now());
-    this.d.emit('error', { error, envelopeId });
+  /** Processes `envelope`; `retry`: it comes from the quarantine (already marked processed). */
+  async #process(envelope: QueuedEnvelope, retry: boolean): Promise<boolean> {
+    const opened = await this.openEnvelope(envelope);
+    // The sealed layer did not open or its certificate is not valid: the sender is unknown, there is no one to tell.
+    if (opened instanceof Error) return this.#quarantine(envelope, undefined, opened, retry);
+    if (opened.contentType === SealedContentType.Plaintext) return this.#plaintextContent(opened, retry);
+    const message = await this.applyEnvelope(opened, retry);
+    if (message === undefined) return (await this.d.store.quarantine.get(envelope.id)) === undefined;
+    await this.deliver(message);
+    if (opened.contentType === 3 && !retry) await this.#retrySender(opened.sender, envelope.id);
+    return true;
+  }
+
+  /**
+   * Keeps `envelope` in the quarantine (marked processed, so it is
+   * acknowledged) and reports it — the first time only: a failed retry just
+   * counts the attempt. Returns false.
+   */
+  async #quarantine(envelope: QueuedEnvelope, sender: DeviceAddress | undefined, error: unknown, retry: boolean): Promise<false> {
+    const now = this.d.now();
+    const entry = { envelopeId: envelope.id, content: envelope.content, receivedAt: envelope.receivedAt, quarantinedAt: now, sender, ...failureOf(error) };
+    const evicted = await this.d.store.transaction(async (tx) => {
+      const out = await quarantineEnvelope(tx, entry, this.d.quarantineLimits);
+      await tx.history.markProcessed(envelope.id, now);
+      return out;
+    });
+    if (!retry) this.d.emit('error', { error, envelopeId: envelope.id, quarantined: true });
+    for (const id of evicted) {
+      this.d.emit('error', { error: new ClientError('QUARANTINE_EVICTED', `quarantined envelope ${id} was evicted: the quarantine is full`), envelopeId: id });
+    }
+    return false;
+  }
+
+  /**
+   * A PlaintextContent (sealed content type 8): a decryption-error message
+   * from the sender (handed to recovery: it may resend), or the empty one an
+   * account's other devices get with a resend (ignored).
+   */
+  async #plaintextContent(opened: OpenedEnvelope, retry: boolean): Promise<boolean> {
+    let request: DecryptionErrorMessage | undefined;
+    try {
+      request = extractDecryptionErrorMessage(plaintextContentBody(opened.contents));
+    } catch (error) {
+      if (!(error instanceof SealpostError)) throw error;
+      return this.#quarantine(opened.envelope, opened.sender, error, retry);
+    }
+    // Network failures here reject: the request stays on the relay and comes again.
+    if (request !== undefined) await this.d.recovery.onDecryptionError(opened.sender, request);
+    await this.d.store.transaction(async (tx) => {
+      if (retry) await tx.quarantine.remove(opened.envelopeId);
+      await tx.history.markProcessed(opened.envelopeId, this.d.now());
+    });
+    return true;
+  }
+
+  /** After a new session from `sender` (a PreKey message decrypted), retries its quarantined envelopes once each. */
+  async #retrySender(sender: DeviceAddress, except: string): Promise<void> {
+    for (const q of await this.d.store.quarantine.list()) {
+      if (q.envelopeId === except || q.sender === undefined || q.sender.account !== sender.account || q.sender.device !== sender.device) continue;
+      if (q.attempts >= this.d.quarantineLimits.maxAutoAttempts) continue;
+      await this.#process({ id: q.envelopeId, content: q.content, receivedAt: q.receivedAt }, true).catch((error: unknown) => this.d.emit('error', { error, envelopeId: q.envelopeId }));
+    }
+  }
+
+  /**
+   * Processes quarantined envelopes again (`envelopeIds`, default all whose
+   * automatic attempts are not used up — or, with ids given, exactly those).
+   * A success removes the entry and delivers the message; a failure keeps it
+   * (attempts + 1). Returns how many succeeded.
+   */
+  async retryQuarantined(envelopeIds?: readonly string[]): Promise<number> {
+    let ok = 0;
+    for (const q of await this.d.store.quarantine.list()) {
+      if (envelopeIds === undefined ? q.attempts >= this.d.quarantineLimits.maxAutoAttempts : !envelopeIds.includes(q.envelopeId)) continue;
+      if (await this.#process({ id: q.envelopeId, content: q.content, receivedAt: q.receivedAt }, true)) ok++;
+    }
+    return ok;
   }
 
   /**
@@ -163,6 +269,7 @@ export class Incoming {
       contentType: unsealed.content.type,
       contents: unsealed.content.contents,
       groupId: unsealed.content.groupId,
+      envelope,
     };
   }
 
@@ -171,17 +278,17 @@ export class Incoming {
    * Returns the message to deliver, or undefined when there is none (a
    * duplicate, or dropped as undecryptable).
    */
-  async applyEnvelope(opened: OpenedEnvelope): Promise<ReceivedMessage | undefined> {
+  async applyEnvelope(opened: OpenedEnvelope, retry = false): Promise<ReceivedMessage | undefined> {
     const handler = this.d.handlers.get(opened.contentType);
     if (handler === undefined) {
-      await this.#drop(opened.envelopeId, new ClientError('INVALID_DATA', `unsupported inner message type ${opened.contentType}`));
+      await this.#quarantine(opened.envelope, opened.sender, new ClientError('INVALID_DATA', `unsupported inner message type ${opened.contentType}`), retry);
       return undefined;
     }
     const own = this.d.own();
     const outcome = await this.d.locks.run(opened.sender.account, async () => {
       try {
         return await this.d.store.transaction(async (tx) => {
-          if (await tx.history.isProcessed(opened.envelopeId)) return undefined;
+          if (retry ? (await tx.quarantine.get(opened.envelopeId)) === undefined : await tx.history.isProcessed(opened.envelopeId)) return undefined;
           const now = this.d.now();
           const change = await this.d.trust.check(tx, opened.sender.account, opened.senderIdentityKey, now);
           const { plaintext, usedOneTime } = await handler(tx, opened, now);
@@ -193,20 +300,26 @@ export class Incoming {
             envelopeId: opened.envelopeId,
             storedAt: now,
           };
-          const id = await tx.history.add({ ...row, direction: opened.fromSelf ? 'out' : 'in', timestamp: content.timestamp, content: plaintext });
+          // A resend (it always starts a new session) of a message we already have: keep the new session, not a second copy.
+          const repeat = opened.contentType === 3 && (await isStoredAlready(tx, row.peer, opened.sender, content.timestamp, plaintext));
+          const id = repeat ? undefined : await tx.history.add({ ...row, direction: opened.fromSelf ? 'out' : 'in', timestamp: content.timestamp, content: plaintext });
           await tx.history.markProcessed(opened.envelopeId, now);
-          return { message: receivedMessage({ ...row, id }, content, own.account), change, usedOneTime };
+          if (retry) await tx.quarantine.remove(opened.envelopeId);
+          return { message: id === undefined ? undefined : receivedMessage({ ...row, id }, content, own.account), change, usedOneTime };
         });
       } catch (error) {
         if (isDuplicateMessage(error)) {
-          await this.d.store.history.markProcessed(opened.envelopeId, this.d.now());
+          await this.d.store.transaction(async (tx) => {
+            await tx.history.markProcessed(opened.envelopeId, this.d.now());
+            if (retry) await tx.quarantine.remove(opened.envelopeId);
+          });
           return undefined;
         }
-        if (isPermanent(error)) {
-          await this.#drop(opened.envelopeId, error);
-          return undefined;
-        }
-        throw error;
+        if (!isPermanent(error)) throw error;
+        await this.#quarantine(opened.envelope, opened.sender, error, retry);
+        // A session that cannot decrypt: ask the sender to re-establish it and resend (once, not on retries).
+        if (!retry && wantsResend(error)) await this.d.recovery.requestResend(opened).catch((e: unknown) => this.d.emit('error', { error: e, envelopeId: opened.envelopeId }));
+        return undefined;
       }
     });
     if (outcome === undefined) return undefined;

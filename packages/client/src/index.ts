@@ -8,7 +8,11 @@
  * (default: `ws`, loaded on first connect).
  */
 export { SealpostClient, type SealpostClientOptions, type ReceivedMessage, type SentMessage, type ClientEvents, type ClientProblem, type ContactCard, type RelayView, type ReceiveMode } from './client.ts';
-export { ClientError, ServiceError, IdentityChangedError, KyberPreKeyReplayError, type ClientErrorCode } from './errors.ts';
+export { ClientError, ServiceError, NetworkError, isNetworkError, IdentityChangedError, KyberPreKeyReplayError, type ClientErrorCode, type NetworkErrorCode } from './errors.ts';
+export { DEFAULT_QUARANTINE_LIMITS, type QuarantineLimits } from './quarantine.ts';
+export type { ResendReport } from './recovery.ts';
+export { SENT_LOG_MAX_AGE_MS, SENT_LOG_MAX_ENTRIES, MAX_RESENDS } from './outgoing.ts';
+export { padPlaintext, unpadPlaintext, paddedLength, PADDING_BLOCK } from './padding.ts';
 export { encodeContent, decodeContent, CONTENT_VERSION, type MessageContent, type MessageRef, type Reaction } from './content.ts';
 export { checkIdentity, type IdentityChange, type IdentityPolicy } from './identity.ts';
 export { PreKeyUpkeep, DEFAULT_UPKEEP_POLICY, type UpkeepPolicy, type UpkeepReport, type PreKeyServer, type PreKeyUpload } from './upkeep.ts';

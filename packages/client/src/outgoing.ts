@@ -6,22 +6,37 @@
  * the relay accepted the batch. `flushOutbox` resends what a crash or an
  * unreachable relay left sealed but unsent.
  */
-import { randomBytes, toHex } from '@sealpost/protocol/primitives';
-import { ContentHint, sealV1 } from '@sealpost/protocol/sealed-sender';
+import { equalBytes, randomBytes, toHex } from '@sealpost/protocol/primitives';
+import { ContentHint, SealedContentType, sealV1 } from '@sealpost/protocol/sealed-sender';
 import type { ClientEvents, SentMessage } from './client-types.ts';
 import type { Contacts } from './contacts.ts';
 import { encodeContent, type MessageContent, type MessageRef } from './content.ts';
 import type { Credentials } from './credentials.ts';
 import { ClientError } from './errors.ts';
+import { padPlaintext } from './padding.ts';
 import type { DeviceBundle, KeyServerClient } from './keyserver-client.ts';
 import { deviceMismatchOf, type OutgoingEnvelope, type RelayClient } from './relay-client.ts';
 import { runSessionStep, type SessionLocks } from './session-transaction.ts';
-import { sessionAddresses, type LocalKeys, type SessionOps } from './session-ops.ts';
+import { currentSenderRatchetKey, messageRatchetKey, sessionAddresses, type LocalKeys, type SessionOps } from './session-ops.ts';
 import type { ClientStore, DeviceAddress, NewMessage, RegisteredAccount, StoreTransaction } from './store/types.ts';
 import type { Trust } from './trust.ts';
 
+/** How long a sent message is kept for resending on a decryption-error message, ms (Signal's send log: 24 h). */
+export const SENT_LOG_MAX_AGE_MS = 24 * 3600_000;
+/** Most sent-message entries (one per recipient device) kept for resending. */
+export const SENT_LOG_MAX_ENTRIES = 2000;
+/** A message is resent at most this many times to one device (a receiver that keeps failing cannot loop us). */
+export const MAX_RESENDS = 2;
+
 /** How long "this account has no other device" is believed before asking the key server again, ms. */
 export const OWN_DEVICES_RECHECK_MS = 10_000;
+
+/**
+ * A PlaintextContent with an empty Content (`0xC0 || 0x80`): what the
+ * devices of an account that do not need a resend get, since the relay takes
+ * a send only for the whole device set. Receivers ignore it.
+ */
+const EMPTY_PLAINTEXT_CONTENT = Uint8Array.of(0xc0, 0x80);
 
 /** What a message to send may say. */
 export interface OutgoingMessage {
@@ -164,7 +179,8 @@ export class Outgoing {
         const envelopes = await this.d.store.transaction(async (tx) => {
           if (history !== undefined) await tx.outbox.park(batchId, history);
           const out: OutgoingEnvelope[] = [];
-          for (const device of devices) out.push(await this.#encryptFor(tx, { account, device }, plaintext, certificate, batchId));
+          for (const device of devices) out.push(await this.#encryptFor(tx, { account, device }, plaintext, certificate, batchId, { timestamp, resends: 0 }));
+          await tx.sentLog.prune(this.d.now() - SENT_LOG_MAX_AGE_MS, SENT_LOG_MAX_ENTRIES);
           return out;
         });
         try {
@@ -202,24 +218,131 @@ export class Outgoing {
     });
   }
 
-  /** One ratchet step + seal for one device, stored (outbox) in the caller's transaction. */
-  async #encryptFor(tx: StoreTransaction, address: DeviceAddress, plaintext: Uint8Array, certificate: Uint8Array, batchId: string): Promise<OutgoingEnvelope> {
+  /**
+   * One ratchet step + seal for one device, stored (outbox) in the caller's
+   * transaction, and the plaintext logged under the message's ratchet key
+   * (sent log) so a decryption-error message can have it resent.
+   */
+  async #encryptFor(
+    tx: StoreTransaction,
+    address: DeviceAddress,
+    plaintext: Uint8Array,
+    certificate: Uint8Array,
+    batchId: string,
+    log: { timestamp: number; resends: number },
+  ): Promise<OutgoingEnvelope> {
     const own = this.d.own();
     const local = localKeysOf(own);
     // Our and the peer device's addresses: a PreKeySignalMessage carries them (field 6).
     const addresses = sessionAddresses({ account: own.account, device: own.device }, address);
     const envelope = await runSessionStep(tx, address, (record) => {
       if (record === undefined) throw new ClientError('INVALID_DATA', `no session with ${address.account}.${address.device}`);
-      const out = this.d.ops.encrypt(record, plaintext, local, this.d.now(), addresses);
+      // Padded to Signal's 160-byte buckets: the ciphertext size does not tell the message length.
+      const out = this.d.ops.encrypt(record, padPlaintext(plaintext), local, this.d.now(), addresses);
       const sealed = sealV1({
         content: { type: out.type, senderCertificate: certificate, contents: out.body, contentHint: ContentHint.Resendable },
         senderIdentity: local.identity,
         recipientIdentityPublic: out.remoteIdentityKey,
       });
-      return { record: out.record, result: { deviceId: address.device, registrationId: out.remoteRegistrationId, content: sealed } };
+      const ratchetKey = messageRatchetKey(out.type, out.body);
+      return { record: out.record, result: { deviceId: address.device, registrationId: out.remoteRegistrationId, content: sealed, ratchetKey } };
     });
-    await tx.outbox.add({ batchId, recipient: address, registrationId: envelope.registrationId, envelope: envelope.content, createdAt: this.d.now() });
-    return envelope;
+    const now = this.d.now();
+    await tx.outbox.add({ batchId, recipient: address, registrationId: envelope.registrationId, envelope: envelope.content, createdAt: now });
+    await tx.sentLog.add({ recipient: address, ratchetKey: envelope.ratchetKey, timestamp: log.timestamp, content: plaintext, sentAt: now, resends: log.resends });
+    return { deviceId: envelope.deviceId, registrationId: envelope.registrationId, content: envelope.content };
+  }
+
+  /** Seals `contents` (a PlaintextContent, no session) for device `device` of `account`, whose identity key is `identityKey`. */
+  #sealPlaintext(contents: Uint8Array, certificate: Uint8Array, identityKey: Uint8Array): Uint8Array {
+    return sealV1({
+      content: { type: SealedContentType.Plaintext, senderCertificate: certificate, contents, contentHint: ContentHint.Implicit },
+      senderIdentity: localKeysOf(this.d.own()).identity,
+      recipientIdentityPublic: identityKey,
+    });
+  }
+
+  /** The identity key to seal to for `account` (ours for our own account). */
+  async #identityOf(account: string): Promise<Uint8Array> {
+    const own = this.d.own();
+    if (account === own.account) return own.identityPublicKey;
+    const key = await this.d.trust.trustedIdentity(account);
+    if (key === undefined) throw new ClientError('UNKNOWN_RECIPIENT', `no identity key known for ${account}`);
+    return key;
+  }
+
+  /**
+   * Sends `contents` (a serialized PlaintextContent, e.g. a decryption-error
+   * message) sealed — no session involved — to every device of `account`
+   * (our own other devices, for our account). The relay takes a send only
+   * for the whole device set, so each device gets it; a DecryptionErrorMessage
+   * names the device it is for. `identityKey`: the account's identity key
+   * to seal to (default: the trusted one). Returns the device ids.
+   */
+  async sendPlaintextContent(account: string, contents: Uint8Array, identityKey?: Uint8Array): Promise<number[]> {
+    const own = this.d.own();
+    const isSelf = account === own.account;
+    const accessKey = await this.d.contacts.accessKey(account);
+    identityKey ??= await this.#identityOf(account);
+    const certificate = await this.d.credentials.senderCertificate();
+    const devices = (await this.d.keyServer.devices(account)).filter((d) => !(isSelf && d.deviceId === own.device));
+    if (devices.length === 0) return [];
+    const envelopes = devices.map((d) => ({ deviceId: d.deviceId, registrationId: d.registrationId, content: this.#sealPlaintext(contents, certificate, identityKey) }));
+    await this.d.relay.send(account, accessKey, envelopes, this.d.now(), isSelf);
+    return devices.map((d) => d.deviceId);
+  }
+
+  /**
+   * Answers a decryption-error message from device `from` naming our sender
+   * ratchet key `ratchetKey`: when that key is our current one with `from`,
+   * or messages sent under it are still in the sent log, the session is
+   * re-established from a fresh bundle (the old state is archived) and every
+   * logged message sent under that key is resent on the new session (each at
+   * most `MAX_RESENDS` times). The relay takes a send only for the whole
+   * device set: the account's other devices get an empty PlaintextContent
+   * they ignore. Returns how many messages were resent; a stale request
+   * (already answered) does nothing.
+   */
+  async resendAfterDecryptionError(from: DeviceAddress, ratchetKey: Uint8Array, timestamp: number): Promise<number> {
+    const own = this.d.own();
+    const isSelf = from.account === own.account;
+    return this.d.locks.run(from.account, async () => {
+      const entries = await this.d.store.sentLog.find(from, ratchetKey);
+      const current = currentSenderRatchetKey(await this.d.store.sessions.load(from));
+      const isCurrent = current !== undefined && equalBytes(current, ratchetKey);
+      if (entries.length === 0 && !isCurrent) return 0;
+      // Only a request naming the current session resets it (as Signal archives on a ratchet-key match);
+      // later requests for the same old chain just get their messages resent on the new session.
+      if (isCurrent) await this.#establish(from.account, [from.device]);
+      // A request naming the original timestamp (as libsignal peers send it) resends that message only;
+      // ours name the relay's arrival time instead, so everything sent under the key is resent and the
+      // receiver drops the copies it already has.
+      const exact = entries.filter((e) => e.timestamp === timestamp);
+      const pending = (exact.length > 0 ? exact : entries).filter((e) => e.resends < MAX_RESENDS);
+      if (pending.length > 0) {
+        const accessKey = await this.d.contacts.accessKey(from.account);
+        const identityKey = await this.#identityOf(from.account);
+        const others = (await this.d.keyServer.devices(from.account)).filter((d) => d.deviceId !== from.device && !(isSelf && d.deviceId === own.device));
+        const certificate = await this.d.credentials.senderCertificate();
+        for (const entry of pending) {
+          const batchId = toHex(randomBytes(16));
+          const envelopes = await this.d.store.transaction(async (tx) => {
+            const out = [await this.#encryptFor(tx, from, entry.content, certificate, batchId, { timestamp: entry.timestamp, resends: entry.resends + 1 })];
+            for (const d of others) {
+              const filler = { deviceId: d.deviceId, registrationId: d.registrationId, content: this.#sealPlaintext(EMPTY_PLAINTEXT_CONTENT, certificate, identityKey) };
+              await tx.outbox.add({ batchId, recipient: { account: from.account, device: d.deviceId }, registrationId: d.registrationId, envelope: filler.content, createdAt: this.d.now() });
+              out.push(filler);
+            }
+            return out;
+          });
+          await this.d.relay.send(from.account, accessKey, envelopes, entry.timestamp, isSelf);
+          await this.#settleBatch(batchId, true);
+        }
+      }
+      if (exact.length > 0) await this.d.store.sentLog.removeTimestamp(from, ratchetKey, timestamp);
+      else await this.d.store.sentLog.remove(from, ratchetKey);
+      return pending.length;
+    });
   }
 
   /**

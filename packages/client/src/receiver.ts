@@ -7,6 +7,7 @@
  */
 import { ClientError } from './errors.ts';
 import { fromBase64 } from './http.ts';
+import { networkErrorOf } from './network-errors.ts';
 import type { CredentialProvider, QueuedEnvelope, RelayClient } from './relay-client.ts';
 
 /** The part of a WebSocket the receiver uses (the `ws` package's, or any compatible one). */
@@ -128,7 +129,9 @@ export class WebSocketReceiver {
     this.#queueEmptySeen = false;
     let token: string;
     let WebSocketImpl: WebSocketConstructor;
+    let socketUrl: string;
     try {
+      socketUrl = this.relay.websocketUrl();
       token = await this.credential();
       WebSocketImpl = this.options.WebSocket ?? (await loadDefaultWebSocket());
     } catch (e) {
@@ -137,7 +140,7 @@ export class WebSocketReceiver {
       return;
     }
     if (this.#stopped) return;
-    const socket = new WebSocketImpl(this.relay.websocketUrl(), { headers: { authorization: `Bearer ${token}` } });
+    const socket = new WebSocketImpl(socketUrl, { headers: { authorization: `Bearer ${token}` } });
     this.#socket = socket;
     socket.addEventListener('open', () => {
       this.#attempt = 0;
@@ -145,7 +148,7 @@ export class WebSocketReceiver {
     });
     socket.addEventListener('message', (event) => this.#onFrame(socket, String(event.data)));
     socket.addEventListener('error', (e) =>
-      this.options.onError?.(new ClientError('NETWORK_ERROR', `relay WebSocket: ${e.message ?? 'error'}`, { cause: e.error ?? e })),
+      this.options.onError?.(networkErrorOf(e.error ?? e, 'relay WebSocket', socketUrl, 0)),
     );
     socket.addEventListener('close', () => {
       if (this.#socket === socket) this.#socket = undefined;

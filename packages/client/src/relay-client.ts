@@ -4,7 +4,7 @@
  * device's queue, and registering this account's access key.
  */
 import { ServiceError } from './errors.ts';
-import { fromBase64, requestJson, toBase64 } from './http.ts';
+import { fromBase64, requestJson, serviceUrl, toBase64 } from './http.ts';
 
 /** The 16-byte unidentified-access key of a 32-byte profile key (Signal's derivation; now in `@sealpost/protocol`). */
 export { deriveAccessKey } from '@sealpost/protocol';
@@ -128,7 +128,7 @@ export class RelayClient {
 
   /** WebSocket URL for push delivery. */
   websocketUrl(): string {
-    const u = new URL('/v1/websocket', this.baseUrl);
+    const u = serviceUrl(this.baseUrl, '/v1/websocket');
     u.protocol = u.protocol === 'https:' ? 'wss:' : 'ws:';
     return u.toString();
   }

@@ -10,6 +10,7 @@
 import { decodePreKeySignalMessage } from '@sealpost/protocol';
 import type { InboundHandler, OpenedEnvelope } from './incoming.ts';
 import { decodeKyberPreKey, decodeOneTimePreKey, decodeSignedPreKey } from './keys.ts';
+import { unpadPlaintext } from './padding.ts';
 import { runSessionStep } from './session-transaction.ts';
 import { sessionAddresses, type CiphertextType, type Decrypted, type LocalKeys, type PreKeyLookup, type SessionOps } from './session-ops.ts';
 import type { DeviceAddress, StoreTransaction, StoredPreKey } from './store/types.ts';
@@ -71,6 +72,7 @@ export function sessionInboundHandler(ops: SessionOps, localKeys: () => LocalKey
         if (use === 'removed') usedOneTime = true;
       }
     }
-    return { plaintext: decrypted.plaintext, usedOneTime };
+    // Inside the transaction: bad padding throws and rolls the ratchet step back.
+    return { plaintext: unpadPlaintext(decrypted.plaintext), usedOneTime };
   };
 }

@@ -6,6 +6,8 @@
  */
 import {
   DuplicateMessageError,
+  decodePreKeySignalMessage,
+  decodeSignalMessage,
   decryptMessage,
   decryptPreKeyMessage,
   deserializeSessionRecord,
@@ -112,6 +114,20 @@ export interface SessionOps {
 /** True if `e` is a protocol error saying the message was already decrypted. */
 export function isDuplicateMessage(e: unknown): boolean {
   return e instanceof DuplicateMessageError;
+}
+
+/**
+ * Our current sending ratchet public key in a stored session record (what
+ * a peer's decryption-error message names), or undefined without one.
+ */
+export function currentSenderRatchetKey(record: Uint8Array | undefined): Uint8Array | undefined {
+  if (record === undefined) return undefined;
+  return deserializeSessionRecord(record).current?.senderChain?.ratchetKeyPair.publicKey.slice();
+}
+
+/** The sender ratchet key of an encrypted message body of `type` (2 or 3). */
+export function messageRatchetKey(type: CiphertextType, body: Uint8Array): Uint8Array {
+  return (type === 3 ? decodePreKeySignalMessage(body).message : decodeSignalMessage(body)).senderRatchetKey.slice();
 }
 
 function parseRecord(bytes: Uint8Array): SessionRecord {

@@ -83,6 +83,16 @@ export {
   decodePreKeySignalMessage,
   encodePreKeySignalMessage,
 } from './messages/prekey-signal-message.ts';
+export {
+  type DecryptionErrorMessage,
+  PLAINTEXT_CONTENT_IDENTIFIER,
+  decodeDecryptionErrorMessage,
+  decryptionErrorMessageForOriginal,
+  encodeDecryptionErrorMessage,
+  encodePlaintextContent,
+  extractDecryptionErrorMessage,
+  plaintextContentBody,
+} from './messages/decryption-error-message.ts';
 
 // Protocol limits (libsignal's consts.rs)
 export * from './ratchet/constants.ts';

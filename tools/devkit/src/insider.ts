@@ -6,7 +6,7 @@
  * the victim. Trust on first use must flag the changed identity. Used by
  * the client's identity tests and the demo.
  */
-import { type SealpostClient, encodeContent, sessionOps } from '@sealpost/client';
+import { type SealpostClient, encodeContent, padPlaintext, sessionOps } from '@sealpost/client';
 import { deriveAccessKey, generateIdentityKeyPair, type IdentityKeyPair } from '@sealpost/protocol';
 import { createSenderCertificate, sealV1 } from '@sealpost/protocol/sealed-sender';
 import type { LocalServices } from './local-services.ts';
@@ -33,7 +33,8 @@ export async function impersonate(
   const local = { identity: options.sessionIdentity ?? fake, registrationId: 4242 };
   const now = Date.now();
   const record = sessionOps.initiate(undefined, bundle, local, now);
-  const enc = sessionOps.encrypt(record, encodeContent({ timestamp: now, text }), local, now);
+  // Padded as every Sealpost client pads, so only the forged identity gives it away.
+  const enc = sessionOps.encrypt(record, padPlaintext(encodeContent({ timestamp: now, text })), local, now);
   const certificate = createSenderCertificate({
     senderUuid: victimAccount,
     senderDeviceId: victimDevice,

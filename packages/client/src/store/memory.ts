@@ -24,6 +24,10 @@ import {
   type OutboxEntry,
   type OutboxStore,
   type PreKeyKind,
+  type QuarantineStore,
+  type QuarantinedEnvelope,
+  type SentLogEntry,
+  type SentLogStore,
   type SessionStore,
   type SettingsStore,
   type SignedPreKeyStore,
@@ -52,6 +56,9 @@ class MemoryTables {
   readonly settings = new Map<string, string>();
   readonly contacts = new Map<string, Contact>();
   readonly pendingSent = new Map<string, NewMessage>();
+  /** Quarantined envelopes by id; Map order is age (a re-put moves nothing). */
+  readonly quarantine = new Map<string, QuarantinedEnvelope>();
+  sentLog: SentLogEntry[] = [];
   nextMessageId = 1;
   undo: (() => void)[] | undefined;
 
@@ -270,6 +277,73 @@ class MemoryContacts implements ContactStore {
   }
 }
 
+class MemoryQuarantine implements QuarantineStore {
+  constructor(private readonly t: MemoryTables) {}
+  async put(e: Omit<QuarantinedEnvelope, 'attempts'>) {
+    const old = this.t.quarantine.get(e.envelopeId);
+    const entry = old === undefined ? { ...e, content: copy(e.content), attempts: 1 } : { ...old, ...e, content: old.content, receivedAt: old.receivedAt, attempts: old.attempts + 1 };
+    this.t.setMap(this.t.quarantine, e.envelopeId, entry);
+  }
+  async get(envelopeId: string) {
+    const e = this.t.quarantine.get(envelopeId);
+    return e === undefined ? undefined : { ...e, content: copy(e.content) };
+  }
+  async list() {
+    return [...this.t.quarantine.values()].map((e) => ({ ...e, content: copy(e.content) }));
+  }
+  async remove(envelopeId: string) {
+    const had = this.t.quarantine.has(envelopeId);
+    if (had) {
+      // Re-inserting on undo would move it to the end: restore the whole order instead.
+      const before = [...this.t.quarantine.entries()];
+      this.t.onUndo(() => {
+        this.t.quarantine.clear();
+        for (const [k, v] of before) this.t.quarantine.set(k, v);
+      });
+      this.t.quarantine.delete(envelopeId);
+    }
+    return had;
+  }
+  async totals() {
+    let bytes = 0;
+    for (const e of this.t.quarantine.values()) bytes += e.content.length;
+    return { count: this.t.quarantine.size, bytes };
+  }
+}
+
+const sameAddress = (a: DeviceAddress, b: DeviceAddress): boolean => a.account === b.account && a.device === b.device;
+
+class MemorySentLog implements SentLogStore {
+  constructor(private readonly t: MemoryTables) {}
+  #replace(next: SentLogEntry[]): void {
+    const before = this.t.sentLog;
+    this.t.onUndo(() => (this.t.sentLog = before));
+    this.t.sentLog = next;
+  }
+  async add(e: SentLogEntry) {
+    this.#replace([...this.t.sentLog, { ...e, recipient: { ...e.recipient }, ratchetKey: copy(e.ratchetKey), content: copy(e.content) }]);
+  }
+  async find(recipient: DeviceAddress, ratchetKey: Uint8Array) {
+    const key = hexOf(ratchetKey);
+    return this.t.sentLog.filter((e) => sameAddress(e.recipient, recipient) && hexOf(e.ratchetKey) === key).map((e) => ({ ...e, content: copy(e.content), ratchetKey: copy(e.ratchetKey) }));
+  }
+  async remove(recipient: DeviceAddress, ratchetKey: Uint8Array) {
+    const key = hexOf(ratchetKey);
+    this.#replace(this.t.sentLog.filter((e) => !(sameAddress(e.recipient, recipient) && hexOf(e.ratchetKey) === key)));
+  }
+  async removeTimestamp(recipient: DeviceAddress, ratchetKey: Uint8Array, timestamp: number) {
+    const key = hexOf(ratchetKey);
+    this.#replace(this.t.sentLog.filter((e) => !(sameAddress(e.recipient, recipient) && hexOf(e.ratchetKey) === key && e.timestamp === timestamp)));
+  }
+  async prune(sentBefore: number, maxEntries: number) {
+    const kept = this.t.sentLog.filter((e) => e.sentAt >= sentBefore);
+    this.#replace(kept.slice(Math.max(0, kept.length - Math.max(0, maxEntries))));
+  }
+  async count() {
+    return this.t.sentLog.length;
+  }
+}
+
 /** A `ClientStore` that lives only in this process. */
 export class MemoryStore implements ClientStore {
   readonly #tables = new MemoryTables();
@@ -284,6 +358,8 @@ export class MemoryStore implements ClientStore {
     outbox: new MemoryOutbox(this.#tables),
     settings: new MemorySettings(this.#tables),
     contacts: new MemoryContacts(this.#tables),
+    quarantine: new MemoryQuarantine(this.#tables),
+    sentLog: new MemorySentLog(this.#tables),
   };
   readonly #serial = serialRoles(this.#roles, this.#queue);
   readonly sessions: SessionStore = this.#serial.sessions;
@@ -295,6 +371,8 @@ export class MemoryStore implements ClientStore {
   readonly outbox: OutboxStore = this.#serial.outbox;
   readonly settings: SettingsStore = this.#serial.settings;
   readonly contacts: ContactStore = this.#serial.contacts;
+  readonly quarantine: QuarantineStore = this.#serial.quarantine;
+  readonly sentLog: SentLogStore = this.#serial.sentLog;
 
   transaction<T>(fn: (tx: StoreTransaction) => Promise<T>): Promise<T> {
     return this.#queue.run(async () => {

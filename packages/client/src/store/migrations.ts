@@ -110,4 +110,32 @@ export const MIGRATIONS: readonly string[] = [
     PRIMARY KEY (kyber_id, signed_id, base_key)
   );
   `,
+  // 3 -> 4: envelopes that could not be decrypted (kept, not dropped), and the
+  // recently sent messages a decryption-error message may ask to resend.
+  `
+  CREATE TABLE quarantine (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    envelope_id TEXT NOT NULL UNIQUE,
+    content BLOB NOT NULL,
+    received_at INTEGER NOT NULL,
+    quarantined_at INTEGER NOT NULL,
+    sender_account TEXT,
+    sender_device INTEGER,
+    reason TEXT NOT NULL,
+    detail TEXT NOT NULL,
+    attempts INTEGER NOT NULL
+  );
+  CREATE TABLE sent_log (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    account TEXT NOT NULL,
+    device INTEGER NOT NULL,
+    ratchet_key BLOB NOT NULL,
+    timestamp INTEGER NOT NULL,
+    content BLOB NOT NULL,
+    sent_at INTEGER NOT NULL,
+    resends INTEGER NOT NULL
+  );
+  CREATE INDEX sent_log_recipient ON sent_log (account, device, ratchet_key);
+  CREATE INDEX sent_log_sent_at ON sent_log (sent_at);
+  `,
 ];

@@ -48,5 +48,7 @@ export function serialRoles(roles: StoreRoles, queue: SerialQueue): StoreRoles {
     outbox: serialRole(roles.outbox, queue),
     settings: serialRole(roles.settings, queue),
     contacts: serialRole(roles.contacts, queue),
+    quarantine: serialRole(roles.quarantine, queue),
+    sentLog: serialRole(roles.sentLog, queue),
   };
 }

@@ -6,6 +6,7 @@
  */
 import type Database from 'better-sqlite3';
 import { ClientError, KyberPreKeyReplayError } from '../errors.ts';
+import { SqliteQuarantine, SqliteSentLog } from './sqlite-recovery-roles.ts';
 import {
   MAX_PREKEY_ID,
   type Contact,
@@ -333,5 +334,7 @@ export function sqliteRoles(statements: Statements): StoreRoles {
     outbox: new SqliteOutbox(statements),
     settings: new SqliteSettings(statements),
     contacts: new SqliteContacts(statements),
+    quarantine: new SqliteQuarantine(statements),
+    sentLog: new SqliteSentLog(statements),
   };
 }

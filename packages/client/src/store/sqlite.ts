@@ -23,6 +23,7 @@ import { openClientDatabase, restrictCompanionFiles } from './sqlite-open.ts';
 import { SerialQueue, serialRoles } from './serial.ts';
 import { sqliteRoles, Statements } from './sqlite-roles.ts';
 import type { ClientStore, ContactStore, HistoryStore, IdentityStore, KyberPreKeyStore, OneTimePreKeyStore, OutboxStore, SessionStore, SettingsStore, SignedPreKeyStore, StoreRoles, StoreTransaction } from './types.ts';
+import type { QuarantineStore, SentLogStore } from './types.ts';
 
 /** Options of `SqliteStore`. */
 export interface SqliteStoreOptions {
@@ -51,6 +52,8 @@ export class SqliteStore implements ClientStore {
   readonly outbox: OutboxStore;
   readonly settings: SettingsStore;
   readonly contacts: ContactStore;
+  readonly quarantine: QuarantineStore;
+  readonly sentLog: SentLogStore;
 
   /** Opens (creating if needed, mode 0600) the database at `path` and migrates it. */
   constructor(path: string, options: SqliteStoreOptions = {}) {
@@ -74,6 +77,8 @@ export class SqliteStore implements ClientStore {
     this.outbox = serial.outbox;
     this.settings = serial.settings;
     this.contacts = serial.contacts;
+    this.quarantine = serial.quarantine;
+    this.sentLog = serial.sentLog;
   }
 
   #migrate(): void {

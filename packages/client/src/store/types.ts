@@ -240,6 +240,69 @@ export interface ContactStore {
   set(contact: Contact): Promise<void>;
 }
 
+/** An envelope that could not be processed, kept instead of being dropped (see `QuarantineStore`). */
+export interface QuarantinedEnvelope {
+  /** The relay's envelope id. */
+  readonly envelopeId: string;
+  /** The sealed envelope bytes exactly as received. */
+  readonly content: Uint8Array;
+  /** When the relay accepted it, ms. */
+  readonly receivedAt: number;
+  /** When it was (last) put into quarantine, ms. */
+  readonly quarantinedAt: number;
+  /** The sending device, when the sealed layer opened and its certificate was valid; undefined otherwise. */
+  readonly sender: DeviceAddress | undefined;
+  /** The error code of the last failure (e.g. `NO_SESSION`, `BAD_MAC`, `INVALID_CERTIFICATE`). */
+  readonly reason: string;
+  /** The error message of the last failure (no secrets). */
+  readonly detail: string;
+  /** How many times processing it failed. */
+  readonly attempts: number;
+}
+
+/** Envelopes that could not be decrypted, kept locally (bounded; oldest evicted first) to be retried. */
+export interface QuarantineStore {
+  /** Adds (or, for a known envelope id, replaces with `attempts` + 1) an entry. */
+  put(entry: Omit<QuarantinedEnvelope, 'attempts'>): Promise<void>;
+  get(envelopeId: string): Promise<QuarantinedEnvelope | undefined>;
+  /** Every entry, oldest first. */
+  list(): Promise<QuarantinedEnvelope[]>;
+  /** Removes an entry; true when it existed. */
+  remove(envelopeId: string): Promise<boolean>;
+  /** Number of entries and total bytes of their envelopes. */
+  totals(): Promise<{ count: number; bytes: number }>;
+}
+
+/** One sent message as one device of the recipient got it, kept so it can be resent on a retry request. */
+export interface SentLogEntry {
+  /** The recipient device. */
+  readonly recipient: DeviceAddress;
+  /** Our sender ratchet key in the message (33 bytes): what the recipient's retry request names. */
+  readonly ratchetKey: Uint8Array;
+  /** The content timestamp, ms. */
+  readonly timestamp: number;
+  /** The plaintext `Content` as sent (unpadded). */
+  readonly content: Uint8Array;
+  /** When it was sent, ms. */
+  readonly sentAt: number;
+  /** How many times this content was already resent to this device (a resend that fails again stops at a bound). */
+  readonly resends: number;
+}
+
+/** Recently sent messages per recipient device (bounded), for resending after a decryption-error message. */
+export interface SentLogStore {
+  add(entry: SentLogEntry): Promise<void>;
+  /** The entries for `recipient` sent under `ratchetKey`, oldest first. */
+  find(recipient: DeviceAddress, ratchetKey: Uint8Array): Promise<SentLogEntry[]>;
+  /** Removes the entries for `recipient` sent under `ratchetKey`. */
+  remove(recipient: DeviceAddress, ratchetKey: Uint8Array): Promise<void>;
+  /** Removes the entries for `recipient` sent under `ratchetKey` with content timestamp `timestamp`. */
+  removeTimestamp(recipient: DeviceAddress, ratchetKey: Uint8Array, timestamp: number): Promise<void>;
+  /** Drops entries sent before `sentBefore`, then the oldest beyond `maxEntries`. */
+  prune(sentBefore: number, maxEntries: number): Promise<void>;
+  count(): Promise<number>;
+}
+
 /** Every role, as seen inside a transaction. */
 export interface StoreRoles {
   readonly sessions: SessionStore;
@@ -251,6 +314,8 @@ export interface StoreRoles {
   readonly outbox: OutboxStore;
   readonly settings: SettingsStore;
   readonly contacts: ContactStore;
+  readonly quarantine: QuarantineStore;
+  readonly sentLog: SentLogStore;
 }
 
 /** A transaction's view of the store (the same roles). */

@@ -19,8 +19,9 @@
  * clearPrimitiveCaches()).
  *
  * Low-order points: OpenSSL refuses any agreement whose result is the
- * all-zero value (RFC 7748 §6.1's check); that is the only way
- * diffieHellman fails here, reported as `undefined`.
+ * all-zero value (RFC 7748 §6.1's check), with ERR_OSSL_FAILED_DURING_DERIVATION;
+ * only that error is reported as `undefined` (any other failure is rethrown,
+ * so it never surfaces as "low-order point").
  */
 import { createPrivateKey, createPublicKey, diffieHellman, timingSafeEqual } from 'node:crypto';
 import type { KeyObject } from 'node:crypto';
@@ -87,11 +88,17 @@ export function x25519PublicKey(privateKey: Uint8Array): Uint8Array {
   return new Uint8Array(Buffer.from(x, 'base64url'));
 }
 
+/** OpenSSL's error for an all-zero X25519 result (the only failure that means "low-order point"). */
+const LOW_ORDER_ERROR_CODE = 'ERR_OSSL_FAILED_DURING_DERIVATION';
+
 export function x25519Agree(privateKey: Uint8Array, publicKey: Uint8Array): Uint8Array | undefined {
+  // Key imports stay outside the try: their failures are not low-order points.
+  const keys = { privateKey: privateKeyObject(privateKey), publicKey: publicKeyObject(publicKey) };
   try {
-    return asUint8Array(diffieHellman({ privateKey: privateKeyObject(privateKey), publicKey: publicKeyObject(publicKey) }));
-  } catch {
-    return undefined;
+    return asUint8Array(diffieHellman(keys));
+  } catch (e) {
+    if ((e as { code?: unknown }).code === LOW_ORDER_ERROR_CODE) return undefined;
+    throw e;
   }
 }
 

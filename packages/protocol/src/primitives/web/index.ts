@@ -20,6 +20,8 @@ import { randomBytes } from './random.ts';
 
 /** @noble/ciphers' gcm requires nonces of at least 8 bytes; shorter ones go through aes-gcm-short-nonce.ts. */
 const NOBLE_MIN_GCM_NONCE = 8;
+/** What @noble/curves throws for a low-order X25519 public key (or an all-zero result). */
+const NOBLE_LOW_ORDER_MESSAGE = 'invalid private or public key received';
 
 type NobleHash = typeof nobleSha256 | typeof nobleSha512;
 
@@ -87,9 +89,10 @@ export const backend: PrimitivesBackend = {
     let shared: Uint8Array;
     try {
       shared = x25519.getSharedSecret(privateKey, publicKey);
-    } catch {
-      // noble refuses the all-zero result (RFC 7748 §6.1), as OpenSSL does.
-      return undefined;
+    } catch (e) {
+      // noble refuses low-order points (RFC 7748 §6.1), as OpenSSL does; any other failure is not one.
+      if (e instanceof Error && e.message === NOBLE_LOW_ORDER_MESSAGE) return undefined;
+      throw e;
     }
     return isAllZero(shared) ? undefined : shared;
   },
