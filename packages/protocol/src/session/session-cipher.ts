@@ -11,22 +11,16 @@
  * trust decision of its own (the caller's `isTrusted` does), and never
  * fetches bundles or prekeys (they are passed in).
  */
-import {
-  DuplicateMessageError,
-  InvalidArgumentError,
-  InvalidRecordError,
-  NoSessionError,
-  SealpostError,
-  UntrustedIdentityError,
-} from '../errors.ts';
+import { InvalidArgumentError, NoSessionError, UntrustedIdentityError } from '../errors.ts';
 import { type CurveKeyPair, curveKeyPairFromPrivate, generateCurveKeyPair } from '../keys/curve-key.ts';
 import { decodePreKeySignalMessage, encodePreKeySignalMessage } from '../messages/prekey-signal-message.ts';
-import { type SignalMessage, decodeSignalMessage } from '../messages/signal-message.ts';
+import { decodeSignalMessage } from '../messages/signal-message.ts';
 import type { RandomBytes } from '../spqr/crypto.ts';
 import { type SessionAddresses, serializeAddresses } from './addresses.ts';
-import { decryptWithState, encryptWithState } from './triple-ratchet.ts';
+import { encryptWithState } from './triple-ratchet.ts';
+import { decryptWithRecord } from './record-decrypt.ts';
 import { type PreKeyLookups, type PreKeysUsed, processPreKeyMessage } from './session-builder.ts';
-import { type SessionRecord, isStale, previousSessionState, promoteArchivedState } from './session-record.ts';
+import { type SessionRecord, isStale } from './session-record.ts';
 
 /** libsignal's numeric ciphertext message types. */
 export const CIPHERTEXT_MESSAGE_TYPE = { whisper: 2, prekey: 3 } as const;
@@ -98,55 +92,6 @@ export function encryptMessage(input: EncryptMessageInput): { record: SessionRec
 /** Random seam shared by both decrypt functions. */
 function ratchetKeySource(ratchetKeyPrivate: Uint8Array | undefined): () => CurveKeyPair {
   return ratchetKeyPrivate === undefined ? () => generateCurveKeyPair() : () => curveKeyPairFromPrivate(ratchetKeyPrivate);
-}
-
-/**
- * Tries the current state, then (for whisper messages) each archived state
- * newest first; a state that decrypts is promoted to current. A duplicate
- * stops the search at once, as in libsignal. When every candidate fails,
- * the current state's error (else the first archived one's) is thrown.
- */
-function decryptWithRecord(
-  record: SessionRecord,
-  message: SignalMessage,
-  isPreKey: boolean,
-  newRatchetKey: () => CurveKeyPair,
-  addresses: SessionAddresses | undefined,
-): { record: SessionRecord; plaintext: Uint8Array } {
-  const options = { addresses };
-  let firstError: unknown;
-  if (record.current !== undefined) {
-    try {
-      const { state, plaintext } = decryptWithState(record.current, message, newRatchetKey, options);
-      return { record: { current: state, previous: record.previous }, plaintext };
-    } catch (e) {
-      if (e instanceof DuplicateMessageError || !(e instanceof SealpostError)) throw e;
-      // A PreKey message built or found its own state: older ones are irrelevant.
-      if (isPreKey) throw e;
-      firstError = e;
-    }
-  }
-  for (let i = 0; i < record.previous.length; i++) {
-    let previous;
-    try {
-      previous = previousSessionState(record, i);
-    } catch (e) {
-      if (e instanceof InvalidRecordError) {
-        firstError ??= e;
-        continue;
-      }
-      throw e;
-    }
-    try {
-      const { state, plaintext } = decryptWithState(previous, message, newRatchetKey, options);
-      return { record: promoteArchivedState(record, i, state), plaintext };
-    } catch (e) {
-      if (e instanceof DuplicateMessageError || !(e instanceof SealpostError)) throw e;
-      firstError ??= e;
-    }
-  }
-  if (firstError !== undefined) throw firstError;
-  throw new NoSessionError('no session to decrypt with');
 }
 
 /** Inputs of `decryptMessage`. */

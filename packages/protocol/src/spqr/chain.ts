@@ -9,6 +9,7 @@
 import { ascii, concat, hkdf, u32be, ZERO32 } from './crypto.ts';
 import { SpqrError } from './errors.ts';
 import { LABEL_CHAIN_ADD_EPOCH, LABEL_CHAIN_NEXT, LABEL_CHAIN_START } from './labels.ts';
+import { SPQR_STEP_UNITS, chargeWork } from '../ratchet/work-meter.ts';
 
 export const DIRECTION_A2B = 0;
 export const DIRECTION_B2A = 1;
@@ -51,7 +52,9 @@ export function chainParamsForStorage(maxJump: number, maxOooKeys: number): Chai
   };
 }
 
-const maxJumpOf = (p: ChainParams): number => (p.maxJump > 0 ? p.maxJump : DEFAULT_MAX_JUMP);
+// Capped at the default for every session (issue 11 item 17): a stored larger limit (libsignal's
+// u32::MAX for a session with oneself) would let one message walk the chain for hours.
+const maxJumpOf = (p: ChainParams): number => Math.min(p.maxJump > 0 ? p.maxJump : DEFAULT_MAX_JUMP, DEFAULT_MAX_JUMP);
 const maxOooOf = (p: ChainParams): number => (p.maxOooKeys > 0 ? p.maxOooKeys : DEFAULT_MAX_OOO_KEYS);
 const trimSize = (p: ChainParams): number => Math.floor((maxOooOf(p) * 11) / 10) + 1;
 
@@ -163,6 +166,7 @@ function directionKey(d: EpochDirection, at: number, p: ChainParams): { dir: Epo
   }
   if (at === d.ctr) throw new SpqrError('KeyAlreadyRequested', `key ${at}`);
   if (at - d.ctr > maxJumpOf(p)) throw new SpqrError('KeyJump', `${d.ctr} -> ${at}`);
+  chargeWork((at - d.ctr) * SPQR_STEP_UNITS, 'SPQR chain walk'); // issue 11 item 17: paid before walking
   let prev = at > d.ctr + maxOooOf(p) ? new Uint8Array(0) : d.prev;
   let next = d.next;
   let ctr = d.ctr;

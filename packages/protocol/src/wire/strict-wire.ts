@@ -92,8 +92,8 @@ class Out {
   }
 }
 
-/** A bounded reader over [pos, end) of a buffer. */
-class In {
+/** A bounded reader over [pos, end) of a buffer (prost's rules; also used by the cheap state peek). */
+export class WireReader {
   constructor(
     readonly buf: Uint8Array,
     public pos: number,
@@ -146,7 +146,7 @@ class In {
 }
 
 /** prost `skip_field` for an unknown field (groups nest, within the recursion limit). */
-function skipField(r: In, field: number, wireType: number, depth: number): void {
+function skipField(r: WireReader, field: number, wireType: number, depth: number): void {
   if (depth > MAX_RECURSION) throw new WireFormatError('recursion limit reached');
   switch (wireType) {
     case WIRE_VARINT:
@@ -175,7 +175,7 @@ function skipField(r: In, field: number, wireType: number, depth: number): void 
   }
 }
 
-function copyScalar(r: In, out: Out, kind: WireKind): void {
+function copyScalar(r: WireReader, out: Out, kind: WireKind): void {
   switch (kind) {
     case 'varint': {
       const [lo, hi] = r.varint();
@@ -205,7 +205,7 @@ function copyScalar(r: In, out: Out, kind: WireKind): void {
   }
 }
 
-function copyMessage(r: In, schema: WireSchema, out: Out, depth: number): void {
+function copyMessage(r: WireReader, schema: WireSchema, out: Out, depth: number): void {
   if (depth > MAX_RECURSION) throw new WireFormatError('recursion limit reached');
   while (r.pos < r.end) {
     const [number, wireType] = r.tag();
@@ -217,7 +217,7 @@ function copyMessage(r: In, schema: WireSchema, out: Out, depth: number): void {
     if (field.kind !== 'message' && field.packed === true && wireType === WIRE_LEN && field.kind !== 'bytes' && field.kind !== 'string') {
       // A packed run of numeric values: each element must parse; written back unpacked.
       const end = r.pos + r.length();
-      const packed = new In(r.buf, r.pos, end);
+      const packed = new WireReader(r.buf, r.pos, end);
       while (packed.pos < packed.end) {
         out.varint(((number << 3) | expectedWireType(field)) >>> 0, 0);
         copyScalar(packed, out, field.kind);
@@ -232,7 +232,7 @@ function copyMessage(r: In, schema: WireSchema, out: Out, depth: number): void {
     if (field.kind === 'message') {
       const length = r.length();
       const nested = new Out();
-      const inner = new In(r.buf, r.pos, r.pos + length);
+      const inner = new WireReader(r.buf, r.pos, r.pos + length);
       copyMessage(inner, field.schema(), nested, depth + 1);
       r.pos = inner.end;
       out.varint(nested.len, 0);
@@ -251,7 +251,7 @@ function copyMessage(r: In, schema: WireSchema, out: Out, depth: number): void {
  */
 export function canonicalWire(bytes: Uint8Array, schema: WireSchema): Uint8Array {
   const out = new Out();
-  copyMessage(new In(bytes, 0, bytes.length), schema, out, 0);
+  copyMessage(new WireReader(bytes, 0, bytes.length), schema, out, 0);
   return out.finish();
 }
 
