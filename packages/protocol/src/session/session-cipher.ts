@@ -56,7 +56,7 @@ export function encryptMessage(input: EncryptMessageInput): { record: SessionRec
   if (!(input.plaintext instanceof Uint8Array)) throw new InvalidArgumentError('plaintext must be a Uint8Array');
   const state = record?.current;
   if (state === undefined || state.senderChain === undefined) throw new NoSessionError('no session to encrypt with');
-  if (input.isTrusted !== undefined && !input.isTrusted(state.remoteIdentityKey)) {
+  if (input.isTrusted !== undefined && !input.isTrusted(state.remoteIdentityKey.slice())) {
     throw new UntrustedIdentityError(state.remoteIdentityKey, 'untrusted remote identity key');
   }
   const pending = state.unacknowledged;
@@ -119,7 +119,8 @@ export function decryptMessage(input: DecryptMessageInput): {
     throw new NoSessionError('no session with this peer');
   }
   const result = decryptWithRecord(record, parsed, false, ratchetKeySource(input.ratchetKeyPrivate), input.addresses);
-  const remoteIdentity = result.record.current!.remoteIdentityKey;
+  // A copy: the record keeps its own (issue 11 item 12).
+  const remoteIdentity = result.record.current!.remoteIdentityKey.slice();
   if (input.isTrusted !== undefined && !input.isTrusted(remoteIdentity)) {
     throw new UntrustedIdentityError(remoteIdentity, 'untrusted remote identity key');
   }
@@ -162,18 +163,20 @@ export interface DecryptPreKeyMessageResult {
  */
 export function decryptPreKeyMessage(input: DecryptPreKeyMessageInput): DecryptPreKeyMessageResult {
   const parsed = decodePreKeySignalMessage(input.message);
-  if (input.isTrusted !== undefined && !input.isTrusted(parsed.identityKey)) {
+  if (input.isTrusted !== undefined && !input.isTrusted(parsed.identityKey.slice())) {
     throw new UntrustedIdentityError(parsed.identityKey, 'untrusted identity key in PreKeySignalMessage');
   }
   const start = input.record ?? { current: undefined, previous: [] };
   const processed = processPreKeyMessage(start, parsed, input.ourIdentity, input.ourRegistrationId, input);
   const result = decryptWithRecord(processed.record, parsed.message, true, ratchetKeySource(input.ratchetKeyPrivate), input.addresses);
+  const used = processed.preKeysUsed;
   return {
     record: result.record,
     plaintext: result.plaintext,
-    remoteIdentity: parsed.identityKey,
+    // Copies: the record keeps the message's identity and base keys (issue 11 item 12).
+    remoteIdentity: parsed.identityKey.slice(),
     remoteRegistrationId: parsed.registrationId,
-    preKeysUsed: processed.preKeysUsed,
+    preKeysUsed: used === undefined ? undefined : { ...used, baseKey: used.baseKey.slice() },
     usedPreKeyId: processed.preKeysUsed?.preKeyId,
     usedKyberPreKeyId: processed.preKeysUsed?.kyberPreKeyId,
   };
