@@ -154,6 +154,19 @@ function historyGc(data: Uint8Array, current: number, p: ChainParams): Uint8Arra
   return out;
 }
 
+/**
+ * `step(next, ctr).next` without the key half: HKDF-Expand's first block
+ * is the same whatever the output length, so a 32-byte output is exactly
+ * the next chain key.
+ */
+function nextChainKeyOnly(next: Uint8Array, ctr: number): Uint8Array {
+  if (next.length !== 32) throw new SpqrError('StateDecode', 'chain key not available');
+  const info = new Uint8Array(4 + CHAIN_NEXT_LABEL.length);
+  new DataView(info.buffer).setUint32(0, (ctr + 1) >>> 0);
+  info.set(CHAIN_NEXT_LABEL, 4);
+  return hkdf(ZERO32, next, info, 32);
+}
+
 function directionKey(d: EpochDirection, at: number, p: ChainParams): { dir: EpochDirection; key: Uint8Array } {
   if (at < d.ctr) {
     if (at + maxOooOf(p) < d.ctr) throw new SpqrError('KeyTrimmed', `key ${at}`);
@@ -172,10 +185,16 @@ function directionKey(d: EpochDirection, at: number, p: ChainParams): { dir: Epo
   let ctr = d.ctr;
   const kept: Uint8Array[] = [];
   while (at > ctr + 1) {
-    const s = step(next, ctr);
-    next = s.next;
-    ctr = s.ctr;
-    if (ctr + maxOooOf(p) >= at) kept.push(u32be(ctr), s.key);
+    if (ctr + 1 + maxOooOf(p) >= at) {
+      const s = step(next, ctr);
+      next = s.next;
+      ctr = s.ctr;
+      kept.push(u32be(ctr), s.key);
+    } else {
+      // A key that is not kept: only the next chain key (issue 11 item 17: 2 HMACs instead of 3).
+      next = nextChainKeyOnly(next, ctr);
+      ctr = (ctr + 1) >>> 0;
+    }
   }
   if (kept.length > 0) prev = concat(prev, ...kept);
   prev = historyGc(prev, ctr, p);
