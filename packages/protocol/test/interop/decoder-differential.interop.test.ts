@@ -245,6 +245,15 @@ function cases(s: Awaited<ReturnType<typeof libsignalSeeds>>): DifferentialCase[
 
 describe('decoders against libsignal-client 0.90 over mutated inputs', async () => {
   const seeds = await libsignalSeeds();
+
+  it('interop differential: the one documented disagreement — a ratchet key with a trailing byte (libsignal accepts and warns, we refuse)', () => {
+    // SignalMessage field 1 (tag 0x0a) holds the 33-byte ratchet key right after the version byte.
+    const m = seeds.whisper;
+    expect([m[1], m[2]]).toEqual([0x0a, 0x21]);
+    const longer = Uint8Array.from([m[0]!, 0x0a, 0x22, ...m.subarray(3, 36), 0x00, ...m.subarray(36)]);
+    expect(Ls.SignalMessage.deserialize(ab(longer)).counter()).toBe(decodeSignalMessage(m).counter);
+    expect(() => decodeSignalMessage(longer)).toThrow(/33 bytes/);
+  });
   for (const c of cases(seeds)) {
     it(`interop differential: ${c.name} accepts exactly what libsignal accepts`, async () => {
       const result = await runDifferential(c, SEED);
