@@ -18,8 +18,6 @@ export interface StatePeek {
   readonly aliceBaseKey: Uint8Array;
   readonly hasSenderChain: boolean;
   readonly receiverChains: readonly { readonly ratchetKey: Uint8Array; readonly index: number }[];
-  /** Whether the state has an SPQR state (SPQR on). */
-  readonly hasPqState: boolean;
 }
 
 const EMPTY: Uint8Array = new Uint8Array(0);
@@ -63,7 +61,6 @@ export function peekSessionState(bytes: Uint8Array): StatePeek | undefined {
   let version = 0;
   let aliceBaseKey: Uint8Array = EMPTY;
   let hasSenderChain = false;
-  let hasPqState = false;
   const receiverChains: { ratchetKey: Uint8Array; index: number }[] = [];
   try {
     const r = new WireReader(bytes, 0, bytes.length);
@@ -78,12 +75,11 @@ export function peekSessionState(bytes: Uint8Array): StatePeek | undefined {
         receiverChains.push(peekChain(r, r.pos + length));
         r.take(length);
       } else if (field === 13 && wireType === 2) aliceBaseKey = r.take(r.length());
-      else if (field === 15 && wireType === 2) hasPqState = r.take(r.length()).length > 0;
       else skip(r, wireType);
     }
   } catch (e) {
     if (e instanceof WireFormatError) return undefined;
     throw e;
   }
-  return { version: version === 0 ? 2 : version, aliceBaseKey, hasSenderChain, receiverChains, hasPqState };
+  return { version: version === 0 ? 2 : version, aliceBaseKey, hasSenderChain, receiverChains };
 }
