@@ -48,6 +48,12 @@ const WIRE_FIXED32 = 5;
 
 const STRICT_UTF8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
+/**
+ * Set by the checking pass when the input needs rewriting (a non-minimal
+ * varint, an unknown field, a packed run); synchronous code, so one flag.
+ */
+let canonicalSoFar = true;
+
 function expectedWireType(field: WireField): number {
   switch (field.kind) {
     case 'varint':
@@ -113,7 +119,10 @@ export class WireReader {
         hi |= (b & 0x7f) >>> 4;
       } else hi |= (b & 0x7f) << (7 * i - 32);
       if (i === 9 && b > 0x01) throw new WireFormatError('varint overflows 64 bits');
-      if ((b & 0x80) === 0) return [lo >>> 0, hi >>> 0];
+      if ((b & 0x80) === 0) {
+        if (i > 0 && b === 0) canonicalSoFar = false;
+        return [lo >>> 0, hi >>> 0];
+      }
     }
     throw new WireFormatError('varint longer than 10 bytes');
   }
@@ -175,19 +184,19 @@ function skipField(r: WireReader, field: number, wireType: number, depth: number
   }
 }
 
-function copyScalar(r: WireReader, out: Out, kind: WireKind): void {
+function copyScalar(r: WireReader, out: Out | null, kind: WireKind): void {
   switch (kind) {
     case 'varint': {
       const [lo, hi] = r.varint();
-      out.varint(lo, hi);
+      out?.varint(lo, hi);
       return;
     }
     case 'fixed64':
-      out.raw(r.take(8));
+    case 'fixed32': {
+      const value = r.take(kind === 'fixed64' ? 8 : 4);
+      out?.raw(value);
       return;
-    case 'fixed32':
-      out.raw(r.take(4));
-      return;
+    }
     case 'string':
     case 'bytes': {
       const value = r.take(r.length());
@@ -198,28 +207,31 @@ function copyScalar(r: WireReader, out: Out, kind: WireKind): void {
           throw new WireFormatError('string field is not valid UTF-8');
         }
       }
-      out.varint(value.length, 0);
-      out.raw(value);
+      out?.varint(value.length, 0);
+      out?.raw(value);
       return;
     }
   }
 }
 
-function copyMessage(r: WireReader, schema: WireSchema, out: Out, depth: number): void {
+/** Checks (and with `out`, writes the canonical form of) one message; `out` null: the checking pass. */
+function copyMessage(r: WireReader, schema: WireSchema, out: Out | null, depth: number): void {
   if (depth > MAX_RECURSION) throw new WireFormatError('recursion limit reached');
   while (r.pos < r.end) {
     const [number, wireType] = r.tag();
     const field = schema.fields.get(number);
     if (field === undefined) {
+      canonicalSoFar = false;
       skipField(r, number, wireType, depth + 1);
       continue;
     }
     if (field.kind !== 'message' && field.packed === true && wireType === WIRE_LEN && field.kind !== 'bytes' && field.kind !== 'string') {
       // A packed run of numeric values: each element must parse; written back unpacked.
+      canonicalSoFar = false;
       const end = r.pos + r.length();
       const packed = new WireReader(r.buf, r.pos, end);
       while (packed.pos < packed.end) {
-        out.varint(((number << 3) | expectedWireType(field)) >>> 0, 0);
+        out?.varint(((number << 3) | expectedWireType(field)) >>> 0, 0);
         copyScalar(packed, out, field.kind);
       }
       r.pos = end;
@@ -228,15 +240,17 @@ function copyMessage(r: WireReader, schema: WireSchema, out: Out, depth: number)
     if (wireType !== expectedWireType(field)) {
       throw new WireFormatError(`${schema.name} field ${number} has wire type ${wireType}, expected ${expectedWireType(field)}`);
     }
-    out.varint(((number << 3) | wireType) >>> 0, 0);
+    out?.varint(((number << 3) | wireType) >>> 0, 0);
     if (field.kind === 'message') {
       const length = r.length();
-      const nested = new Out();
+      const nested = out === null ? null : new Out();
       const inner = new WireReader(r.buf, r.pos, r.pos + length);
       copyMessage(inner, field.schema(), nested, depth + 1);
       r.pos = inner.end;
-      out.varint(nested.len, 0);
-      out.raw(nested.buf.subarray(0, nested.len));
+      if (out !== null && nested !== null) {
+        out.varint(nested.len, 0);
+        out.raw(nested.buf.subarray(0, nested.len));
+      }
     } else {
       copyScalar(r, out, field.kind);
     }
@@ -250,6 +264,10 @@ function copyMessage(r: WireReader, schema: WireSchema, out: Out, depth: number)
  * dropped). Throws WireFormatError saying what is wrong.
  */
 export function canonicalWire(bytes: Uint8Array, schema: WireSchema): Uint8Array {
+  // Checking pass first: almost every input is canonical already, and then a plain copy is it.
+  canonicalSoFar = true;
+  copyMessage(new WireReader(bytes, 0, bytes.length), schema, null, 0);
+  if (canonicalSoFar) return bytes.slice();
   const out = new Out();
   copyMessage(new WireReader(bytes, 0, bytes.length), schema, out, 0);
   return out.finish();
