@@ -7,10 +7,14 @@
  */
 import { fromBinary, type DescMessage, type MessageShape } from '@bufbuild/protobuf';
 import { InvalidRecordError, type SealpostError } from './errors.ts';
+import { WireFormatError, canonicalWire } from './wire/strict-wire.ts';
+import { wireSchemaOf } from './wire/wire-schemas.ts';
 
 /**
- * Parses `bytes` as `schema`; a malformed encoding throws
- * `new fail(`${what}: malformed protobuf`)`.
+ * Parses `bytes` as `schema` after the strict pre-check (wire/strict-wire.ts):
+ * an encoding libsignal's decoder refuses throws
+ * `new fail(`${what}: malformed protobuf (…)`)`. The message is decoded
+ * from a private canonical copy, so nothing it holds aliases `bytes`.
  */
 export function decodeProto<Desc extends DescMessage>(
   schema: Desc,
@@ -18,8 +22,15 @@ export function decodeProto<Desc extends DescMessage>(
   what: string,
   fail: new (message: string) => SealpostError = InvalidRecordError,
 ): MessageShape<Desc> {
+  let canonical: Uint8Array;
   try {
-    return fromBinary(schema, bytes);
+    canonical = canonicalWire(bytes, wireSchemaOf(schema));
+  } catch (e) {
+    if (e instanceof WireFormatError) throw new fail(`${what}: malformed protobuf (${e.message})`);
+    throw e;
+  }
+  try {
+    return fromBinary(schema, canonical);
   } catch {
     throw new fail(`${what}: malformed protobuf`);
   }

@@ -16,6 +16,8 @@ import { BinaryReader, BinaryWriter, WireType } from '@bufbuild/protobuf/wire';
 import { FingerprintError, InvalidArgumentError } from './errors.ts';
 import { rawCurvePublicKey, serializeCurvePublicKey } from './keys/curve-key.ts';
 import { checkBytes, constantTimeEqual, sha512 } from './primitives/index.ts';
+import { strictWire } from './wire/strict-wire.ts';
+import { COMBINED_FINGERPRINTS_WIRE } from './wire/wire-schemas.ts';
 
 const FINGERPRINT_FORMAT_VERSION = Uint8Array.of(0x00, 0x00);
 const SCANNABLE_LENGTH = 32;
@@ -148,15 +150,23 @@ function decodeLogical(bytes: Uint8Array): Uint8Array | undefined {
   return content;
 }
 
+/**
+ * Reads CombinedFingerprints as libsignal (prost) does: the strict pre-check
+ * first, then protobuf merge semantics — a repeated `local`/`remote`
+ * sub-message merges into the earlier one, so a later occurrence without
+ * `content` keeps the earlier content.
+ */
 function decodeScannable(bytes: Uint8Array, whose: string): DecodedScannable {
   const out: DecodedScannable = { version: undefined, local: undefined, remote: undefined };
+  const fail = () => new FingerprintError('FINGERPRINT_PARSE_ERROR', `failed to decode ${whose} scannable fingerprint`);
+  const canonical = strictWire(bytes, COMBINED_FINGERPRINTS_WIRE, fail);
   try {
-    const r = new BinaryReader(bytes);
+    const r = new BinaryReader(canonical);
     while (r.pos < r.len) {
       const [field, type] = r.tag();
       if (field === 1 && type === WireType.Varint) out.version = r.uint32();
-      else if (field === 2 && type === WireType.LengthDelimited) out.local = decodeLogical(r.bytes());
-      else if (field === 3 && type === WireType.LengthDelimited) out.remote = decodeLogical(r.bytes());
+      else if (field === 2 && type === WireType.LengthDelimited) out.local = decodeLogical(r.bytes()) ?? out.local;
+      else if (field === 3 && type === WireType.LengthDelimited) out.remote = decodeLogical(r.bytes()) ?? out.remote;
       else r.skip(type, field);
     }
   } catch {

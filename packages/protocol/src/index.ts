@@ -94,8 +94,9 @@ export {
   plaintextContentBody,
 } from './messages/decryption-error-message.ts';
 
-// Protocol limits (libsignal's consts.rs)
+// Protocol limits (libsignal's consts.rs) and the per-call decrypt work budget
 export * from './ratchet/constants.ts';
+export { ARCHIVED_WORK_BUDGET } from './ratchet/work-meter.ts';
 
 // Sessions
 export type {

@@ -67,8 +67,10 @@ export function encodePreKeySignalMessage(fields: {
 }
 
 /** Parses a framed PreKeySignalMessage (and its inner SignalMessage). */
-export function decodePreKeySignalMessage(bytes: Uint8Array): PreKeySignalMessage {
-  if (!(bytes instanceof Uint8Array)) throw new InvalidMessageError('PreKeySignalMessage must be a Uint8Array');
+export function decodePreKeySignalMessage(input: Uint8Array): PreKeySignalMessage {
+  if (!(input instanceof Uint8Array)) throw new InvalidMessageError('PreKeySignalMessage must be a Uint8Array');
+  // A private copy: the base and identity keys end up in the session state.
+  const bytes = input.slice();
   const messageVersion = readMessageVersion(bytes, 'PreKeySignalMessage');
   const pb = decodeProto(PreKeySignalMessageSchema, bytes.subarray(1), 'PreKeySignalMessage', InvalidMessageError);
   const f = PreKeySignalMessageSchema.field;

@@ -86,9 +86,11 @@ export function encodeSignalMessage(fields: {
   };
 }
 
-/** Parses a framed SignalMessage; structural problems are typed errors. */
-export function decodeSignalMessage(bytes: Uint8Array): SignalMessage {
-  if (!(bytes instanceof Uint8Array)) throw new InvalidMessageError('SignalMessage must be a Uint8Array');
+/** Parses a framed SignalMessage (copying it); structural problems are typed errors. */
+export function decodeSignalMessage(input: Uint8Array): SignalMessage {
+  if (!(input instanceof Uint8Array)) throw new InvalidMessageError('SignalMessage must be a Uint8Array');
+  // A private copy: everything the message (and a state built from it) keeps points into it.
+  const bytes = input.slice();
   if (bytes.length < SIGNAL_MESSAGE_MAC_LENGTH + 1) {
     throw new InvalidMessageError(`SignalMessage too short (${bytes.length} bytes)`);
   }

@@ -6,6 +6,8 @@
  * type=1, senderCertificate=2, content=3, contentHint=4, groupId=5.
  */
 import { BinaryReader, BinaryWriter, WireType } from '@bufbuild/protobuf/wire';
+import { strictWire } from '../wire/strict-wire.ts';
+import { SEALED_CONTENT_WIRE } from '../wire/wire-schemas.ts';
 import { InvalidArgumentError, InvalidSealedMessageError } from '../errors.ts';
 import { checkBytes } from '../primitives/bytes.ts';
 
@@ -99,8 +101,9 @@ export function decodeSealedContent(bytes: Uint8Array): SealedContent {
   let contents: Uint8Array | undefined;
   let contentHint: number | undefined;
   let groupId: Uint8Array | undefined;
+  const canonical = strictWire(bytes, SEALED_CONTENT_WIRE, (why) => new InvalidSealedMessageError(`content is not a valid protobuf (${why})`));
   try {
-    const r = new BinaryReader(bytes);
+    const r = new BinaryReader(canonical);
     while (r.pos < r.len) {
       const [field, wireType] = r.tag();
       if (field === 1 && wireType === WireType.Varint) type = r.int32();

@@ -7,6 +7,8 @@
  * encryptedStatic = 2, encryptedMessage = 3 }`.
  */
 import { BinaryReader, BinaryWriter, WireType } from '@bufbuild/protobuf/wire';
+import { strictWire } from '../wire/strict-wire.ts';
+import { SEALED_V1_WIRE } from '../wire/wire-schemas.ts';
 import { InvalidSealedMessageError, SealedDecryptionError, UnknownSealedVersionError } from '../errors.ts';
 import { checkBytes, concatBytes } from '../primitives/bytes.ts';
 import { x25519GenerateKeyPair } from '../primitives/index.ts';
@@ -67,8 +69,9 @@ function decodeV1Body(body: Uint8Array): { ephemeralPublic: Uint8Array; encrypte
   let ephemeralPublic: Uint8Array | undefined;
   let encryptedStatic: Uint8Array | undefined;
   let encryptedMessage: Uint8Array | undefined;
+  const canonical = strictWire(body, SEALED_V1_WIRE, (why) => new InvalidSealedMessageError(`v1 envelope is not a valid protobuf (${why})`));
   try {
-    const r = new BinaryReader(body);
+    const r = new BinaryReader(canonical);
     while (r.pos < r.len) {
       const [field, wireType] = r.tag();
       if (field === 1 && wireType === WireType.LengthDelimited) ephemeralPublic = r.bytes();

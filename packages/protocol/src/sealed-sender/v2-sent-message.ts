@@ -48,20 +48,36 @@ export interface V2SentMessage {
   sharedOffset: number;
 }
 
-/** Reads a protobuf-style unsigned varint (≤ 32 bits); returns [value, nextOffset]. */
-function readVarint(data: Uint8Array, offset: number): [number, number] {
+/**
+ * Reads the recipient count exactly as libsignal 0.90 does
+ * (`SealedSenderV2SentMessage::parse`: prost `decode_length_delimiter`,
+ * then it advances by `length_delimiter_len(value)`): the varint is read
+ * in full (≤ 10 bytes, the 10th ≤ 0x01, else refused) but the parser
+ * advances by the length of the value's *minimal* encoding, and a value
+ * above 2^32 - 1 is refused. So for a non-minimal count such as `81 00`
+ * (= 1) the next byte read is the `00`, as in libsignal: both parsers name
+ * the same recipients for the same bytes. Returns [value, nextOffset].
+ */
+function readRecipientCount(data: Uint8Array, offset: number): [number, number] {
   let value = 0;
-  let shift = 0;
-  for (let i = offset; i < data.length && i < offset + 5; i++) {
-    const b = data[i]!;
-    value += (b & 0x7f) * 2 ** shift;
-    shift += 7;
+  for (let i = 0; i < 10; i++) {
+    if (offset + i >= data.length) throw new InvalidSealedMessageError('bad recipient count varint');
+    const b = data[offset + i]!;
+    if (i === 9 && b > 0x01) throw new InvalidSealedMessageError('bad recipient count varint');
+    value += (b & 0x7f) * 2 ** (7 * i);
     if ((b & 0x80) === 0) {
-      if (value > 0xffffffff) break;
-      return [value, i + 1];
+      if (value > 0xffffffff) throw new InvalidSealedMessageError('recipient count does not fit 32 bits');
+      return [value, offset + minimalVarintLength(value)];
     }
   }
   throw new InvalidSealedMessageError('bad recipient count varint');
+}
+
+/** Bytes in the minimal varint encoding of `value` (prost `encoded_len_varint`). */
+function minimalVarintLength(value: number): number {
+  let n = 1;
+  for (let v = value; v >= 0x80; v = Math.floor(v / 128)) n++;
+  return n;
 }
 
 /** Encodes an unsigned varint. */
@@ -84,7 +100,7 @@ export function parseV2SentMessage(data: Uint8Array): V2SentMessage {
   if (version !== SEALED_SENDER_V2_UUID_VERSION && version !== SEALED_SENDER_V2_SERVICE_ID_VERSION) {
     throw new UnknownSealedVersionError(version);
   }
-  const [count, start] = readVarint(data, 1);
+  const [count, start] = readRecipientCount(data, 1);
   let pos = start;
   const need = (n: number): void => {
     if (pos + n > data.length) throw new InvalidSealedMessageError('sent message is truncated');

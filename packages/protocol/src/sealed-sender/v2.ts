@@ -91,9 +91,10 @@ export function openV2(message: Uint8Array, recipientIdentity: SealedKeyPair): O
   if (message.length < headerEnd) throw new InvalidSealedMessageError('v2 message is truncated');
   const recipientPrivate = checkBytes('recipientIdentity.privateKey', recipientIdentity.privateKey, 32);
   const recipientPublic = rawCurvePublicKey('recipientIdentity.publicKey', recipientIdentity.publicKey);
-  const c = message.subarray(1, 1 + V2_MESSAGE_KEY_LENGTH);
-  const at = message.subarray(1 + V2_MESSAGE_KEY_LENGTH, 1 + V2_MESSAGE_KEY_LENGTH + V2_AUTH_TAG_LENGTH);
-  const ephemeralPublic = message.subarray(headerEnd - V2_PUBLIC_KEY_LENGTH, headerEnd);
+  // Copies: `authenticates` uses them after this returns, when the caller may have reused `message`.
+  const c = message.slice(1, 1 + V2_MESSAGE_KEY_LENGTH);
+  const at = message.slice(1 + V2_MESSAGE_KEY_LENGTH, 1 + V2_MESSAGE_KEY_LENGTH + V2_AUTH_TAG_LENGTH);
+  const ephemeralPublic = message.slice(headerEnd - V2_PUBLIC_KEY_LENGTH, headerEnd);
   const ciphertext = message.subarray(headerEnd);
 
   const m = v2AgreementXor(v2Agree(recipientPrivate, ephemeralPublic), ephemeralPublic, recipientPublic, c);

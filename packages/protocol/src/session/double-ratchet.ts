@@ -16,12 +16,12 @@ import type { SignalMessage } from '../messages/signal-message.ts';
 import { type ChainKey, messageKeySeed, nextChainKey } from '../ratchet/chain-key.ts';
 import { MAX_FORWARD_JUMPS, MAX_MESSAGE_KEYS, MAX_RECEIVER_CHAINS } from '../ratchet/constants.ts';
 import { rootKeyStep } from '../ratchet/root-key.ts';
+import { DH_RATCHET_UNITS, chargeWork } from '../ratchet/work-meter.ts';
 import {
   type ReceiverChain,
   type SessionState,
   type SkippedMessageKey,
   findReceiverChain,
-  isSessionWithSelf,
 } from './session-state.ts';
 
 /** The sending chain's message-key seed and counter, and the state with the chain advanced. */
@@ -48,6 +48,7 @@ function ratchetForward(
 ): { state: SessionState; chainIndex: number } {
   const sender = state.senderChain;
   if (sender === undefined) throw new InvalidRecordError('session state has no sender chain');
+  chargeWork(DH_RATCHET_UNITS, 'DH ratchet step');
   const receiving = rootKeyStep(state.rootKey, theirRatchetKey, sender.ratchetKeyPair.privateKey);
   const ourNew = newRatchetKeyPair();
   const sending = rootKeyStep(receiving.rootKey, theirRatchetKey, ourNew.privateKey);
@@ -71,7 +72,6 @@ function ratchetForward(
 
 /** Takes the message key at `counter` from a receiver chain, updating the chain. */
 function takeMessageKeys(
-  state: SessionState,
   chain: ReceiverChain,
   counter: number,
 ): { chain: ReceiverChain; key: SkippedMessageKey } {
@@ -86,7 +86,9 @@ function takeMessageKeys(
     return { chain: { ...chain, messageKeys }, key: used! };
   }
   const jump = counter - chainKey.index;
-  if (jump > MAX_FORWARD_JUMPS && !isSessionWithSelf(state)) {
+  // Every session, a session with oneself included (libsignal exempts those: a 70-byte message
+  // with counter 2^31 then walks the chain for hours before its MAC can fail).
+  if (jump > MAX_FORWARD_JUMPS) {
     throw new TooFarInFutureError(
       `message from too far into the future (counter ${counter}, chain at ${chainKey.index}, limit ${MAX_FORWARD_JUMPS})`,
     );
@@ -95,10 +97,10 @@ function takeMessageKeys(
   let index = chainKey.index;
   let messageKeys: readonly SkippedMessageKey[] = chain.messageKeys;
   if (index < counter) {
+    chargeWork(counter - index, 'Double Ratchet chain walk');
     // Skipped keys go to the front (newest first), oldest trimmed past the bound.
     // Only the newest MAX_MESSAGE_KEYS can survive trimming, so older seeds are
-    // never materialised (memory stays bounded even for a self-session's
-    // unbounded jump), though every chain step is still taken.
+    // never materialised, though every chain step is still taken.
     const skipped: SkippedMessageKey[] = [];
     const keepFrom = counter - MAX_MESSAGE_KEYS;
     while (index < counter) {
@@ -139,7 +141,7 @@ export function receivingStep(
     working = stepped.state;
     chainAt = stepped.chainIndex;
   }
-  const { chain, key } = takeMessageKeys(working, working.receiverChains[chainAt]!, message.counter);
+  const { chain, key } = takeMessageKeys(working.receiverChains[chainAt]!, message.counter);
   const receiverChains = working.receiverChains.slice();
   receiverChains[chainAt] = chain;
   return { state: { ...working, receiverChains }, key };

@@ -27,6 +27,11 @@ import type { SessionState } from './session-state.ts';
 
 const EMPTY = new Uint8Array(0);
 
+/** A private copy of a key pair. */
+function copyPair(pair: CurveKeyPair): CurveKeyPair {
+  return { publicKey: pair.publicKey.slice(), privateKey: pair.privateKey.slice() };
+}
+
 function pqStateFor(pqrKey: Uint8Array, isInitiator: boolean, ourIdentity: Uint8Array, theirIdentity: Uint8Array, spqr: boolean | undefined): Uint8Array {
   if (spqr === false) return EMPTY;
   return initialSessionPqState(pqrKey, isInitiator, equalBytes(ourIdentity, theirIdentity));
@@ -70,16 +75,17 @@ export function initializeAliceSession(inputs: AliceSessionInputs): { state: Ses
   const sending = rootKeyStep(keys.rootKey, inputs.theirRatchetKey, inputs.sendingRatchetKeyPair.privateKey);
   const state: SessionState = {
     version: CIPHERTEXT_MESSAGE_CURRENT_VERSION,
-    localIdentityKey: inputs.ourIdentity.publicKey,
-    remoteIdentityKey: inputs.theirIdentityKey,
+    // Every key the state keeps is copied: the caller may wipe or reuse its buffers (issue 11 item 12).
+    localIdentityKey: inputs.ourIdentity.publicKey.slice(),
+    remoteIdentityKey: inputs.theirIdentityKey.slice(),
     rootKey: sending.rootKey,
     previousCounter: 0,
-    senderChain: { ratchetKeyPair: inputs.sendingRatchetKeyPair, chainKey: { key: sending.chainKey, index: 0 } },
-    receiverChains: [{ senderRatchetKey: inputs.theirRatchetKey, chainKey: { key: keys.chainKey, index: 0 }, messageKeys: [] }],
+    senderChain: { ratchetKeyPair: copyPair(inputs.sendingRatchetKeyPair), chainKey: { key: sending.chainKey, index: 0 } },
+    receiverChains: [{ senderRatchetKey: inputs.theirRatchetKey.slice(), chainKey: { key: keys.chainKey, index: 0 }, messageKeys: [] }],
     unacknowledged: undefined,
     remoteRegistrationId: 0,
     localRegistrationId: 0,
-    aliceBaseKey: inputs.ourBaseKeyPair.publicKey,
+    aliceBaseKey: inputs.ourBaseKeyPair.publicKey.slice(),
     pqRatchetState: pqStateFor(keys.pqrKey, true, inputs.ourIdentity.publicKey, inputs.theirIdentityKey, inputs.spqr),
   };
   return { state, kyberCiphertext: ciphertext };
@@ -118,16 +124,17 @@ export function initializeBobSession(inputs: BobSessionInputs): SessionState {
   });
   return {
     version: CIPHERTEXT_MESSAGE_CURRENT_VERSION,
-    localIdentityKey: inputs.ourIdentity.publicKey,
-    remoteIdentityKey: inputs.theirIdentityKey,
+    // Copied, as above: the signed prekey pair in particular stays the caller's record.
+    localIdentityKey: inputs.ourIdentity.publicKey.slice(),
+    remoteIdentityKey: inputs.theirIdentityKey.slice(),
     rootKey: keys.rootKey,
     previousCounter: 0,
-    senderChain: { ratchetKeyPair: inputs.ourRatchetKeyPair, chainKey: { key: keys.chainKey, index: 0 } },
+    senderChain: { ratchetKeyPair: copyPair(inputs.ourRatchetKeyPair), chainKey: { key: keys.chainKey, index: 0 } },
     receiverChains: [],
     unacknowledged: undefined,
     remoteRegistrationId: 0,
     localRegistrationId: 0,
-    aliceBaseKey: inputs.theirBaseKey,
+    aliceBaseKey: inputs.theirBaseKey.slice(),
     pqRatchetState: pqStateFor(keys.pqrKey, false, inputs.ourIdentity.publicKey, inputs.theirIdentityKey, inputs.spqr),
   };
 }

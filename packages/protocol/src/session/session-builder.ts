@@ -11,6 +11,7 @@ import {
   InvalidArgumentError,
   InvalidKeyError,
   InvalidMessageError,
+  InvalidRecordError,
   InvalidSignatureError,
   UnknownPreKeyError,
   UntrustedIdentityError,
@@ -26,6 +27,7 @@ import { initializeAliceSession, initializeBobSession } from './initialize.ts';
 import type { PreKeyBundle } from './prekey-bundle.ts';
 import { type SessionRecord, emptySessionRecord, previousSessionState, promoteArchivedState, promoteState } from './session-record.ts';
 import { equalBytes } from '../primitives/bytes.ts';
+import { peekSessionState } from './state-peek.ts';
 
 /** Inputs of `initiateSession`. Optional randomness seams default to fresh randomness. */
 export interface InitiateSessionInput {
@@ -145,8 +147,18 @@ export function processPreKeyMessage(
   if (record.current !== undefined && matchesMessage(record.current.version, record.current.aliceBaseKey)) {
     return { record, preKeysUsed: undefined };
   }
+  // Archived states are matched on a cheap peek (no full decode of up to 40 states per
+  // message); only the match is decoded. One that does not decode is skipped, as in decrypt.
   for (let i = 0; i < record.previous.length; i++) {
-    const previous = previousSessionState(record, i);
+    const peek = peekSessionState(record.previous[i]!);
+    if (peek === undefined || !matchesMessage(peek.version, peek.aliceBaseKey)) continue;
+    let previous;
+    try {
+      previous = previousSessionState(record, i);
+    } catch (e) {
+      if (e instanceof InvalidRecordError) continue;
+      throw e;
+    }
     if (matchesMessage(previous.version, previous.aliceBaseKey)) {
       return { record: promoteArchivedState(record, i, previous), preKeysUsed: undefined };
     }

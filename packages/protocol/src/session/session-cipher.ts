@@ -11,22 +11,16 @@
  * trust decision of its own (the caller's `isTrusted` does), and never
  * fetches bundles or prekeys (they are passed in).
  */
-import {
-  DuplicateMessageError,
-  InvalidArgumentError,
-  InvalidRecordError,
-  NoSessionError,
-  SealpostError,
-  UntrustedIdentityError,
-} from '../errors.ts';
+import { InvalidArgumentError, NoSessionError, UntrustedIdentityError } from '../errors.ts';
 import { type CurveKeyPair, curveKeyPairFromPrivate, generateCurveKeyPair } from '../keys/curve-key.ts';
 import { decodePreKeySignalMessage, encodePreKeySignalMessage } from '../messages/prekey-signal-message.ts';
-import { type SignalMessage, decodeSignalMessage } from '../messages/signal-message.ts';
+import { decodeSignalMessage } from '../messages/signal-message.ts';
 import type { RandomBytes } from '../spqr/crypto.ts';
 import { type SessionAddresses, serializeAddresses } from './addresses.ts';
-import { decryptWithState, encryptWithState } from './triple-ratchet.ts';
+import { encryptWithState } from './triple-ratchet.ts';
+import { decryptWithRecord } from './record-decrypt.ts';
 import { type PreKeyLookups, type PreKeysUsed, processPreKeyMessage } from './session-builder.ts';
-import { type SessionRecord, isStale, previousSessionState, promoteArchivedState } from './session-record.ts';
+import { type SessionRecord, isStale } from './session-record.ts';
 
 /** libsignal's numeric ciphertext message types. */
 export const CIPHERTEXT_MESSAGE_TYPE = { whisper: 2, prekey: 3 } as const;
@@ -62,7 +56,7 @@ export function encryptMessage(input: EncryptMessageInput): { record: SessionRec
   if (!(input.plaintext instanceof Uint8Array)) throw new InvalidArgumentError('plaintext must be a Uint8Array');
   const state = record?.current;
   if (state === undefined || state.senderChain === undefined) throw new NoSessionError('no session to encrypt with');
-  if (input.isTrusted !== undefined && !input.isTrusted(state.remoteIdentityKey)) {
+  if (input.isTrusted !== undefined && !input.isTrusted(state.remoteIdentityKey.slice())) {
     throw new UntrustedIdentityError(state.remoteIdentityKey, 'untrusted remote identity key');
   }
   const pending = state.unacknowledged;
@@ -100,55 +94,6 @@ function ratchetKeySource(ratchetKeyPrivate: Uint8Array | undefined): () => Curv
   return ratchetKeyPrivate === undefined ? () => generateCurveKeyPair() : () => curveKeyPairFromPrivate(ratchetKeyPrivate);
 }
 
-/**
- * Tries the current state, then (for whisper messages) each archived state
- * newest first; a state that decrypts is promoted to current. A duplicate
- * stops the search at once, as in libsignal. When every candidate fails,
- * the current state's error (else the first archived one's) is thrown.
- */
-function decryptWithRecord(
-  record: SessionRecord,
-  message: SignalMessage,
-  isPreKey: boolean,
-  newRatchetKey: () => CurveKeyPair,
-  addresses: SessionAddresses | undefined,
-): { record: SessionRecord; plaintext: Uint8Array } {
-  const options = { addresses };
-  let firstError: unknown;
-  if (record.current !== undefined) {
-    try {
-      const { state, plaintext } = decryptWithState(record.current, message, newRatchetKey, options);
-      return { record: { current: state, previous: record.previous }, plaintext };
-    } catch (e) {
-      if (e instanceof DuplicateMessageError || !(e instanceof SealpostError)) throw e;
-      // A PreKey message built or found its own state: older ones are irrelevant.
-      if (isPreKey) throw e;
-      firstError = e;
-    }
-  }
-  for (let i = 0; i < record.previous.length; i++) {
-    let previous;
-    try {
-      previous = previousSessionState(record, i);
-    } catch (e) {
-      if (e instanceof InvalidRecordError) {
-        firstError ??= e;
-        continue;
-      }
-      throw e;
-    }
-    try {
-      const { state, plaintext } = decryptWithState(previous, message, newRatchetKey, options);
-      return { record: promoteArchivedState(record, i, state), plaintext };
-    } catch (e) {
-      if (e instanceof DuplicateMessageError || !(e instanceof SealpostError)) throw e;
-      firstError ??= e;
-    }
-  }
-  if (firstError !== undefined) throw firstError;
-  throw new NoSessionError('no session to decrypt with');
-}
-
 /** Inputs of `decryptMessage`. */
 export interface DecryptMessageInput {
   readonly record: SessionRecord | undefined;
@@ -174,7 +119,8 @@ export function decryptMessage(input: DecryptMessageInput): {
     throw new NoSessionError('no session with this peer');
   }
   const result = decryptWithRecord(record, parsed, false, ratchetKeySource(input.ratchetKeyPrivate), input.addresses);
-  const remoteIdentity = result.record.current!.remoteIdentityKey;
+  // A copy: the record keeps its own (issue 11 item 12).
+  const remoteIdentity = result.record.current!.remoteIdentityKey.slice();
   if (input.isTrusted !== undefined && !input.isTrusted(remoteIdentity)) {
     throw new UntrustedIdentityError(remoteIdentity, 'untrusted remote identity key');
   }
@@ -217,18 +163,20 @@ export interface DecryptPreKeyMessageResult {
  */
 export function decryptPreKeyMessage(input: DecryptPreKeyMessageInput): DecryptPreKeyMessageResult {
   const parsed = decodePreKeySignalMessage(input.message);
-  if (input.isTrusted !== undefined && !input.isTrusted(parsed.identityKey)) {
+  if (input.isTrusted !== undefined && !input.isTrusted(parsed.identityKey.slice())) {
     throw new UntrustedIdentityError(parsed.identityKey, 'untrusted identity key in PreKeySignalMessage');
   }
   const start = input.record ?? { current: undefined, previous: [] };
   const processed = processPreKeyMessage(start, parsed, input.ourIdentity, input.ourRegistrationId, input);
   const result = decryptWithRecord(processed.record, parsed.message, true, ratchetKeySource(input.ratchetKeyPrivate), input.addresses);
+  const used = processed.preKeysUsed;
   return {
     record: result.record,
     plaintext: result.plaintext,
-    remoteIdentity: parsed.identityKey,
+    // Copies: the record keeps the message's identity and base keys (issue 11 item 12).
+    remoteIdentity: parsed.identityKey.slice(),
     remoteRegistrationId: parsed.registrationId,
-    preKeysUsed: processed.preKeysUsed,
+    preKeysUsed: used === undefined ? undefined : { ...used, baseKey: used.baseKey.slice() },
     usedPreKeyId: processed.preKeysUsed?.preKeyId,
     usedKyberPreKeyId: processed.preKeysUsed?.kyberPreKeyId,
   };

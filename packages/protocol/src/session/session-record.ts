@@ -9,7 +9,7 @@
  */
 import { create, toBinary } from '@bufbuild/protobuf';
 import { InvalidRecordError } from '../errors.ts';
-import { RecordStructureSchema } from '../gen/storage_pb.ts';
+import { RecordStructureSchema, type SessionStructure, SessionStructureSchema } from '../gen/storage_pb.ts';
 import { ARCHIVED_STATES_MAX_LENGTH, MAX_UNACKNOWLEDGED_SESSION_AGE_SECONDS } from '../ratchet/constants.ts';
 import { checkBytes } from '../primitives/bytes.ts';
 import { decodeProto } from '../error-mapping.ts';
@@ -21,6 +21,13 @@ export interface SessionRecord {
   readonly current: SessionState | undefined;
   /** Archived states as SessionStructure bytes, newest first. */
   readonly previous: readonly Uint8Array[];
+  /**
+   * A stored current state that does not validate (set only when `current`
+   * is undefined), kept as SessionStructure bytes: it cannot encrypt or
+   * decrypt, but it is saved and archived as libsignal does with it, and
+   * the archived states are still tried.
+   */
+  readonly unusableCurrent?: Uint8Array | undefined;
 }
 
 /** A record with no session at all (what a peer we never talked to has). */
@@ -30,23 +37,36 @@ export function emptySessionRecord(): SessionRecord {
 
 /** Serializes a record as libsignal's RecordStructure. */
 export function serializeSessionRecord(record: SessionRecord): Uint8Array {
+  let currentSession: SessionStructure | undefined;
+  if (record.current !== undefined) currentSession = sessionStateToPb(record.current);
+  else if (record.unusableCurrent !== undefined) currentSession = decodeProto(SessionStructureSchema, record.unusableCurrent, 'session state');
   return toBinary(
     RecordStructureSchema,
     create(RecordStructureSchema, {
-      currentSession: record.current === undefined ? undefined : sessionStateToPb(record.current),
+      currentSession,
       previousSessions: record.previous.slice(),
     }),
   );
 }
 
-/** Parses libsignal RecordStructure bytes (the current state is checked; archived ones when used). */
+/**
+ * Parses libsignal RecordStructure bytes: refused exactly when libsignal's
+ * `SessionRecord::deserialize` refuses (the protobuf does not decode). The
+ * current state is checked here; one that does not validate is kept as
+ * `unusableCurrent` (libsignal, too, only fails when it is used), so the
+ * archived states — checked when used — still decrypt.
+ */
 export function deserializeSessionRecord(bytes: Uint8Array): SessionRecord {
   checkBytes('session record', bytes);
   const pb = decodeProto(RecordStructureSchema, bytes, 'session record');
-  return {
-    current: pb.currentSession === undefined ? undefined : sessionStateFromPb(pb.currentSession),
-    previous: pb.previousSessions,
-  };
+  const previous = pb.previousSessions;
+  if (pb.currentSession === undefined) return { current: undefined, previous };
+  try {
+    return { current: sessionStateFromPb(pb.currentSession), previous };
+  } catch (e) {
+    if (!(e instanceof InvalidRecordError)) throw e;
+    return { current: undefined, previous, unusableCurrent: toBinary(SessionStructureSchema, pb.currentSession) };
+  }
 }
 
 /** Decodes the archived state at `index` (newest first). */
@@ -61,25 +81,37 @@ export function previousSessionState(record: SessionRecord, index: number): Sess
  * libsignal does) and makes `state` current.
  */
 export function promoteState(record: SessionRecord, state: SessionState): SessionRecord {
-  if (record.current === undefined) return { current: state, previous: record.previous };
-  const archived = encodeSessionState(acknowledged(record.current));
+  const archived = archivedCurrent(record);
+  if (archived === undefined) return { current: state, previous: record.previous };
   const previous = [archived, ...record.previous];
   if (previous.length > ARCHIVED_STATES_MAX_LENGTH) previous.length = ARCHIVED_STATES_MAX_LENGTH;
   return { current: state, previous };
+}
+
+/** The current state (usable or not) as archived bytes, pending prekey material cleared; undefined without one. */
+function archivedCurrent(record: SessionRecord): Uint8Array | undefined {
+  if (record.current !== undefined) return encodeSessionState(acknowledged(record.current));
+  if (record.unusableCurrent === undefined) return undefined;
+  const pb = decodeProto(SessionStructureSchema, record.unusableCurrent, 'session state');
+  pb.pendingPreKey = undefined;
+  pb.pendingKyberPreKey = undefined;
+  return toBinary(SessionStructureSchema, pb);
 }
 
 /** Removes archived state `index` and promotes `state` (its updated form) to current. */
 export function promoteArchivedState(record: SessionRecord, index: number, state: SessionState): SessionRecord {
   const previous = record.previous.slice();
   previous.splice(index, 1);
-  return promoteState({ current: record.current, previous }, state);
+  return promoteState({ current: record.current, previous, unusableCurrent: record.unusableCurrent }, state);
 }
 
 /** Archives the current state, leaving the record without a current session. */
 export function archiveCurrentState(record: SessionRecord): SessionRecord {
-  if (record.current === undefined) return record;
-  const promoted = promoteState(record, record.current);
-  return { current: undefined, previous: promoted.previous };
+  const archived = archivedCurrent(record);
+  if (archived === undefined) return record;
+  const previous = [archived, ...record.previous];
+  if (previous.length > ARCHIVED_STATES_MAX_LENGTH) previous.length = ARCHIVED_STATES_MAX_LENGTH;
+  return { current: undefined, previous };
 }
 
 /**

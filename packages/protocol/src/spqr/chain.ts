@@ -9,6 +9,7 @@
 import { ascii, concat, hkdf, u32be, ZERO32 } from './crypto.ts';
 import { SpqrError } from './errors.ts';
 import { LABEL_CHAIN_ADD_EPOCH, LABEL_CHAIN_NEXT, LABEL_CHAIN_START } from './labels.ts';
+import { SPQR_STEP_UNITS, chargeWork } from '../ratchet/work-meter.ts';
 
 export const DIRECTION_A2B = 0;
 export const DIRECTION_B2A = 1;
@@ -51,7 +52,9 @@ export function chainParamsForStorage(maxJump: number, maxOooKeys: number): Chai
   };
 }
 
-const maxJumpOf = (p: ChainParams): number => (p.maxJump > 0 ? p.maxJump : DEFAULT_MAX_JUMP);
+// Capped at the default for every session (issue 11 item 17): a stored larger limit (libsignal's
+// u32::MAX for a session with oneself) would let one message walk the chain for hours.
+const maxJumpOf = (p: ChainParams): number => Math.min(p.maxJump > 0 ? p.maxJump : DEFAULT_MAX_JUMP, DEFAULT_MAX_JUMP);
 const maxOooOf = (p: ChainParams): number => (p.maxOooKeys > 0 ? p.maxOooKeys : DEFAULT_MAX_OOO_KEYS);
 const trimSize = (p: ChainParams): number => Math.floor((maxOooOf(p) * 11) / 10) + 1;
 
@@ -151,6 +154,19 @@ function historyGc(data: Uint8Array, current: number, p: ChainParams): Uint8Arra
   return out;
 }
 
+/**
+ * `step(next, ctr).next` without the key half: HKDF-Expand's first block
+ * is the same whatever the output length, so a 32-byte output is exactly
+ * the next chain key.
+ */
+function nextChainKeyOnly(next: Uint8Array, ctr: number): Uint8Array {
+  if (next.length !== 32) throw new SpqrError('StateDecode', 'chain key not available');
+  const info = new Uint8Array(4 + CHAIN_NEXT_LABEL.length);
+  new DataView(info.buffer).setUint32(0, (ctr + 1) >>> 0);
+  info.set(CHAIN_NEXT_LABEL, 4);
+  return hkdf(ZERO32, next, info, 32);
+}
+
 function directionKey(d: EpochDirection, at: number, p: ChainParams): { dir: EpochDirection; key: Uint8Array } {
   if (at < d.ctr) {
     if (at + maxOooOf(p) < d.ctr) throw new SpqrError('KeyTrimmed', `key ${at}`);
@@ -163,15 +179,22 @@ function directionKey(d: EpochDirection, at: number, p: ChainParams): { dir: Epo
   }
   if (at === d.ctr) throw new SpqrError('KeyAlreadyRequested', `key ${at}`);
   if (at - d.ctr > maxJumpOf(p)) throw new SpqrError('KeyJump', `${d.ctr} -> ${at}`);
+  chargeWork((at - d.ctr) * SPQR_STEP_UNITS, 'SPQR chain walk'); // issue 11 item 17: paid before walking
   let prev = at > d.ctr + maxOooOf(p) ? new Uint8Array(0) : d.prev;
   let next = d.next;
   let ctr = d.ctr;
   const kept: Uint8Array[] = [];
   while (at > ctr + 1) {
-    const s = step(next, ctr);
-    next = s.next;
-    ctr = s.ctr;
-    if (ctr + maxOooOf(p) >= at) kept.push(u32be(ctr), s.key);
+    if (ctr + 1 + maxOooOf(p) >= at) {
+      const s = step(next, ctr);
+      next = s.next;
+      ctr = s.ctr;
+      kept.push(u32be(ctr), s.key);
+    } else {
+      // A key that is not kept: only the next chain key (issue 11 item 17: 2 HMACs instead of 3).
+      next = nextChainKeyOnly(next, ctr);
+      ctr = (ctr + 1) >>> 0;
+    }
   }
   if (kept.length > 0) prev = concat(prev, ...kept);
   prev = historyGc(prev, ctr, p);
