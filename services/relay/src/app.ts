@@ -16,6 +16,8 @@ import { cachingCredentialVerifier } from './credential-cache.ts';
 import { DEFAULT_LIMITS, type RelayContext, type RelayLimits } from './context.ts';
 import { DeliveryHub, type DeliveryNotifier } from './delivery-hub.ts';
 import { CachedDeviceDirectory, HttpDeviceDirectory, type DeviceDirectory } from './device-directory.ts';
+import { DiskGuard } from './disk-guard.ts';
+import { SendLimiter } from './limits/send-limits.ts';
 import { createRelayLogger, type RelayLogOptions } from './logger.ts';
 import { CachedAccessKeys, SqliteEnvelopeStore, type EnvelopeStore } from './store/index.ts';
 import { accessKeyRoutes } from './routes/access-key.ts';
@@ -38,6 +40,8 @@ export interface RelayOptions {
   devices?: DeviceDirectory;
   /** Base URL of the key server (used when `devices` is not given). */
   keyserverUrl?: string;
+  /** How long a device-list request to the key server may take before the send gets 503, ms (default 2000). */
+  keyserverTimeoutMs?: number;
   /** How long a fetched device list is trusted, ms (default 5000). */
   deviceCacheTtlMs?: number;
   /** Storage: an injected store, or a SQLite file path (default ':memory:'). */
@@ -67,9 +71,25 @@ export async function buildRelay(options: RelayOptions): Promise<FastifyInstance
   let devices = options.devices;
   if (devices === undefined) {
     if (options.keyserverUrl === undefined) throw new Error('buildRelay needs `devices` or `keyserverUrl`');
-    devices = new HttpDeviceDirectory(options.keyserverUrl);
+    devices = new HttpDeviceDirectory(options.keyserverUrl, options.keyserverTimeoutMs ?? 2000);
   }
-  const store = options.store ?? new SqliteEnvelopeStore({ path: options.dbPath ?? ':memory:', synchronous: options.synchronous ?? 'NORMAL' });
+  const dbPath = options.dbPath ?? ':memory:';
+  let disk: DiskGuard | undefined;
+  let sqlite: SqliteEnvelopeStore | undefined;
+  if (options.store === undefined) {
+    sqlite = new SqliteEnvelopeStore({ path: dbPath, synchronous: options.synchronous ?? 'NORMAL', onDiskFull: () => disk?.release() });
+    if (dbPath !== ':memory:' && dbPath !== '') {
+      disk = new DiskGuard({
+        dbPath,
+        minFreeBytes: limits.minFreeDiskBytes,
+        reserveBytes: limits.diskReserveBytes,
+        checkMs: limits.diskCheckMs,
+        reclaim: () => sqlite?.reclaim(),
+        onChange: (state) => app.log.warn(state, state.low ? 'disk low: refusing new envelopes' : 'disk space recovered'),
+      });
+    }
+  }
+  const store = options.store ?? sqlite!;
   const ctx: RelayContext = {
     store,
     accessKeys: (options.accessKeyCacheTtlMs ?? 0) > 0 ? new CachedAccessKeys(store, { ttlMs: options.accessKeyCacheTtlMs!, now }) : store,
@@ -80,6 +100,8 @@ export async function buildRelay(options: RelayOptions): Promise<FastifyInstance
         : options.verifyCredential,
     hub: options.delivery ?? new DeliveryHub(),
     limits,
+    sendLimiter: new SendLimiter(limits),
+    disk,
     now,
   };
 
@@ -119,8 +141,8 @@ export async function buildRelay(options: RelayOptions): Promise<FastifyInstance
     },
   });
   await app.register(fastifySwaggerUi, { routePrefix: '/docs' });
-  // Clients only send acknowledgements (≤ 1000 ids ≈ 26 KB).
-  await app.register(fastifyWebsocket, { options: { maxPayload: 128 * 1024 } });
+  // Clients only send acknowledgements (≤ wsMaxAckIds ids, 25 bytes each); larger frames close with 1009.
+  await app.register(fastifyWebsocket, { options: { maxPayload: limits.wsMaxFrameBytes } });
 
   await app.register(healthRoutes);
   await app.register(sendRoutes);
@@ -140,8 +162,10 @@ export async function buildRelay(options: RelayOptions): Promise<FastifyInstance
     }, sweepMs);
     sweeper.unref();
   }
+  disk?.start();
   app.addHook('onClose', async () => {
     if (sweeper !== undefined) clearInterval(sweeper);
+    disk?.stop();
     await ctx.store.close();
   });
   return app;

@@ -18,6 +18,8 @@ export interface DeliveryListener {
   deliver(committed: QueuedEnvelope[]): void;
   /** Something was committed for this device elsewhere: read the queue. */
   wake(): void;
+  /** Ends the connection with a WebSocket close code and reason (device removed, replaced, ...). */
+  disconnect?(code: number, reason: string): void;
 }
 
 /** Routes commit notices to the listeners of (account, device). */
@@ -61,6 +63,22 @@ export class DeliveryHub implements DeliveryNotifier {
     const set = this.listeners.get(DeliveryHub.key(accountId, deviceId));
     if (set === undefined) return;
     for (const l of set) l.wake();
+  }
+
+  /**
+   * Closes every connection of (account, device) on this instance with
+   * `code`/`reason` (e.g. the device was removed); returns how many.
+   */
+  disconnectDevice(accountId: string, deviceId: number, code: number, reason: string): number {
+    const set = this.listeners.get(DeliveryHub.key(accountId, deviceId));
+    if (set === undefined) return 0;
+    let n = 0;
+    for (const l of [...set]) {
+      if (l.disconnect === undefined) continue;
+      l.disconnect(code, reason);
+      n++;
+    }
+    return n;
   }
 
   /** Number of open listeners (for tests and health). */

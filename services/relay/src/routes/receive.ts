@@ -29,7 +29,7 @@ export async function receiveRoutes(app: FastifyInstance): Promise<void> {
     '/v1/messages',
     {
       schema: {
-        summary: 'Fetch queued envelopes for the authenticated device (oldest first)',
+        summary: 'Fetch queued envelopes for the authenticated device (oldest first; at most `limit` and maxPollBytes bytes)',
         tags: ['receive'],
         headers: authHeader,
         querystring: {
@@ -49,10 +49,13 @@ export async function receiveRoutes(app: FastifyInstance): Promise<void> {
     async (request) => {
       const { device } = request;
       const limit = request.query.limit ?? ctx.limits.maxBatch;
-      const rows = await ctx.store.pending(device.accountId, device.deviceId, ctx.now(), limit + 1);
+      // At most `limit` envelopes and `maxPollBytes` bytes (but always one, whatever its size).
+      const rows = await ctx.store.pending(device.accountId, device.deviceId, ctx.now(), limit, 0, ctx.limits.maxPollBytes);
+      const last = rows.at(-1);
+      const more = last !== undefined && (await ctx.store.pending(device.accountId, device.deviceId, ctx.now(), 1, last.seq, 0)).length > 0;
       return {
-        messages: rows.slice(0, limit).map((r) => ({ id: r.id, content: encodeBase64(r.content), receivedAt: r.receivedAt })),
-        more: rows.length > limit,
+        messages: rows.map((r) => ({ id: r.id, content: encodeBase64(r.content), receivedAt: r.receivedAt })),
+        more,
       };
     },
   );
