@@ -121,15 +121,19 @@ export class DeviceSession implements DeliveryListener {
     });
   }
 
-  /** Closes this connection (replaced, removed, misbehaving); the socket is destroyed if the peer does not answer. */
-  disconnect(code: number, reason: string): void {
+  /**
+   * Closes this connection (replaced, removed, misbehaving); the socket is
+   * destroyed if the peer does not finish the close handshake in time.
+   * `stopReading`: also stop reading at once (a flooding peer's further
+   * frames then cost nothing).
+   */
+  disconnect(code: number, reason: string, stopReading = false): void {
     if (this.closed) return;
     this.closed = true;
     this.caughtUp = false;
     try {
       this.socket.close(code, reason);
-      // Stop reading what a flooding peer keeps sending.
-      this.socket.pause();
+      if (stopReading) this.socket.pause();
     } catch {
       // already gone
     }
@@ -213,7 +217,7 @@ export class DeviceSession implements DeliveryListener {
     if (this.closed) return;
     try {
       if (!this.frames.take(1, this.ctx.now())) {
-        this.disconnect(1008, 'frame rate exceeded');
+        this.disconnect(1008, 'frame rate exceeded', true);
         return;
       }
       const decoded = this.decode(data, isBinary);

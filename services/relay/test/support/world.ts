@@ -13,7 +13,7 @@ import type { FastifyInstance } from 'fastify';
 import { PrivateKey } from '@signalapp/libsignal-client';
 import { basicAuthHeader, buildKeyServer } from '@sealpost/keyserver';
 import { createServerCertificate } from '@sealpost/protocol/sealed-sender';
-import { deriveAccessKey, generateIdentityKeyPair, generateRelayCredentialKeyPair } from '@sealpost/protocol';
+import { deriveAccessKey, generateIdentityKeyPair, generateRelayCredentialKeyPair, signRelayCredential } from '@sealpost/protocol';
 import { LibsignalEndpoint } from '@sealpost/devkit/libsignal';
 import type { LibsignalPeer, RawPreKeyBundle } from '@sealpost/devkit/libsignal';
 import { OursEndpoint } from '@sealpost/devkit/ours';
@@ -71,6 +71,8 @@ export interface World {
   trustRoot: PrivateKey;
   dir: string;
   newAccount(deviceCount: number, kind: ClientKind): Promise<Account>;
+  /** A relay credential for any (account, device), signed with the key the relay trusts (no key-server account needed). */
+  credential(accountId: string, deviceId: number, expiresAt?: number): string;
   /** Fetches the prekey bundle of one device of `target` (as `requester`), libsignal-shaped. */
   bundle(requester: Device, target: Account, deviceId: number): Promise<RawPreKeyBundle>;
   close(): Promise<void>;
@@ -208,7 +210,11 @@ export async function startWorld(relayArgs: string[] = []): Promise<World> {
     };
   }
 
+  const credential = (accountId: string, deviceId: number, expiresAt = Date.now() + 3600_000): string =>
+    signRelayCredential({ accountId, deviceId, expiresAt }, relayKey.privateKey);
+
   return {
+    credential,
     keyserver,
     keyserverUrl,
     relay,
