@@ -1,5 +1,7 @@
 /** Reading a child process's memory and CPU time from /proc (Linux), for the relay load tests and scripts. */
+import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { connect, type Socket } from 'node:net';
 import WebSocket from 'ws';
 
 /** Resident set size of `pid`, bytes (VmRSS). */
@@ -39,5 +41,37 @@ export function openSocket(baseUrl: string, credential: string): Promise<WebSock
       reject(Object.assign(new Error(`websocket refused: ${res.statusCode}`), { status: res.statusCode, retryAfter: res.headers['retry-after'] })),
     );
     ws.once('error', reject);
+  });
+}
+
+/**
+ * A hostile reader: a raw TCP connection that completes the WebSocket
+ * upgrade and then never reads again (the relay's writes pile up in the
+ * kernel and then in the relay, unless it applies backpressure).
+ */
+export function openStalledSocket(baseUrl: string, credential: string): Promise<Socket> {
+  const url = new URL(baseUrl);
+  return new Promise((resolve, reject) => {
+    const s = connect({ host: url.hostname, port: Number(url.port) });
+    s.on('error', () => undefined);
+    let head = '';
+    s.once('connect', () => {
+      s.write(
+        `GET /v1/websocket HTTP/1.1\r\nHost: ${url.host}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n` +
+          `Sec-WebSocket-Key: ${randomBytes(16).toString('base64')}\r\nSec-WebSocket-Version: 13\r\nAuthorization: Bearer ${credential}\r\n\r\n`,
+      );
+    });
+    const onData = (chunk: Buffer): void => {
+      head += chunk.toString('latin1');
+      if (!head.includes('\r\n\r\n')) return;
+      s.off('data', onData);
+      s.pause();
+      if (head.startsWith('HTTP/1.1 101')) resolve(s);
+      else {
+        s.destroy();
+        reject(new Error(`upgrade refused: ${head.split('\r\n')[0]}`));
+      }
+    };
+    s.on('data', onData);
   });
 }
