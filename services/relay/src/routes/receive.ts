@@ -6,6 +6,19 @@
 import type { FastifyInstance } from 'fastify';
 import { encodeBase64, withErrors } from '@sealpost/service-kit';
 import { relayError } from '../errors.ts';
+import { StorageFullError } from '../store/index.ts';
+
+/** A deletion that could not commit even after the reserve was released: 507 with Retry-After, not a 500. */
+async function deleting<T>(retryAfterSeconds: number, write: Promise<T>): Promise<T> {
+  try {
+    return await write;
+  } catch (e) {
+    if (e instanceof StorageFullError) {
+      throw relayError(507, 'INSUFFICIENT_STORAGE', 'the relay is out of disk space; try again later', { headers: { 'retry-after': String(retryAfterSeconds) } });
+    }
+    throw e;
+  }
+}
 
 /** Wire form of a queued envelope (also used by the WebSocket). */
 export const envelopeSchema = {
@@ -73,7 +86,7 @@ export async function receiveRoutes(app: FastifyInstance): Promise<void> {
     },
     async (request, reply) => {
       const { device } = request;
-      if (!(await ctx.store.acknowledge(device.accountId, device.deviceId, request.params.id))) {
+      if (!(await deleting(ctx.limits.retryAfterSeconds, ctx.store.acknowledge(device.accountId, device.deviceId, request.params.id)))) {
         throw relayError(404, 'UNKNOWN_ENVELOPE', 'no such envelope in this device queue');
       }
       return reply.status(204).send();
@@ -100,7 +113,7 @@ export async function receiveRoutes(app: FastifyInstance): Promise<void> {
     },
     async (request) => {
       const { device } = request;
-      return { acknowledged: await ctx.store.acknowledgeMany(device.accountId, device.deviceId, request.body.ids) };
+      return { acknowledged: await deleting(ctx.limits.retryAfterSeconds, ctx.store.acknowledgeMany(device.accountId, device.deviceId, request.body.ids)) };
     },
   );
 }
