@@ -28,8 +28,10 @@ export interface RelayLimits {
   maxPollBytes: number;
   /** WebSocket: envelope bytes in flight (sent, unacknowledged) per connection. */
   wsWindowBytes: number;
-  /** WebSocket: pushing pauses while a socket has more than this many bytes buffered, and resumes on drain. */
+  /** WebSocket: a frame is written only if the socket's buffer is empty or stays under this many bytes; pushing resumes on drain. */
   wsMaxBufferedBytes: number;
+  /** WebSocket: bytes all sockets together may hold in frames larger than `wsMaxBufferedBytes` not yet taken by the kernel. */
+  wsLargeFrameBudgetBytes: number;
   /** WebSocket: most open connections per relay process (beyond: 503 on upgrade). */
   wsMaxConnections: number;
   /** WebSocket: largest client frame, bytes (larger: closed with 1009). */
@@ -79,7 +81,8 @@ export const DEFAULT_LIMITS: RelayLimits = {
   maxQueueBytes: 64 * 1024 * 1024,
   maxPollBytes: 4 * 1024 * 1024,
   wsWindowBytes: 2 * 1024 * 1024,
-  wsMaxBufferedBytes: 256 * 1024,
+  wsMaxBufferedBytes: 64 * 1024,
+  wsLargeFrameBudgetBytes: 64 * 1024 * 1024,
   wsMaxConnections: 10_000,
   wsMaxFrameBytes: 16 * 1024,
   wsMaxAckIds: 100,

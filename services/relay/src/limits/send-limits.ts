@@ -13,7 +13,8 @@
  * - per source, over all recipients: envelopes and bytes (what one client
  *   may write to the disk per second).
  *
- * Budgets live in memory (per process), in bounded maps.
+ * Budgets live in memory (per process), in bounded maps. A budget whose
+ * burst is 0 is off (e.g. behind a proxy, where every client is one source).
  */
 import type { RelayLimits } from '../context.ts';
 import { BucketMap } from './token-bucket.ts';
@@ -33,19 +34,28 @@ export interface LimitRefusal {
 
 const HOUR = 3_600_000;
 
+/** What the limiter needs of a bucket map. */
+interface Budget {
+  get(key: string, now: number): { waitMs(n: number, now: number): number; take(n: number, now: number): boolean };
+}
+
+/** A budget that is switched off: never waits, never runs out. */
+const OFF: Budget = { get: () => ({ waitMs: () => 0, take: () => true }) };
+
 /** The relay's send budgets. */
 export class SendLimiter {
-  private readonly sourceCount: BucketMap;
-  private readonly sourceBytes: BucketMap;
-  private readonly pairCount: BucketMap;
-  private readonly pairBytes: BucketMap;
+  private readonly sourceCount: Budget;
+  private readonly sourceBytes: Budget;
+  private readonly pairCount: Budget;
+  private readonly pairBytes: Budget;
 
   constructor(limits: RelayLimits) {
     const max = limits.rateLimitEntries;
-    this.sourceCount = new BucketMap(limits.sourceBurst, limits.sourcePerSecond / 1000, max);
-    this.sourceBytes = new BucketMap(limits.sourceBytesBurst, limits.sourceBytesPerSecond / 1000, max);
-    this.pairCount = new BucketMap(limits.recipientSourceBurst, limits.recipientSourcePerHour / HOUR, max);
-    this.pairBytes = new BucketMap(limits.recipientSourceBytesBurst, limits.recipientSourceBytesPerHour / HOUR, max);
+    const budget = (burst: number, perMs: number): Budget => (burst > 0 ? new BucketMap(burst, perMs, max) : OFF);
+    this.sourceCount = budget(limits.sourceBurst, limits.sourcePerSecond / 1000);
+    this.sourceBytes = budget(limits.sourceBytesBurst, limits.sourceBytesPerSecond / 1000);
+    this.pairCount = budget(limits.recipientSourceBurst, limits.recipientSourcePerHour / HOUR);
+    this.pairBytes = budget(limits.recipientSourceBytesBurst, limits.recipientSourceBytesPerHour / HOUR);
   }
 
   /**

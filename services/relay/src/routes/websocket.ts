@@ -25,6 +25,7 @@ import type { AuthenticatedDevice } from '../auth.ts';
 import { relayError } from '../errors.ts';
 import { clientFrameDecoder } from '../websocket/client-frames.ts';
 import { DeviceSession } from '../websocket/device-session.ts';
+import { FlushBudget } from '../websocket/flush-budget.ts';
 
 /** Interval between WebSocket pings. */
 const HEARTBEAT_MS = 30_000;
@@ -40,6 +41,7 @@ const deviceKey = (d: AuthenticatedDevice): string => `${d.accountId}\u0000${d.d
 export async function websocketRoutes(app: FastifyInstance): Promise<void> {
   const ctx = app.relay;
   const decode = clientFrameDecoder(ctx.limits.wsMaxAckIds);
+  const largeFrames = new FlushBudget(ctx.limits.wsLargeFrameBudgetBytes);
   /** The live session of each device on this instance. */
   const live = new Map<string, DeviceSession>();
   /** Open sockets (including ones being closed). */
@@ -67,7 +69,7 @@ export async function websocketRoutes(app: FastifyInstance): Promise<void> {
       const device = deviceOf<AuthenticatedDevice>(request);
       const key = deviceKey(device);
       live.get(key)?.disconnect(CLOSE_REPLACED, 'replaced by a newer connection of this device');
-      const session = new DeviceSession(ctx, socket, device, request.log, decode);
+      const session = new DeviceSession(ctx, socket, device, request.log, decode, largeFrames);
       live.set(key, session);
       const unsubscribe = ctx.hub.subscribe(device.accountId, device.deviceId, session);
       // A connection lives no longer than its credential: the client reconnects with a fresh one.
@@ -97,6 +99,7 @@ export async function websocketRoutes(app: FastifyInstance): Promise<void> {
         finished = true;
         open--;
         if (live.get(key) === session) live.delete(key);
+        session.released();
         unsubscribe();
         clearInterval(heartbeat);
         if (expiry !== undefined) clearTimeout(expiry);

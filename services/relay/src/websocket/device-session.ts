@@ -15,6 +15,12 @@ import type { DeliveryListener } from '../delivery-hub.ts';
 import { TokenBucket } from '../limits/token-bucket.ts';
 import type { PendingEnvelope, QueuedEnvelope } from '../store/index.ts';
 import type { DecodedFrame } from './client-frames.ts';
+import type { FlushBudget } from './flush-budget.ts';
+
+/** Bytes of the JSON frame that carries `contentBytes` of envelope (base64 plus the fields around it). */
+function frameSize(contentBytes: number): number {
+  return Math.ceil(contentBytes / 3) * 4 + 96;
+}
 
 /** How long a closed-for-cause peer gets to finish the close handshake before its socket is destroyed. */
 const CLOSE_GRACE_MS = 1000;
@@ -23,7 +29,6 @@ interface RawSocket {
   cork(): void;
   uncork(): void;
   on(event: 'drain', listener: () => void): void;
-  readonly writableNeedDrain: boolean;
 }
 
 /** One connection: what it has in flight, and the pump that fills the window. */
@@ -47,6 +52,12 @@ export class DeviceSession implements DeliveryListener {
   /** Pushing stopped because the socket's buffer is over the bound; `drain` resumes it. */
   private blocked = false;
   private closed = false;
+  /** Releases of large frames not yet flushed (given back on flush, or when the socket goes). */
+  private readonly heldLarge = new Set<() => void>();
+  private readonly wakeFromBudget = (): void => {
+    this.blocked = false;
+    this.wake();
+  };
   private readonly frames: TokenBucket;
   private readonly raw: RawSocket | undefined;
 
@@ -56,6 +67,7 @@ export class DeviceSession implements DeliveryListener {
     private readonly device: AuthenticatedDevice,
     private readonly log: FastifyBaseLogger,
     private readonly decode: (data: RawData, isBinary: boolean) => DecodedFrame,
+    private readonly largeFrames: FlushBudget,
   ) {
     const { wsFrameBurst, wsFramesPerSecond } = ctx.limits;
     this.frames = new TokenBucket(wsFrameBurst, wsFramesPerSecond / 1000, ctx.now());
@@ -76,20 +88,56 @@ export class DeviceSession implements DeliveryListener {
     return !this.closed && this.socket.readyState === this.socket.OPEN;
   }
 
-  /** Over the buffered-bytes bound: stop writing until the socket drains. */
-  private overBuffered(): boolean {
-    if (this.socket.bufferedAmount <= this.ctx.limits.wsMaxBufferedBytes) return false;
-    if (!this.blocked) {
-      this.blocked = true;
-      // `drain` only comes when a write found the buffer over its high-water mark; below it, look again soon.
-      if (this.raw?.writableNeedDrain !== true) {
-        setTimeout(() => {
-          this.blocked = false;
-          this.wake();
-        }, 20).unref();
-      }
+  /**
+   * Whether a frame of `frameBytes` may be written now. A frame within
+   * `wsMaxBufferedBytes` goes when it fits under that bound; a larger one
+   * only into an empty buffer, and only within the relay-wide large-frame
+   * budget. When it may not, pushing stops: the socket's flush (or the
+   * budget) wakes the session again.
+   */
+  private bufferTakes(frameBytes: number): boolean {
+    const bound = this.ctx.limits.wsMaxBufferedBytes;
+    const buffered = this.socket.bufferedAmount;
+    if (frameBytes <= bound ? buffered + frameBytes <= bound : buffered === 0) {
+      if (frameBytes <= bound || this.largeFrames.tryTake(frameBytes)) return true;
+      this.largeFrames.wait(this.wakeFromBudget);
     }
-    return true;
+    this.blocked = true;
+    return false;
+  }
+
+  /** Sends one frame; a large one holds budget until the kernel has taken it. */
+  private write(text: string, frameBytes: number): void {
+    if (frameBytes <= this.ctx.limits.wsMaxBufferedBytes) {
+      this.socket.send(text, this.onFlush);
+      return;
+    }
+    let held = true;
+    const release = (): void => {
+      if (!held) return;
+      held = false;
+      this.heldLarge.delete(release);
+      this.largeFrames.release(frameBytes);
+    };
+    this.heldLarge.add(release);
+    this.socket.send(text, () => {
+      release();
+      this.onFlush();
+    });
+  }
+
+  /** A write reached the kernel: a session waiting for room tries again. */
+  private readonly onFlush = (): void => {
+    if (!this.blocked) return;
+    this.blocked = false;
+    this.wake();
+  };
+
+  /** The socket is gone: give back what its unflushed large frames held. */
+  released(): void {
+    this.closed = true;
+    this.largeFrames.cancel(this.wakeFromBudget);
+    for (const release of [...this.heldLarge]) release();
   }
 
   /** Whether one more envelope of `bytes` fits the window (an empty window always takes one). */
@@ -150,8 +198,9 @@ export class DeviceSession implements DeliveryListener {
     this.raw?.cork();
     try {
       for (const r of rows) {
-        if (!this.fits(r.content.length) || this.overBuffered()) break;
-        this.socket.send(JSON.stringify({ type: 'envelope', id: r.id, content: encodeBase64(r.content), receivedAt: r.receivedAt }));
+        const bytes = frameSize(r.content.length);
+        if (!this.fits(r.content.length) || !this.bufferTakes(bytes)) break;
+        this.write(JSON.stringify({ type: 'envelope', id: r.id, content: encodeBase64(r.content), receivedAt: r.receivedAt }), bytes);
         this.lastSeq = r.seq;
         this.inFlight.set(r.id, r.content.length);
         this.inFlightBytes += r.content.length;
@@ -176,15 +225,17 @@ export class DeviceSession implements DeliveryListener {
     try {
       for (;;) {
         this.dirty = false;
-        const { maxBatch, wsWindowBytes } = this.ctx.limits;
+        const { maxBatch, wsWindowBytes, wsMaxBufferedBytes } = this.ctx.limits;
         const room = maxBatch - this.inFlight.size;
         const byteRoom = this.inFlight.size === 0 ? wsWindowBytes : wsWindowBytes - this.inFlightBytes;
         // Window full (an acknowledgement wakes us) or socket buffer full (`drain` does).
-        if (!this.open || room <= 0 || byteRoom <= 0 || this.overBuffered()) {
+        if (!this.open || room <= 0 || byteRoom <= 0 || !this.bufferTakes(1)) {
           this.caughtUp = false;
           return;
         }
-        const rows = await this.ctx.store.pending(this.device.accountId, this.device.deviceId, this.ctx.now(), room, this.lastSeq, byteRoom);
+        // Read no more than the buffer can take now (content is 3/4 of its base64 frame).
+        const bufferRoom = Math.floor(((wsMaxBufferedBytes - this.socket.bufferedAmount) * 3) / 4);
+        const rows = await this.ctx.store.pending(this.device.accountId, this.device.deviceId, this.ctx.now(), room, this.lastSeq, Math.max(1, Math.min(byteRoom, bufferRoom)));
         if (!this.open) return;
         const fresh = rows.filter((r) => r.seq > this.lastSeq);
         if (fresh.length === 0) {
