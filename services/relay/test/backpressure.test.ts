@@ -75,6 +75,19 @@ describe('backpressure and connection limits (issue 11.3)', () => {
     ws.close();
   });
 
+  it('stalled sockets share one budget for frames over the buffer bound', async () => {
+    harness = await startRelay({ limits: { wsLargeFrameBudgetBytes: 700 * 1024, sourceBytesBurst: 0 } });
+    const h = harness;
+    const devices = [];
+    // More than the kernel takes for a socket that never reads (a few MB), so the rest stays in the relay.
+    for (let i = 0; i < 12; i++) devices.push(await filledDevice(h, 24, 250 * 1024));
+    for (const d of devices) stalled.push(await openStalledSocket(h.client.baseUrl, d.cred));
+    await settle(1500);
+    const held = serverSockets(h).reduce((n, s) => n + s.bufferedAmount, 0);
+    // Each 250 KiB envelope is a 341 KB frame: without the shared budget every stalled socket kept one.
+    expect(held).toBeLessThanOrEqual(700 * 1024 + 12 * 64 * 1024);
+  });
+
   it('the in-flight window is bounded in bytes (an empty window still takes one large envelope)', async () => {
     harness = await startRelay({ limits: { wsWindowBytes: 300 * 1024 } });
     const h = harness;
