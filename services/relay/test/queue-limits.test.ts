@@ -83,11 +83,11 @@ describe('queue and send limits (issue 11.4)', () => {
         }
       }),
     );
-    // The (recipient, source) budget: the first 1,000 are queued, the rest refused with Retry-After.
-    expect(tally.get('ok')).toBe(1000);
-    expect(tally.get('429 RATE_LIMITED')).toBe(9000);
+    // The (recipient, source) budget: the first 2,000 are queued, the rest refused with Retry-After.
+    expect(tally.get('ok')).toBe(2000);
+    expect(tally.get('429 RATE_LIMITED')).toBe(8000);
     expect(Number(retryAfter)).toBeGreaterThan(0);
-    // Real senders from elsewhere still get in; the queue holds 1,000 + theirs, far from its 10,000.
+    // Real senders from elsewhere still get in; the queue holds 2,000 + theirs, far from its 10,000.
     for (const [i, addr] of ['127.0.0.3', '127.0.0.4', '127.0.0.5'].entries()) {
       expect((await sendFrom(source(addr), h, v.id, v.key, v.one(fakeSealed(100 + i)))).status).toBe(200);
     }

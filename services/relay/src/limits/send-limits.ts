@@ -6,8 +6,8 @@
  *   holding a recipient's access key presents the same key, so a budget per
  *   key alone would let one holder lock out all the others; a budget per
  *   (recipient, source) gives each source its own share. The defaults
- *   (burst 1,000, then 20 an hour) keep what one source can queue for one
- *   recipient within a week's TTL (1,000 + 20 × 168 = 4,360) under half the
+ *   (burst 2,000, then 15 an hour) keep what one source can queue for one
+ *   recipient within a week's TTL (2,000 + 15 × 168 = 4,520) under half the
  *   default queue depth, so one source cannot fill a queue and lock out
  *   real senders.
  * - per source, over all recipients: envelopes and bytes (what one client
