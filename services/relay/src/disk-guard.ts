@@ -12,7 +12,7 @@
  * incremental vacuum), and it recreates the reserve once there is room again.
  */
 import { closeSync, openSync, rmSync, statfsSync, writeSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 
 /** What the guard needs to know. */
 export interface DiskGuardOptions {
@@ -41,7 +41,7 @@ export class DiskGuard {
 
   constructor(private readonly options: DiskGuardOptions) {
     this.dir = dirname(options.dbPath);
-    this.reservePath = join(this.dir, `${options.dbPath.slice(this.dir.length + 1)}.reserve`);
+    this.reservePath = join(this.dir, `${basename(options.dbPath)}.reserve`);
   }
 
   /** Creates the reserve, takes a first reading and starts the timer. */

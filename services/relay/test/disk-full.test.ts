@@ -8,7 +8,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { closeSync, mkdtempSync, openSync, rmSync, statfsSync, writeSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, rmSync, statSync, statfsSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -74,6 +74,8 @@ describe('disk full (issue 11.4)', () => {
         dbPath: join(mountPoint, 'relay.sqlite'),
         limits: { minFreeDiskBytes: 3 * MiB, diskReserveBytes: 1 * MiB, diskCheckMs: 50, recipientSourceBytesBurst: 64 * MiB },
       });
+      // The reserve is held from the start, next to the database.
+      expect(statSync(join(mountPoint, 'relay.sqlite.reserve')).size).toBe(1 * MiB);
       const id = newAccountId();
       h.directory.accounts.set(id, [{ deviceId: 1, registrationId: 3 }]);
       const key = deriveAccessKey(new Uint8Array(randomBytes(32)));
