@@ -98,6 +98,8 @@ async function startServices(): Promise<Services> {
     String(values.synchronous),
     '--device-cache-ttl-ms',
     '60000',
+    // One load generator is one source: the relay's per-source send budgets would throttle it.
+    ...['--source-burst', '0', '--source-bytes-burst', '0', '--recipient-source-burst', '0', '--recipient-source-bytes-burst', '0'],
   ]);
   await relay.start();
   return { dir, keyServerUrl, keyserver, relay };

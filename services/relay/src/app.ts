@@ -19,6 +19,8 @@ import { DEFAULT_DEVICE_AUTH_TTL_MS, DeviceAuthorizer } from './device-authorize
 import { CachedDeviceDirectory, HttpDeviceDirectory, type DeviceDirectory } from './device-directory.ts';
 import { DeviceRevocation } from './device-revocation.ts';
 import { DEFAULT_REVALIDATE_MS, OpenSockets } from './open-sockets.ts';
+import { DiskGuard } from './disk-guard.ts';
+import { SendLimiter } from './limits/send-limits.ts';
 import { createRelayLogger, type RelayLogOptions } from './logger.ts';
 import { CachedAccessKeys, SqliteEnvelopeStore, type EnvelopeStore } from './store/index.ts';
 import { accessKeyRoutes } from './routes/access-key.ts';
@@ -42,6 +44,8 @@ export interface RelayOptions {
   devices?: DeviceDirectory;
   /** Base URL of the key server (used when `devices` is not given). */
   keyserverUrl?: string;
+  /** How long a device-list request to the key server may take before the send gets 503, ms (default 2000). */
+  keyserverTimeoutMs?: number;
   /** How long a fetched device list is trusted for checking a sender's device set, ms (default 5000). */
   deviceCacheTtlMs?: number;
   /**
@@ -86,9 +90,25 @@ export async function buildRelay(options: RelayOptions): Promise<FastifyInstance
   let devices = options.devices;
   if (devices === undefined) {
     if (options.keyserverUrl === undefined) throw new Error('buildRelay needs `devices` or `keyserverUrl`');
-    devices = new HttpDeviceDirectory(options.keyserverUrl);
+    devices = new HttpDeviceDirectory(options.keyserverUrl, options.keyserverTimeoutMs ?? 2000);
   }
-  const store = options.store ?? new SqliteEnvelopeStore({ path: options.dbPath ?? ':memory:', synchronous: options.synchronous ?? 'NORMAL' });
+  const dbPath = options.dbPath ?? ':memory:';
+  let disk: DiskGuard | undefined;
+  let sqlite: SqliteEnvelopeStore | undefined;
+  if (options.store === undefined) {
+    sqlite = new SqliteEnvelopeStore({ path: dbPath, synchronous: options.synchronous ?? 'NORMAL', onDiskFull: () => disk?.release() });
+    if (dbPath !== ':memory:' && dbPath !== '') {
+      disk = new DiskGuard({
+        dbPath,
+        minFreeBytes: limits.minFreeDiskBytes,
+        reserveBytes: limits.diskReserveBytes,
+        checkMs: limits.diskCheckMs,
+        reclaim: () => sqlite?.reclaim(),
+        onChange: (state) => app.log.warn(state, state.low ? 'disk low: refusing new envelopes' : 'disk space recovered'),
+      });
+    }
+  }
+  const store = options.store ?? sqlite!;
   const hub = options.delivery ?? new DeliveryHub();
   let appLog: FastifyBaseLogger | undefined;
   const revocation = new DeviceRevocation(store, hub, now, () => appLog);
@@ -112,6 +132,8 @@ export async function buildRelay(options: RelayOptions): Promise<FastifyInstance
     openSockets: new OpenSockets(authorizer, revocation, now, options.deviceRevalidateMs ?? DEFAULT_REVALIDATE_MS),
     hub,
     limits,
+    sendLimiter: new SendLimiter(limits),
+    disk,
     now,
   };
 
@@ -164,8 +186,8 @@ export async function buildRelay(options: RelayOptions): Promise<FastifyInstance
     },
   });
   await app.register(fastifySwaggerUi, { routePrefix: '/docs' });
-  // Clients only send acknowledgements (≤ 1000 ids ≈ 26 KB).
-  await app.register(fastifyWebsocket, { options: { maxPayload: 128 * 1024 } });
+  // Clients only send acknowledgements (≤ wsMaxAckIds ids, 25 bytes each); larger frames close with 1009.
+  await app.register(fastifyWebsocket, { options: { maxPayload: limits.wsMaxFrameBytes } });
 
   await app.register(healthRoutes);
   await app.register(sendRoutes);
@@ -186,9 +208,11 @@ export async function buildRelay(options: RelayOptions): Promise<FastifyInstance
     }, sweepMs);
     sweeper.unref();
   }
+  disk?.start();
   app.addHook('onClose', async () => {
     if (sweeper !== undefined) clearInterval(sweeper);
     ctx.openSockets.stop();
+    disk?.stop();
     await ctx.store.close();
   });
   return app;

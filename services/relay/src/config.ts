@@ -21,12 +21,18 @@
  * | --max-envelope-bytes      | RELAY_MAX_ENVELOPE_BYTES      | 262144         |
  * | --max-queue-depth         | RELAY_MAX_QUEUE_DEPTH         | 10000          |
  * | --expiry-sweep-ms         | RELAY_EXPIRY_SWEEP_MS         | 60000          |
+ * | --keyserver-timeout-ms    | RELAY_KEYSERVER_TIMEOUT_MS    | 2000           |
  * | --log-level               | RELAY_LOG_LEVEL               | info           |
+ *
+ * Every other field of `RelayLimits` (queue bytes, WebSocket window, buffer,
+ * connection and frame limits, send budgets, disk watermark) is read the
+ * same way: `--ws-max-connections` / `RELAY_WS_MAX_CONNECTIONS`, and so on;
+ * defaults are `DEFAULT_LIMITS`, listed in the README ("Limits").
  */
 import { readFileSync } from 'node:fs';
 import { RELAY_PUBLIC_KEY_LENGTH } from '@sealpost/protocol';
 import { loadConfig as loadKitConfig, parseInteger, parseOneOf, parsePort, parseString, parseBase64, type ConfigSpec } from '@sealpost/service-kit';
-import { DEFAULT_LIMITS } from './context.ts';
+import { DEFAULT_LIMITS, type RelayLimits } from './context.ts';
 import { DEFAULT_DEVICE_AUTH_TTL_MS, MAX_DEVICE_AUTH_TTL_MS } from './device-authorizer.ts';
 import { DEFAULT_REVALIDATE_MS } from './open-sockets.ts';
 
@@ -48,8 +54,38 @@ export interface RelayStartConfig {
   maxEnvelopeBytes: number;
   maxQueueDepth: number;
   expirySweepMs: number;
+  keyserverTimeoutMs: number;
+  /** Every limit of `RelayLimits` (the three above included). */
+  limits: RelayLimits;
   logLevel: string;
 }
+
+/** The limits read from the configuration (see `RelayLimits` for each). */
+const TUNABLE_LIMITS = [
+  'maxQueueBytes',
+  'maxPollBytes',
+  'wsWindowBytes',
+  'wsMaxBufferedBytes',
+  'wsLargeFrameBudgetBytes',
+  'wsMaxConnections',
+  'wsMaxFrameBytes',
+  'wsMaxAckIds',
+  'wsFramesPerSecond',
+  'wsFrameBurst',
+  'recipientSourceBurst',
+  'recipientSourcePerHour',
+  'recipientSourceBytesBurst',
+  'recipientSourceBytesPerHour',
+  'sourceBurst',
+  'sourcePerSecond',
+  'sourceBytesBurst',
+  'sourceBytesPerSecond',
+  'rateLimitEntries',
+  'minFreeDiskBytes',
+  'diskReserveBytes',
+  'diskCheckMs',
+  'retryAfterSeconds',
+] as const satisfies ReadonlyArray<keyof RelayLimits>;
 
 /**
  * The key server's relay-credential public key: base64 of 32 bytes, or
@@ -92,6 +128,30 @@ export const RELAY_CONFIG_SPEC = {
   maxEnvelopeBytes: { parse: count, default: DEFAULT_LIMITS.maxEnvelopeBytes, description: 'largest envelope accepted, bytes' },
   maxQueueDepth: { parse: count, default: DEFAULT_LIMITS.maxQueueDepth, description: 'most envelopes queued per device' },
   expirySweepMs: { parse: count, default: 60_000, description: 'expiry sweep interval, ms (0: off)' },
+  keyserverTimeoutMs: { parse: parseInteger(1), default: 2000, description: 'device-list request timeout, ms (then 503)' },
+  maxQueueBytes: { parse: count, default: DEFAULT_LIMITS.maxQueueBytes, description: 'most envelope bytes queued per device' },
+  maxPollBytes: { parse: count, default: DEFAULT_LIMITS.maxPollBytes, description: 'most envelope bytes in one poll response' },
+  wsWindowBytes: { parse: count, default: DEFAULT_LIMITS.wsWindowBytes, description: 'WebSocket: envelope bytes in flight per connection' },
+  wsMaxBufferedBytes: { parse: count, default: DEFAULT_LIMITS.wsMaxBufferedBytes, description: 'WebSocket: pushing pauses above this many buffered bytes per socket' },
+  wsLargeFrameBudgetBytes: { parse: count, default: DEFAULT_LIMITS.wsLargeFrameBudgetBytes, description: 'WebSocket: relay-wide bytes of unflushed frames larger than the buffer bound' },
+  wsMaxConnections: { parse: count, default: DEFAULT_LIMITS.wsMaxConnections, description: 'WebSocket: most open connections per process' },
+  wsMaxFrameBytes: { parse: count, default: DEFAULT_LIMITS.wsMaxFrameBytes, description: 'WebSocket: largest client frame, bytes' },
+  wsMaxAckIds: { parse: count, default: DEFAULT_LIMITS.wsMaxAckIds, description: 'WebSocket: most ids in one ack frame' },
+  wsFramesPerSecond: { parse: count, default: DEFAULT_LIMITS.wsFramesPerSecond, description: 'WebSocket: client frames per second per connection (plus one per pushed envelope)' },
+  wsFrameBurst: { parse: count, default: DEFAULT_LIMITS.wsFrameBurst, description: 'WebSocket: client frame burst per connection' },
+  recipientSourceBurst: { parse: count, default: DEFAULT_LIMITS.recipientSourceBurst, description: 'sends per (recipient, source): burst, envelopes' },
+  recipientSourcePerHour: { parse: count, default: DEFAULT_LIMITS.recipientSourcePerHour, description: 'sends per (recipient, source): refill per hour' },
+  recipientSourceBytesBurst: { parse: count, default: DEFAULT_LIMITS.recipientSourceBytesBurst, description: 'sends per (recipient, source): burst, bytes' },
+  recipientSourceBytesPerHour: { parse: count, default: DEFAULT_LIMITS.recipientSourceBytesPerHour, description: 'sends per (recipient, source): refill, bytes per hour' },
+  sourceBurst: { parse: count, default: DEFAULT_LIMITS.sourceBurst, description: 'sends per source: burst, envelopes' },
+  sourcePerSecond: { parse: count, default: DEFAULT_LIMITS.sourcePerSecond, description: 'sends per source: refill per second' },
+  sourceBytesBurst: { parse: count, default: DEFAULT_LIMITS.sourceBytesBurst, description: 'sends per source: burst, bytes' },
+  sourceBytesPerSecond: { parse: count, default: DEFAULT_LIMITS.sourceBytesPerSecond, description: 'sends per source: refill, bytes per second' },
+  rateLimitEntries: { parse: count, default: DEFAULT_LIMITS.rateLimitEntries, description: 'most rate-limit buckets in memory, per kind' },
+  minFreeDiskBytes: { parse: count, default: DEFAULT_LIMITS.minFreeDiskBytes, description: 'refuse new envelopes (507) below this much free disk, bytes' },
+  diskReserveBytes: { parse: count, default: DEFAULT_LIMITS.diskReserveBytes, description: 'reserve file released when the disk fills, bytes' },
+  diskCheckMs: { parse: count, default: DEFAULT_LIMITS.diskCheckMs, description: 'free-space check interval, ms' },
+  retryAfterSeconds: { parse: count, default: DEFAULT_LIMITS.retryAfterSeconds, description: 'Retry-After of 503 answers, s' },
   logLevel: { parse: parseString, default: 'info', description: 'pino log level' },
 } satisfies ConfigSpec;
 
@@ -114,6 +174,14 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv): RelayStartCo
     maxEnvelopeBytes: c.maxEnvelopeBytes,
     maxQueueDepth: c.maxQueueDepth,
     expirySweepMs: c.expirySweepMs,
+    keyserverTimeoutMs: c.keyserverTimeoutMs,
+    limits: {
+      ...DEFAULT_LIMITS,
+      ...Object.fromEntries(TUNABLE_LIMITS.map((k) => [k, c[k]])),
+      messageTtlMs: c.messageTtlSeconds * 1000,
+      maxEnvelopeBytes: c.maxEnvelopeBytes,
+      maxQueueDepth: c.maxQueueDepth,
+    },
     logLevel: c.logLevel,
   };
 }

@@ -18,7 +18,7 @@ export interface DeliveryListener {
   deliver(committed: QueuedEnvelope[]): void;
   /** Something was committed for this device elsewhere: read the queue. */
   wake(): void;
-  /** Close the connection (its device was removed); optional for listeners that are not connections. */
+  /** Ends the connection with a WebSocket close code and reason (device removed, replaced, ...). */
   disconnect?(code: number, reason: string): void;
 }
 
@@ -67,7 +67,10 @@ export class DeliveryHub implements DeliveryNotifier {
     for (const l of set) l.wake();
   }
 
-  /** Closes every connection of the device on this instance with `code`/`reason`; returns how many. */
+  /**
+   * Closes every connection of (account, device) on this instance with
+   * `code`/`reason` (e.g. the device was removed); returns how many.
+   */
   disconnectDevice(accountId: string, deviceId: number, code: number, reason: string): number {
     const set = this.listeners.get(DeliveryHub.key(accountId, deviceId));
     if (set === undefined) return 0;

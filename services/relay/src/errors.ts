@@ -32,10 +32,16 @@ export const RELAY_ERROR_CODES = [
   'MISMATCHED_DEVICES',
   /** 410: some devices changed registration id (details: stale list). */
   'STALE_DEVICES',
-  /** 429: a recipient device queue is full (Retry-After). */
+  /** 429: a recipient device queue is full, in envelopes or bytes (Retry-After). */
   'QUEUE_FULL',
-  /** 503: the key server could not be asked whether a credential's device still exists (Retry-After). */
+  /** 429: this source has sent too much, to this recipient or overall (Retry-After). */
+  'RATE_LIMITED',
+  /** 503: the key server is down, slow or answered an error (Retry-After). */
   'KEYSERVER_UNAVAILABLE',
+  /** 503: the relay is at its connection limit (Retry-After). */
+  'UNAVAILABLE',
+  /** 507: the relay's disk is nearly full; no new envelopes until space is freed (Retry-After). */
+  'INSUFFICIENT_STORAGE',
 ] as const;
 
 /** A code the relay itself answers with. */

@@ -29,7 +29,8 @@ async function main(): Promise<void> {
     accessKeyCacheTtlMs: config.accessKeyCacheTtlMs,
     dbPath: config.dbPath,
     synchronous: config.synchronous,
-    limits: { messageTtlMs: config.messageTtlMs, maxEnvelopeBytes: config.maxEnvelopeBytes, maxQueueDepth: config.maxQueueDepth },
+    keyserverTimeoutMs: config.keyserverTimeoutMs,
+    limits: config.limits,
     expirySweepMs: config.expirySweepMs,
     log: { level: config.logLevel, stream: logDestination },
   });

@@ -11,7 +11,8 @@ import { accessKeyMatches } from './access-key.ts';
 import type { RelayContext } from './context.ts';
 import { checkDevices, devicesMatch, type DeviceCheck, type DeviceEntry } from './device-check.ts';
 import { relayError } from './errors.ts';
-import { QueueFullError, type NewEnvelope, type QueuedEnvelope } from './store/index.ts';
+import { sourceOf } from './limits/source-address.ts';
+import { QueueFullError, StorageFullError, type NewEnvelope, type QueuedEnvelope } from './store/index.ts';
 
 /** First bytes a sealed envelope may start with: v1 (0x11) or a v2 ReceivedMessage (0x22). */
 const SEALED_VERSIONS = new Set([0x11, 0x22]);
@@ -24,6 +25,43 @@ export async function checkAccess(ctx: RelayContext, accountId: string, presente
   if (!accessKeyMatches(presented, await ctx.accessKeys.accessKeyHash(accountId))) {
     throw relayError(401, 'UNAUTHORIZED_ACCESS', 'unidentified-access key not accepted for this recipient');
   }
+}
+
+/** The account's device list; 503 KEYSERVER_UNAVAILABLE (Retry-After) when the key server fails or is slow. */
+async function deviceList(ctx: RelayContext, accountId: string, fresh: boolean): Promise<DeviceEntry[] | undefined> {
+  try {
+    return await ctx.devices.devices(accountId, fresh ? { fresh: true } : undefined);
+  } catch (e) {
+    throw relayError(503, 'KEYSERVER_UNAVAILABLE', 'the key server did not answer in time; try again later', {
+      headers: { 'retry-after': String(ctx.limits.retryAfterSeconds) },
+      cause: e,
+    });
+  }
+}
+
+/** Refuses (507 + Retry-After) new envelopes while the database's disk is below its free-space watermark. */
+export function checkDiskSpace(ctx: RelayContext): void {
+  if (ctx.disk?.low === true) {
+    throw relayError(507, 'INSUFFICIENT_STORAGE', 'the relay is low on disk space; try again later', {
+      headers: { 'retry-after': String(ctx.limits.retryAfterSeconds * 12) },
+    });
+  }
+}
+
+/**
+ * Charges a send to its source (the client address) and to each
+ * (recipient, source) pair; 429 RATE_LIMITED with Retry-After when a budget
+ * is spent. `recipients`: account and stored bytes (all its devices).
+ */
+export function chargeSend(ctx: RelayContext, request: FastifyRequest, recipients: Array<{ accountId: string; bytes: number }>): void {
+  const refused = ctx.sendLimiter.charge(sourceOf(request.socket.remoteAddress), recipients, ctx.now());
+  if (refused === undefined) return;
+  throw relayError(
+    429,
+    'RATE_LIMITED',
+    refused.scope === 'source' ? 'too many sends from this address' : 'too many sends from this address to this recipient',
+    { headers: { 'retry-after': String(refused.retryAfterSeconds) } },
+  );
 }
 
 /**
@@ -39,13 +77,13 @@ export async function checkAgainstDirectory(
 ): Promise<DeviceCheck | undefined> {
   // A device copying a message to its own account's other devices is not sent a copy itself.
   const others = (list: DeviceEntry[] | undefined) => (senderDevice === undefined ? list : list?.filter((d) => d.deviceId !== senderDevice));
-  let actual = others(await ctx.devices.devices(accountId));
+  let actual = others(await deviceList(ctx, accountId, false));
   // An unknown account may just be newer than the cache: ask once more before saying so.
-  if (actual === undefined) actual = others(await ctx.devices.devices(accountId, { fresh: true }));
+  if (actual === undefined) actual = others(await deviceList(ctx, accountId, true));
   if (actual === undefined) return undefined;
   let result = checkDevices(addressed, actual);
   if (!devicesMatch(result)) {
-    actual = others(await ctx.devices.devices(accountId, { fresh: true }));
+    actual = others(await deviceList(ctx, accountId, true));
     if (actual === undefined) return undefined;
     result = checkDevices(addressed, actual);
   }
@@ -86,11 +124,15 @@ export async function enqueueAndNotify(ctx: RelayContext, envelopes: NewEnvelope
   let rows: QueuedEnvelope[];
   try {
     const now = ctx.now();
-    rows = await ctx.store.enqueue(envelopes, now, ctx.limits.messageTtlMs, ctx.limits.maxQueueDepth);
+    rows = await ctx.store.enqueue(envelopes, now, ctx.limits.messageTtlMs, ctx.limits.maxQueueDepth, ctx.limits.maxQueueBytes);
   } catch (e) {
     if (e instanceof QueueFullError) {
-      throw relayError(429, 'QUEUE_FULL', `a recipient device queue is full (${ctx.limits.maxQueueDepth} envelopes)`, {
-        headers: { 'retry-after': '60' },
+      const limit = e.limit === 'bytes' ? `${ctx.limits.maxQueueBytes} bytes` : `${ctx.limits.maxQueueDepth} envelopes`;
+      throw relayError(429, 'QUEUE_FULL', `a recipient device queue is full (${limit})`, { headers: { 'retry-after': '60' } });
+    }
+    if (e instanceof StorageFullError) {
+      throw relayError(507, 'INSUFFICIENT_STORAGE', 'the relay is out of disk space; try again later', {
+        headers: { 'retry-after': String(ctx.limits.retryAfterSeconds * 12) },
       });
     }
     throw e;

@@ -19,6 +19,17 @@ describe('relay configuration', () => {
     expect(c.keyserverPublicKey).toEqual(new Uint8Array(32).fill(5));
   });
 
+  it('reads every hardening limit (flags and RELAY_* env) into limits, defaults elsewhere', () => {
+    const c = loadConfig(['--keyserver-url', 'http://x', '--keyserver-public-key', key, '--ws-max-connections', '7', '--max-queue-bytes=4096'], {
+      RELAY_MIN_FREE_DISK_BYTES: '1048576',
+      RELAY_RECIPIENT_SOURCE_BURST: '0',
+      RELAY_KEYSERVER_TIMEOUT_MS: '750',
+    });
+    expect(c.limits).toMatchObject({ wsMaxConnections: 7, maxQueueBytes: 4096, minFreeDiskBytes: 1048576, recipientSourceBurst: 0, wsMaxAckIds: 100, maxQueueDepth: 10000 });
+    expect(c.keyserverTimeoutMs).toBe(750);
+    expect(() => loadConfig(['--keyserver-url', 'http://x', '--keyserver-public-key', key, '--ws-max-ack-ids', 'many'], {})).toThrow(/ws-max-ack-ids/);
+  });
+
   it("takes the public key from a file, plain base64 or the key server's JSON key file", () => {
     const dir = mkdtempSync(join(tmpdir(), 'relay-config-'));
     writeFileSync(join(dir, 'plain'), `${key}\n`);

@@ -6,6 +6,19 @@
 import type { FastifyInstance } from 'fastify';
 import { encodeBase64, withErrors } from '@sealpost/service-kit';
 import { relayError } from '../errors.ts';
+import { StorageFullError } from '../store/index.ts';
+
+/** A deletion that could not commit even after the reserve was released: 507 with Retry-After, not a 500. */
+async function deleting<T>(retryAfterSeconds: number, write: Promise<T>): Promise<T> {
+  try {
+    return await write;
+  } catch (e) {
+    if (e instanceof StorageFullError) {
+      throw relayError(507, 'INSUFFICIENT_STORAGE', 'the relay is out of disk space; try again later', { headers: { 'retry-after': String(retryAfterSeconds) } });
+    }
+    throw e;
+  }
+}
 
 /** Wire form of a queued envelope (also used by the WebSocket). */
 export const envelopeSchema = {
@@ -29,7 +42,7 @@ export async function receiveRoutes(app: FastifyInstance): Promise<void> {
     '/v1/messages',
     {
       schema: {
-        summary: 'Fetch queued envelopes for the authenticated device (oldest first)',
+        summary: 'Fetch queued envelopes for the authenticated device (oldest first; at most `limit` and maxPollBytes bytes)',
         tags: ['receive'],
         headers: authHeader,
         querystring: {
@@ -49,10 +62,13 @@ export async function receiveRoutes(app: FastifyInstance): Promise<void> {
     async (request) => {
       const { device } = request;
       const limit = request.query.limit ?? ctx.limits.maxBatch;
-      const rows = await ctx.store.pending(device.accountId, device.deviceId, ctx.now(), limit + 1);
+      // At most `limit` envelopes and `maxPollBytes` bytes (but always one, whatever its size).
+      const rows = await ctx.store.pending(device.accountId, device.deviceId, ctx.now(), limit, 0, ctx.limits.maxPollBytes);
+      const last = rows.at(-1);
+      const more = last !== undefined && (await ctx.store.pending(device.accountId, device.deviceId, ctx.now(), 1, last.seq, 0)).length > 0;
       return {
-        messages: rows.slice(0, limit).map((r) => ({ id: r.id, content: encodeBase64(r.content), receivedAt: r.receivedAt })),
-        more: rows.length > limit,
+        messages: rows.map((r) => ({ id: r.id, content: encodeBase64(r.content), receivedAt: r.receivedAt })),
+        more,
       };
     },
   );
@@ -70,7 +86,7 @@ export async function receiveRoutes(app: FastifyInstance): Promise<void> {
     },
     async (request, reply) => {
       const { device } = request;
-      if (!(await ctx.store.acknowledge(device.accountId, device.deviceId, request.params.id))) {
+      if (!(await deleting(ctx.limits.retryAfterSeconds, ctx.store.acknowledge(device.accountId, device.deviceId, request.params.id)))) {
         throw relayError(404, 'UNKNOWN_ENVELOPE', 'no such envelope in this device queue');
       }
       return reply.status(204).send();
@@ -97,7 +113,7 @@ export async function receiveRoutes(app: FastifyInstance): Promise<void> {
     },
     async (request) => {
       const { device } = request;
-      return { acknowledged: await ctx.store.acknowledgeMany(device.accountId, device.deviceId, request.body.ids) };
+      return { acknowledged: await deleting(ctx.limits.retryAfterSeconds, ctx.store.acknowledgeMany(device.accountId, device.deviceId, request.body.ids)) };
     },
   );
 }

@@ -15,7 +15,7 @@ import { withErrors } from '@sealpost/service-kit';
 import { parseAccessKey } from '../access-key.ts';
 import { relayError } from '../errors.ts';
 import { accountIdSchema, base64Schema, decodeBase64 } from '../schemas.ts';
-import { checkAccess, checkAgainstDirectory, checkSealed, enqueueAndNotify, ownAccountSender } from '../sending.ts';
+import { chargeSend, checkAccess, checkAgainstDirectory, checkDiskSpace, checkSealed, enqueueAndNotify, ownAccountSender } from '../sending.ts';
 import type { NewEnvelope } from '../store/index.ts';
 
 interface SendBody {
@@ -80,6 +80,7 @@ export async function sendRoutes(app: FastifyInstance): Promise<void> {
     },
     async (request) => {
       const { accountId } = request.params;
+      checkDiskSpace(ctx);
       await checkAccess(ctx, accountId, parseAccessKey(request.headers['unidentified-access-key']));
       const seen = new Set<number>();
       const envelopes: NewEnvelope[] = request.body.messages.map((m, i) => {
@@ -97,6 +98,7 @@ export async function sendRoutes(app: FastifyInstance): Promise<void> {
       if (check.staleDevices.length > 0) {
         throw relayError(410, 'STALE_DEVICES', 'some devices changed registration id', { details: { staleDevices: check.staleDevices } });
       }
+      chargeSend(ctx, request, [{ accountId, bytes: envelopes.reduce((n, e) => n + e.content.length, 0) }]);
       return { accepted: await enqueueAndNotify(ctx, envelopes) };
     },
   );
@@ -123,6 +125,7 @@ export async function sendRoutes(app: FastifyInstance): Promise<void> {
       },
     },
     async (request) => {
+      checkDiskSpace(ctx);
       const bytes = decodeBase64(request.body.sentMessage);
       if (bytes === undefined) throw relayError(400, 'MALFORMED_ENVELOPE', 'sentMessage is not valid base64');
       let parsed: V2SentMessage;
@@ -160,6 +163,9 @@ export async function sendRoutes(app: FastifyInstance): Promise<void> {
         throw relayError(409, 'MISMATCHED_DEVICES', 'some recipients have a different device set', { details: { recipients: mismatched } });
       }
       if (stale.length > 0) throw relayError(410, 'STALE_DEVICES', 'some devices changed registration id', { details: { recipients: stale } });
+      const costs = new Map<string, number>();
+      for (const e of envelopes) costs.set(e.accountId, (costs.get(e.accountId) ?? 0) + e.content.length);
+      chargeSend(ctx, request, [...costs].map(([accountId, n]) => ({ accountId, bytes: n })));
       return { accepted: await enqueueAndNotify(ctx, envelopes) };
     },
   );

@@ -3,161 +3,60 @@
  *
  * Server → client: `{"type":"envelope","id","content"(base64),"receivedAt"}`,
  * and once the initial backlog is sent, `{"type":"queue-empty"}`.
- * Client → server: `{"type":"ack","id"}` or `{"type":"ack","ids":[...]}`.
+ * Client → server: `{"type":"ack","id"}` or `{"type":"ack","ids":[...]}`
+ * (see websocket/client-frames.ts; anything else closes the connection).
  *
- * At most `maxBatch` envelopes are in flight (sent, unacknowledged) per
- * connection. Unacknowledged envelopes stay in the database and are sent
- * again on the next connection; acknowledged ones are deleted.
+ * At most `maxBatch` envelopes and `wsWindowBytes` bytes are in flight (sent,
+ * unacknowledged) per connection, and nothing is written while the socket
+ * has more than `wsMaxBufferedBytes` buffered. Unacknowledged envelopes stay
+ * in the database and are sent again on the next connection; acknowledged
+ * ones are deleted.
+ *
+ * One live connection per device: a new one replaces the old (closed with
+ * 4409). At most `wsMaxConnections` per process (beyond: 503 on upgrade).
+ *
+ * Close codes: 1003 binary frame, 1007 not JSON, 1008 invalid frame or frame
+ * rate exceeded, 1009 frame too large, 1011 internal error, 4401 credential
+ * expired, 4409 replaced by a newer connection of the same device.
  */
-import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
-import type { WebSocket } from 'ws';
-import { deviceOf, encodeBase64 } from '@sealpost/service-kit';
+import type { FastifyInstance } from 'fastify';
+import { deviceOf } from '@sealpost/service-kit';
 import type { AuthenticatedDevice } from '../auth.ts';
-import type { RelayContext } from '../context.ts';
-import type { DeliveryListener } from '../delivery-hub.ts';
-import type { PendingEnvelope, QueuedEnvelope } from '../store/index.ts';
+import { relayError } from '../errors.ts';
+import { clientFrameDecoder } from '../websocket/client-frames.ts';
+import { DeviceSession } from '../websocket/device-session.ts';
+import { FlushBudget } from '../websocket/flush-budget.ts';
 
 /** Interval between WebSocket pings. */
 const HEARTBEAT_MS = 30_000;
 
-/** One open connection of one device: tracks what it has sent and pumps the queue. */
-class DeviceConnection implements DeliveryListener {
-  private lastSeq = 0;
-  private readonly inFlight = new Set<string>();
-  private announcedEmpty = false;
-  private scheduled = false;
-  /** A queue read is under way (reads are asynchronous). */
-  private pumping = false;
-  /** Something was committed or acknowledged while a read was under way: read once more. */
-  private dirty = false;
-  /**
-   * True when the last read of the queue returned everything there was (and
-   * nothing was committed meanwhile): every envelope committed since arrives
-   * through `deliver`, in commit order, and can be pushed without reading the
-   * database again.
-   */
-  private caughtUp = false;
+/** Close code of a connection replaced by a newer one of the same device. */
+export const CLOSE_REPLACED = 4409;
+/** Close code of a connection whose credential expired. */
+export const CLOSE_CREDENTIAL_EXPIRED = 4401;
 
-  constructor(
-    private readonly ctx: RelayContext,
-    private readonly socket: WebSocket,
-    private readonly device: AuthenticatedDevice,
-    private readonly log: FastifyBaseLogger,
-  ) {}
-
-  deliver(committed: QueuedEnvelope[]): void {
-    if (
-      this.caughtUp &&
-      !this.scheduled &&
-      !this.pumping &&
-      this.inFlight.size + committed.length <= this.ctx.limits.maxBatch &&
-      this.socket.readyState === this.socket.OPEN
-    ) {
-      this.send(committed.filter((r) => r.seq > this.lastSeq));
-      return;
-    }
-    this.caughtUp = false;
-    this.wake();
-  }
-
-  disconnect(code: number, reason: string): void {
-    this.socket.close(code, reason);
-  }
-
-  wake(): void {
-    if (this.pumping) {
-      this.dirty = true;
-      return;
-    }
-    // Coalesce bursts of wake-ups into one queue read per tick.
-    if (this.scheduled) return;
-    this.scheduled = true;
-    setImmediate(() => {
-      this.scheduled = false;
-      void this.pump();
-    });
-  }
-
-  /** Sends rows as envelope frames (one writev for the burst, not a syscall per frame). */
-  private send(rows: PendingEnvelope[]): void {
-    if (rows.length === 0) return;
-    const raw = (this.socket as unknown as { _socket?: { cork(): void; uncork(): void } })._socket;
-    raw?.cork();
-    for (const r of rows) {
-      this.socket.send(JSON.stringify({ type: 'envelope', id: r.id, content: encodeBase64(r.content), receivedAt: r.receivedAt }));
-      this.lastSeq = r.seq;
-      this.inFlight.add(r.id);
-    }
-    if (raw !== undefined) process.nextTick(() => raw.uncork());
-  }
-
-  /** Reads the device queue after `lastSeq` and sends as much as the window allows. */
-  async pump(): Promise<void> {
-    if (this.pumping) {
-      this.dirty = true;
-      return;
-    }
-    this.pumping = true;
-    try {
-      do {
-        this.dirty = false;
-        if (this.socket.readyState !== this.socket.OPEN) return;
-        const room = this.ctx.limits.maxBatch - this.inFlight.size;
-        if (room <= 0) return;
-        const rows = await this.ctx.store.pending(this.device.accountId, this.device.deviceId, this.ctx.now(), room, this.lastSeq);
-        if (this.socket.readyState !== this.socket.OPEN) return;
-        this.send(rows.filter((r) => r.seq > this.lastSeq));
-        const drained = rows.length < room;
-        this.caughtUp = drained && !this.dirty;
-        if (drained && !this.announcedEmpty) {
-          this.announcedEmpty = true;
-          this.socket.send(JSON.stringify({ type: 'queue-empty' }));
-        }
-      } while (this.dirty);
-    } catch (err) {
-      // The queue could not be read: drop the connection; the client reconnects and nothing is lost.
-      this.caughtUp = false;
-      this.log.error({ err: { message: (err as Error).message } }, 'queue read failed');
-      this.socket.close(1011, 'internal error');
-    } finally {
-      this.pumping = false;
-    }
-  }
-
-  onMessage(data: unknown): void {
-    let msg: { type?: unknown; id?: unknown; ids?: unknown };
-    try {
-      msg = JSON.parse(String(data)) as typeof msg;
-    } catch {
-      this.socket.send(JSON.stringify({ type: 'error', error: { code: 'BAD_FRAME', message: 'frames must be JSON' } }));
-      return;
-    }
-    if (msg.type !== 'ack') {
-      this.socket.send(JSON.stringify({ type: 'error', error: { code: 'BAD_FRAME', message: 'unknown frame type' } }));
-      return;
-    }
-    const ids = typeof msg.id === 'string' ? [msg.id] : Array.isArray(msg.ids) ? msg.ids.filter((x): x is string => typeof x === 'string') : [];
-    if (ids.length === 0 || ids.length > 1000) {
-      this.socket.send(JSON.stringify({ type: 'error', error: { code: 'BAD_FRAME', message: 'ack needs id or ids (1..1000)' } }));
-      return;
-    }
-    this.ctx.store.acknowledgeMany(this.device.accountId, this.device.deviceId, ids).then(
-      () => {
-        for (const id of ids) this.inFlight.delete(id);
-        this.wake();
-      },
-      () => this.socket.send(JSON.stringify({ type: 'error', error: { code: 'INTERNAL', message: 'acknowledgement not stored' } })),
-    );
-  }
-}
+const deviceKey = (d: AuthenticatedDevice): string => `${d.accountId}\u0000${d.deviceId}`;
 
 /** Registers the WebSocket route. */
 export async function websocketRoutes(app: FastifyInstance): Promise<void> {
   const ctx = app.relay;
+  const decode = clientFrameDecoder(ctx.limits.wsMaxAckIds);
+  const largeFrames = new FlushBudget(ctx.limits.wsLargeFrameBudgetBytes);
+  /** The live session of each device on this instance. */
+  const live = new Map<string, DeviceSession>();
+  /** Open sockets (including ones being closed). */
+  let open = 0;
+
   app.get(
     '/v1/websocket',
     {
       websocket: true,
+      // Before the upgrade: a full relay answers 503 (a device replacing its own connection is let in).
+      preValidation: async (request) => {
+        if (open >= ctx.limits.wsMaxConnections && !live.has(deviceKey(deviceOf<AuthenticatedDevice>(request)))) {
+          throw relayError(503, 'UNAVAILABLE', 'too many open connections', { headers: { 'retry-after': String(ctx.limits.retryAfterSeconds) } });
+        }
+      },
       schema: {
         summary: 'Push delivery of queued envelopes (WebSocket; see module docs for frames)',
         tags: ['receive'],
@@ -166,17 +65,21 @@ export async function websocketRoutes(app: FastifyInstance): Promise<void> {
       },
     },
     (socket, request) => {
+      open++;
       const device = deviceOf<AuthenticatedDevice>(request);
-      const conn = new DeviceConnection(ctx, socket, device, request.log);
-      const unsubscribe = ctx.hub.subscribe(device.accountId, device.deviceId, conn);
+      const key = deviceKey(device);
+      live.get(key)?.disconnect(CLOSE_REPLACED, 'replaced by a newer connection of this device');
+      const session = new DeviceSession(ctx, socket, device, request.log, decode, largeFrames);
+      live.set(key, session);
+      const unsubscribe = ctx.hub.subscribe(device.accountId, device.deviceId, session);
       // A connection lives no longer than its credential: the client reconnects with a fresh one.
       let expiry: NodeJS.Timeout | undefined;
       if (device.expiresAt !== undefined) {
         const ms = Math.max(0, Math.min(device.expiresAt - ctx.now(), 2 ** 31 - 1));
-        expiry = setTimeout(() => socket.close(4401, 'credential expired'), ms);
+        expiry = setTimeout(() => session.disconnect(CLOSE_CREDENTIAL_EXPIRED, 'credential expired'), ms);
       }
-      // Heartbeat: a peer that misses a pong for a whole interval is gone (NAT, sleep); drop it
-      // so its unacknowledged envelopes wait for the next connection.
+      // Heartbeat: a peer that misses a pong for a whole interval is gone (NAT, sleep, or never
+      // reading); drop it so its unacknowledged envelopes wait for the next connection.
       let alive = true;
       socket.on('pong', () => {
         alive = true;
@@ -190,15 +93,24 @@ export async function websocketRoutes(app: FastifyInstance): Promise<void> {
         socket.ping();
       }, HEARTBEAT_MS);
       heartbeat.unref();
+      let finished = false;
       const done = (): void => {
+        if (finished) return;
+        finished = true;
+        open--;
+        if (live.get(key) === session) live.delete(key);
+        session.released();
         unsubscribe();
         clearInterval(heartbeat);
         if (expiry !== undefined) clearTimeout(expiry);
       };
-      socket.on('message', (data) => conn.onMessage(data));
+      socket.on('message', (data, isBinary) => session.onMessage(data, isBinary));
       socket.on('close', done);
-      socket.on('error', done);
-      void conn.pump();
+      socket.on('error', (err) => {
+        request.log.debug({ err: { message: err.message } }, 'websocket error');
+        done();
+      });
+      void session.pump();
     },
   );
 }

@@ -44,13 +44,19 @@ export interface NewEnvelope {
 export interface EnvelopeQueue {
   /**
    * Enqueues all envelopes atomically, or none: rejects with `QueueFullError`
-   * when any device queue would exceed `maxQueueDepth`. Resolves after commit
+   * when any device queue would exceed `maxQueueDepth` envelopes or
+   * `maxQueueBytes` bytes (default: no byte limit). Resolves after commit
    * with the stored rows, in the order given. Concurrent enqueues resolve in
    * commit order.
    */
-  enqueue(envelopes: NewEnvelope[], now: number, ttlMs: number, maxQueueDepth: number): Promise<QueuedEnvelope[]>;
-  /** A window of the device queue: the oldest unexpired envelopes after `afterSeq` (exclusive), up to `limit`. */
-  pending(accountId: string, deviceId: number, now: number, limit: number, afterSeq?: number): Promise<PendingEnvelope[]>;
+  enqueue(envelopes: NewEnvelope[], now: number, ttlMs: number, maxQueueDepth: number, maxQueueBytes?: number): Promise<QueuedEnvelope[]>;
+  /**
+   * A window of the device queue: the oldest unexpired envelopes after
+   * `afterSeq` (exclusive), up to `limit`, and stopping before the envelope
+   * that would take the total content size over `maxBytes` (the first one is
+   * always included).
+   */
+  pending(accountId: string, deviceId: number, now: number, limit: number, afterSeq?: number, maxBytes?: number): Promise<PendingEnvelope[]>;
   /** Deletes an envelope of this device; true if it existed. */
   acknowledge(accountId: string, deviceId: number, id: string): Promise<boolean>;
   /** Deletes several envelopes of this device atomically; resolves to how many existed. */
@@ -80,8 +86,18 @@ export class QueueFullError extends Error {
   constructor(
     readonly accountId: string,
     readonly deviceId: number,
+    /** Which limit: envelope count or bytes. */
+    readonly limit: 'envelopes' | 'bytes' = 'envelopes',
   ) {
-    super(`queue for device ${deviceId} is full`);
+    super(`queue for device ${deviceId} is full (${limit})`);
     this.name = 'QueueFullError';
+  }
+}
+
+/** Rejection of a write because the database's disk is full (SQLITE_FULL); nothing was written. */
+export class StorageFullError extends Error {
+  constructor(options?: { cause?: unknown }) {
+    super('the database disk is full', options);
+    this.name = 'StorageFullError';
   }
 }

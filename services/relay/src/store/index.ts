@@ -1,6 +1,7 @@
 /** The relay's storage: the async seam, its SQLite implementation, and the opt-in access-key cache. */
 export {
   QueueFullError,
+  StorageFullError,
   type AccessKeyStore,
   type EnvelopeQueue,
   type EnvelopeStore,

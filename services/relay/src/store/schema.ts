@@ -38,4 +38,19 @@ export const ENVELOPE_STORE_MIGRATIONS: readonly string[] = [
    CREATE TRIGGER envelopes_depth_delete AFTER DELETE ON envelopes BEGIN
      UPDATE queue_depths SET n = n - 1 WHERE account_id = OLD.account_id AND device_id = OLD.device_id;
    END;`,
+  // Queue sizes in bytes next to the counts (per-device byte limit, O(1) per send).
+  `ALTER TABLE queue_depths ADD COLUMN bytes INTEGER NOT NULL DEFAULT 0;
+   UPDATE queue_depths SET bytes = (
+     SELECT COALESCE(SUM(length(e.content)), 0) FROM envelopes e
+      WHERE e.account_id = queue_depths.account_id AND e.device_id = queue_depths.device_id);
+   DROP TRIGGER envelopes_depth_insert;
+   DROP TRIGGER envelopes_depth_delete;
+   CREATE TRIGGER envelopes_depth_insert AFTER INSERT ON envelopes BEGIN
+     INSERT INTO queue_depths (account_id, device_id, n, bytes) VALUES (NEW.account_id, NEW.device_id, 1, length(NEW.content))
+       ON CONFLICT (account_id, device_id) DO UPDATE SET n = n + 1, bytes = bytes + length(NEW.content);
+   END;
+   CREATE TRIGGER envelopes_depth_delete AFTER DELETE ON envelopes BEGIN
+     UPDATE queue_depths SET n = n - 1, bytes = bytes - length(OLD.content)
+      WHERE account_id = OLD.account_id AND device_id = OLD.device_id;
+   END;`,
 ];

@@ -11,7 +11,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import Database from 'better-sqlite3';
-import { QueueFullError, type EnvelopeStore, type NewEnvelope, type PendingEnvelope, type QueuedEnvelope } from './envelope-store.ts';
+import { QueueFullError, StorageFullError, type EnvelopeStore, type NewEnvelope, type PendingEnvelope, type QueuedEnvelope } from './envelope-store.ts';
 import { GroupCommit } from './group-commit.ts';
 import { ENVELOPE_STORE_MIGRATIONS } from './schema.ts';
 import { migrateSqlite, sqlMigrations } from '@sealpost/service-kit/sqlite-migrations';
@@ -23,6 +23,17 @@ export interface SqliteStoreOptions {
   /** File path, or ':memory:'. */
   path: string;
   synchronous?: 'NORMAL' | 'FULL';
+  /**
+   * Called when a write fails because the disk is full, before the write is
+   * tried once more (the relay releases its reserve file here, so deletions
+   * can still commit).
+   */
+  onDiskFull?: () => void;
+}
+
+/** True for SQLite's "database or disk is full". */
+function isDiskFull(e: unknown): boolean {
+  return (e as { code?: unknown } | null)?.code === 'SQLITE_FULL';
 }
 
 /** The random pool envelope ids are cut from (16 bytes each). */
@@ -52,7 +63,10 @@ function prepare(db: Database.Database) {
   return {
     insert: db.prepare('INSERT INTO envelopes (id, account_id, device_id, content, received_at, expires_at) VALUES (?, ?, ?, ?, ?, ?)'),
     depth: db.prepare('SELECT COUNT(*) AS n FROM envelopes WHERE account_id = ? AND device_id = ? AND expires_at > ?'),
-    storedDepth: db.prepare('SELECT n FROM queue_depths WHERE account_id = ? AND device_id = ?'),
+    storedDepth: db.prepare('SELECT n, bytes FROM queue_depths WHERE account_id = ? AND device_id = ?'),
+    sizes: db.prepare(
+      'SELECT length(content) AS n FROM envelopes WHERE account_id = ? AND device_id = ? AND expires_at > ? AND seq > ? ORDER BY seq LIMIT ?',
+    ),
     pending: db.prepare(
       'SELECT seq, id, content, received_at FROM envelopes WHERE account_id = ? AND device_id = ? AND expires_at > ? AND seq > ? ORDER BY seq LIMIT ?',
     ),
@@ -72,9 +86,16 @@ export class SqliteEnvelopeStore implements EnvelopeStore {
   private readonly writes: GroupCommit;
   private readonly ids = new EnvelopeIds();
 
+  private readonly onDiskFull: (() => void) | undefined;
+
   constructor(options: SqliteStoreOptions) {
     this.db = new Database(options.path);
+    this.onDiskFull = options.onDiskFull;
+    // Freed pages can be given back to the file system (only takes effect on a new database).
+    this.db.pragma('auto_vacuum = INCREMENTAL');
     this.db.pragma('journal_mode = WAL');
+    // A checkpointed WAL is cut back to this size instead of keeping its largest size forever.
+    this.db.pragma(`journal_size_limit = ${4 * 1024 * 1024}`);
     this.db.pragma(`synchronous = ${options.synchronous ?? 'NORMAL'}`);
     this.db.pragma('busy_timeout = 5000');
     migrateSqlite(this.db, ENVELOPE_MIGRATIONS);
@@ -87,23 +108,48 @@ export class SqliteEnvelopeStore implements EnvelopeStore {
     return this.writes.commits;
   }
 
-  enqueue(envelopes: NewEnvelope[], now: number, ttlMs: number, maxQueueDepth: number): Promise<QueuedEnvelope[]> {
-    return this.writes.run(() => this.insertAll(envelopes, now, ttlMs, maxQueueDepth));
+  enqueue(envelopes: NewEnvelope[], now: number, ttlMs: number, maxQueueDepth: number, maxQueueBytes = Number.POSITIVE_INFINITY): Promise<QueuedEnvelope[]> {
+    // A full disk refuses new envelopes (no retry: they are what fills it).
+    return this.writes.run(() => this.insertAll(envelopes, now, ttlMs, maxQueueDepth, maxQueueBytes)).catch((e: unknown) => {
+      throw isDiskFull(e) ? new StorageFullError({ cause: e }) : e;
+    });
+  }
+
+  /**
+   * A write that must work on a full disk (acknowledgements, expiry): on
+   * SQLITE_FULL the owner frees space (`onDiskFull`) and it is tried once more.
+   */
+  private async freeingWrite<T>(fn: () => T): Promise<T> {
+    try {
+      return await this.writes.run(fn);
+    } catch (e) {
+      if (!isDiskFull(e) || this.onDiskFull === undefined) throw isDiskFull(e) ? new StorageFullError({ cause: e }) : e;
+      this.onDiskFull();
+      try {
+        return await this.writes.run(fn);
+      } catch (again) {
+        throw isDiskFull(again) ? new StorageFullError({ cause: again }) : again;
+      }
+    }
   }
 
   /** The body of one enqueue (runs inside a savepoint of the shared transaction). */
-  private insertAll(envelopes: NewEnvelope[], now: number, ttlMs: number, maxDepth: number): QueuedEnvelope[] {
-    const added = new Map<string, { accountId: string; deviceId: number; n: number }>();
+  private insertAll(envelopes: NewEnvelope[], now: number, ttlMs: number, maxDepth: number, maxBytes: number): QueuedEnvelope[] {
+    const added = new Map<string, { accountId: string; deviceId: number; n: number; bytes: number }>();
     for (const e of envelopes) {
       const k = `${e.accountId}\u0000${e.deviceId}`;
       const entry = added.get(k);
-      if (entry === undefined) added.set(k, { accountId: e.accountId, deviceId: e.deviceId, n: 1 });
-      else entry.n++;
+      if (entry === undefined) added.set(k, { accountId: e.accountId, deviceId: e.deviceId, n: 1, bytes: e.content.length });
+      else {
+        entry.n++;
+        entry.bytes += e.content.length;
+      }
     }
-    for (const { accountId, deviceId, n } of added.values()) {
+    for (const { accountId, deviceId, n, bytes } of added.values()) {
       // Counts stored rows: expired ones count until the next sweep removes them.
-      const row = this.stmts.storedDepth.get(accountId, deviceId) as { n: number } | undefined;
-      if ((row?.n ?? 0) + n > maxDepth) throw new QueueFullError(accountId, deviceId);
+      const row = this.stmts.storedDepth.get(accountId, deviceId) as { n: number; bytes: number } | undefined;
+      if ((row?.n ?? 0) + n > maxDepth) throw new QueueFullError(accountId, deviceId, 'envelopes');
+      if ((row?.bytes ?? 0) + bytes > maxBytes) throw new QueueFullError(accountId, deviceId, 'bytes');
     }
     const rows: QueuedEnvelope[] = [];
     for (const e of envelopes) {
@@ -114,7 +160,20 @@ export class SqliteEnvelopeStore implements EnvelopeStore {
     return rows;
   }
 
-  async pending(accountId: string, deviceId: number, now: number, limit: number, afterSeq = 0): Promise<PendingEnvelope[]> {
+  async pending(accountId: string, deviceId: number, now: number, limit: number, afterSeq = 0, maxBytes = Number.POSITIVE_INFINITY): Promise<PendingEnvelope[]> {
+    if (limit <= 0) return [];
+    if (Number.isFinite(maxBytes)) {
+      // Sizes first (length() of a blob does not read it), then only the rows that fit.
+      const sizes = this.stmts.sizes.all(accountId, deviceId, now, afterSeq, limit) as Array<{ n: number }>;
+      let total = 0;
+      let fit = 0;
+      for (const { n } of sizes) {
+        if (fit > 0 && total + n > maxBytes) break;
+        total += n;
+        fit++;
+      }
+      limit = Math.max(1, fit);
+    }
     const rows = this.stmts.pending.all(accountId, deviceId, now, afterSeq, limit) as Array<{
       seq: number;
       id: string;
@@ -125,11 +184,11 @@ export class SqliteEnvelopeStore implements EnvelopeStore {
   }
 
   acknowledge(accountId: string, deviceId: number, id: string): Promise<boolean> {
-    return this.writes.run(() => this.stmts.ack.run(accountId, deviceId, id).changes > 0);
+    return this.freeingWrite(() => this.stmts.ack.run(accountId, deviceId, id).changes > 0);
   }
 
   acknowledgeMany(accountId: string, deviceId: number, ids: string[]): Promise<number> {
-    return this.writes.run(() => {
+    return this.freeingWrite(() => {
       let n = 0;
       for (const id of ids) n += this.stmts.ack.run(accountId, deviceId, id).changes;
       return n;
@@ -141,7 +200,26 @@ export class SqliteEnvelopeStore implements EnvelopeStore {
   }
 
   deleteExpired(now: number): Promise<number> {
-    return this.writes.run(() => this.stmts.expire.run(now).changes);
+    return this.freeingWrite(() => this.stmts.expire.run(now).changes);
+  }
+
+  /**
+   * Gives space freed by deletions back to the file system: commits pending
+   * writes, moves the WAL into the database and truncates it, and returns
+   * free pages (incremental vacuum; databases created before auto_vacuum was
+   * set keep their free pages for reuse instead).
+   */
+  reclaim(): void {
+    if (!this.db.open) return;
+    this.writes.flush();
+    try {
+      this.db.pragma('wal_checkpoint(TRUNCATE)');
+      this.db.pragma('incremental_vacuum');
+      this.db.pragma('wal_checkpoint(TRUNCATE)');
+    } catch (e) {
+      // No room even for that: the next check tries again.
+      if (!isDiskFull(e)) throw e;
+    }
   }
 
   async accessKeyHash(accountId: string): Promise<Uint8Array | undefined> {

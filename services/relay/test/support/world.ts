@@ -71,6 +71,12 @@ export interface World {
   trustRoot: PrivateKey;
   dir: string;
   newAccount(deviceCount: number, kind: ClientKind): Promise<Account>;
+  /**
+   * A registered primary device with no session keys, only what the relay
+   * needs: the key server lists it, so its relay credential is accepted.
+   * Cheap enough for the hundreds of hostile devices of the load tests.
+   */
+  bareDevice(): Promise<{ accountId: string; relayToken: string }>;
   /** Fetches the prekey bundle of one device of `target` (as `requester`), libsignal-shaped. */
   bundle(requester: Device, target: Account, deviceId: number): Promise<RawPreKeyBundle>;
   close(): Promise<void>;
@@ -180,6 +186,18 @@ export async function startWorld(relayArgs: string[] = []): Promise<World> {
     return { id: accountId, kind, devices, accessKey, identity };
   }
 
+  async function bareDevice(): Promise<{ accountId: string; relayToken: string }> {
+    const secret = new Uint8Array(randomBytes(32));
+    const { accountId } = await json<{ accountId: string }>(`${keyserverUrl}/v1/accounts`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ identityKey: b64(generateIdentityKeyPair().publicKey), registrationId: 1 + (randomBytes(2).readUInt16BE() % 16383), deviceSecret: b64(secret) }),
+    });
+    const auth = basicAuthHeader(accountId, 1, secret);
+    const { token } = await json<{ token: string }>(`${keyserverUrl}/v1/credentials/relay?audience=${encodeURIComponent(relay.url)}`, { headers: { authorization: auth } });
+    return { accountId, relayToken: token };
+  }
+
   async function bundle(requester: Device, target: Account, deviceId: number): Promise<RawPreKeyBundle> {
     const b = await json<{
       identityKey: string;
@@ -216,6 +234,7 @@ export async function startWorld(relayArgs: string[] = []): Promise<World> {
     trustRoot,
     dir,
     newAccount,
+    bareDevice,
     bundle,
     close: async () => {
       await relay.stop('SIGTERM');
