@@ -53,26 +53,36 @@ function writeBE16(values: ArrayLike<number>): Uint8Array {
   return out;
 }
 
-/** Coefficients (lowest power first) of the interpolant through (xs[i], ys[i]). */
+/**
+ * Coefficients (lowest power first) of the interpolant through (xs[i], ys[i])
+ * (distinct xs), in O(n²): with M(x) = ∏ (x − x_j), basis i is
+ * M(x) / (x − x_i) (synthetic division) scaled by y_i / M_i(x_i).
+ * Subtraction is XOR in GF(2^16).
+ */
 export function lagrangeInterpolate(xs: readonly number[], ys: readonly number[]): number[] {
   const n = xs.length;
   const out = new Array<number>(n).fill(0);
+  if (n === 0) return out;
+  // master[k]: coefficient of x^k of M, degree n.
+  const master = new Uint16Array(n + 1);
+  master[0] = 1;
+  for (let j = 0; j < n; j++) {
+    const xj = xs[j]!;
+    for (let k = j + 1; k >= 1; k--) master[k] = master[k - 1]! ^ gf16Mul(master[k]!, xj);
+    master[0] = gf16Mul(master[0]!, xj);
+  }
+  const q = new Uint16Array(n);
   for (let i = 0; i < n; i++) {
-    // basis_i(x) = prod_{j != i} (x - x_j) / (x_i - x_j)
-    let basis = [1];
-    let denom = 1;
-    for (let j = 0; j < n; j++) {
-      if (j === i) continue;
-      const next = new Array<number>(basis.length + 1).fill(0);
-      for (let k = 0; k < basis.length; k++) {
-        next[k + 1]! ^= basis[k]!;
-        next[k]! ^= gf16Mul(basis[k]!, xs[j]!);
-      }
-      basis = next;
-      denom = gf16Mul(denom, xs[i]! ^ xs[j]!);
-    }
+    const xi = xs[i]!;
+    // q = M / (x - xi): q[n-1] = m[n]; q[k-1] = m[k] + xi·q[k].
+    q[n - 1] = master[n]!;
+    for (let k = n - 1; k >= 1; k--) q[k - 1] = master[k]! ^ gf16Mul(xi, q[k]!);
+    // denominator: q(xi) = ∏_{j≠i} (xi − xj)
+    let denom = 0;
+    for (let k = n - 1; k >= 0; k--) denom = gf16Mul(denom, xi) ^ q[k]!;
     const scale = gf16Div(ys[i]!, denom);
-    for (let k = 0; k < n; k++) out[k]! ^= gf16Mul(basis[k]!, scale);
+    if (scale === 0) continue;
+    for (let k = 0; k < n; k++) out[k]! ^= gf16Mul(q[k]!, scale);
   }
   return out;
 }
@@ -81,6 +91,13 @@ export function lagrangeInterpolate(xs: readonly number[], ys: readonly number[]
 export function evaluatePoly(coefficients: readonly number[], x: number): number {
   let acc = 0;
   for (let k = coefficients.length - 1; k >= 0; k--) acc = gf16Mul(acc, x) ^ coefficients[k]!;
+  return acc;
+}
+
+/** Evaluates a polynomial stored as BE16 coefficients (lowest power first) at x, reading the bytes in place. */
+function evaluateBE16(coefficients: Uint8Array, x: number): number {
+  let acc = 0;
+  for (let k = coefficients.length - 2; k >= 0; k -= 2) acc = gf16Mul(acc, x) ^ ((coefficients[k]! << 8) | coefficients[k + 1]!);
   return acc;
 }
 
@@ -100,18 +117,29 @@ export function encoderChunkAt(state: PolyEncoderState, index: number): { state:
   let polys = state.polys;
   let pts = state.pts;
   const idx16 = index & 0xffff;
-  const out = new Array<number>(NUM_POLYS);
-  let pointValues = pts.length === NUM_POLYS ? pts.map(readBE16) : null;
-  if (pointValues !== null && pointValues.some((v) => idx16 >= v.length)) {
-    polys = pointValues.map((v) => writeBE16(lagrangeInterpolate(v.map((_, x) => x), v)));
+  const data = new Uint8Array(CHUNK_SIZE);
+  let direct = pts.length === NUM_POLYS;
+  if (direct && pts.some((v) => 2 * idx16 >= v.length)) {
+    polys = pts.map((v) => {
+      const values = readBE16(v);
+      return writeBE16(lagrangeInterpolate(values.map((_, x) => x), values));
+    });
     pts = [];
-    pointValues = null;
+    direct = false;
   }
   for (let p = 0; p < NUM_POLYS; p++) {
-    if (pointValues !== null) out[p] = pointValues[p]![idx16]!;
-    else out[p] = evaluatePoly(readBE16(polys[p]!), idx16);
+    if (direct) {
+      // Points form: the value is the message's own BE16 at position idx16.
+      const v = pts[p]!;
+      data[2 * p] = v[2 * idx16]!;
+      data[2 * p + 1] = v[2 * idx16 + 1]!;
+    } else {
+      const y = evaluateBE16(polys[p]!, idx16);
+      data[2 * p] = y >> 8;
+      data[2 * p + 1] = y & 0xff;
+    }
   }
-  return { state: { idx: state.idx, pts, polys }, chunk: { index: idx16, data: writeBE16(out) } };
+  return { state: { idx: state.idx, pts, polys }, chunk: { index: idx16, data } };
 }
 
 /** The next chunk in order (index 0, 1, 2, …, wrapping at 2^16). */
@@ -146,28 +174,35 @@ function readPoints(b: Uint8Array): Pt[] {
   return out;
 }
 
-function writePoints(pts: readonly Pt[]): Uint8Array {
-  const out = new Uint8Array(pts.length * 4);
-  pts.forEach((p, i) => {
-    out.set([p.x >> 8, p.x & 0xff, p.y >> 8, p.y & 0xff], 4 * i);
-  });
-  return out;
-}
+const EMPTY = new Uint8Array(0);
+const pointX = (b: Uint8Array, i: number): number => (b[4 * i]! << 8) | b[4 * i + 1]!;
 
 /** Adds a chunk's 16 points (a point whose x is already held replaces it). */
 export function decoderAddChunk(state: PolyDecoderState, chunk: Chunk): PolyDecoderState {
   const pts = state.pts.slice();
+  const x = chunk.index & 0xffff;
   for (let p = 0; p < NUM_POLYS; p++) {
-    const x = chunk.index & 0xffff;
-    const y = (chunk.data[2 * p]! << 8) | chunk.data[2 * p + 1]!;
+    const yHi = chunk.data[2 * p]!;
+    const yLo = chunk.data[2 * p + 1]!;
     const needed = neededPoints(state.ptsNeeded, p);
-    const held = readPoints(pts[p] ?? new Uint8Array(0));
-    if (!(x < needed || held.length < needed)) continue;
-    const at = held.findIndex((q) => q.x >= x);
-    if (at >= 0 && held[at]!.x === x) held[at] = { x, y };
-    else if (at >= 0) held.splice(at, 0, { x, y });
-    else held.push({ x, y });
-    pts[p] = writePoints(held);
+    const held = pts[p] ?? EMPTY;
+    const count = held.length >> 2; // whole (x ‖ y) points, in x order
+    if (!(x < needed || count < needed)) continue;
+    let at = 0;
+    while (at < count && pointX(held, at) < x) at++;
+    let out: Uint8Array;
+    if (at < count && pointX(held, at) === x) {
+      out = held.slice(0, 4 * count);
+    } else {
+      out = new Uint8Array(4 * (count + 1));
+      out.set(held.subarray(0, 4 * at));
+      out.set(held.subarray(4 * at, 4 * count), 4 * at + 4);
+      out[4 * at] = x >> 8;
+      out[4 * at + 1] = x & 0xff;
+    }
+    out[4 * at + 2] = yHi;
+    out[4 * at + 3] = yLo;
+    pts[p] = out;
   }
   return { ...state, pts };
 }
@@ -175,8 +210,9 @@ export function decoderAddChunk(state: PolyDecoderState, chunk: Chunk): PolyDeco
 /** The decoded message once every polynomial has enough points, else null. */
 export function decoderMessage(state: PolyDecoderState): Uint8Array | null {
   if (state.isComplete || state.pts.length !== NUM_POLYS) return null;
+  // Counted from the byte lengths first: most chunks leave the message incomplete.
+  for (let p = 0; p < NUM_POLYS; p++) if (state.pts[p]!.length >> 2 < neededPoints(state.ptsNeeded, p)) return null;
   const held = state.pts.map(readPoints);
-  for (let p = 0; p < NUM_POLYS; p++) if (held[p]!.length < neededPoints(state.ptsNeeded, p)) return null;
   const polys = new Array<number[] | undefined>(NUM_POLYS);
   const values = new Array<number>(state.ptsNeeded);
   for (let k = 0; k < state.ptsNeeded; k++) {
