@@ -145,7 +145,7 @@ export function encoderChunkAt(state: PolyEncoderState, index: number): { state:
 /** The next chunk in order (index 0, 1, 2, …, wrapping at 2^16). */
 export function encoderNextChunk(state: PolyEncoderState): { state: PolyEncoderState; chunk: Chunk } {
   const r = encoderChunkAt(state, state.idx & 0xffff);
-  return { state: { ...r.state, idx: (state.idx + 1) >>> 0 }, chunk: r.chunk };
+  return { state: { idx: (state.idx + 1) >>> 0, pts: r.state.pts, polys: r.state.polys }, chunk: r.chunk };
 }
 
 /** A decoder waiting for a message of `lenBytes` bytes. */
