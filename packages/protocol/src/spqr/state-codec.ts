@@ -44,21 +44,15 @@ const LAYOUTS: Record<V1StateKind, Layout> = {
 const KIND_BY_TAG = new Map<number, V1StateKind>(Object.entries(LAYOUTS).map(([k, l]) => [l.tag, k as V1StateKind]));
 
 /**
- * Encodings of state parts by the identity of the (immutable) objects they
- * were encoded from: send/recv build a new state from the old one and keep
- * the parts that did not change, so re-encoding the ~6 KB state each message
- * reuses those parts' bytes. WeakMaps: an entry lives only as long as the
- * state object it belongs to, so this holds nothing a session has dropped.
+ * Encodings of the state parts that rarely change, by the identity of the
+ * (immutable) objects they were encoded from: send/recv build a new state
+ * from the old one and keep the parts that did not change, so re-encoding
+ * the ~4–6 KB state each message copies those parts' bytes instead of
+ * re-encoding them; the parts that change on every message (chain, decoder
+ * points, encoder index) are written in place. WeakMaps: an entry lives only
+ * as long as the state object it belongs to, so this holds nothing a
+ * session has dropped.
  */
-let encodedParts = new WeakMap<object, Uint8Array>();
-function memo<K extends object>(key: K, encode: (k: K) => Uint8Array): Uint8Array {
-  let b = encodedParts.get(key);
-  if (b === undefined) {
-    b = encode(key);
-    encodedParts.set(key, b);
-  }
-  return b;
-}
 /** The unchunked V1 fields (epoch, auth, big byte fields), keyed by auth and checked field by field. */
 interface UcEntry {
   kind: V1StateKind;
@@ -70,7 +64,6 @@ let encodedUc = new WeakMap<Authenticator, UcEntry>();
 
 /** Drops the encoding caches (they only ever hold bytes of states still referenced elsewhere). */
 export function clearStateEncodingCaches(): void {
-  encodedParts = new WeakMap();
   encodedUc = new WeakMap();
   encodedEncoderPoints = new WeakMap();
 }
@@ -121,13 +114,16 @@ function decEncoder(b: Uint8Array | undefined): PolyEncoderState {
   } else if (polys.length !== 16 || polys.some((p) => p.length === 0 || p.length % 2 !== 0)) fail('bad encoder polynomials');
   return { idx: r.u32(1), pts, polys };
 }
-function encDecoder(d: PolyDecoderState): Uint8Array {
-  return memo(d, encDecoderUncached);
+/** A decoder's encoded size; it changes with every chunk received, so it is written in place, not cached. */
+function decoderSize(d: PolyDecoderState): number {
+  let size = u32FieldSize(1, d.ptsNeeded) + u32FieldSize(2, d.polys) + (d.isComplete ? 2 : 0);
+  for (const p of d.pts) size += delimitedFieldSize(3, p.length);
+  return size;
 }
-function encDecoderUncached(d: PolyDecoderState): Uint8Array {
-  const w = new ProtoWriter(1024).scalar(1, d.ptsNeeded).scalar(2, d.polys);
+function writeDecoder(w: ProtoWriter, d: PolyDecoderState): void {
+  w.scalar(1, d.ptsNeeded).scalar(2, d.polys);
   for (const p of d.pts) w.bytesAlways(3, p);
-  return w.scalar(4, d.isComplete).finish();
+  w.scalar(4, d.isComplete);
 }
 function decDecoder(b: Uint8Array | undefined, expectPoints: number | undefined): PolyDecoderState {
   if (b === undefined) return fail('missing decoder');
@@ -237,12 +233,12 @@ function planV1(s: V1State): V1Plan {
   const coded = layout.coded.map(([name, no, how]) => {
     const v = fields[name];
     if (how === 'dec') {
-      const bytes = encDecoder(v as PolyDecoderState);
-      return { no, idx: 0, bytes, size: bytes.length };
+      const decoder = v as PolyDecoderState;
+      return { no, idx: 0, bytes: undefined, decoder, size: decoderSize(decoder) };
     }
     const e = v as PolyEncoderState;
     const bytes = encoderPoints(e);
-    return { no, idx: e.idx, bytes, size: u32FieldSize(1, e.idx) + bytes.length };
+    return { no, idx: e.idx, bytes, decoder: undefined, size: u32FieldSize(1, e.idx) + bytes.length };
   });
   let chunkedSize = delimitedFieldSize(1, uc.length);
   for (const c of coded) chunkedSize += delimitedFieldSize(c.no, c.size);
@@ -250,7 +246,11 @@ function planV1(s: V1State): V1Plan {
     size: delimitedFieldSize(layout.tag, chunkedSize),
     write(w: ProtoWriter): void {
       w.delimitedHeader(layout.tag, chunkedSize).message(1, uc);
-      for (const c of coded) w.delimitedHeader(c.no, c.size).scalar(1, c.idx).raw(c.bytes);
+      for (const c of coded) {
+        w.delimitedHeader(c.no, c.size);
+        if (c.decoder !== undefined) writeDecoder(w, c.decoder);
+        else w.scalar(1, c.idx).raw(c.bytes!);
+      }
     },
   };
 }
