@@ -15,7 +15,7 @@
  * - decoder `pts[p]`: (BE16 x ‖ BE16 y) points ordered by x, no duplicate x.
  * Operations return new states and never modify their inputs.
  */
-import { gf16Div, gf16Mul } from './gf16.ts';
+import { gf16Div, gf16Log, gf16Mul, gf16MulByLog } from './gf16.ts';
 
 export const CHUNK_SIZE = 32;
 export const NUM_POLYS = 16;
@@ -63,6 +63,12 @@ export function lagrangeInterpolate(xs: readonly number[], ys: readonly number[]
   const n = xs.length;
   const out = new Array<number>(n).fill(0);
   if (n === 0) return out;
+  if (n <= MAX_CACHED_BASIS && xs.every((x, i) => x === i)) return interpolateConsecutive(ys, out);
+  return interpolateGeneral(xs, ys, out);
+}
+
+function interpolateGeneral(xs: readonly number[], ys: readonly number[], out: number[]): number[] {
+  const n = xs.length;
   // master[k]: coefficient of x^k of M, degree n.
   const master = new Uint16Array(n + 1);
   master[0] = 1;
@@ -83,6 +89,47 @@ export function lagrangeInterpolate(xs: readonly number[], ys: readonly number[]
     const scale = gf16Div(ys[i]!, denom);
     if (scale === 0) continue;
     for (let k = 0; k < n; k++) out[k]! ^= gf16Mul(q[k]!, scale);
+  }
+  return out;
+}
+
+/**
+ * The encoder always interpolates through x = 0..n-1 (the message's own
+ * chunks), so its Lagrange basis depends on n alone: basis i, scaled by
+ * 1 / ∏_{j≠i}(i − j), is computed once per n and kept as logarithms
+ * (−1 for a zero coefficient). Interpolating is then n² table lookups.
+ * n is a message's values per polynomial: 3, 5, 30 and 36 for SPQR's
+ * header, ct2, ct1 and ek, so the cache stays tiny.
+ */
+const MAX_CACHED_BASIS = 64;
+const scaledBasisLogs = new Map<number, Int32Array>();
+
+function scaledBasisLog(n: number): Int32Array {
+  let logs = scaledBasisLogs.get(n);
+  if (logs === undefined) {
+    logs = new Int32Array(n * n);
+    const xs = Array.from({ length: n }, (_, i) => i);
+    for (let i = 0; i < n; i++) {
+      const unit = new Array<number>(n).fill(0);
+      unit[i] = 1;
+      const basis = interpolateGeneral(xs, unit, new Array<number>(n).fill(0));
+      for (let k = 0; k < n; k++) logs[i * n + k] = basis[k] === 0 ? -1 : gf16Log(basis[k]!);
+    }
+    scaledBasisLogs.set(n, logs);
+  }
+  return logs;
+}
+
+function interpolateConsecutive(ys: readonly number[], out: number[]): number[] {
+  const n = ys.length;
+  const logs = scaledBasisLog(n);
+  for (let i = 0; i < n; i++) {
+    const y = ys[i]!;
+    if (y === 0) continue;
+    for (let k = 0; k < n; k++) {
+      const l = logs[i * n + k]!;
+      if (l >= 0) out[k]! ^= gf16MulByLog(y, l);
+    }
   }
   return out;
 }
