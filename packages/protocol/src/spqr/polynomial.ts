@@ -224,32 +224,63 @@ function readPoints(b: Uint8Array): Pt[] {
 const EMPTY = new Uint8Array(0);
 const pointX = (b: Uint8Array, i: number): number => (b[4 * i]! << 8) | b[4 * i + 1]!;
 
-/** Adds a chunk's 16 points (a point whose x is already held replaces it). */
+/**
+ * Adds a chunk's 16 points (a point whose x is already held replaces it).
+ * The new state's 16 point lists are views into one fresh buffer (one
+ * allocation per chunk rather than sixteen; this runs on most received
+ * messages).
+ */
 export function decoderAddChunk(state: PolyDecoderState, chunk: Chunk): PolyDecoderState {
-  const pts = state.pts.slice();
   const x = chunk.index & 0xffff;
-  for (let p = 0; p < NUM_POLYS; p++) {
-    const yHi = chunk.data[2 * p]!;
-    const yLo = chunk.data[2 * p + 1]!;
-    const needed = neededPoints(state.ptsNeeded, p);
-    const held = pts[p] ?? EMPTY;
+  const polys = Math.max(NUM_POLYS, state.pts.length);
+  // Per polynomial: where the point goes (-1: list unchanged) and whether it replaces one.
+  const at = new Int32Array(polys).fill(-1);
+  const replaces = new Uint8Array(polys);
+  let total = 0;
+  for (let p = 0; p < polys; p++) {
+    const held = state.pts[p] ?? EMPTY;
     const count = held.length >> 2; // whole (x ‖ y) points, in x order
-    if (!(x < needed || count < needed)) continue;
-    let at = 0;
-    while (at < count && pointX(held, at) < x) at++;
-    let out: Uint8Array;
-    if (at < count && pointX(held, at) === x) {
-      out = held.slice(0, 4 * count);
-    } else {
-      out = new Uint8Array(4 * (count + 1));
-      out.set(held.subarray(0, 4 * at));
-      out.set(held.subarray(4 * at, 4 * count), 4 * at + 4);
-      out[4 * at] = x >> 8;
-      out[4 * at + 1] = x & 0xff;
+    if (p < NUM_POLYS) {
+      const needed = neededPoints(state.ptsNeeded, p);
+      if (x < needed || count < needed) {
+        let i = 0;
+        while (i < count && pointX(held, i) < x) i++;
+        at[p] = i;
+        replaces[p] = i < count && pointX(held, i) === x ? 1 : 0;
+        total += 4 * (count + 1 - replaces[p]!);
+        continue;
+      }
     }
-    out[4 * at + 2] = yHi;
-    out[4 * at + 3] = yLo;
-    pts[p] = out;
+    if (p < state.pts.length) total += held.length;
+  }
+  const buf = new Uint8Array(total);
+  const pts = new Array<Uint8Array>(state.pts.length > NUM_POLYS ? state.pts.length : NUM_POLYS);
+  let o = 0;
+  for (let p = 0; p < polys; p++) {
+    const held = state.pts[p] ?? EMPTY;
+    const i = at[p]!;
+    if (i < 0) {
+      if (p >= state.pts.length) pts[p] = EMPTY; // a list the state lacked (never in a decoded state) stays empty
+      else {
+        buf.set(held, o);
+        pts[p] = buf.subarray(o, o + held.length);
+        o += held.length;
+      }
+      continue;
+    }
+    const count = held.length >> 2;
+    const start = o;
+    buf.set(held.subarray(0, 4 * i), o);
+    o += 4 * i;
+    buf[o] = x >> 8;
+    buf[o + 1] = x & 0xff;
+    buf[o + 2] = chunk.data[2 * p]!;
+    buf[o + 3] = chunk.data[2 * p + 1]!;
+    o += 4;
+    const rest = held.subarray(4 * (i + replaces[p]!), 4 * count);
+    buf.set(rest, o);
+    o += rest.length;
+    pts[p] = buf.subarray(start, o);
   }
   return { ...state, pts };
 }
