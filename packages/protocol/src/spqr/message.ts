@@ -41,6 +41,13 @@ export function encodeVarint(value: bigint, out: number[]): void {
 /** Reads a varint at `at`; returns the value and the offset after it. */
 export function decodeVarint(from: Uint8Array, at: number): { value: bigint; next: number } {
   if (at >= from.length) throw new SpqrError('MsgDecode', 'truncated varint');
+  // Fast path: up to 4 bytes (28 bits) in plain numbers, as every epoch, index and chunk index in practice.
+  let small = 0;
+  for (let i = 0; i < 4 && at + i < from.length; i++) {
+    const byte = from[at + i]!;
+    small |= (byte & 0x7f) << (7 * i);
+    if ((byte & 0x80) === 0) return { value: BigInt(small), next: at + i + 1 };
+  }
   const max = Math.min(MAX_VARINT_BYTES, from.length - at);
   let out = 0n;
   for (let i = 0; i < max; i++) {
