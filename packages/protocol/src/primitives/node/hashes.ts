@@ -1,6 +1,6 @@
 /** SHA-2, HMAC-SHA256 and HKDF-SHA256 via node:crypto (OpenSSL). */
 import { createHash, createHmac } from 'node:crypto';
-import { asBuffer, asUint8Array } from './buffers.ts';
+import { asUint8Array } from './buffers.ts';
 
 function digest(algorithm: 'sha256' | 'sha512', parts: readonly Uint8Array[]): Uint8Array {
   const h = createHash(algorithm);
@@ -52,7 +52,7 @@ const BLOCK_COUNTERS: readonly Uint8Array[] = Array.from({ length: 255 }, (_, i)
  * only path; it also has no 1024-byte `info` cap (OpenSSL's).
  */
 export function hkdfSha256(ikm: Uint8Array, salt: Uint8Array, info: Uint8Array, length: number): Uint8Array {
-  const prk = createHmac('sha256', salt.length > 0 ? asBuffer(salt) : ZERO_SALT).update(ikm).digest();
+  const prk = createHmac('sha256', salt.length > 0 ? salt : ZERO_SALT).update(ikm).digest(); // a Uint8Array key as is: no Buffer view per call
   const out = new Uint8Array(length);
   let previous: Buffer | undefined;
   for (let i = 0; i * HASH_LEN < length; i++) {
