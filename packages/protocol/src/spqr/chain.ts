@@ -110,8 +110,8 @@ function requireDir(d: EpochDirection | undefined): EpochDirection {
   return d;
 }
 
-// The per-message updates below build their objects field by field (a
-// spread copies through V8's generic path, measurable at once per message).
+// The per-message updates below build their objects field by field rather
+// than spread (a spread copies through V8's generic object-clone path).
 function withDirections(send: EpochDirection | undefined, recv: EpochDirection | undefined): ChainLink {
   const link: ChainLink = {};
   if (send !== undefined) link.send = send;
