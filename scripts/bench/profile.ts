@@ -39,7 +39,7 @@ function libraryOf(functionName: string, url: string): string {
   }
   if (url.startsWith('node:internal/crypto/')) return `node:crypto ${functionName}`;
   if (url.startsWith('node:')) return 'node internals (other)';
-  const ours = /\/work\/main\/(.*)$/.exec(url);
+  const ours = /\/work\/(?:main|wt\/[^/]+)\/(.*)$/.exec(url);
   return ours ? ours[1]! : url;
 }
 
@@ -73,7 +73,7 @@ export function summarizeByLibrary(profile: CpuProfile, top = 15): string[] {
 export function summarizeProfile(profile: CpuProfile, top = 25): string[] {
   return selfTimeShares(profile, top, ({ functionName, url }) => {
     // tsx-compiled sources report line 1 for everything, so the file alone names the place.
-    const file = url.replace(/^file:\/\//, '').replace(/^.*\/node_modules\/(?:\.pnpm\/[^/]+\/node_modules\/)?/, '').replace(/^.*\/work\/main\//, '');
+    const file = url.replace(/^file:\/\//, '').replace(/^.*\/node_modules\/(?:\.pnpm\/[^/]+\/node_modules\/)?/, '').replace(/^.*\/work\/(?:main|wt\/[^/]+)\//, '');
     return `${functionName || '(anonymous)'}${file ? `  ${file}` : ''}`;
   });
 }

@@ -47,51 +47,65 @@ function sckaKey(ss: Uint8Array, epoch: bigint): Uint8Array {
   return hkdf(ZERO32, ss, concat(ascii(LABEL_SCKA_KEY), u64be(epoch)), 32);
 }
 
+type BraidSent = { state: V1State; msg: SpqrMessage; secret?: EpochSecret };
+
+/** braidSend's result (a module function, not a per-call closure: this runs once per message). */
+function sent(epoch: bigint, state: V1State, payload: MessagePayload, secret?: EpochSecret): BraidSent {
+  return secret === undefined ? { state, msg: { epoch, payload } } : { state, msg: { epoch, payload }, secret };
+}
+
 /** The message this state sends next, and the state after sending it. */
-export function braidSend(s: V1State, randomBytes: RandomBytes): { state: V1State; msg: SpqrMessage; secret?: EpochSecret } {
+export function braidSend(s: V1State, randomBytes: RandomBytes): BraidSent {
   const epoch = s.epoch;
-  const out = (state: V1State, payload: MessagePayload, secret?: EpochSecret) =>
-    secret === undefined ? { state, msg: { epoch, payload } } : { state, msg: { epoch, payload }, secret };
   switch (s.kind) {
     case 'keysUnsampled': {
       const keys = kem.generateKeys(draw(randomBytes, kem.KEY_GENERATION_SEED_SIZE));
       const mac = macHeader(s.auth, epoch, keys.hdr);
       const n = encoderNextChunk(newEncoder(concat(keys.hdr, mac)));
-      return out({ kind: 'keysSampled', epoch, auth: s.auth, ek: keys.ek, dk: keys.dk, sendingHdr: n.state }, { type: 'hdr', chunk: n.chunk });
+      return sent(epoch, { kind: 'keysSampled', epoch, auth: s.auth, ek: keys.ek, dk: keys.dk, sendingHdr: n.state }, { type: 'hdr', chunk: n.chunk });
     }
+    // The steady states below send one chunk per message: the new state is
+    // spelled out field by field rather than spread (a spread of the V1State
+    // union takes V8's generic object-clone path on every message).
     case 'keysSampled': {
       const n = encoderNextChunk(s.sendingHdr);
-      return out({ ...s, sendingHdr: n.state }, { type: 'hdr', chunk: n.chunk });
+      return sent(epoch, { kind: 'keysSampled', epoch, auth: s.auth, ek: s.ek, dk: s.dk, sendingHdr: n.state }, { type: 'hdr', chunk: n.chunk });
     }
     case 'headerSent': {
       const n = encoderNextChunk(s.sendingEk);
-      return out({ ...s, sendingEk: n.state }, { type: 'ek', chunk: n.chunk });
+      const state: V1State = { kind: 'headerSent', epoch, auth: s.auth, dk: s.dk, sendingEk: n.state, receivingCt1: s.receivingCt1 };
+      return sent(epoch, state, { type: 'ek', chunk: n.chunk });
     }
     case 'ct1Received': {
       const n = encoderNextChunk(s.sendingEk);
-      return out({ ...s, sendingEk: n.state }, { type: 'ekCt1Ack', chunk: n.chunk });
+      return sent(epoch, { kind: 'ct1Received', epoch, auth: s.auth, dk: s.dk, ct1: s.ct1, sendingEk: n.state }, { type: 'ekCt1Ack', chunk: n.chunk });
     }
     case 'ekSentCt1Received':
-      return out(s, { type: 'ct1Ack' });
+      return sent(epoch, s, { type: 'ct1Ack' });
     case 'noHeaderReceived':
     case 'ct1Acknowledged':
-      return out(s, { type: 'none' });
+      return sent(epoch, s, { type: 'none' });
     case 'headerReceived': {
       const e = kem.encaps1(s.hdr, draw(randomBytes, kem.ENCAPS_RANDOMNESS_SIZE));
       const secret = sckaKey(e.sharedSecret, epoch);
       const auth = authenticatorUpdate(s.auth, epoch, secret);
       const n = encoderNextChunk(newEncoder(e.ct1));
       const state: V1State = { kind: 'ct1Sampled', epoch, auth, hdr: s.hdr, es: e.es, ct1: e.ct1, sendingCt1: n.state, receivingEk: s.receivingEk };
-      return out(state, { type: 'ct1', chunk: n.chunk }, { epoch, secret });
+      return sent(epoch, state, { type: 'ct1', chunk: n.chunk }, { epoch, secret });
     }
-    case 'ct1Sampled':
+    case 'ct1Sampled': {
+      const n = encoderNextChunk(s.sendingCt1);
+      const state: V1State = { kind: 'ct1Sampled', epoch, auth: s.auth, hdr: s.hdr, es: s.es, ct1: s.ct1, sendingCt1: n.state, receivingEk: s.receivingEk };
+      return sent(epoch, state, { type: 'ct1', chunk: n.chunk });
+    }
     case 'ekReceivedCt1Sampled': {
       const n = encoderNextChunk(s.sendingCt1);
-      return out({ ...s, sendingCt1: n.state }, { type: 'ct1', chunk: n.chunk });
+      const state: V1State = { kind: 'ekReceivedCt1Sampled', epoch, auth: s.auth, es: s.es, ek: s.ek, ct1: s.ct1, sendingCt1: n.state };
+      return sent(epoch, state, { type: 'ct1', chunk: n.chunk });
     }
     case 'ct2Sampled': {
       const n = encoderNextChunk(s.sendingCt2);
-      return out({ ...s, sendingCt2: n.state }, { type: 'ct2', chunk: n.chunk });
+      return sent(epoch, { kind: 'ct2Sampled', epoch, auth: s.auth, sendingCt2: n.state }, { type: 'ct2', chunk: n.chunk });
     }
   }
 }

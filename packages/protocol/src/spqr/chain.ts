@@ -92,7 +92,10 @@ function step(next: Uint8Array, ctr: number): { ctr: number; next: Uint8Array; k
   if (next.length !== 32) throw new SpqrError('StateDecode', 'chain key not available');
   const c = (ctr + 1) >>> 0;
   const info = new Uint8Array(4 + CHAIN_NEXT_LABEL.length); // u32be(c) ‖ label
-  new DataView(info.buffer).setUint32(0, c);
+  info[0] = c >>> 24;
+  info[1] = (c >>> 16) & 0xff;
+  info[2] = (c >>> 8) & 0xff;
+  info[3] = c & 0xff;
   info.set(CHAIN_NEXT_LABEL, 4);
   const out = hkdf(ZERO32, next, info, 64);
   return { ctr: c, next: out.slice(0, 32), key: out.slice(32, 64) };
@@ -110,6 +113,21 @@ function requireDir(d: EpochDirection | undefined): EpochDirection {
   return d;
 }
 
+// The per-message updates below build their objects field by field rather
+// than spread (a spread copies through V8's generic object-clone path).
+function withDirections(send: EpochDirection | undefined, recv: EpochDirection | undefined): ChainLink {
+  const link: ChainLink = {};
+  if (send !== undefined) link.send = send;
+  if (recv !== undefined) link.recv = recv;
+  return link;
+}
+
+function withLinks(chain: ChainState, links: ChainLink[], sendEpoch: bigint): ChainState {
+  const next: ChainState = { direction: chain.direction, currentEpoch: chain.currentEpoch, links, nextRoot: chain.nextRoot, sendEpoch };
+  if (chain.params !== undefined) next.params = chain.params;
+  return next;
+}
+
 /** The next sending key of epoch `epoch`; moving to a newer epoch drops old links. */
 export function chainSendKey(chain: ChainState, epoch: bigint): { chain: ChainState; index: number; key: Uint8Array } {
   if (epoch < chain.sendEpoch) throw new SpqrError('SendKeyEpochDecreased', `${chain.sendEpoch} -> ${epoch}`);
@@ -124,10 +142,11 @@ export function chainSendKey(chain: ChainState, epoch: bigint): { chain: ChainSt
     }
     links = links.map((l, i) => (i < idx ? { ...l, send: { ...requireDir(l.send), next: new Uint8Array(0) } } : l));
   }
-  const send = requireDir(links[idx]!.send);
+  const link = links[idx]!;
+  const send = requireDir(link.send);
   const s = step(send.next, send.ctr);
-  links[idx] = { ...links[idx]!, send: { ctr: s.ctr, next: s.next, prev: send.prev } };
-  return { chain: { ...chain, links, sendEpoch }, index: s.ctr, key: s.key };
+  links[idx] = withDirections({ ctr: s.ctr, next: s.next, prev: send.prev }, link.recv);
+  return { chain: withLinks(chain, links, sendEpoch), index: s.ctr, key: s.key };
 }
 
 function historyRemove(data: Uint8Array, at: number): Uint8Array {
@@ -208,6 +227,6 @@ export function chainRecvKey(chain: ChainState, epoch: bigint, index: number): {
   if (chain.params === undefined) throw new SpqrError('StateDecode', 'chain without params');
   const r = directionKey(requireDir(chain.links[idx]!.recv), index, chain.params);
   const links = chain.links.slice();
-  links[idx] = { ...links[idx]!, recv: r.dir };
-  return { chain: { ...chain, links }, key: r.key };
+  links[idx] = withDirections(links[idx]!.send, r.dir);
+  return { chain: withLinks(chain, links, chain.sendEpoch), key: r.key };
 }

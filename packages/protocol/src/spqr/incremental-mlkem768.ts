@@ -26,6 +26,7 @@ export const ENCAPSULATION_STATE_SIZE = 2080;
 export const KEY_GENERATION_SEED_SIZE = 64;
 export const ENCAPS_RANDOMNESS_SIZE = 32;
 const K = 3;
+const DK_HASH_OFFSET = ENCAPSULATION_KEY_SIZE + ENCAPSULATION_KEY_SIZE + 32; // after dk_PKE (1152) and ek (1184)
 const DU = 10;
 const DV = 4;
 
@@ -51,7 +52,8 @@ export function generateKeys(seed64: Uint8Array): IncrementalKeys {
   const rho = publicKey.slice(ENCAPSULATION_KEY_SIZE);
   const hdr = new Uint8Array(HEADER_SIZE);
   hdr.set(rho, 0);
-  hdr.set(sha3_256(publicKey), 32);
+  // FIPS 203 dk = dk_PKE ‖ ek ‖ H(ek) ‖ z: KeyGen has hashed ek already, so H(ek) is read from dk, not recomputed.
+  hdr.set(secretKey.subarray(DK_HASH_OFFSET, DK_HASH_OFFSET + 32), 32);
   return { hdr, ek, dk: Uint8Array.from(secretKey) };
 }
 

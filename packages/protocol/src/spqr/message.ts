@@ -41,6 +41,13 @@ export function encodeVarint(value: bigint, out: number[]): void {
 /** Reads a varint at `at`; returns the value and the offset after it. */
 export function decodeVarint(from: Uint8Array, at: number): { value: bigint; next: number } {
   if (at >= from.length) throw new SpqrError('MsgDecode', 'truncated varint');
+  // Fast path: up to 4 bytes (28 bits) in plain numbers, as every epoch, index and chunk index in practice.
+  let small = 0;
+  for (let i = 0; i < 4 && at + i < from.length; i++) {
+    const byte = from[at + i]!;
+    small |= (byte & 0x7f) << (7 * i);
+    if ((byte & 0x80) === 0) return { value: BigInt(small), next: at + i + 1 };
+  }
   const max = Math.min(MAX_VARINT_BYTES, from.length - at);
   let out = 0n;
   for (let i = 0; i < max; i++) {
@@ -51,16 +58,52 @@ export function decodeVarint(from: Uint8Array, at: number): { value: bigint; nex
   throw new SpqrError('MsgDecode', 'unterminated varint');
 }
 
-export function serializeMessage(msg: SpqrMessage, index: number): Uint8Array {
-  const out: number[] = [MESSAGE_VERSION_V1];
-  encodeVarint(msg.epoch, out);
-  encodeVarint(BigInt(index >>> 0), out);
-  out.push(TYPE_CODES[msg.payload.type]);
-  if ('chunk' in msg.payload) {
-    encodeVarint(BigInt(msg.payload.chunk.index), out);
-    for (const b of msg.payload.chunk.data) out.push(b);
+function smallVarintSize(value: number): number {
+  let size = 1;
+  for (let v = value; v >= 0x80; v = Math.floor(v / 128)) size++;
+  return size;
+}
+
+/** Writes `value` (< 2^32, a plain number) as a varint at `at`; returns the offset after it. */
+function putSmallVarint(out: Uint8Array, at: number, value: number): number {
+  let v = value;
+  while (v >= 0x80) {
+    out[at++] = (v & 0x7f) | 0x80;
+    v = Math.floor(v / 128);
   }
-  return Uint8Array.from(out);
+  out[at++] = v;
+  return at;
+}
+
+/** Encodes straight into one exact buffer (big epochs, ≥ 2^32, take the general varint). */
+export function serializeMessage(msg: SpqrMessage, index: number): Uint8Array {
+  const epoch = msg.epoch & U64_MASK;
+  const ix = index >>> 0;
+  const chunk = 'chunk' in msg.payload ? msg.payload.chunk : undefined;
+  if (epoch > 0xffffffffn) {
+    const out: number[] = [MESSAGE_VERSION_V1];
+    encodeVarint(epoch, out);
+    encodeVarint(BigInt(ix), out);
+    out.push(TYPE_CODES[msg.payload.type]);
+    if (chunk !== undefined) {
+      encodeVarint(BigInt(chunk.index), out);
+      for (const b of chunk.data) out.push(b);
+    }
+    return Uint8Array.from(out);
+  }
+  const e = Number(epoch);
+  const size = 2 + smallVarintSize(e) + smallVarintSize(ix) + (chunk === undefined ? 0 : smallVarintSize(chunk.index) + chunk.data.length);
+  const buf = new Uint8Array(size);
+  buf[0] = MESSAGE_VERSION_V1;
+  let at = putSmallVarint(buf, 1, e);
+  at = putSmallVarint(buf, at, ix);
+  buf[at++] = TYPE_CODES[msg.payload.type];
+  if (chunk !== undefined) {
+    at = putSmallVarint(buf, at, chunk.index);
+    buf.set(chunk.data, at);
+    at += chunk.data.length;
+  }
+  return buf;
 }
 
 /** Parses a V1 message; `consumed` is where the message ended (trailing bytes are allowed). */

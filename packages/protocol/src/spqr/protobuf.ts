@@ -22,6 +22,21 @@ export function delimitedFieldSize(field: number, length: number | undefined): n
   return length === undefined ? 0 : varintSize(field << 3) + varintSize(length) + length;
 }
 
+/** Encoded size of a singular bytes field as `bytes` writes it (0 when empty). */
+export function bytesFieldSize(field: number, length: number): number {
+  return length === 0 ? 0 : delimitedFieldSize(field, length);
+}
+
+/** Encoded size of a uint64 scalar field as `scalar` writes it (0 when zero). */
+export function u64FieldSize(field: number, value: bigint): number {
+  const v = BigInt.asUintN(64, value);
+  if (v === 0n) return 0;
+  if (v <= 0xffffffffn) return varintSize(field << 3) + varintSize(Number(v));
+  let size = 1;
+  for (let x = v; x >= 0x80n; x >>= 7n) size++;
+  return varintSize(field << 3) + size;
+}
+
 /** Encoded size of a uint32 scalar field as `scalar` writes it (0 when zero). */
 export function u32FieldSize(field: number, value: number): number {
   return value === 0 ? 0 : varintSize(field << 3) + varintSize(value >>> 0);
@@ -48,6 +63,7 @@ export class ProtoWriter {
   }
 
   private varint(v: bigint | number): void {
+    if (typeof v === 'bigint' && v >= 0n && v <= 0xffffffffn) v = Number(v);
     if (typeof v === 'number' && v >= 0 && v <= 0xffffffff) {
       this.reserve(varintSize(v));
       const buf = this.buf;

@@ -8,7 +8,7 @@ import type { Authenticator } from './authenticator.ts';
 import type { ChainLink, ChainParams, ChainState, EpochDirection } from './chain.ts';
 import { SpqrError } from './errors.ts';
 import type { PolyDecoderState, PolyEncoderState } from './polynomial.ts';
-import { delimitedFieldSize, ProtoReader, ProtoWriter, u32FieldSize } from './protobuf.ts';
+import { bytesFieldSize, delimitedFieldSize, ProtoReader, ProtoWriter, u32FieldSize, u64FieldSize } from './protobuf.ts';
 import type { PqRatchetState, V1State, V1StateKind, VersionNegotiation } from './state.ts';
 
 type BytesField = 'ek' | 'dk' | 'ct1' | 'hdr' | 'es';
@@ -44,21 +44,15 @@ const LAYOUTS: Record<V1StateKind, Layout> = {
 const KIND_BY_TAG = new Map<number, V1StateKind>(Object.entries(LAYOUTS).map(([k, l]) => [l.tag, k as V1StateKind]));
 
 /**
- * Encodings of state parts by the identity of the (immutable) objects they
- * were encoded from: send/recv build a new state from the old one and keep
- * the parts that did not change, so re-encoding the ~6 KB state each message
- * reuses those parts' bytes. WeakMaps: an entry lives only as long as the
- * state object it belongs to, so this holds nothing a session has dropped.
+ * Encodings of the state parts that rarely change, by the identity of the
+ * (immutable) objects they were encoded from: send/recv build a new state
+ * from the old one and keep the parts that did not change, so re-encoding
+ * the ~4–6 KB state each message copies those parts' bytes instead of
+ * re-encoding them; the parts that change on every message (chain, decoder
+ * points, encoder index) are written in place. WeakMaps: an entry lives only
+ * as long as the state object it belongs to, so this holds nothing a
+ * session has dropped.
  */
-let encodedParts = new WeakMap<object, Uint8Array>();
-function memo<K extends object>(key: K, encode: (k: K) => Uint8Array): Uint8Array {
-  let b = encodedParts.get(key);
-  if (b === undefined) {
-    b = encode(key);
-    encodedParts.set(key, b);
-  }
-  return b;
-}
 /** The unchunked V1 fields (epoch, auth, big byte fields), keyed by auth and checked field by field. */
 interface UcEntry {
   kind: V1StateKind;
@@ -70,7 +64,6 @@ let encodedUc = new WeakMap<Authenticator, UcEntry>();
 
 /** Drops the encoding caches (they only ever hold bytes of states still referenced elsewhere). */
 export function clearStateEncodingCaches(): void {
-  encodedParts = new WeakMap();
   encodedUc = new WeakMap();
   encodedEncoderPoints = new WeakMap();
 }
@@ -121,13 +114,16 @@ function decEncoder(b: Uint8Array | undefined): PolyEncoderState {
   } else if (polys.length !== 16 || polys.some((p) => p.length === 0 || p.length % 2 !== 0)) fail('bad encoder polynomials');
   return { idx: r.u32(1), pts, polys };
 }
-function encDecoder(d: PolyDecoderState): Uint8Array {
-  return memo(d, encDecoderUncached);
+/** A decoder's encoded size; it changes with every chunk received, so it is written in place, not cached. */
+function decoderSize(d: PolyDecoderState): number {
+  let size = u32FieldSize(1, d.ptsNeeded) + u32FieldSize(2, d.polys) + (d.isComplete ? 2 : 0);
+  for (const p of d.pts) size += delimitedFieldSize(3, p.length);
+  return size;
 }
-function encDecoderUncached(d: PolyDecoderState): Uint8Array {
-  const w = new ProtoWriter(1024).scalar(1, d.ptsNeeded).scalar(2, d.polys);
+function writeDecoder(w: ProtoWriter, d: PolyDecoderState): void {
+  w.scalar(1, d.ptsNeeded).scalar(2, d.polys);
   for (const p of d.pts) w.bytesAlways(3, p);
-  return w.scalar(4, d.isComplete).finish();
+  w.scalar(4, d.isComplete);
 }
 function decDecoder(b: Uint8Array | undefined, expectPoints: number | undefined): PolyDecoderState {
   if (b === undefined) return fail('missing decoder');
@@ -139,11 +135,54 @@ function decDecoder(b: Uint8Array | undefined, expectPoints: number | undefined)
 }
 
 // ---- chain ----
-function encDirection(d: EpochDirection): Uint8Array {
-  return memo(d, encDirectionUncached);
+/**
+ * The Chain message is written straight into the state's one buffer: its
+ * size is computed first (each direction's once), then its fields are
+ * written in place, so a message's chain update costs no intermediate
+ * buffers (it changes on every message; the V1 parts below mostly do not).
+ */
+interface ChainPlan {
+  size: number;
+  write(w: ProtoWriter): void;
 }
-function encDirectionUncached(d: EpochDirection): Uint8Array {
-  return new ProtoWriter(d.prev.length + 64).scalar(1, d.ctr).bytes(2, d.next).bytes(3, d.prev).finish();
+function directionSize(d: EpochDirection): number {
+  return u32FieldSize(1, d.ctr) + bytesFieldSize(2, d.next.length) + bytesFieldSize(3, d.prev.length);
+}
+function writeDirection(w: ProtoWriter, field: number, d: EpochDirection, size: number): void {
+  w.delimitedHeader(field, size).scalar(1, d.ctr).bytes(2, d.next).bytes(3, d.prev);
+}
+const paramsSize = (p: ChainParams): number => u32FieldSize(1, p.maxJump) + u32FieldSize(2, p.maxOooKeys);
+function planChain(c: ChainState): ChainPlan {
+  const n = c.links.length;
+  const sendSizes = new Array<number>(n);
+  const recvSizes = new Array<number>(n);
+  const linkSizes = new Array<number>(n);
+  let size = u32FieldSize(1, c.direction) + u64FieldSize(2, c.currentEpoch);
+  for (let i = 0; i < n; i++) {
+    const l = c.links[i]!;
+    let linkSize = 0;
+    if (l.send !== undefined) linkSize += delimitedFieldSize(1, (sendSizes[i] = directionSize(l.send)));
+    if (l.recv !== undefined) linkSize += delimitedFieldSize(2, (recvSizes[i] = directionSize(l.recv)));
+    linkSizes[i] = linkSize;
+    size += delimitedFieldSize(3, linkSize);
+  }
+  size += bytesFieldSize(4, c.nextRoot.length) + u64FieldSize(5, c.sendEpoch);
+  const params = c.params;
+  if (params !== undefined) size += delimitedFieldSize(6, paramsSize(params));
+  return {
+    size,
+    write(w: ProtoWriter): void {
+      w.scalar(1, c.direction).scalar(2, c.currentEpoch);
+      for (let i = 0; i < n; i++) {
+        const l = c.links[i]!;
+        w.delimitedHeader(3, linkSizes[i]!);
+        if (l.send !== undefined) writeDirection(w, 1, l.send, sendSizes[i]!);
+        if (l.recv !== undefined) writeDirection(w, 2, l.recv, recvSizes[i]!);
+      }
+      w.bytes(4, c.nextRoot).scalar(5, c.sendEpoch);
+      if (params !== undefined) w.delimitedHeader(6, paramsSize(params)).scalar(1, params.maxJump).scalar(2, params.maxOooKeys);
+    },
+  };
 }
 function decDirection(b: Uint8Array | undefined): EpochDirection {
   if (b === undefined) return fail('chain link without direction');
@@ -152,20 +191,6 @@ function decDirection(b: Uint8Array | undefined): EpochDirection {
   if (d.next.length !== 0 && d.next.length !== 32) fail('bad chain key length');
   if (d.prev.length % 36 !== 0) fail('bad key history length');
   return d;
-}
-function encChain(c: ChainState): Uint8Array {
-  const w = new ProtoWriter(256).scalar(1, c.direction).scalar(2, c.currentEpoch);
-  for (const l of c.links) {
-    const lw = new ProtoWriter()
-      .message(1, l.send && encDirection(l.send))
-      .message(2, l.recv && encDirection(l.recv));
-    w.bytesAlways(3, lw.finish());
-  }
-  return w
-    .bytes(4, c.nextRoot)
-    .scalar(5, c.sendEpoch)
-    .message(6, c.params && encParams(c.params))
-    .finish();
 }
 function decChain(b: Uint8Array): ChainState {
   const r = new ProtoReader(b);
@@ -208,12 +233,12 @@ function planV1(s: V1State): V1Plan {
   const coded = layout.coded.map(([name, no, how]) => {
     const v = fields[name];
     if (how === 'dec') {
-      const bytes = encDecoder(v as PolyDecoderState);
-      return { no, idx: 0, bytes, size: bytes.length };
+      const decoder = v as PolyDecoderState;
+      return { no, idx: 0, bytes: undefined, decoder, size: decoderSize(decoder) };
     }
     const e = v as PolyEncoderState;
     const bytes = encoderPoints(e);
-    return { no, idx: e.idx, bytes, size: u32FieldSize(1, e.idx) + bytes.length };
+    return { no, idx: e.idx, bytes, decoder: undefined, size: u32FieldSize(1, e.idx) + bytes.length };
   });
   let chunkedSize = delimitedFieldSize(1, uc.length);
   for (const c of coded) chunkedSize += delimitedFieldSize(c.no, c.size);
@@ -221,7 +246,11 @@ function planV1(s: V1State): V1Plan {
     size: delimitedFieldSize(layout.tag, chunkedSize),
     write(w: ProtoWriter): void {
       w.delimitedHeader(layout.tag, chunkedSize).message(1, uc);
-      for (const c of coded) w.delimitedHeader(c.no, c.size).scalar(1, c.idx).raw(c.bytes);
+      for (const c of coded) {
+        w.delimitedHeader(c.no, c.size);
+        if (c.decoder !== undefined) writeDecoder(w, c.decoder);
+        else w.scalar(1, c.idx).raw(c.bytes!);
+      }
     },
   };
 }
@@ -260,10 +289,14 @@ export function encodePqRatchetState(s: PqRatchetState): Uint8Array {
       .scalar(3, vn.minVersion)
       .message(4, vn.chainParams && encParams(vn.chainParams))
       .finish();
-  const chainBytes = s.chain && encChain(s.chain);
+  const chain = s.chain && planChain(s.chain);
   const v1 = s.v1 && planV1(s.v1);
-  const size = delimitedFieldSize(1, vnBytes?.length) + delimitedFieldSize(2, chainBytes?.length) + delimitedFieldSize(3, v1?.size);
-  const w = new ProtoWriter(size).message(1, vnBytes).message(2, chainBytes);
+  const size = delimitedFieldSize(1, vnBytes?.length) + delimitedFieldSize(2, chain?.size) + delimitedFieldSize(3, v1?.size);
+  const w = new ProtoWriter(size).message(1, vnBytes);
+  if (chain !== undefined) {
+    w.delimitedHeader(2, chain.size);
+    chain.write(w);
+  }
   if (v1 !== undefined) {
     w.delimitedHeader(3, v1.size);
     v1.write(w);

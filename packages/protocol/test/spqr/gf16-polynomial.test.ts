@@ -56,6 +56,19 @@ describe('polynomial erasure code', () => {
     xs.forEach((x, i) => expect(evaluatePoly(c, x)).toBe(ys[i]));
   });
 
+  it('interpolates through x = 0..n-1 (the cached basis) exactly as through the same points in another order', () => {
+    const rnd = seededRandom(7);
+    for (const n of [1, 2, 3, 5, 17, 30, 36, 64, 65]) {
+      const bytes = rnd(2 * n);
+      const ys = Array.from({ length: n }, (_, i) => (bytes[2 * i]! << 8) | bytes[2 * i + 1]!);
+      const xs = ys.map((_, i) => i);
+      const c = lagrangeInterpolate(xs, ys);
+      xs.forEach((x, i) => expect(evaluatePoly(c, x)).toBe(ys[i]));
+      // Reversed order takes the general path; the interpolant is unique.
+      expect(lagrangeInterpolate(xs.slice().reverse(), ys.slice().reverse())).toEqual(c);
+    }
+  });
+
   it('is systematic: chunk i < n is message bytes [32i, 32i+32)', () => {
     const msg = seededRandom(1)(96);
     const chunks = allChunks(msg, 3);

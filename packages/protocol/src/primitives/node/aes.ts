@@ -26,13 +26,13 @@ function joinOutput(head: Buffer, tail: Buffer): Uint8Array {
 }
 
 export function aes256CbcEncrypt(key: Uint8Array, iv: Uint8Array, plaintext: Uint8Array): Uint8Array {
-  const c = createCipheriv('aes-256-cbc', asBuffer(key), asBuffer(iv));
+  const c = createCipheriv('aes-256-cbc', key, iv); // Uint8Arrays as they are (twice per message: no Buffer views)
   const head = c.update(plaintext);
   return joinOutput(head, c.final());
 }
 
 export function aes256CbcDecrypt(key: Uint8Array, iv: Uint8Array, ciphertext: Uint8Array): Uint8Array | undefined {
-  const d = createDecipheriv('aes-256-cbc', asBuffer(key), asBuffer(iv));
+  const d = createDecipheriv('aes-256-cbc', key, iv);
   const head = d.update(ciphertext);
   let tail: Buffer;
   try {

@@ -1,6 +1,6 @@
 /** SHA-2, HMAC-SHA256 and HKDF-SHA256 via node:crypto (OpenSSL). */
 import { createHash, createHmac } from 'node:crypto';
-import { asBuffer, asUint8Array } from './buffers.ts';
+import { asUint8Array } from './buffers.ts';
 
 function digest(algorithm: 'sha256' | 'sha512', parts: readonly Uint8Array[]): Uint8Array {
   const h = createHash(algorithm);
@@ -32,6 +32,8 @@ export function hmacSha256(key: Uint8Array, parts: readonly Uint8Array[]): Uint8
 const HASH_LEN = 32;
 /** RFC 5869's salt when none is given: HashLen zero bytes (never written to). */
 const ZERO_SALT = Buffer.alloc(HASH_LEN);
+/** The one-byte block counters 1..255 (RFC 5869's i), made once rather than one array per block. */
+const BLOCK_COUNTERS: readonly Uint8Array[] = Array.from({ length: 255 }, (_, i) => Uint8Array.of(i + 1));
 
 /**
  * HKDF-SHA256 as RFC 5869's extract-and-expand on top of node's HMAC:
@@ -50,13 +52,13 @@ const ZERO_SALT = Buffer.alloc(HASH_LEN);
  * only path; it also has no 1024-byte `info` cap (OpenSSL's).
  */
 export function hkdfSha256(ikm: Uint8Array, salt: Uint8Array, info: Uint8Array, length: number): Uint8Array {
-  const prk = createHmac('sha256', salt.length > 0 ? asBuffer(salt) : ZERO_SALT).update(ikm).digest();
+  const prk = createHmac('sha256', salt.length > 0 ? salt : ZERO_SALT).update(ikm).digest(); // a Uint8Array key as is: no Buffer view per call
   const out = new Uint8Array(length);
   let previous: Buffer | undefined;
   for (let i = 0; i * HASH_LEN < length; i++) {
     const block = createHmac('sha256', prk);
     if (previous !== undefined) block.update(previous);
-    previous = block.update(info).update(Uint8Array.of(i + 1)).digest();
+    previous = block.update(info).update(BLOCK_COUNTERS[i]!).digest();
     // The last block is cut to what is left of `length`.
     out.set(previous.subarray(0, Math.min(HASH_LEN, length - i * HASH_LEN)), i * HASH_LEN);
   }
