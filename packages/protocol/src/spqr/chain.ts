@@ -174,16 +174,24 @@ function historyGc(data: Uint8Array, current: number, p: ChainParams): Uint8Arra
 }
 
 /**
- * `step(next, ctr).next` without the key half: HKDF-Expand's first block
- * is the same whatever the output length, so a 32-byte output is exactly
- * the next chain key.
+ * `step(next, ctr).next` without the key half, `steps` times: HKDF-Expand's
+ * first block is the same whatever the output length, so a 32-byte output
+ * is exactly the next chain key. One info buffer serves the whole walk.
  */
-function nextChainKeyOnly(next: Uint8Array, ctr: number): Uint8Array {
+function skipChainKeys(next: Uint8Array, ctr: number, steps: number): Uint8Array {
   if (next.length !== 32) throw new SpqrError('StateDecode', 'chain key not available');
   const info = new Uint8Array(4 + CHAIN_NEXT_LABEL.length);
-  new DataView(info.buffer).setUint32(0, (ctr + 1) >>> 0);
   info.set(CHAIN_NEXT_LABEL, 4);
-  return hkdf(ZERO32, next, info, 32);
+  let key = next;
+  for (let c = ctr; c < ctr + steps; c++) {
+    const n = (c + 1) >>> 0;
+    info[0] = n >>> 24;
+    info[1] = (n >>> 16) & 0xff;
+    info[2] = (n >>> 8) & 0xff;
+    info[3] = n & 0xff;
+    key = hkdf(ZERO32, key, info, 32);
+  }
+  return key;
 }
 
 function directionKey(d: EpochDirection, at: number, p: ChainParams): { dir: EpochDirection; key: Uint8Array } {
@@ -203,17 +211,17 @@ function directionKey(d: EpochDirection, at: number, p: ChainParams): { dir: Epo
   let next = d.next;
   let ctr = d.ctr;
   const kept: Uint8Array[] = [];
+  // Keys that will not be kept: only the next chain key (issue 11 item 17: 2 HMACs instead of 3).
+  const skipped = Math.max(0, at - 1 - maxOooOf(p) - ctr);
+  if (skipped > 0) {
+    next = skipChainKeys(next, ctr, skipped);
+    ctr = (ctr + skipped) >>> 0;
+  }
   while (at > ctr + 1) {
-    if (ctr + 1 + maxOooOf(p) >= at) {
-      const s = step(next, ctr);
-      next = s.next;
-      ctr = s.ctr;
-      kept.push(u32be(ctr), s.key);
-    } else {
-      // A key that is not kept: only the next chain key (issue 11 item 17: 2 HMACs instead of 3).
-      next = nextChainKeyOnly(next, ctr);
-      ctr = (ctr + 1) >>> 0;
-    }
+    const s = step(next, ctr);
+    next = s.next;
+    ctr = s.ctr;
+    kept.push(u32be(ctr), s.key);
   }
   if (kept.length > 0) prev = concat(prev, ...kept);
   prev = historyGc(prev, ctr, p);
