@@ -12,6 +12,8 @@ import { AttachmentEncryptor, type EncryptedAttachmentInfo } from './encryptor.t
 
 export * from './index.ts';
 
+const WRITE_BATCH = 1024 * 1024;
+
 /** Anything that yields bytes: a Readable, a web stream's async iterator, a generator. */
 export type ByteSource = AsyncIterable<Uint8Array | Buffer | string> | Iterable<Uint8Array>;
 
@@ -55,12 +57,26 @@ export async function decryptAttachmentToFile(
   const file = await open(temp, 'wx', 0o600);
   let ok = false;
   try {
+    // Writes are batched (up to WRITE_BATCH bytes per writev): one await per small network chunk is slow.
+    let pending: Uint8Array[] = [];
+    let pendingBytes = 0;
+    const flush = async (): Promise<void> => {
+      if (pending.length > 0) await file.writev(pending);
+      pending = [];
+      pendingBytes = 0;
+    };
     const write = async (parts: Uint8Array[]): Promise<void> => {
-      for (const p of parts) if (p.length > 0) await file.write(p);
+      for (const p of parts) {
+        if (p.length === 0) continue;
+        pending.push(p);
+        pendingBytes += p.length;
+      }
+      if (pendingBytes >= WRITE_BATCH) await flush();
     };
     for await (const chunk of source as AsyncIterable<Uint8Array>) await write(dec.update(asBytes(chunk)));
     const { plaintext, plaintextHash } = dec.final();
     await write(plaintext);
+    await flush();
     await file.sync();
     await file.close();
     await rename(temp, destPath);
