@@ -64,7 +64,7 @@ export async function fetchBounded(start: URL, rules: FetchRules, body: BodyRule
   for (let redirects = 0; ; redirects++) {
     try {
       const destination = await resolveDestination(url, rules.allowPrivateHosts, rules.signal);
-      const result = await requestOnce(destination, rules, body);
+      const result = await requestAnyAddress(destination, rules, body);
       if (!('redirect' in result)) return result;
       if (redirects >= rules.maxRedirects) {
         throw new LinkPreviewError('PREVIEW_TOO_MANY_REDIRECTS', url.href, `more than ${rules.maxRedirects} redirects`);
@@ -79,7 +79,21 @@ export async function fetchBounded(start: URL, rules: FetchRules, body: BodyRule
   }
 }
 
-function requestOnce(destination: Destination, rules: FetchRules, body: BodyRules): Promise<HopResult> {
+/** Connect failures after which the next resolved address is tried. */
+const NEXT_ADDRESS_ERRORS = new Set(['ECONNREFUSED', 'ENETUNREACH', 'EHOSTUNREACH', 'EADDRNOTAVAIL', 'EAFNOSUPPORT']);
+
+async function requestAnyAddress(destination: Destination, rules: FetchRules, body: BodyRules): Promise<HopResult> {
+  for (let i = 0; ; i++) {
+    try {
+      return await requestOnce(destination, destination.addresses[i]!, rules, body);
+    } catch (e) {
+      const code = ((e as { cause?: { code?: unknown } }).cause?.code ?? '') as string;
+      if (i + 1 >= destination.addresses.length || rules.signal.aborted || !NEXT_ADDRESS_ERRORS.has(code)) throw e;
+    }
+  }
+}
+
+function requestOnce(destination: Destination, address: string, rules: FetchRules, body: BodyRules): Promise<HopResult> {
   const { url } = destination;
   return new Promise<HopResult>((resolve, reject) => {
     let settled = false;
@@ -93,7 +107,7 @@ function requestOnce(destination: Destination, rules: FetchRules, body: BodyRule
       settle(() => reject(new LinkPreviewError(code, url.href, message, cause === undefined ? undefined : { cause })));
 
     const req = request({
-      host: destination.address,
+      host: address,
       port: destination.port,
       path: `${url.pathname}${url.search}`,
       method: 'GET',

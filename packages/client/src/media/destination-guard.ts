@@ -4,7 +4,7 @@
  * to must be public unicast (ipaddr.js's special-range tables: private,
  * loopback, link-local, CGNAT, unique-local, multicast, reserved, … are all
  * refused; IPv4-mapped and NAT64 IPv6 addresses are judged by the IPv4
- * address inside). The connection is then made to the address that was
+ * address inside). The connection is then made to an address that was
  * checked (also through a proxy, whose CONNECT names that address), so a
  * second DNS answer cannot swap in another destination (DNS rebinding).
  *
@@ -22,8 +22,8 @@ export interface Destination {
   url: URL;
   /** Host name as written in the URL (brackets removed for IPv6). */
   hostname: string;
-  /** The address to connect to (already checked). */
-  address: string;
+  /** The addresses to try, in order (all checked; IPv4 first). */
+  addresses: string[];
   port: number;
 }
 
@@ -48,7 +48,7 @@ export function checkPreviewUrl(raw: string | URL, base?: URL): URL {
 
 /** True when `address` is a public unicast address. */
 export function isPublicAddress(address: string): boolean {
-  if (!ipaddr.isValid(address)) return false;
+  if (isIP(address) === 0) return false;
   let parsed = ipaddr.parse(address);
   if (parsed.kind() === 'ipv6') {
     const v6 = parsed as ipaddr.IPv6;
@@ -88,7 +88,9 @@ export async function resolveDestination(url: URL, allowPrivateHosts: readonly s
       throw new LinkPreviewError('PREVIEW_DESTINATION_BLOCKED', url.href, `${hostname} resolves to a non-public address (${blocked}); previews fetch public hosts only`);
     }
   }
-  return { url, hostname, address: first, port };
+  // IPv4 first (as dns `order: 'ipv4first'`); the fetch tries the next on a connect failure.
+  const ordered = [...addresses.filter((a) => isIP(a) === 4), ...addresses.filter((a) => isIP(a) !== 4)];
+  return { url, hostname, addresses: ordered, port };
 }
 
 /** `promise`, or the signal's reason once it aborts. */
