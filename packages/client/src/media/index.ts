@@ -4,7 +4,7 @@
  */
 export { prepareImage, ACCEPTED_IMAGE_TYPES, DEFAULT_IMAGE_LIMITS, type PrepareImageOptions, type PreparedImage, type EncodedImage } from './prepare-image.ts';
 export type { ImageInput } from './image-input.ts';
-export { fetchLinkPreview, DEFAULT_LINK_PREVIEW_LIMITS, type LinkPreview, type LinkPreviewOptions } from './link-preview.ts';
+export { fetchLinkPreview, DEFAULT_LINK_PREVIEW_LIMITS, type FetchedLinkPreview, type LinkPreviewOptions } from './link-preview.ts';
 export { isPublicAddress } from './destination-guard.ts';
 export {
   MediaError,

@@ -42,7 +42,7 @@ export interface LinkPreviewOptions {
   image?: PrepareImageOptions;
 }
 
-export interface LinkPreview {
+export interface FetchedLinkPreview {
   /** The URL as the sender wrote it (normalised; what goes in the message). */
   url: string;
   title: string;
@@ -69,7 +69,7 @@ const HTML_TYPES = new Set(['text/html', 'application/xhtml+xml']);
  * PREVIEW_TOO_LARGE, PREVIEW_TIMEOUT, PREVIEW_HTTP_STATUS, PREVIEW_CONTENT_TYPE,
  * PREVIEW_NETWORK or PREVIEW_NO_METADATA) when there is no preview to send.
  */
-export async function fetchLinkPreview(url: string | URL, options: LinkPreviewOptions = {}): Promise<LinkPreview> {
+export async function fetchLinkPreview(url: string | URL, options: LinkPreviewOptions = {}): Promise<FetchedLinkPreview> {
   const limits = { ...DEFAULT_LINK_PREVIEW_LIMITS, ...options };
   const pageUrl = checkPreviewUrl(url);
   const deadline = AbortSignal.timeout(limits.timeoutMs);
