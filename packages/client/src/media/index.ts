@@ -15,3 +15,4 @@ export {
   LinkPreviewError,
   type MediaErrorCode,
 } from './errors.ts';
+export { uploadImage, uploadPreparedImage, uploadLinkPreview, type AttachmentUploader, type ImageMeta } from './media-upload.ts';
