@@ -187,6 +187,14 @@ describe('fetchLinkPreview: refused destinations', () => {
     }
   });
 
+  it('sees through numeric spellings of loopback (decimal, hex, short forms)', async () => {
+    for (const host of ['2130706433', '0x7f.1', '127.1', '0177.0.0.1']) {
+      const e = await failure(fetchLinkPreview(`https://${host}:${site.port}/page`, { ca: certificate.cert, timeoutMs: 5000 }));
+      expect(e.code, host).toBe('PREVIEW_DESTINATION_BLOCKED');
+      expect(e.url).toBe(`https://127.0.0.1:${site.port}/page`);
+    }
+  });
+
   it('checks the address a host name resolves to (localhost resolves to loopback: blocked)', async () => {
     const e = await failure(fetchLinkPreview(`https://localhost:${site.port}/page`, { ca: certificate.cert, timeoutMs: 5000 }));
     expect(e.code).toBe('PREVIEW_DESTINATION_BLOCKED');
