@@ -12,8 +12,7 @@ import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import type { Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { AttachmentIntegrityError, ciphertextSize, generateAttachmentKeys } from '@sealpost/protocol/attachments';
-import { decryptAttachmentToFile, encryptAttachment, type EncryptedAttachmentInfo } from '@sealpost/protocol/attachments/node';
+import { AttachmentIntegrityError, ciphertextSize, encryptAttachment, generateAttachmentKeys, type EncryptedAttachmentInfo } from '@sealpost/protocol/attachments';
 import { toBase64Url, randomBytes } from '@sealpost/protocol/primitives';
 import { ServiceError } from '../errors.ts';
 import type { KeyServerClient } from '../keyserver-client.ts';
@@ -22,6 +21,7 @@ import { downloadBlob, uploadBlob, type TransferOptions } from './blob-transfer.
 import { AttachmentError, attachmentErrorForStatus } from './errors.ts';
 import type { AttachmentPointer } from './pointer.ts';
 import { UploadStateStore, type UploadState } from './upload-state.ts';
+import { decryptAttachmentToFile } from './verified-file.ts';
 
 /** What to upload: a file, bytes in memory, or a stream of known length (streams cannot be resumed). */
 export type AttachmentSource = { path: string } | Uint8Array | { stream: AsyncIterable<Uint8Array>; size: number };

@@ -6,8 +6,8 @@
  * HMAC, PKCS#7, zero padding after `size`, and optionally the plaintext hash.
  *
  * What `update` returns is NOT yet authenticated: callers must hold it back
- * until `final()` returns (attachments/node.ts writes it to a temporary file
- * and renames that only then). Every failure is an AttachmentIntegrityError.
+ * until `final()` returns (`decryptAttachmentToSink` in stream.ts commits its
+ * sink only then; the client's sink is a temporary file renamed on commit). Every failure is an AttachmentIntegrityError.
  */
 import { InvalidArgumentError } from '../errors.ts';
 import {
@@ -49,7 +49,10 @@ export class AttachmentDecryptor {
   private readonly aesKey: Uint8Array;
   private readonly expectedDigest: Uint8Array;
   private readonly expectedPlaintextHash: Uint8Array | undefined;
-  private readonly mac: IncrementalHmac;
+  /** A separate HMAC only when there is no incremental MAC (whose running HMAC gives the blob MAC). */
+  private readonly mac: IncrementalHmac | undefined;
+  private ourMac: Uint8Array | undefined;
+  private paddingBad = false;
   private readonly digest: IncrementalHash = sha256Incremental();
   private readonly plaintextHash: IncrementalHash = sha256Incremental();
   private readonly validator: IncrementalMacValidator | undefined;
@@ -68,7 +71,6 @@ export class AttachmentDecryptor {
     this.expectedLength = ciphertextSize(params.size);
     this.expectedDigest = checkBytes('attachment digest', params.digest, 32).slice();
     this.expectedPlaintextHash = params.plaintextHash === undefined ? undefined : checkBytes('plaintext hash', params.plaintextHash, 32).slice();
-    this.mac = hmacSha256Incremental(macKey);
     if ((params.incrementalMac === undefined) !== (params.chunkSize === undefined)) {
       throw new InvalidArgumentError('incrementalMac and chunkSize go together');
     }
@@ -77,6 +79,9 @@ export class AttachmentDecryptor {
         throw new AttachmentIntegrityError('INCREMENTAL_MAC', `chunk size ${params.chunkSize} is not the one for a ${this.expectedLength}-byte blob`);
       }
       this.validator = new IncrementalMacValidator(macKey, params.chunkSize, params.incrementalMac);
+      this.mac = undefined;
+    } else {
+      this.mac = hmacSha256Incremental(macKey);
     }
   }
 
@@ -92,7 +97,8 @@ export class AttachmentDecryptor {
       this.plaintextHash.update(part);
       out.push(part);
     }
-    for (let i = keep; i < bytes.length; i++) if (bytes[i] !== 0) this.fail('PADDING', 'attachment padding is not zeros');
+    // Reported in final(), after the MACs: a tampered blob is a MAC failure, not a padding one.
+    for (let i = keep; i < bytes.length && !this.paddingBad; i++) if (bytes[i] !== 0) this.paddingBad = true;
     this.plaintextOut += bytes.length;
   }
 
@@ -104,21 +110,28 @@ export class AttachmentDecryptor {
     if (start + chunk.length > this.expectedLength) this.fail('LENGTH', `attachment blob is longer than ${this.expectedLength} bytes`);
     this.received += chunk.length;
     this.digest.update(chunk);
-    if (this.validator !== undefined && !this.validator.update(chunk)) this.fail('INCREMENTAL_MAC', 'attachment chunk MAC does not verify');
-    const out: Uint8Array[] = [];
     const ctEnd = this.expectedLength - ATTACHMENT_MAC_LENGTH;
+    if (this.validator !== undefined) {
+      // Feed the validator up to the end of the ciphertext, take its running HMAC there (= the blob MAC), then the rest.
+      const cut = start < ctEnd && start + chunk.length >= ctEnd ? ctEnd - start : chunk.length;
+      let ok = this.validator.update(chunk.subarray(0, cut));
+      if (cut < chunk.length || start + chunk.length === ctEnd) this.ourMac = this.validator.snapshot();
+      if (ok && cut < chunk.length) ok = this.validator.update(chunk.subarray(cut));
+      if (!ok) this.fail('INCREMENTAL_MAC', 'attachment chunk MAC does not verify');
+    }
+    const out: Uint8Array[] = [];
     // iv: [0, 16); ciphertext: [16, ctEnd); their MAC: [ctEnd, expectedLength)
     const ivPart = chunk.subarray(0, Math.max(0, Math.min(chunk.length, ATTACHMENT_IV_LENGTH - start)));
     if (ivPart.length > 0) {
       this.iv.set(ivPart, start);
-      this.mac.update(ivPart);
+      this.mac?.update(ivPart);
     }
     const ctFrom = Math.max(start, ATTACHMENT_IV_LENGTH) - start;
     const ctTo = Math.min(start + chunk.length, ctEnd) - start;
     if (ctTo > ctFrom) {
       this.cbc ??= aes256CbcDecryptStream(this.aesKey, this.iv);
       const ct = chunk.subarray(ctFrom, ctTo);
-      this.mac.update(ct);
+      this.mac?.update(ct);
       this.plaintext(out, this.cbc.update(ct));
     }
     const macFrom = Math.max(start, ctEnd) - start;
@@ -132,11 +145,13 @@ export class AttachmentDecryptor {
     if (this.received !== this.expectedLength) this.fail('LENGTH', `attachment blob is ${this.received} bytes, expected ${this.expectedLength}`);
     if (this.validator !== undefined && !this.validator.finalize()) this.fail('INCREMENTAL_MAC', 'attachment incremental MAC does not verify');
     if (!constantTimeEqual(this.digest.digest(), this.expectedDigest)) this.fail('DIGEST', 'attachment digest does not match');
-    if (!constantTimeEqual(this.mac.digest(), this.theirMac)) this.fail('MAC', 'attachment MAC does not verify');
+    const ourMac = this.mac !== undefined ? this.mac.digest() : this.ourMac!;
+    if (!constantTimeEqual(ourMac, this.theirMac)) this.fail('MAC', 'attachment MAC does not verify');
     const tail = this.cbc!.final();
     if (tail === undefined) this.fail('PADDING', 'attachment PKCS#7 padding is invalid');
     const out: Uint8Array[] = [];
     this.plaintext(out, tail);
+    if (this.paddingBad) this.fail('PADDING', 'attachment padding is not zeros');
     if (this.plaintextOut < this.size) this.fail('LENGTH', `attachment plaintext is ${this.plaintextOut} bytes, pointer says ${this.size}`);
     const plaintextHash = this.plaintextHash.digest();
     if (this.expectedPlaintextHash !== undefined && !constantTimeEqual(plaintextHash, this.expectedPlaintextHash)) this.fail('PLAINTEXT_HASH', 'attachment plaintext hash does not match');

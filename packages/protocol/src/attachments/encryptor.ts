@@ -13,12 +13,10 @@ import { InvalidArgumentError } from '../errors.ts';
 import {
   aes256CbcEncryptStream,
   checkBytes,
-  hmacSha256Incremental,
   randomBytes,
   sha256Incremental,
   type CbcStream,
   type IncrementalHash,
-  type IncrementalHmac,
 } from '../primitives/index.ts';
 import { incrementalChunkSize } from './chunk-size.ts';
 import { IncrementalMacDigester } from './incremental-mac.ts';
@@ -58,7 +56,6 @@ export class AttachmentEncryptor {
   readonly ciphertextSize: number;
   private readonly iv: Uint8Array;
   private readonly cbc: CbcStream;
-  private readonly mac: IncrementalHmac;
   private readonly digest: IncrementalHash;
   private readonly plaintextHash: IncrementalHash;
   private readonly incremental: IncrementalMacDigester;
@@ -73,15 +70,13 @@ export class AttachmentEncryptor {
     this.size = size;
     this.ciphertextSize = ciphertextSize(size);
     this.cbc = aes256CbcEncryptStream(aesKey, this.iv);
-    this.mac = hmacSha256Incremental(macKey);
     this.digest = sha256Incremental();
     this.plaintextHash = sha256Incremental();
     this.incremental = new IncrementalMacDigester(macKey, incrementalChunkSize(this.ciphertextSize));
   }
 
-  private emit(out: Uint8Array[], bytes: Uint8Array, macked: boolean): void {
+  private emit(out: Uint8Array[], bytes: Uint8Array): void {
     if (bytes.length === 0) return;
-    if (macked) this.mac.update(bytes);
     this.digest.update(bytes);
     this.incremental.update(bytes);
     out.push(bytes);
@@ -90,11 +85,11 @@ export class AttachmentEncryptor {
   private start(out: Uint8Array[]): void {
     if (this.started) return;
     this.started = true;
-    this.emit(out, this.iv.slice(), true);
+    this.emit(out, this.iv.slice());
   }
 
   private encrypt(out: Uint8Array[], plaintext: Uint8Array): void {
-    this.emit(out, this.cbc.update(plaintext), true);
+    this.emit(out, this.cbc.update(plaintext));
   }
 
   /** Feeds plaintext; returns the blob bytes ready so far (possibly none). Throws when more than `size` bytes are fed. */
@@ -127,8 +122,9 @@ export class AttachmentEncryptor {
       yield* out;
     }
     const tail: Uint8Array[] = [];
-    this.emit(tail, this.cbc.final()!, true);
-    this.emit(tail, this.mac.digest(), false);
+    this.emit(tail, this.cbc.final()!);
+    // HMAC(macKey, iv ‖ ct) is the incremental MAC's running HMAC at this point: one pass fewer.
+    this.emit(tail, this.incremental.snapshot());
     yield* tail;
     this.info = {
       size: this.size,

@@ -50,6 +50,15 @@ export class IncrementalMacDigester {
     this.inChunk = feed(this.mac, this.chunkSize, this.inChunk, data, () => this.digests.push(this.mac.snapshot()));
   }
 
+  /**
+   * HMAC(key, everything fed so far). For an attachment blob fed up to the end
+   * of its ciphertext this is the blob's own MAC (same key, same input), so
+   * the encryptor need not run a second HMAC over the data.
+   */
+  snapshot(): Uint8Array {
+    return this.mac.snapshot();
+  }
+
   /** The concatenated MACs (32 bytes each). */
   finalize(): Uint8Array {
     if (this.done) throw new InvalidArgumentError('incremental MAC already finalized');
@@ -93,6 +102,11 @@ export class IncrementalMacValidator {
       if (!this.failed && !this.check(this.mac.snapshot())) this.failed = true;
     });
     return !this.failed;
+  }
+
+  /** HMAC(key, everything fed so far) (see IncrementalMacDigester.snapshot). */
+  snapshot(): Uint8Array {
+    return this.mac.snapshot();
   }
 
   /** True when the final MAC matches and it was the last one expected. */

@@ -12,7 +12,41 @@ import {
   IncrementalMacDigester,
   paddedSize,
 } from '../../src/attachments/index.ts';
-import { decryptAttachmentToFile, encryptAttachment } from '../../src/attachments/node.ts';
+import { decryptAttachmentToSink, encryptAttachment, type PlaintextSink } from '../../src/attachments/stream.ts';
+
+/** A sink that shows what reached it, and whether it was committed or aborted. */
+function memorySink(): PlaintextSink & { parts: Uint8Array[]; state: 'open' | 'committed' | 'aborted' } {
+  const sink = {
+    parts: [] as Uint8Array[],
+    state: 'open' as 'open' | 'committed' | 'aborted',
+    async write(p: Uint8Array[]) {
+      sink.parts.push(...p.map((x) => x.slice()));
+    },
+    async commit() {
+      sink.state = 'committed';
+    },
+    async abort() {
+      sink.parts = [];
+      sink.state = 'aborted';
+    },
+  };
+  return sink;
+}
+
+async function decryptAttachmentToFile(source: Iterable<Uint8Array>, params: Parameters<typeof decryptAttachmentToSink>[1], out: string): Promise<{ size: number; plaintextHash: Uint8Array }> {
+  const sink = memorySink();
+  try {
+    const r = await decryptAttachmentToSink(source, params, sink);
+    expect(sink.state).toBe('committed');
+    const { writeFileSync } = await import('node:fs');
+    writeFileSync(out, Buffer.concat(sink.parts));
+    return r;
+  } catch (e) {
+    // A failure never commits: the sink is aborted and its contents dropped.
+    expect(sink.state).toBe('aborted');
+    throw e;
+  }
+}
 
 const dir = mkdtempSync(join(tmpdir(), 'sealpost-attach-format-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
