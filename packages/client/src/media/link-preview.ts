@@ -62,6 +62,13 @@ export const DEFAULT_LINK_PREVIEW_LIMITS = {
 } as const;
 
 const HTML_TYPES = new Set(['text/html', 'application/xhtml+xml']);
+const PRESCAN_BYTES = 1024;
+
+/** The charset a `<meta charset>` or `<meta http-equiv content="…; charset=…">` in `prefix` declares. */
+function metaCharsetOf(prefix: Buffer): string | undefined {
+  const text = prefix.subarray(0, PRESCAN_BYTES).toString('latin1');
+  return /<meta\b[^>]*?charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]+)/i.exec(text)?.[1];
+}
 
 /**
  * Fetches a preview for `url`. Throws `LinkPreviewError` (code
@@ -83,15 +90,32 @@ export async function fetchLinkPreview(url: string | URL, options: LinkPreviewOp
     ...(options.ca === undefined ? {} : { ca: options.ca }),
   };
 
+  // The charset comes from Content-Type, else from a <meta charset> in the
+  // first 1024 bytes (the HTML prescan window), else UTF-8.
   let collector: PageMetadataCollector | undefined;
+  const early: Buffer[] = [];
+  let earlyBytes = 0;
+  let headerCharset: string | undefined;
+  const start = () => {
+    const prefix = Buffer.concat(early, earlyBytes);
+    collector = new PageMetadataCollector(headerCharset ?? metaCharsetOf(prefix));
+    return collector.write(prefix);
+  };
   const page = await fetchBounded(pageUrl, rules, {
     accept: 'text/html,application/xhtml+xml;q=0.9',
     acceptType: (t) => HTML_TYPES.has(t),
     maxBytes: limits.maxHtmlBytes,
     overflow: 'truncate',
-    onChunk: (chunk, charset) => (collector ??= new PageMetadataCollector(charset)).write(chunk),
+    onChunk: (chunk, charset) => {
+      if (collector !== undefined) return collector.write(chunk);
+      headerCharset = charset;
+      early.push(chunk);
+      earlyBytes += chunk.length;
+      return earlyBytes >= PRESCAN_BYTES ? start() : false;
+    },
   });
-  const meta = (collector ?? new PageMetadataCollector(undefined)).result();
+  if (collector === undefined) start();
+  const meta = collector!.result();
   if (meta.title === undefined) {
     throw new LinkPreviewError('PREVIEW_NO_METADATA', page.url.href, 'page has no title to preview');
   }

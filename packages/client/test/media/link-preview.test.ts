@@ -88,6 +88,10 @@ beforeAll(async () => {
       const body = Buffer.from('<html><head><title>Caf\u00e9 cr\u00e8me</title></head></html>', 'latin1');
       res.writeHead(200, { 'content-type': 'text/html; charset=iso-8859-1' }).end(body);
     },
+    '/meta-charset': (_q, res) => {
+      const body = Buffer.from('<html><head><meta charset="windows-1252"><title>Na\u00efve \u00fcber</title></head></html>', 'latin1');
+      res.writeHead(200, { 'content-type': 'text/html' }).end(body);
+    },
     '/no-title': (_q, res) => html(res, '<html><head><meta name="x" content="y"></head><body>hi</body></html>'),
     '/json': (_q, res) => html(res, '{"title":"x"}', 'application/json'),
     '/gzip': (_q, res) => res.writeHead(200, { 'content-type': 'text/html', 'content-encoding': 'gzip' }).end('xx'),
@@ -136,10 +140,11 @@ describe('fetchLinkPreview: extraction', () => {
     expect(image.blurhash.length).toBeGreaterThan(6);
   });
 
-  it('falls back to <title> and meta description, and decodes a declared charset', async () => {
+  it('falls back to <title> and meta description, and decodes the charset of Content-Type or <meta charset>', async () => {
     const plain = await fetchLinkPreview(`${site.origin}/plain`, options());
     expect([plain.title, plain.description, plain.image]).toEqual(['Plain page', 'described', undefined]);
     expect((await fetchLinkPreview(`${site.origin}/latin1`, options())).title).toBe('Café crème');
+    expect((await fetchLinkPreview(`${site.origin}/meta-charset`, options())).title).toBe('Naïve über');
   });
 
   it('refuses a page without a title, a non-HTML answer, a compressed body and an error status', async () => {
