@@ -73,7 +73,17 @@ function sendStreaming(
     (async () => {
       for await (const chunk of body) {
         if (req.destroyed) return;
-        if (!req.write(chunk)) await new Promise<void>((r) => (req.once('drain', r), req.once('close', r)));
+        if (!req.write(chunk)) {
+          await new Promise<void>((resolve) => {
+            const done = (): void => {
+              req.off('drain', done);
+              req.off('close', done);
+              resolve();
+            };
+            req.on('drain', done);
+            req.on('close', done);
+          });
+        }
       }
       req.end();
     })().catch((e: unknown) => {
