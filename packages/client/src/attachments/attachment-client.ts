@@ -122,7 +122,7 @@ export class AttachmentClient extends EventEmitter {
     iv: Uint8Array,
     read: () => AsyncIterable<Uint8Array> | undefined,
     opts: TransferOptions,
-    created: boolean,
+    probeFirst: boolean,
   ): Promise<EncryptedAttachmentInfo> {
     let info: EncryptedAttachmentInfo | undefined;
     const body = (offset: number): AsyncIterable<Uint8Array> | undefined => {
@@ -143,7 +143,7 @@ export class AttachmentClient extends EventEmitter {
         info = enc.info();
       })();
     };
-    await uploadBlob({ blobUrl: this.options.blobUrl, blobKey, token, length, body }, opts, created);
+    await uploadBlob({ blobUrl: this.options.blobUrl, blobKey, token, length, body }, opts, probeFirst);
     if (info === undefined) {
       // The server already had everything (resumed at the end): one local pass for the digests.
       const src = read();

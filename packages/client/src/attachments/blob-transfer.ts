@@ -103,19 +103,24 @@ export interface UploadJob {
   body(offset: number): AsyncIterable<Uint8Array> | undefined;
 }
 
-/** Uploads (or finishes uploading) a blob; resolves when the server holds all `length` bytes. */
-export async function uploadBlob(job: UploadJob, opts: TransferOptions = {}, alreadyCreated = false): Promise<void> {
+/**
+ * Uploads (or finishes uploading) a blob; resolves when the server holds all
+ * `length` bytes. `probeFirst`: ask the server for its offset before sending
+ * (a resume after a restart; the upload may or may not exist there).
+ */
+export async function uploadBlob(job: UploadJob, opts: TransferOptions = {}, probeFirst = false): Promise<void> {
   const maxAttempts = opts.maxAttempts ?? 5;
   const auth = { ...TUS, authorization: `Bearer ${job.token}` };
   const url = `${job.blobUrl}/v1/blobs/${job.blobKey}`;
-  let created = alreadyCreated;
+  let created = false;
   for (let attempt = 1; ; attempt++) {
     if (aborted(opts.signal)) throw new AttachmentError('ABORTED', 'upload aborted');
     try {
       let offset = 0;
-      if (created || attempt > 1) {
+      if (created || probeFirst || attempt > 1) {
         const head = await fetch(url, { method: 'HEAD', headers: auth, signal: opts.signal ?? null });
-        if (head.status === 404 && !created) created = false;
+        // 404: the creation never reached the server (or an unfinished upload was swept): create it (again).
+        if (head.status === 404) created = false;
         else if (head.status === 423) throw new TypeError('upload still locked by the broken connection');
         else if (head.status !== 200) throw attachmentErrorForStatus(head.status, 'upload resume');
         else {

@@ -1,5 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { readdirSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync, mkdirSync, statSync } from 'node:fs';
+import { ciphertextSize } from '@sealpost/protocol/attachments';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
@@ -137,6 +138,27 @@ describe('encrypted attachments end to end (key server + relay + blob service)',
     const out = local.path('big-out.bin');
     await again.download(pointer!, { path: out });
     expect(sha(readFileSync(out))).toBe(sha(data));
+  });
+
+  it('resumes a stored file upload whose creation never reached the blob service (HEAD 404, then create)', async () => {
+    const c = local.client();
+    await c.register();
+    const a = attachmentsOf(c);
+    const file = local.path('never-sent.bin');
+    const data = randomBytes(200_000);
+    writeFileSync(file, data);
+    const form = await c.keyServer.attachmentForm(ciphertextSize(data.length));
+    await a.uploads.put({ id: 'never-sent', path: file, size: data.length, mtimeMs: statSync(file).mtimeMs, key: randomBytes(64), iv: randomBytes(16), blobKey: form.key, token: form.token, capabilityExpiresAt: form.expiresAt, meta: { fileName: 'never-sent.bin' }, createdAt: Date.now() });
+    const [pointer] = await a.resumeUploads();
+    expect(pointer!.cdnKey).toBe(form.key);
+    const out = local.path('never-sent-out.bin');
+    await a.download(pointer!, { path: out });
+    expect(readFileSync(out).equals(data)).toBe(true);
+    // A changed source file is refused rather than uploaded with the wrong digests.
+    const form2 = await c.keyServer.attachmentForm(ciphertextSize(data.length));
+    await a.uploads.put({ id: 'changed', path: file, size: data.length, mtimeMs: 1, key: randomBytes(64), iv: randomBytes(16), blobKey: form2.key, token: form2.token, capabilityExpiresAt: form2.expiresAt, meta: {}, createdAt: Date.now() });
+    await expect(a.resumeUpload('changed')).rejects.toMatchObject({ code: 'SOURCE_CHANGED' });
+    expect(await a.pendingUploads()).toEqual([]);
   });
 
   it('typed errors: too large, quota, tampered (no output file), expired', async () => {
