@@ -6,6 +6,7 @@
 import { create, fromBinary, toBinary } from '@bufbuild/protobuf';
 import { ContentSchema, MessageReferenceSchema, ReactionSchema, SentTranscriptSchema } from './gen/content_pb.ts';
 import { ClientError } from './errors.ts';
+import { pointerFromProto, pointerToProto, previewFromProto, previewToProto, type AttachmentPointer, type LinkPreview } from './attachments/pointer.ts';
 
 /** The payload version this SDK writes. */
 export const CONTENT_VERSION = 1;
@@ -48,6 +49,10 @@ export interface MessageContent {
   sentTranscript?: { destination: string };
   /** The sender's profile key (32 bytes), shared so the recipient can reply. */
   profileKey?: Uint8Array;
+  /** Encrypted attachments (download them with `AttachmentClient.download`). */
+  attachments?: AttachmentPointer[];
+  /** Link previews the sender made. */
+  previews?: LinkPreview[];
 }
 
 /** Largest timestamp accepted (ms); keeps values exactly representable as JS numbers. */
@@ -101,6 +106,8 @@ export function encodeContent(content: Omit<MessageContent, 'version'> & { versi
     }
     message.profileKey = content.profileKey;
   }
+  if (content.attachments !== undefined) message.attachments = content.attachments.map((a) => pointerToProto(a));
+  if (content.previews !== undefined) message.previews = content.previews.map(previewToProto);
   return toBinary(ContentSchema, message);
 }
 
@@ -128,5 +135,7 @@ export function decodeContent(bytes: Uint8Array): MessageContent {
   }
   if (m.sentTranscript !== undefined) out.sentTranscript = { destination: m.sentTranscript.destination };
   if (m.profileKey.length === 32) out.profileKey = m.profileKey;
+  if (m.attachments.length > 0) out.attachments = m.attachments.map((a) => pointerFromProto(a));
+  if (m.previews.length > 0) out.previews = m.previews.map(previewFromProto);
   return out;
 }

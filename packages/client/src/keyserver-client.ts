@@ -186,4 +186,9 @@ export class KeyServerClient implements PreKeyServer {
     const path = audience === undefined ? '/v1/credentials/relay' : `/v1/credentials/relay?audience=${encodeURIComponent(audience)}`;
     return requestJson('key server', this.baseUrl, { method: 'GET', path, headers: this.#auth() });
   }
+
+  /** An upload capability for one attachment of `uploadLength` ciphertext bytes (POST /v1/attachments/form). */
+  attachmentForm(uploadLength: number): Promise<{ key: string; token: string; maxLength: number; expiresAt: number; uploadPath: string }> {
+    return requestJson('key server', this.baseUrl, { method: 'POST', path: '/v1/attachments/form', headers: this.#auth(), body: { uploadLength } });
+  }
 }

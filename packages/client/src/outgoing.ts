@@ -45,6 +45,10 @@ export interface OutgoingMessage {
   reaction?: MessageContent['reaction'];
   messageId?: string;
   timestamp?: number;
+  /** Uploaded attachments (see AttachmentClient.upload / sendFiles). */
+  attachments?: MessageContent['attachments'];
+  /** Link previews (see makeLinkPreview). */
+  previews?: MessageContent['previews'];
 }
 
 /** What `Outgoing` works with. */
@@ -91,6 +95,8 @@ export class Outgoing {
     if (message.replyTo !== undefined) content.replyTo = message.replyTo;
     if (message.reaction !== undefined) content.reaction = message.reaction;
     if (message.messageId !== undefined) content.messageId = message.messageId;
+    if (message.attachments !== undefined) content.attachments = message.attachments;
+    if (message.previews !== undefined) content.previews = message.previews;
     const plaintext = encodeContent(content);
     const history: NewMessage = {
       direction: 'out',

@@ -161,4 +161,5 @@ export {
   signRelayCredential,
   verifyRelayCredential,
 } from './relay-credential.ts';
+export { UPLOAD_CAPABILITY_CONTEXT, UPLOAD_CAPABILITY_VERSION, type UploadCapability, isBlobKey, signUploadCapability, verifyUploadCapability } from './upload-capability.ts';
 export { ACCESS_KEY_LENGTH, PROFILE_KEY_LENGTH, deriveAccessKey } from './access-key.ts';

@@ -30,6 +30,8 @@ import { keyRoutes } from './routes/keys.ts';
 import { bundleRoutes } from './routes/bundles.ts';
 import { credentialRoutes } from './routes/credentials.ts';
 import { healthRoutes } from './routes/health.ts';
+import { attachmentFormRoutes } from './routes/attachments.ts';
+import type { AttachmentFormSettings } from './upload-capability-issuer.ts';
 
 /** Options of `buildKeyServer`. */
 export interface KeyServerOptions {
@@ -43,6 +45,8 @@ export interface KeyServerOptions {
   relayCredentialKey?: { privateKey: Uint8Array; publicKey: Uint8Array };
   /** Overrides of the defaults in config.ts. */
   settings?: Partial<KeyServerSettings>;
+  /** Attachment-form settings (upload-capability-issuer.ts); forms are signed with `relayCredentialKey`. */
+  attachmentForms?: Partial<AttachmentFormSettings>;
   /** Clock (ms since the epoch). */
   now?: () => number;
   /**
@@ -143,6 +147,7 @@ export async function buildKeyServer(options: KeyServerOptions = {}): Promise<Fa
   }
 
   for (const routes of [healthRoutes, accountRoutes, deviceRoutes, keyRoutes, bundleRoutes, credentialRoutes]) await app.register(routes);
+  await app.register(attachmentFormRoutes, { signingKey: options.relayCredentialKey?.privateKey, settings: options.attachmentForms });
 
   let pruneTimer: NodeJS.Timeout | undefined;
   if (settings.pruneIntervalMs > 0) {

@@ -23,6 +23,7 @@ export {
 } from '@sealpost/protocol';
 export { RelayCredentialIssuer } from './relay-credential-issuer.ts';
 export { SenderCertificateIssuer } from './sender-certificates.ts';
+export { DEFAULT_ATTACHMENT_FORM_SETTINGS, UploadCapabilityIssuer, type AttachmentFormSettings } from './upload-capability-issuer.ts';
 export type { KeyStore } from './store/key-store.ts';
 export { SqliteKeyStore, type SqliteKeyStoreOptions } from './store/sqlite-key-store.ts';
 export { MIGRATIONS, migrate } from './store/migrations.ts';

@@ -31,6 +31,7 @@ describe('OpenAPI and error shape', () => {
           'GET /v1/keys/rotation',
           'GET /v1/keys/{accountId}/{deviceId}',
           'POST /v1/accounts',
+          'POST /v1/attachments/form',
           'POST /v1/devices/link',
           'POST /v1/devices/provisioning-codes',
           'POST /v1/keys/check',

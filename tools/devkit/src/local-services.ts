@@ -7,6 +7,10 @@ import { generateCurveKeyPair } from '@sealpost/protocol';
 import { createServerCertificate } from '@sealpost/protocol/sealed-sender';
 import { buildKeyServer, generateRelayCredentialKeyPair, relayCredentialVerifier, type KeyServerOptions } from '@sealpost/keyserver';
 import { buildRelay, type RelayOptions } from '@sealpost/relay';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { buildBlobServer, type BlobSettings } from '@sealpost/blobs';
 
 type FastifyInstance = Awaited<ReturnType<typeof buildRelay>>;
 
@@ -24,6 +28,10 @@ export interface LocalServices {
   serverPrivateKey: Uint8Array;
   keyServer: FastifyInstance;
   relay: FastifyInstance;
+  /** The blob service, when started with `blobs` (URL, directory, instance). */
+  blobUrl?: string;
+  blobDir?: string;
+  blobs?: FastifyInstance;
   /** The keys this deployment runs with (persist them to restart it with the same trust root). */
   keys: ServiceKeys;
   /** Stops only the relay (for reconnect tests); `restartRelay` brings it back on the same port. */
@@ -44,6 +52,8 @@ export interface LocalServicesOptions {
   relayPort?: number;
   /** Reuse keys from an earlier run (so clients' pinned trust root stays valid); fresh when absent. */
   keys?: ServiceKeys;
+  /** Also start the blob service (attachments) on a random port, in `directory` or a fresh temp dir. */
+  blobs?: boolean | { directory?: string; settings?: Partial<BlobSettings>; now?: () => number };
 }
 
 /** The long-lived keys of a local deployment (see `LocalServices.keys`). */
@@ -86,7 +96,24 @@ export async function startLocalServices(options: LocalServicesOptions = {}): Pr
   let relay = await buildRelay(relayOptions);
   await relay.listen({ host: '127.0.0.1', port: options.relayPort ?? 0 });
   const relayPort = portOf(relay);
+  let blobs: FastifyInstance | undefined;
+  let blobDir: string | undefined;
+  let ownBlobDir = false;
+  if (options.blobs !== undefined && options.blobs !== false) {
+    const b = options.blobs === true ? {} : options.blobs;
+    ownBlobDir = b.directory === undefined;
+    blobDir = b.directory ?? mkdtempSync(join(tmpdir(), 'sealpost-blobs-'));
+    blobs = (await buildBlobServer({
+      directory: blobDir,
+      keyserverPublicKey: relayKey.publicKey,
+      settings: { sweepIntervalMs: 0, minFreeDiskBytes: 0, ...b.settings },
+      now: b.now,
+      docs: false,
+    })) as unknown as FastifyInstance;
+    await blobs.listen({ host: '127.0.0.1', port: 0 });
+  }
   const services: LocalServices = {
+    ...(blobs !== undefined && { blobs, blobDir, blobUrl: `http://127.0.0.1:${portOf(blobs)}` }),
     keyServerUrl,
     relayUrl: `http://127.0.0.1:${relayPort}`,
     trustRoot: trustRoot.publicKey,
@@ -106,6 +133,8 @@ export async function startLocalServices(options: LocalServicesOptions = {}): Pr
     },
     async close() {
       await relay.close().catch(() => {});
+      await blobs?.close().catch(() => {});
+      if (ownBlobDir && blobDir !== undefined) rmSync(blobDir, { recursive: true, force: true });
       await keyServer.close();
     },
   };

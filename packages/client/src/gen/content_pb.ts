@@ -15,7 +15,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file content.proto.
  */
 export const file_content: GenFile = /*@__PURE__*/
-  fileDesc("Cg1jb250ZW50LnByb3RvEhNzZWFscG9zdC5jb250ZW50LnYxIkkKEE1lc3NhZ2VSZWZlcmVuY2USDgoGYXV0aG9yGAEgASgJEhEKCXRpbWVzdGFtcBgCIAEoBBISCgptZXNzYWdlX2lkGAMgASgJImAKCFJlYWN0aW9uEg0KBWVtb2ppGAEgASgJEjUKBnRhcmdldBgCIAEoCzIlLnNlYWxwb3N0LmNvbnRlbnQudjEuTWVzc2FnZVJlZmVyZW5jZRIOCgZyZW1vdmUYAyABKAgiJQoOU2VudFRyYW5zY3JpcHQSEwoLZGVzdGluYXRpb24YASABKAkijAIKB0NvbnRlbnQSDwoHdmVyc2lvbhgBIAEoDRIRCgl0aW1lc3RhbXAYAiABKAQSEgoKbWVzc2FnZV9pZBgDIAEoCRIMCgR0ZXh0GAQgASgJEjcKCHJlcGx5X3RvGAUgASgLMiUuc2VhbHBvc3QuY29udGVudC52MS5NZXNzYWdlUmVmZXJlbmNlEi8KCHJlYWN0aW9uGAYgASgLMh0uc2VhbHBvc3QuY29udGVudC52MS5SZWFjdGlvbhI8Cg9zZW50X3RyYW5zY3JpcHQYByABKAsyIy5zZWFscG9zdC5jb250ZW50LnYxLlNlbnRUcmFuc2NyaXB0EhMKC3Byb2ZpbGVfa2V5GAggASgMYgZwcm90bzM");
+  fileDesc("Cg1jb250ZW50LnByb3RvEhNzZWFscG9zdC5jb250ZW50LnYxIkkKEE1lc3NhZ2VSZWZlcmVuY2USDgoGYXV0aG9yGAEgASgJEhEKCXRpbWVzdGFtcBgCIAEoBBISCgptZXNzYWdlX2lkGAMgASgJImAKCFJlYWN0aW9uEg0KBWVtb2ppGAEgASgJEjUKBnRhcmdldBgCIAEoCzIlLnNlYWxwb3N0LmNvbnRlbnQudjEuTWVzc2FnZVJlZmVyZW5jZRIOCgZyZW1vdmUYAyABKAgiJQoOU2VudFRyYW5zY3JpcHQSEwoLZGVzdGluYXRpb24YASABKAki+QIKB0NvbnRlbnQSDwoHdmVyc2lvbhgBIAEoDRIRCgl0aW1lc3RhbXAYAiABKAQSEgoKbWVzc2FnZV9pZBgDIAEoCRIMCgR0ZXh0GAQgASgJEjcKCHJlcGx5X3RvGAUgASgLMiUuc2VhbHBvc3QuY29udGVudC52MS5NZXNzYWdlUmVmZXJlbmNlEi8KCHJlYWN0aW9uGAYgASgLMh0uc2VhbHBvc3QuY29udGVudC52MS5SZWFjdGlvbhI8Cg9zZW50X3RyYW5zY3JpcHQYByABKAsyIy5zZWFscG9zdC5jb250ZW50LnYxLlNlbnRUcmFuc2NyaXB0EhMKC3Byb2ZpbGVfa2V5GAggASgMEjsKC2F0dGFjaG1lbnRzGA0gAygLMiYuc2VhbHBvc3QuY29udGVudC52MS5BdHRhY2htZW50UG9pbnRlchIuCghwcmV2aWV3cxgOIAMoCzIcLnNlYWxwb3N0LmNvbnRlbnQudjEuUHJldmlldyL4AgoRQXR0YWNobWVudFBvaW50ZXISDwoHY2RuX2tleRgPIAEoCRISCgpjZG5fbnVtYmVyGA4gASgNEhQKDGNvbnRlbnRfdHlwZRgCIAEoCRILCgNrZXkYAyABKAwSDAoEc2l6ZRgEIAEoBBIOCgZkaWdlc3QYBiABKAwSFwoPaW5jcmVtZW50YWxfbWFjGBMgASgMEhIKCmNodW5rX3NpemUYESABKA0SEQoJZmlsZV9uYW1lGAcgASgJEg0KBWZsYWdzGAggASgNEg0KBXdpZHRoGAkgASgNEg4KBmhlaWdodBgKIAEoDRIPCgdjYXB0aW9uGAsgASgJEhEKCWJsdXJfaGFzaBgMIAEoCRIYChB1cGxvYWRfdGltZXN0YW1wGA0gASgEEjkKCXRodW1ibmFpbBgVIAEoCzImLnNlYWxwb3N0LmNvbnRlbnQudjEuQXR0YWNobWVudFBvaW50ZXISFgoOcGxhaW50ZXh0X2hhc2gYFiABKAwifwoHUHJldmlldxILCgN1cmwYASABKAkSDQoFdGl0bGUYAiABKAkSNQoFaW1hZ2UYAyABKAsyJi5zZWFscG9zdC5jb250ZW50LnYxLkF0dGFjaG1lbnRQb2ludGVyEhMKC2Rlc2NyaXB0aW9uGAQgASgJEgwKBGRhdGUYBSABKARiBnByb3RvMw");
 
 /**
  * Points at an earlier message: either by its author and the author's
@@ -173,6 +173,21 @@ export type Content = Message<"sealpost.content.v1.Content"> & {
    * @generated from field: bytes profile_key = 8;
    */
   profileKey: Uint8Array;
+
+  /**
+   * (9–12 are kept for groups.)
+   * Encrypted attachments, in order.
+   *
+   * @generated from field: repeated sealpost.content.v1.AttachmentPointer attachments = 13;
+   */
+  attachments: AttachmentPointer[];
+
+  /**
+   * Link previews the sender made (opt-in).
+   *
+   * @generated from field: repeated sealpost.content.v1.Preview previews = 14;
+   */
+  previews: Preview[];
 };
 
 /**
@@ -181,4 +196,170 @@ export type Content = Message<"sealpost.content.v1.Content"> & {
  */
 export const ContentSchema: GenMessage<Content> = /*@__PURE__*/
   messageDesc(file_content, 3);
+
+/**
+ * An encrypted attachment on the blob service (Signal's AttachmentPointer
+ * field numbers, so a Signal bridge is a relabelling). The blob is
+ * `iv ‖ AES-256-CBC(padded plaintext) ‖ HMAC-SHA256` under `key`; the
+ * receiver fetches `cdn_key`, checks `digest` (and `incremental_mac` chunk
+ * by chunk) before it shows anything.
+ *
+ * @generated from message sealpost.content.v1.AttachmentPointer
+ */
+export type AttachmentPointer = Message<"sealpost.content.v1.AttachmentPointer"> & {
+  /**
+   * Blob service key: base64url of 15 random bytes.
+   *
+   * @generated from field: string cdn_key = 15;
+   */
+  cdnKey: string;
+
+  /**
+   * Which blob service (0: the one the recipient is configured with).
+   *
+   * @generated from field: uint32 cdn_number = 14;
+   */
+  cdnNumber: number;
+
+  /**
+   * MIME type as the sender determined it.
+   *
+   * @generated from field: string content_type = 2;
+   */
+  contentType: string;
+
+  /**
+   * 64 bytes: AES-256 key ‖ HMAC-SHA256 key.
+   *
+   * @generated from field: bytes key = 3;
+   */
+  key: Uint8Array;
+
+  /**
+   * Unpadded plaintext size in bytes.
+   *
+   * @generated from field: uint64 size = 4;
+   */
+  size: bigint;
+
+  /**
+   * SHA-256 of the whole blob.
+   *
+   * @generated from field: bytes digest = 6;
+   */
+  digest: Uint8Array;
+
+  /**
+   * libsignal incremental MAC of the blob and its chunk size.
+   *
+   * @generated from field: bytes incremental_mac = 19;
+   */
+  incrementalMac: Uint8Array;
+
+  /**
+   * @generated from field: uint32 chunk_size = 17;
+   */
+  chunkSize: number;
+
+  /**
+   * @generated from field: string file_name = 7;
+   */
+  fileName: string;
+
+  /**
+   * VOICE_MESSAGE = 1, BORDERLESS = 2, GIF = 8 (Signal's values).
+   *
+   * @generated from field: uint32 flags = 8;
+   */
+  flags: number;
+
+  /**
+   * @generated from field: uint32 width = 9;
+   */
+  width: number;
+
+  /**
+   * @generated from field: uint32 height = 10;
+   */
+  height: number;
+
+  /**
+   * @generated from field: string caption = 11;
+   */
+  caption: string;
+
+  /**
+   * @generated from field: string blur_hash = 12;
+   */
+  blurHash: string;
+
+  /**
+   * When the sender uploaded it, ms since the Unix epoch.
+   *
+   * @generated from field: uint64 upload_timestamp = 13;
+   */
+  uploadTimestamp: bigint;
+
+  /**
+   * A small thumbnail, itself an ordinary attachment.
+   *
+   * @generated from field: sealpost.content.v1.AttachmentPointer thumbnail = 21;
+   */
+  thumbnail?: AttachmentPointer | undefined;
+
+  /**
+   * SHA-256 of the plaintext (checked when present).
+   *
+   * @generated from field: bytes plaintext_hash = 22;
+   */
+  plaintextHash: Uint8Array;
+};
+
+/**
+ * Describes the message sealpost.content.v1.AttachmentPointer.
+ * Use `create(AttachmentPointerSchema)` to create a new message.
+ */
+export const AttachmentPointerSchema: GenMessage<AttachmentPointer> = /*@__PURE__*/
+  messageDesc(file_content, 4);
+
+/**
+ * A link preview the SENDER fetched; the recipient never contacts the site.
+ *
+ * @generated from message sealpost.content.v1.Preview
+ */
+export type Preview = Message<"sealpost.content.v1.Preview"> & {
+  /**
+   * @generated from field: string url = 1;
+   */
+  url: string;
+
+  /**
+   * @generated from field: string title = 2;
+   */
+  title: string;
+
+  /**
+   * @generated from field: sealpost.content.v1.AttachmentPointer image = 3;
+   */
+  image?: AttachmentPointer | undefined;
+
+  /**
+   * @generated from field: string description = 4;
+   */
+  description: string;
+
+  /**
+   * The page's publication date, ms since the Unix epoch, when it gave one.
+   *
+   * @generated from field: uint64 date = 5;
+   */
+  date: bigint;
+};
+
+/**
+ * Describes the message sealpost.content.v1.Preview.
+ * Use `create(PreviewSchema)` to create a new message.
+ */
+export const PreviewSchema: GenMessage<Preview> = /*@__PURE__*/
+  messageDesc(file_content, 5);
 

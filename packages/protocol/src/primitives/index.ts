@@ -72,3 +72,5 @@ export {
 } from './kem-mlkem1024.ts';
 export { kyber1024Decapsulate, kyber1024Encapsulate, kyber1024KeyGen } from './kem-kyber1024.ts';
 export { ed25519PublicKey, ed25519Sign, ed25519Verify } from './ed25519.ts';
+export type { CbcStream, IncrementalHash, IncrementalHmac } from './incremental.ts';
+export { aes256CbcDecryptStream, aes256CbcEncryptStream, hmacSha256Incremental, incrementalBackendName, sha256Incremental } from './incremental.ts';
