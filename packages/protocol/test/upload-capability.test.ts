@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   generateRelayCredentialKeyPair,
+  RELAY_CREDENTIAL_VERSION,
   signRelayCredential,
   signUploadCapability,
   verifyRelayCredential,
@@ -33,12 +34,13 @@ describe('upload capabilities', () => {
   });
 
   it('is never accepted as a relay credential, nor a relay credential as a capability (same key, distinct prefixes)', () => {
-    const relay = signRelayCredential({ accountId: '00000000-0000-4000-8000-000000000000', deviceId: 1, expiresAt: 2_000_000_000_000 }, kp.privateKey);
+    const relay = signRelayCredential({ accountId: '00000000-0000-4000-8000-000000000000', deviceId: 1, registrationId: 7, expiresAt: 2_000_000_000_000, audience: 'http://relay.test' }, kp.privateKey);
     expect(verifyRelayCredential(relay, kp.publicKey, 0)).toBeDefined();
+    expect(relay.startsWith(`${RELAY_CREDENTIAL_VERSION}.`)).toBe(true);
     expect(verifyUploadCapability(relay, kp.publicKey, 0)).toBeUndefined();
     expect(verifyUploadCapability(`u1.${relay.slice(3)}`, kp.publicKey, 0)).toBeUndefined();
     const token = signUploadCapability(cap, kp.privateKey);
-    expect(verifyRelayCredential(`v1.${token.slice(3)}`, kp.publicKey, 0)).toBeUndefined();
+    expect(verifyRelayCredential(`${RELAY_CREDENTIAL_VERSION}.${token.slice(3)}`, kp.publicKey, 0)).toBeUndefined();
   });
 
   it('blob keys are 20 base64url characters (120 bits)', () => {
