@@ -5,23 +5,11 @@
  * list is rate limited per client address (or per device with Basic
  * credentials), relays' addresses exempt.
  */
-import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { randomBytes } from '@sealpost/protocol/primitives';
 import { b64, call, createAccount, newIdentity, startServer, type RunningServer } from './support.ts';
+import { rawHttpRequest } from '@sealpost/devkit/services';
 
-/** Writes raw bytes to the server and returns everything it answers before closing. */
-function rawRequest(baseUrl: string, request: string): Promise<string> {
-  const { hostname, port } = new URL(baseUrl);
-  return new Promise((resolve) => {
-    const socket = connect(Number(port), hostname);
-    let out = '';
-    socket.on('data', (d) => (out += d.toString()));
-    socket.on('close', () => resolve(out));
-    socket.on('error', () => resolve(out));
-    socket.write(request);
-  });
-}
 
 describe('framework errors', () => {
   let server: RunningServer;
@@ -54,7 +42,7 @@ describe('framework errors', () => {
       ['headers too large', `GET /health HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(20_000)}\r\n\r\n`, '431 Request Header Fields Too Large', 'HEADERS_TOO_LARGE'],
     ];
     for (const [name, request, statusLine, code] of raw) {
-      const answer = await rawRequest(server.url, request);
+      const answer = await rawHttpRequest(server.url, request);
       expect(answer.split('\r\n')[0], name).toBe(`HTTP/1.1 ${statusLine}`);
       expect(JSON.parse(answer.slice(answer.indexOf('\r\n\r\n') + 4)).error, name).toEqual({ code, message: expect.any(String) });
       expect(answer, name).not.toContain(marker);

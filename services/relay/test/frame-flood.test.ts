@@ -9,30 +9,17 @@ import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fakeSealed } from './support/harness.ts';
 import { closeOf, cpuMs, openSocket } from './support/proc.ts';
-import type { RelaySocket } from './support/relay-client.ts';
-import { startWorld, type Account, type World } from './support/world.ts';
+import { startAttackWorld, type AttackWorld } from './support/attack-world.ts';
 
-let world: World;
-let bob: Account;
-let witness: RelaySocket;
-/** The attacker: a registered device (the relay checks every credential against the key server's device list). */
-let mallory: Account;
-
+let w: AttackWorld;
 beforeAll(async () => {
-  world = await startWorld();
-  bob = await world.newAccount(1, 'ours');
-  mallory = await world.newAccount(1, 'ours');
-  witness = await world.client.connect(bob.devices[0]!.relayToken, { autoAck: true });
-  await witness.waitFor(() => witness.queueEmpty);
+  w = await startAttackWorld();
 });
-afterAll(async () => {
-  await witness?.close();
-  await world?.close();
-});
+afterAll(async () => w?.close());
 
 /** Writes `frames` as fast as the socket takes them (stops when it closes); resolves with the close and frames written. */
 async function flood(frame: () => string, frames: number) {
-  const ws = await openSocket(world.relay.url, mallory.devices[0]!.relayToken);
+  const ws = await openSocket(w.world.relay.url, w.mallory.devices[0]!.relayToken);
   const closed = closeOf(ws, 30_000);
   let written = 0;
   let open = true;
@@ -50,15 +37,15 @@ async function flood(frame: () => string, frames: number) {
 }
 
 async function witnessStillReceives(marker: number): Promise<void> {
-  const before = witness.received.length;
-  const d = bob.devices[0]!;
-  expect((await world.client.send(bob.id, bob.accessKey, [{ deviceId: 1, registrationId: d.registrationId, content: fakeSealed(marker) }])).status).toBe(200);
-  await witness.waitFor(() => witness.received.length === before + 1);
+  const before = w.witness.received.length;
+  const d = w.bob.devices[0]!;
+  expect((await w.world.client.send(w.bob.id, w.bob.accessKey, [{ deviceId: 1, registrationId: d.registrationId, content: fakeSealed(marker) }])).status).toBe(200);
+  await w.witness.waitFor(() => w.witness.received.length === before + 1);
 }
 
 describe('frame floods (issue 11.5)', () => {
   it('400,000 one-byte frames: closed on the first, relay CPU bounded', async () => {
-    const pid = world.relay.pid!;
+    const pid = w.world.relay.pid!;
     const cpu0 = cpuMs(pid);
     const out = await flood(() => '1', 400_000);
     await new Promise((r) => setTimeout(r, 300));
@@ -71,7 +58,7 @@ describe('frame floods (issue 11.5)', () => {
   });
 
   it('valid ack frames with many random ids: cut off by the frame rate, relay CPU bounded', async () => {
-    const pid = world.relay.pid!;
+    const pid = w.world.relay.pid!;
     const ids = (): string[] => Array.from({ length: 100 }, () => randomBytes(16).toString('base64url'));
     const cpu0 = cpuMs(pid);
     const t0 = performance.now();
@@ -90,17 +77,17 @@ describe('frame floods (issue 11.5)', () => {
   });
 
   it('a client acknowledging one envelope per frame is never cut off (each push earns its ack)', async () => {
-    const d = bob.devices[0]!;
-    const before = witness.received.length;
-    // 600 envelopes, three times the frame burst, each acknowledged in its own frame by the witness.
+    const d = w.bob.devices[0]!;
+    const before = w.witness.received.length;
+    // 600 envelopes, three times the frame burst, each acknowledged in its own frame by the w.witness.
     for (let i = 0; i < 600; i += 50) {
       await Promise.all(
         Array.from({ length: 50 }, (_, j) =>
-          world.client.send(bob.id, bob.accessKey, [{ deviceId: 1, registrationId: d.registrationId, content: fakeSealed(1000 + i + j) }]),
+          w.world.client.send(w.bob.id, w.bob.accessKey, [{ deviceId: 1, registrationId: d.registrationId, content: fakeSealed(1000 + i + j) }]),
         ),
       );
     }
-    await witness.waitFor(() => witness.received.length === before + 600, 30_000);
-    expect(witness.ws.readyState).toBe(witness.ws.OPEN);
+    await w.witness.waitFor(() => w.witness.received.length === before + 600, 30_000);
+    expect(w.witness.ws.readyState).toBe(w.witness.ws.OPEN);
   });
 });

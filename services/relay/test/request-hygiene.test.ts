@@ -5,11 +5,11 @@
  * JSON bodies are not type-coerced while query strings still are converted.
  */
 import { randomBytes } from 'node:crypto';
-import { connect } from 'node:net';
 import { Writable } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
 import { deriveAccessKey } from '@sealpost/protocol';
 import { fakeSealed, newAccountId, startRelay, type RelayHarness } from './support/harness.ts';
+import { rawHttpRequest } from '@sealpost/devkit/services';
 
 const b64 = (b: Uint8Array): string => Buffer.from(b).toString('base64');
 let harness: RelayHarness | undefined;
@@ -18,18 +18,6 @@ afterEach(async () => {
   harness = undefined;
 });
 
-/** Writes raw bytes to the server and returns everything it answers before closing. */
-function rawRequest(baseUrl: string, request: string): Promise<string> {
-  const { hostname, port } = new URL(baseUrl);
-  return new Promise((resolve) => {
-    const socket = connect(Number(port), hostname);
-    let out = '';
-    socket.on('data', (d) => (out += d.toString()));
-    socket.on('close', () => resolve(out));
-    socket.on('error', () => resolve(out));
-    socket.write(request);
-  });
-}
 
 function jsonBody(raw: string): unknown {
   return JSON.parse(raw.slice(raw.indexOf('\r\n\r\n') + 4));
@@ -99,7 +87,7 @@ describe('relay request hygiene', () => {
       ['headers too large', `GET /health HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(20_000)}\r\n\r\n`, '431 Request Header Fields Too Large', 'HEADERS_TOO_LARGE'],
     ];
     for (const [name, request, statusLine, code] of raw) {
-      const answer = await rawRequest(url, request);
+      const answer = await rawHttpRequest(url, request);
       expect(answer.split('\r\n')[0], name).toBe(`HTTP/1.1 ${statusLine}`);
       expect((jsonBody(answer) as { error: { code: string; message: string } }).error, name).toEqual({ code, message: expect.any(String) });
       expect(answer, name).not.toContain(marker);

@@ -10,30 +10,17 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fakeSealed } from './support/harness.ts';
 import { closeOf, openSocket } from './support/proc.ts';
-import type { RelaySocket } from './support/relay-client.ts';
-import { startWorld, type Account, type World } from './support/world.ts';
+import { startAttackWorld, type AttackWorld } from './support/attack-world.ts';
 
-let world: World;
-let bob: Account;
-let witness: RelaySocket;
-/** The attacker: a registered device (the relay checks every credential against the key server's device list). */
-let mallory: Account;
-
+let w: AttackWorld;
 beforeAll(async () => {
-  world = await startWorld();
-  bob = await world.newAccount(1, 'ours');
-  mallory = await world.newAccount(1, 'ours');
-  witness = await world.client.connect(bob.devices[0]!.relayToken, { autoAck: true });
-  await witness.waitFor(() => witness.queueEmpty);
+  w = await startAttackWorld();
 });
-afterAll(async () => {
-  await witness?.close();
-  await world?.close();
-});
+afterAll(async () => w?.close());
 
 /** Sends one frame on a fresh connection of a fresh device; resolves with how the relay closed it. */
 async function frameOutcome(payload: string | Buffer, options: { binary: boolean }): Promise<{ code: number; errorFrame: boolean }> {
-  const ws = await openSocket(world.relay.url, mallory.devices[0]!.relayToken);
+  const ws = await openSocket(w.world.relay.url, w.mallory.devices[0]!.relayToken);
   let errorFrame = false;
   ws.on('message', (data) => {
     if ((JSON.parse(String(data)) as { type?: string }).type === 'error') errorFrame = true;
@@ -46,14 +33,14 @@ async function frameOutcome(payload: string | Buffer, options: { binary: boolean
 
 /** The relay still serves: health answers, the witness is open and a new envelope reaches it. */
 async function stillServing(marker: number): Promise<void> {
-  expect((await fetch(`${world.relay.url}/health`)).status).toBe(200);
-  expect(witness.ws.readyState).toBe(witness.ws.OPEN);
-  const before = witness.received.length;
-  const d = bob.devices[0]!;
-  const r = await world.client.send(bob.id, bob.accessKey, [{ deviceId: 1, registrationId: d.registrationId, content: fakeSealed(marker) }]);
+  expect((await fetch(`${w.world.relay.url}/health`)).status).toBe(200);
+  expect(w.witness.ws.readyState).toBe(w.witness.ws.OPEN);
+  const before = w.witness.received.length;
+  const d = w.bob.devices[0]!;
+  const r = await w.world.client.send(w.bob.id, w.bob.accessKey, [{ deviceId: 1, registrationId: d.registrationId, content: fakeSealed(marker) }]);
   expect(r.status).toBe(200);
-  await witness.waitFor(() => witness.received.length === before + 1);
-  expect(witness.received.at(-1)!.content).toEqual(fakeSealed(marker));
+  await w.witness.waitFor(() => w.witness.received.length === before + 1);
+  expect(w.witness.received.at(-1)!.content).toEqual(fakeSealed(marker));
 }
 
 describe('WebSocket frames (issue 11.1)', () => {
@@ -101,7 +88,7 @@ describe('WebSocket frames (issue 11.1)', () => {
     expect((await frameOutcome(Buffer.alloc(20 * 1024, 0x20), { binary: false })).code).toBe(1009);
     expect((await frameOutcome(Buffer.from([0x7b, 0xff, 0xfe, 0x7d]), { binary: false })).code).toBe(1007);
     // A valid acknowledgement of ids this device never had keeps the connection open.
-    const ws = await openSocket(world.relay.url, mallory.devices[0]!.relayToken);
+    const ws = await openSocket(w.world.relay.url, w.mallory.devices[0]!.relayToken);
     ws.send(JSON.stringify({ type: 'ack', ids: [randomBytes(16).toString('base64url')] }));
     await new Promise((r) => setTimeout(r, 200));
     expect(ws.readyState).toBe(ws.OPEN);

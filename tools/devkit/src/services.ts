@@ -3,3 +3,4 @@ export * from './local-services.ts';
 export * from './test-client.ts';
 export * from './insider.ts';
 export * from './relay-process.ts';
+export * from './raw-http.ts';
