@@ -134,9 +134,8 @@ export function clientErrorHandler(err: Error & { code?: string }, socket: Socke
 export function installErrorHandling(app: FastifyInstance): void {
   if (app.getSchema(errorBodySchema.$id) === undefined) app.addSchema(errorBodySchema);
   app.setErrorHandler((err, request, reply) => sendError(err, request, reply));
-  app.setNotFoundHandler((request, reply) => {
-    const path = request.url.split('?')[0] ?? '';
-    const shown = path.length > 200 ? `${path.slice(0, 200)}…` : path;
-    return sendError(new HttpError(404, 'NOT_FOUND', `no route ${request.method} ${shown}`), request, reply);
-  });
+  // The path is not echoed (issue 11 item 10): it may carry account ids, and reflecting it invites abuse.
+  app.setNotFoundHandler((request, reply) =>
+    sendError(new HttpError(404, 'NOT_FOUND', `no ${request.method} route at this path`), request, reply),
+  );
 }
