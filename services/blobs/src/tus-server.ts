@@ -110,10 +110,20 @@ export function createTusServer(deps: TusDeps): Server {
     },
     onResponseError: async (_req, err) => {
       const mapped = toJsonError(err);
-      if (mapped?.status_code === 500 && (await deps.dir.freeBytes()) < deps.settings.minFreeDiskBytes) {
+      if (mapped?.status_code === 500 && (isDiskFull(err) || (await deps.dir.freeBytes()) < deps.settings.minFreeDiskBytes)) {
         return { status_code: 507, body: errorBody('INSUFFICIENT_STORAGE', 'the blob store is full; retry later') };
       }
       return mapped;
     },
   });
+}
+
+/** True for a write the file system refused for want of space (ENOSPC, or EDQUOT under a quota), also when wrapped as a cause. */
+function isDiskFull(err: unknown): boolean {
+  for (let e: unknown = err, depth = 0; e !== undefined && e !== null && depth < 4; depth++) {
+    const code = (e as { code?: unknown }).code;
+    if (code === 'ENOSPC' || code === 'EDQUOT') return true;
+    e = (e as { cause?: unknown }).cause;
+  }
+  return false;
 }

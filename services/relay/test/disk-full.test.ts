@@ -6,59 +6,29 @@
  * disk to the last byte (the reserve file is released so the deletion can
  * commit) — and acknowledged space is given back so sends resume.
  */
-import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { closeSync, mkdtempSync, openSync, rmSync, statSync, statfsSync, writeSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { deriveAccessKey } from '@sealpost/protocol';
+import { fillFileSystem, freeBytes, mountTmpfs } from '@sealpost/devkit/services';
 import { fakeSealed, newAccountId, startRelay, type RelayHarness } from './support/harness.ts';
 
 const MiB = 1024 * 1024;
 let mountPoint: string | undefined;
 let mountError = '';
+let unmount: (() => void) | undefined;
 
 beforeAll(() => {
-  const dir = mkdtempSync(join(tmpdir(), 'relay-tmpfs-'));
-  try {
-    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=12m,mode=0700', 'tmpfs', dir], { stdio: 'pipe' });
-    mountPoint = dir;
-  } catch (e) {
-    mountError = String((e as { stderr?: Buffer }).stderr ?? (e as Error).message).trim();
-    rmSync(dir, { recursive: true, force: true });
-  }
+  const fs = mountTmpfs(12, 'relay-tmpfs-');
+  if (fs.ok) {
+    mountPoint = fs.dir;
+    unmount = fs.unmount;
+  } else mountError = fs.reason;
 });
-afterAll(() => {
-  if (mountPoint === undefined) return;
-  execFileSync('umount', ['-l', mountPoint]);
-  rmSync(mountPoint, { recursive: true, force: true });
-});
+afterAll(() => unmount?.());
 
-const freeBytes = (dir: string): number => {
-  const s = statfsSync(dir);
-  return s.bavail * s.bsize;
-};
-
-/** Fills the file system with a file until ENOSPC; returns its path. */
-function fillDisk(dir: string): string {
-  const path = join(dir, 'filler');
-  const fd = openSync(path, 'w');
-  const chunk = Buffer.alloc(64 * 1024);
-  try {
-    for (;;) writeSync(fd, chunk);
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code !== 'ENOSPC') throw e;
-  }
-  // The last bytes too.
-  try {
-    for (;;) writeSync(fd, chunk, 0, 512);
-  } catch {
-    // full
-  }
-  closeSync(fd);
-  return path;
-}
+const fillDisk = (dir: string): string => fillFileSystem(dir);
 
 const settle = (ms: number) => new Promise((r) => setTimeout(r, ms));
 

@@ -4,3 +4,4 @@ export * from './test-client.ts';
 export * from './insider.ts';
 export * from './relay-process.ts';
 export * from './raw-http.ts';
+export * from './tmpfs.ts';
