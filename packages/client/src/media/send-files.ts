@@ -160,32 +160,35 @@ export async function sendFiles(
     plan.reduce((n, p) => n + (p.kind === 'image' ? imageUploadBytes(p.image) : ciphertextSize(p.size)), 0) +
     (fetched?.image === undefined ? 0 : imageUploadBytes(fetched.image));
   let finished = 0;
-  const transfer = (file: number): TransferOptions => {
-    let current = 0;
+  // Each upload reports its own done/total; a finished one counts by its ciphertext size (also when a resume found it complete).
+  const counted = (file: number): { uploader: Pick<AttachmentClient, 'upload'>; t: TransferOptions } => {
+    const t: TransferOptions = { ...options.transfer, ...(options.signal === undefined ? {} : { signal: options.signal }) };
+    const report = (done: number) => options.onProgress?.({ phase: 'upload', done: Math.min(done, total), total, file });
     return {
-      ...options.transfer,
-      ...(options.signal === undefined ? {} : { signal: options.signal }),
-      onProgress: (p: TransferProgress) => {
-        if (p.done === p.total) {
-          finished += p.total;
-          current = 0;
-        } else current = p.done;
-        options.onProgress?.({ phase: 'upload', done: Math.min(finished + current, total), total, file });
+      t,
+      uploader: {
+        async upload(source, meta, opts) {
+          const pointer = await attachments.upload(source, meta, { ...opts, onProgress: (p: TransferProgress) => report(finished + Math.min(p.done, p.total)) });
+          finished += ciphertextSize(pointer.size);
+          report(finished);
+          return pointer;
+        },
       },
     };
   };
   const pointers: AttachmentPointer[] = [];
   for (const p of plan) {
-    const t = transfer(p.index);
+    const { uploader, t } = counted(p.index);
     if (p.kind === 'image') {
-      pointers.push(await uploadPreparedImage(attachments, p.image, { ...(p.caption === undefined ? {} : { caption: p.caption }), ...(p.file.fileName === undefined ? {} : { fileName: p.file.fileName }) }, t));
+      pointers.push(await uploadPreparedImage(uploader, p.image, { ...(p.caption === undefined ? {} : { caption: p.caption }), ...(p.file.fileName === undefined ? {} : { fileName: p.file.fileName }) }, t));
     } else {
       const src = p.file.source;
       const fileName = p.file.fileName ?? (!(src instanceof Uint8Array) && 'path' in src ? basename(src.path) : undefined);
-      pointers.push(await attachments.upload(src, { contentType: p.contentType, ...(fileName === undefined ? {} : { fileName }), ...(p.caption === undefined ? {} : { caption: p.caption }) }, t));
+      pointers.push(await uploader.upload(src, { contentType: p.contentType, ...(fileName === undefined ? {} : { fileName }), ...(p.caption === undefined ? {} : { caption: p.caption }) }, t));
     }
   }
-  const previews = fetched === undefined ? [] : [await uploadLinkPreview(attachments, fetched, transfer(-1))];
+  const preview = counted(-1);
+  const previews = fetched === undefined ? [] : [await uploadLinkPreview(preview.uploader, fetched, preview.t)];
   // 4. One message with every pointer.
   const message: OutgoingMessage = { attachments: pointers };
   if (options.text !== undefined) message.text = options.text;

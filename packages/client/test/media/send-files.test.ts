@@ -2,6 +2,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { Writable } from 'node:stream';
 import exifReader from 'exif-reader';
 import sharp from 'sharp';
+import { ciphertextSize } from '@sealpost/protocol/attachments';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AttachmentClient, type AttachmentPointer, type LinkPreview } from '../../src/attachments/index.ts';
 import type { SealpostClient } from '../../src/client.ts';
@@ -83,7 +84,10 @@ describe('sendFiles: files, images and a link preview in one message (key server
     const last = progress.at(-1)!;
     expect(last.done).toBe(last.total);
     expect(progress.every((p) => p.total === last.total && p.done <= p.total)).toBe(true);
-    // image + its thumbnail + the PDF, in ciphertext bytes
+    // image + its thumbnail + the PDF, in ciphertext bytes; never going backwards
+    const [img, doc] = result.attachments;
+    expect(last.total).toBe(ciphertextSize(img!.size) + ciphertextSize(img!.thumbnail!.size) + ciphertextSize(doc!.size));
+    expect(progress.every((p, i) => i === 0 || p.done >= progress[i - 1]!.done)).toBe(true);
     expect(new Set(progress.map((p) => p.file))).toEqual(new Set([0, 1]));
 
     const got = await receive(bob);
