@@ -36,7 +36,7 @@ function start(args: string[], stateDir = dir): { child: ChildProcessWithoutNull
 
 describe('terminal chat', () => {
   it('two profiles chat, reply and react through locally served key server and relay', async () => {
-    const serve = start(['serve', '--keyserver-port', '0', '--relay-port', '0']);
+    const serve = start(['serve', '--keyserver-port', '0', '--relay-port', '0', '--blob-port', '0']);
     await serve.waitFor(/Ctrl-C to stop/);
     const bob = start(['bob', 'alice']);
     await bob.waitFor(/chatting as bob/);
@@ -64,7 +64,7 @@ describe('terminal chat', () => {
 
   it('links a second device by URI (no private key in any argument or output); it then chats; state files are private', async () => {
     const exited = (c: ChildProcessWithoutNullStreams) => new Promise((r) => (c.exitCode !== null ? r(null) : c.on('exit', r)));
-    const serve = start(['serve', '--keyserver-port', '0', '--relay-port', '0'], linkDir);
+    const serve = start(['serve', '--keyserver-port', '0', '--relay-port', '0', '--blob-port', '0'], linkDir);
     await serve.waitFor(/Ctrl-C to stop/);
     const bob = start(['bob', 'alice'], linkDir);
     await bob.waitFor(/chatting as bob/);

@@ -13,6 +13,9 @@
  *   /reply <text>    reply to the last message received
  *   /react <emoji>   react to the last message received
  *   /safety          show the safety number with the peer
+ *   /send-file PATH  send a file as an encrypted attachment (images: EXIF stripped, thumbnail)
+ *   /save N [PATH]   save received attachment N (listed with name, size, type) — by default
+ *                    into <dir>/<profile>-files/, mode 0600; verified before it appears
  *   /link <uri>      approve linking another device of this profile: start it with
  *                    `chat.ts <profile>-2 <peer> --link`, which prints the link URI (its
  *                    one-time public key and relay mailbox; no secret) to paste here
@@ -26,6 +29,7 @@ import { SealpostClient, type MessageRef, type ReceivedMessage } from '@sealpost
 import { SqliteStore } from '@sealpost/client/sqlite';
 import { fromBase64, toBase64 } from '@sealpost/protocol/primitives';
 import { startLocalServices, type ServiceKeys } from '@sealpost/devkit/services';
+import { ChatFiles } from './chat-files.ts';
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
@@ -33,6 +37,7 @@ const { values, positionals } = parseArgs({
     dir: { type: 'string', default: '.sealpost-chat' },
     'keyserver-port': { type: 'string', default: '8780' },
     'relay-port': { type: 'string', default: '8781' },
+    'blob-port': { type: 'string', default: '8782' },
     link: { type: 'boolean', default: false },
   },
 });
@@ -62,12 +67,13 @@ async function serve(): Promise<void> {
     relayDb: join(dir, 'relay.db'),
     keyServerPort: Number(values['keyserver-port']),
     relayPort: Number(values['relay-port']),
+    blobs: { directory: join(dir, 'blobs'), port: Number(values['blob-port']) },
     ...(keys === undefined ? {} : { keys }),
   });
   const pair = (p: { privateKey: Uint8Array; publicKey: Uint8Array }) => ({ privateKey: b64(p.privateKey), publicKey: b64(p.publicKey) });
   writePrivate(keysFile, JSON.stringify({ trustRoot: pair(services.keys.trustRoot), serverKey: pair(services.keys.serverKey), relayKey: pair(services.keys.relayKey) }));
-  writeFileSync(servicesFile, JSON.stringify({ keyServerUrl: services.keyServerUrl, relayUrl: services.relayUrl, trustRoot: b64(services.trustRoot) }));
-  console.log(`key server ${services.keyServerUrl}, relay ${services.relayUrl}; state in ${dir}. Ctrl-C to stop.`);
+  writeFileSync(servicesFile, JSON.stringify({ keyServerUrl: services.keyServerUrl, relayUrl: services.relayUrl, blobUrl: services.blobUrl, trustRoot: b64(services.trustRoot) }));
+  console.log(`key server ${services.keyServerUrl}, relay ${services.relayUrl}, blobs ${services.blobUrl}; state in ${dir}. Ctrl-C to stop.`);
   const stop = async () => {
     await services.close();
     process.exit(0);
@@ -78,7 +84,7 @@ async function serve(): Promise<void> {
 
 async function chat(profile: string, peerProfile: string): Promise<void> {
   if (!existsSync(servicesFile)) throw new Error(`no services running: start "npx tsx scripts/chat.ts serve" first (${servicesFile})`);
-  const svc = JSON.parse(readFileSync(servicesFile, 'utf8')) as { keyServerUrl: string; relayUrl: string; trustRoot: string };
+  const svc = JSON.parse(readFileSync(servicesFile, 'utf8')) as { keyServerUrl: string; relayUrl: string; blobUrl?: string; trustRoot: string };
   const client = await SealpostClient.open({
     store: new SqliteStore(join(dir, `${profile}.db`)),
     keyServerUrl: svc.keyServerUrl,
@@ -98,6 +104,7 @@ async function chat(profile: string, peerProfile: string): Promise<void> {
   }
   // The card carries the profile key (it derives the access key senders need): private file too.
   writePrivate(join(dir, `${profile}.card`), SealpostClient.encodeContactCard(client.contactCard()));
+  const files = svc.blobUrl === undefined ? undefined : new ChatFiles(client, svc.blobUrl, join(dir, `${profile}-files`));
   const rl = createInterface({ input: process.stdin, output: process.stdout, prompt: `${profile}> ` });
   const print = (line: string) => {
     process.stdout.write(`\r\x1b[K${line}\n`);
@@ -120,7 +127,9 @@ async function chat(profile: string, peerProfile: string): Promise<void> {
     let body = c.text ?? '';
     if (c.replyTo) body = `(reply) ${body}`;
     if (c.reaction) body = `reacted ${c.reaction.emoji}`;
+    if (body === '' && c.attachments?.length) body = `sent ${c.attachments.length} attachment(s)`;
     print(`${new Date(c.timestamp).toLocaleTimeString()} ${who}: ${body}`);
+    for (const line of files?.incoming(c.attachments) ?? []) print(line);
     if (!m.fromSelf) last = { ref: { author: m.sender.account, timestamp: c.timestamp }, from: m.sender.account };
   });
   client.on('identityChanged', () => print(`⚠ the safety number with ${peerProfile} changed. Compare it again (/safety).`));
@@ -129,7 +138,7 @@ async function chat(profile: string, peerProfile: string): Promise<void> {
   });
   client.on('error', (p) => print(`! ${(p.error as Error).message}`));
   await client.start();
-  console.log(`chatting as ${profile} with ${peerProfile}. /reply /react /safety /link /quit`);
+  console.log(`chatting as ${profile} with ${peerProfile}. /reply /react /safety /send-file /save /link /quit`);
   rl.prompt();
   for await (const line of rl) {
     const text = line.trim();
@@ -144,6 +153,10 @@ async function chat(profile: string, peerProfile: string): Promise<void> {
         }
         continue;
       }
+      if (text === '/save' || text.startsWith('/save ')) {
+        print(files === undefined ? 'no blob service (restart "chat.ts serve")' : await files.save(text.slice(5)));
+        continue;
+      }
       const to = await findPeer();
       if (text === '') {
         rl.prompt();
@@ -154,7 +167,12 @@ async function chat(profile: string, peerProfile: string): Promise<void> {
         continue;
       }
       if (text === '/safety') print(`safety number with ${peerProfile}: ${(await client.safetyNumber(to)).grouped}`);
-      else if (text.startsWith('/reply ')) {
+      else if (text === '/send-file' || text.startsWith('/send-file ')) {
+        const path = text.slice(10).trim();
+        if (path === '') print('usage: /send-file PATH');
+        else if (files === undefined) print('no blob service (restart "chat.ts serve")');
+        else print(await files.send(to, path));
+      } else if (text.startsWith('/reply ')) {
         if (last === undefined) print('nothing to reply to yet');
         else await client.reply(to, text.slice(7), last.ref);
       } else if (text.startsWith('/react ')) {

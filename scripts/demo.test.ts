@@ -17,7 +17,18 @@ describe('demo', () => {
     expect(out).toContain('⚠ safety number with Bob changed');
     // Relay rows: recipient, size, time, and sealed-sender v1 bytes (0x11...).
     const relayRows = out.match(/\d\d:\d\d:\d\d\.\d{3} → (Alice|Bob)#\d +\d+ B {2}11/g) ?? [];
-    expect(relayRows.length).toBe(13);
+    // 13 for the conversation + 2 for the photo message (Bob's phone and laptop).
+    expect(relayRows.length).toBe(15);
+    // The photo: EXIF gone at Bob's end; the blob store lists ciphertext files and tus records, none naming the file, an account or the type.
+    expect(out).toMatch(/Alice's photo: 1200×800, \d+ B, EXIF \d+ B \(GPS/);
+    expect(out).toMatch(/Bob downloaded "alice-at-the-lake\.jpg" \(image\/jpeg, \d+ B\): digest \+ MACs verified; 1200×800; no EXIF, no GPS, no owner/);
+    expect(out).toMatch(/uploaded (\d+)\/\1 B encrypted/);
+    const blobs = out.match(/^ {4}[A-Za-z0-9_-]{20} +\d+ B {2}[0-9a-f]{48}… {2}\(iv ‖ AES-CBC ‖ HMAC\)$/gm) ?? [];
+    const records = out.match(/^ {4}[A-Za-z0-9_-]{20}\.json +tus record: \{"id":"[A-Za-z0-9_-]{20}","size":\d+,"offset":\d+,"creation_date":"[^"]+"\}$/gm) ?? [];
+    expect([blobs.length, records.length]).toEqual([2, 2]);
+    expect(out.match(/✓ not stored: /g)).toHaveLength(6);
+    expect(out).not.toContain('FOUND');
+    expect(out).toContain('Bob (phone): Alice: Look where I am! [image/jpeg');
     expect(out).toContain('the relay never learned who sent any of them');
   });
 });

@@ -5,9 +5,10 @@
  * temporary directory), creates Alice and Bob (Bob with a phone and a
  * laptop), runs a scripted conversation — out-of-order delivery, a reply, a
  * reaction, and an insider's impersonation attempt that Alice's client flags
- * as an identity change — and prints what each user saw beside what the
- * relay saw: sealed envelopes with a recipient, a size and a time, and no
- * sender.
+ * as an identity change, a photo sent as an encrypted attachment (EXIF
+ * stripped; the blob server's directory listed: ciphertext, no names) —
+ * and prints what each user saw beside what the relay saw: sealed
+ * envelopes with a recipient, a size and a time, and no sender.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -17,6 +18,7 @@ import { SealpostClient, type ReceivedMessage } from '@sealpost/client';
 import { SqliteStore } from '@sealpost/client/sqlite';
 import { toHex } from '@sealpost/protocol/primitives';
 import { impersonate, startLocalServices } from '@sealpost/devkit/services';
+import { pictureStep } from './demo-attachment.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'sealpost-demo-'));
 const useColor = process.stdout.isTTY;
@@ -59,7 +61,8 @@ const recordingStore: EnvelopeStore = new Proxy(relayStore, {
   },
 });
 
-const services = await startLocalServices({ keyServerDb: join(dir, 'keyserver.db'), relay: { store: recordingStore } });
+const blobDir = join(dir, 'blobs');
+const services = await startLocalServices({ keyServerDb: join(dir, 'keyserver.db'), relay: { store: recordingStore }, blobs: { directory: blobDir } });
 
 function device(file: string): SealpostClient {
   return new SealpostClient({
@@ -91,6 +94,7 @@ function describe(m: ReceivedMessage): string {
   let body = c.text ?? '';
   if (c.replyTo) body = `↪ re "${byTimestamp.get(`${c.replyTo.author}/${c.replyTo.timestamp}`) ?? '?'}": ${body}`;
   if (c.reaction) body = `reacted ${c.reaction.emoji} to "${byTimestamp.get(`${c.reaction.target.author}/${c.reaction.target.timestamp}`) ?? '?'}"`;
+  if (c.attachments?.length) body += ` [${c.attachments.map((a) => `${a.contentType} ${a.size} B${a.caption ? ` "${a.caption}"` : ''}`).join(', ')}]`;
   return `${who}: ${body}`;
 }
 // Prints what users saw during the last step beside what the relay stored meanwhile.
@@ -192,6 +196,21 @@ try {
   stream.push(`${bold('Alice')}: ${dim('me → Bob: reacted ❤️ to "Perfect, see you there!"')}`);
   await bobPhone.poll();
   await bobLaptop.poll();
+
+  step('Alice sends Bob a photo with GPS in its EXIF (an encrypted attachment: the blob server gets ciphertext only)');
+  await pictureStep({
+    alice,
+    bob: bobPhone,
+    bobOther: bobLaptop,
+    blobUrl: services.blobUrl!,
+    blobDir,
+    workDir: dir,
+    style: { bold, dim, green },
+    sent: (t) => {
+      seen.get('Alice')!.push(dim(`me → Bob: ${t}`));
+      stream.push(`${bold('Alice')}: ${dim(`me → Bob: ${t}`)}`);
+    },
+  });
 
   step('An insider who runs the key server forges a sender certificate and writes to Alice "as Bob"');
   const mallory = device('mallory.db');

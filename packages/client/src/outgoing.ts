@@ -45,9 +45,9 @@ export interface OutgoingMessage {
   reaction?: MessageContent['reaction'];
   messageId?: string;
   timestamp?: number;
-  /** Uploaded attachments (see AttachmentClient.upload / sendFiles). */
+  /** Uploaded attachments (see AttachmentClient.upload, or sendFiles in @sealpost/client/media). */
   attachments?: MessageContent['attachments'];
-  /** Link previews (see makeLinkPreview). */
+  /** Link previews (see fetchLinkPreview + uploadLinkPreview in @sealpost/client/media, or sendFiles with `linkPreview`). */
   previews?: MessageContent['previews'];
 }
 

@@ -52,8 +52,8 @@ export interface LocalServicesOptions {
   relayPort?: number;
   /** Reuse keys from an earlier run (so clients' pinned trust root stays valid); fresh when absent. */
   keys?: ServiceKeys;
-  /** Also start the blob service (attachments) on a random port, in `directory` or a fresh temp dir. */
-  blobs?: boolean | { directory?: string; settings?: Partial<BlobSettings>; now?: () => number };
+  /** Also start the blob service (attachments) on `port` (default random), in `directory` or a fresh temp dir. */
+  blobs?: boolean | { directory?: string; port?: number; settings?: Partial<BlobSettings>; now?: () => number };
 }
 
 /** The long-lived keys of a local deployment (see `LocalServices.keys`). */
@@ -110,7 +110,7 @@ export async function startLocalServices(options: LocalServicesOptions = {}): Pr
       now: b.now,
       docs: false,
     })) as unknown as FastifyInstance;
-    await blobs.listen({ host: '127.0.0.1', port: 0 });
+    await blobs.listen({ host: '127.0.0.1', port: b.port ?? 0 });
   }
   const services: LocalServices = {
     ...(blobs !== undefined && { blobs, blobDir, blobUrl: `http://127.0.0.1:${portOf(blobs)}` }),

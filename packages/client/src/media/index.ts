@@ -16,3 +16,4 @@ export {
   type MediaErrorCode,
 } from './errors.ts';
 export { uploadImage, uploadPreparedImage, uploadLinkPreview, type AttachmentUploader, type ImageMeta } from './media-upload.ts';
+export { sendFiles, firstHttpsUrl, type FileToSend, type SendFilesOptions, type SendFilesProgress, type SendFilesResult, type MessageSender } from './send-files.ts';
