@@ -35,3 +35,4 @@ export {
   type ConfigValue,
 } from './config.ts';
 export { authenticated, deviceOf, type AuthenticatedDevice, type AuthenticatedRoutes, type DeviceVerifier } from './authenticated.ts';
+export { parseRelayPublicKey } from './credential-key.ts';

@@ -16,8 +16,7 @@
  * | --min-free-disk-bytes  | BLOBS_MIN_FREE_DISK_BYTES  | 67108864           |
  * | --log-level            | BLOBS_LOG_LEVEL            | info               |
  */
-import { loadConfig as loadKitConfig, parseInteger, parsePort, parseString, type ConfigSpec } from '@sealpost/service-kit';
-import { parseRelayPublicKey } from './public-key.ts';
+import { loadConfig as loadKitConfig, parseInteger, parsePort, parseRelayPublicKey, parseString, type ConfigSpec } from '@sealpost/service-kit';
 import { DEFAULT_BLOB_SETTINGS, type BlobSettings } from './settings.ts';
 
 const count = parseInteger(0);

@@ -29,9 +29,7 @@
  * same way: `--ws-max-connections` / `RELAY_WS_MAX_CONNECTIONS`, and so on;
  * defaults are `DEFAULT_LIMITS`, listed in the README ("Limits").
  */
-import { readFileSync } from 'node:fs';
-import { RELAY_PUBLIC_KEY_LENGTH } from '@sealpost/protocol';
-import { loadConfig as loadKitConfig, parseInteger, parseOneOf, parsePort, parseString, parseBase64, type ConfigSpec } from '@sealpost/service-kit';
+import { loadConfig as loadKitConfig, parseRelayPublicKey, parseInteger, parseOneOf, parsePort, parseString, type ConfigSpec } from '@sealpost/service-kit';
 import { DEFAULT_LIMITS, type RelayLimits } from './context.ts';
 import { DEFAULT_DEVICE_AUTH_TTL_MS, MAX_DEVICE_AUTH_TTL_MS } from './device-authorizer.ts';
 import { DEFAULT_REVALIDATE_MS } from './open-sockets.ts';
@@ -87,23 +85,7 @@ const TUNABLE_LIMITS = [
   'retryAfterSeconds',
 ] as const satisfies ReadonlyArray<keyof RelayLimits>;
 
-/**
- * The key server's relay-credential public key: base64 of 32 bytes, or
- * `@path` to a file holding that or the key server's key file (JSON with
- * `publicKey`).
- */
-export function parseRelayPublicKey(text: string): Uint8Array {
-  let keyText = text;
-  if (keyText.startsWith('@')) {
-    keyText = readFileSync(keyText.slice(1), 'utf8').trim();
-    if (keyText.startsWith('{')) keyText = String((JSON.parse(keyText) as { publicKey?: unknown }).publicKey ?? '');
-  }
-  const key = parseBase64(keyText);
-  if (key === undefined || key.length !== RELAY_PUBLIC_KEY_LENGTH) {
-    throw new Error(`keyserver public key must be base64 of ${RELAY_PUBLIC_KEY_LENGTH} bytes`);
-  }
-  return key;
-}
+export { parseRelayPublicKey };
 
 const count = parseInteger(0);
 
