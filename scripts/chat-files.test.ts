@@ -1,13 +1,13 @@
 /** Files in the terminal chat: `/send-file PATH` on one profile, the listing and `/save N [PATH]` on the other. */
-import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import type { ChildProcessWithoutNullStreams } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { afterAll, describe, expect, it } from 'vitest';
 import { safeFileName } from './chat-files.ts';
+import { startChat, type ChatProcess } from './test-support/chat-process.ts';
 
-const root = join(import.meta.dirname, '..');
 const dir = mkdtempSync(join(tmpdir(), 'sealpost-chat-files-'));
 const state = join(dir, 'state');
 const children: ChildProcessWithoutNullStreams[] = [];
@@ -16,23 +16,7 @@ afterAll(() => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-function start(args: string[]) {
-  const child = spawn(process.execPath, ['--import', 'tsx', join(root, 'scripts', 'chat.ts'), ...args, '--dir', state], { cwd: root });
-  children.push(child);
-  let out = '';
-  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-  child.stderr.on('data', (d: Buffer) => (out += d.toString()));
-  const waitFor = async (re: RegExp) => {
-    const end = Date.now() + 30_000;
-    for (;;) {
-      const m = out.match(re);
-      if (m !== null) return m;
-      if (Date.now() > end || child.exitCode !== null) throw new Error(`no ${re} in output:\n${out}`);
-      await new Promise((r) => setTimeout(r, 25));
-    }
-  };
-  return { child, output: () => out, waitFor };
-}
+const start = (args: string[]): ChatProcess => startChat(args, state, children);
 const exited = (c: ChildProcessWithoutNullStreams) => new Promise((r) => (c.exitCode !== null ? r(null) : c.on('exit', r)));
 const CANARY = 'chat-files-gps-owner';
 

@@ -1,12 +1,12 @@
 /** The interactive chat (scripts/chat.ts): a service process and two profiles talking through it. */
-import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import type { ChildProcessWithoutNullStreams } from 'node:child_process';
 import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SqliteStore } from '@sealpost/client/sqlite';
 import { afterAll, describe, expect, it } from 'vitest';
+import { startChat, type ChatProcess } from './test-support/chat-process.ts';
 
-const root = join(import.meta.dirname, '..');
 const dir = mkdtempSync(join(tmpdir(), 'sealpost-chat-'));
 const linkDir = join(mkdtempSync(join(tmpdir(), 'sealpost-chat-link-')), 'state');
 const children: ChildProcessWithoutNullStreams[] = [];
@@ -16,23 +16,7 @@ afterAll(() => {
   rmSync(join(linkDir, '..'), { recursive: true, force: true });
 });
 
-function start(args: string[], stateDir = dir): { child: ChildProcessWithoutNullStreams; output: () => string; waitFor: (re: RegExp) => Promise<RegExpMatchArray> } {
-  const child = spawn(process.execPath, ['--import', 'tsx', join(root, 'scripts', 'chat.ts'), ...args, '--dir', stateDir], { cwd: root });
-  children.push(child);
-  let out = '';
-  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-  child.stderr.on('data', (d: Buffer) => (out += d.toString()));
-  const waitFor = async (re: RegExp) => {
-    const end = Date.now() + 30_000;
-    for (;;) {
-      const m = out.match(re);
-      if (m !== null) return m;
-      if (Date.now() > end || child.exitCode !== null) throw new Error(`no ${re} in output:\n${out}`);
-      await new Promise((r) => setTimeout(r, 25));
-    }
-  };
-  return { child, output: () => out, waitFor };
-}
+const start = (args: string[], stateDir = dir): ChatProcess => startChat(args, stateDir, children);
 
 describe('terminal chat', () => {
   it('two profiles chat, reply and react through locally served key server and relay', async () => {
