@@ -68,7 +68,11 @@ export async function downloadResumable(ctx: ResumableDownloadContext, pointer: 
       await ctx.states.put(state);
     }
     const start = state.received;
-    fh = await open(state.partialPath, start > 0 ? 'r+' : 'w', 0o600);
+    const stateId = state.id;
+    fh = await open(state.partialPath, start > 0 ? 'r+' : 'w', 0o600).catch(async (e: unknown) => {
+      await ctx.states.delete(stateId);
+      throw new AttachmentError('INVALID', `cannot write beside ${path}: ${(e as Error).message}`, { cause: e });
+    });
     await fh.chmod(0o600);
     // Bytes past the last checkpoint may not have reached the disk intact: drop them.
     await fh.truncate(start);

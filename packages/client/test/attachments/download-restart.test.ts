@@ -134,6 +134,10 @@ describe('downloads to a path resume after a restart (state in the SQLite store)
       expect(await attachments.pendingDownloads()).toEqual([]);
       expect(readdirSync(dir)).toEqual(['out.bin']);
       expect(await attachments.cancelDownload(pointer)).toBe(false);
+      // A destination whose directory does not exist: a typed error and no state left.
+      const missing = await attachments.download(pointer, { path: join(dir, 'no-such-dir', 'x.bin') }).catch((e: unknown) => e);
+      expect(missing).toMatchObject({ name: 'AttachmentError', code: 'INVALID' });
+      expect(await attachments.pendingDownloads()).toEqual([]);
       await client.close();
     } finally {
       await proxy.close();
