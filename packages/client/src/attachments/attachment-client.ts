@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import type { Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { AttachmentIntegrityError, ciphertextSize, encryptAttachment, generateAttachmentKeys, type EncryptedAttachmentInfo } from '@sealpost/protocol/attachments';
+import { ciphertextSize, encryptAttachment, generateAttachmentKeys, type EncryptedAttachmentInfo } from '@sealpost/protocol/attachments';
 import { toBase64Url, randomBytes } from '@sealpost/protocol/primitives';
 import { ServiceError } from '../errors.ts';
 import type { KeyServerClient } from '../keyserver-client.ts';
@@ -20,6 +20,8 @@ import type { ClientStore } from '../store/types.ts';
 import { downloadBlob, uploadBlob, type TransferOptions } from './blob-transfer.ts';
 import { AttachmentError, attachmentErrorForStatus } from './errors.ts';
 import type { AttachmentPointer } from './pointer.ts';
+import { DownloadStateStore, type DownloadState } from './download-state.ts';
+import { cancelDownload, downloadResumable, integrityError, type ResumableDownloadContext } from './resumable-download.ts';
 import { UploadStateStore, type UploadState } from './upload-state.ts';
 import { decryptAttachmentToFile } from './verified-file.ts';
 
@@ -52,12 +54,16 @@ type Progress = TransferOptions['onProgress'];
 
 export class AttachmentClient extends EventEmitter {
   readonly uploads: UploadStateStore;
+  readonly downloads: DownloadStateStore;
   private readonly now: () => number;
+  private readonly resumable: ResumableDownloadContext;
 
   constructor(private readonly options: AttachmentClientOptions) {
     super();
     this.uploads = new UploadStateStore(options.store);
+    this.downloads = new DownloadStateStore(options.store);
     this.now = options.now ?? Date.now;
+    this.resumable = { blobUrl: options.blobUrl, states: this.downloads, now: () => this.now(), active: new Set() };
   }
 
   private progress(opts: TransferOptions): TransferOptions {
@@ -206,16 +212,21 @@ export class AttachmentClient extends EventEmitter {
 
   /**
    * Downloads and verifies an attachment. To `{ path }`: the file appears
-   * only after every check passed. To a Writable: the verified plaintext is
-   * streamed out of a temporary 0600 file that is then removed.
+   * only after every check passed; the ciphertext received so far is kept in
+   * a 0600 partial file beside it and recorded in the store, so calling
+   * `download(pointer, { path })` again — also after a restart — continues
+   * with a Range request (resumable-download.ts). To a Writable: the
+   * verified plaintext is streamed out of a temporary 0600 file that is then
+   * removed; such a download resumes after a broken connection but not after
+   * a restart (it starts from byte 0 again).
    * Throws AttachmentError (EXPIRED, TAMPERED, NETWORK, ABORTED).
    */
   async download(pointer: AttachmentPointer, dest: { path: string } | Writable, opts: TransferOptions = {}): Promise<{ size: number; plaintextHash: Uint8Array }> {
-    if ('path' in dest && typeof dest.path === 'string' && !('write' in dest)) return this.downloadToPath(pointer, dest.path, opts);
+    if ('path' in dest && typeof dest.path === 'string' && !('write' in dest)) return downloadResumable(this.resumable, pointer, dest.path, this.progress(opts));
     const dir = await mkdtemp(join(this.options.tempDir ?? tmpdir(), 'sealpost-dl-'));
     try {
       const file = join(dir, 'plaintext');
-      const r = await this.downloadToPath(pointer, file, opts);
+      const r = await this.downloadOnce(pointer, file, opts);
       await pipeline(createReadStream(file), dest as Writable);
       return r;
     } finally {
@@ -223,7 +234,18 @@ export class AttachmentClient extends EventEmitter {
     }
   }
 
-  private async downloadToPath(pointer: AttachmentPointer, path: string, opts: TransferOptions): Promise<{ size: number; plaintextHash: Uint8Array }> {
+  /** Downloads to a path that have not completed (e.g. before a restart); continue one with `download(pointer, { path })`. */
+  pendingDownloads(): Promise<DownloadState[]> {
+    return this.downloads.list();
+  }
+
+  /** Drops a pending download's partial ciphertext and state (by state id or pointer); false if there was none. */
+  cancelDownload(which: string | AttachmentPointer): Promise<boolean> {
+    return cancelDownload(this.resumable, which);
+  }
+
+  /** A download that keeps nothing between runs (the stream-sink case). */
+  private async downloadOnce(pointer: AttachmentPointer, path: string, opts: TransferOptions): Promise<{ size: number; plaintextHash: Uint8Array }> {
     const length = ciphertextSize(pointer.size);
     const blob = downloadBlob(this.options.blobUrl, pointer.cdnKey, length, this.progress(opts));
     try {
@@ -233,8 +255,7 @@ export class AttachmentClient extends EventEmitter {
         path,
       );
     } catch (e) {
-      if (e instanceof AttachmentIntegrityError) throw new AttachmentError('TAMPERED', `attachment failed verification: ${e.message}`, { reason: e.reason, cause: e });
-      throw e;
+      throw integrityError(e);
     }
   }
 }

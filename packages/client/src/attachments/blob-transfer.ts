@@ -152,10 +152,15 @@ export async function uploadBlob(job: UploadJob, opts: TransferOptions = {}, pro
   }
 }
 
-/** Streams a blob of exactly `length` bytes, reconnecting with Range after a break. */
-export async function* downloadBlob(blobUrl: string, blobKey: string, length: number, opts: TransferOptions = {}): AsyncGenerator<Uint8Array> {
+/**
+ * Streams a blob of exactly `length` bytes from byte `start` (a Range
+ * request when `start` > 0), reconnecting with Range after a break.
+ */
+export async function* downloadBlob(blobUrl: string, blobKey: string, length: number, opts: TransferOptions = {}, start = 0): AsyncGenerator<Uint8Array> {
   const maxAttempts = opts.maxAttempts ?? 5;
-  let received = 0;
+  if (!Number.isSafeInteger(start) || start < 0 || start > length) throw new AttachmentError('INVALID', `download start ${start} outside the blob (0..${length})`);
+  if (start === length && start > 0) return;
+  let received = start;
   for (let attempt = 1; received < length || attempt === 1; attempt++) {
     if (aborted(opts.signal)) throw new AttachmentError('ABORTED', 'download aborted');
     let res: Response;

@@ -4,4 +4,5 @@ export { AttachmentError, type AttachmentErrorCode } from './errors.ts';
 export type { AttachmentPointer, LinkPreview } from './pointer.ts';
 export type { TransferOptions, TransferProgress } from './blob-transfer.ts';
 export type { UploadState } from './upload-state.ts';
+export type { DownloadState } from './download-state.ts';
 export { decryptAttachmentToFile } from './verified-file.ts';
