@@ -8,6 +8,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { ClientStore } from '../store/types.ts';
+import { SettingsRecords } from './settings-records.ts';
 
 /** One unfinished download to a path. */
 export interface DownloadState {
@@ -28,9 +29,6 @@ export interface DownloadState {
   updatedAt: number;
 }
 
-const INDEX = 'attachment-download:index';
-const itemKey = (id: string) => `attachment-download:${id}`;
-
 /** The state id of a blob: a hash of its key and digest. */
 export function downloadId(blobKey: string, digest: Uint8Array): string {
   return createHash('sha256').update(blobKey).update('\0').update(digest).digest('base64url').slice(0, 22);
@@ -38,45 +36,26 @@ export function downloadId(blobKey: string, digest: Uint8Array): string {
 
 /** The `attachmentDownloads` role. */
 export class DownloadStateStore {
-  constructor(private readonly store: ClientStore) {}
+  private readonly records: SettingsRecords;
 
-  private async index(): Promise<string[]> {
-    const text = await this.store.settings.get(INDEX);
-    return text === undefined || text === '' ? [] : (JSON.parse(text) as string[]);
+  constructor(store: ClientStore) {
+    this.records = new SettingsRecords(store, 'attachment-download');
   }
 
   async put(s: DownloadState): Promise<void> {
-    const value = JSON.stringify(s);
-    await this.store.transaction(async (tx) => {
-      const text = await tx.settings.get(INDEX);
-      const ids = text === undefined || text === '' ? [] : (JSON.parse(text) as string[]);
-      if (!ids.includes(s.id)) ids.push(s.id);
-      await tx.settings.set(itemKey(s.id), value);
-      await tx.settings.set(INDEX, JSON.stringify(ids));
-    });
+    await this.records.put(s.id, JSON.stringify(s));
   }
 
   async get(id: string): Promise<DownloadState | undefined> {
-    const text = await this.store.settings.get(itemKey(id));
-    if (text === undefined || text === '') return undefined;
-    return JSON.parse(text) as DownloadState;
+    const text = await this.records.get(id);
+    return text === undefined ? undefined : (JSON.parse(text) as DownloadState);
   }
 
   async list(): Promise<DownloadState[]> {
-    const out: DownloadState[] = [];
-    for (const id of await this.index()) {
-      const s = await this.get(id);
-      if (s !== undefined) out.push(s);
-    }
-    return out;
+    return this.records.list((json) => JSON.parse(json) as DownloadState);
   }
 
   async delete(id: string): Promise<void> {
-    await this.store.transaction(async (tx) => {
-      const text = await tx.settings.get(INDEX);
-      const ids = text === undefined || text === '' ? [] : (JSON.parse(text) as string[]);
-      await tx.settings.set(itemKey(id), '');
-      await tx.settings.set(INDEX, JSON.stringify(ids.filter((x) => x !== id)));
-    });
+    await this.records.delete(id);
   }
 }

@@ -6,6 +6,7 @@
  * the capability; it goes away when the upload completes.
  */
 import type { ClientStore } from '../store/types.ts';
+import { SettingsRecords } from './settings-records.ts';
 import { fromBase64, toBase64 } from '../encoding.ts';
 
 /** One unfinished upload. */
@@ -26,51 +27,33 @@ export interface UploadState {
   createdAt: number;
 }
 
-const INDEX = 'attachment-upload:index';
-const itemKey = (id: string) => `attachment-upload:${id}`;
+function decodeUploadState(json: string): UploadState {
+  const raw = JSON.parse(json) as Omit<UploadState, 'key' | 'iv'> & { key: string; iv: string };
+  return { ...raw, key: fromBase64('upload key', raw.key), iv: fromBase64('upload iv', raw.iv) };
+}
 
 /** The `attachmentUploads` role. */
 export class UploadStateStore {
-  constructor(private readonly store: ClientStore) {}
+  private readonly records: SettingsRecords;
 
-  private async index(): Promise<string[]> {
-    const text = await this.store.settings.get(INDEX);
-    return text === undefined || text === '' ? [] : (JSON.parse(text) as string[]);
+  constructor(store: ClientStore) {
+    this.records = new SettingsRecords(store, 'attachment-upload');
   }
 
   async put(s: UploadState): Promise<void> {
-    const value = JSON.stringify({ ...s, key: toBase64(s.key), iv: toBase64(s.iv) });
-    await this.store.transaction(async (tx) => {
-      const text = await tx.settings.get(INDEX);
-      const ids = text === undefined || text === '' ? [] : (JSON.parse(text) as string[]);
-      if (!ids.includes(s.id)) ids.push(s.id);
-      await tx.settings.set(itemKey(s.id), value);
-      await tx.settings.set(INDEX, JSON.stringify(ids));
-    });
+    await this.records.put(s.id, JSON.stringify({ ...s, key: toBase64(s.key), iv: toBase64(s.iv) }));
   }
 
   async get(id: string): Promise<UploadState | undefined> {
-    const text = await this.store.settings.get(itemKey(id));
-    if (text === undefined || text === '') return undefined;
-    const raw = JSON.parse(text) as Omit<UploadState, 'key' | 'iv'> & { key: string; iv: string };
-    return { ...raw, key: fromBase64('upload key', raw.key), iv: fromBase64('upload iv', raw.iv) };
+    const text = await this.records.get(id);
+    return text === undefined ? undefined : decodeUploadState(text);
   }
 
   async list(): Promise<UploadState[]> {
-    const out: UploadState[] = [];
-    for (const id of await this.index()) {
-      const s = await this.get(id);
-      if (s !== undefined) out.push(s);
-    }
-    return out;
+    return this.records.list(decodeUploadState);
   }
 
   async delete(id: string): Promise<void> {
-    await this.store.transaction(async (tx) => {
-      const text = await tx.settings.get(INDEX);
-      const ids = text === undefined || text === '' ? [] : (JSON.parse(text) as string[]);
-      await tx.settings.set(itemKey(id), '');
-      await tx.settings.set(INDEX, JSON.stringify(ids.filter((x) => x !== id)));
-    });
+    await this.records.delete(id);
   }
 }
