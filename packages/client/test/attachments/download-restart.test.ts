@@ -10,15 +10,16 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { ciphertextSize } from '@sealpost/protocol/attachments';
 import { describe, expect, it } from 'vitest';
-import { AttachmentClient, type AttachmentPointer } from '../../src/attachments/index.ts';
+import type { AttachmentClient, AttachmentPointer } from '../../src/attachments/index.ts';
 import type { SealpostClient } from '../../src/client.ts';
 import { SqliteStore } from '../../src/store/sqlite.ts';
+import { attachmentPeers } from '../support/attachment-peers.ts';
 import { useLocalServices } from '../support/local-services.ts';
 import { cuttingProxy, type CuttingProxy } from './proxy.ts';
 
 const local = useLocalServices({ services: { blobs: {} } });
 const sha = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
-const attachmentsOf = (client: SealpostClient, blobUrl: string) => new AttachmentClient({ keyServer: client.keyServer, store: client.store, blobUrl });
+const { attachmentsOf } = attachmentPeers(local);
 
 let seq = 0;
 /** Uploads `size` random bytes, then starts a download to a path through a proxy that cuts it after `cutAt` bytes, and closes that client. */

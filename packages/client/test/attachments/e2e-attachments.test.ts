@@ -2,11 +2,10 @@ import { createHash, randomBytes } from 'node:crypto';
 import { readdirSync, readFileSync, writeFileSync, mkdirSync, statSync } from 'node:fs';
 import { ciphertextSize } from '@sealpost/protocol/attachments';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { AttachmentClient, AttachmentError, type TransferProgress } from '../../src/attachments/index.ts';
-import type { SealpostClient } from '../../src/client.ts';
+import { AttachmentError, type TransferProgress } from '../../src/attachments/index.ts';
 import { SqliteStore } from '../../src/store/sqlite.ts';
+import { attachmentPeers, Collect } from '../support/attachment-peers.ts';
 import { useLocalServices } from '../support/local-services.ts';
 import { cuttingProxy } from './proxy.ts';
 
@@ -14,29 +13,12 @@ let now = Date.now();
 const local = useLocalServices({
   services: { blobs: { now: () => now, settings: { uploadRateLimit: { burst: 40, perSecond: 0.001 } } }, keyServer: { attachmentForms: { maxUploadBytes: 8 * 2 ** 20 } } },
 });
+const { attachmentsOf, pair } = attachmentPeers(local);
 
-function attachmentsOf(client: SealpostClient, blobUrl = local.services.blobUrl!): AttachmentClient {
-  return new AttachmentClient({ keyServer: client.keyServer, store: client.store, blobUrl });
-}
 
 const sha = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
 
-class Collect extends Writable {
-  parts: Buffer[] = [];
-  override _write(c: Buffer, _e: BufferEncoding, cb: () => void) {
-    this.parts.push(c);
-    cb();
-  }
-}
 
-async function pair() {
-  const alice = local.client();
-  const bob = local.client();
-  await alice.register();
-  await bob.register();
-  await alice.addContact(bob.contactCard());
-  return { alice, bob };
-}
 
 describe('encrypted attachments end to end (key server + relay + blob service)', () => {
   it('sends a message with a file, a buffer and a stream; the recipient downloads each to a path or a stream', async () => {

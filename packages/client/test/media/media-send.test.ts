@@ -1,36 +1,21 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
 import { isBlurhashValid } from 'blurhash';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AttachmentClient, type AttachmentPointer, type LinkPreview } from '../../src/attachments/index.ts';
-import type { SealpostClient } from '../../src/client.ts';
+import type { AttachmentPointer, LinkPreview } from '../../src/attachments/index.ts';
 import { fetchLinkPreview } from '../../src/media/link-preview.ts';
 import { uploadImage, uploadLinkPreview } from '../../src/media/media-upload.ts';
+import { attachmentPeers } from '../support/attachment-peers.ts';
 import { useLocalServices } from '../support/local-services.ts';
 import { makeCertificate, startHttpsSite, type HttpsSite, type TestCertificate } from './support/local-sites.ts';
 
 const local = useLocalServices({ services: { blobs: true } });
+const { attachmentsOf, download, pair } = attachmentPeers(local);
 const CANARY = 'media-send-canary-owner';
 
-class Collect extends Writable {
-  parts: Buffer[] = [];
-  override _write(c: Buffer, _e: BufferEncoding, cb: () => void) {
-    this.parts.push(c);
-    cb();
-  }
-}
 
-function attachmentsOf(client: SealpostClient): AttachmentClient {
-  return new AttachmentClient({ keyServer: client.keyServer, store: client.store, blobUrl: local.services.blobUrl! });
-}
 
-async function download(client: SealpostClient, pointer: AttachmentPointer): Promise<Buffer> {
-  const sink = new Collect();
-  await attachmentsOf(client).download(pointer, sink);
-  return Buffer.concat(sink.parts);
-}
 
 function filesUnder(dir: string): string[] {
   return readdirSync(dir, { recursive: true, encoding: 'utf8' }).map((f) => join(dir, f)).filter((p) => statSync(p).isFile());
@@ -62,14 +47,6 @@ afterAll(async () => {
   await site?.close();
 });
 
-async function pair() {
-  const alice = local.client();
-  const bob = local.client();
-  await alice.register();
-  await bob.register();
-  await alice.addContact(bob.contactCard());
-  return { alice, bob };
-}
 
 describe('media through encrypted attachments (key server + relay + blob service)', () => {
   it('sends a photo re-encoded without EXIF/GPS, upright, with its thumbnail as its own attachment and a blurhash', async () => {

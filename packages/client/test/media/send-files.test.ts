@@ -1,33 +1,21 @@
 import { readFileSync, writeFileSync } from 'node:fs';
-import { Writable } from 'node:stream';
 import exifReader from 'exif-reader';
 import sharp from 'sharp';
 import { ciphertextSize } from '@sealpost/protocol/attachments';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AttachmentClient, type AttachmentPointer, type LinkPreview } from '../../src/attachments/index.ts';
+import type { AttachmentPointer, LinkPreview } from '../../src/attachments/index.ts';
 import type { SealpostClient } from '../../src/client.ts';
 import { firstHttpsUrl, sendFiles, type SendFilesProgress } from '../../src/media/send-files.ts';
+import { attachmentPeers } from '../support/attachment-peers.ts';
 import { useLocalServices } from '../support/local-services.ts';
 import { makeCertificate, startHttpsSite, type HttpsSite, type TestCertificate } from './support/local-sites.ts';
 
 const local = useLocalServices({ services: { blobs: true } });
+const { attachmentsOf, download, pair } = attachmentPeers(local);
 const CANARY = 'send-files-canary-owner';
 
-class Collect extends Writable {
-  parts: Buffer[] = [];
-  override _write(c: Buffer, _e: BufferEncoding, cb: () => void) {
-    this.parts.push(c);
-    cb();
-  }
-}
 
-const attachmentsOf = (client: SealpostClient) => new AttachmentClient({ keyServer: client.keyServer, store: client.store, blobUrl: local.services.blobUrl! });
 
-async function download(client: SealpostClient, pointer: AttachmentPointer): Promise<Buffer> {
-  const sink = new Collect();
-  await attachmentsOf(client).download(pointer, sink);
-  return Buffer.concat(sink.parts);
-}
 
 const photoWithGps = (width: number, height: number) =>
   sharp({ create: { width, height, channels: 3, background: '#3060a0' } })
@@ -35,14 +23,6 @@ const photoWithGps = (width: number, height: number) =>
     .withExif({ IFD0: { Copyright: CANARY }, IFD3: { GPSLatitudeRef: 'N', GPSLatitude: '48/1 51/1 24/1' } })
     .toBuffer();
 
-async function pair() {
-  const alice = local.client();
-  const bob = local.client();
-  await alice.register();
-  await bob.register();
-  await alice.addContact(bob.contactCard());
-  return { alice, bob };
-}
 
 async function receive(bob: SealpostClient): Promise<{ text?: string; attachments?: AttachmentPointer[]; previews?: LinkPreview[] }> {
   const got: { text?: string; attachments?: AttachmentPointer[]; previews?: LinkPreview[] }[] = [];
