@@ -36,3 +36,4 @@ export {
 } from './config.ts';
 export { authenticated, deviceOf, type AuthenticatedDevice, type AuthenticatedRoutes, type DeviceVerifier } from './authenticated.ts';
 export { parseRelayPublicKey } from './credential-key.ts';
+export { exitOnSignals, type ClosableService, type ExitOnSignalsOptions } from './shutdown.ts';

@@ -3,6 +3,7 @@
  * (flags or BLOBS_* env, see config.ts). SIGINT/SIGTERM: stop accepting and exit.
  */
 import pino from 'pino';
+import { exitOnSignals } from '@sealpost/service-kit';
 import { buildBlobServer } from './app.ts';
 import { loadConfig } from './config.ts';
 
@@ -16,18 +17,7 @@ async function main(): Promise<void> {
   }
   const logStream = pino.destination({ dest: 1, sync: false, minLength: 4096 });
   const app = await buildBlobServer({ directory: config.directory, keyserverPublicKey: config.keyserverPublicKey, settings: config.settings, logLevel: config.logLevel, logStream });
-  let closing = false;
-  const shutdown = (signal: string): void => {
-    if (closing) return;
-    closing = true;
-    app.log.info({ signal }, 'shutting down');
-    app.close().then(
-      () => (logStream.flushSync(), process.exit(0)),
-      () => (logStream.flushSync(), process.exit(1)),
-    );
-  };
-  process.on('SIGINT', () => shutdown('SIGINT'));
-  process.on('SIGTERM', () => shutdown('SIGTERM'));
+  exitOnSignals(app, { flush: () => logStream.flushSync() });
   const address = await app.listen({ host: config.host, port: config.port });
   app.log.info({ address }, 'blob service listening');
 }

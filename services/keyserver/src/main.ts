@@ -5,7 +5,7 @@
  * Make the key files with `npx tsx scripts/keyserver-trust-root.ts --out <dir>`.
  * SIGINT/SIGTERM close the listener, finish in-flight requests and close the database.
  */
-import { ConfigError } from '@sealpost/service-kit';
+import { ConfigError, exitOnSignals } from '@sealpost/service-kit';
 import { buildKeyServer } from './app.ts';
 import { readRelayKeyFile, readServerCertificateFile } from './key-files.ts';
 import type { RegistrationGateSettings } from './registration-gate.ts';
@@ -50,22 +50,6 @@ const app = await buildKeyServer({
 if (serverCert === undefined) app.log.warn('no --server-certificate: sender certificates disabled');
 if (relayKey === undefined) app.log.warn('no --relay-key: relay credentials disabled');
 
-let closing = false;
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.on(signal, () => {
-    if (closing) return;
-    closing = true;
-    app.log.info({ signal }, 'shutting down');
-    const force = setTimeout(() => process.exit(1), 10_000);
-    force.unref();
-    app.close().then(
-      () => process.exit(0),
-      (err: unknown) => {
-        app.log.error({ err }, 'error while closing');
-        process.exit(1);
-      },
-    );
-  });
-}
+exitOnSignals(app, { forceAfterMs: 10_000 });
 
 await app.listen({ port: config.port, host: config.host });

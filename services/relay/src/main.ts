@@ -5,6 +5,7 @@
  */
 import pino from 'pino';
 import { relayCredentialVerifier } from '@sealpost/protocol';
+import { exitOnSignals } from '@sealpost/service-kit';
 import { buildRelay } from './app.ts';
 import { loadConfig } from './config.ts';
 
@@ -40,25 +41,7 @@ async function main(): Promise<void> {
       'no --public-origin: relay credentials must name http://<host>:<port> as their audience; set it to the origin clients use',
     );
   }
-  let closing = false;
-  const shutdown = (signal: string): void => {
-    if (closing) return;
-    closing = true;
-    app.log.info({ signal }, 'shutting down');
-    app.close().then(
-      () => {
-        logDestination.flushSync();
-        process.exit(0);
-      },
-      (err: unknown) => {
-        app.log.error({ err: { message: (err as Error).message } }, 'error while closing');
-        logDestination.flushSync();
-        process.exit(1);
-      },
-    );
-  };
-  process.on('SIGINT', () => shutdown('SIGINT'));
-  process.on('SIGTERM', () => shutdown('SIGTERM'));
+  exitOnSignals(app, { flush: () => logDestination.flushSync() });
   await app.listen({ host: config.host, port: config.port });
 }
 
