@@ -29,16 +29,7 @@ import { decryptAttachmentToFile } from './verified-file.ts';
 export type AttachmentSource = { path: string } | Uint8Array | { stream: AsyncIterable<Uint8Array>; size: number };
 
 /** Pointer fields the sender chooses. */
-export interface AttachmentMeta {
-  contentType?: string;
-  fileName?: string;
-  flags?: number;
-  width?: number;
-  height?: number;
-  caption?: string;
-  blurHash?: string;
-  thumbnail?: AttachmentPointer;
-}
+export type AttachmentMeta = Partial<Pick<AttachmentPointer, 'contentType' | 'fileName' | 'flags' | 'width' | 'height' | 'caption' | 'blurHash' | 'thumbnail'>>;
 
 export interface AttachmentClientOptions {
   keyServer: Pick<KeyServerClient, 'attachmentForm'>;
