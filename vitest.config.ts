@@ -28,6 +28,8 @@ export default defineConfig({
     testTimeout: 120_000,
     hookTimeout: 120_000,
     pool: 'forks',
+    // One line when the PostgreSQL suites are skipped; a failed run when the named server is down.
+    globalSetup: ['tools/devkit/src/postgres-global-setup.ts'],
     projects: [
       { extends: true, test: { name: 'node' } },
       {
