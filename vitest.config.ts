@@ -15,6 +15,16 @@ import { defineConfig } from 'vitest/config';
  */
 const vite = (await import(createRequire(createRequire(import.meta.url).resolve('vitest/package.json')).resolve('vite'))) as { defaultServerConditions: readonly string[] };
 const webConditions = ['sealpost-web', ...vite.defaultServerConditions];
+/**
+ * With a PostgreSQL test server named (SEALPOST_TEST_POSTGRES_URL, see
+ * tools/devkit/src/postgres.ts), the key server and relay suites run a second
+ * time with every service store on PostgreSQL (`SEALPOST_TEST_SERVICE_STORE=postgres`,
+ * read by each service's test support). Suites about SQLite itself (its file,
+ * its disk-full error) are listed in `sqliteOnlySuites`.
+ */
+const postgresUrl = process.env.SEALPOST_TEST_POSTGRES_URL;
+const postgresServiceSuites = ['services/keyserver/test/**/*.test.ts', 'services/relay/test/**/*.test.ts'];
+const sqliteOnlySuites: string[] = [];
 const webBackendSuites = [
   'packages/protocol/test/vectors/**/*.test.ts',
   'packages/protocol/test/interop/**/*.test.ts',
@@ -28,8 +38,8 @@ export default defineConfig({
     testTimeout: 120_000,
     hookTimeout: 120_000,
     pool: 'forks',
-    // One line when the PostgreSQL suites are skipped; a failed run when the named server is down.
-    globalSetup: ['tools/devkit/src/postgres-global-setup.ts'],
+    // One line when the PostgreSQL or browser suites are skipped; a failed run when the named PostgreSQL server is down.
+    globalSetup: ['tools/devkit/src/machine-services-setup.ts'],
     projects: [
       { extends: true, test: { name: 'node' } },
       {
@@ -44,6 +54,21 @@ export default defineConfig({
           pool: 'forks',
         },
       },
+      ...(postgresUrl
+        ? [
+            {
+              test: {
+                name: 'services-postgres',
+                include: postgresServiceSuites,
+                exclude: sqliteOnlySuites,
+                env: { SEALPOST_TEST_SERVICE_STORE: 'postgres' },
+                testTimeout: 120_000,
+                hookTimeout: 120_000,
+                pool: 'forks' as const,
+              },
+            },
+          ]
+        : []),
     ],
   },
 });

@@ -3,7 +3,7 @@
  *
  * The PostgreSQL suites run when `SEALPOST_TEST_POSTGRES_URL` names a server
  * (`.ci/run` sets it to the machine's 127.0.0.1:5432); without it they are
- * skipped, and the global set-up (postgres-global-setup.ts) prints one line
+ * skipped, and the global set-up (machine-services-setup.ts) prints one line
  * saying so. If the variable is set but the server does not answer, the
  * global set-up fails the run loudly instead of skipping.
  *
