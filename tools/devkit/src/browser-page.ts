@@ -1,0 +1,77 @@
+/**
+ * `@sealpost/devkit/browser-page`: browser test pages. `bundleForBrowser`
+ * bundles a TypeScript entry with esbuild as a browser would get it (the
+ * `browser` condition, so the protocol's web primitives; any Node built-in
+ * import fails the build — no polyfills), and `servePage` serves the bundle
+ * from http://127.0.0.1 (a secure context: WebCrypto, Web Locks) with a
+ * blank HTML page that loads it as a module.
+ */
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { build } from 'esbuild';
+
+export interface BrowserBundle {
+  /** The bundle file. */
+  readonly file: string;
+  /** Its size in bytes. */
+  readonly bytes: number;
+}
+
+/** Bundles `entry` (ESM, minified) into `outDir/<name>.js`. Rejects on any Node built-in import. */
+export async function bundleForBrowser(entry: string, outDir: string, name = 'bundle', options: { minify?: boolean } = {}): Promise<BrowserBundle> {
+  const file = join(outDir, `${name}.js`);
+  const result = await build({
+    entryPoints: [entry],
+    outfile: file,
+    bundle: true,
+    format: 'esm',
+    platform: 'browser',
+    target: 'es2022',
+    conditions: ['browser', 'sealpost-web'],
+    minify: options.minify ?? true,
+    logLevel: 'silent',
+    metafile: true,
+    // Vitest's environment leaks into the bundle otherwise.
+    define: { 'process.env.NODE_ENV': '"production"' },
+  });
+  const out = result.metafile.outputs[Object.keys(result.metafile.outputs).find((k) => k.endsWith(`${name}.js`))!]!;
+  return { file, bytes: out.bytes };
+}
+
+export interface ServedPage {
+  /** http://127.0.0.1:PORT/ — the page loading the bundle. */
+  readonly url: string;
+  close(): Promise<void>;
+}
+
+/** Serves `files` (name → path on disk) on 127.0.0.1; `/` is a page loading `/<script>` as a module. */
+export async function servePage(files: Record<string, string>, script: string, headers: Record<string, string> = {}): Promise<ServedPage> {
+  const html = `<!doctype html><meta charset="utf-8"><title>sealpost test</title><script type="module" src="/${script}"></script>`;
+  const server: Server = createServer((req, res) => {
+    const path = (req.url ?? '/').split('?')[0]!;
+    const done = (status: number, type: string, body: string | Buffer) => {
+      res.writeHead(status, { 'content-type': type, 'cache-control': 'no-store', ...headers });
+      res.end(body);
+    };
+    if (path === '/') return done(200, 'text/html; charset=utf-8', html);
+    const file = files[path.slice(1)];
+    if (file === undefined) return done(404, 'text/plain', 'not found');
+    const type = file.endsWith('.wasm') ? 'application/wasm' : file.endsWith('.json') ? 'application/json' : 'text/javascript';
+    readFile(file).then(
+      (body) => done(200, type, body),
+      () => done(404, 'text/plain', 'not found'),
+    );
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}/`,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
