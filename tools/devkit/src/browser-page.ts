@@ -4,19 +4,25 @@
  * `browser` condition, so the protocol's web primitives; any Node built-in
  * import fails the build — no polyfills), and `servePage` serves the bundle
  * from http://127.0.0.1 (a secure context: WebCrypto, Web Locks) with a
- * blank HTML page that loads it as a module.
+ * blank HTML page that loads it as a module. `startBrowserWorld` does both
+ * and launches Chromium: one per test file.
  */
+import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { readFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { build } from 'esbuild';
+import { launchChromium } from './chromium.ts';
 
 export interface BrowserBundle {
   /** The bundle file. */
   readonly file: string;
   /** Its size in bytes. */
   readonly bytes: number;
+  /** The source files bundled (paths relative to the working directory). */
+  readonly inputs: readonly string[];
 }
 
 /** Bundles `entry` (ESM, minified) into `outDir/<name>.js`. Rejects on any Node built-in import. */
@@ -37,7 +43,7 @@ export async function bundleForBrowser(entry: string, outDir: string, name = 'bu
     define: { 'process.env.NODE_ENV': '"production"' },
   });
   const out = result.metafile.outputs[Object.keys(result.metafile.outputs).find((k) => k.endsWith(`${name}.js`))!]!;
-  return { file, bytes: out.bytes };
+  return { file, bytes: out.bytes, inputs: Object.keys(result.metafile.inputs) };
 }
 
 export interface ServedPage {
@@ -73,5 +79,53 @@ export async function servePage(files: Record<string, string>, script: string, h
         server.closeAllConnections();
         server.close(() => resolve());
       }),
+  };
+}
+
+type Browser = Awaited<ReturnType<typeof launchChromium>>;
+export type Page = Awaited<ReturnType<Browser['newPage']>>;
+
+export interface BrowserWorld {
+  readonly browser: Browser;
+  readonly page: ServedPage;
+  readonly bundle: BrowserBundle;
+  /** A fresh page (in a new context unless one is given) with the script loaded. */
+  open(context?: Awaited<ReturnType<Browser['newContext']>>): Promise<Page>;
+  close(): Promise<void>;
+}
+
+/** Waits until the page script set `window.sealpostReady`. */
+export async function ready(page: Page): Promise<void> {
+  await page.waitForFunction(() => (window as unknown as { sealpostReady?: boolean }).sealpostReady === true, undefined, { timeout: 30_000 });
+}
+
+/**
+ * Bundles `entry` once into a temp dir, serves it, and launches Chromium.
+ * The page script signals it started by setting `window.sealpostReady = true`.
+ */
+export async function startBrowserWorld(entry: string, extraFiles: Record<string, string> = {}): Promise<BrowserWorld> {
+  const dir = mkdtempSync(join(tmpdir(), 'sealpost-browser-'));
+  const bundle = await bundleForBrowser(entry, dir, 'page', { minify: false });
+  const page = await servePage({ 'page.js': bundle.file, ...extraFiles }, 'page.js');
+  const browser = await launchChromium();
+  return {
+    browser,
+    page,
+    bundle,
+    async open(context) {
+      const p = await (context ?? (await browser.newContext())).newPage();
+      const errors: string[] = [];
+      p.on('pageerror', (e) => errors.push(String(e)));
+      await p.goto(page.url);
+      await ready(p).catch((e: unknown) => {
+        throw new Error(`page script did not start: ${errors.join('; ') || String(e)}`);
+      });
+      return p;
+    },
+    async close() {
+      await browser.close();
+      await page.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
   };
 }

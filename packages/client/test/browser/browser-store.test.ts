@@ -9,7 +9,7 @@
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chromiumAvailable } from '@sealpost/devkit/chromium';
-import { ready, startBrowserWorld, type BrowserWorld } from './support.ts';
+import { ready, startBrowserWorld, type BrowserWorld } from '@sealpost/devkit/browser-page';
 
 describe.runIf(chromiumAvailable())('browser store (Chromium, IndexedDB)', () => {
   let world: BrowserWorld;
