@@ -103,11 +103,11 @@ export async function ready(page: Page): Promise<void> {
  * Bundles `entry` once into a temp dir, serves it, and launches Chromium.
  * The page script signals it started by setting `window.sealpostReady = true`.
  */
-export async function startBrowserWorld(entry: string, extraFiles: Record<string, string> = {}): Promise<BrowserWorld> {
+export async function startBrowserWorld(entry: string, options: { extraFiles?: Record<string, string>; chromiumArgs?: string[] } = {}): Promise<BrowserWorld> {
   const dir = mkdtempSync(join(tmpdir(), 'sealpost-browser-'));
   const bundle = await bundleForBrowser(entry, dir, 'page', { minify: false });
-  const page = await servePage({ 'page.js': bundle.file, ...extraFiles }, 'page.js');
-  const browser = await launchChromium();
+  const page = await servePage({ 'page.js': bundle.file, ...options.extraFiles }, 'page.js');
+  const browser = await launchChromium({ args: options.chromiumArgs ?? [] });
   return {
     browser,
     page,
