@@ -45,17 +45,17 @@ describe.runIf(chromiumAvailable())('client in Chromium (fetch, WebSocket, Index
     await services?.close();
   });
 
-  const startPageClient = (page: Page, register: boolean) =>
+  const startPageClient = (page: Page, register: boolean, storeName = 'e2e', receive: 'websocket' | 'manual' = 'websocket') =>
     page.evaluate(
-      async ({ keyServerUrl, relayUrl, trustRoot, register }) => {
+      async ({ keyServerUrl, relayUrl, trustRoot, register, storeName, receive }) => {
         const { SealpostClient, openBrowserStore } = window.sealpost;
-        const store = await openBrowserStore({ name: 'e2e' });
+        const store = await openBrowserStore({ name: storeName });
         const client = new SealpostClient({
           store,
           keyServerUrl,
           relayUrl,
           trustRoot,
-          receive: { mode: 'websocket', backoff: { initialMs: 50, maxMs: 400 } },
+          receive: receive === 'websocket' ? { mode: 'websocket', backoff: { initialMs: 50, maxMs: 400 } } : { mode: 'manual' },
           upkeep: { automatic: false },
         });
         window.client = client;
@@ -65,10 +65,10 @@ describe.runIf(chromiumAvailable())('client in Chromium (fetch, WebSocket, Index
         client.on('message', (m) => window.got.push(m.content.text ?? ''));
         await client.ready();
         if (register) await client.register();
-        await client.start();
+        if (receive === 'websocket') await client.start();
         return { card: client.contactCard(), account: client.address.account };
       },
-      { keyServerUrl: services.keyServerUrl, relayUrl: services.relayUrl, trustRoot: services.trustRoot, register },
+      { keyServerUrl: services.keyServerUrl, relayUrl: services.relayUrl, trustRoot: services.trustRoot, register, storeName, receive },
     );
 
   it('registers, sends to a Node client, receives its replies over the WebSocket, and keeps its account and session across a reload', async () => {
@@ -110,5 +110,40 @@ describe.runIf(chromiumAvailable())('client in Chromium (fetch, WebSocket, Index
     await page.evaluate(() => window.client.close());
     await bob.close();
     await page.context().close();
+  });
+
+  it('two tabs of one profile sending on the same session at once: every ratchet step is its own, the peer decrypts all of them', async () => {
+    const context = await world.browser.newContext();
+    const first = await world.open(context);
+    const carol = await startPageClient(first, true, 'two-tabs', 'manual');
+    const second = await world.open(context);
+    await startPageClient(second, false, 'two-tabs', 'manual');
+    const bob = newTestClient(services);
+    await bob.register();
+    const bobGot: string[] = [];
+    bob.on('message', (m) => bobGot.push(m.content.text ?? ''));
+    await bob.addContact(carol.card);
+    await first.evaluate((card) => window.client.addContact(card), bob.contactCard());
+    const EACH = 10;
+    const sendAll = (page: Page, tab: string) =>
+      page.evaluate(
+        async ({ to, tab, each }) => {
+          for (let i = 0; i < each; i++) await window.client.send(to, { text: `${tab} ${i}` });
+        },
+        { to: bob.address.account, tab, each: EACH },
+      );
+    await Promise.all([sendAll(first, 'tab-1'), sendAll(second, 'tab-2')]);
+    await until(async () => (await bob.poll(), bobGot.length >= 2 * EACH));
+    // Had two steps interleaved, two messages would share a chain index: the second one would fail (duplicate) and be quarantined.
+    expect(new Set(bobGot).size).toBe(2 * EACH);
+    expect(bobGot.filter((t) => t.startsWith('tab-1'))).toEqual(Array.from({ length: EACH }, (_, i) => `tab-1 ${i}`));
+    expect(bobGot.filter((t) => t.startsWith('tab-2'))).toEqual(Array.from({ length: EACH }, (_, i) => `tab-2 ${i}`));
+    expect(await bob.quarantined()).toEqual([]);
+    // And both tabs see the one history.
+    const histories = await Promise.all([first, second].map((p) => p.evaluate(async (peer) => (await window.client.history(peer)).length, bob.address.account)));
+    expect(histories).toEqual([2 * EACH, 2 * EACH]);
+    await Promise.all([first, second].map((p) => p.evaluate(() => window.client.close())));
+    await bob.close();
+    await context.close();
   });
 });
