@@ -30,7 +30,8 @@ describe.runIf(chromiumAvailable())('browser store (Chromium, IndexedDB)', () =>
       await store.transaction(async (tx) => {
         await runSessionStep(tx, peer, (record) => {
           if (record !== undefined) throw new Error('expected no session yet');
-          return { record: Uint8Array.of(9, 8, 7), result: undefined };
+          // A view into a larger buffer: only its three bytes may be stored.
+          return { record: Uint8Array.of(0xee, 0xee, 9, 8, 7, 0xee).subarray(2, 5), result: undefined };
         });
         await tx.history.add({ direction: 'in', peer: peer.account, sender: peer, timestamp: 5, content: Uint8Array.of(1), envelopeId: 'env-1', storedAt: 6 });
         await tx.history.markProcessed('env-1', 6);
@@ -59,9 +60,21 @@ describe.runIf(chromiumAvailable())('browser store (Chromium, IndexedDB)', () =>
         undelivered: (await store.history.undelivered()).length,
       };
       await store.close();
-      return { ...out, account: out.account && { ...out.account, identityPublicKey: [...out.account.identityPublicKey] } };
+      const rawRecordBuffer = await new Promise<number>((resolve, reject) => {
+        const req = indexedDB.open('reload');
+        req.onerror = () => reject(req.error);
+        req.onsuccess = () => {
+          const get = req.result.transaction('records').objectStore('records').get(['session', peer.account, peer.device]);
+          get.onsuccess = () => {
+            resolve((get.result as Uint8Array).buffer.byteLength);
+            req.result.close();
+          };
+        };
+      });
+      return { ...out, rawRecordBuffer, account: out.account && { ...out.account, identityPublicKey: [...out.account.identityPublicKey] } };
     }, peer);
     expect(after.record).toEqual([9, 8, 7]);
+    expect(after.rawRecordBuffer).toBe(3);
     expect(after.devices).toEqual([3]);
     expect(after.account?.registrationId).toBe(77);
     expect(after.account?.identityPublicKey).toEqual([5, 3, 4]);
@@ -188,6 +201,11 @@ describe.runIf(chromiumAvailable())('browser store (Chromium, IndexedDB)', () =>
       const again = await openBrowserStore({ name: 'at-rest', key });
       const moved = await codeOf(again.settings.get('moved'));
       await again.close();
+      // Deleting the store removes everything: the name opens afresh, without a key.
+      await window.sealpost.deleteBrowserStore('at-rest');
+      const fresh = await openBrowserStore({ name: 'at-rest' });
+      const afterDelete = { account: await fresh.identities.localAccount(), encrypted: fresh.encrypted };
+      await fresh.close();
       return {
         records: raw.keys.length,
         sealed,
@@ -199,6 +217,7 @@ describe.runIf(chromiumAvailable())('browser store (Chromium, IndexedDB)', () =>
         record: record && new TextDecoder().decode(record),
         note,
         moved,
+        afterDelete,
       };
     });
     expect(r.records).toBeGreaterThanOrEqual(5);
@@ -211,6 +230,7 @@ describe.runIf(chromiumAvailable())('browser store (Chromium, IndexedDB)', () =>
     expect(r.record).toBe('canary-plaintext-7f3a9c');
     expect(r.note).toBe('canary-plaintext-7f3a9c');
     expect(r.moved).toBe('STORE_KEY');
+    expect(r.afterDelete).toEqual({ account: undefined, encrypted: false });
     await page.context().close();
   });
 });

@@ -97,6 +97,19 @@ export class IndexedDbBackend implements KvBackend {
     return stored === undefined || this.#cipher === undefined ? stored : this.#cipher.open(key, stored);
   }
 
+  async getMany(keys: readonly KvKey[]): Promise<unknown[]> {
+    let stored: unknown[];
+    try {
+      const tx = this.db.transaction(RECORDS, 'readonly');
+      stored = (await Promise.all([...keys.map((k) => tx.store.get([...k])), tx.done])).slice(0, keys.length);
+    } catch (e) {
+      throw storeError('read', e);
+    }
+    const cipher = this.#cipher;
+    if (cipher === undefined) return stored;
+    return Promise.all(stored.map((v, i) => (v === undefined ? undefined : cipher.open(keys[i]!, v))));
+  }
+
   async scan(prefix: KvKey): Promise<[KvKey, unknown][]> {
     let keys: IDBValidKey[];
     let values: unknown[];

@@ -7,11 +7,14 @@
  * keep its own transaction open across the caller's awaits (IndexedDB
  * auto-commits when a task yields to a non-IndexedDB promise).
  */
+import { copyValue } from './copy.ts';
 import { compareKeys, hasPrefix, keyId, type KvKey, type KvWrite } from './keys.ts';
 
 /** Reads of committed records. Values are returned as fresh copies. */
 export interface KvReader {
   get(key: KvKey): Promise<unknown>;
+  /** Several records in one read, in the order of `keys` (undefined where absent). */
+  getMany(keys: readonly KvKey[]): Promise<unknown[]>;
   /** Records whose key starts with `prefix`, in key order. */
   scan(prefix: KvKey): Promise<[KvKey, unknown][]>;
   /** Keys that start with `prefix`, in key order (no values read or decrypted). */
@@ -34,11 +37,15 @@ export class MemoryKvBackend implements KvBackend {
 
   async get(key: KvKey): Promise<unknown> {
     const r = this.#records.get(keyId(key));
-    return r === undefined ? undefined : structuredClone(r.value);
+    return r === undefined ? undefined : copyValue(r.value);
+  }
+
+  async getMany(keys: readonly KvKey[]): Promise<unknown[]> {
+    return Promise.all(keys.map((k) => this.get(k)));
   }
 
   async scan(prefix: KvKey): Promise<[KvKey, unknown][]> {
-    return this.#sorted(prefix).map((r) => [r.key, structuredClone(r.value)]);
+    return this.#sorted(prefix).map((r) => [r.key, copyValue(r.value)]);
   }
 
   async scanKeys(prefix: KvKey): Promise<KvKey[]> {
@@ -57,7 +64,7 @@ export class MemoryKvBackend implements KvBackend {
   async commit(writes: readonly KvWrite[]): Promise<void> {
     for (const w of writes) {
       if (w.value === undefined) this.#records.delete(keyId(w.key));
-      else this.#records.set(keyId(w.key), { key: w.key, value: structuredClone(w.value) });
+      else this.#records.set(keyId(w.key), { key: w.key, value: copyValue(w.value) });
     }
   }
 

@@ -51,7 +51,7 @@ export class KvHistory implements HistoryStore {
     if (!(await this.isProcessed(envelopeId))) this.tx.put(['processed', envelopeId], now);
   }
   async #rows(ids: number[]): Promise<StoredMessage[]> {
-    const rows = await Promise.all(ids.map((id) => this.get(id)));
+    const rows = await this.tx.getMany<StoredMessage>(ids.map((id) => ['message', id] as const));
     return rows.filter((m): m is StoredMessage => m !== undefined);
   }
 }

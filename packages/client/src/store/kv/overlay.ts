@@ -4,6 +4,7 @@
  * commits them all at once — or drops them when the transaction rejects.
  */
 import type { KvReader } from './backend.ts';
+import { copyValue } from './copy.ts';
 import { compareKeys, hasPrefix, keyId, type KvKey, type KvWrite } from './keys.ts';
 
 export class KvTransaction {
@@ -12,8 +13,21 @@ export class KvTransaction {
 
   async get<T>(key: KvKey): Promise<T | undefined> {
     const w = this.#writes.get(keyId(key));
-    if (w !== undefined) return w.value === undefined ? undefined : (structuredClone(w.value) as T);
+    if (w !== undefined) return w.value === undefined ? undefined : (copyValue(w.value) as T);
     return (await this.committed.get(key)) as T | undefined;
+  }
+
+  /** Several records at once (one engine read), in the order of `keys`. */
+  async getMany<T>(keys: readonly KvKey[]): Promise<(T | undefined)[]> {
+    const missing = keys.filter((k) => !this.#writes.has(keyId(k)));
+    const fetched = new Map<string, unknown>();
+    const values = missing.length === 0 ? [] : await this.committed.getMany(missing);
+    missing.forEach((k, i) => fetched.set(keyId(k), values[i]));
+    return keys.map((k) => {
+      const w = this.#writes.get(keyId(k));
+      if (w !== undefined) return w.value === undefined ? undefined : (copyValue(w.value) as T);
+      return fetched.get(keyId(k)) as T | undefined;
+    });
   }
 
   async has(key: KvKey): Promise<boolean> {
@@ -22,7 +36,7 @@ export class KvTransaction {
 
   put(key: KvKey, value: unknown): void {
     if (value === undefined) throw new TypeError('KvTransaction.put: value must be defined (use delete)');
-    this.#writes.set(keyId(key), { key, value: structuredClone(value) });
+    this.#writes.set(keyId(key), { key, value: copyValue(value) });
   }
 
   delete(key: KvKey): void {
@@ -33,7 +47,7 @@ export class KvTransaction {
   async scan<T>(prefix: KvKey): Promise<[KvKey, T][]> {
     const merged = new Map<string, [KvKey, unknown]>();
     for (const [k, v] of await this.committed.scan(prefix)) merged.set(keyId(k), [k, v]);
-    this.#merge(prefix, merged, (w) => [w.key, structuredClone(w.value)]);
+    this.#merge(prefix, merged, (w) => [w.key, copyValue(w.value)]);
     return [...merged.values()].sort((a, b) => compareKeys(a[0], b[0])) as [KvKey, T][];
   }
 
