@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { ProtocolAddress } from '@signalapp/libsignal-client';
 import { InMemorySenderKeyStore } from '@sealpost/devkit/libsignal';
 import type { SenderKeyRecord } from '../../src/groups/index.ts';
-import { serializeSenderKeyRecord } from '../../src/groups/index.ts';
+import { nextSenderChainKey, serializeSenderKeyRecord } from '../../src/groups/index.ts';
 
 /** A libsignal device's view of the group: its sender-key store and the sender's address. */
 export interface LibsignalMember {
@@ -37,4 +37,26 @@ export function shuffled<T>(items: readonly T[], seed = 1): T[] {
     [out[i], out[j]] = [out[j]!, out[i]!];
   }
   return out;
+}
+
+/** What a libsignal call threw: its `code` (ErrorCode) and message; fails the test if it did not throw. */
+export async function libsignalFailure(run: () => Promise<unknown>): Promise<{ code: unknown; message: string }> {
+  try {
+    await run();
+  } catch (e) {
+    const err = e as { code?: unknown; message?: string };
+    return { code: err.code, message: String(err.message) };
+  }
+  throw new Error('expected libsignal to throw');
+}
+
+/**
+ * Our sender record with its chain moved `steps` iterations on (as if that
+ * many messages had been sent), stepping the chain key by hand.
+ */
+export function advancedSenderRecord(record: SenderKeyRecord, steps: number): SenderKeyRecord {
+  const state = record.states[0]!;
+  let chain = state.chainKey!;
+  for (let i = 0; i < steps; i++) chain = nextSenderChainKey(chain);
+  return { states: [{ ...state, chainKey: chain }, ...record.states.slice(1)] };
 }
