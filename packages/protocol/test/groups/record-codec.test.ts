@@ -50,7 +50,7 @@ describe('SenderKeyRecord codec', () => {
         expect(bytes).toEqual(reference(r));
         expect(deserializeSenderKeyRecord(bytes)).toEqual(r);
       }),
-      { seed: SEED, numRuns: 300 },
+      { seed: SEED, numRuns: 100 },
     );
   });
 
@@ -87,7 +87,7 @@ describe('SenderKeyRecord codec', () => {
           }
         }
       }),
-      { seed: SEED, numRuns: 200 },
+      { seed: SEED, numRuns: 100 },
     );
   });
 });
