@@ -277,7 +277,7 @@ export class PostgresKeyStore implements KeyStore {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    this.batcher.flush();
+    await this.batcher.drain();
     this.identities.clear();
     if (this.ownsPool) await this.pool.end();
   }
