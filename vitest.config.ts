@@ -30,11 +30,16 @@ const sqliteOnlySuites: string[] = [
   // SqliteKeyStore explicitly, so they pass unchanged in this project too.
 ];
 /**
- * Contract suites: they name both backends themselves (describe.each over the store
- * factories, the PostgreSQL leg when SEALPOST_TEST_POSTGRES_URL is set), so the `node`
- * project already runs them on PostgreSQL; running them here again would only repeat that.
+ * Suites that choose their backends themselves, so the `node` project already runs them on
+ * PostgreSQL (when SEALPOST_TEST_POSTGRES_URL is set); running them here again would only
+ * repeat that: the key store's contract suites (describe.each over both store factories) and
+ * the multi-instance suite (PostgreSQL only).
  */
-const bothBackendSuites = ['services/keyserver/test/store.test.ts', 'services/keyserver/test/store-atomic.test.ts'];
+const ownBackendSuites = [
+  'services/keyserver/test/store.test.ts',
+  'services/keyserver/test/store-atomic.test.ts',
+  'services/keyserver/test/multi-instance.test.ts',
+];
 const webBackendSuites = [
   'packages/protocol/test/vectors/**/*.test.ts',
   'packages/protocol/test/interop/**/*.test.ts',
@@ -70,7 +75,7 @@ export default defineConfig({
               test: {
                 name: 'services-postgres',
                 include: postgresServiceSuites,
-                exclude: [...sqliteOnlySuites, ...bothBackendSuites],
+                exclude: [...sqliteOnlySuites, ...ownBackendSuites],
                 env: { SEALPOST_TEST_SERVICE_STORE: 'postgres' },
                 testTimeout: 120_000,
                 hookTimeout: 120_000,
