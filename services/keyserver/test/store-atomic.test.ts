@@ -108,4 +108,42 @@ describe.each(STORE_BACKENDS)('$backend key store: domain-atomic writes', ({ bac
     expect((await inner.signedKeyHistory(accountId, 2)).map((k) => k.keyId)).toEqual([12, 11]);
     await app.close();
   });
+
+  it.runIf(available)('concurrent writes through two stores on one database keep the caps and never reuse a device id', async () => {
+    const t = await open(backend, { path: join(dir, `two-writers-${backend}.db`) });
+    const other = (await t.reopen()).store;
+    try {
+      const stores = [t.store, other];
+      await t.store.createAccount({ ...account('a'), initialKeys: { signedPreKey: signed, pqLastResortPreKey: lastResort } });
+      // 10 uploads of 10 keys at once, alternating stores, against a cap of 45: exactly 4 fit.
+      const uploads = await Promise.all(
+        Array.from({ length: 10 }, (_, u) =>
+          stores[u % 2]!.storeKeys('a', 1, { preKeys: Array.from({ length: 10 }, (_, i) => ({ keyId: u * 100 + i, publicKey: new Uint8Array(33).fill(u) })) }, 2, 45),
+        ),
+      );
+      expect(uploads.filter((r) => r.ok)).toHaveLength(4);
+      expect(uploads.filter((r) => !r.ok && r.reason === 'TOO_MANY_KEYS')).toHaveLength(6);
+      expect((await other.countOneTimeKeys('a', 1)).ec).toBe(40);
+      // The same ids through both stores at once: one upload wins, the other is a duplicate.
+      const same = await Promise.all(stores.map((s) => s.storeKeys('a', 1, { preKeys: [{ keyId: 7000, publicKey: new Uint8Array(33) }] }, 2, 100)));
+      expect(same.map((r) => (r.ok ? 'ok' : r.reason)).sort()).toEqual(['DUPLICATE_KEY_ID', 'ok']);
+
+      // 8 links at once through both stores, cap 4 devices: 3 linked with distinct new ids, the rest refused.
+      const codes = Array.from({ length: 8 }, (_, i) => new Uint8Array(32).fill(i + 1));
+      for (const [i, code] of codes.entries()) expect(await stores[i % 2]!.addProvisioningCode('a', code, 100, 0, 10)).toEqual({ ok: true });
+      const links = await Promise.all(codes.map((codeHash, i) => stores[i % 2]!.linkDevice({ codeHash, registrationId: 5, secretHash: new Uint8Array(32), now: 2, maxDevices: 4 })));
+      const ids = links.flatMap((l) => (l.ok ? [l.deviceId] : []));
+      expect(ids.sort((x, y) => x - y)).toEqual([2, 3, 4]);
+      expect(links.filter((l) => !l.ok && l.reason === 'DEVICE_LIMIT')).toHaveLength(5);
+      // After a removal the next link gets 5, not a freed id.
+      expect(await other.removeDevice('a', 3)).toBe(true);
+      const refused = codes.find((_, i) => !links[i]!.ok)!;
+      expect(await t.store.linkDevice({ codeHash: refused, registrationId: 5, secretHash: new Uint8Array(32), now: 2, maxDevices: 4 })).toEqual({ ok: true, accountId: 'a', deviceId: 5 });
+      // Provisioning codes: 6 at once against a cap of 5 outstanding.
+      const added = await Promise.all(Array.from({ length: 6 }, (_, i) => stores[i % 2]!.addProvisioningCode('a', new Uint8Array(32).fill(100 + i), 1000, 500, 5)));
+      expect(added.filter((r) => r.ok)).toHaveLength(5);
+    } finally {
+      await other.close();
+    }
+  });
 });
