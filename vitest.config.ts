@@ -33,12 +33,13 @@ const sqliteOnlySuites: string[] = [
  * Suites that choose their backends themselves, so the `node` project already runs them on
  * PostgreSQL (when SEALPOST_TEST_POSTGRES_URL is set); running them here again would only
  * repeat that: the key store's contract suites (describe.each over both store factories) and
- * the multi-instance suite (PostgreSQL only).
+ * the multi-instance and PostgreSQL-store suites (PostgreSQL only).
  */
 const ownBackendSuites = [
   'services/keyserver/test/store.test.ts',
   'services/keyserver/test/store-atomic.test.ts',
   'services/keyserver/test/multi-instance.test.ts',
+  'services/keyserver/test/pg-store.test.ts',
 ];
 const webBackendSuites = [
   'packages/protocol/test/vectors/**/*.test.ts',
