@@ -3,7 +3,9 @@
  * when instances start together, and the database's own failures —
  * unreachable, slower than the statement timeout, out of disk — answered as
  * a typed 503 `STORE_UNAVAILABLE` (with Retry-After) that leaves the data as
- * it was and the process serving. Runs when SEALPOST_TEST_POSTGRES_URL is set.
+ * it was and the process serving; and registration tokens / proof-of-work
+ * challenges single use across instances; no instance serves authorization
+ * data another instance has changed. Runs when SEALPOST_TEST_POSTGRES_URL is set.
  */
 import { execFileSync } from 'node:child_process';
 import { chownSync, mkdirSync, rmSync } from 'node:fs';
@@ -12,8 +14,12 @@ import { afterEach, describe, expect, it } from 'vitest';
 import pg from 'pg';
 import { createTestDatabase, postgresAvailable, testPostgresUrl, type TestDatabase } from '@sealpost/devkit/postgres';
 import { fillFileSystem, mountTmpfs } from '@sealpost/devkit/services';
-import { buildKeyServer, PG_MIGRATIONS, PostgresKeyStore } from '../src/index.ts';
-import { b64, call, createAccount, ecPublicKey, kyberPublicKey, signedKey } from './support.ts';
+import { generateRelayCredentialKeyPair } from '@sealpost/protocol';
+import { randomBytes, toBase64Url } from '@sealpost/protocol/primitives';
+import { buildKeyServer, PG_MIGRATIONS, PostgresKeyStore, type KeyServerOptions } from '../src/index.ts';
+import { solveProofOfWork } from '../src/proof-of-work.ts';
+import { signRegistrationToken } from '../src/registration-gate.ts';
+import { b64, call, createAccount, ecPublicKey, kyberPublicKey, linkDevice, newIdentity, signedKey } from './support.ts';
 
 const cleanups: (() => Promise<void> | void)[] = [];
 afterEach(async () => {
@@ -36,8 +42,8 @@ async function adminQuery(sql: string, params: unknown[] = []): Promise<pg.Query
   }
 }
 
-async function listen(store: PostgresKeyStore) {
-  const app = await buildKeyServer({ store, closeStore: true, docs: false, settings: { registrationRateLimit: false, keyUploadRateLimit: false } });
+async function listen(store: PostgresKeyStore, settings: KeyServerOptions['settings'] = {}) {
+  const app = await buildKeyServer({ store, closeStore: true, docs: false, settings: { registrationRateLimit: false, keyUploadRateLimit: false, ...settings } });
   await app.listen({ host: '127.0.0.1', port: 0 });
   cleanups.push(() => app.close());
   return { app, url: `http://127.0.0.1:${(app.server.address() as { port: number }).port}` };
@@ -66,6 +72,55 @@ describe.runIf(postgresAvailable())('PostgresKeyStore', () => {
     const again = await PostgresKeyStore.open({ url: d.url });
     cleanups.push(() => again.close());
     expect((await again.pool.query('SELECT count(*)::int AS n FROM keyserver_schema_migrations')).rows[0].n).toBe(PG_MIGRATIONS.length);
+  });
+
+  it('a registration token or proof-of-work challenge is single use across instances', async () => {
+    const backend = generateRelayCredentialKeyPair();
+    const d = await database();
+    const body = () => ({ identityKey: b64(newIdentity().publicKey), registrationId: 77, deviceSecret: b64(randomBytes(32)) });
+    const create = (server: { url: string }, headers: Record<string, string>) => call(server, 'POST', '/v1/accounts', { headers, body: body() });
+
+    const tokenGate = { registrationGate: { mode: 'token' as const, publicKeys: [backend.publicKey] } };
+    const [a, b] = await Promise.all([0, 1].map(async () => listen(await PostgresKeyStore.open({ url: d.url }), tokenGate)));
+    const token = signRegistrationToken(backend.privateKey, { sub: 'user-1', exp: Date.now() + 60_000, jti: toBase64Url(randomBytes(12)) });
+    expect((await create(a!, { 'registration-token': token })).status).toBe(201);
+    const reused = await create(b!, { 'registration-token': token });
+    expect([reused.status, reused.body.error.message]).toEqual([403, 'Registration-Token was already used']);
+    // A refused request gives its token back, for every instance.
+    const fresh = signRegistrationToken(backend.privateKey, { sub: 'user-2', exp: Date.now() + 60_000, jti: toBase64Url(randomBytes(12)) });
+    expect((await call(a!, 'POST', '/v1/accounts', { headers: { 'registration-token': fresh }, body: { ...body(), registrationId: 0 } })).status).toBe(400);
+    expect((await create(b!, { 'registration-token': fresh })).status).toBe(201);
+
+    const powGate = { registrationGate: { mode: 'proof-of-work' as const, difficulty: 8 } };
+    const [c, e] = await Promise.all([0, 1].map(async () => listen(await PostgresKeyStore.open({ url: d.url }), powGate)));
+    const challenge = (await call(c!, 'GET', '/v1/accounts/challenge')).body.challenge as string;
+    const proof = `${challenge}:${solveProofOfWork(challenge, 8)}`;
+    // Issued by one instance, accepted by another (one key for all), once.
+    expect((await create(e!, { 'registration-proof': proof })).status).toBe(201);
+    const again = await create(c!, { 'registration-proof': proof });
+    expect([again.status, again.body.error.message]).toEqual([403, 'proof-of-work challenge was already used']);
+  });
+
+  it('a device removed or a key rotated through one instance is seen by another at its next request', async () => {
+    const d = await database();
+    const [a, b] = await Promise.all([0, 1].map(async () => listen(await PostgresKeyStore.open({ url: d.url }))));
+    const owner = await createAccount(a!);
+    const linked = await linkDevice(a!, owner);
+    const requester = await createAccount(b!);
+    // Instance b has used the linked device's credentials and the account's device list (anything it might cache).
+    expect((await call(b!, 'GET', '/v1/accounts/whoami', { auth: linked.auth })).status).toBe(200);
+    expect((await call(b!, 'GET', `/v1/accounts/${owner.accountId}/devices`)).body.devices.map((x: { deviceId: number }) => x.deviceId)).toEqual([1, 2]);
+    expect((await call(b!, 'GET', `/v1/keys/${owner.accountId}/*`, { auth: requester.auth })).body.devices.map((x: { deviceId: number }) => x.deviceId)).toEqual([1, 2]);
+
+    expect((await call(a!, 'DELETE', `/v1/devices/${linked.deviceId}`, { auth: owner.auth })).status).toBe(204);
+    expect((await call(b!, 'GET', '/v1/accounts/whoami', { auth: linked.auth })).status).toBe(401);
+    expect((await call(b!, 'GET', `/v1/accounts/${owner.accountId}/devices`)).body.devices.map((x: { deviceId: number }) => x.deviceId)).toEqual([1]);
+    expect((await call(b!, 'GET', `/v1/keys/${owner.accountId}/*`, { auth: requester.auth })).body.devices.map((x: { deviceId: number }) => x.deviceId)).toEqual([1]);
+
+    // A rotated signed prekey is what the other instance serves next.
+    const rotated = signedKey(owner.identity, 77, ecPublicKey());
+    expect((await call(a!, 'PUT', '/v1/keys', { auth: owner.auth, body: { signedPreKey: rotated } })).status).toBe(200);
+    expect((await call(b!, 'GET', `/v1/keys/${owner.accountId}/1`, { auth: requester.auth })).body.devices[0].signedPreKey).toEqual(rotated);
   });
 
   it('an unreachable database is a typed STORE_UNAVAILABLE at start', async () => {
