@@ -40,5 +40,5 @@ export {
   type ConfigValue,
 } from './config.ts';
 export { authenticated, deviceOf, type AuthenticatedDevice, type AuthenticatedRoutes, type DeviceVerifier } from './authenticated.ts';
-export { parseRelayPublicKey } from './credential-key.ts';
+export { parseInstant, parseRelayPublicKey, rotatingVerifier, type CredentialKeys } from './credential-key.ts';
 export { exitOnSignals, type ClosableService, type ExitOnSignalsOptions } from './shutdown.ts';

@@ -89,8 +89,8 @@ export const blobService: FastifyPluginAsync<BlobServiceOptions> = async (app, o
     settings,
     now,
     verify,
-    uploadRate: settings.uploadRateLimit === false ? undefined : new TokenBuckets(settings.uploadRateLimit),
-    uploadBytes: settings.uploadByteQuota === false ? undefined : new TokenBuckets(settings.uploadByteQuota),
+    uploadRate: settings.uploadRateLimit === false ? undefined : new TokenBuckets(settings.uploadRateLimit, settings.quotaEntries),
+    uploadBytes: settings.uploadByteQuota === false ? undefined : new TokenBuckets(settings.uploadByteQuota, settings.quotaEntries),
   };
   const tus = createTusServer(deps);
   const headerGetter = (request: FastifyRequest) => ({
