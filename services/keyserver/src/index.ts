@@ -28,3 +28,4 @@ export type { KeyStore, OneTimeKeyStock, StorePool } from './store/key-store.ts'
 export { SqliteKeyStore, type SqliteKeyStoreOptions } from './store/sqlite-key-store.ts';
 export { MIGRATIONS, migrate } from './store/migrations.ts';
 export * from './key-files.ts';
+export { generateKeyFiles, runKeygen, type KeygenOptions, type KeygenResult } from './keygen.ts';
