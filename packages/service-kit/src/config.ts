@@ -175,6 +175,17 @@ export function configUsage(spec: ConfigSpec, envPrefix: string): string {
   return lines.join('\n');
 }
 
+/** The same list as a Markdown table (for READMEs; tests keep the READMEs equal to it). */
+export function configMarkdown(spec: ConfigSpec, envPrefix: string): string {
+  const cell = (text: string) => text.replace(/\|/g, '\\|');
+  const rows = Object.entries(spec).map(([name, option]) => {
+    const { flag, env } = names(name, option, envPrefix);
+    const dflt = 'default' in option ? `\`${shownDefault(option).replace(/^"(.*)"$/, '$1')}\`` : option.required === true ? 'required' : '—';
+    return `| \`--${flag}\` | \`${env}\` | ${cell(dflt)} | ${cell(option.description)} |`;
+  });
+  return ['| flag | variable | default | what |', '|---|---|---|---|', ...rows, `| \`--${CONFIG_FILE_FLAG}\` | \`${envPrefix}CONFIG\` | — | JSON file of settings by name; flags > environment > file > defaults; unknown keys are refused |`].join('\n');
+}
+
 /** Any non-empty text. */
 export function parseString(text: string): string {
   if (text.length === 0) throw new Error('must not be empty');

@@ -21,6 +21,7 @@ export { ERROR_BODY_SCHEMA_ID, errorBodyRef, errorBodySchema, withErrors, type E
 export { base64Length, decodeBase64Field, encodeBase64, parseBase64 } from './base64.ts';
 export {
   ConfigError,
+  configMarkdown,
   configUsage,
   loadConfig,
   parseBoolean,

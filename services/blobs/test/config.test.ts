@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { toBase64 } from '@sealpost/protocol/primitives';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { configUsage } from '@sealpost/service-kit';
+import { configMarkdown, configUsage } from '@sealpost/service-kit';
 import { BLOBS_CONFIG_SPEC, DEFAULT_BLOB_SETTINGS, loadConfig, parseRange } from '../src/index.ts';
 
 describe('blob service configuration and ranges', () => {
@@ -55,5 +55,10 @@ describe('blob service configuration and ranges', () => {
     expect(() => loadConfig(['--config', file], {})).toThrow(`config file ${file}: unknown setting "directory"`);
     const usage = configUsage(BLOBS_CONFIG_SPEC, 'BLOBS_');
     for (const name of Object.keys(BLOBS_CONFIG_SPEC)) expect(usage).toContain(`--${name.replace(/[A-Z]/g, (ch) => `-${ch.toLowerCase()}`)} / BLOBS_`);
+  });
+
+  it('the README option table is the spec (npx tsx scripts/options-tables.ts rewrites it)', () => {
+    const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
+    expect(readme).toContain(`<!-- options:start -->\n${configMarkdown(BLOBS_CONFIG_SPEC, 'BLOBS_')}\n<!-- options:end -->`);
   });
 });

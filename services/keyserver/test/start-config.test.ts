@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError } from '@sealpost/service-kit';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { ConfigError, configMarkdown } from '@sealpost/service-kit';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DEFAULT_ATTACHMENT_FORM_SETTINGS, DEFAULT_SETTINGS } from '../src/index.ts';
@@ -69,5 +69,10 @@ describe('key server start-up config', () => {
     expect(usage).toContain('--bundle-rate-limit / KEYSERVER_BUNDLE_RATE_LIMIT: bundle fetches per (requester device, target account) (<burst>/<refill ms>, or off) (default 6/600000)');
     expect(usage).toContain('--config / KEYSERVER_CONFIG');
     expect(usage).toContain('sealpost-keyserver keygen --out <dir>');
+  });
+
+  it('the README option table is the spec (npx tsx scripts/options-tables.ts rewrites it)', () => {
+    const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
+    expect(readme).toContain(`<!-- options:start -->\n${configMarkdown(KEYSERVER_START_SPEC, 'KEYSERVER_')}\n<!-- options:end -->`);
   });
 });

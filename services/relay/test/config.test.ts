@@ -1,9 +1,9 @@
 /** Start-up configuration: flags win over environment, defaults fill the rest, bad values are refused. */
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { configUsage } from '@sealpost/service-kit';
+import { configMarkdown, configUsage } from '@sealpost/service-kit';
 import { DEFAULT_LIMITS } from '../src/index.ts';
 import { loadConfig, RELAY_CONFIG_SPEC } from '../src/config.ts';
 import { DEFAULT_PROVISIONING_LIMITS } from '../src/routes/provisioning.ts';
@@ -78,5 +78,10 @@ describe('relay configuration', () => {
 
     const usage = configUsage(RELAY_CONFIG_SPEC, 'RELAY_');
     for (const name of Object.keys(RELAY_CONFIG_SPEC)) expect(usage).toContain(`--${name.replace(/[A-Z]/g, (ch) => `-${ch.toLowerCase()}`)} / RELAY_`);
+  });
+
+  it('the README option table is the spec (npx tsx scripts/options-tables.ts rewrites it)', () => {
+    const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
+    expect(readme).toContain(`<!-- options:start -->\n${configMarkdown(RELAY_CONFIG_SPEC, 'RELAY_')}\n<!-- options:end -->`);
   });
 });

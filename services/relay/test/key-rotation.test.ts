@@ -90,12 +90,12 @@ describe('key rotation', () => {
     const after = checkSenderCertificate(newCertificate, [ks.trustRoot], now);
     expect(before.signer).toMatchObject({ embedded: { keyId: ks.gen1.keyId } });
     expect(after.signer).toMatchObject({ embedded: { keyId: ks.gen2.keyId } });
-    const root = PublicKey.deserialize(ks.trustRoot);
+    const root = PublicKey.deserialize(new Uint8Array(ks.trustRoot));
     for (const [cert, keyId] of [
       [oldCertificate, 1],
       [newCertificate, 2],
     ] as const) {
-      const lib = SenderCertificate.deserialize(cert);
+      const lib = SenderCertificate.deserialize(new Uint8Array(cert));
       expect(lib.validate(root, now)).toBe(true);
       expect(lib.serverCertificate().keyId()).toBe(keyId);
     }

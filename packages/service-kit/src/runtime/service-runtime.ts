@@ -106,7 +106,7 @@ export function installRuntime(app: FastifyInstance, options: RuntimeOptions): S
     return { status: 'ready' as const };
   });
   if (options.metricsRoute === true) {
-    app.get('/metrics', { schema: { hide: true } }, async (_request, reply) => {
+    app.get('/metrics', { schema: { hide: true } as Record<string, unknown> }, async (_request, reply) => {
       reply.type(metrics.contentType);
       return metrics.text();
     });
