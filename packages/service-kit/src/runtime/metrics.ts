@@ -11,9 +11,11 @@
  *   per `sampleMs` whatever the scrape rate;
  * - `sealpost_db_pool_{total,idle,waiting}` from a pool getter (pg.Pool's
  *   totalCount / idleCount / waitingCount) when the store has a pool;
- * - prom-client's process metrics (CPU, memory, event-loop lag, handles).
+ * - prom-client's process metrics (CPU, memory, event-loop lag, handles),
+ *   collected once per process (one registry shared by every app in it, so a
+ *   test process building many apps runs one event-loop monitor, not many).
  *
- * Every series carries `service="<name>"`.
+ * Every series of the app's own registry carries `service="<name>"`.
  */
 import type { FastifyInstance } from 'fastify';
 import { collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
@@ -36,6 +38,16 @@ export interface ServiceMetricsOptions {
   pool?: () => PoolLike | undefined;
 }
 
+let processRegistry: Registry | undefined;
+/** The process-wide registry of prom-client's default metrics (made on first use). */
+function processMetricsRegistry(): Registry {
+  if (processRegistry === undefined) {
+    processRegistry = new Registry();
+    collectDefaultMetrics({ register: processRegistry });
+  }
+  return processRegistry;
+}
+
 const BUCKETS = [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 
 /** The registry and the instruments of one instance. */
@@ -43,11 +55,12 @@ export class ServiceMetrics {
   readonly registry = new Registry();
   private readonly requests: Histogram<'method' | 'route' | 'status_code'>;
   private readonly sampleMs: number;
+  private readonly process: Registry | undefined;
 
   constructor(options: ServiceMetricsOptions) {
     this.sampleMs = options.sampleMs ?? 5000;
     this.registry.setDefaultLabels({ service: options.service });
-    if (options.processMetrics ?? true) collectDefaultMetrics({ register: this.registry });
+    this.process = (options.processMetrics ?? true) ? processMetricsRegistry() : undefined;
     this.requests = new Histogram({
       name: 'sealpost_http_request_duration_seconds',
       help: 'HTTP requests by method, route pattern and status: latency in seconds (_count: number of requests)',
@@ -124,9 +137,10 @@ export class ServiceMetrics {
     });
   }
 
-  /** The exposition text. */
-  text(): Promise<string> {
-    return this.registry.metrics();
+  /** The exposition text: the app's series, then the process metrics. */
+  async text(): Promise<string> {
+    const own = await this.registry.metrics();
+    return this.process === undefined ? own : `${own}\n${await this.process.metrics()}`;
   }
 
   get contentType(): string {
