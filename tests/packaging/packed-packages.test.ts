@@ -21,7 +21,9 @@
  * 5. runs `tsc --noEmit` on consumer/typed-consumer.ts against the installed
  *    .d.ts files, and on consumer/browser-consumer.ts as a browser bundle
  *    sees them (bundler resolution, `browser` condition, no @types/node);
- * 6. runs the `sealpost-keyserver` and `sealpost-relay` bins.
+ * 6. runs `sealpost-keyserver keygen`, then the `sealpost-keyserver`,
+ *    `sealpost-relay` and `sealpost-blobs` bins from the files it made:
+ *    --help, /health, /ready, /metrics, and a clean drain on SIGTERM.
  *
  * better-sqlite3 is a native addon. Compiling it again in the temporary app
  * would take a minute or more, so the app pins the workspace's exact version
@@ -31,7 +33,7 @@
  * SEALPOST_KEEP_PACK_TEST=1 keeps the temporary directory for inspection.
  */
 import { spawn } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { builtinModules, createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -110,7 +112,7 @@ afterAll(() => {
 
 describe('packed packages', () => {
   it('are the five of this layout (the dev kit stays private)', () => {
-    expect(NAMES).toEqual(expect.arrayContaining(['@sealpost/client', '@sealpost/keyserver', '@sealpost/protocol', '@sealpost/relay', '@sealpost/service-kit']));
+    expect(NAMES).toEqual(expect.arrayContaining(['@sealpost/blobs', '@sealpost/client', '@sealpost/keyserver', '@sealpost/protocol', '@sealpost/relay', '@sealpost/service-kit']));
     expect(NAMES).not.toContain('@sealpost/devkit');
   });
 
@@ -274,32 +276,50 @@ describe('a fresh app outside the workspace with the tarballs installed', () => 
     expect(r.status, `${r.stdout}\n${r.stderr}`).toBe(0);
   });
 
+  it('bin sealpost-keyserver keygen: every key file, 0600, with which service gets which', () => {
+    const keys = join(app, 'keys');
+    const made = run(join(app, 'node_modules/.bin/sealpost-keyserver'), ['keygen', '--out', keys], app, 60_000);
+    expect(made.status, made.stderr).toBe(0);
+    for (const f of ['trust-root.json', 'trust-root.public.json', 'server-certificate.json', 'relay-credential-key.json', 'relay-credential.public.json']) {
+      expect(made.stdout).toContain(join(keys, f));
+      expect(statSync(join(keys, f)).mode & 0o777, f).toBe(0o600);
+    }
+    expect(made.stdout).toContain('relay and blob service: --keyserver-public-key @');
+  });
+
   it.each([
-    ['sealpost-keyserver', ['--db', ':memory:']],
-    ['sealpost-relay', ['--db', ':memory:', '--keyserver-url', 'http://127.0.0.1:9', '--keyserver-public-key', Buffer.alloc(32, 7).toString('base64')]],
-  ])('bin %s: --help prints usage; run by plain node it serves HTTP and exits 0 on SIGTERM', async (bin, args) => {
+    ['sealpost-keyserver', () => ['--db', ':memory:', '--server-certificate', join(app, 'keys/server-certificate.json'), '--relay-key', join(app, 'keys/relay-credential-key.json')]],
+    ['sealpost-relay', () => ['--db', ':memory:', '--keyserver-url', 'http://127.0.0.1:9', '--keyserver-public-key', `@${join(app, 'keys/relay-credential.public.json')}`]],
+    ['sealpost-blobs', () => ['--dir', join(app, 'blob-store'), '--keyserver-public-key', `@${join(app, 'keys/relay-credential.public.json')}`]],
+  ])('bin %s: --help lists its settings; run by plain node it serves /health, /ready and /metrics, and drains to exit 0 on SIGTERM', async (bin, args) => {
     const binPath = join(app, 'node_modules/.bin', bin);
     const help = run(binPath, ['--help'], app, 30_000);
     expect(help.status, help.stderr).toBe(0);
     expect(help.stdout).toContain(`Usage: ${bin}`);
+    for (const flag of ['--config', '--trust-proxy', '--metrics', '--shutdown-timeout-ms']) expect(help.stdout).toContain(`${flag} / `);
 
     const port = await freePort();
-    const child = spawn(binPath, [...args, '--port', String(port)], { cwd: app, env: cleanEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(binPath, [...args(), '--port', String(port), '--metrics', 'same'], { cwd: app, env: cleanEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
     let output = '';
     child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
     child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
     const exited = new Promise<number | null>((done) => child.on('exit', (code) => done(code)));
     let serving = false;
     for (const deadline = Date.now() + 30_000; !serving && child.exitCode === null && Date.now() < deadline; ) {
-      serving = await fetch(`http://127.0.0.1:${port}/`).then(
-        () => true,
+      serving = await fetch(`http://127.0.0.1:${port}/health`).then(
+        (r) => r.status === 200,
         () => false,
       );
       if (!serving) await new Promise((r) => setTimeout(r, 200));
     }
+    const ready = serving ? (await fetch(`http://127.0.0.1:${port}/ready`)).status : 0;
+    const metrics = serving ? await (await fetch(`http://127.0.0.1:${port}/metrics`)).text() : '';
     child.kill('SIGTERM');
     const code = await exited;
     expect(serving, output).toBe(true);
+    expect(ready, output).toBe(200);
+    expect(metrics).toMatch(/^sealpost_http_request_duration_seconds_count\{[^}]*route="\/health",status_code="200"\} [1-9]/m);
+    expect(metrics).toContain('process_resident_memory_bytes');
     expect(code, output).toBe(0);
   });
 });

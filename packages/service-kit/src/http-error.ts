@@ -35,6 +35,8 @@ export const KIT_ERROR_CODES = [
   'BAD_LENGTH',
   /** Anything the server did not expect; details stay in the server log. */
   'INTERNAL',
+  /** `/ready`: the instance is draining (shutting down) or its database is not reachable / migrated. */
+  'NOT_READY',
 ] as const;
 
 /** A code the kit itself answers with. */

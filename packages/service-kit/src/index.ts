@@ -21,6 +21,7 @@ export { ERROR_BODY_SCHEMA_ID, errorBodyRef, errorBodySchema, withErrors, type E
 export { base64Length, decodeBase64Field, encodeBase64, parseBase64 } from './base64.ts';
 export {
   ConfigError,
+  configMarkdown,
   configUsage,
   loadConfig,
   parseBoolean,
@@ -28,6 +29,11 @@ export {
   parseOneOf,
   parsePort,
   parseString,
+  parseList,
+  parseRateLimit,
+  showRateLimit,
+  CONFIG_FILE_FLAG,
+  type BucketRate,
   type Config,
   type ConfigOption,
   type ConfigSources,
@@ -35,5 +41,5 @@ export {
   type ConfigValue,
 } from './config.ts';
 export { authenticated, deviceOf, type AuthenticatedDevice, type AuthenticatedRoutes, type DeviceVerifier } from './authenticated.ts';
-export { parseRelayPublicKey } from './credential-key.ts';
+export { parseInstant, parseRelayPublicKey, rotatingVerifier, type CredentialKeys } from './credential-key.ts';
 export { exitOnSignals, type ClosableService, type ExitOnSignalsOptions } from './shutdown.ts';

@@ -1,5 +1,8 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, configUsage, loadConfig, parseBoolean, parseInteger, parseOneOf, parsePort, parseString, type ConfigSpec } from '../src/index.ts';
+import { ConfigError, configUsage, loadConfig, parseBoolean, parseInteger, parseOneOf, parsePort, parseRateLimit, parseString, type ConfigSpec } from '../src/index.ts';
 
 const spec = {
   port: { parse: parsePort, default: 8080, description: 'TCP port' },
@@ -60,5 +63,38 @@ describe('loadConfig', () => {
     expect(usage).toContain('--port / SVC_PORT: TCP port (default 8080)');
     expect(usage).toContain('--keyserver-url / SVC_KEYSERVER_URL: key server URL (required)');
     expect(usage).toContain('--log-level / SVC_LOG');
+  });
+
+  it('a config file sits below flags and variables and above defaults; unknown keys and bad values name the file', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'kit-config-'));
+    try {
+      const file = join(dir, 'svc.json');
+      writeFileSync(file, JSON.stringify({ port: 9100, host: '10.0.0.1', 'keyserver-url': 'http://file', docs: false, logLevel: 'warn' }));
+      expect(load(['--config', file])).toMatchObject({ port: 9100, host: '10.0.0.1', keyserverUrl: 'http://file', docs: false, logLevel: 'warn', synchronous: 'NORMAL' });
+      expect(load(['--config', file, '--port', '1'], { SVC_PORT: '2', SVC_HOST: 'h' })).toMatchObject({ port: 1, host: 'h', keyserverUrl: 'http://file' });
+      expect(load([], { SVC_CONFIG: file, SVC_PORT: '2' })).toMatchObject({ port: 2, host: '10.0.0.1' });
+      const bad: [unknown, string][] = [
+        [{ port: 1, nope: 2 }, `config file ${file}: unknown setting "nope" (known: port, host`],
+        [{ port: 'x', keyserverUrl: 'k' }, `config file ${file}: port: must be an integer from 0 to 65535 (got "x")`],
+        [{ port: { n: 1 } }, `config file ${file}: "port" must be a string, number, boolean or array of them`],
+        [[1, 2], `config file ${file}: must hold one JSON object`],
+      ];
+      for (const [content, message] of bad) {
+        writeFileSync(file, JSON.stringify(content));
+        expect(() => load(['--config', file, '--keyserver-url', 'k'])).toThrow(message);
+      }
+      writeFileSync(file, '{ not json');
+      expect(() => load(['--config', file])).toThrow(ConfigError);
+      expect(() => load(['--config', join(dir, 'gone.json')])).toThrow(`config file ${join(dir, 'gone.json')}: no such file`);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('rate limits parse as <burst>/<refill ms> or off', () => {
+    expect(parseRateLimit('6/600000')).toEqual({ burst: 6, refillMs: 600000 });
+    expect(parseRateLimit(' 1 / 5 ')).toEqual({ burst: 1, refillMs: 5 });
+    expect(parseRateLimit('OFF')).toBe(false);
+    for (const bad of ['0/5', '5/0', '5', '5/x', '-1/5', '']) expect(() => parseRateLimit(bad), bad).toThrow('must be <burst>/<refill ms>');
   });
 });

@@ -9,7 +9,7 @@ if (args.includes('--help') || args.includes('-h')) {
   process.stdout.write(
     `Usage: sealpost-blobs --keyserver-public-key KEY [--flag value ...]\n\n` +
       `Runs the Sealpost blob service: tus uploads of encrypted attachments, Range downloads by random key.\n` +
-      `Flags win over environment variables.\n\n${configUsage(BLOBS_CONFIG_SPEC, 'BLOBS_')}\n`,
+      `Settings: flags > BLOBS_* variables > --config file > defaults.\n\n${configUsage(BLOBS_CONFIG_SPEC, 'BLOBS_')}\n`,
   );
 } else {
   await import('../dist/main.js');

@@ -3,11 +3,13 @@
  * OpenAPI at /docs, logging without IPs, URLs or keys, and the blobService
  * plugin. Not listening yet: call `.listen()`.
  */
+import { access, constants } from 'node:fs/promises';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import pino, { type DestinationStream } from 'pino';
 import { frameworkErrors, installErrorHandling } from '@sealpost/service-kit';
+import { installRuntime, trustProxyOption, type RuntimeOptions } from '@sealpost/service-kit/runtime';
 import { blobService, type BlobServiceOptions } from './plugin.ts';
 import { openBlobSharedState } from './shared-state.ts';
 
@@ -22,6 +24,10 @@ export interface BlobServerOptions extends BlobServiceOptions {
    * locks and quotas; see shared-state.ts). Opened here, closed with the app.
    */
   databaseUrl?: string;
+  /** Reverse proxies whose X-Forwarded-For is believed (addresses, CIDRs, `loopback`…); default none. */
+  trustProxy?: readonly string[];
+  /** Metrics settings (service kit runtime): `/metrics` on this port, sampling. */
+  runtime?: Omit<RuntimeOptions, 'service' | 'ready'>;
 }
 
 export async function buildBlobServer(options: BlobServerOptions): Promise<FastifyInstance> {
@@ -37,8 +43,20 @@ export async function buildBlobServer(options: BlobServerOptions): Promise<Fasti
     },
     options.logStream ?? pino.destination(1),
   );
-  const app = Fastify({ loggerInstance: logger, logController: new LogController({ disableRequestLogging: true }), trustProxy: false, frameworkErrors, bodyLimit: 64 * 1024 });
+  const app = Fastify({
+    loggerInstance: logger,
+    logController: new LogController({ disableRequestLogging: true }),
+    trustProxy: trustProxyOption(options.trustProxy),
+    frameworkErrors,
+    // Only JSON error bodies are parsed by fastify (tus streams its own bodies).
+    bodyLimit: 64 * 1024,
+    // While closing (SIGTERM), requests on open connections (an upload's next PATCH) are still served, not answered 503.
+    return503OnClosing: false,
+  });
   installErrorHandling(app);
+  // Ready: the blob directory exists and is writable (the service has no database).
+  const runtime = installRuntime(app, { service: 'blobs', ready: () => access(options.directory, constants.W_OK | constants.R_OK), ...options.runtime });
+  runtime.metrics.liveGauge('sealpost_blobs_reserved_bytes', 'bytes reserved by stored and in-progress uploads (their declared lengths)', () => app.blobs?.directory.reservedBytes ?? 0);
   app.addHook('onResponse', async (request, reply) => {
     // Method, route template and status only: never the blob key, the client address or headers.
     request.log.info({ method: request.method, route: request.routeOptions.url, status: reply.statusCode }, 'request');

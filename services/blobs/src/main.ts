@@ -1,9 +1,13 @@
 /**
- * One-command start: `npx tsx services/blobs/src/main.ts --keyserver-public-key …`
- * (flags or BLOBS_* env, see config.ts). SIGINT/SIGTERM: stop accepting and exit.
+ * One-command start: `sealpost-blobs --keyserver-public-key …` (flags,
+ * BLOBS_* env or `--config file.json`, see config.ts; `--help` lists them).
+ * SIGTERM/SIGINT drain: /ready answers 503, the listener stops accepting,
+ * in-flight uploads and downloads finish, exit 0.
  */
 import pino from 'pino';
-import { exitOnSignals } from '@sealpost/service-kit';
+import { verifyUploadCapability } from '@sealpost/protocol';
+import { rotatingVerifier } from '@sealpost/service-kit';
+import { serveService } from '@sealpost/service-kit/runtime';
 import { buildBlobServer } from './app.ts';
 import { loadConfig } from './config.ts';
 
@@ -16,9 +20,25 @@ async function main(): Promise<void> {
     process.exit(2);
   }
   const logStream = pino.destination({ dest: 1, sync: false, minLength: 4096 });
-  const app = await buildBlobServer({ directory: config.directory, keyserverPublicKey: config.keyserverPublicKey, settings: config.settings, databaseUrl: config.databaseUrl, logLevel: config.logLevel, logStream });
-  exitOnSignals(app, { flush: () => logStream.flushSync() });
-  const address = await app.listen({ host: config.host, port: config.port });
+  const verifyCapability = rotatingVerifier(
+    {
+      current: config.keyserverPublicKey,
+      ...(config.keyserverPreviousPublicKey === undefined ? {} : { previous: config.keyserverPreviousPublicKey }),
+      ...(config.keyserverPreviousKeyUntil === undefined ? {} : { previousUntil: config.keyserverPreviousKeyUntil }),
+    },
+    (key) => (token, now) => verifyUploadCapability(token, key, now),
+  );
+  const app = await buildBlobServer({
+    directory: config.directory,
+    verifyCapability,
+    settings: config.settings,
+    trustProxy: config.trustProxy,
+    databaseUrl: config.databaseUrl,
+    runtime: { metricsRoute: config.serve.metrics === 'same' },
+    logLevel: config.logLevel,
+    logStream,
+  });
+  const address = await serveService(app, { ...config.serve, flush: () => logStream.flushSync() });
   app.log.info({ address }, 'blob service listening');
 }
 

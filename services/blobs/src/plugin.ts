@@ -94,8 +94,8 @@ export const blobService: FastifyPluginAsync<BlobServiceOptions> = async (app, o
     verify,
     ...(options.shared === undefined
       ? {
-          uploadRate: settings.uploadRateLimit === false ? undefined : memoryQuota(settings.uploadRateLimit),
-          uploadBytes: settings.uploadByteQuota === false ? undefined : memoryQuota(settings.uploadByteQuota),
+          uploadRate: settings.uploadRateLimit === false ? undefined : memoryQuota(settings.uploadRateLimit, settings.quotaEntries),
+          uploadBytes: settings.uploadByteQuota === false ? undefined : memoryQuota(settings.uploadByteQuota, settings.quotaEntries),
         }
       : { ...options.shared.quotas(settings), locker: options.shared.locker }),
   };

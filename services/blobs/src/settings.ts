@@ -25,6 +25,8 @@ export interface BlobSettings {
   diskCapBytes: number;
   /** Creations also get 507 when the file system has less than this free (default 64 MiB). */
   minFreeDiskBytes: number;
+  /** Most per-device quota buckets kept in memory, per kind (default 100 000). */
+  quotaEntries: number;
 }
 
 export const DEFAULT_BLOB_SETTINGS: BlobSettings = {
@@ -36,4 +38,5 @@ export const DEFAULT_BLOB_SETTINGS: BlobSettings = {
   uploadByteQuota: { burst: 1024 * 1024 * 1024, perSecond: 1024 * 1024 },
   diskCapBytes: Number.MAX_SAFE_INTEGER,
   minFreeDiskBytes: 64 * 1024 * 1024,
+  quotaEntries: 100_000,
 };

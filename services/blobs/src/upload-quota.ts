@@ -14,8 +14,8 @@ export interface UploadQuota {
 }
 
 /** A single instance's quota, in memory. */
-export function memoryQuota(limit: BucketLimit): UploadQuota {
-  const buckets = new TokenBuckets(limit);
+export function memoryQuota(limit: BucketLimit, maxKeys?: number): UploadQuota {
+  const buckets = new TokenBuckets(limit, maxKeys);
   return { take: async (subject, cost, now) => buckets.take(subject, cost, now) };
 }
 

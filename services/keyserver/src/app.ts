@@ -7,6 +7,7 @@ import Fastify, { LogController, type FastifyInstance, type FastifyServerOptions
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import { clientErrorHandler, frameworkErrors, installErrorHandling, validationOptions } from '@sealpost/service-kit';
+import { installRuntime, trustProxyOption, type RuntimeOptions } from '@sealpost/service-kit/runtime';
 import { addressInRanges, parseAddressRanges } from './client-address.ts';
 import type { SignatureVerifier } from './domain/deps.ts';
 import { requestLogHook, serverLoggerOption } from './request-log.ts';
@@ -71,6 +72,14 @@ export interface KeyServerOptions {
   docs?: boolean;
   /** Close the store when the server closes (default: true when the server opened it). */
   closeStore?: boolean;
+  /**
+   * Reverse proxies (addresses, CIDRs, `loopback`…) whose X-Forwarded-For
+   * gives the client address rate limits key on; default none (the socket
+   * peer counts, the header is ignored).
+   */
+  trustProxy?: readonly string[];
+  /** Readiness and metrics (service kit runtime): `/metrics` on this port, sampling, a pool getter (default: the store's `connectionPool()`). */
+  runtime?: Omit<RuntimeOptions, 'service' | 'ready'>;
 }
 
 export { REDACTED_LOG_PATHS } from './request-log.ts';
@@ -151,6 +160,9 @@ export async function buildKeyServer(options: KeyServerOptions = {}): Promise<Fa
     clientErrorHandler,
     // JSON bodies are not coerced ("1" is not 1); params/querystring are strings on the wire (service kit).
     ...validationOptions(),
+    trustProxy: trustProxyOption(options.trustProxy),
+    // While closing (SIGTERM), requests on open connections are still served, not answered 503.
+    return503OnClosing: false,
   });
   installErrorHandling(app);
   // An idle pooled connection that fails (database restart, network) is replaced by the pool; say so in the log.
@@ -158,6 +170,20 @@ export async function buildKeyServer(options: KeyServerOptions = {}): Promise<Fa
     const lost = (err: Error) => app.log.warn({ err: { message: err.message, code: (err as { code?: string }).code } }, 'PostgreSQL connection lost');
     store.pool.on('error', lost);
     app.addHook('onClose', async () => void store.pool.off('error', lost));
+  }
+  const runtime = installRuntime(app, {
+    service: 'keyserver',
+    ...(store.ready === undefined ? {} : { ready: () => store.ready!() }),
+    ...(store.connectionPool === undefined ? {} : { pool: () => store.connectionPool!() }),
+    ...options.runtime,
+  });
+  if (store.oneTimeKeyStock !== undefined) {
+    runtime.metrics.sampledGauge(
+      'sealpost_keyserver_one_time_keys',
+      'one-time prekeys on the server, all devices together, by kind (sampled)',
+      async () => ({ ...(await store.oneTimeKeyStock!()) }),
+      'kind',
+    );
   }
   app.addHook('onResponse', requestLogHook(settings.logClientDetails));
   for (const schema of sharedSchemas) app.addSchema(schema);

@@ -24,9 +24,10 @@ export {
 export { RelayCredentialIssuer } from './relay-credential-issuer.ts';
 export { SenderCertificateIssuer } from './sender-certificates.ts';
 export { DEFAULT_ATTACHMENT_FORM_SETTINGS, UploadCapabilityIssuer, type AttachmentFormSettings } from './upload-capability-issuer.ts';
-export type { KeyStore } from './store/key-store.ts';
+export type { KeyStore, OneTimeKeyStock, StorePool } from './store/key-store.ts';
 export { SqliteKeyStore, type SqliteKeyStoreOptions } from './store/sqlite-key-store.ts';
 export { MIGRATIONS, migrate } from './store/migrations.ts';
 export { PostgresKeyStore, type PostgresKeyStoreOptions } from './store/pg-key-store.ts';
 export { PG_COMPONENT, PG_MIGRATIONS } from './store/pg-migrations.ts';
 export * from './key-files.ts';
+export { generateKeyFiles, runKeygen, type KeygenOptions, type KeygenResult } from './keygen.ts';

@@ -1,13 +1,14 @@
 /**
- * The key server's key files (JSON, bytes in standard base64), written by
- * scripts/keyserver-trust-root.ts and read at startup:
+ * The services' key files (JSON, bytes in standard base64), written by
+ * `sealpost-keyserver keygen` (keygen.ts, mode 0600) and read at startup:
  *
  * - trust-root.json (OFFLINE — never deploy): `{ type: "sealpost-trust-root", publicKey (33 bytes), privateKey (32) }`
  * - trust-root.public.json (give to clients to pin): `{ type: "sealpost-trust-root-public", publicKey }`
  * - server-certificate.json (key server): `{ type: "sealpost-server-certificate", keyId, certificate (serialized ServerCertificate), privateKey (32) }`
- * - relay-credential-key.json (key server; relay gets `publicKey` only): `{ type: "sealpost-relay-credential-key", publicKey (32, Ed25519), privateKey (32) }`
+ * - relay-credential-key.json (key server): `{ type: "sealpost-relay-credential-key", publicKey (32, Ed25519), privateKey (32) }`
+ * - relay-credential.public.json (relay, blob service): `{ type: "sealpost-relay-credential-public-key", publicKey (32) }`
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, readFileSync, writeFileSync } from 'node:fs';
 import { encodeBase64, parseBase64 } from '@sealpost/service-kit';
 
 /** The offline trust root. */
@@ -32,7 +33,12 @@ export interface RelayKeyFile {
   privateKey: Uint8Array;
 }
 
-type AnyKeyFile = TrustRootFile | ServerCertificateFile | RelayKeyFile | { type: 'sealpost-trust-root-public'; publicKey: Uint8Array };
+type AnyKeyFile =
+  | TrustRootFile
+  | ServerCertificateFile
+  | RelayKeyFile
+  | { type: 'sealpost-trust-root-public'; publicKey: Uint8Array }
+  | { type: 'sealpost-relay-credential-public-key'; publicKey: Uint8Array };
 
 function bytesField(path: string, obj: Record<string, unknown>, name: string, length?: number): Uint8Array {
   const v = obj[name];
@@ -49,11 +55,12 @@ function readJson(path: string, type: string): Record<string, unknown> {
   return obj;
 }
 
-/** Writes a key file; files holding a private key are created owner-readable only. */
+/** Writes a key file, owner-readable only (0600, also when it replaces an existing file). */
 export function writeKeyFile(path: string, file: AnyKeyFile): void {
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(file)) out[k] = v instanceof Uint8Array ? encodeBase64(v) : v;
-  writeFileSync(path, JSON.stringify(out, null, 2) + '\n', { mode: 'privateKey' in file ? 0o600 : 0o644 });
+  writeFileSync(path, JSON.stringify(out, null, 2) + '\n', { mode: 0o600 });
+  chmodSync(path, 0o600);
 }
 
 /** Reads trust-root.json. */

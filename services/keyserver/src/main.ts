@@ -1,43 +1,38 @@
 /**
- * `pnpm --filter @sealpost/keyserver start [-- flags]` — runs a key server.
- * Flags and `KEYSERVER_*` variables: start-config.ts (`--help` lists them).
- *
- * Make the key files with `npx tsx scripts/keyserver-trust-root.ts --out <dir>`.
- * SIGINT/SIGTERM close the listener, finish in-flight requests and close the database.
+ * `sealpost-keyserver [flags]` — runs a key server; `sealpost-keyserver
+ * keygen --out <dir>` makes its key files (keygen.ts). Settings: flags,
+ * `KEYSERVER_*` variables, `--config file.json` (start-config.ts; `--help`
+ * lists them). SIGTERM/SIGINT drain: /ready answers 503, the listener
+ * stops accepting, in-flight requests finish, the database is flushed and
+ * closed, exit 0 (1 after --shutdown-timeout-ms).
  */
-import { ConfigError, exitOnSignals } from '@sealpost/service-kit';
+import { ConfigError } from '@sealpost/service-kit';
+import { serveService } from '@sealpost/service-kit/runtime';
 import { buildKeyServer } from './app.ts';
 import { readRelayKeyFile, readServerCertificateFile } from './key-files.ts';
-import type { RegistrationGateSettings } from './registration-gate.ts';
-import { keyServerUsage, loadKeyServerStartConfig, type KeyServerStartConfig } from './start-config.ts';
+import { runKeygen } from './keygen.ts';
+import { attachmentFormSettingsOf, keyServerSettingsOf, keyServerUsage, loadKeyServerStartConfig, type KeyServerStartConfig } from './start-config.ts';
 
-if (process.argv.includes('--help')) {
+const args = process.argv.slice(2);
+if (args[0] === 'keygen') process.exit(runKeygen(args.slice(1)));
+if (args.includes('--help') || args.includes('-h')) {
   process.stdout.write(keyServerUsage());
   process.exit(0);
 }
 
 let config: KeyServerStartConfig;
+let settings;
 try {
-  config = loadKeyServerStartConfig(process.argv.slice(2), process.env);
+  config = loadKeyServerStartConfig(args, process.env);
+  settings = keyServerSettingsOf(config);
 } catch (e) {
   if (!(e instanceof ConfigError)) throw e;
-  console.error(`${e.message}\n\n${keyServerUsage()}`);
+  console.error(`keyserver: ${e.message}\n\n${keyServerUsage()}`);
   process.exit(2);
 }
 
 const serverCert = config.serverCertificate === undefined ? undefined : readServerCertificateFile(config.serverCertificate);
 const relayKey = config.relayKey === undefined ? undefined : readRelayKeyFile(config.relayKey);
-
-let registrationGate: RegistrationGateSettings = { mode: 'off' };
-if (config.registrationGate === 'token') {
-  if (config.registrationTokenKeys === undefined) {
-    console.error('--registration-gate token needs --registration-token-keys');
-    process.exit(2);
-  }
-  registrationGate = { mode: 'token', publicKeys: config.registrationTokenKeys };
-} else if (config.registrationGate === 'proof-of-work') {
-  registrationGate = { mode: 'proof-of-work', difficulty: config.registrationPowDifficulty };
-}
 
 const app = await buildKeyServer({
   dbPath: config.db,
@@ -51,14 +46,15 @@ const app = await buildKeyServer({
         },
       }),
   logger: { level: config.logLevel },
-  settings: { logClientDetails: config.logClientDetails, registrationGate, deviceListTrustedAddresses: config.deviceListTrustedAddresses,
-    ...(config.relayAudiences === undefined ? {} : { relayAudiences: config.relayAudiences.split(',').map((a) => a.trim()).filter((a) => a.length > 0) }) },
+  settings,
+  attachmentForms: attachmentFormSettingsOf(config),
+  trustProxy: config.trustProxy,
+  runtime: { metricsRoute: config.metrics === 'same' },
   ...(serverCert === undefined ? {} : { senderCertificate: { certificate: serverCert.certificate, privateKey: serverCert.privateKey } }),
   ...(relayKey === undefined ? {} : { relayCredentialKey: { privateKey: relayKey.privateKey, publicKey: relayKey.publicKey } }),
 });
 if (serverCert === undefined) app.log.warn('no --server-certificate: sender certificates disabled');
+else app.log.info({ keyId: serverCert.keyId }, 'signing sender certificates with this server certificate');
 if (relayKey === undefined) app.log.warn('no --relay-key: relay credentials disabled');
 
-exitOnSignals(app, { forceAfterMs: 10_000 });
-
-await app.listen({ port: config.port, host: config.host });
+await serveService(app, config);

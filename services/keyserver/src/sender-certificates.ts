@@ -1,7 +1,7 @@
 /**
  * Issuing sender certificates: the key server vouches, for a short time, that
  * a device of an account holds the account's identity key. The server
- * certificate (made offline by scripts/keyserver-trust-root.ts) is embedded,
+ * certificate (made offline by `sealpost-keyserver keygen`) is embedded,
  * so a client only needs to pin the trust root's public key.
  */
 import {

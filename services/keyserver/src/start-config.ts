@@ -1,45 +1,35 @@
 /**
- * What `main.ts` reads from its flags and environment (the kit's loader;
- * flags win, every variable carries the `KEYSERVER_` prefix):
+ * What `main.ts` reads from its flags, `KEYSERVER_*` variables and optional
+ * config file (`--config file.json` / `KEYSERVER_CONFIG`; the kit's loader:
+ * flags > environment > file > defaults). `sealpost-keyserver --help`
+ * lists every setting with its default; the README's option table is the
+ * same list. Every limit of `KeyServerSettings` (config.ts) and of the
+ * attachment forms is a setting here, with the same default.
  *
- * | flag                 | variable                       | default        |
- * |----------------------|--------------------------------|----------------|
- * | --host               | KEYSERVER_HOST                 | 127.0.0.1      |
- * | --port               | KEYSERVER_PORT                 | 8080           |
- * | --db                 | KEYSERVER_DB                   | keyserver.db (':memory:' for a throwaway server) |
- * | --server-certificate | KEYSERVER_SERVER_CERTIFICATE   | none: sender certificates disabled |
- * | --relay-key          | KEYSERVER_RELAY_KEY            | none: relay credentials disabled |
- * | --relay-audiences    | KEYSERVER_RELAY_AUDIENCES      | none: any audience a client names (comma-separated relay origins) |
- * | --log-level          | KEYSERVER_LOG_LEVEL            | info           |
- * | --log-client-details | KEYSERVER_LOG_CLIENT_DETAILS   | false (true: request lines carry client address and URL; debugging only) |
- * | --registration-gate  | KEYSERVER_REGISTRATION_GATE    | off (token, proof-of-work) |
- * | --registration-token-keys | KEYSERVER_REGISTRATION_TOKEN_KEYS | none; comma-separated base64 raw Ed25519 public keys of the app backend |
- * | --registration-pow-difficulty | KEYSERVER_REGISTRATION_POW_DIFFICULTY | 20 (leading zero bits) |
- * | --device-list-trusted-addresses | KEYSERVER_DEVICE_LIST_TRUSTED_ADDRESSES | 127.0.0.0/8,::1/128 (the relays; comma-separated CIDR) |
- * | --database-url       | KEYSERVER_DATABASE_URL         | none: the SQLite file `--db`; postgres://… selects PostgreSQL (several instances may share it) |
- * | --database-pool-size | KEYSERVER_DATABASE_POOL_SIZE   | 10 (PostgreSQL connections per instance) |
- * | --database-statement-timeout-ms | KEYSERVER_DATABASE_STATEMENT_TIMEOUT_MS | 5000 (PostgreSQL statement timeout; 0 = none) |
+ * Rate limits are written `<burst>/<refill ms>` (6/600000: six at once, then
+ * one every ten minutes) or `off`.
  */
 import { fromBase64 } from '@sealpost/protocol/primitives';
 import {
+  ConfigError,
   configUsage,
   loadConfig,
   parseBoolean,
   parseInteger,
+  parseList,
   parseOneOf,
   parsePort,
+  parseRateLimit,
   parseString,
+  showRateLimit,
   type Config,
   type ConfigSpec,
 } from '@sealpost/service-kit';
+import { runtimeConfigSpec } from '@sealpost/service-kit/runtime';
 import { parseAddressRanges } from './client-address.ts';
-
-function parseList(text: string): string[] {
-  return text
-    .split(',')
-    .map((x) => x.trim())
-    .filter((x) => x.length > 0);
-}
+import { DEFAULT_SETTINGS, type KeyServerSettings } from './config.ts';
+import type { RegistrationGateSettings } from './registration-gate.ts';
+import { DEFAULT_ATTACHMENT_FORM_SETTINGS, type AttachmentFormSettings } from './upload-capability-issuer.ts';
 
 function parseEd25519Keys(text: string): Uint8Array[] {
   const keys = parseList(text).map((k) => fromBase64(k));
@@ -63,6 +53,43 @@ function parsePostgresUrl(text: string): string {
   if (url.protocol !== 'postgres:' && url.protocol !== 'postgresql:') throw new Error('must be a postgres:// or postgresql:// URL');
   return text;
 }
+const count = parseInteger(0);
+const positive = parseInteger(1);
+const D = DEFAULT_SETTINGS;
+const F = DEFAULT_ATTACHMENT_FORM_SETTINGS;
+const rate = (limit: { burst: number; refillMs: number } | false, description: string) => ({
+  parse: parseRateLimit,
+  default: limit,
+  showDefault: showRateLimit(limit),
+  description: `${description} (<burst>/<refill ms>, or off)`,
+});
+
+/** The limits and lifetimes (config.ts, upload-capability-issuer.ts, registration-gate.ts) as settings. */
+const SETTINGS_SPEC = {
+  maxDevices: { parse: parseInteger(1, 127), default: D.maxDevices, description: 'devices per account, primary included' },
+  maxOneTimeKeysPerDevice: { parse: positive, default: D.maxOneTimeKeysPerDevice, description: 'one-time keys of each kind a device may hold' },
+  bundleRateLimit: rate(D.bundleRateLimit, 'bundle fetches per (requester device, target account)'),
+  bundleTargetBudget: rate(D.bundleTargetBudget, 'one-time keys handed out per target device, all requesters together'),
+  rateLimiterMaxKeys: { parse: positive, default: D.rateLimiterMaxKeys, description: 'most buckets one in-memory rate limiter tracks (full: 429)' },
+  registrationRateLimit: rate(D.registrationRateLimit, 'account creations and device links per client address (IPv6 /64)'),
+  keyUploadRateLimit: rate(D.keyUploadRateLimit, 'key uploads per device'),
+  senderCertificateRateLimit: rate(D.senderCertificateRateLimit, 'sender-certificate requests per device'),
+  deviceListRateLimit: rate(D.deviceListRateLimit, 'device-list fetches per client address or device'),
+  provisioningCodeTtlMs: { parse: positive, default: D.provisioningCodeTtlMs, description: 'lifetime of a provisioning code, ms' },
+  maxProvisioningCodes: { parse: positive, default: D.maxProvisioningCodes, description: 'most unused provisioning codes per account' },
+  staleKeyAgeMs: { parse: positive, default: D.staleKeyAgeMs, description: 'age after which a signed prekey or last-resort key is reported stale, ms' },
+  replacedKeyGraceMs: { parse: count, default: D.replacedKeyGraceMs, description: 'how long replaced signed / last-resort keys are kept, ms' },
+  senderCertificateTtlMs: { parse: positive, default: D.senderCertificateTtlMs, description: 'lifetime of sender certificates, ms' },
+  senderCertificateReuseMarginMs: { parse: count, default: D.senderCertificateReuseMarginMs, description: 'a cached sender certificate is re-issued once less than this is left of it, ms' },
+  relayCredentialTtlMs: { parse: positive, default: D.relayCredentialTtlMs, description: 'lifetime of relay credentials, ms' },
+  bodyLimit: { parse: positive, default: D.bodyLimit, description: 'largest request body, bytes' },
+  pruneIntervalMs: { parse: count, default: D.pruneIntervalMs, description: 'how often replaced keys and expired codes are pruned, ms (0: never)' },
+  attachmentMaxBytes: { parse: positive, default: F.maxUploadBytes, description: 'largest attachment an upload form is issued for, bytes of ciphertext' },
+  attachmentCapabilityTtlMs: { parse: positive, default: F.capabilityTtlMs, description: 'lifetime of an upload capability (the resume window), ms' },
+  attachmentFormRateLimit: rate(F.formRateLimit, 'attachment forms per device'),
+  registrationTokenMaxLifetimeMs: { parse: positive, default: 60 * 60_000, description: 'longest lifetime a registration token may have (--registration-gate token), ms' },
+  registrationPowChallengeTtlMs: { parse: positive, default: 5 * 60_000, description: 'lifetime of a proof-of-work challenge (--registration-gate proof-of-work), ms' },
+} as const;
 
 /** The prefix of the key server's environment variables. */
 export const KEYSERVER_ENV_PREFIX = 'KEYSERVER_';
@@ -99,6 +126,8 @@ export const KEYSERVER_START_SPEC = {
   },
   databasePoolSize: { parse: parseInteger(1, 1000), description: 'PostgreSQL connections per instance (default 10)' },
   databaseStatementTimeoutMs: { parse: parseInteger(0, 3_600_000), description: 'PostgreSQL statement timeout in ms (default 5000; 0 = none)' },
+  ...runtimeConfigSpec({ metricsPort: 9180 }),
+  ...SETTINGS_SPEC,
 } satisfies ConfigSpec;
 
 /** Resolved start-up settings. */
@@ -109,7 +138,57 @@ export function loadKeyServerStartConfig(argv: readonly string[], env: Readonly<
   return loadConfig(KEYSERVER_START_SPEC, { envPrefix: KEYSERVER_ENV_PREFIX, argv, env });
 }
 
+/** The `KeyServerSettings` the configuration asks for. */
+export function keyServerSettingsOf(c: KeyServerStartConfig): KeyServerSettings {
+  return {
+    maxDevices: c.maxDevices,
+    maxOneTimeKeysPerDevice: c.maxOneTimeKeysPerDevice,
+    bundleRateLimit: c.bundleRateLimit,
+    bundleTargetBudget: c.bundleTargetBudget,
+    rateLimiterMaxKeys: c.rateLimiterMaxKeys,
+    registrationRateLimit: c.registrationRateLimit,
+    keyUploadRateLimit: c.keyUploadRateLimit,
+    senderCertificateRateLimit: c.senderCertificateRateLimit,
+    deviceListRateLimit: c.deviceListRateLimit,
+    deviceListTrustedAddresses: c.deviceListTrustedAddresses,
+    registrationGate: registrationGateOf(c),
+    logClientDetails: c.logClientDetails,
+    provisioningCodeTtlMs: c.provisioningCodeTtlMs,
+    maxProvisioningCodes: c.maxProvisioningCodes,
+    staleKeyAgeMs: c.staleKeyAgeMs,
+    replacedKeyGraceMs: c.replacedKeyGraceMs,
+    senderCertificateTtlMs: c.senderCertificateTtlMs,
+    relayCredentialTtlMs: c.relayCredentialTtlMs,
+    relayAudiences: c.relayAudiences === undefined ? undefined : parseList(c.relayAudiences),
+    senderCertificateReuseMarginMs: c.senderCertificateReuseMarginMs,
+    bodyLimit: c.bodyLimit,
+    pruneIntervalMs: c.pruneIntervalMs,
+  };
+}
+
+/** The attachment-form settings the configuration asks for. */
+export function attachmentFormSettingsOf(c: KeyServerStartConfig): AttachmentFormSettings {
+  return { maxUploadBytes: c.attachmentMaxBytes, capabilityTtlMs: c.attachmentCapabilityTtlMs, formRateLimit: c.attachmentFormRateLimit };
+}
+
+/** The registration gate; throws `ConfigError` when `token` lacks its keys. */
+function registrationGateOf(c: KeyServerStartConfig): RegistrationGateSettings {
+  if (c.registrationGate === 'token') {
+    if (c.registrationTokenKeys === undefined) throw new ConfigError('--registration-gate token needs --registration-token-keys');
+    return { mode: 'token', publicKeys: c.registrationTokenKeys, maxLifetimeMs: c.registrationTokenMaxLifetimeMs };
+  }
+  if (c.registrationGate === 'proof-of-work') {
+    return { mode: 'proof-of-work', difficulty: c.registrationPowDifficulty, challengeTtlMs: c.registrationPowChallengeTtlMs };
+  }
+  return { mode: 'off' };
+}
+
 /** One line per flag, for `--help`. */
 export function keyServerUsage(): string {
-  return `Usage: sealpost-keyserver [--flag value ...]\n\n${configUsage(KEYSERVER_START_SPEC, KEYSERVER_ENV_PREFIX)}\n`;
+  return (
+    `Usage: sealpost-keyserver [--flag value ...]\n` +
+    `       sealpost-keyserver keygen --out <dir> [--key-id N] [--trust-root trust-root.json] [--only server-certificate|relay-key] [--force]\n\n` +
+    `Runs the Sealpost key server (accounts, devices, prekey bundles, sender certificates, relay credentials).\n` +
+    `Settings: flags > KEYSERVER_* variables > --config file > defaults.\n\n${configUsage(KEYSERVER_START_SPEC, KEYSERVER_ENV_PREFIX)}\n`
+  );
 }

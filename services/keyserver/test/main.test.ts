@@ -1,5 +1,5 @@
 /**
- * The one-command start: key files from scripts/keyserver-trust-root.ts, a
+ * The one-command start: key files from `sealpost-keyserver keygen`, a
  * key server process on a file database (or, in the services-postgres
  * project, a PostgreSQL database), a libsignal-validated sender
  * certificate, no secrets in the logs, graceful SIGTERM, data kept on disk.
@@ -35,17 +35,17 @@ function waitForListening(child: ChildProcess, logs: string[]): Promise<string> 
 
 describe('keyserver main', () => {
   it('starts from key files, serves, logs no secrets and shuts down cleanly on SIGTERM', async () => {
-    const made = spawnSync(TSX, ['scripts/keyserver-trust-root.ts', '--out', dir, '--key-id', '9'], { cwd: ROOT, encoding: 'utf8' });
+    const made = spawnSync(TSX, ['services/keyserver/src/main.ts', 'keygen', '--out', dir, '--key-id', '9', '--json'], { cwd: ROOT, encoding: 'utf8' });
     expect(made.status, made.stderr).toBe(0);
     const summary = JSON.parse(made.stdout.slice(made.stdout.indexOf('{')));
     expect(summary.serverCertificateKeyId).toBe(9);
     // Refuses to overwrite without --force.
-    expect(spawnSync(TSX, ['scripts/keyserver-trust-root.ts', '--out', dir], { cwd: ROOT, encoding: 'utf8' }).status).toBe(1);
+    expect(spawnSync(TSX, ['services/keyserver/src/main.ts', 'keygen', '--out', dir], { cwd: ROOT, encoding: 'utf8' }).status).toBe(1);
 
     const database = await processDatabase(join(dir, 'ks.db'));
     const child = spawn(
       TSX,
-      ['services/keyserver/src/main.ts', '--port', '0', ...database.args, '--server-certificate', join(dir, 'server-certificate.json'), '--relay-key', join(dir, 'relay-credential-key.json'), '--log-level', 'debug'],
+      ['services/keyserver/src/main.ts', '--port', '0', '--metrics', 'off', ...database.args, '--server-certificate', join(dir, 'server-certificate.json'), '--relay-key', join(dir, 'relay-credential-key.json'), '--log-level', 'debug'],
       { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] },
     );
     const logs: string[] = [];

@@ -10,7 +10,7 @@ if (args.includes('--help') || args.includes('-h')) {
   process.stdout.write(
     `Usage: sealpost-relay --keyserver-url URL --keyserver-public-key KEY [--flag value ...]\n\n` +
       `Runs the Sealpost relay: sealed envelopes queued per device, delivered over WebSocket or by polling.\n` +
-      `Flags win over environment variables.\n\n${configUsage(RELAY_CONFIG_SPEC, 'RELAY_')}\n`,
+      `Settings: flags > RELAY_* variables > --config file > defaults.\n\n${configUsage(RELAY_CONFIG_SPEC, 'RELAY_')}\n`,
   );
 } else {
   await import('../dist/main.js');

@@ -11,6 +11,7 @@ import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
 import fastifyWebsocket from '@fastify/websocket';
 import { authenticated, clientErrorHandler, frameworkErrors, installErrorHandling, validationOptions } from '@sealpost/service-kit';
+import { installRuntime, trustProxyOption, type RuntimeOptions } from '@sealpost/service-kit/runtime';
 import { verifyRelayDevice, type CredentialVerifier } from './auth.ts';
 import { cachingCredentialVerifier } from './credential-cache.ts';
 import { DEFAULT_LIMITS, type RelayContext, type RelayLimits } from './context.ts';
@@ -81,7 +82,21 @@ export interface RelayOptions {
   log?: RelayLogOptions;
   /** Clock (ms since epoch), injectable for expiry tests. */
   now?: () => number;
+  /**
+   * Reverse proxies (addresses, CIDRs, `loopback`…) whose X-Forwarded-For
+   * gives the client address the send budgets and mailbox bounds key on;
+   * default none (the socket peer counts, the header is ignored).
+   */
+  trustProxy?: readonly string[];
+  /** Readiness and metrics (service kit runtime): `/metrics` on this port, sampling, a pool getter (default: the store's `connectionPool()`). */
+  runtime?: Omit<RuntimeOptions, 'service' | 'ready'>;
 }
+
+/** Close code and reason WebSockets get when the relay shuts down: "service restart", reconnect (to another instance). */
+export const CLOSE_SERVICE_RESTART = 1012;
+export const CLOSE_SERVICE_RESTART_REASON = 'relay restarting; reconnect';
+/** How long a WebSocket gets to finish the close handshake at shutdown before it is cut, ms. */
+const SHUTDOWN_CLOSE_GRACE_MS = 2000;
 
 /** Builds the relay (not yet listening). The store closes with the app. */
 export async function buildRelay(options: RelayOptions): Promise<FastifyInstance> {
@@ -108,7 +123,7 @@ export async function buildRelay(options: RelayOptions): Promise<FastifyInstance
       });
     }
   }
-  const store = options.store ?? sqlite!;
+  const store: EnvelopeStore = options.store ?? sqlite!;
   const hub = options.delivery ?? new DeliveryHub();
   let appLog: FastifyBaseLogger | undefined;
   const revocation = new DeviceRevocation(store, hub, now, () => appLog);
@@ -142,7 +157,9 @@ export async function buildRelay(options: RelayOptions): Promise<FastifyInstance
     loggerInstance: logger,
     // fastify's own request lines carry the remote address and full URL: off.
     logController: new LogController({ disableRequestLogging: true }),
-    trustProxy: false,
+    trustProxy: trustProxyOption(options.trustProxy),
+    // While closing (SIGTERM), requests on open connections are still served, not answered 503.
+    return503OnClosing: false,
     // Errors fastify raises before routing (bad URL encoding, over-long parameters) get the error body too.
     frameworkErrors,
     // Requests Node's HTTP parser refuses get the uniform body too (not fastify's {"error":"Bad Request",…}).
@@ -155,6 +172,21 @@ export async function buildRelay(options: RelayOptions): Promise<FastifyInstance
   app.decorate('relay', ctx);
   appLog = app.log;
   installErrorHandling(app);
+  const runtime = installRuntime(app, {
+    service: 'relay',
+    ...(store.ready === undefined ? {} : { ready: () => store.ready!() }),
+    ...(store.connectionPool === undefined ? {} : { pool: () => store.connectionPool!() }),
+    ...options.runtime,
+  });
+  if (store.queueStats !== undefined) {
+    const stats = store.queueStats.bind(store);
+    runtime.metrics.sampledGauge('sealpost_relay_queued_envelopes', 'envelopes queued, all devices (sampled)', async () => (await stats()).envelopes);
+    runtime.metrics.sampledGauge('sealpost_relay_queued_bytes', 'envelope bytes queued, all devices (sampled)', async () => (await stats()).bytes);
+    runtime.metrics.sampledGauge('sealpost_relay_queued_devices', 'devices with queued envelopes (sampled)', async () => (await stats()).devices);
+    runtime.metrics.sampledGauge('sealpost_relay_queue_max_depth', 'the deepest device queue, envelopes (sampled)', async () => (await stats()).maxDepth);
+  }
+  runtime.metrics.liveGauge('sealpost_relay_websockets_open', 'open WebSocket connections (push and provisioning)', () => app.websocketServer?.clients.size ?? 0);
+  runtime.metrics.liveGauge('sealpost_relay_websockets_watched', 'open push WebSockets whose device is revalidated', () => ctx.openSockets.size);
   if (ctx.audience === undefined) {
     // Local development default: the origin this relay listens on. Behind a proxy or TLS, configure `audience`.
     app.addHook('onListen', async () => {
@@ -187,7 +219,18 @@ export async function buildRelay(options: RelayOptions): Promise<FastifyInstance
   });
   await app.register(fastifySwaggerUi, { routePrefix: '/docs' });
   // Clients only send acknowledgements (≤ wsMaxAckIds ids, 25 bytes each); larger frames close with 1009.
-  await app.register(fastifyWebsocket, { options: { maxPayload: limits.wsMaxFrameBytes } });
+  // At shutdown every WebSocket is closed with 1012 (service restart): clients reconnect, to another instance.
+  await app.register(fastifyWebsocket, {
+    options: { maxPayload: limits.wsMaxFrameBytes },
+    preClose(done) {
+      const server = app.websocketServer;
+      for (const client of server.clients) {
+        client.close(CLOSE_SERVICE_RESTART, CLOSE_SERVICE_RESTART_REASON);
+        setTimeout(() => client.terminate(), SHUTDOWN_CLOSE_GRACE_MS).unref();
+      }
+      server.close(() => done());
+    },
+  });
 
   await app.register(healthRoutes);
   await app.register(sendRoutes);

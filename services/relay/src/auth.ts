@@ -90,7 +90,7 @@ export async function requireCurrentDevice(ctx: RelayContext, device: Authentica
   try {
     standing = await ctx.authorizer.standing(device, arrivedAt);
   } catch {
-    throw relayError(503, 'KEYSERVER_UNAVAILABLE', 'cannot check the device with the key server; try again', { headers: { 'retry-after': '5' } });
+    throw relayError(503, 'KEYSERVER_UNAVAILABLE', 'cannot check the device with the key server; try again', { headers: { 'retry-after': String(ctx.limits.retryAfterSeconds) } });
   }
   if (standing === 'current') return;
   // A first confirmed removal has already been handed to ctx.revocation (sockets closed, queue purged).

@@ -25,12 +25,28 @@
  * | --log-level               | RELAY_LOG_LEVEL               | info           |
  *
  * Every other field of `RelayLimits` (queue bytes, WebSocket window, buffer,
- * connection and frame limits, send budgets, disk watermark) is read the
- * same way: `--ws-max-connections` / `RELAY_WS_MAX_CONNECTIONS`, and so on;
- * defaults are `DEFAULT_LIMITS`, listed in the README ("Limits").
+ * connection and frame limits, heartbeat, batch and fan-out sizes, send
+ * budgets, disk watermark) is read the same way: `--ws-max-connections` /
+ * `RELAY_WS_MAX_CONNECTIONS`, and so on; defaults are `DEFAULT_LIMITS`,
+ * listed in the README ("Limits"); so are the provisioning-mailbox bounds,
+ * the credential cache, the previous key of a rotation
+ * (`--keyserver-previous-public-key`, `--keyserver-previous-key-until`) and
+ * the runtime settings (trusted proxies, metrics, shutdown). A JSON file
+ * (`--config` / `RELAY_CONFIG`) may hold any of them: flags > env > file.
  */
-import { loadConfig as loadKitConfig, parseRelayPublicKey, parseInteger, parseOneOf, parsePort, parseString, type ConfigSpec } from '@sealpost/service-kit';
+import {
+  loadConfig as loadKitConfig,
+  parseInstant,
+  parseInteger,
+  parseOneOf,
+  parsePort,
+  parseRelayPublicKey,
+  parseString,
+  type ConfigSpec,
+} from '@sealpost/service-kit';
+import { runtimeConfigSpec, type ServeOptions } from '@sealpost/service-kit/runtime';
 import { DEFAULT_LIMITS, type RelayLimits } from './context.ts';
+import { DEFAULT_PROVISIONING_LIMITS, type ProvisioningLimits } from './routes/provisioning.ts';
 import { DEFAULT_DEVICE_AUTH_TTL_MS, MAX_DEVICE_AUTH_TTL_MS } from './device-authorizer.ts';
 import { DEFAULT_REVALIDATE_MS } from './open-sockets.ts';
 
@@ -42,6 +58,17 @@ export interface RelayStartConfig {
   synchronous: 'NORMAL' | 'FULL';
   keyserverUrl: string;
   keyserverPublicKey: Uint8Array;
+  /** Key rotation: the key server's previous public key, accepted until `keyserverPreviousKeyUntil` (ms; undefined: while configured). */
+  keyserverPreviousPublicKey: Uint8Array | undefined;
+  keyserverPreviousKeyUntil: number | undefined;
+  /** Verified credentials remembered (0: verify every request). */
+  credentialCacheSize: number;
+  /** Provisioning-mailbox bounds. */
+  provisioning: ProvisioningLimits;
+  /** Reverse proxies whose X-Forwarded-For is believed. */
+  trustProxy: string[];
+  /** Listening, metrics and shutdown (service kit `serveService`), host and port included. */
+  serve: ServeOptions;
   /** The audience relay credentials must name; undefined: the origin the relay listens on. */
   publicOrigin: string | undefined;
   deviceCacheTtlMs: number;
@@ -83,6 +110,10 @@ const TUNABLE_LIMITS = [
   'diskReserveBytes',
   'diskCheckMs',
   'retryAfterSeconds',
+  'maxBatch',
+  'maxDevicesPerSend',
+  'maxRecipientsPerSend',
+  'wsHeartbeatMs',
 ] as const satisfies ReadonlyArray<keyof RelayLimits>;
 
 export { parseRelayPublicKey };
@@ -134,6 +165,21 @@ export const RELAY_CONFIG_SPEC = {
   diskReserveBytes: { parse: count, default: DEFAULT_LIMITS.diskReserveBytes, description: 'reserve file released when the disk fills, bytes' },
   diskCheckMs: { parse: count, default: DEFAULT_LIMITS.diskCheckMs, description: 'free-space check interval, ms' },
   retryAfterSeconds: { parse: count, default: DEFAULT_LIMITS.retryAfterSeconds, description: 'Retry-After of 503 answers, s' },
+  maxBatch: { parse: parseInteger(1), default: DEFAULT_LIMITS.maxBatch, description: 'most envelopes in one poll / in flight on one WebSocket' },
+  maxDevicesPerSend: { parse: parseInteger(1, 127), default: DEFAULT_LIMITS.maxDevicesPerSend, description: 'most devices one single-recipient send may address' },
+  maxRecipientsPerSend: { parse: parseInteger(1), default: DEFAULT_LIMITS.maxRecipientsPerSend, description: 'most recipients in one multi-recipient send' },
+  wsHeartbeatMs: { parse: parseInteger(1000), default: DEFAULT_LIMITS.wsHeartbeatMs, description: 'WebSocket: ping interval; a peer missing a whole interval is dropped, ms' },
+  credentialCacheSize: { parse: count, default: 10_000, description: 'verified relay credentials remembered (0: verify the signature on every request)' },
+  keyserverPreviousPublicKey: { parse: parseRelayPublicKey, description: "key rotation: the key server's previous credential public key (base64 or @file), accepted during the overlap" },
+  keyserverPreviousKeyUntil: {
+    parse: parseInstant,
+    description: 'key rotation: end of the overlap (ms since the epoch or ISO 8601); after it the previous key is refused (default: accepted while configured)',
+  },
+  provisioningTtlMs: { parse: parseInteger(1), default: DEFAULT_PROVISIONING_LIMITS.ttlMs, description: 'provisioning mailbox lifetime, ms' },
+  provisioningMaxMailboxes: { parse: count, default: DEFAULT_PROVISIONING_LIMITS.maxMailboxes, description: 'most open provisioning mailboxes in this process' },
+  provisioningMaxMailboxesPerAddress: { parse: count, default: DEFAULT_PROVISIONING_LIMITS.maxMailboxesPerAddress, description: 'most open provisioning mailboxes per client address (IPv6 /64)' },
+  provisioningMaxMessageBytes: { parse: parseInteger(1), default: DEFAULT_PROVISIONING_LIMITS.maxMessageBytes, description: 'largest provisioning message, bytes' },
+  ...runtimeConfigSpec({ metricsPort: 9181 }),
   logLevel: { parse: parseString, default: 'info', description: 'pino log level' },
 } satisfies ConfigSpec;
 
@@ -147,6 +193,25 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv): RelayStartCo
     synchronous: c.synchronous,
     keyserverUrl: c.keyserverUrl,
     keyserverPublicKey: c.keyserverPublicKey,
+    keyserverPreviousPublicKey: c.keyserverPreviousPublicKey,
+    keyserverPreviousKeyUntil: c.keyserverPreviousKeyUntil,
+    credentialCacheSize: c.credentialCacheSize,
+    provisioning: {
+      ttlMs: c.provisioningTtlMs,
+      maxMailboxes: c.provisioningMaxMailboxes,
+      maxMailboxesPerAddress: c.provisioningMaxMailboxesPerAddress,
+      maxMessageBytes: c.provisioningMaxMessageBytes,
+    },
+    trustProxy: c.trustProxy,
+    serve: {
+      host: c.host,
+      port: c.port,
+      metrics: c.metrics,
+      metricsHost: c.metricsHost,
+      metricsPort: c.metricsPort,
+      shutdownDelayMs: c.shutdownDelayMs,
+      shutdownTimeoutMs: c.shutdownTimeoutMs,
+    },
     publicOrigin: c.publicOrigin,
     deviceCacheTtlMs: c.deviceCacheTtlMs,
     deviceAuthTtlMs: c.deviceAuthTtlMs,

@@ -45,6 +45,8 @@ export interface RelayLimits {
   wsFramesPerSecond: number;
   /** WebSocket: burst of client frames allowed beyond the rate (bucket size). */
   wsFrameBurst: number;
+  /** WebSocket: ping interval, ms; a peer that misses a whole interval's pong is dropped. */
+  wsHeartbeatMs: number;
   /** Sealed sends per (recipient account, sender source): bucket size in envelopes. */
   recipientSourceBurst: number;
   /** Sealed sends per (recipient account, sender source): refill, envelopes per hour. */
@@ -91,6 +93,7 @@ export const DEFAULT_LIMITS: RelayLimits = {
   wsMaxAckIds: 100,
   wsFramesPerSecond: 20,
   wsFrameBurst: 200,
+  wsHeartbeatMs: 30_000,
   recipientSourceBurst: 2000,
   recipientSourcePerHour: 15,
   recipientSourceBytesBurst: 16 * 1024 * 1024,

@@ -1,11 +1,14 @@
 /**
- * One-command start: `npx tsx services/relay/src/main.ts --keyserver-url …
- * --keyserver-public-key …` (flags or RELAY_* env, see config.ts).
- * SIGINT/SIGTERM: stop accepting, close WebSockets, close the database.
+ * One-command start: `sealpost-relay --keyserver-url … --keyserver-public-key …`
+ * (flags, RELAY_* env or `--config file.json`, see config.ts; `--help`
+ * lists them). SIGTERM/SIGINT drain: /ready answers 503, WebSockets are
+ * closed with 1012 (reconnect), the listener stops accepting, in-flight
+ * requests finish, the database is flushed and closed, exit 0.
  */
 import pino from 'pino';
 import { relayCredentialVerifier } from '@sealpost/protocol';
-import { exitOnSignals } from '@sealpost/service-kit';
+import { rotatingVerifier } from '@sealpost/service-kit';
+import { serveService } from '@sealpost/service-kit/runtime';
 import { buildRelay } from './app.ts';
 import { loadConfig } from './config.ts';
 
@@ -20,8 +23,17 @@ async function main(): Promise<void> {
   // Asynchronous stdout (a synchronous write per request line would stall the event loop
   // whenever the pipe is slow); flushed before exit.
   const logDestination = pino.destination({ dest: 1, sync: false, minLength: 4096 });
+  const verifyCredential = rotatingVerifier(
+    {
+      current: config.keyserverPublicKey,
+      ...(config.keyserverPreviousPublicKey === undefined ? {} : { previous: config.keyserverPreviousPublicKey }),
+      ...(config.keyserverPreviousKeyUntil === undefined ? {} : { previousUntil: config.keyserverPreviousKeyUntil }),
+    },
+    (key) => relayCredentialVerifier(key),
+  );
   const app = await buildRelay({
-    verifyCredential: relayCredentialVerifier(config.keyserverPublicKey),
+    verifyCredential,
+    credentialCacheSize: config.credentialCacheSize,
     keyserverUrl: config.keyserverUrl,
     deviceCacheTtlMs: config.deviceCacheTtlMs,
     deviceAuthTtlMs: config.deviceAuthTtlMs,
@@ -32,7 +44,10 @@ async function main(): Promise<void> {
     synchronous: config.synchronous,
     keyserverTimeoutMs: config.keyserverTimeoutMs,
     limits: config.limits,
+    provisioning: config.provisioning,
     expirySweepMs: config.expirySweepMs,
+    trustProxy: config.trustProxy,
+    runtime: { metricsRoute: config.serve.metrics === 'same' },
     log: { level: config.logLevel, stream: logDestination },
   });
   if (config.publicOrigin === undefined && !['127.0.0.1', '::1', 'localhost'].includes(config.host)) {
@@ -41,8 +56,13 @@ async function main(): Promise<void> {
       'no --public-origin: relay credentials must name http://<host>:<port> as their audience; set it to the origin clients use',
     );
   }
-  exitOnSignals(app, { flush: () => logDestination.flushSync() });
-  await app.listen({ host: config.host, port: config.port });
+  if (config.keyserverPreviousPublicKey !== undefined) {
+    app.log.info(
+      { until: config.keyserverPreviousKeyUntil === undefined ? 'while configured' : new Date(config.keyserverPreviousKeyUntil).toISOString() },
+      'key rotation: credentials signed with the previous key server key are accepted',
+    );
+  }
+  await serveService(app, { ...config.serve, flush: () => logDestination.flushSync() });
 }
 
 void main();

@@ -54,7 +54,7 @@ export function checkDiskSpace(ctx: RelayContext): void {
  * is spent. `recipients`: account and stored bytes (all its devices).
  */
 export function chargeSend(ctx: RelayContext, request: FastifyRequest, recipients: Array<{ accountId: string; bytes: number }>): void {
-  const refused = ctx.sendLimiter.charge(sourceOf(request.socket.remoteAddress), recipients, ctx.now());
+  const refused = ctx.sendLimiter.charge(sourceOf(request.ip), recipients, ctx.now());
   if (refused === undefined) return;
   throw relayError(
     429,

@@ -1,9 +1,12 @@
 /** Start-up configuration: flags win over environment, defaults fill the rest, bad values are refused. */
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { loadConfig } from '../src/config.ts';
+import { configMarkdown, configUsage } from '@sealpost/service-kit';
+import { DEFAULT_LIMITS } from '../src/index.ts';
+import { loadConfig, RELAY_CONFIG_SPEC } from '../src/config.ts';
+import { DEFAULT_PROVISIONING_LIMITS } from '../src/routes/provisioning.ts';
 
 const key = Buffer.alloc(32, 5).toString('base64');
 
@@ -47,5 +50,38 @@ describe('relay configuration', () => {
     expect(() => loadConfig([...ok, '--port', '-1'], {})).toThrow(/port/);
     expect(() => loadConfig([...ok, '--synchronous', 'OFF'], {})).toThrow(/synchronous/);
     expect(() => loadConfig([...ok, 'stray'], {})).toThrow(/unexpected argument/);
+  });
+
+  it('every limit has its built-in default; rotation, provisioning, runtime settings; a --config file under flags and env', () => {
+    const ok = ['--keyserver-url', 'http://x', '--keyserver-public-key', key];
+    const c = loadConfig(ok, {});
+    expect(c.limits).toEqual(DEFAULT_LIMITS);
+    expect(c.provisioning).toEqual(DEFAULT_PROVISIONING_LIMITS);
+    expect(c).toMatchObject({ credentialCacheSize: 10_000, keyserverPreviousPublicKey: undefined, keyserverPreviousKeyUntil: undefined, trustProxy: [] });
+    expect(c.serve).toEqual({ host: '127.0.0.1', port: 8081, metrics: 'separate', metricsHost: '127.0.0.1', metricsPort: 9181, shutdownDelayMs: 0, shutdownTimeoutMs: 10_000 });
+
+    const previous = Buffer.alloc(32, 6).toString('base64');
+    const r = loadConfig([...ok, '--keyserver-previous-public-key', previous, '--keyserver-previous-key-until', '2026-12-01T18:00:00Z', '--ws-heartbeat-ms', '5000'], {});
+    expect(r.keyserverPreviousPublicKey).toEqual(new Uint8Array(32).fill(6));
+    expect(r.keyserverPreviousKeyUntil).toBe(Date.parse('2026-12-01T18:00:00Z'));
+    expect(r.limits.wsHeartbeatMs).toBe(5000);
+    expect(loadConfig([...ok, '--keyserver-previous-key-until', '1764612000000'], {}).keyserverPreviousKeyUntil).toBe(1764612000000);
+    expect(() => loadConfig([...ok, '--keyserver-previous-key-until', 'tomorrow'], {})).toThrow(/keyserver-previous-key-until: must be ms since the epoch or an ISO 8601/);
+
+    const dir = mkdtempSync(join(tmpdir(), 'relay-config-file-'));
+    const file = join(dir, 'relay.json');
+    writeFileSync(file, JSON.stringify({ keyserverUrl: 'http://file', 'keyserver-public-key': key, maxQueueDepth: 9, port: 1, provisioningTtlMs: 1000, metrics: 'off' }));
+    const f = loadConfig(['--config', file, '--port', '2'], { RELAY_MAX_QUEUE_DEPTH: '8' });
+    expect(f).toMatchObject({ keyserverUrl: 'http://file', port: 2, maxQueueDepth: 8, provisioning: { ttlMs: 1000 }, serve: { metrics: 'off', port: 2 } });
+    writeFileSync(file, JSON.stringify({ keyserverUrl: 'http://file', maxQueueDeep: 9 }));
+    expect(() => loadConfig(['--config', file], {})).toThrow(`config file ${file}: unknown setting "maxQueueDeep"`);
+
+    const usage = configUsage(RELAY_CONFIG_SPEC, 'RELAY_');
+    for (const name of Object.keys(RELAY_CONFIG_SPEC)) expect(usage).toContain(`--${name.replace(/[A-Z]/g, (ch) => `-${ch.toLowerCase()}`)} / RELAY_`);
+  });
+
+  it('the README option table is the spec (npx tsx scripts/options-tables.ts rewrites it)', () => {
+    const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
+    expect(readme).toContain(`<!-- options:start -->\n${configMarkdown(RELAY_CONFIG_SPEC, 'RELAY_')}\n<!-- options:end -->`);
   });
 });

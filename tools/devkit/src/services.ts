@@ -5,3 +5,4 @@ export * from './insider.ts';
 export * from './relay-process.ts';
 export * from './raw-http.ts';
 export * from './tmpfs.ts';
+export * from './key-rotation.ts';

@@ -123,7 +123,29 @@ export type StoreKeysResult =
   | { ok: false; reason: 'TOO_MANY_KEYS'; kind: SignedKeyKind; limit: number };
 
 /** The key server's storage. */
+/** One-time keys on the server, all devices together (a metrics figure). */
+export interface OneTimeKeyStock {
+  ec: number;
+  kyber: number;
+}
+
+/** The numbers of a database connection pool (`pg.Pool` has them). */
+export interface StorePool {
+  readonly totalCount: number;
+  readonly idleCount: number;
+  readonly waitingCount: number;
+}
+
 export interface KeyStore {
+  /**
+   * Optional readiness check for `/ready`: resolves when the database is
+   * reachable and fully migrated, rejects with the reason otherwise.
+   */
+  ready?(): Promise<void>;
+  /** Optional aggregate one-time-key stock for the metrics (sampled, not per request). */
+  oneTimeKeyStock?(): Promise<OneTimeKeyStock>;
+  /** Optional connection pool whose stats the metrics report (a PostgreSQL store's `pg.Pool`). */
+  connectionPool?(): StorePool | undefined;
   /** Creates an account, its primary device (id 1) and that device's initial keys, atomically. False if the id exists. */
   createAccount(account: NewAccount): Promise<boolean>;
   /** The account's identity key (33 bytes), or undefined. */

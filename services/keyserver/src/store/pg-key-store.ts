@@ -22,7 +22,7 @@
  */
 import type pg from 'pg';
 import { equalBytes } from '@sealpost/protocol/primitives';
-import { migratePostgres, openPgPool, withPgTransaction, type PgPoolOptions } from '@sealpost/service-kit/postgres';
+import { migratePostgres, openPgPool, pgSchemaVersion, withPgTransaction, type PgPoolOptions } from '@sealpost/service-kit/postgres';
 import { BundleBatcher } from './bundle-batcher.ts';
 import {
   MAX_DEVICE_ID,
@@ -38,6 +38,7 @@ import {
   type LinkResult,
   type NewAccount,
   type NewLinkedDevice,
+  type OneTimeKeyStock,
   type SignedKeyKind,
   type SignedKeyRecord,
   type SignedPreKey,
@@ -274,6 +275,26 @@ export class PostgresKeyStore implements KeyStore {
   /** Forgets the cached identity keys (after editing the database directly). */
   clearCaches(): void {
     this.identities.clear();
+  }
+
+  /** Readiness: the database answers and its schema is the newest this code knows (`/ready`). */
+  async ready(): Promise<void> {
+    if (this.closed) throw new Error('the database is closed');
+    const version = await pgSchemaVersion(this.pool, PG_COMPONENT);
+    if (version !== PG_MIGRATIONS.length) throw new Error(`schema version ${version}, expected ${PG_MIGRATIONS.length}`);
+  }
+
+  /** One-time keys on the server, all devices together (metrics). */
+  async oneTimeKeyStock(): Promise<OneTimeKeyStock> {
+    const rows = (await this.pool.query<{ kind: 'ec' | 'kyber'; n: number }>('SELECT kind, count(*)::int AS n FROM one_time_prekeys GROUP BY kind')).rows;
+    const stock: OneTimeKeyStock = { ec: 0, kyber: 0 };
+    for (const r of rows) stock[r.kind] = r.n;
+    return stock;
+  }
+
+  /** The pool whose numbers the metrics report. */
+  connectionPool(): pg.Pool {
+    return this.pool;
   }
 
   async close(): Promise<void> {

@@ -35,12 +35,15 @@ import {
   type LinkResult,
   type NewAccount,
   type NewLinkedDevice,
+  type OneTimeKeyStock,
   type SignedKeyKind,
   type SignedKeyRecord,
   type SignedPreKey,
   type StoreKeysResult,
 } from './key-store.ts';
 import { KeyReadCaches } from './read-caches.ts';
+import { schemaVersion } from '@sealpost/service-kit/sqlite-migrations';
+import { MIGRATIONS } from './migrations.ts';
 import { openKeyDatabase, prepareStatements, signedKey, type SignedRow, type Statements } from './sqlite-statements.ts';
 
 export { MAX_DEVICE_ID, PRIMARY_DEVICE_ID } from './key-store.ts';
@@ -248,6 +251,21 @@ export class SqliteKeyStore implements KeyStore {
   private forgetDevice(accountId: string, deviceId: number): void {
     this.caches.forgetDevice(accountId, deviceId);
     this.claims.forgetDevice(accountId, deviceId);
+  }
+
+  /** Readiness: the database answers and its schema is the newest this code knows (`/ready`). */
+  async ready(): Promise<void> {
+    if (!this.db.open) throw new Error('the database is closed');
+    const version = schemaVersion(this.db);
+    if (version !== MIGRATIONS.length) throw new Error(`schema version ${version}, expected ${MIGRATIONS.length}`);
+  }
+
+  /** One-time keys on the server, all devices together (metrics). */
+  async oneTimeKeyStock(): Promise<OneTimeKeyStock> {
+    const rows = this.db.prepare('SELECT kind, COUNT(*) AS n FROM one_time_prekeys GROUP BY kind').all() as { kind: 'ec' | 'kyber'; n: number }[];
+    const stock: OneTimeKeyStock = { ec: 0, kyber: 0 };
+    for (const r of rows) stock[r.kind] = r.n;
+    return stock;
   }
 
   async close(): Promise<void> {

@@ -3,7 +3,8 @@
  * an IPv4 address as is and an IPv6 address by its /64 (one subscriber's
  * prefix, which costs an attacker as much as one IPv4 address). IPv4-mapped
  * IPv6 addresses count as IPv4. Behind a reverse proxy every client is the
- * proxy: see the README.
+ * proxy unless it is trusted (`trustProxy`: then `request.ip` is the
+ * forwarded client address): see the README.
  */
 import ipaddr from 'ipaddr.js';
 

@@ -42,7 +42,7 @@ export const DEFAULT_PROVISIONING_LIMITS: ProvisioningLimits = { ttlMs: 5 * 60_0
 export type ProvisioningErrorCode = 'UNKNOWN_MAILBOX' | 'PROVISIONING_MESSAGE_TOO_LARGE' | 'TOO_MANY_MAILBOXES';
 
 /** Close codes of a mailbox socket. */
-export const MAILBOX_CLOSE = { delivered: 1000, clientFrame: 1008, expired: 4408, shutdown: 1001 } as const;
+export const MAILBOX_CLOSE = { delivered: 1000, clientFrame: 1008, expired: 4408, shutdown: 1012 } as const;
 
 /** 16 random bytes, base64url: 22 characters. */
 const MAILBOX_ID_PATTERN = '^[A-Za-z0-9_-]{22}$';

@@ -27,9 +27,6 @@ import { clientFrameDecoder } from '../websocket/client-frames.ts';
 import { DeviceSession } from '../websocket/device-session.ts';
 import { FlushBudget } from '../websocket/flush-budget.ts';
 
-/** Interval between WebSocket pings. */
-const HEARTBEAT_MS = 30_000;
-
 /** Close code of a connection replaced by a newer one of the same device. */
 export const CLOSE_REPLACED = 4409;
 /** Close code of a connection whose credential expired. */
@@ -91,7 +88,7 @@ export async function websocketRoutes(app: FastifyInstance): Promise<void> {
         }
         alive = false;
         socket.ping();
-      }, HEARTBEAT_MS);
+      }, ctx.limits.wsHeartbeatMs);
       heartbeat.unref();
       let finished = false;
       const done = (): void => {

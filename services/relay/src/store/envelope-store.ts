@@ -75,10 +75,35 @@ export interface AccessKeyStore {
   setAccessKeyHash(accountId: string, hash: Uint8Array): Promise<void>;
 }
 
+/** All queues together (a metrics figure, sampled). */
+export interface QueueStats {
+  /** Queued envelopes, all devices. */
+  envelopes: number;
+  /** Their content bytes. */
+  bytes: number;
+  /** Devices with at least one queued envelope. */
+  devices: number;
+  /** The deepest queue, envelopes. */
+  maxDepth: number;
+}
+
+/** The numbers of a database connection pool (`pg.Pool` has them). */
+export interface StorePool {
+  readonly totalCount: number;
+  readonly idleCount: number;
+  readonly waitingCount: number;
+}
+
 /** Storage behind the relay; `SqliteEnvelopeStore` is the embedded default. */
 export interface EnvelopeStore extends EnvelopeQueue, AccessKeyStore {
   /** Commits what is pending and releases the database. */
   close(): Promise<void>;
+  /** Optional readiness check for `/ready`: resolves when the database is reachable and fully migrated. */
+  ready?(): Promise<void>;
+  /** Optional aggregate queue figures for the metrics (may count expired, not yet swept envelopes). */
+  queueStats?(): Promise<QueueStats>;
+  /** Optional connection pool whose stats the metrics report (a PostgreSQL store's `pg.Pool`). */
+  connectionPool?(): StorePool | undefined;
 }
 
 /** Rejection of `enqueue` when a device queue is full; nothing was written. */

@@ -8,6 +8,8 @@ export {
   type NewEnvelope,
   type PendingEnvelope,
   type QueuedEnvelope,
+  type QueueStats,
+  type StorePool,
   type StoredEnvelope,
 } from './envelope-store.ts';
 export { SqliteEnvelopeStore, type SqliteStoreOptions } from './sqlite-envelope-store.ts';

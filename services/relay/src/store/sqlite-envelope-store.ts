@@ -11,10 +11,10 @@
  */
 import { randomBytes } from 'node:crypto';
 import Database from 'better-sqlite3';
-import { QueueFullError, StorageFullError, type EnvelopeStore, type NewEnvelope, type PendingEnvelope, type QueuedEnvelope } from './envelope-store.ts';
+import { QueueFullError, StorageFullError, type EnvelopeStore, type NewEnvelope, type PendingEnvelope, type QueuedEnvelope, type QueueStats } from './envelope-store.ts';
 import { GroupCommit } from './group-commit.ts';
 import { ENVELOPE_STORE_MIGRATIONS } from './schema.ts';
-import { migrateSqlite, sqlMigrations } from '@sealpost/service-kit/sqlite-migrations';
+import { migrateSqlite, schemaVersion, sqlMigrations } from '@sealpost/service-kit/sqlite-migrations';
 
 const ENVELOPE_MIGRATIONS = sqlMigrations(ENVELOPE_STORE_MIGRATIONS, 'envelope store');
 
@@ -231,6 +231,21 @@ export class SqliteEnvelopeStore implements EnvelopeStore {
     return this.writes.run(() => {
       this.stmts.setKey.run(accountId, hash);
     });
+  }
+
+  /** Readiness: the database answers and its schema is the newest this code knows (`/ready`). */
+  async ready(): Promise<void> {
+    if (!this.db.open) throw new Error('the database is closed');
+    const version = schemaVersion(this.db);
+    if (version !== ENVELOPE_MIGRATIONS.length) throw new Error(`schema version ${version}, expected ${ENVELOPE_MIGRATIONS.length}`);
+  }
+
+  /** All queues together, from the trigger-kept per-device counters (one row per device, no envelope scan). */
+  async queueStats(): Promise<QueueStats> {
+    const row = this.db
+      .prepare('SELECT COALESCE(SUM(n), 0) AS envelopes, COALESCE(SUM(bytes), 0) AS bytes, COUNT(*) AS devices, COALESCE(MAX(n), 0) AS maxDepth FROM queue_depths WHERE n > 0')
+      .get() as QueueStats;
+    return { envelopes: row.envelopes, bytes: row.bytes, devices: row.devices, maxDepth: row.maxDepth };
   }
 
   async close(): Promise<void> {
