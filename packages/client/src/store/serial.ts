@@ -50,5 +50,7 @@ export function serialRoles(roles: StoreRoles, queue: SerialQueue): StoreRoles {
     contacts: serialRole(roles.contacts, queue),
     quarantine: serialRole(roles.quarantine, queue),
     sentLog: serialRole(roles.sentLog, queue),
+    groups: serialRole(roles.groups, queue),
+    senderKeys: serialRole(roles.senderKeys, queue),
   };
 }
