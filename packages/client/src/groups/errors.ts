@@ -14,10 +14,13 @@ export class GroupError extends ClientError {
   readonly groupId: string;
   /** The epoch the refused message or change named, when it named one. */
   readonly epoch: number | undefined;
-  constructor(code: GroupErrorCode, groupId: string, message: string, epoch?: number) {
+  /** For `GROUP_EQUIVOCATION`: the hash of the other change or state seen for `epoch`. */
+  readonly evidence: Uint8Array | undefined;
+  constructor(code: GroupErrorCode, groupId: string, message: string, epoch?: number, evidence?: Uint8Array) {
     super(code, `group ${groupId.slice(0, 16)}…: ${message}`);
     this.groupId = groupId;
     this.epoch = epoch;
+    this.evidence = evidence;
   }
 }
 

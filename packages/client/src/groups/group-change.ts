@@ -8,7 +8,7 @@
  */
 import { create, fromBinary, toBinary } from '@bufbuild/protobuf';
 import { signWithIdentityKey, verifyIdentitySignature, type IdentityKeyPair } from '@sealpost/protocol';
-import { equalBytes, sha256, toHex } from '@sealpost/protocol/primitives';
+import { concatBytes, equalBytes, sha256, toHex } from '@sealpost/protocol/primitives';
 import { GroupChangeSchema, GroupMemberSchema, GroupStateSchema } from '../gen/content_pb.ts';
 import type { DeviceAddress } from '../store/types.ts';
 import { GroupError } from './errors.ts';
@@ -104,16 +104,9 @@ export function encodeGroupState(state: GroupStateData): Uint8Array {
 /** Signs `state` as `author` (whose identity key pair is `identity`). */
 export function signGroupChange(state: GroupStateData, author: DeviceAddress, identity: IdentityKeyPair): GroupChangeData {
   const stateBytes = encodeGroupState(state);
-  const signature = signWithIdentityKey(identity, concat(SIGNATURE_CONTEXT, stateBytes));
+  const signature = signWithIdentityKey(identity, concatBytes(SIGNATURE_CONTEXT, stateBytes));
   const bytes = toBinary(GroupChangeSchema, create(GroupChangeSchema, { state: stateBytes, author: author.account, authorDevice: author.device, signature }));
   return parseGroupChange(bytes);
-}
-
-function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
-  const out = new Uint8Array(a.length + b.length);
-  out.set(a);
-  out.set(b, a.length);
-  return out;
 }
 
 /**
@@ -160,7 +153,7 @@ export function parseGroupChange(bytes: Uint8Array, hexHint = '?'): GroupChangeD
 
 /** Throws `GROUP_FORGED_CHANGE` unless `change` is signed by `authorIdentityKey` (33 bytes). */
 export function verifyGroupChange(change: GroupChangeData, authorIdentityKey: Uint8Array): void {
-  if (!verifyIdentitySignature(authorIdentityKey, concat(SIGNATURE_CONTEXT, change.stateBytes), change.signature)) {
+  if (!verifyIdentitySignature(authorIdentityKey, concatBytes(SIGNATURE_CONTEXT, change.stateBytes), change.signature)) {
     throw new GroupError('GROUP_FORGED_CHANGE', groupIdHex(change.state.groupId), `signature does not verify with ${change.author.account}'s identity key`, change.state.epoch);
   }
 }
