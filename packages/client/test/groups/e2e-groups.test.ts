@@ -6,10 +6,11 @@ import { describe, expect, it } from 'vitest';
 import { useLocalServices } from '../support/local-services.ts';
 import { NoSenderKeyStateError } from '@sealpost/protocol/groups';
 import { senderKeyOps } from '../../src/groups/sender-key-ops.ts';
-import { captureSentMessages, collect, collectChanges, pollAll, registerAll, senderKeyMessageFor, texts } from '../support/groups.ts';
+import { GROUP_TEST_CLIENT, captureSentMessages, collect, collectChanges, pollAll, registerAll, senderKeyMessageFor, texts } from '../support/groups.ts';
 import { linkDevice } from '../support/link.ts';
 
-const local = useLocalServices();
+// Small prekey batches: registration is most of a test's time otherwise.
+const local = useLocalServices({ clientDefaults: GROUP_TEST_CLIENT });
 
 describe('groups end to end', () => {
   it('create, send both ways, add a member, remove one: the removed member reads nothing that follows', async () => {
