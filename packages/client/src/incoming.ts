@@ -310,6 +310,7 @@ export class Incoming {
       return undefined;
     }
     const own = this.d.own();
+    let refusedWith: { error: unknown } | undefined;
     const outcome = await this.d.locks.run(opened.sender.account, async () => {
       try {
         return await this.d.store.transaction(async (tx) => {
@@ -343,12 +344,14 @@ export class Incoming {
         }
         if (!isPermanent(error)) throw error;
         await this.#quarantine(opened.envelope, opened.sender, error, retry);
-        if (!retry) await this.d.groups?.refused(opened, error).catch((e: unknown) => this.d.emit('error', { error: e, envelopeId: opened.envelopeId }));
+        // Group follow-ups (e.g. a state request to this sender) send 1:1 and take its lock: run them after this one.
+        if (!retry) refusedWith = { error };
         // A session that cannot decrypt: ask the sender to re-establish it and resend (once, not on retries).
         if (!retry && wantsResend(error)) await this.d.recovery.requestResend(opened).catch((e: unknown) => this.d.emit('error', { error: e, envelopeId: opened.envelopeId }));
         return undefined;
       }
     });
+    if (refusedWith !== undefined) await this.d.groups?.refused(opened, refusedWith.error).catch((e: unknown) => this.d.emit('error', { error: e, envelopeId: opened.envelopeId }));
     if (outcome === undefined) return undefined;
     if (outcome.change !== undefined) this.d.emit('identityChanged', outcome.change);
     if (outcome.after !== undefined) await outcome.after().catch((error: unknown) => this.d.emit('error', { error, envelopeId: opened.envelopeId }));
