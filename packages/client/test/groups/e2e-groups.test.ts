@@ -96,4 +96,21 @@ describe('groups end to end', () => {
     expect(texts(aliceIn, group.id)).toEqual(['from the laptop']);
     expect(bob1In.filter((m) => m.group === group.id).map((m) => [m.fromSelf, m.content.text])).toEqual([[true, 'from the laptop']]);
   });
+
+  it('only an admin changes the group (GROUP_NOT_MEMBER for a member); any member may leave and then sends nothing', async () => {
+    const [alice, bob, carol] = [local.client(), local.client(), local.client()];
+    await registerAll([alice, bob, carol]);
+    const group = await alice.groups.create({ title: 'admins', members: [bob.address.account, carol.address.account] });
+    await pollAll([alice, bob, carol]);
+    await expect(bob.groups.rename(group.id, 'mine')).rejects.toMatchObject({ code: 'GROUP_NOT_MEMBER' });
+    await expect(bob.groups.removeMembers(group.id, [carol.address.account])).rejects.toMatchObject({ code: 'GROUP_NOT_MEMBER' });
+    expect((await bob.groups.get(group.id))?.epoch).toBe(0);
+    const aliceChanges = collectChanges(alice);
+    await bob.groups.leave(group.id);
+    await pollAll([alice, bob, carol]);
+    expect(aliceChanges).toMatchObject([{ epoch: 1, author: bob.address, removed: [bob.address.account], self: 'member' }]);
+    expect((await carol.groups.get(group.id))?.members.map((m) => m.account)).not.toContain(bob.address.account);
+    expect((await bob.groups.get(group.id))?.isMember).toBe(false);
+    await expect(bob.groups.send(group.id, { text: 'still here' })).rejects.toMatchObject({ code: 'GROUP_NOT_MEMBER' });
+  });
 });
