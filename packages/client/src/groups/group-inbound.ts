@@ -70,7 +70,7 @@ export class GroupReceiver implements IncomingGroups {
     const own = this.d.own();
     const events = content.groupChanges === undefined ? [] : await applyChanges(tx, { own, contacts: this.d.contacts, now }, groupId, content.groupChanges);
     const distribution = content.senderKeyDistribution;
-    if (distribution !== undefined) await this.#processDistribution(tx, groupId, opened.sender, distribution);
+    if (distribution !== undefined) await this.#processDistribution(tx, groupId, opened.sender, distribution, context.epoch);
     const peer = groupPeer(groupId);
     let store = false;
     if (hasUserContent(content)) {
@@ -82,10 +82,12 @@ export class GroupReceiver implements IncomingGroups {
     return { peer, store, after: () => this.#after(groupId, opened.sender, events, distribution !== undefined, request) };
   }
 
-  async #processDistribution(tx: StoreTransaction, groupId: string, sender: DeviceAddress, message: Uint8Array): Promise<void> {
+  async #processDistribution(tx: StoreTransaction, groupId: string, sender: DeviceAddress, message: Uint8Array, epoch: number): Promise<void> {
     const group = await tx.groups.get(groupId);
-    if (group === undefined) throw new GroupError('GROUP_EPOCH_AHEAD', groupId, 'a sender key for a group this device does not know (yet)');
+    if (group === undefined) throw new GroupError('GROUP_EPOCH_AHEAD', groupId, 'a sender key for a group this device does not know (yet)', epoch);
     if (memberOf(currentChange(group).state, sender.account) === undefined) {
+      // From an epoch this device has not reached, the sender may be a member it does not know of yet.
+      if (epoch > group.epoch) throw new GroupError('GROUP_EPOCH_AHEAD', groupId, `a sender key at epoch ${epoch}; this device is at ${group.epoch}`, epoch);
       throw new GroupError('GROUP_NOT_MEMBER', groupId, `a sender key from ${sender.account}, not a member at epoch ${group.epoch}`, group.epoch);
     }
     const distributionId = this.d.ops.distributionIdOf(message);

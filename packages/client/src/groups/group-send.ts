@@ -20,7 +20,7 @@ import type { ClientEvents } from '../client-types.ts';
 import type { Contacts } from '../contacts.ts';
 import { decodeContent, encodeContent, type MessageContent } from '../content.ts';
 import type { Credentials } from '../credentials.ts';
-import { ClientError } from '../errors.ts';
+import { ClientError, ServiceError } from '../errors.ts';
 import type { Outgoing } from '../outgoing.ts';
 import { padPlaintext } from '../padding.ts';
 import { multiRecipientMismatchOf, type RelayClient } from '../relay-client.ts';
@@ -90,7 +90,13 @@ export class GroupSender {
       if (m.account === own.account) continue;
       let devices = await this.d.store.sessions.devices(m.account);
       if (devices.length === 0) {
-        await this.d.outgoing.establish(m.account, undefined);
+        try {
+          await this.d.outgoing.establish(m.account, undefined);
+        } catch (error) {
+          // A member whose account is gone (or has no keys) must not stop the group: it is skipped and reported.
+          if (!(error instanceof ServiceError && error.status === 404)) throw error;
+          this.d.emit('error', { error: new ClientError('UNKNOWN_RECIPIENT', `group member ${m.account} has no devices with keys; skipped`, { cause: error }) });
+        }
         devices = await this.d.store.sessions.devices(m.account);
       }
       for (const device of devices) {
