@@ -35,6 +35,7 @@ export {
 } from './distribution.ts';
 export { groupDecrypt, groupEncrypt } from './cipher.ts';
 export { groupMessageFromSealed, groupSealedContent, sealGroupMessage, type SealGroupMessageInput } from './sealed.ts';
+export { SealedSenderV2AgreementCache } from '../sealed-sender/v2-agreement-cache.ts';
 export {
   DuplicateMessageError,
   InvalidMessageError,

@@ -9,6 +9,7 @@
 import { InvalidMessageError } from '../errors.ts';
 import { type SealedContent, SealedContentType } from '../sealed-sender/content.ts';
 import { sealV2MultiRecipient, type V2Recipient } from '../sealed-sender/v2.ts';
+import type { SealedSenderV2AgreementCache } from '../sealed-sender/v2-agreement-cache.ts';
 import type { SealedKeyPair } from '../keys/curve-key.ts';
 import { decodeSenderKeyMessage, type SenderKeyMessage } from './sender-key-message.ts';
 
@@ -27,6 +28,8 @@ export interface SealGroupMessageInput {
   excludedRecipients?: string[];
   /** Explicit 32 random bytes M (for vectors); fresh when absent. */
   m?: Uint8Array;
+  /** Reuses DH(sender, member) across group sends (same output, one X25519 per member instead of two). */
+  agreementCache?: SealedSenderV2AgreementCache;
 }
 
 /** The USMC of a group message: type 7, the hint and the group id. */
@@ -54,6 +57,7 @@ export function sealGroupMessage(input: SealGroupMessageInput): Uint8Array {
     recipients: input.recipients,
     ...(input.excludedRecipients === undefined ? {} : { excludedRecipients: input.excludedRecipients }),
     ...(input.m === undefined ? {} : { m: input.m }),
+    ...(input.agreementCache === undefined ? {} : { agreementCache: input.agreementCache }),
   });
 }
 

@@ -26,7 +26,7 @@ import {
   serializeSenderKeyRecord,
   type SenderKeyRecord,
 } from '../../src/groups/index.ts';
-import { advancedSenderRecord, libsignalFailure, libsignalMember, utf8, type LibsignalMember } from './helpers.ts';
+import { advancedSenderRecord, libsignalFailure, libsignalMember, utf8, type LibsignalMember, expectSameBytes } from './helpers.ts';
 
 async function libsignalMemberOf(skdm: Uint8Array): Promise<LibsignalMember> {
   const m = libsignalMember();
@@ -38,17 +38,17 @@ async function libsignalMemberOf(skdm: Uint8Array): Promise<LibsignalMember> {
 async function checkBound(ours: SenderKeyRecord, ls: LibsignalMember, dist: string, tooFar: Uint8Array, farthest: Uint8Array): Promise<void> {
   const before = serializeSenderKeyRecord(ours);
   expect(() => groupDecrypt(ours, tooFar)).toThrow(TooFarInFutureError);
-  expect(serializeSenderKeyRecord(ours)).toEqual(before);
+  expectSameBytes(serializeSenderKeyRecord(ours), before);
   const lsBefore = ls.store.recordBytes(ls.address, dist);
   const failure = await libsignalFailure(() => lsGroupDecrypt(ls.address, ls.store, ab(tooFar)));
   expect(failure.message).toMatch(/too far into the future/);
-  expect(ls.store.recordBytes(ls.address, dist)).toEqual(lsBefore);
-  expect(lsBefore).toEqual(before);
+  expectSameBytes(ls.store.recordBytes(ls.address, dist), lsBefore);
+  expectSameBytes(lsBefore, before);
 
   const out = groupDecrypt(ours, farthest);
   expect(new TextDecoder().decode(out.plaintext)).toBe('farthest');
   expect(new TextDecoder().decode(await lsGroupDecrypt(ls.address, ls.store, ab(farthest)))).toBe('farthest');
-  expect(serializeSenderKeyRecord(out.record)).toEqual(ls.store.recordBytes(ls.address, dist));
+  expectSameBytes(serializeSenderKeyRecord(out.record), ls.store.recordBytes(ls.address, dist));
 }
 
 describe('sender key forward jumps interop (libsignal-client 0.90)', () => {

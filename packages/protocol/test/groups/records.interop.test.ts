@@ -25,7 +25,7 @@ import {
   processDistributionMessage,
   serializeSenderKeyRecord,
 } from '../../src/groups/index.ts';
-import { advancedSenderRecord, libsignalMember, utf8 } from './helpers.ts';
+import { advancedSenderRecord, libsignalMember, utf8, expectSameBytes } from './helpers.ts';
 
 const text = (b: Uint8Array): string => new TextDecoder().decode(b);
 
@@ -37,7 +37,7 @@ describe('sender key records interop (libsignal-client 0.90)', () => {
     await lsGroupEncrypt(sender.address, dist, sender.store, ab(utf8('one')));
     const lsBytes = sender.store.recordBytes(sender.address, dist)!;
     const record = deserializeSenderKeyRecord(lsBytes);
-    expect(serializeSenderKeyRecord(record)).toEqual(lsBytes);
+    expectSameBytes(serializeSenderKeyRecord(record), lsBytes);
     expect(record.states[0]!.signingKey!.privateKey.length).toBe(32);
 
     const member = libsignalMember(sender.address);
@@ -83,17 +83,17 @@ describe('sender key records interop (libsignal-client 0.90)', () => {
     const fromLs = deserializeSenderKeyRecord(lsBytes);
     expect(fromLs.states[0]!.messageKeys.length).toBe(MAX_MESSAGE_KEYS);
     expect(fromLs.states[0]!.signingKey!.privateKey.length).toBe(0);
-    expect(serializeSenderKeyRecord(fromLs)).toEqual(lsBytes);
+    expectSameBytes(serializeSenderKeyRecord(fromLs), lsBytes);
     expect(text(groupDecrypt(fromLs, early.serialized).plaintext)).toBe('early');
 
     // Sealpost member -> libsignal
     const ours = groupDecrypt(processDistributionMessage(undefined, created.message.serialized), late.serialized).record;
     const ourBytes = serializeSenderKeyRecord(ours);
-    expect(ourBytes).toEqual(lsBytes);
+    expectSameBytes(ourBytes, lsBytes);
     const ls2 = libsignalMember();
     ls2.store.putRecordBytes(ls2.address, dist, ourBytes);
     expect(text(await lsGroupDecrypt(ls2.address, ls2.store, ab(earlier.serialized)))).toBe('earlier');
-    expect(LsSenderKeyRecord.deserialize(ab(ourBytes)).serialize()).toEqual(ourBytes);
+    expectSameBytes(LsSenderKeyRecord.deserialize(ab(ourBytes)).serialize(), ourBytes);
   });
 
   it('interop: a record with message_version 0 reads as version 3 in both', async () => {
@@ -111,7 +111,7 @@ describe('sender key records interop (libsignal-client 0.90)', () => {
     expect(text(await lsGroupDecrypt(ls.address, ls.store, ab(message.serialized)))).toBe('v0');
     // Both write the state back with its version still 0 (absent).
     const ours = groupDecrypt(deserializeSenderKeyRecord(v0Bytes), message.serialized).record;
-    expect(serializeSenderKeyRecord(ours)).toEqual(ls.store.recordBytes(ls.address, dist));
+    expectSameBytes(serializeSenderKeyRecord(ours), ls.store.recordBytes(ls.address, dist));
 
     // A v0 sender record: libsignal's SKDM and messages say version 3.
     const senderV0 = { states: [{ ...created.record.states[0]!, messageVersion: 0 }] };
@@ -131,6 +131,6 @@ describe('sender key records interop (libsignal-client 0.90)', () => {
     const bytes = ls.store.recordBytes(ls.address, dist)!;
     const record = deserializeSenderKeyRecord(bytes);
     expect(record.states.length).toBe(5);
-    expect(serializeSenderKeyRecord(record)).toEqual(bytes);
+    expectSameBytes(serializeSenderKeyRecord(record), bytes);
   });
 });

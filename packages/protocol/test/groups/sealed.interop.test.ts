@@ -26,6 +26,7 @@ import SealedSenderMultiRecipientMessage from '@signalapp/libsignal-client/dist/
 import { InMemorySenderKeyStore, ab } from '@sealpost/devkit/libsignal';
 import {
   InvalidMessageError,
+  SealedSenderV2AgreementCache,
   createDistributionMessage,
   groupDecrypt,
   groupEncrypt,
@@ -58,14 +59,20 @@ describe('sealed sender v2 group sends interop (libsignal-client 0.90)', () => {
     let daveRecord = processDistributionMessage(undefined, created.message.serialized);
 
     const { message } = groupEncrypt(created.record, dist, utf8('hello group'));
-    const sent = sealGroupMessage({
+    const input = {
       message,
       senderCertificate: cert,
       contentHint: OurContentHint.Resendable,
       groupId: GROUP_ID,
       senderIdentity: identityOf(alice),
       recipients: [bob, carol, dave].map((p) => ({ serviceId: p.name, identityKey: p.identityPublic, devices: [{ deviceId: 1, registrationId: p.registrationId }] })),
-    });
+      m: randomBytes(32),
+    };
+    // The agreement cache (warm on the second call) changes nothing on the wire.
+    const agreementCache = new SealedSenderV2AgreementCache();
+    sealGroupMessage({ ...input, agreementCache });
+    const sent = sealGroupMessage({ ...input, agreementCache });
+    expect(sent).toEqual(sealGroupMessage(input));
     expect(sent[0]).toBe(0x23);
     const lib = new SealedSenderMultiRecipientMessage(ab(sent));
     const byId = lib.recipientsByServiceIdString();

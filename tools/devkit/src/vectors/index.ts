@@ -19,6 +19,7 @@ export { OWN_VECTORS_DIR, REPO_ROOT, publishedVectorsDir } from './paths.ts';
 export { PUBLISHED_VECTOR_FILES, rawGitHubUrl, type PublishedVectorFile } from './provenance.ts';
 export { replayXeddsaChain, slowVectorsEnabled } from './own.ts';
 export * from './session-vector.ts';
+export * from './sender-key-vector.ts';
 export * from './kems.ts';
 
 /** One unit of work: a file and how to replay it. */
