@@ -14,7 +14,7 @@
  * devices), and the send is retried.
  */
 import { ContentHint } from '@sealpost/protocol/sealed-sender';
-import { sealGroupMessage } from '@sealpost/protocol/groups';
+import { SealedSenderV2AgreementCache, sealGroupMessage } from '@sealpost/protocol/groups';
 import { randomBytes, uuidFromBytes } from '@sealpost/protocol/primitives';
 import type { ClientEvents } from '../client-types.ts';
 import type { Contacts } from '../contacts.ts';
@@ -80,6 +80,9 @@ const sameDevice = (a: SharedWithDevice, b: SharedWithDevice) => a.account === b
 
 /** The sending side of groups. */
 export class GroupSender {
+  /** DH(our identity, member identity), reused across sends (memory only, bounded; same bytes on the wire). */
+  readonly #agreements = new SealedSenderV2AgreementCache();
+
   constructor(private readonly d: GroupSenderDeps) {}
 
   /** The devices (with sessions, established when missing) of every other member. */
@@ -219,6 +222,7 @@ export class GroupSender {
           contentHint: ContentHint.Resendable,
           groupId: change.state.groupId,
           senderIdentity: { privateKey: own.identityPrivateKey, publicKey: own.identityPublicKey },
+          agreementCache: this.#agreements,
           recipients: [...byAccount].map(([account, devices]) => ({
             serviceId: account,
             identityKey: devices[0]!.identityKey,
