@@ -113,4 +113,33 @@ describe('groups end to end', () => {
     expect((await bob.groups.get(group.id))?.isMember).toBe(false);
     await expect(bob.groups.send(group.id, { text: 'still here' })).rejects.toMatchObject({ code: 'GROUP_NOT_MEMBER' });
   });
+
+  it("a member's removed device: the relay's 409 drops it, the sender rotates before sending, the device holds no key for what follows", async () => {
+    const [alice, bob1, carol] = [local.client(), local.client(), local.client()];
+    await registerAll([alice, bob1, carol]);
+    const bob2 = local.client();
+    await linkDevice(bob1, bob2);
+    const group = await alice.groups.create({ members: [bob1.address.account, carol.address.account] });
+    await pollAll([alice, bob1, bob2, carol]);
+    const bob2In = collect(bob2);
+    await alice.groups.send(group.id, { text: 'to all three devices' });
+    await pollAll([alice, bob1, bob2, carol]);
+    expect(texts(bob2In, group.id)).toEqual(['to all three devices']);
+    const before = (await alice.store.groups.get(group.id))!.distributionId!;
+
+    await bob1.removeDevice(bob2.address.device);
+    const captured = captureSentMessages(alice);
+    const sent = await alice.groups.send(group.id, { text: 'after the laptop was removed' });
+    expect(sent.devices.sort()).toEqual([`${bob1.address.account}.1`, `${carol.address.account}.1`].sort());
+    const after = (await alice.store.groups.get(group.id))!;
+    expect(after.distributionId).not.toBe(before);
+    expect(after.sharedWith.map((d) => `${d.account}.${d.device}`).sort()).toEqual(sent.devices.sort());
+    // The first upload still named the removed device (409); the one the relay took did not, under the new distribution.
+    expect(captured.length).toBe(2);
+    const skm = await senderKeyMessageFor(bob1, captured[1]!);
+    expect(senderKeyOps.messageDistributionId(skm)).toBe(after.distributionId);
+    expect(await bob2.store.senderKeys.load(alice.address, after.distributionId!)).toBeUndefined();
+    await pollAll([alice, bob1, carol]);
+    expect((await bob1.groups.history(group.id)).map((m) => m.decoded.text)).toEqual(['to all three devices', 'after the laptop was removed']);
+  });
 });
