@@ -111,7 +111,12 @@ export class Groups {
       const next = signGroupChange(state, { account: own.account, device: own.device }, { privateKey: own.identityPrivateKey, publicKey: own.identityPublicKey });
       checkTransition(current, next, own.account);
       const now = this.d.now();
-      const stored = await this.d.store.transaction((tx) => storeChange(tx, { own, contacts: this.d.contacts, now }, group, current.state, next));
+      const stored = await this.d.store.transaction(async (tx) => {
+        // A change received meanwhile (another admin's) wins: ours would fork the chain.
+        const fresh = await tx.groups.get(groupId);
+        if (fresh === undefined || fresh.epoch !== current.state.epoch) throw new GroupError('GROUP_STALE_EPOCH', groupId, `the group moved to epoch ${fresh?.epoch} meanwhile; make the change again`, epoch);
+        return storeChange(tx, { own, contacts: this.d.contacts, now }, fresh, current.state, next);
+      });
       this.d.emit('groupChanged', changeEvent(current.state, next, own.account));
       // The old and the new members: a removed member learns of its removal.
       await this.#deliver(next, [own.account, ...current.state.members.map((m) => m.account), ...members.map((m) => m.account)]);
