@@ -85,10 +85,16 @@ export class GroupSender {
 
   constructor(private readonly d: GroupSenderDeps) {}
 
-  /** The devices (with sessions, established when missing) of every other member. */
-  async #recipients(state: GroupChangeData['state']): Promise<RecipientDevice[]> {
+  /**
+   * The devices (with sessions, established when missing) of every other
+   * member. A device in shared-with reuses the registration id recorded
+   * there and its account's trusted identity key (a wrong one comes back as
+   * a 410 and is repaired); others are read from their session record.
+   */
+  async #recipients(state: GroupChangeData['state'], known: readonly SharedWithDevice[]): Promise<RecipientDevice[]> {
     const own = this.d.own();
     const out: RecipientDevice[] = [];
+    const recorded = new Map(known.map((d) => [`${d.account}.${d.device}`, d.registrationId]));
     for (const m of state.members) {
       if (m.account === own.account) continue;
       let devices = await this.d.store.sessions.devices(m.account);
@@ -102,7 +108,13 @@ export class GroupSender {
         }
         devices = await this.d.store.sessions.devices(m.account);
       }
+      const identityKey = (await this.d.store.identities.trusted(m.account))?.identityKey;
       for (const device of devices) {
+        const registrationId = recorded.get(`${m.account}.${device}`);
+        if (registrationId !== undefined && identityKey !== undefined) {
+          out.push({ account: m.account, device, registrationId, identityKey });
+          continue;
+        }
         const remote = sessionRemote(await this.d.store.sessions.load({ account: m.account, device }));
         if (remote !== undefined) out.push({ account: m.account, device, registrationId: remote.registrationId, identityKey: remote.identityKey });
       }
@@ -199,8 +211,8 @@ export class GroupSender {
       const own = this.d.own();
       const me = { account: own.account, device: own.device };
       for (let attempt = 0; attempt < MAX_GROUP_SEND_ATTEMPTS; attempt++) {
-        const { change } = await this.#group(groupId);
-        const recipients = await this.#recipients(change.state);
+        const { group, change } = await this.#group(groupId);
+        const recipients = await this.#recipients(change.state, group.sharedWith);
         const distributionId = await this.#distribute(groupId, recipients);
         const timestamp = content.timestamp;
         const message: MessageContent = { ...content, group: contextOf(change), profileKey: own.profileKey };
