@@ -142,4 +142,25 @@ describe('groups end to end', () => {
     await pollAll([alice, bob1, carol]);
     expect((await bob1.groups.history(group.id)).map((m) => m.decoded.text)).toEqual(['to all three devices', 'after the laptop was removed']);
   });
+
+  it('a stale registration id (410 from the relay): the session is rebuilt, the device gets the sender key again, the send goes through', async () => {
+    const [alice, bob, carol] = [local.client(), local.client(), local.client()];
+    await registerAll([alice, bob, carol]);
+    const group = await alice.groups.create({ members: [bob.address.account, carol.address.account] });
+    await pollAll([alice, bob, carol]);
+    await alice.groups.send(group.id, { text: 'one' });
+    await pollAll([alice, bob, carol]);
+    // Alice's record of bob's device names another registration id (as after a reinstall).
+    const g = (await alice.store.groups.get(group.id))!;
+    await alice.store.groups.put({ ...g, sharedWith: g.sharedWith.map((d) => (d.account === bob.address.account ? { ...d, registrationId: (d.registrationId % 16000) + 1 } : d)) });
+    const captured = captureSentMessages(alice);
+    const bobIn = collect(bob);
+    await alice.groups.send(group.id, { text: 'two' });
+    expect(captured.length).toBe(2);
+    const after = (await alice.store.groups.get(group.id))!;
+    expect(after.distributionId).toBe(g.distributionId);
+    expect(after.sharedWith).toEqual(expect.arrayContaining(g.sharedWith.filter((d) => d.account === bob.address.account)));
+    await pollAll([alice, bob, carol]);
+    expect(texts(bobIn, group.id)).toEqual(['two']);
+  });
 });
