@@ -102,7 +102,11 @@ export interface SentMessage {
   ref: MessageRef;
 }
 
-/** What the relay was given for one device (for tools that show the operator's view). */
+/**
+ * What the relay was given for one device (for tools that show the
+ * operator's view). A group send is one entry for its one sealed sender v2
+ * upload: recipient `{ account: 'group:<id>', device: 0 }`, the SentMessage's size.
+ */
 export interface RelayView {
   recipient: DeviceAddress;
   bytes: number;
