@@ -13,6 +13,7 @@
  * - after a refusal (`refused`): a device that is behind asks the sender for
  *   the changes it misses; an equivocation freezes the group and is reported.
  */
+import { SealpostError } from '@sealpost/protocol';
 import { equalBytes, fromHex } from '@sealpost/protocol/primitives';
 import type { ClientEvents } from '../client-types.ts';
 import type { Contacts } from '../contacts.ts';
@@ -90,8 +91,15 @@ export class GroupReceiver implements IncomingGroups {
       if (epoch > group.epoch) throw new GroupError('GROUP_EPOCH_AHEAD', groupId, `a sender key at epoch ${epoch}; this device is at ${group.epoch}`, epoch);
       throw new GroupError('GROUP_NOT_MEMBER', groupId, `a sender key from ${sender.account}, not a member at epoch ${group.epoch}`, group.epoch);
     }
-    const distributionId = this.d.ops.distributionIdOf(message);
-    const out = this.d.ops.process(await tx.senderKeys.load(sender, distributionId), message);
+    let out;
+    try {
+      const distributionId = this.d.ops.distributionIdOf(message);
+      out = this.d.ops.process(await tx.senderKeys.load(sender, distributionId), message);
+    } catch (error) {
+      // The 1:1 session worked; a bad distribution message inside it must not read as a broken session (no retry request).
+      if (error instanceof SealpostError) throw new ClientError('INVALID_DATA', `malformed sender-key distribution message: ${error.message}`, { cause: error });
+      throw error;
+    }
     await tx.senderKeys.store(sender, out.distributionId, out.record);
   }
 

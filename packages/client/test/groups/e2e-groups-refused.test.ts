@@ -172,4 +172,19 @@ describe('refused group messages and changes', () => {
     expect(parseGroupChange(carolAfter.change).state.title).toBe('two');
     expect(fromHex(group.id)).toEqual(epoch0.state.groupId);
   });
+
+  it('a malformed sender-key distribution message from a member is INVALID_DATA: quarantined, no retry request (the session worked)', async () => {
+    const [alice, bob] = [local.client(), local.client()];
+    await registerAll([alice, bob]);
+    const group = await alice.groups.create({ members: [bob.address.account] });
+    await pollAll([alice, bob]);
+    const context = contextOf(currentChange((await bob.store.groups.get(group.id))!));
+    const errors = collectErrors(bob);
+    await sendAs(local.services, alice, bob, { timestamp: Date.now(), group: context, senderKeyDistribution: Uint8Array.of(0x33, 1, 2, 3) });
+    await bob.poll();
+    expect(errors.map((e) => (e as { code?: string }).code)).toEqual(['INVALID_DATA']);
+    expect((await bob.quarantined()).map((q) => q.reason)).toEqual(['INVALID_DATA']);
+    // Alice got nothing to answer: no decryption-error message was sent.
+    expect(await alice.poll()).toBe(0);
+  });
 });
