@@ -151,7 +151,10 @@ export class GroupSender {
     if (group.distributionId === undefined || departed || stale) {
       // A new distribution id and chain: devices that left (or members removed) never get it.
       current = { ...group, distributionId: newDistributionId(), distributionCreatedAt: now, sharedWith: [], updatedAt: now };
-      await this.d.store.groups.put(current);
+      await this.d.store.transaction(async (tx) => {
+        await tx.groups.put(current);
+        if (group.distributionId !== undefined) await tx.senderKeys.remove(me, group.distributionId);
+      });
     }
     const distributionId = current.distributionId!;
     const missing = new Map<string, RecipientDevice[]>();
@@ -198,6 +201,8 @@ export class GroupSender {
         const removedHolder = g.sharedWith.some((s) => s.account === m.account && m.extraDevices.includes(s.device));
         const sharedWith = removedHolder ? [] : g.sharedWith.filter((s) => !(s.account === m.account && gone.includes(s.device)));
         await tx.groups.put({ ...g, sharedWith, ...(removedHolder ? { distributionId: undefined, distributionCreatedAt: undefined } : {}), updatedAt: this.d.now() });
+        const own = this.d.own();
+        if (removedHolder && g.distributionId !== undefined) await tx.senderKeys.remove({ account: own.account, device: own.device }, g.distributionId);
       });
       const fetch = [...m.missingDevices, ...m.staleDevices];
       if (fetch.length > 0) await this.d.outgoing.establish(m.account, fetch);

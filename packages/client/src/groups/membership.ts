@@ -75,6 +75,8 @@ export async function storeChange(tx: StoreTransaction, ctx: MembershipContext, 
     updatedAt: ctx.now,
   };
   await tx.groups.put(record);
+  // Our own chain of the dropped distribution is never used again.
+  if (removedSomeone && group?.distributionId !== undefined) await tx.senderKeys.remove({ account: ctx.own.account, device: ctx.own.device }, group.distributionId);
   await tx.groups.addChange(hex, next.state.epoch, next.bytes);
   // Members' profile keys come with the state; a key we already hold is never overwritten by an admin's claim.
   for (const m of next.state.members) {

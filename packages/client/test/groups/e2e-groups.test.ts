@@ -58,6 +58,8 @@ describe('groups end to end', () => {
     await bob.groups.send(group.id, { text: 'without carol (bob)' });
     await pollAll(all);
     expect((await alice.store.groups.get(group.id))?.distributionId).not.toBe(before);
+    // Alice's own chain of the old distribution is deleted with it.
+    expect(await alice.store.senderKeys.load(alice.address, before!)).toBeUndefined();
     expect(texts(carolIn, group.id)).toEqual(carolBefore);
     expect(texts(daveIn, group.id)).toEqual(['welcome dave', 'hi dave', 'without carol (alice)', 'without carol (bob)']);
     expect(texts(bobIn, group.id).slice(-1)).toEqual(['without carol (alice)']);
