@@ -5,7 +5,10 @@
  * the sender's identity key and the recipient's, so a sender that writes to
  * the same members again (every group message after the first) can skip
  * one of the two X25519 operations per recipient; the bytes sent are
- * exactly the same with or without the cache.
+ * exactly the same with or without the cache. Sealed sender v1 uses the
+ * same agreement in its static layer, so `sealV1` takes the cache too: the
+ * 1:1 sealed sends of the distribution messages warm it for the first
+ * group send.
  *
  * - The cache belongs to one sender identity: it keeps a copy of the
  *   sender's private key and is emptied when called with another one.

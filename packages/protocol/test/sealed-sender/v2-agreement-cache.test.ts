@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { InvalidArgumentError } from '../../src/errors.ts';
-import { SealedSenderV2AgreementCache, sealV2MultiRecipient, type V2Recipient } from '../../src/sealed-sender/index.ts';
+import { SealedSenderV2AgreementCache, sealV1, sealV2MultiRecipient, type V2Recipient } from '../../src/sealed-sender/index.ts';
 import { x25519GenerateKeyPair } from '../../src/primitives/index.ts';
 
 const recipients: V2Recipient[] = Array.from({ length: 5 }, (_, i) => ({
@@ -33,5 +33,22 @@ describe('SealedSenderV2AgreementCache', () => {
   it('refuses a bound that is not a positive integer', () => {
     expect(() => new SealedSenderV2AgreementCache({ maxEntries: 0 })).toThrow(InvalidArgumentError);
     expect(() => new SealedSenderV2AgreementCache({ maxEntries: 1.5 })).toThrow(InvalidArgumentError);
+  });
+});
+
+describe('SealedSenderV2AgreementCache with sealed sender v1', () => {
+  it('sealV1 through the cache gives the same bytes, and warms it for a v2 send', () => {
+    const sender = x25519GenerateKeyPair();
+    const ephemeralKeyPair = x25519GenerateKeyPair();
+    const cache = new SealedSenderV2AgreementCache();
+    for (const r of recipients) {
+      const input = { content, senderIdentity: sender, recipientIdentityPublic: r.identityKey, ephemeralKeyPair };
+      expect(sealV1({ ...input, agreementCache: cache })).toEqual(sealV1(input));
+    }
+    expect(cache.size).toBe(recipients.length);
+    expect(sealV2MultiRecipient({ content, senderIdentity: sender, recipients, m, agreementCache: cache })).toEqual(
+      sealV2MultiRecipient({ content, senderIdentity: sender, recipients, m }),
+    );
+    expect(cache.size).toBe(recipients.length);
   });
 });
