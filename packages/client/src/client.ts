@@ -38,6 +38,7 @@ import { GroupSender } from './groups/group-send.ts';
 import { Groups } from './groups/groups.ts';
 import { senderKeyInboundHandler, SENDER_KEY_CONTENT_TYPE } from './groups/sender-key-inbound.ts';
 import { senderKeyOps } from './groups/sender-key-ops.ts';
+import { SealedSenderV2AgreementCache } from '@sealpost/protocol/sealed-sender';
 
 export type { ClientEvents, ClientProblem, ContactCard, ReceivedMessage, ReceiveMode, RelayView, SealpostClientOptions, SentMessage } from './client-types.ts';
 
@@ -95,7 +96,9 @@ export class SealpostClient extends TypedEmitter<ClientEvents> {
     this.#trust = new Trust(this.store, now, options.identityPolicy ?? 'warn', own);
     const { store, keyServer, relay } = this;
     const maxSendAttempts = options.maxSendAttempts ?? 3;
-    this.#outgoing = new Outgoing({ store, keyServer, relay, ops, locks, now, own, contacts: this.#contacts, credentials, trust: this.#trust, maxSendAttempts, emit });
+    // One cache of DH(our identity, peer identity) for every sealed send (v1 and v2); memory only, bounded.
+    const agreementCache = new SealedSenderV2AgreementCache();
+    this.#outgoing = new Outgoing({ store, keyServer, relay, ops, locks, now, own, contacts: this.#contacts, credentials, trust: this.#trust, maxSendAttempts, emit, agreementCache });
     const session = sessionInboundHandler(
       ops,
       () => localKeysOf(own()),
@@ -104,7 +107,7 @@ export class SealpostClient extends TypedEmitter<ClientEvents> {
     const handlers = new Map<number, InboundHandler>(SESSION_CONTENT_TYPES.map((t) => [t, session]));
     handlers.set(SENDER_KEY_CONTENT_TYPE, senderKeyInboundHandler(senderKeyOps));
     const groupDeps = { store, outgoing: this.#outgoing, contacts: this.#contacts, own, now, emit, ops: senderKeyOps };
-    const groupSender = new GroupSender({ ...groupDeps, relay, credentials, locks });
+    const groupSender = new GroupSender({ ...groupDeps, relay, credentials, locks, agreementCache });
     const groupReceiver = new GroupReceiver({ ...groupDeps, retryQuarantined: (filter) => this.#incoming.retryWhere(filter) });
     this.groups = new Groups({ ...groupDeps, sender: groupSender, locks });
     const recovery = new Recovery({ outgoing: this.#outgoing, own, emit, groupResend: (from, groupId, ts) => groupSender.resendAfterDecryptionError(from, groupId, ts) });

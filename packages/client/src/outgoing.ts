@@ -7,7 +7,7 @@
  * unreachable relay left sealed but unsent.
  */
 import { equalBytes, randomBytes, toHex } from '@sealpost/protocol/primitives';
-import { ContentHint, SealedContentType, sealV1 } from '@sealpost/protocol/sealed-sender';
+import { ContentHint, SealedContentType, sealV1, type SealedSenderV2AgreementCache } from '@sealpost/protocol/sealed-sender';
 import type { ClientEvents, SentMessage } from './client-types.ts';
 import type { Contacts } from './contacts.ts';
 import { encodeContent, type MessageContent, type MessageRef } from './content.ts';
@@ -65,6 +65,8 @@ export interface OutgoingDeps {
   trust: Trust;
   maxSendAttempts: number;
   emit: <K extends keyof ClientEvents>(event: K, value: ClientEvents[K]) => void;
+  /** DH(our identity, recipient identity), reused by sealed sender v1 and v2 sends (memory only, bounded; same bytes). */
+  agreementCache?: SealedSenderV2AgreementCache;
 }
 
 /** The local keys of `own` in the form the session functions take. */
@@ -259,6 +261,7 @@ export class Outgoing {
         content: { type: out.type, senderCertificate: certificate, contents: out.body, contentHint: ContentHint.Resendable },
         senderIdentity: local.identity,
         recipientIdentityPublic: out.remoteIdentityKey,
+        agreementCache: this.d.agreementCache,
       });
       const ratchetKey = messageRatchetKey(out.type, out.body);
       return { record: out.record, result: { deviceId: address.device, registrationId: out.remoteRegistrationId, content: sealed, ratchetKey } };
@@ -275,6 +278,7 @@ export class Outgoing {
       content: { type: SealedContentType.Plaintext, senderCertificate: certificate, contents, contentHint: ContentHint.Implicit, ...(groupId === undefined ? {} : { groupId }) },
       senderIdentity: localKeysOf(this.d.own()).identity,
       recipientIdentityPublic: identityKey,
+      agreementCache: this.d.agreementCache,
     });
   }
 

@@ -57,6 +57,8 @@ export interface GroupSenderDeps {
   own: () => RegisteredAccount;
   now: () => number;
   emit: <K extends keyof ClientEvents>(event: K, value: ClientEvents[K]) => void;
+  /** Shared with the 1:1 sends (their sealed sender v1 layer uses the same agreements). */
+  agreementCache?: SealedSenderV2AgreementCache;
 }
 
 /** One recipient device of a group send. */
@@ -81,9 +83,11 @@ const sameDevice = (a: SharedWithDevice, b: SharedWithDevice) => a.account === b
 /** The sending side of groups. */
 export class GroupSender {
   /** DH(our identity, member identity), reused across sends (memory only, bounded; same bytes on the wire). */
-  readonly #agreements = new SealedSenderV2AgreementCache();
+  readonly #agreements: SealedSenderV2AgreementCache;
 
-  constructor(private readonly d: GroupSenderDeps) {}
+  constructor(private readonly d: GroupSenderDeps) {
+    this.#agreements = d.agreementCache ?? new SealedSenderV2AgreementCache();
+  }
 
   /**
    * The devices (with sessions, established when missing) of every other
