@@ -15,8 +15,11 @@ describe('demo', () => {
     expect(out).toContain('    Bob: ↪ re "At the noodle place.": Perfect, see you there!');
     expect(out).toContain('Bob (phone): Alice: reacted ❤️ to "Perfect, see you there!"');
     expect(out).toContain('⚠ safety number with Bob changed');
-    // Relay rows: recipient, size, time, and sealed-sender v1 bytes (0x11...).
-    const relayRows = out.match(/\d\d:\d\d:\d\d\.\d{3} → (Alice|Bob)#\d +\d+ B {2}11/g) ?? [];
+    // Relay rows: recipient, size, time, and sealed-sender v1 bytes (0x11...) — counted before the group step.
+    const groupAt = out.indexOf('▸ A group of three');
+    expect(groupAt).toBeGreaterThan(0);
+    const beforeGroup = out.slice(0, groupAt) + out.slice(out.indexOf('▸ An insider'));
+    const relayRows = beforeGroup.match(/\d\d:\d\d:\d\d\.\d{3} → (Alice|Bob)#\d +\d+ B {2}11/g) ?? [];
     // 13 for the conversation + 2 for the photo message (Bob's phone and laptop).
     expect(relayRows.length).toBe(15);
     // The photo: EXIF gone at Bob's end; the blob store lists ciphertext files and tus records, none naming the file, an account or the type.
@@ -30,5 +33,12 @@ describe('demo', () => {
     expect(out).not.toContain('FOUND');
     expect(out).toContain('Bob (phone): Alice: Look where I am! [image/jpeg');
     expect(out).toContain('the relay never learned who sent any of them');
+    // The group: one v2 upload split per device (rows 22…), the tablet reads the message after it linked, Carol reads nothing after her removal.
+    const group = out.slice(groupAt, out.indexOf('▸ An insider'));
+    expect(group.match(/→ (Alice|Bob|Carol)#\d +\d+ B {2}22/g)?.length).toBeGreaterThanOrEqual(10);
+    expect(group).toContain('Carol (tablet): Alice: Carol, your tablet');
+    expect(group).toContain('Bob (phone): Alice: Surprise party for Carol');
+    expect(group).not.toMatch(/Carol( \(tablet\))?: (Alice|Bob): (Surprise party|I'll bring)/);
+    expect(group).toContain("✓ Carol's devices got no message after the removal");
   });
 });

@@ -6,7 +6,9 @@
  * laptop), runs a scripted conversation — out-of-order delivery, a reply, a
  * reaction, and an insider's impersonation attempt that Alice's client flags
  * as an identity change, a photo sent as an encrypted attachment (EXIF
- * stripped; the blob server's directory listed: ciphertext, no names) —
+ * stripped; the blob server's directory listed: ciphertext, no names), a
+ * group of three (one multi-recipient send per message, a member's new
+ * device joining, a member removed who cannot read what follows) —
  * and prints what each user saw beside what the relay saw: sealed
  * envelopes with a recipient, a size and a time, and no sender.
  */
@@ -19,6 +21,7 @@ import { SqliteStore } from '@sealpost/client/sqlite';
 import { toHex } from '@sealpost/protocol/primitives';
 import { impersonate, startLocalServices } from '@sealpost/devkit/services';
 import { pictureStep } from './demo-attachment.ts';
+import { groupStep } from './demo-group.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'sealpost-demo-'));
 const useColor = process.stdout.isTTY;
@@ -90,6 +93,7 @@ function watch(client: SealpostClient, label: string): void {
 const byTimestamp = new Map<string, string>();
 function describe(m: ReceivedMessage): string {
   const who = m.fromSelf ? `me (other device) → ${names.get(m.conversation)}` : names.get(m.sender.account) ?? m.sender.account;
+  if (m.group !== undefined) return `${m.fromSelf ? 'me (other device)' : who}: ${m.content.text ?? ''} [${names.get(m.conversation) ?? 'group'}]`;
   const c = m.content;
   let body = c.text ?? '';
   if (c.replyTo) body = `↪ re "${byTimestamp.get(`${c.replyTo.author}/${c.replyTo.timestamp}`) ?? '?'}": ${body}`;
@@ -212,6 +216,21 @@ try {
     },
   });
 
+  const groupClients = await groupStep({
+    alice,
+    bobPhone,
+    bobLaptop,
+    device,
+    names,
+    watch,
+    step,
+    style: { dim, green },
+    sent: (label, t) => {
+      seen.get(label)?.push(dim(`me → ${t}`));
+      stream.push(`${bold(label)}: ${dim(`me → ${t}`)}`);
+    },
+  });
+
   step('An insider who runs the key server forges a sender certificate and writes to Alice "as Bob"');
   const mallory = device('mallory.db');
   await mallory.register();
@@ -234,7 +253,7 @@ try {
       `Alice ${await alice.store.history.count()} stored messages, Bob's phone ${await bobPhone.store.history.count()}, laptop ${await bobLaptop.store.history.count()}.`,
   );
   console.log(dim('  (the relay column names recipient account ids "Alice"/"Bob" for readability; it stores the UUIDs)'));
-  for (const c of [alice, bobPhone, bobLaptop, mallory]) await c.close();
+  for (const c of [alice, bobPhone, bobLaptop, mallory, ...groupClients]) await c.close();
 } finally {
   await services.close();
   rmSync(dir, { recursive: true, force: true });

@@ -10,6 +10,7 @@ import type { ClientStore, DeviceAddress } from './store/types.ts';
 import type { UpkeepPolicy } from './upkeep.ts';
 import type { QuarantineLimits } from './quarantine.ts';
 import type { ResendReport } from './recovery.ts';
+import type { GroupChangeEvent, GroupConflictEvent } from './groups/types.ts';
 
 /** How the client receives. */
 export type ReceiveMode = 'websocket' | 'poll' | 'manual';
@@ -69,8 +70,10 @@ export interface SealpostClientOptions {
 export interface ReceivedMessage {
   /** Local id in the store's history. */
   id: number;
-  /** The conversation: the other account (for a sync copy, the account our other device wrote to). */
+  /** The conversation: the other account (for a sync copy, the account our other device wrote to), or `group:<id>` for a group. */
   conversation: string;
+  /** The group (hex id) for a group message. */
+  group?: string;
   /** The device that wrote it. */
   sender: DeviceAddress;
   /** True when one of our own other devices sent it (a sync copy). */
@@ -99,7 +102,11 @@ export interface SentMessage {
   ref: MessageRef;
 }
 
-/** What the relay was given for one device (for tools that show the operator's view). */
+/**
+ * What the relay was given for one device (for tools that show the
+ * operator's view). A group send is one entry for its one sealed sender v2
+ * upload: recipient `{ account: 'group:<id>', device: 0 }`, the SentMessage's size.
+ */
 export interface RelayView {
   recipient: DeviceAddress;
   bytes: number;
@@ -131,6 +138,10 @@ export interface ClientEvents {
   relaySend: RelayView[];
   /** A contact's device could not decrypt our messages and asked again: the session was re-established and this many resent. */
   resent: ResendReport;
+  /** A group change was applied (made here or received). */
+  groupChanged: GroupChangeEvent;
+  /** Two different changes or states were seen for one epoch of a group: it is frozen (sends refused) until resolved. */
+  groupConflict: GroupConflictEvent;
 }
 
 /** A contact card: what two users exchange (e.g. by QR code) before the first message. */

@@ -33,6 +33,12 @@ import { checkTrustRoots, selfCheckTrustRoot } from './trust-root.ts';
 import { Trust } from './trust.ts';
 import type { UpkeepReport } from './upkeep.ts';
 import type { RegistrationGateAnswer } from './registration-gate.ts';
+import { GroupReceiver } from './groups/group-inbound.ts';
+import { GroupSender } from './groups/group-send.ts';
+import { Groups } from './groups/groups.ts';
+import { senderKeyInboundHandler, SENDER_KEY_CONTENT_TYPE } from './groups/sender-key-inbound.ts';
+import { senderKeyOps } from './groups/sender-key-ops.ts';
+import { SealedSenderV2AgreementCache } from '@sealpost/protocol/sealed-sender';
 
 export type { ClientEvents, ClientProblem, ContactCard, ReceivedMessage, ReceiveMode, RelayView, SealpostClientOptions, SentMessage } from './client-types.ts';
 
@@ -44,6 +50,8 @@ export class SealpostClient extends TypedEmitter<ClientEvents> {
   readonly store: ClientStore;
   readonly keyServer: KeyServerClient;
   readonly relay: RelayClient;
+  /** Groups: create, change membership, send and read (see docs/groups.md). */
+  readonly groups: Groups;
   readonly #account: Account;
   readonly #contacts: Contacts;
   readonly #trust: Trust;
@@ -88,18 +96,25 @@ export class SealpostClient extends TypedEmitter<ClientEvents> {
     this.#trust = new Trust(this.store, now, options.identityPolicy ?? 'warn', own);
     const { store, keyServer, relay } = this;
     const maxSendAttempts = options.maxSendAttempts ?? 3;
-    this.#outgoing = new Outgoing({ store, keyServer, relay, ops, locks, now, own, contacts: this.#contacts, credentials, trust: this.#trust, maxSendAttempts, emit });
+    // One cache of DH(our identity, peer identity) for every sealed send (v1 and v2); memory only, bounded.
+    const agreementCache = new SealedSenderV2AgreementCache();
+    this.#outgoing = new Outgoing({ store, keyServer, relay, ops, locks, now, own, contacts: this.#contacts, credentials, trust: this.#trust, maxSendAttempts, emit, agreementCache });
     const session = sessionInboundHandler(
       ops,
       () => localKeysOf(own()),
       () => ({ account: own().account, device: own().device }),
     );
     const handlers = new Map<number, InboundHandler>(SESSION_CONTENT_TYPES.map((t) => [t, session]));
-    const recovery = new Recovery({ outgoing: this.#outgoing, own, emit });
+    handlers.set(SENDER_KEY_CONTENT_TYPE, senderKeyInboundHandler(senderKeyOps));
+    const groupDeps = { store, outgoing: this.#outgoing, contacts: this.#contacts, own, now, emit, ops: senderKeyOps };
+    const groupSender = new GroupSender({ ...groupDeps, relay, credentials, locks, agreementCache });
+    const groupReceiver = new GroupReceiver({ ...groupDeps, retryQuarantined: (filter) => this.#incoming.retryWhere(filter) });
+    this.groups = new Groups({ ...groupDeps, sender: groupSender, locks });
+    const recovery = new Recovery({ outgoing: this.#outgoing, own, emit, groupResend: (from, groupId, ts) => groupSender.resendAfterDecryptionError(from, groupId, ts) });
     this.#incoming = new Incoming({
       store: this.store, locks, now, own, trust: this.#trust, contacts: this.#contacts, handlers, trustRoots: this.#trustRoots,
       onMessage: options.onMessage, upkeep: () => this.#account.upkeep, closed: () => this.#closed, emit,
-      quarantineLimits: { ...DEFAULT_QUARANTINE_LIMITS, ...options.quarantine }, recovery,
+      quarantineLimits: { ...DEFAULT_QUARANTINE_LIMITS, ...options.quarantine }, recovery, groups: groupReceiver,
     });
     this.#reception = new Reception(this.relay, options, () => credentials.relayToken(), (e) => this.#incoming.handle(e), emit, () => this.#closed);
     this.#ready = this.#account.load();

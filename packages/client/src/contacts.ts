@@ -84,6 +84,13 @@ export class Contacts {
     await contacts.set({ account, profileKey: profileKey.slice(), updatedAt: this.now() });
   }
 
+  /** The profile key known for `account` (ours for our own), if any. */
+  async profileKey(account: string): Promise<Uint8Array | undefined> {
+    const own = this.own();
+    if (account === own.account) return own.profileKey.slice();
+    return (await this.#cached(account))?.profileKey.slice();
+  }
+
   /** The access key the relay asks for when sending to `account`; `UNKNOWN_RECIPIENT` without a card. */
   async accessKey(account: string): Promise<Uint8Array> {
     const own = this.own();

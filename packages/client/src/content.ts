@@ -4,7 +4,7 @@
  * reply-to, reaction and sent-transcript fields.
  */
 import { create, fromBinary, toBinary } from '@bufbuild/protobuf';
-import { ContentSchema, MessageReferenceSchema, ReactionSchema, SentTranscriptSchema } from './gen/content_pb.ts';
+import { ContentSchema, GroupContextSchema, MessageReferenceSchema, ReactionSchema, SentTranscriptSchema } from './gen/content_pb.ts';
 import { ClientError } from './errors.ts';
 import { pointerFromProto, pointerToProto, previewFromProto, previewToProto, type AttachmentPointer, type LinkPreview } from './attachments/pointer.ts';
 
@@ -53,6 +53,23 @@ export interface MessageContent {
   attachments?: AttachmentPointer[];
   /** Link previews the sender made. */
   previews?: LinkPreview[];
+  /** The group (and its state) this message belongs to. */
+  group?: GroupContextFields;
+  /** Serialized signed group changes, oldest first. */
+  groupChanges?: Uint8Array[];
+  /** A SenderKeyDistributionMessage of the sender's device. */
+  senderKeyDistribution?: Uint8Array;
+  /** Asks for the group changes after `group.epoch`. */
+  groupStateRequest?: boolean;
+}
+
+/** Which group and which of its states a message belongs to. */
+export interface GroupContextFields {
+  /** 32-byte group id. */
+  id: Uint8Array;
+  epoch: number;
+  /** SHA-256 of the serialized group change of `epoch`. */
+  stateHash: Uint8Array;
 }
 
 /** Largest timestamp accepted (ms); keeps values exactly representable as JS numbers. */
@@ -108,6 +125,12 @@ export function encodeContent(content: Omit<MessageContent, 'version'> & { versi
   }
   if (content.attachments !== undefined) message.attachments = content.attachments.map((a) => pointerToProto(a));
   if (content.previews !== undefined) message.previews = content.previews.map(previewToProto);
+  if (content.group !== undefined) {
+    message.group = create(GroupContextSchema, { groupId: content.group.id, epoch: checkTimestamp('group.epoch', content.group.epoch), stateHash: content.group.stateHash });
+  }
+  if (content.groupChanges !== undefined) message.groupChanges = content.groupChanges;
+  if (content.senderKeyDistribution !== undefined) message.senderKeyDistributionMessage = content.senderKeyDistribution;
+  if (content.groupStateRequest === true) message.groupStateRequest = true;
   return toBinary(ContentSchema, message);
 }
 
@@ -137,5 +160,12 @@ export function decodeContent(bytes: Uint8Array): MessageContent {
   if (m.profileKey.length === 32) out.profileKey = m.profileKey;
   if (m.attachments.length > 0) out.attachments = m.attachments.map((a) => pointerFromProto(a));
   if (m.previews.length > 0) out.previews = m.previews.map(previewFromProto);
+  if (m.group !== undefined) {
+    if (m.group.epoch > BigInt(MAX_TIMESTAMP)) throw new ClientError('INVALID_DATA', 'group epoch out of range');
+    out.group = { id: m.group.groupId, epoch: Number(m.group.epoch), stateHash: m.group.stateHash };
+  }
+  if (m.groupChanges.length > 0) out.groupChanges = m.groupChanges;
+  if (m.senderKeyDistributionMessage.length > 0) out.senderKeyDistribution = m.senderKeyDistributionMessage;
+  if (m.groupStateRequest) out.groupStateRequest = true;
   return out;
 }

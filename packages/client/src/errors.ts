@@ -53,7 +53,19 @@ export type ClientErrorCode =
   /** A PreKeySignalMessage that used the last-resort Kyber prekey arrived again (a replay). */
   | 'PREKEY_REPLAY'
   /** The client was closed. */
-  | 'CLOSED';
+  | 'CLOSED'
+  /** Groups (see `GroupError`): no such group here. */
+  | 'GROUP_UNKNOWN'
+  /** A group message or change from an account that is not a member at its epoch, or an operation this device's account may not make. */
+  | 'GROUP_NOT_MEMBER'
+  /** A group change whose signature, author, chain link or encoding is not valid. */
+  | 'GROUP_FORGED_CHANGE'
+  /** Two different group changes (or states) for one epoch: the group is frozen until resolved. */
+  | 'GROUP_EQUIVOCATION'
+  /** A group message or change for an epoch this device is past and cannot accept. */
+  | 'GROUP_STALE_EPOCH'
+  /** A group message or change for an epoch this device has not reached: kept until the missing changes arrive. */
+  | 'GROUP_EPOCH_AHEAD';
 
 /** Base class of every error the client raises itself. */
 export class ClientError extends Error {

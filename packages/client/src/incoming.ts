@@ -28,10 +28,11 @@ import { ClientError, IdentityChangedError } from './errors.ts';
 import type { QueuedEnvelope } from './relay-client.ts';
 import { isDuplicateMessage } from './session-ops.ts';
 import type { SessionLocks } from './session-transaction.ts';
-import type { ClientStore, DeviceAddress, RegisteredAccount, StoreTransaction, StoredMessage } from './store/types.ts';
+import type { ClientStore, DeviceAddress, QuarantinedEnvelope, RegisteredAccount, StoreTransaction, StoredMessage } from './store/types.ts';
 import type { Trust } from './trust.ts';
 import type { PreKeyUpkeep } from './upkeep.ts';
 import { failureOf, quarantineEnvelope, type QuarantineLimits } from './quarantine.ts';
+import { groupOfPeer } from './groups/types.ts';
 
 /** An unsealed envelope whose sender certificate is valid. */
 export interface OpenedEnvelope {
@@ -82,20 +83,43 @@ export interface IncomingDeps {
   emit: <K extends keyof ClientEvents>(event: K, value: ClientEvents[K]) => void;
   quarantineLimits: QuarantineLimits;
   recovery: IncomingRecovery;
+  /** Group handling of content that names a group (`groups/group-inbound.ts`). */
+  groups?: IncomingGroups;
+}
+
+/** What the group side decided for one received content. */
+export interface GroupInbound {
+  /** The history peer: the group's conversation. */
+  peer: string;
+  /** False for pure control content (changes, sender keys, state requests) and repeats: nothing enters the history. */
+  store: boolean;
+  /** Runs after the envelope's transaction committed (events, replies, retries). */
+  after: () => Promise<void>;
+}
+
+/** What the receiving side asks of groups. */
+export interface IncomingGroups {
+  /** Inside the envelope's transaction: checks and applies the group parts of `content`; undefined for content of no group. */
+  apply(tx: StoreTransaction, opened: OpenedEnvelope, content: MessageContent, now: number): Promise<GroupInbound | undefined>;
+  /** After an envelope was refused (and quarantined) with `error`. */
+  refused(opened: OpenedEnvelope, error: unknown): Promise<void>;
 }
 
 /** What the receiving side asks of decryption-error recovery (`recovery.ts`). */
 export interface IncomingRecovery {
   /** Sends the sender of `opened` (which could not be decrypted) a decryption-error message. */
   requestResend(opened: OpenedEnvelope): Promise<void>;
-  /** A decryption-error message from `sender` arrived: re-establish and resend if it is ours to answer. */
-  onDecryptionError(sender: DeviceAddress, request: DecryptionErrorMessage): Promise<void>;
+  /** A decryption-error message from `sender` arrived (about a message of group `groupId`, when it names one): re-establish and resend if it is ours to answer. */
+  onDecryptionError(sender: DeviceAddress, request: DecryptionErrorMessage, groupId?: Uint8Array): Promise<void>;
 }
 
 /** A stored message in the form the app receives it. */
 export function receivedMessage(m: Pick<StoredMessage, 'id' | 'peer' | 'sender' | 'envelopeId' | 'storedAt'>, content: MessageContent, ownAccount: string): ReceivedMessage {
-  const { profileKey: _pk, ...visible } = content;
-  return { id: m.id, conversation: m.peer, sender: m.sender, fromSelf: m.sender.account === ownAccount, content: visible, envelopeId: m.envelopeId ?? '', storedAt: m.storedAt };
+  const { profileKey: _pk, senderKeyDistribution: _skdm, groupChanges: _changes, groupStateRequest: _request, ...visible } = content;
+  const out: ReceivedMessage = { id: m.id, conversation: m.peer, sender: m.sender, fromSelf: m.sender.account === ownAccount, content: visible, envelopeId: m.envelopeId ?? '', storedAt: m.storedAt };
+  const group = groupOfPeer(m.peer);
+  if (group !== undefined) out.group = group;
+  return out;
 }
 
 /** Bound of each client's validated-server-certificate cache. */
@@ -124,6 +148,7 @@ async function isStoredAlready(tx: StoreTransaction, peer: string, sender: Devic
 
 /** True for failures that no immediate retry can fix: the envelope is quarantined (processed, acknowledged) and reported. */
 function isPermanent(error: unknown): boolean {
+  if (error instanceof ClientError && error.code.startsWith('GROUP_')) return true;
   return error instanceof SealpostError || (error instanceof ClientError && (error.code === 'INVALID_DATA' || error.code === 'PREKEY_REPLAY' || error.code === 'INVALID_PADDING'));
 }
 
@@ -193,7 +218,7 @@ export class Incoming {
       return this.#quarantine(opened.envelope, opened.sender, error, retry);
     }
     // Network failures here reject: the request stays on the relay and comes again.
-    if (request !== undefined) await this.d.recovery.onDecryptionError(opened.sender, request);
+    if (request !== undefined) await this.d.recovery.onDecryptionError(opened.sender, request, opened.groupId);
     await this.d.store.transaction(async (tx) => {
       if (retry) await tx.quarantine.remove(opened.envelopeId);
       await tx.history.markProcessed(opened.envelopeId, this.d.now());
@@ -285,6 +310,7 @@ export class Incoming {
       return undefined;
     }
     const own = this.d.own();
+    let refusedWith: { error: unknown } | undefined;
     const outcome = await this.d.locks.run(opened.sender.account, async () => {
       try {
         return await this.d.store.transaction(async (tx) => {
@@ -294,18 +320,19 @@ export class Incoming {
           const { plaintext, usedOneTime } = await handler(tx, opened, now);
           const content = decodeContent(plaintext);
           if (!opened.fromSelf && content.profileKey !== undefined) await this.d.contacts.learn(tx.contacts, opened.sender.account, content.profileKey);
+          const group = await this.#group(tx, opened, content, now);
           const row = {
-            peer: opened.fromSelf ? (content.sentTranscript?.destination ?? opened.sender.account) : opened.sender.account,
+            peer: group?.peer ?? (opened.fromSelf ? (content.sentTranscript?.destination ?? opened.sender.account) : opened.sender.account),
             sender: opened.sender,
             envelopeId: opened.envelopeId,
             storedAt: now,
           };
           // A resend (it always starts a new session) of a message we already have: keep the new session, not a second copy.
-          const repeat = opened.contentType === 3 && (await isStoredAlready(tx, row.peer, opened.sender, content.timestamp, plaintext));
+          const repeat = group !== undefined ? !group.store : opened.contentType === 3 && (await isStoredAlready(tx, row.peer, opened.sender, content.timestamp, plaintext));
           const id = repeat ? undefined : await tx.history.add({ ...row, direction: opened.fromSelf ? 'out' : 'in', timestamp: content.timestamp, content: plaintext });
           await tx.history.markProcessed(opened.envelopeId, now);
           if (retry) await tx.quarantine.remove(opened.envelopeId);
-          return { message: id === undefined ? undefined : receivedMessage({ ...row, id }, content, own.account), change, usedOneTime };
+          return { message: id === undefined ? undefined : receivedMessage({ ...row, id }, content, own.account), change, usedOneTime, after: group?.after };
         });
       } catch (error) {
         if (isDuplicateMessage(error)) {
@@ -317,16 +344,35 @@ export class Incoming {
         }
         if (!isPermanent(error)) throw error;
         await this.#quarantine(opened.envelope, opened.sender, error, retry);
+        // Group follow-ups (e.g. a state request to this sender) send 1:1 and take its lock: run them after this one.
+        if (!retry) refusedWith = { error };
         // A session that cannot decrypt: ask the sender to re-establish it and resend (once, not on retries).
         if (!retry && wantsResend(error)) await this.d.recovery.requestResend(opened).catch((e: unknown) => this.d.emit('error', { error: e, envelopeId: opened.envelopeId }));
         return undefined;
       }
     });
+    if (refusedWith !== undefined) await this.d.groups?.refused(opened, refusedWith.error).catch((e: unknown) => this.d.emit('error', { error: e, envelopeId: opened.envelopeId }));
     if (outcome === undefined) return undefined;
     if (outcome.change !== undefined) this.d.emit('identityChanged', outcome.change);
+    if (outcome.after !== undefined) await outcome.after().catch((error: unknown) => this.d.emit('error', { error, envelopeId: opened.envelopeId }));
     const upkeep = this.d.upkeep();
     if (outcome.usedOneTime && upkeep !== undefined) void upkeep.run().catch((error: unknown) => this.d.emit('error', { error }));
     return outcome.message;
+  }
+
+  /** The group side of `content` (a sender-key message must name a group). */
+  async #group(tx: StoreTransaction, opened: OpenedEnvelope, content: MessageContent, now: number): Promise<GroupInbound | undefined> {
+    const group = await this.d.groups?.apply(tx, opened, content, now);
+    if (group === undefined && opened.contentType === 7) throw new ClientError('INVALID_DATA', 'a sender-key message without a group');
+    return group;
+  }
+
+  /** Retries the quarantined envelopes `filter` selects whose automatic attempts are not used up (each once). */
+  async retryWhere(filter: (q: QuarantinedEnvelope) => boolean): Promise<void> {
+    for (const q of await this.d.store.quarantine.list()) {
+      if (q.attempts >= this.d.quarantineLimits.maxAutoAttempts || !filter(q)) continue;
+      await this.#process({ id: q.envelopeId, content: q.content, receivedAt: q.receivedAt }, true).catch((error: unknown) => this.d.emit('error', { error, envelopeId: q.envelopeId }));
+    }
   }
 
   /** Hands a stored message to the app; marks it delivered once the app accepted it. */

@@ -32,3 +32,4 @@ export * from './store/index.ts';
 export { computeSafetyNumber, scannedSafetyNumberMatches, accountIdBytes, SAFETY_NUMBER_VERSION, type SafetyNumber } from './safety-number.ts';
 export { sessionOps, sessionAddresses, type SessionOps, type LocalKeys } from './session-ops.ts';
 export type { AttachmentPointer, LinkPreview } from './attachments/pointer.ts';
+export * from './groups/index.ts';

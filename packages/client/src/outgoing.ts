@@ -7,7 +7,7 @@
  * unreachable relay left sealed but unsent.
  */
 import { equalBytes, randomBytes, toHex } from '@sealpost/protocol/primitives';
-import { ContentHint, SealedContentType, sealV1 } from '@sealpost/protocol/sealed-sender';
+import { ContentHint, SealedContentType, sealV1, type SealedSenderV2AgreementCache } from '@sealpost/protocol/sealed-sender';
 import type { ClientEvents, SentMessage } from './client-types.ts';
 import type { Contacts } from './contacts.ts';
 import { encodeContent, type MessageContent, type MessageRef } from './content.ts';
@@ -65,6 +65,8 @@ export interface OutgoingDeps {
   trust: Trust;
   maxSendAttempts: number;
   emit: <K extends keyof ClientEvents>(event: K, value: ClientEvents[K]) => void;
+  /** DH(our identity, recipient identity), reused by sealed sender v1 and v2 sends (memory only, bounded; same bytes). */
+  agreementCache?: SealedSenderV2AgreementCache;
 }
 
 /** The local keys of `own` in the form the session functions take. */
@@ -128,7 +130,7 @@ export class Outgoing {
   }
 
   /** Establishes sessions with the given devices (all when `devices` is undefined) from fresh bundles. */
-  async #establish(account: string, devices: number[] | undefined): Promise<void> {
+  async establish(account: string, devices: number[] | undefined): Promise<void> {
     const own = this.d.own();
     let bundles: DeviceBundle[] = [];
     if (devices === undefined) bundles = await this.d.keyServer.bundles(account);
@@ -175,7 +177,7 @@ export class Outgoing {
           if (isSelf) this.#ownDevicesCheckedAt = this.d.now();
           const wanted = listed.map((d) => d.deviceId).filter((d) => !(isSelf && d === own.device));
           if (wanted.length === 0) return none;
-          await this.#establish(account, isSelf ? wanted : undefined);
+          await this.establish(account, isSelf ? wanted : undefined);
           devices = await this.#otherDevices(account, isSelf);
         }
         if (devices.length === 0 && isSelf) return none;
@@ -208,11 +210,21 @@ export class Outgoing {
             for (const d of [...mismatch.extraDevices, ...mismatch.staleDevices]) await tx.sessions.remove({ account, device: d });
           });
           const refetch = [...mismatch.missingDevices, ...mismatch.staleDevices].filter((d) => !(isSelf && d === own.device));
-          if (refetch.length > 0) await this.#establish(account, refetch);
+          if (refetch.length > 0) await this.establish(account, refetch);
         }
       }
       throw new ClientError('DEVICE_MISMATCH', `device list of ${account} kept changing; gave up after ${attempts} attempts`);
     });
+  }
+
+  /**
+   * Sends an encoded `Content` to every (other) device of `account` on the
+   * 1:1 sessions (sealed sender v1), repairing the device set on 409/410;
+   * returns the device ids it went to. (Group changes, sender-key
+   * distributions and group sync copies travel this way.)
+   */
+  sendContent(account: string, plaintext: Uint8Array, timestamp: number): Promise<number[]> {
+    return this.#sendToAccount(account, plaintext, timestamp).then((r) => r.devices);
   }
 
   /** Removes a batch from the outbox; when `accepted`, moves its parked history row into the history. */
@@ -249,6 +261,7 @@ export class Outgoing {
         content: { type: out.type, senderCertificate: certificate, contents: out.body, contentHint: ContentHint.Resendable },
         senderIdentity: local.identity,
         recipientIdentityPublic: out.remoteIdentityKey,
+        agreementCache: this.d.agreementCache,
       });
       const ratchetKey = messageRatchetKey(out.type, out.body);
       return { record: out.record, result: { deviceId: address.device, registrationId: out.remoteRegistrationId, content: sealed, ratchetKey } };
@@ -260,11 +273,12 @@ export class Outgoing {
   }
 
   /** Seals `contents` (a PlaintextContent, no session) for device `device` of `account`, whose identity key is `identityKey`. */
-  #sealPlaintext(contents: Uint8Array, certificate: Uint8Array, identityKey: Uint8Array): Uint8Array {
+  #sealPlaintext(contents: Uint8Array, certificate: Uint8Array, identityKey: Uint8Array, groupId?: Uint8Array): Uint8Array {
     return sealV1({
-      content: { type: SealedContentType.Plaintext, senderCertificate: certificate, contents, contentHint: ContentHint.Implicit },
+      content: { type: SealedContentType.Plaintext, senderCertificate: certificate, contents, contentHint: ContentHint.Implicit, ...(groupId === undefined ? {} : { groupId }) },
       senderIdentity: localKeysOf(this.d.own()).identity,
       recipientIdentityPublic: identityKey,
+      agreementCache: this.d.agreementCache,
     });
   }
 
@@ -283,9 +297,11 @@ export class Outgoing {
    * (our own other devices, for our account). The relay takes a send only
    * for the whole device set, so each device gets it; a DecryptionErrorMessage
    * names the device it is for. `identityKey`: the account's identity key
-   * to seal to (default: the trusted one). Returns the device ids.
+   * to seal to (default: the trusted one). `groupId`: the group of the
+   * message the request is about (named in the sealed content, as Signal
+   * does). Returns the device ids.
    */
-  async sendPlaintextContent(account: string, contents: Uint8Array, identityKey?: Uint8Array): Promise<number[]> {
+  async sendPlaintextContent(account: string, contents: Uint8Array, identityKey?: Uint8Array, groupId?: Uint8Array): Promise<number[]> {
     const own = this.d.own();
     const isSelf = account === own.account;
     const accessKey = await this.d.contacts.accessKey(account);
@@ -293,7 +309,7 @@ export class Outgoing {
     const certificate = await this.d.credentials.senderCertificate();
     const devices = (await this.d.keyServer.devices(account)).filter((d) => !(isSelf && d.deviceId === own.device));
     if (devices.length === 0) return [];
-    const envelopes = devices.map((d) => ({ deviceId: d.deviceId, registrationId: d.registrationId, content: this.#sealPlaintext(contents, certificate, identityKey) }));
+    const envelopes = devices.map((d) => ({ deviceId: d.deviceId, registrationId: d.registrationId, content: this.#sealPlaintext(contents, certificate, identityKey, groupId) }));
     await this.d.relay.send(account, accessKey, envelopes, this.d.now(), isSelf);
     return devices.map((d) => d.deviceId);
   }
@@ -319,7 +335,7 @@ export class Outgoing {
       if (entries.length === 0 && !isCurrent) return 0;
       // Only a request naming the current session resets it (as Signal archives on a ratchet-key match);
       // later requests for the same old chain just get their messages resent on the new session.
-      if (isCurrent) await this.#establish(from.account, [from.device]);
+      if (isCurrent) await this.establish(from.account, [from.device]);
       // A request naming the original timestamp (as libsignal peers send it) resends that message only;
       // ours name the relay's arrival time instead, so everything sent under the key is resent and the
       // receiver drops the copies it already has.

@@ -26,6 +26,8 @@ import type { DeviceAddress, RegisteredAccount } from './store/types.ts';
 /** What `Recovery` works with. */
 export interface RecoveryDeps {
   outgoing: Outgoing;
+  /** Answers a retry request about a group message (resend 1:1 with a fresh sender key); returns how many were resent. */
+  groupResend?: (requester: DeviceAddress, groupId: Uint8Array, timestamp: number) => Promise<number>;
   own: () => RegisteredAccount;
   emit: <K extends keyof ClientEvents>(event: K, value: ClientEvents[K]) => void;
 }
@@ -53,7 +55,7 @@ export class Recovery implements IncomingRecovery {
     }
     try {
       // Sealed to the identity its (validated) certificate names: the session that would have trusted it failed.
-      await this.d.outgoing.sendPlaintextContent(opened.sender.account, encodePlaintextContent(request), opened.senderIdentityKey);
+      await this.d.outgoing.sendPlaintextContent(opened.sender.account, encodePlaintextContent(request), opened.senderIdentityKey, opened.groupId);
     } catch (error) {
       // No profile key of the sender (nothing from it ever decrypted): the relay would refuse us. Quarantine only.
       if (error instanceof ClientError && error.code === 'UNKNOWN_RECIPIENT') return;
@@ -61,12 +63,19 @@ export class Recovery implements IncomingRecovery {
     }
   }
 
-  async onDecryptionError(sender: DeviceAddress, request: DecryptionErrorMessage): Promise<void> {
+  async onDecryptionError(sender: DeviceAddress, request: DecryptionErrorMessage, groupId?: Uint8Array): Promise<void> {
     // Sent to every device of our account: only the device that sent the failed message answers.
-    if (request.deviceId !== this.d.own().device || request.ratchetKey === undefined) return;
+    if (request.deviceId !== this.d.own().device) return;
+    // A sender-key message names no ratchet key; the request names its group instead.
+    const ratchetKey = request.ratchetKey;
+    const groupResend = this.d.groupResend;
+    if (ratchetKey === undefined && (groupId === undefined || groupResend === undefined)) return;
     let resent: number;
     try {
-      resent = await this.d.outgoing.resendAfterDecryptionError(sender, request.ratchetKey, request.timestamp);
+      resent =
+        ratchetKey !== undefined
+          ? await this.d.outgoing.resendAfterDecryptionError(sender, ratchetKey, request.timestamp)
+          : await groupResend!(sender, groupId!, request.timestamp);
     } catch (error) {
       // Unreachable services: the request stays on the relay and is answered when it comes again.
       if (isNetworkError(error) || (error instanceof ServiceError && error.status >= 500)) throw error;

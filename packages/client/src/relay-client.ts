@@ -46,6 +46,24 @@ export function deviceMismatchOf(error: unknown): DeviceMismatch | undefined {
   return { missingDevices: numbers(body.missingDevices), extraDevices: numbers(body.extraDevices), staleDevices: numbers(body.staleDevices) };
 }
 
+/** One recipient's device mismatch in a refused multi-recipient send (409: missing/extra, 410: stale). */
+export interface RecipientMismatch extends DeviceMismatch {
+  account: string;
+}
+
+/** The per-recipient lists of a 409/410 answer to a multi-recipient send; undefined for any other error. */
+export function multiRecipientMismatchOf(error: unknown): RecipientMismatch[] | undefined {
+  if (!(error instanceof ServiceError) || (error.status !== 409 && error.status !== 410)) return undefined;
+  const recipients = ((error.body ?? {}) as Record<string, unknown>).recipients;
+  if (!Array.isArray(recipients)) return [];
+  return recipients.map((r: Record<string, unknown>) => ({
+    account: String(r.serviceId ?? '').toLowerCase(),
+    missingDevices: numbers(r.missingDevices),
+    extraDevices: numbers(r.extraDevices),
+    staleDevices: numbers(r.staleDevices),
+  }));
+}
+
 /** Client of one relay. */
 export class RelayClient {
   constructor(
@@ -75,6 +93,20 @@ export class RelayClient {
       path: `/v1/messages/${encodeURIComponent(account)}`,
       headers,
       body: { messages: envelopes.map((e) => ({ deviceId: e.deviceId, registrationId: e.registrationId, content: toBase64(e.content) })), timestamp },
+    });
+  }
+
+  /**
+   * Sends one sealed sender v2 SentMessage (0x23) to every device it names
+   * (`PUT /v1/messages/multi_recipient`), with each recipient account's
+   * access key. A device set the relay disagrees with throws a
+   * `ServiceError` 409/410 — see `multiRecipientMismatchOf`.
+   */
+  async sendMultiRecipient(sentMessage: Uint8Array, accessKeys: ReadonlyMap<string, Uint8Array>): Promise<void> {
+    await requestJson('relay', this.baseUrl, {
+      method: 'PUT',
+      path: '/v1/messages/multi_recipient',
+      body: { sentMessage: toBase64(sentMessage), accessKeys: Object.fromEntries([...accessKeys].map(([account, key]) => [account, toBase64(key)])) },
     });
   }
 

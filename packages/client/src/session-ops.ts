@@ -125,6 +125,13 @@ export function currentSenderRatchetKey(record: Uint8Array | undefined): Uint8Ar
   return deserializeSessionRecord(record).current?.senderChain?.ratchetKeyPair.publicKey.slice();
 }
 
+/** The remote registration id and identity key of a stored session record's current state, if it has one. */
+export function sessionRemote(record: Uint8Array | undefined): { registrationId: number; identityKey: Uint8Array } | undefined {
+  if (record === undefined) return undefined;
+  const state = deserializeSessionRecord(record).current;
+  return state === undefined ? undefined : { registrationId: state.remoteRegistrationId, identityKey: state.remoteIdentityKey.slice() };
+}
+
 /** The sender ratchet key of an encrypted message body of `type` (2 or 3). */
 export function messageRatchetKey(type: CiphertextType, body: Uint8Array): Uint8Array {
   return (type === 3 ? decodePreKeySignalMessage(body).message : decodeSignalMessage(body)).senderRatchetKey.slice();

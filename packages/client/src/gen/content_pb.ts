@@ -15,7 +15,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file content.proto.
  */
 export const file_content: GenFile = /*@__PURE__*/
-  fileDesc("Cg1jb250ZW50LnByb3RvEhNzZWFscG9zdC5jb250ZW50LnYxIkkKEE1lc3NhZ2VSZWZlcmVuY2USDgoGYXV0aG9yGAEgASgJEhEKCXRpbWVzdGFtcBgCIAEoBBISCgptZXNzYWdlX2lkGAMgASgJImAKCFJlYWN0aW9uEg0KBWVtb2ppGAEgASgJEjUKBnRhcmdldBgCIAEoCzIlLnNlYWxwb3N0LmNvbnRlbnQudjEuTWVzc2FnZVJlZmVyZW5jZRIOCgZyZW1vdmUYAyABKAgiJQoOU2VudFRyYW5zY3JpcHQSEwoLZGVzdGluYXRpb24YASABKAki+QIKB0NvbnRlbnQSDwoHdmVyc2lvbhgBIAEoDRIRCgl0aW1lc3RhbXAYAiABKAQSEgoKbWVzc2FnZV9pZBgDIAEoCRIMCgR0ZXh0GAQgASgJEjcKCHJlcGx5X3RvGAUgASgLMiUuc2VhbHBvc3QuY29udGVudC52MS5NZXNzYWdlUmVmZXJlbmNlEi8KCHJlYWN0aW9uGAYgASgLMh0uc2VhbHBvc3QuY29udGVudC52MS5SZWFjdGlvbhI8Cg9zZW50X3RyYW5zY3JpcHQYByABKAsyIy5zZWFscG9zdC5jb250ZW50LnYxLlNlbnRUcmFuc2NyaXB0EhMKC3Byb2ZpbGVfa2V5GAggASgMEjsKC2F0dGFjaG1lbnRzGA0gAygLMiYuc2VhbHBvc3QuY29udGVudC52MS5BdHRhY2htZW50UG9pbnRlchIuCghwcmV2aWV3cxgOIAMoCzIcLnNlYWxwb3N0LmNvbnRlbnQudjEuUHJldmlldyL4AgoRQXR0YWNobWVudFBvaW50ZXISDwoHY2RuX2tleRgPIAEoCRISCgpjZG5fbnVtYmVyGA4gASgNEhQKDGNvbnRlbnRfdHlwZRgCIAEoCRILCgNrZXkYAyABKAwSDAoEc2l6ZRgEIAEoBBIOCgZkaWdlc3QYBiABKAwSFwoPaW5jcmVtZW50YWxfbWFjGBMgASgMEhIKCmNodW5rX3NpemUYESABKA0SEQoJZmlsZV9uYW1lGAcgASgJEg0KBWZsYWdzGAggASgNEg0KBXdpZHRoGAkgASgNEg4KBmhlaWdodBgKIAEoDRIPCgdjYXB0aW9uGAsgASgJEhEKCWJsdXJfaGFzaBgMIAEoCRIYChB1cGxvYWRfdGltZXN0YW1wGA0gASgEEjkKCXRodW1ibmFpbBgVIAEoCzImLnNlYWxwb3N0LmNvbnRlbnQudjEuQXR0YWNobWVudFBvaW50ZXISFgoOcGxhaW50ZXh0X2hhc2gYFiABKAwifwoHUHJldmlldxILCgN1cmwYASABKAkSDQoFdGl0bGUYAiABKAkSNQoFaW1hZ2UYAyABKAsyJi5zZWFscG9zdC5jb250ZW50LnYxLkF0dGFjaG1lbnRQb2ludGVyEhMKC2Rlc2NyaXB0aW9uGAQgASgJEgwKBGRhdGUYBSABKARiBnByb3RvMw");
+  fileDesc("Cg1jb250ZW50LnByb3RvEhNzZWFscG9zdC5jb250ZW50LnYxIkkKEE1lc3NhZ2VSZWZlcmVuY2USDgoGYXV0aG9yGAEgASgJEhEKCXRpbWVzdGFtcBgCIAEoBBISCgptZXNzYWdlX2lkGAMgASgJImAKCFJlYWN0aW9uEg0KBWVtb2ppGAEgASgJEjUKBnRhcmdldBgCIAEoCzIlLnNlYWxwb3N0LmNvbnRlbnQudjEuTWVzc2FnZVJlZmVyZW5jZRIOCgZyZW1vdmUYAyABKAgiJQoOU2VudFRyYW5zY3JpcHQSEwoLZGVzdGluYXRpb24YASABKAkiiAQKB0NvbnRlbnQSDwoHdmVyc2lvbhgBIAEoDRIRCgl0aW1lc3RhbXAYAiABKAQSEgoKbWVzc2FnZV9pZBgDIAEoCRIMCgR0ZXh0GAQgASgJEjcKCHJlcGx5X3RvGAUgASgLMiUuc2VhbHBvc3QuY29udGVudC52MS5NZXNzYWdlUmVmZXJlbmNlEi8KCHJlYWN0aW9uGAYgASgLMh0uc2VhbHBvc3QuY29udGVudC52MS5SZWFjdGlvbhI8Cg9zZW50X3RyYW5zY3JpcHQYByABKAsyIy5zZWFscG9zdC5jb250ZW50LnYxLlNlbnRUcmFuc2NyaXB0EhMKC3Byb2ZpbGVfa2V5GAggASgMEjAKBWdyb3VwGAkgASgLMiEuc2VhbHBvc3QuY29udGVudC52MS5Hcm91cENvbnRleHQSFQoNZ3JvdXBfY2hhbmdlcxgKIAMoDBInCh9zZW5kZXJfa2V5X2Rpc3RyaWJ1dGlvbl9tZXNzYWdlGAsgASgMEhsKE2dyb3VwX3N0YXRlX3JlcXVlc3QYDCABKAgSOwoLYXR0YWNobWVudHMYDSADKAsyJi5zZWFscG9zdC5jb250ZW50LnYxLkF0dGFjaG1lbnRQb2ludGVyEi4KCHByZXZpZXdzGA4gAygLMhwuc2VhbHBvc3QuY29udGVudC52MS5QcmV2aWV3IvgCChFBdHRhY2htZW50UG9pbnRlchIPCgdjZG5fa2V5GA8gASgJEhIKCmNkbl9udW1iZXIYDiABKA0SFAoMY29udGVudF90eXBlGAIgASgJEgsKA2tleRgDIAEoDBIMCgRzaXplGAQgASgEEg4KBmRpZ2VzdBgGIAEoDBIXCg9pbmNyZW1lbnRhbF9tYWMYEyABKAwSEgoKY2h1bmtfc2l6ZRgRIAEoDRIRCglmaWxlX25hbWUYByABKAkSDQoFZmxhZ3MYCCABKA0SDQoFd2lkdGgYCSABKA0SDgoGaGVpZ2h0GAogASgNEg8KB2NhcHRpb24YCyABKAkSEQoJYmx1cl9oYXNoGAwgASgJEhgKEHVwbG9hZF90aW1lc3RhbXAYDSABKAQSOQoJdGh1bWJuYWlsGBUgASgLMiYuc2VhbHBvc3QuY29udGVudC52MS5BdHRhY2htZW50UG9pbnRlchIWCg5wbGFpbnRleHRfaGFzaBgWIAEoDCJ/CgdQcmV2aWV3EgsKA3VybBgBIAEoCRINCgV0aXRsZRgCIAEoCRI1CgVpbWFnZRgDIAEoCzImLnNlYWxwb3N0LmNvbnRlbnQudjEuQXR0YWNobWVudFBvaW50ZXISEwoLZGVzY3JpcHRpb24YBCABKAkSDAoEZGF0ZRgFIAEoBCJZCgtHcm91cE1lbWJlchISCgphY2NvdW50X2lkGAEgASgJEgwKBHJvbGUYAiABKA0SEwoLYWRkZWRfZXBvY2gYAyABKAQSEwoLcHJvZmlsZV9rZXkYBCABKAwiggEKCkdyb3VwU3RhdGUSEAoIZ3JvdXBfaWQYASABKAwSDQoFZXBvY2gYAiABKAQSEQoJcHJldl9oYXNoGAMgASgMEjEKB21lbWJlcnMYBCADKAsyIC5zZWFscG9zdC5jb250ZW50LnYxLkdyb3VwTWVtYmVyEg0KBXRpdGxlGAUgASgJIlYKC0dyb3VwQ2hhbmdlEg0KBXN0YXRlGAEgASgMEg4KBmF1dGhvchgCIAEoCRIVCg1hdXRob3JfZGV2aWNlGAMgASgNEhEKCXNpZ25hdHVyZRgEIAEoDCJDCgxHcm91cENvbnRleHQSEAoIZ3JvdXBfaWQYASABKAwSDQoFZXBvY2gYAiABKAQSEgoKc3RhdGVfaGFzaBgDIAEoDGIGcHJvdG8z");
 
 /**
  * Points at an earlier message: either by its author and the author's
@@ -175,7 +175,38 @@ export type Content = Message<"sealpost.content.v1.Content"> & {
   profileKey: Uint8Array;
 
   /**
-   * (9–12 are kept for groups.)
+   * Groups (docs/groups.md): every group message and group control message
+   * names the group, its epoch and the hash of the group change it is at.
+   *
+   * @generated from field: sealpost.content.v1.GroupContext group = 9;
+   */
+  group?: GroupContext | undefined;
+
+  /**
+   * Serialized GroupChange messages, oldest first: the one just made, the
+   * latest one (carried with a sender-key distribution), or the chain a
+   * state request asked for. Bytes, so that their hashes are over exactly
+   * what the author signed and sent.
+   *
+   * @generated from field: repeated bytes group_changes = 10;
+   */
+  groupChanges: Uint8Array[];
+
+  /**
+   * A libsignal SenderKeyDistributionMessage of the sender's device for the group.
+   *
+   * @generated from field: bytes sender_key_distribution_message = 11;
+   */
+  senderKeyDistributionMessage: Uint8Array;
+
+  /**
+   * Asks the recipient for the group changes after the epoch in `group`.
+   *
+   * @generated from field: bool group_state_request = 12;
+   */
+  groupStateRequest: boolean;
+
+  /**
    * Encrypted attachments, in order.
    *
    * @generated from field: repeated sealpost.content.v1.AttachmentPointer attachments = 13;
@@ -362,4 +393,162 @@ export type Preview = Message<"sealpost.content.v1.Preview"> & {
  */
 export const PreviewSchema: GenMessage<Preview> = /*@__PURE__*/
   messageDesc(file_content, 5);
+
+/**
+ * A member of a group and what every member needs to reach it.
+ *
+ * @generated from message sealpost.content.v1.GroupMember
+ */
+export type GroupMember = Message<"sealpost.content.v1.GroupMember"> & {
+  /**
+   * Account id (service id).
+   *
+   * @generated from field: string account_id = 1;
+   */
+  accountId: string;
+
+  /**
+   * MEMBER = 0, ADMIN = 1.
+   *
+   * @generated from field: uint32 role = 2;
+   */
+  role: number;
+
+  /**
+   * The epoch at which it was added.
+   *
+   * @generated from field: uint64 added_epoch = 3;
+   */
+  addedEpoch: bigint;
+
+  /**
+   * Its 32-byte profile key (the other members derive its access key from it).
+   *
+   * @generated from field: bytes profile_key = 4;
+   */
+  profileKey: Uint8Array;
+};
+
+/**
+ * Describes the message sealpost.content.v1.GroupMember.
+ * Use `create(GroupMemberSchema)` to create a new message.
+ */
+export const GroupMemberSchema: GenMessage<GroupMember> = /*@__PURE__*/
+  messageDesc(file_content, 6);
+
+/**
+ * The whole state of a group at one epoch. Members are sorted by account id.
+ *
+ * @generated from message sealpost.content.v1.GroupState
+ */
+export type GroupState = Message<"sealpost.content.v1.GroupState"> & {
+  /**
+   * 32 random bytes, chosen by the creator.
+   *
+   * @generated from field: bytes group_id = 1;
+   */
+  groupId: Uint8Array;
+
+  /**
+   * 0 at creation, +1 per change.
+   *
+   * @generated from field: uint64 epoch = 2;
+   */
+  epoch: bigint;
+
+  /**
+   * SHA-256 of the serialized GroupChange of the previous epoch (32 zero bytes at epoch 0).
+   *
+   * @generated from field: bytes prev_hash = 3;
+   */
+  prevHash: Uint8Array;
+
+  /**
+   * @generated from field: repeated sealpost.content.v1.GroupMember members = 4;
+   */
+  members: GroupMember[];
+
+  /**
+   * @generated from field: string title = 5;
+   */
+  title: string;
+};
+
+/**
+ * Describes the message sealpost.content.v1.GroupState.
+ * Use `create(GroupStateSchema)` to create a new message.
+ */
+export const GroupStateSchema: GenMessage<GroupState> = /*@__PURE__*/
+  messageDesc(file_content, 7);
+
+/**
+ * A group state signed by its author (an admin, or a member leaving).
+ *
+ * @generated from message sealpost.content.v1.GroupChange
+ */
+export type GroupChange = Message<"sealpost.content.v1.GroupChange"> & {
+  /**
+   * A serialized GroupState (canonical encoding).
+   *
+   * @generated from field: bytes state = 1;
+   */
+  state: Uint8Array;
+
+  /**
+   * The author's account id and device.
+   *
+   * @generated from field: string author = 2;
+   */
+  author: string;
+
+  /**
+   * @generated from field: uint32 author_device = 3;
+   */
+  authorDevice: number;
+
+  /**
+   * XEdDSA by the author's identity key over "SealpostGroupChange/v1" || state.
+   *
+   * @generated from field: bytes signature = 4;
+   */
+  signature: Uint8Array;
+};
+
+/**
+ * Describes the message sealpost.content.v1.GroupChange.
+ * Use `create(GroupChangeSchema)` to create a new message.
+ */
+export const GroupChangeSchema: GenMessage<GroupChange> = /*@__PURE__*/
+  messageDesc(file_content, 8);
+
+/**
+ * Which group (and which state of it) a message belongs to.
+ *
+ * @generated from message sealpost.content.v1.GroupContext
+ */
+export type GroupContext = Message<"sealpost.content.v1.GroupContext"> & {
+  /**
+   * @generated from field: bytes group_id = 1;
+   */
+  groupId: Uint8Array;
+
+  /**
+   * @generated from field: uint64 epoch = 2;
+   */
+  epoch: bigint;
+
+  /**
+   * SHA-256 of the serialized GroupChange of that epoch.
+   *
+   * @generated from field: bytes state_hash = 3;
+   */
+  stateHash: Uint8Array;
+};
+
+/**
+ * Describes the message sealpost.content.v1.GroupContext.
+ * Use `create(GroupContextSchema)` to create a new message.
+ */
+export const GroupContextSchema: GenMessage<GroupContext> = /*@__PURE__*/
+  messageDesc(file_content, 9);
 

@@ -5,6 +5,7 @@
  * guarantee the SQLite store gives.
  */
 import { ClientError, KyberPreKeyReplayError } from '../errors.ts';
+import { MemoryGroups, MemorySenderKeys } from './memory-group-roles.ts';
 import { SerialQueue, serialRoles } from './serial.ts';
 import {
   MAX_PREKEY_ID,
@@ -36,6 +37,9 @@ import {
   type StoredMessage,
   type StoredPreKey,
   type TrustedIdentity,
+  type GroupStore,
+  type SenderKeyStore,
+  type StoredGroup,
 } from './types.ts';
 
 const copy = (b: Uint8Array): Uint8Array => b.slice();
@@ -59,6 +63,9 @@ class MemoryTables {
   /** Quarantined envelopes by id; Map order is age (a re-put moves nothing). */
   readonly quarantine = new Map<string, QuarantinedEnvelope>();
   sentLog: SentLogEntry[] = [];
+  readonly groups = new Map<string, StoredGroup>();
+  readonly groupChanges = new Map<string, { groupId: string; epoch: number; change: Uint8Array }>();
+  readonly senderKeys = new Map<string, Uint8Array>();
   nextMessageId = 1;
   undo: (() => void)[] | undefined;
 
@@ -360,6 +367,8 @@ export class MemoryStore implements ClientStore {
     contacts: new MemoryContacts(this.#tables),
     quarantine: new MemoryQuarantine(this.#tables),
     sentLog: new MemorySentLog(this.#tables),
+    groups: new MemoryGroups(this.#tables),
+    senderKeys: new MemorySenderKeys(this.#tables),
   };
   readonly #serial = serialRoles(this.#roles, this.#queue);
   readonly sessions: SessionStore = this.#serial.sessions;
@@ -373,6 +382,8 @@ export class MemoryStore implements ClientStore {
   readonly contacts: ContactStore = this.#serial.contacts;
   readonly quarantine: QuarantineStore = this.#serial.quarantine;
   readonly sentLog: SentLogStore = this.#serial.sentLog;
+  readonly groups: GroupStore = this.#serial.groups;
+  readonly senderKeys: SenderKeyStore = this.#serial.senderKeys;
 
   transaction<T>(fn: (tx: StoreTransaction) => Promise<T>): Promise<T> {
     return this.#queue.run(async () => {

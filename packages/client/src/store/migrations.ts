@@ -138,4 +138,31 @@ export const MIGRATIONS: readonly string[] = [
   CREATE INDEX sent_log_recipient ON sent_log (account, device, ratchet_key);
   CREATE INDEX sent_log_sent_at ON sent_log (sent_at);
   `,
+  // 4 -> 5: groups (record per group, log of signed changes) and sender-key records.
+  `
+  CREATE TABLE groups (
+    group_id TEXT PRIMARY KEY,
+    epoch INTEGER NOT NULL,
+    change BLOB NOT NULL,
+    distribution_id TEXT,
+    distribution_created_at INTEGER,
+    shared_with TEXT NOT NULL,
+    conflict_epoch INTEGER,
+    conflict_hash BLOB,
+    updated_at INTEGER NOT NULL
+  );
+  CREATE TABLE group_changes (
+    group_id TEXT NOT NULL,
+    epoch INTEGER NOT NULL,
+    change BLOB NOT NULL,
+    PRIMARY KEY (group_id, epoch)
+  );
+  CREATE TABLE sender_keys (
+    account TEXT NOT NULL,
+    device INTEGER NOT NULL,
+    distribution_id TEXT NOT NULL,
+    record BLOB NOT NULL,
+    PRIMARY KEY (account, device, distribution_id)
+  );
+  `,
 ];

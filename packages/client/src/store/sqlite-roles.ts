@@ -6,6 +6,7 @@
  */
 import type Database from 'better-sqlite3';
 import { ClientError, KyberPreKeyReplayError } from '../errors.ts';
+import { SqliteGroups, SqliteSenderKeys } from './sqlite-group-roles.ts';
 import { SqliteQuarantine, SqliteSentLog } from './sqlite-recovery-roles.ts';
 import {
   MAX_PREKEY_ID,
@@ -336,5 +337,7 @@ export function sqliteRoles(statements: Statements): StoreRoles {
     contacts: new SqliteContacts(statements),
     quarantine: new SqliteQuarantine(statements),
     sentLog: new SqliteSentLog(statements),
+    groups: new SqliteGroups(statements),
+    senderKeys: new SqliteSenderKeys(statements),
   };
 }

@@ -23,7 +23,7 @@ import { openClientDatabase, restrictCompanionFiles } from './sqlite-open.ts';
 import { SerialQueue, serialRoles } from './serial.ts';
 import { sqliteRoles, Statements } from './sqlite-roles.ts';
 import type { ClientStore, ContactStore, HistoryStore, IdentityStore, KyberPreKeyStore, OneTimePreKeyStore, OutboxStore, SessionStore, SettingsStore, SignedPreKeyStore, StoreRoles, StoreTransaction } from './types.ts';
-import type { QuarantineStore, SentLogStore } from './types.ts';
+import type { GroupStore, QuarantineStore, SenderKeyStore, SentLogStore } from './types.ts';
 
 /** Options of `SqliteStore`. */
 export interface SqliteStoreOptions {
@@ -54,6 +54,8 @@ export class SqliteStore implements ClientStore {
   readonly contacts: ContactStore;
   readonly quarantine: QuarantineStore;
   readonly sentLog: SentLogStore;
+  readonly groups: GroupStore;
+  readonly senderKeys: SenderKeyStore;
 
   /** Opens (creating if needed, mode 0600) the database at `path` and migrates it. */
   constructor(path: string, options: SqliteStoreOptions = {}) {
@@ -79,6 +81,8 @@ export class SqliteStore implements ClientStore {
     this.contacts = serial.contacts;
     this.quarantine = serial.quarantine;
     this.sentLog = serial.sentLog;
+    this.groups = serial.groups;
+    this.senderKeys = serial.senderKeys;
   }
 
   #migrate(): void {

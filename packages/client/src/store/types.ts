@@ -303,6 +303,62 @@ export interface SentLogStore {
   count(): Promise<number>;
 }
 
+/** A device that was given this device's sender key (its distribution message) for a group. */
+export interface SharedWithDevice {
+  readonly account: string;
+  readonly device: number;
+  /** Its registration id when it got it (a changed id means a new install: it gets a new one). */
+  readonly registrationId: number;
+}
+
+/** A group this device knows, at the epoch it is at (see `GroupStore`). */
+export interface StoredGroup {
+  /** The group id, 64 hex digits. */
+  readonly groupId: string;
+  readonly epoch: number;
+  /** The serialized, signed group change of `epoch` (the whole state). */
+  readonly change: Uint8Array;
+  /** This device's current sender-key distribution id (UUID text); undefined before its first send and after a rotation. */
+  readonly distributionId: string | undefined;
+  /** When that distribution was created, ms. */
+  readonly distributionCreatedAt: number | undefined;
+  /** The devices that got the current distribution message. */
+  readonly sharedWith: readonly SharedWithDevice[];
+  /** Set once two different changes or states for one epoch were seen: sends are refused until the app resolves it. */
+  readonly conflict: { readonly epoch: number; readonly hash: Uint8Array } | undefined;
+  readonly updatedAt: number;
+}
+
+/**
+ * Groups: one record per group (keyed by group id) and the log of its
+ * signed changes (keyed by group id + epoch), which answers other members'
+ * state requests.
+ */
+export interface GroupStore {
+  get(groupId: string): Promise<StoredGroup | undefined>;
+  /** Inserts or replaces the record of `group.groupId`. */
+  put(group: StoredGroup): Promise<void>;
+  /** Every group, by group id. */
+  list(): Promise<StoredGroup[]>;
+  /** Logs the change of `epoch` (an epoch already logged keeps its first change). */
+  addChange(groupId: string, epoch: number, change: Uint8Array): Promise<void>;
+  /** The logged change of `epoch`, if any. */
+  change(groupId: string, epoch: number): Promise<Uint8Array | undefined>;
+  /** The logged changes after `epoch`, ascending, at most `limit`. */
+  changesAfter(groupId: string, epoch: number, limit: number): Promise<Uint8Array[]>;
+}
+
+/**
+ * Sender-key records (libsignal `SenderKeyStore`), keyed by the sending
+ * device and the distribution id: our own (with the private signing key)
+ * and every other member device's.
+ */
+export interface SenderKeyStore {
+  load(sender: DeviceAddress, distributionId: string): Promise<Uint8Array | undefined>;
+  store(sender: DeviceAddress, distributionId: string, record: Uint8Array): Promise<void>;
+  remove(sender: DeviceAddress, distributionId: string): Promise<void>;
+}
+
 /** Every role, as seen inside a transaction. */
 export interface StoreRoles {
   readonly sessions: SessionStore;
@@ -316,6 +372,8 @@ export interface StoreRoles {
   readonly contacts: ContactStore;
   readonly quarantine: QuarantineStore;
   readonly sentLog: SentLogStore;
+  readonly groups: GroupStore;
+  readonly senderKeys: SenderKeyStore;
 }
 
 /** A transaction's view of the store (the same roles). */

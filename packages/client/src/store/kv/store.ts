@@ -11,6 +11,7 @@ import { ClientError } from '../../errors.ts';
 import { mapRoleMethods } from '../serial.ts';
 import type { ClientStore, StoreRoles, StoreTransaction } from '../types.ts';
 import type { KvBackend } from './backend.ts';
+import { KvGroups, KvSenderKeys } from './group-roles.ts';
 import { KvHistory, KvOutbox } from './message-roles.ts';
 import { KvTransaction } from './overlay.ts';
 import { KvQuarantine, KvSentLog } from './recovery-roles.ts';
@@ -29,6 +30,8 @@ function kvRoles(tx: KvTransaction): StoreRoles {
     contacts: new KvContacts(tx),
     quarantine: new KvQuarantine(tx),
     sentLog: new KvSentLog(tx),
+    groups: new KvGroups(tx),
+    senderKeys: new KvSenderKeys(tx),
   };
 }
 
@@ -46,6 +49,8 @@ export class KvStore implements ClientStore {
   readonly contacts: StoreRoles['contacts'];
   readonly quarantine: StoreRoles['quarantine'];
   readonly sentLog: StoreRoles['sentLog'];
+  readonly groups: StoreRoles['groups'];
+  readonly senderKeys: StoreRoles['senderKeys'];
 
   constructor(backend: KvBackend) {
     this.#backend = backend;
@@ -64,6 +69,8 @@ export class KvStore implements ClientStore {
     this.contacts = single.contacts;
     this.quarantine = single.quarantine;
     this.sentLog = single.sentLog;
+    this.groups = single.groups;
+    this.senderKeys = single.senderKeys;
   }
 
   transaction<T>(fn: (tx: StoreTransaction) => Promise<T>): Promise<T> {
