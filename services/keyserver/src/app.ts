@@ -6,7 +6,7 @@
 import Fastify, { LogController, type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
-import { clientErrorHandler, frameworkErrors, installErrorHandling, validationOptions } from '@sealpost/service-kit';
+import { clientErrorHandler, frameworkErrors, installCors, installErrorHandling, validationOptions } from '@sealpost/service-kit';
 import { addressInRanges, parseAddressRanges } from './client-address.ts';
 import type { SignatureVerifier } from './domain/deps.ts';
 import { requestLogHook, serverLoggerOption } from './request-log.ts';
@@ -61,6 +61,8 @@ export interface KeyServerOptions {
   docs?: boolean;
   /** Close the store when the server closes (default: true when the server opened it). */
   closeStore?: boolean;
+  /** Browser origins allowed to call the key server (CORS; default none: no CORS headers at all). */
+  corsOrigins?: readonly string[];
 }
 
 export { REDACTED_LOG_PATHS } from './request-log.ts';
@@ -130,6 +132,7 @@ export async function buildKeyServer(options: KeyServerOptions = {}): Promise<Fa
     ...validationOptions(),
   });
   installErrorHandling(app);
+  await installCors(app, options.corsOrigins ?? []);
   app.addHook('onResponse', requestLogHook(settings.logClientDetails));
   for (const schema of sharedSchemas) app.addSchema(schema);
   // JSON only: without this Fastify would parse text/plain into a string.

@@ -42,6 +42,7 @@ if (config.registrationGate === 'token') {
 const app = await buildKeyServer({
   dbPath: config.db,
   logger: { level: config.logLevel },
+  corsOrigins: config.corsOrigins,
   settings: { logClientDetails: config.logClientDetails, registrationGate, deviceListTrustedAddresses: config.deviceListTrustedAddresses,
     ...(config.relayAudiences === undefined ? {} : { relayAudiences: config.relayAudiences.split(',').map((a) => a.trim()).filter((a) => a.length > 0) }) },
   ...(serverCert === undefined ? {} : { senderCertificate: { certificate: serverCert.certificate, privateKey: serverCert.privateKey } }),

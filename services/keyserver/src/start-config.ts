@@ -16,9 +16,11 @@
  * | --registration-token-keys | KEYSERVER_REGISTRATION_TOKEN_KEYS | none; comma-separated base64 raw Ed25519 public keys of the app backend |
  * | --registration-pow-difficulty | KEYSERVER_REGISTRATION_POW_DIFFICULTY | 20 (leading zero bits) |
  * | --device-list-trusted-addresses | KEYSERVER_DEVICE_LIST_TRUSTED_ADDRESSES | 127.0.0.0/8,::1/128 (the relays; comma-separated CIDR) |
+ * | --cors-origins       | KEYSERVER_CORS_ORIGINS         | none (browser origins allowed by CORS, comma-separated scheme://host[:port]) |
  */
 import { fromBase64 } from '@sealpost/protocol/primitives';
 import {
+  CORS_ORIGINS_OPTION,
   configUsage,
   loadConfig,
   parseBoolean,
@@ -79,6 +81,7 @@ export const KEYSERVER_START_SPEC = {
     default: ['127.0.0.0/8', '::1/128'],
     description: 'client addresses (CIDR, comma-separated) exempt from the device-list rate limit: the relays',
   },
+  corsOrigins: CORS_ORIGINS_OPTION,
 } satisfies ConfigSpec;
 
 /** Resolved start-up settings. */

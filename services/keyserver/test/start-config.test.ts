@@ -16,6 +16,7 @@ describe('key server start-up config', () => {
       registrationTokenKeys: undefined,
       registrationPowDifficulty: 20,
       deviceListTrustedAddresses: ['127.0.0.0/8', '::1/128'],
+      corsOrigins: [],
     });
     const c = loadKeyServerStartConfig(['--port', '0', '--relay-key=/k/relay.json'], { KEYSERVER_PORT: '9', KEYSERVER_DB: ':memory:', KEYSERVER_LOG_LEVEL: 'debug', PORT: '1' });
     expect(c).toMatchObject({ port: 0, db: ':memory:', relayKey: '/k/relay.json', logLevel: 'debug' });

@@ -10,7 +10,7 @@ import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } 
 import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
 import fastifyWebsocket from '@fastify/websocket';
-import { authenticated, clientErrorHandler, frameworkErrors, installErrorHandling, validationOptions } from '@sealpost/service-kit';
+import { authenticated, clientErrorHandler, frameworkErrors, installCors, installErrorHandling, refuseForeignWebSocketOrigins, validationOptions } from '@sealpost/service-kit';
 import { verifyRelayDevice, type CredentialVerifier } from './auth.ts';
 import { cachingCredentialVerifier } from './credential-cache.ts';
 import { DEFAULT_LIMITS, type RelayContext, type RelayLimits } from './context.ts';
@@ -81,6 +81,12 @@ export interface RelayOptions {
   log?: RelayLogOptions;
   /** Clock (ms since epoch), injectable for expiry tests. */
   now?: () => number;
+  /**
+   * Browser origins allowed to call the relay: CORS on HTTP, and the
+   * `Origin` a WebSocket upgrade may carry (default none: no CORS headers,
+   * and browser pages cannot open the WebSocket; clients without `Origin` can).
+   */
+  corsOrigins?: readonly string[];
 }
 
 /** Builds the relay (not yet listening). The store closes with the app. */
@@ -135,6 +141,7 @@ export async function buildRelay(options: RelayOptions): Promise<FastifyInstance
     sendLimiter: new SendLimiter(limits),
     disk,
     now,
+    corsOrigins: options.corsOrigins ?? [],
   };
 
   const logger: FastifyBaseLogger = createRelayLogger(options.log);
@@ -155,6 +162,7 @@ export async function buildRelay(options: RelayOptions): Promise<FastifyInstance
   app.decorate('relay', ctx);
   appLog = app.log;
   installErrorHandling(app);
+  await installCors(app, ctx.corsOrigins);
   if (ctx.audience === undefined) {
     // Local development default: the origin this relay listens on. Behind a proxy or TLS, configure `audience`.
     app.addHook('onListen', async () => {
@@ -188,6 +196,8 @@ export async function buildRelay(options: RelayOptions): Promise<FastifyInstance
   await app.register(fastifySwaggerUi, { routePrefix: '/docs' });
   // Clients only send acknowledgements (≤ wsMaxAckIds ids, 25 bytes each); larger frames close with 1009.
   await app.register(fastifyWebsocket, { options: { maxPayload: limits.wsMaxFrameBytes } });
+  // After the WebSocket plugin: its onRequest hook must run first (it closes a refused upgrade's socket).
+  refuseForeignWebSocketOrigins(app, ctx.corsOrigins);
 
   await app.register(healthRoutes);
   await app.register(sendRoutes);

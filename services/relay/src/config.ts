@@ -23,13 +23,14 @@
  * | --expiry-sweep-ms         | RELAY_EXPIRY_SWEEP_MS         | 60000          |
  * | --keyserver-timeout-ms    | RELAY_KEYSERVER_TIMEOUT_MS    | 2000           |
  * | --log-level               | RELAY_LOG_LEVEL               | info           |
+ * | --cors-origins            | RELAY_CORS_ORIGINS            | none (browser origins allowed by CORS and on the WebSocket upgrade) |
  *
  * Every other field of `RelayLimits` (queue bytes, WebSocket window, buffer,
  * connection and frame limits, send budgets, disk watermark) is read the
  * same way: `--ws-max-connections` / `RELAY_WS_MAX_CONNECTIONS`, and so on;
  * defaults are `DEFAULT_LIMITS`, listed in the README ("Limits").
  */
-import { loadConfig as loadKitConfig, parseRelayPublicKey, parseInteger, parseOneOf, parsePort, parseString, type ConfigSpec } from '@sealpost/service-kit';
+import { CORS_ORIGINS_OPTION, loadConfig as loadKitConfig, parseRelayPublicKey, parseInteger, parseOneOf, parsePort, parseString, type ConfigSpec } from '@sealpost/service-kit';
 import { DEFAULT_LIMITS, type RelayLimits } from './context.ts';
 import { DEFAULT_DEVICE_AUTH_TTL_MS, MAX_DEVICE_AUTH_TTL_MS } from './device-authorizer.ts';
 import { DEFAULT_REVALIDATE_MS } from './open-sockets.ts';
@@ -56,6 +57,8 @@ export interface RelayStartConfig {
   /** Every limit of `RelayLimits` (the three above included). */
   limits: RelayLimits;
   logLevel: string;
+  /** Browser origins allowed by CORS and on the WebSocket upgrade (empty: none). */
+  corsOrigins: string[];
 }
 
 /** The limits read from the configuration (see `RelayLimits` for each). */
@@ -135,6 +138,7 @@ export const RELAY_CONFIG_SPEC = {
   diskCheckMs: { parse: count, default: DEFAULT_LIMITS.diskCheckMs, description: 'free-space check interval, ms' },
   retryAfterSeconds: { parse: count, default: DEFAULT_LIMITS.retryAfterSeconds, description: 'Retry-After of 503 answers, s' },
   logLevel: { parse: parseString, default: 'info', description: 'pino log level' },
+  corsOrigins: CORS_ORIGINS_OPTION,
 } satisfies ConfigSpec;
 
 /** Parses flags and environment; throws a readable `ConfigError` on bad values. */
@@ -165,5 +169,6 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv): RelayStartCo
       maxQueueDepth: c.maxQueueDepth,
     },
     logLevel: c.logLevel,
+    corsOrigins: c.corsOrigins,
   };
 }

@@ -34,6 +34,7 @@ async function main(): Promise<void> {
     limits: config.limits,
     expirySweepMs: config.expirySweepMs,
     log: { level: config.logLevel, stream: logDestination },
+    corsOrigins: config.corsOrigins,
   });
   if (config.publicOrigin === undefined && !['127.0.0.1', '::1', 'localhost'].includes(config.host)) {
     app.log.warn(
