@@ -42,6 +42,8 @@ export type ClientErrorCode =
   | 'STORE_VERSION'
   /** The database key is wrong, or the file is not a (Sealpost) database. */
   | 'STORE_KEY'
+  /** The platform lacks what the store needs (browser store: IndexedDB and Web Locks, i.e. a secure context), or the engine refused (quota). */
+  | 'STORE_UNAVAILABLE'
   /** An encrypted store was asked for but its SQLCipher-compatible binding is not installed. */
   | 'STORE_ENCRYPTION_UNAVAILABLE'
   /** A provisioning (device-link) message failed its MAC, version or format check. */

@@ -5,6 +5,7 @@
  * `handle` resolved — i.e. after the plaintext is stored. An envelope whose
  * handling failed is not acknowledged; the relay sends it again later.
  */
+import { browserWebSocket, platformHasBrowserWebSocket } from './browser-websocket.ts';
 import { ClientError } from './errors.ts';
 import { fromBase64 } from './http.ts';
 import { networkErrorOf } from './network-errors.ts';
@@ -29,8 +30,13 @@ const OPEN = 1;
 
 let defaultWebSocket: Promise<WebSocketConstructor> | undefined;
 
-/** The `ws` package, imported on first use only (the root entry never imports it statically). */
+/**
+ * The default WebSocket: in a browser the platform's (credential in the URL,
+ * see `browser-websocket.ts`); in Node the `ws` package, imported on first
+ * use only (the root entry never imports it statically).
+ */
 export function loadDefaultWebSocket(): Promise<WebSocketConstructor> {
+  if (platformHasBrowserWebSocket()) return (defaultWebSocket ??= Promise.resolve(browserWebSocket()));
   const specifier = 'ws';
   defaultWebSocket ??= import(/* @vite-ignore */ specifier).then((m: { default: unknown }) => m.default as WebSocketConstructor);
   return defaultWebSocket;
@@ -64,7 +70,7 @@ export interface WebSocketReceiverOptions {
   onState?: (state: ReceiverState, attempt: number) => void;
   /** Called with handler or connection errors (the receiver keeps going). */
   onError?: (error: unknown) => void;
-  /** The WebSocket constructor (default: the `ws` package, loaded lazily). */
+  /** The WebSocket constructor (default: the browser's `WebSocket` outside Node, else the `ws` package, loaded lazily). */
   WebSocket?: WebSocketConstructor | undefined;
 }
 

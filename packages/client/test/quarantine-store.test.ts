@@ -12,6 +12,8 @@ import { quarantineEnvelope, type QuarantineLimits } from '../src/quarantine.ts'
 import { SqliteStore } from '../src/sqlite.ts';
 import { MemoryStore } from '../src/store/memory.ts';
 import { MIGRATIONS } from '../src/store/migrations.ts';
+import { KvStore } from '../src/store/kv/store.ts';
+import { MemoryKvBackend } from '../src/store/kv/backend.ts';
 import type { ClientStore } from '../src/store/types.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'sealpost-quarantine-'));
@@ -31,6 +33,7 @@ const entry = (id: string, size: number, at: number) => ({
 const stores: [string, () => ClientStore][] = [
   ['memory', () => new MemoryStore()],
   ['sqlite', () => new SqliteStore(join(dir, `q-${Math.random().toString(36).slice(2)}.db`))],
+  ['key/value', () => new KvStore(new MemoryKvBackend())],
 ];
 
 describe.each(stores)('%s store: quarantine and sent log', (_name, open) => {

@@ -7,6 +7,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { MemoryStore } from '../src/store/memory.ts';
 import { SqliteStore } from '../src/sqlite.ts';
 import { MIGRATIONS } from '../src/store/migrations.ts';
+import { KvStore } from '../src/store/kv/store.ts';
+import { MemoryKvBackend } from '../src/store/kv/backend.ts';
 import type { ClientStore } from '../src/store/types.ts';
 import { runSessionStep, withSessionTransaction } from '../src/session-transaction.ts';
 import { ClientError, KyberPreKeyReplayError } from '../src/errors.ts';
@@ -18,6 +20,8 @@ let fileNo = 0;
 const implementations: [string, () => ClientStore][] = [
   ['memory', () => new MemoryStore()],
   ['sqlite', () => new SqliteStore(join(dir, `s${fileNo++}.db`))],
+  // The browser store's layer (IndexedDB under it in a browser: test/browser/).
+  ['key/value', () => new KvStore(new MemoryKvBackend())],
 ];
 
 const peer = { account: 'acct-b', device: 2 };

@@ -22,33 +22,30 @@ export class SerialQueue {
   }
 }
 
-function serialRole<R extends object>(role: R, queue: SerialQueue): R {
-  const out: Record<string, unknown> = {};
-  let proto: object | null = role;
-  while (proto !== null && proto !== Object.prototype) {
-    for (const name of Object.getOwnPropertyNames(proto)) {
-      const value = (role as Record<string, unknown>)[name];
-      if (name === 'constructor' || typeof value !== 'function' || name in out) continue;
-      out[name] = (...args: unknown[]) => queue.run(() => (value as (...a: unknown[]) => unknown).apply(role, args));
+/**
+ * `roles` with every method replaced by `wrap(roleName, methodName)`'s
+ * function (methods found along each role's prototype chain).
+ */
+export function mapRoleMethods(roles: StoreRoles, wrap: (role: keyof StoreRoles, method: string, fn: (...args: unknown[]) => unknown) => (...args: unknown[]) => unknown): StoreRoles {
+  const mapped: Record<string, unknown> = {};
+  for (const roleName of Object.keys(roles) as (keyof StoreRoles)[]) {
+    const role = roles[roleName] as object;
+    const out: Record<string, unknown> = {};
+    let proto: object | null = role;
+    while (proto !== null && proto !== Object.prototype) {
+      for (const name of Object.getOwnPropertyNames(proto)) {
+        const value = (role as Record<string, unknown>)[name];
+        if (name === 'constructor' || typeof value !== 'function' || name in out) continue;
+        out[name] = wrap(roleName, name, (...args: unknown[]) => (value as (...a: unknown[]) => unknown).apply(role, args));
+      }
+      proto = Object.getPrototypeOf(proto) as object | null;
     }
-    proto = Object.getPrototypeOf(proto) as object | null;
+    mapped[roleName] = out;
   }
-  return out as R;
+  return mapped as unknown as StoreRoles;
 }
 
 /** The roles with every method queued on `queue`. */
 export function serialRoles(roles: StoreRoles, queue: SerialQueue): StoreRoles {
-  return {
-    sessions: serialRole(roles.sessions, queue),
-    identities: serialRole(roles.identities, queue),
-    preKeys: serialRole(roles.preKeys, queue),
-    signedPreKeys: serialRole(roles.signedPreKeys, queue),
-    kyberPreKeys: serialRole(roles.kyberPreKeys, queue),
-    history: serialRole(roles.history, queue),
-    outbox: serialRole(roles.outbox, queue),
-    settings: serialRole(roles.settings, queue),
-    contacts: serialRole(roles.contacts, queue),
-    quarantine: serialRole(roles.quarantine, queue),
-    sentLog: serialRole(roles.sentLog, queue),
-  };
+  return mapRoleMethods(roles, (_role, _method, fn) => (...args) => queue.run(() => fn(...args)));
 }

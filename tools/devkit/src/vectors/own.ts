@@ -2,8 +2,6 @@
  * Replays the project's own transcribed known answers (test-vectors/*.json).
  * Each file names its published source; see test-vectors/README.md.
  */
-import { readdirSync, readFileSync } from 'node:fs';
-import path from 'node:path';
 import {
   aes256CbcDecrypt,
   aes256CbcEncrypt,
@@ -90,9 +88,9 @@ function pick<T>(table: Record<string, T>, name: string): T {
   return v;
 }
 
-/** True when the iterated (10,000-signature) XEdDSA chains should run in the vector replay. */
+/** True when the iterated (10,000-signature) XEdDSA chains should run in the vector replay (never in a browser page). */
 export function slowVectorsEnabled(): boolean {
-  return process.env['SEALPOST_SLOW_VECTORS'] === '1';
+  return (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env?.['SEALPOST_SLOW_VECTORS'] === '1';
 }
 
 /**
@@ -311,18 +309,11 @@ const HANDLERS: Record<string, OwnHandler> = {
   ...SPQR_HANDLERS,
 };
 
-/** Our own vector files this runner replays: every *.json in test-vectors/, sorted. */
-export function ownVectorFiles(ownDir: string): string[] {
-  return readdirSync(ownDir)
-    .filter((f) => f.endsWith('.json'))
-    .sort();
-}
-
-/** Replays one of our own vector files. Unknown files are an error, so none is silently ignored. */
-export function runOwnFile(ownDir: string, name: string): FileReport {
+/** Replays one of our own vector files (`name` as in test-vectors/). Unknown files are an error, so none is silently ignored. */
+export function replayOwnFile(name: string, text: string): FileReport {
   const handler = HANDLERS[name];
   if (handler === undefined) throw new Error(`no handler for test-vectors/${name}`);
-  const doc = JSON.parse(readFileSync(path.join(ownDir, name), 'utf8')) as Json;
+  const doc = JSON.parse(text) as Json;
   if (typeof doc['source'] !== 'string' || doc['source'] === '') throw new Error(`test-vectors/${name} has no "source"`);
   const tally = new Tally(`test-vectors/${name}`);
   handler(tally, doc);

@@ -1,0 +1,84 @@
+/**
+ * The message roles of `KvStore`: history (with the inbox and envelope
+ * de-duplication) and the outbox. Layout: `message/id` (the row),
+ * `envelope/envelopeId` (its row id), `undelivered/id` and `byPeer/peer/id`
+ * (key-only indexes), `processed/envelopeId`, `outbox/seq`,
+ * `parked/batchId`; counters `message`, `count.in`, `count.out`, `outbox`.
+ */
+import { ClientError } from '../../errors.ts';
+import type { HistoryStore, MessageDirection, NewMessage, OutboxEntry, OutboxStore, StoredMessage } from '../types.ts';
+import type { KvTransaction } from './overlay.ts';
+
+export class KvHistory implements HistoryStore {
+  constructor(private readonly tx: KvTransaction) {}
+  async add(m: NewMessage) {
+    if (m.envelopeId !== undefined) {
+      if (await this.tx.has(['envelope', m.envelopeId])) throw new ClientError('INVALID_DATA', `envelope ${m.envelopeId} already stored`);
+    }
+    const id = await this.tx.next('message');
+    const row: StoredMessage = { ...m, id, delivered: m.delivered ?? false };
+    this.tx.put(['message', id], row);
+    if (m.envelopeId !== undefined) this.tx.put(['envelope', m.envelopeId], id);
+    if (!row.delivered) this.tx.put(['undelivered', id], true);
+    this.tx.put(['byPeer', m.peer, id], true);
+    await this.tx.next(`count.${m.direction}`, 0);
+    return id;
+  }
+  async markDelivered(id: number) {
+    const m = await this.get(id);
+    if (m === undefined || m.delivered) return;
+    this.tx.put(['message', id], { ...m, delivered: true });
+    this.tx.delete(['undelivered', id]);
+  }
+  get(id: number) {
+    return this.tx.get<StoredMessage>(['message', id]);
+  }
+  async undelivered() {
+    return this.#rows((await this.tx.scanKeys(['undelivered'])).map((k) => Number(k[1])));
+  }
+  async conversation(peer: string, limit = 1000) {
+    const ids = (await this.tx.scanKeys(['byPeer', peer])).map((k) => Number(k[2]));
+    return this.#rows(ids.slice(Math.max(0, ids.length - limit)));
+  }
+  async count(direction?: MessageDirection) {
+    const of = async (d: MessageDirection) => (await this.tx.get<number>(['counter', `count.${d}`])) ?? 0;
+    return direction === undefined ? (await of('in')) + (await of('out')) : of(direction);
+  }
+  isProcessed(envelopeId: string) {
+    return this.tx.has(['processed', envelopeId]);
+  }
+  async markProcessed(envelopeId: string, now: number) {
+    if (!(await this.isProcessed(envelopeId))) this.tx.put(['processed', envelopeId], now);
+  }
+  async #rows(ids: number[]): Promise<StoredMessage[]> {
+    const rows = await this.tx.getMany<StoredMessage>(ids.map((id) => ['message', id] as const));
+    return rows.filter((m): m is StoredMessage => m !== undefined);
+  }
+}
+
+export class KvOutbox implements OutboxStore {
+  constructor(private readonly tx: KvTransaction) {}
+  async add(entry: OutboxEntry) {
+    this.tx.put(['outbox', await this.tx.next('outbox')], { ...entry });
+  }
+  async batches() {
+    const batches = new Map<string, OutboxEntry[]>();
+    for (const [, e] of await this.tx.scan<OutboxEntry>(['outbox'])) {
+      let list = batches.get(e.batchId);
+      if (list === undefined) batches.set(e.batchId, (list = []));
+      list.push(e);
+    }
+    return [...batches.values()];
+  }
+  async removeBatch(batchId: string) {
+    for (const [k, e] of await this.tx.scan<OutboxEntry>(['outbox'])) if (e.batchId === batchId) this.tx.delete(k);
+  }
+  async park(batchId: string, message: NewMessage) {
+    this.tx.put(['parked', batchId], { ...message });
+  }
+  async takeParked(batchId: string) {
+    const m = await this.tx.get<NewMessage>(['parked', batchId]);
+    if (m !== undefined) this.tx.delete(['parked', batchId]);
+    return m;
+  }
+}
