@@ -4,8 +4,7 @@
  * identity-change warnings and the connection state. Views read it and
  * subscribe with `onChange`; they never talk to the client directly.
  */
-import { SealpostClient, WebSocketReceiver, type ClientStore, type IdentityChange, type MessageRef, type ReceiverState, type SafetyNumber } from '@sealpost/client';
-import { BrowserWebSocket } from './browser-websocket.ts';
+import { SealpostClient, WebSocketReceiver, type ClientStore, type IdentityChange, type MessageRef, type ReceiverState, type SafetyNumber } from '@sealpost/client/browser';
 import { conversationEntries, type ChatEntry } from './conversation.ts';
 import type { PageConfig } from './page-config.ts';
 import { TabLeader, type TabNotice } from './tab-leader.ts';
@@ -59,7 +58,6 @@ export class ChatSession {
       identityPolicy: 'warn',
       // Receiving is started by the tab that holds the receiver lock (start()).
       receive: { mode: 'manual' },
-      WebSocket: BrowserWebSocket,
     });
     const session = new ChatSession(client, store, config);
     await session.#load();
@@ -185,7 +183,6 @@ export class ChatSession {
   #lead(): void {
     this.#receiver = new WebSocketReceiver(this.client.relay, () => this.#relayToken(), (envelope) => this.client.receiveEnvelope(envelope), {
       backoff: BACKOFF,
-      WebSocket: BrowserWebSocket,
       onState: (state) => this.#setConnection(navigator.onLine || state === 'open' ? state : 'offline'),
       onError: () => {},
     });

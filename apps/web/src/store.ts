@@ -1,14 +1,15 @@
 /**
- * Where this page keeps its account, sessions and history. Until the
- * client's persistent browser store lands, an in-memory store: the account
- * lives as long as the tab.
+ * Where this page keeps its account, sessions, history and its own records
+ * (contacts, name, warnings): the client's browser store — IndexedDB, one
+ * Web Lock per database around every transaction, so the tabs of one
+ * profile share one device without interleaving a ratchet step.
  */
-import { MemoryStore, type ClientStore } from '@sealpost/client';
+import { openBrowserStore as openClientBrowserStore, type ClientStore } from '@sealpost/client/browser';
 
-/** True when the store survives a reload. */
-export const STORE_PERSISTS = false;
+/** The IndexedDB database of this page (one account per browser profile and origin). */
+export const STORE_NAME = 'sealpost-web';
 
 /** Opens this browser profile's store. */
-export async function openBrowserStore(): Promise<ClientStore> {
-  return new MemoryStore();
+export function openBrowserStore(): Promise<ClientStore> {
+  return openClientBrowserStore({ name: STORE_NAME });
 }

@@ -3,7 +3,7 @@
  * the messages (each with the one it replies to, its reactions, and reply /
  * react buttons), and the composer.
  */
-import type { MessageRef } from '@sealpost/client';
+import type { MessageRef } from '@sealpost/client/browser';
 import type { ChatSession } from '../chat-session.ts';
 import type { ChatEntry } from '../conversation.ts';
 import { h, replaceChildren } from './dom.ts';
