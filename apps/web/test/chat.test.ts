@@ -1,15 +1,18 @@
 /**
  * The web chat in Chromium against a real key server and relay: two
  * browser profiles (contexts) register, exchange contact cards, chat with
- * replies and reactions, compare safety numbers, and an offline profile
- * gets what was sent meanwhile once it is back. A screenshot of the chat is
+ * replies and reactions, compare safety numbers, an offline profile gets
+ * what was sent meanwhile once it is back, and a message under a changed
+ * identity key (a key-server insider's forgery) raises the warning. A screenshot of the chat is
  * written to test-artifacts/ and must not be blank.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SealpostClient } from '@sealpost/client';
 import { chromiumAvailable } from '@sealpost/devkit/chromium';
+import { impersonate, newTestClient } from '@sealpost/devkit/services';
 import { addContact, messageTexts, register, send, startChatWorld, waitForConnection, waitForMessage, type ChatWorld } from './support/chat-world.ts';
 import { distinctColours, readQr } from './support/png.ts';
 
@@ -95,6 +98,28 @@ describe.runIf(chromiumAvailable())('web chat in Chromium', () => {
     const texts = await messageTexts(bob);
     expect(texts.slice(-3)).toEqual(['while you were away 1', 'while you were away 2', 'while you were away 3']);
     await waitForConnection(bob, 'open');
+  });
+
+  it('a message under a changed identity key shows the safety-number warning until the user verifies again', async () => {
+    const insider = newTestClient(world.services);
+    await insider.register();
+    const aliceId = (await alice.getByTestId('me').getAttribute('data-account'))!;
+    const bobId = (await bob.getByTestId('me').getAttribute('data-account'))!;
+    // The key server's operator certifies another identity key for Alice's account and writes to Bob.
+    // impersonate() needs only the target's address and card (its profile key gives the relay's access key).
+    const bobCard = SealpostClient.decodeContactCard(await bob.getByTestId('my-card').inputValue());
+    const bobTarget = { address: { account: bobId, device: 1 }, contactCard: () => bobCard } as unknown as SealpostClient;
+    await impersonate(world.services, insider, bobTarget, aliceId, 'this is really Alice');
+    await waitForMessage(bob, 'this is really Alice');
+    const warning = bob.getByTestId('identity-warning');
+    await expect.poll(() => warning.isVisible()).toBe(true);
+    expect(await warning.textContent()).toContain("Alice's safety number changed");
+    expect(await bob.locator('[data-testid=contact] .badge').count()).toBe(1);
+    await bob.getByTestId('identity-warning-check').click();
+    await bob.getByTestId('safety-verify').click();
+    await expect.poll(() => warning.isVisible()).toBe(false);
+    expect(await bob.locator('[data-testid=contact] .badge').count()).toBe(0);
+    await insider.close();
   });
 
   it('writes a screenshot of the chat that is not blank', async () => {
