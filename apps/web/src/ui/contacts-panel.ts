@@ -17,7 +17,7 @@ export function contactsPanel(session: ChatSession, select: (account: string) =>
   const cardText = h('textarea', { 'data-testid': 'my-card', readonly: true, rows: 3, spellcheck: 'false' });
   cardText.value = card;
   const qr = h('canvas', { 'data-testid': 'my-card-qr', 'aria-label': 'QR code of your contact card' });
-  void drawQr(qr, card);
+  drawQr(qr, card);
   const copy = h(
     'button',
     {

@@ -39,7 +39,7 @@ export async function openSafetyDialog(session: ChatSession, account: string, na
   try {
     const number = await session.safetyNumber(account);
     digits.textContent = number.grouped.replace(/(\S+ \S+ \S+ \S+)\s*/g, '$1\n').trim();
-    await drawQr(qr, number.scannable);
+    drawQr(qr, number.scannable);
   } catch (e) {
     digits.textContent = '';
     verify.disabled = true;
