@@ -16,6 +16,9 @@ import { BROWSER_ROWS } from './rows.ts';
 export interface PageBenchOptions {
   rounds: number;
   roundMs: number;
+  /** Only these implementations (names) / rows (label prefixes), e.g. to profile one cell. */
+  implementations?: string[];
+  rows?: string[];
 }
 
 /** One row: figures by implementation name (null: it failed; `errors` says why). */
@@ -35,11 +38,11 @@ export interface PageBenchResult {
 
 async function run(options: PageBenchOptions): Promise<PageBenchResult> {
   // SPQR on (what a Sealpost session runs) and off (the Double Ratchet alone: like for like with the X3DH-only peer).
-  const impls = [sealpost(), sealpost(false), libsignalProtocolTs()];
+  const impls = [sealpost(), sealpost(false), libsignalProtocolTs()].filter((i) => options.implementations?.includes(i.name) ?? true);
   const errors: string[] = [];
   const rows: PageBenchRow[] = [];
   const timing = { rounds: options.rounds, roundMs: options.roundMs, deadlineS: 60, now: () => performance.now() };
-  for (const row of BROWSER_ROWS) {
+  for (const row of BROWSER_ROWS.filter((r) => options.rows?.some((prefix) => r.label.startsWith(prefix)) ?? true)) {
     const runners = new Map<string, Runner>();
     for (const impl of impls) {
       try {
