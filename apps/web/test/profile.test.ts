@@ -1,7 +1,8 @@
 /**
  * The web chat's persistence in Chromium (the client's IndexedDB browser
  * store) against a real key server and relay: a reload keeps the
- * conversation and the session (the next messages decrypt both ways), and
+ * conversation and the session (the next messages decrypt both ways), a
+ * closed page gets what was queued meanwhile when it is opened again, and
  * two tabs of one profile sending at once never corrupt the session — the
  * peer decrypts every message, each tab's in its order.
  */
@@ -47,6 +48,17 @@ describe.runIf(chromiumAvailable())('web chat profiles in Chromium', () => {
     await waitForMessage(alice, 'still here');
     expect(await messageTexts(bob)).toEqual(['before the reload', 'after the reload', 'still here']);
     expect(await bob.getByTestId('problem').isVisible()).toBe(false);
+  });
+
+  it('a closed page gets what was queued meanwhile when the profile opens the chat again', async () => {
+    await bob.close();
+    await send(alice, 'while the page was closed 1');
+    await send(alice, 'while the page was closed 2');
+    await waitForMessage(alice, 'while the page was closed 2');
+    bob = await world.open(bobContext);
+    await bob.getByTestId('me').waitFor();
+    await waitForMessage(bob, 'while the page was closed 2');
+    expect((await messageTexts(bob)).slice(-2)).toEqual(['while the page was closed 1', 'while the page was closed 2']);
   });
 
   it('two tabs of one profile sending at once: the peer decrypts every message, in order per tab', async () => {
