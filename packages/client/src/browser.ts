@@ -6,6 +6,6 @@
  * (the `browser` condition); it imports no Node built-in.
  */
 export * from './index.ts';
-export { openBrowserStore, deleteBrowserStore, BrowserStore, BROWSER_STORE_FORMAT, type BrowserStoreOptions } from './store/browser/open.ts';
+export { openBrowserStore, deleteBrowserStore, requestPersistentStorage, BrowserStore, BROWSER_STORE_FORMAT, type BrowserStoreOptions } from './store/browser/open.ts';
 export { KvStore } from './store/kv/store.ts';
 export { browserWebSocket } from './browser-websocket.ts';

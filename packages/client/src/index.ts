@@ -5,7 +5,8 @@
  * This root entry runs on any platform with `fetch` and WebCrypto-grade
  * randomness: it imports neither better-sqlite3 nor `ws`. The SQLite store
  * is at `@sealpost/client/sqlite`; the WebSocket constructor is an option
- * (default: `ws`, loaded on first connect).
+ * (default: the platform's `WebSocket` outside Node, else `ws`, loaded on
+ * first connect). The browser store is at `@sealpost/client/browser`.
  */
 export { SealpostClient, type SealpostClientOptions, type ReceivedMessage, type SentMessage, type ClientEvents, type ClientProblem, type ContactCard, type RelayView, type ReceiveMode } from './client.ts';
 export { ClientError, ServiceError, NetworkError, isNetworkError, IdentityChangedError, KyberPreKeyReplayError, type ClientErrorCode, type NetworkErrorCode } from './errors.ts';

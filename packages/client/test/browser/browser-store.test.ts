@@ -81,6 +81,8 @@ describe.runIf(chromiumAvailable())('browser store (Chromium, IndexedDB)', () =>
     expect(after.messages).toEqual([{ id: 1, envelopeId: 'env-1', content: [1] }]);
     expect(after.processed).toEqual([true, false]);
     expect(after.undelivered).toBe(1);
+    // Persistent storage can be asked for; the answer is the browser's (a boolean either way).
+    expect(typeof (await page.evaluate(() => window.sealpost.requestPersistentStorage()))).toBe('boolean');
     await page.context().close();
   });
 

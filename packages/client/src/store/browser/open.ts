@@ -94,3 +94,17 @@ export async function deleteBrowserStore(name = 'sealpost'): Promise<void> {
     // 'blocked': another tab still has it open; its store closes on the version change and the delete goes on.
   });
 }
+
+/**
+ * Asks the browser to keep this origin's storage under storage pressure
+ * (`navigator.storage.persist()`); without it, IndexedDB is best-effort and
+ * may be evicted — with the device's identity and sessions. Resolves whether
+ * storage is (now) persistent. Firefox may ask the user, so call it when the
+ * app sees fit (e.g. after registering); Chromium decides without a prompt.
+ */
+export async function requestPersistentStorage(): Promise<boolean> {
+  const storage = typeof navigator === 'undefined' ? undefined : navigator.storage;
+  if (storage?.persist === undefined) return false;
+  return (await storage.persisted()) || storage.persist();
+}
+
