@@ -4,7 +4,7 @@
  * reactions it got (a reaction is a message of its own on the wire; the
  * latest reaction of each author to a message counts, a removal clears it).
  */
-import type { MessageContent, MessageRef, StoredMessage } from '@sealpost/client/browser';
+import type { MessageContent, MessageRef, StoredMessage } from '@sealpost/client';
 
 /** One message bubble. */
 export interface ChatEntry {
