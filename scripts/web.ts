@@ -43,5 +43,7 @@ const stop = async () => {
   rmSync(outDir, { recursive: true, force: true });
   process.exit(0);
 };
+// Vite's preview server installs its own SIGTERM listener (close the page server, exit 143): ours closes everything.
+process.removeAllListeners('SIGTERM');
 process.on('SIGINT', () => void stop());
 process.on('SIGTERM', () => void stop());
