@@ -4,7 +4,7 @@
  * identity-change warnings and the connection state. Views read it and
  * subscribe with `onChange`; they never talk to the client directly.
  */
-import { SealpostClient, WebSocketReceiver, type ClientStore, type IdentityChange, type MessageRef, type ReceiverState, type SafetyNumber } from '@sealpost/client/browser';
+import { DEFAULT_UPKEEP_POLICY, SealpostClient, WebSocketReceiver, type ClientStore, type IdentityChange, type MessageRef, type ReceiverState, type SafetyNumber } from '@sealpost/client/browser';
 import { conversationEntries, type ChatEntry } from './conversation.ts';
 import type { PageConfig } from './page-config.ts';
 import { TabLeader, type TabNotice } from './tab-leader.ts';
@@ -32,6 +32,7 @@ export class ChatSession {
   readonly #tabs: TabLeader;
   readonly #listeners = new Set<() => void>();
   #receiver: WebSocketReceiver | undefined;
+  #upkeepTimer: ReturnType<typeof setInterval> | undefined;
   #token: { token: string; expiresAt: number } | undefined;
   #contacts: ContactEntry[] = [];
   #warnings = new Set<string>();
@@ -56,8 +57,9 @@ export class ChatSession {
       relayUrl: config.relayUrl,
       trustRoot: config.trustRoot,
       identityPolicy: 'warn',
-      // Receiving is started by the tab that holds the receiver lock (start()).
+      // Receiving and prekey upkeep run in the tab that holds the receiver lock (start()): one per device.
       receive: { mode: 'manual' },
+      upkeep: { automatic: false },
     });
     const session = new ChatSession(client, store, config);
     await session.#load();
@@ -157,6 +159,7 @@ export class ChatSession {
   }
 
   async close(): Promise<void> {
+    clearInterval(this.#upkeepTimer);
     this.#tabs.close();
     await this.#receiver?.stop();
     await this.client.close();
@@ -187,6 +190,10 @@ export class ChatSession {
       onError: () => {},
     });
     this.#receiver.start();
+    // Prekey refills and rotation (the SDK's timer would run in every tab); a failure is retried at the next check.
+    const upkeep = () => void this.client.runUpkeep().catch(() => {});
+    upkeep();
+    this.#upkeepTimer = setInterval(upkeep, DEFAULT_UPKEEP_POLICY.checkIntervalMs);
   }
 
   /** Back online: reconnect at once (not at the next backoff step) and hand the relay what waited in the outbox. */
