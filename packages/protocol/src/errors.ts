@@ -21,6 +21,8 @@ export type SealpostErrorCode =
   | 'TOO_FAR_IN_FUTURE'
   | 'INVALID_CERTIFICATE'
   | 'INVALID_RECORD'
+  | 'NO_SENDER_KEY_STATE'
+  | 'INVALID_SENDER_KEY_SESSION'
   | 'FINGERPRINT_VERSION_MISMATCH'
   | 'FINGERPRINT_PARSE_ERROR';
 
@@ -134,6 +136,28 @@ export class TooFarInFutureError extends SealpostError {
 export class InvalidRecordError extends SealpostError {
   constructor(message: string) {
     super('INVALID_RECORD', message);
+  }
+}
+
+// ---- group (sender key) errors ----
+
+/** No sender-key state for the message's distribution id and chain id (libsignal `NoSenderKeyState`). */
+export class NoSenderKeyStateError extends SealpostError {
+  readonly distributionId: string;
+  constructor(distributionId: string, message: string) {
+    super('NO_SENDER_KEY_STATE', message);
+    this.distributionId = distributionId;
+  }
+}
+
+/**
+ * A sender-key state cannot do what was asked: encrypting with a member's
+ * copy (no private signing key), a chain iteration overflow, a stored key
+ * of the wrong length (libsignal `InvalidSenderKeySession`).
+ */
+export class InvalidSenderKeySessionError extends SealpostError {
+  constructor(message: string) {
+    super('INVALID_SENDER_KEY_SESSION', message);
   }
 }
 

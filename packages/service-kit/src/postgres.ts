@@ -142,3 +142,5 @@ export async function migratePostgres(pool: pg.Pool, migrations: readonly PgMigr
     if (done) return { from, to: known, applied };
   }
 }
+
+export { PgTokenBuckets, pgTokenBucketTableSql, type PgBucketLimit } from './pg-token-buckets.ts';

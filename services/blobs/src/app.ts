@@ -9,6 +9,7 @@ import swaggerUi from '@fastify/swagger-ui';
 import pino, { type DestinationStream } from 'pino';
 import { frameworkErrors, installErrorHandling } from '@sealpost/service-kit';
 import { blobService, type BlobServiceOptions } from './plugin.ts';
+import { openBlobSharedState } from './shared-state.ts';
 
 export interface BlobServerOptions extends BlobServiceOptions {
   /** pino level (default 'silent' for tests; main.ts passes 'info'). */
@@ -16,6 +17,11 @@ export interface BlobServerOptions extends BlobServiceOptions {
   logStream?: DestinationStream;
   /** Serve OpenAPI JSON and Swagger UI at /docs (default true). */
   docs?: boolean;
+  /**
+   * PostgreSQL shared by several instances over one blob directory (write
+   * locks and quotas; see shared-state.ts). Opened here, closed with the app.
+   */
+  databaseUrl?: string;
 }
 
 export async function buildBlobServer(options: BlobServerOptions): Promise<FastifyInstance> {
@@ -48,6 +54,12 @@ export async function buildBlobServer(options: BlobServerOptions): Promise<Fasti
   }
   app.get('/health', { schema: { tags: ['health'], response: { 200: { type: 'object', required: ['status'], properties: { status: { type: 'string' } } } } } }, async () => ({ status: 'ok' }));
   const { directory, keyserverPublicKey, verifyCapability, settings, now } = options;
-  await app.register(blobService, { directory, keyserverPublicKey, verifyCapability, settings, now });
+  let shared = options.shared;
+  if (shared === undefined && options.databaseUrl !== undefined) {
+    const opened = await openBlobSharedState({ url: options.databaseUrl, onError: (err) => app.log.error({ err: { message: err.message } }, 'database connection failed') });
+    app.addHook('onClose', () => opened.close());
+    shared = opened;
+  }
+  await app.register(blobService, { directory, keyserverPublicKey, verifyCapability, settings, now, shared });
   return app;
 }

@@ -14,6 +14,7 @@
  * | --sweep-ms             | BLOBS_SWEEP_MS             | 600000             |
  * | --disk-cap-bytes       | BLOBS_DISK_CAP_BYTES       | 0 (no cap)         |
  * | --min-free-disk-bytes  | BLOBS_MIN_FREE_DISK_BYTES  | 67108864           |
+ * | --database-url         | BLOBS_DATABASE_URL         | (none: one instance) |
  * | --log-level            | BLOBS_LOG_LEVEL            | info               |
  */
 import { loadConfig as loadKitConfig, parseInteger, parsePort, parseRelayPublicKey, parseString, type ConfigSpec } from '@sealpost/service-kit';
@@ -32,6 +33,7 @@ export const BLOBS_CONFIG_SPEC = {
   sweepMs: { parse: count, default: DEFAULT_BLOB_SETTINGS.sweepIntervalMs, description: 'expiry sweep interval, ms (0: off)' },
   diskCapBytes: { parse: count, default: 0, description: 'most bytes stored at once (0: no cap); beyond it uploads get 507' },
   minFreeDiskBytes: { parse: count, default: DEFAULT_BLOB_SETTINGS.minFreeDiskBytes, description: 'uploads get 507 below this much free disk' },
+  databaseUrl: { parse: parseString, description: 'PostgreSQL URL shared by several instances over one blob directory (write locks, quotas)' },
   logLevel: { parse: parseString, default: 'info', description: 'pino log level' },
 } satisfies ConfigSpec;
 
@@ -41,6 +43,7 @@ export interface BlobsStartConfig {
   directory: string;
   keyserverPublicKey: Uint8Array;
   settings: Partial<BlobSettings>;
+  databaseUrl: string | undefined;
   logLevel: string;
 }
 
@@ -59,6 +62,7 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv): BlobsStartCo
       diskCapBytes: c.diskCapBytes === 0 ? Number.MAX_SAFE_INTEGER : c.diskCapBytes,
       minFreeDiskBytes: c.minFreeDiskBytes,
     },
+    databaseUrl: c.databaseUrl,
     logLevel: c.logLevel,
   };
 }

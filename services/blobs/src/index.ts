@@ -6,3 +6,5 @@ export { BLOBS_CONFIG_SPEC, loadConfig, type BlobsStartConfig } from './config.t
 export { parseRange } from './download-routes.ts';
 export { TUS_PATH } from './tus-server.ts';
 export type { BlobErrorCode } from './errors.ts';
+export { openBlobSharedState, BLOBS_PG_MIGRATIONS, type BlobSharedState } from './shared-state.ts';
+export { PgAdvisoryLocker } from './pg-locker.ts';

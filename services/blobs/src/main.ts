@@ -16,7 +16,7 @@ async function main(): Promise<void> {
     process.exit(2);
   }
   const logStream = pino.destination({ dest: 1, sync: false, minLength: 4096 });
-  const app = await buildBlobServer({ directory: config.directory, keyserverPublicKey: config.keyserverPublicKey, settings: config.settings, logLevel: config.logLevel, logStream });
+  const app = await buildBlobServer({ directory: config.directory, keyserverPublicKey: config.keyserverPublicKey, settings: config.settings, databaseUrl: config.databaseUrl, logLevel: config.logLevel, logStream });
   exitOnSignals(app, { flush: () => logStream.flushSync() });
   const address = await app.listen({ host: config.host, port: config.port });
   app.log.info({ address }, 'blob service listening');

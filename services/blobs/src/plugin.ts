@@ -12,7 +12,8 @@ import { BlobDirectory } from './blob-directory.ts';
 import { downloadRoutes, keyParams } from './download-routes.ts';
 import { DEFAULT_BLOB_SETTINGS, type BlobSettings } from './settings.ts';
 import { sweepExpired } from './sweeper.ts';
-import { TokenBuckets } from './token-buckets.ts';
+import type { BlobSharedState } from './shared-state.ts';
+import { memoryQuota } from './upload-quota.ts';
 import { admitCreation, createTusServer, TUS_PATH } from './tus-server.ts';
 
 
@@ -25,6 +26,8 @@ export interface BlobServiceOptions {
   verifyCapability?: (token: string, now: number) => UploadCapability | undefined;
   settings?: Partial<BlobSettings>;
   now?: () => number;
+  /** Several instances over one directory: write locks and quotas in PostgreSQL (see shared-state.ts). */
+  shared?: BlobSharedState;
 }
 
 /** What the plugin decorates the instance with. */
@@ -89,8 +92,12 @@ export const blobService: FastifyPluginAsync<BlobServiceOptions> = async (app, o
     settings,
     now,
     verify,
-    uploadRate: settings.uploadRateLimit === false ? undefined : new TokenBuckets(settings.uploadRateLimit),
-    uploadBytes: settings.uploadByteQuota === false ? undefined : new TokenBuckets(settings.uploadByteQuota),
+    ...(options.shared === undefined
+      ? {
+          uploadRate: settings.uploadRateLimit === false ? undefined : memoryQuota(settings.uploadRateLimit),
+          uploadBytes: settings.uploadByteQuota === false ? undefined : memoryQuota(settings.uploadByteQuota),
+        }
+      : { ...options.shared.quotas(settings), locker: options.shared.locker }),
   };
   const tus = createTusServer(deps);
   const headerGetter = (request: FastifyRequest) => ({

@@ -14,7 +14,8 @@ import type { BlobDirectory } from './blob-directory.ts';
 import { BlobError, errorBody, type BlobErrorCode } from './errors.ts';
 import { ExclusiveLocker } from './exclusive-locker.ts';
 import type { BlobSettings } from './settings.ts';
-import type { TokenBuckets } from './token-buckets.ts';
+import type { UploadQuota } from './upload-quota.ts';
+import type { Locker } from '@tus/server';
 
 export const TUS_PATH = '/v1/blobs';
 
@@ -24,8 +25,10 @@ export interface TusDeps {
   settings: BlobSettings;
   now: () => number;
   verify: (token: string, now: number) => UploadCapability | undefined;
-  uploadRate: TokenBuckets | undefined;
-  uploadBytes: TokenBuckets | undefined;
+  uploadRate: UploadQuota | undefined;
+  uploadBytes: UploadQuota | undefined;
+  /** Write locks per upload: in process by default, PostgreSQL advisory locks across instances. */
+  locker?: Locker;
 }
 
 type TusRequest = { headers: { get(name: string): string | null }; method: string };
@@ -65,7 +68,7 @@ async function checkCreation(req: TusRequest, cap: UploadCapability, deps: TusDe
   if (await deps.dir.exists(cap.blobKey)) reject(409, 'CONFLICT', 'this blob key is already used');
   const now = deps.now();
   for (const [buckets, cost, what] of [[deps.uploadRate, 1, 'uploads'], [deps.uploadBytes, length, 'upload bytes']] as const) {
-    const wait = buckets?.take(cap.subject, cost, now) ?? 0;
+    const wait = (await buckets?.take(cap.subject, cost, now)) ?? 0;
     if (wait > 0) {
       const seconds = String(Math.max(1, Math.ceil(wait / 1000)));
       reject(429, 'QUOTA_EXCEEDED', `too many ${what} from this device; retry in ${seconds} s`, { 'Retry-After': seconds });
@@ -92,7 +95,7 @@ export function createTusServer(deps: TusDeps): Server {
   return new Server({
     path: TUS_PATH,
     datastore: store,
-    locker: new ExclusiveLocker(),
+    locker: deps.locker ?? new ExclusiveLocker(),
     relativeLocation: true,
     respectForwardedHeaders: false,
     disableTerminationForFinishedUploads: false,

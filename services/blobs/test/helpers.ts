@@ -22,9 +22,9 @@ export function capability(opts: { key?: string; max?: number; expiresAt?: numbe
   return { key, token };
 }
 
-export async function startBlobServer(settings: Partial<BlobSettings> = {}, extra: { directory?: string; now?: () => number } = {}) {
+export async function startBlobServer(settings: Partial<BlobSettings> = {}, extra: { directory?: string; now?: () => number; databaseUrl?: string } = {}) {
   const directory = extra.directory ?? mkdtempSync(join(tmpdir(), 'sealpost-blobs-'));
-  const app = await buildBlobServer({ directory, keyserverPublicKey: signingKey.publicKey, settings: { sweepIntervalMs: 0, minFreeDiskBytes: 0, ...settings }, now: extra.now });
+  const app = await buildBlobServer({ directory, keyserverPublicKey: signingKey.publicKey, settings: { sweepIntervalMs: 0, minFreeDiskBytes: 0, ...settings }, now: extra.now, databaseUrl: extra.databaseUrl });
   await app.listen({ host: '127.0.0.1', port: 0 });
   const port = (app.server.address() as { port: number }).port;
   return { app, directory, url: `http://127.0.0.1:${port}` };

@@ -9,8 +9,9 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { clientAddressKey } from '../src/client-address.ts';
-import { buildKeyServer, RateLimiter } from '../src/index.ts';
+import { RateLimiter } from '../src/index.ts';
 import { b64, call, createAccount, ecPublicKey, kyberPublicKey, signedKey, startServer, type DeviceLogin, type RunningServer } from './support.ts';
+import { buildTestKeyServer } from './test-stores.ts';
 
 const HOUR = 3_600_000;
 
@@ -69,8 +70,8 @@ describe('per-target one-time-key budget', () => {
     for (const d of drainers) for (let i = 0; i < 5; i++) await call(server, 'GET', `/v1/keys/${victim.accountId}/1`, { auth: d.auth });
     expect((await call(server, 'GET', '/v1/keys/count', { auth: victim.auth })).body.count).toBe(20);
     const ctx = server.app.keyserver;
-    const sizes = () => [ctx.bundleLimiter!.size, ctx.targetBudget!.size];
-    const before = sizes();
+    const sizes = async () => [await ctx.bundleLimiter!.trackedKeys(), await ctx.targetBudget!.trackedKeys()];
+    const before = await sizes();
 
     const flooder = await createAccount(server);
     const statuses = new Map<number, number>();
@@ -79,7 +80,7 @@ describe('per-target one-time-key budget', () => {
       for (const r of batch) statuses.set(r.status, (statuses.get(r.status) ?? 0) + 1);
     }
     expect(Object.fromEntries(statuses)).toEqual({ 404: 2000 });
-    expect(sizes()).toEqual(before);
+    expect(await sizes()).toEqual(before);
 
     // The victim's budget is still spent: a fresh requester gets no one-time key.
     const fresh = await createAccount(server);
@@ -117,7 +118,7 @@ describe('client addresses', () => {
 
   it('over real HTTP on ::1, registrations are charged to the /64 (::2 shares the spent bucket)', async () => {
     // A server listening on ::1 (the loopback every IPv6 host has).
-    const app = await buildKeyServer({ docs: false, settings: { registrationRateLimit: { burst: 2, refillMs: HOUR } } });
+    const { app } = await buildTestKeyServer({ docs: false, settings: { registrationRateLimit: { burst: 2, refillMs: HOUR } } });
     await app.listen({ host: '::1', port: 0 });
     try {
       const url = `http://[::1]:${(app.server.address() as { port: number }).port}`;
@@ -126,8 +127,8 @@ describe('client addresses', () => {
       await createAccount(target);
       await expect(createAccount(target)).rejects.toThrow(/429/);
       const limiter = app.keyserver.registrationLimiter!;
-      expect(limiter.take(`register:${clientAddressKey('::2')}`, Date.now()).allowed).toBe(false);
-      expect(limiter.take(`register:${clientAddressKey('::1:0:0:0:1')}`, Date.now()).allowed).toBe(true);
+      expect((await limiter.take(`register:${clientAddressKey('::2')}`, Date.now())).allowed).toBe(false);
+      expect((await limiter.take(`register:${clientAddressKey('::1:0:0:0:1')}`, Date.now())).allowed).toBe(true);
     } finally {
       await app.close();
     }

@@ -14,7 +14,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file storage.proto.
  */
 export const file_storage: GenFile = /*@__PURE__*/
-  fileDesc("Cg1zdG9yYWdlLnByb3RvEhBzZWFscG9zdC5zdG9yYWdlIscIChBTZXNzaW9uU3RydWN0dXJlEhcKD3Nlc3Npb25fdmVyc2lvbhgBIAEoDRIdChVsb2NhbF9pZGVudGl0eV9wdWJsaWMYAiABKAwSHgoWcmVtb3RlX2lkZW50aXR5X3B1YmxpYxgDIAEoDBIQCghyb290X2tleRgEIAEoDBIYChBwcmV2aW91c19jb3VudGVyGAUgASgNEj4KDHNlbmRlcl9jaGFpbhgGIAEoCzIoLnNlYWxwb3N0LnN0b3JhZ2UuU2Vzc2lvblN0cnVjdHVyZS5DaGFpbhJBCg9yZWNlaXZlcl9jaGFpbnMYByADKAsyKC5zZWFscG9zdC5zdG9yYWdlLlNlc3Npb25TdHJ1Y3R1cmUuQ2hhaW4SSQoPcGVuZGluZ19wcmVfa2V5GAkgASgLMjAuc2VhbHBvc3Quc3RvcmFnZS5TZXNzaW9uU3RydWN0dXJlLlBlbmRpbmdQcmVLZXkSHgoWcmVtb3RlX3JlZ2lzdHJhdGlvbl9pZBgKIAEoDRIdChVsb2NhbF9yZWdpc3RyYXRpb25faWQYCyABKA0SFgoOYWxpY2VfYmFzZV9rZXkYDSABKAwSVAoVcGVuZGluZ19reWJlcl9wcmVfa2V5GA4gASgLMjUuc2VhbHBvc3Quc3RvcmFnZS5TZXNzaW9uU3RydWN0dXJlLlBlbmRpbmdLeWJlclByZUtleRIYChBwcV9yYXRjaGV0X3N0YXRlGA8gASgMGtwCCgVDaGFpbhIaChJzZW5kZXJfcmF0Y2hldF9rZXkYASABKAwSIgoac2VuZGVyX3JhdGNoZXRfa2V5X3ByaXZhdGUYAiABKAwSRAoJY2hhaW5fa2V5GAMgASgLMjEuc2VhbHBvc3Quc3RvcmFnZS5TZXNzaW9uU3RydWN0dXJlLkNoYWluLkNoYWluS2V5EkkKDG1lc3NhZ2Vfa2V5cxgEIAMoCzIzLnNlYWxwb3N0LnN0b3JhZ2UuU2Vzc2lvblN0cnVjdHVyZS5DaGFpbi5NZXNzYWdlS2V5GiYKCENoYWluS2V5Eg0KBWluZGV4GAEgASgNEgsKA2tleRgCIAEoDBpaCgpNZXNzYWdlS2V5Eg0KBWluZGV4GAEgASgNEhIKCmNpcGhlcl9rZXkYAiABKAwSDwoHbWFjX2tleRgDIAEoDBIKCgJpdhgEIAEoDBIMCgRzZWVkGAUgASgMGncKDVBlbmRpbmdQcmVLZXkSFwoKcHJlX2tleV9pZBgBIAEoDUgAiAEBEhAKCGJhc2Vfa2V5GAIgASgMEhkKEXNpZ25lZF9wcmVfa2V5X2lkGAMgASgFEhEKCXRpbWVzdGFtcBgEIAEoBEINCgtfcHJlX2tleV9pZBo8ChJQZW5kaW5nS3liZXJQcmVLZXkSEgoKcHJlX2tleV9pZBgBIAEoDRISCgpjaXBoZXJ0ZXh0GAIgASgMSgQIDBANImkKD1JlY29yZFN0cnVjdHVyZRI7Cg9jdXJyZW50X3Nlc3Npb24YASABKAsyIi5zZWFscG9zdC5zdG9yYWdlLlNlc3Npb25TdHJ1Y3R1cmUSGQoRcHJldmlvdXNfc2Vzc2lvbnMYAiADKAwiTAoVUHJlS2V5UmVjb3JkU3RydWN0dXJlEgoKAmlkGAEgASgNEhIKCnB1YmxpY19rZXkYAiABKAwSEwoLcHJpdmF0ZV9rZXkYAyABKAwieAobU2lnbmVkUHJlS2V5UmVjb3JkU3RydWN0dXJlEgoKAmlkGAEgASgNEhIKCnB1YmxpY19rZXkYAiABKAwSEwoLcHJpdmF0ZV9rZXkYAyABKAwSEQoJc2lnbmF0dXJlGAQgASgMEhEKCXRpbWVzdGFtcBgFIAEoBiJDChhJZGVudGl0eUtleVBhaXJTdHJ1Y3R1cmUSEgoKcHVibGljX2tleRgBIAEoDBITCgtwcml2YXRlX2tleRgCIAEoDGIGcHJvdG8z");
+  fileDesc("Cg1zdG9yYWdlLnByb3RvEhBzZWFscG9zdC5zdG9yYWdlIscIChBTZXNzaW9uU3RydWN0dXJlEhcKD3Nlc3Npb25fdmVyc2lvbhgBIAEoDRIdChVsb2NhbF9pZGVudGl0eV9wdWJsaWMYAiABKAwSHgoWcmVtb3RlX2lkZW50aXR5X3B1YmxpYxgDIAEoDBIQCghyb290X2tleRgEIAEoDBIYChBwcmV2aW91c19jb3VudGVyGAUgASgNEj4KDHNlbmRlcl9jaGFpbhgGIAEoCzIoLnNlYWxwb3N0LnN0b3JhZ2UuU2Vzc2lvblN0cnVjdHVyZS5DaGFpbhJBCg9yZWNlaXZlcl9jaGFpbnMYByADKAsyKC5zZWFscG9zdC5zdG9yYWdlLlNlc3Npb25TdHJ1Y3R1cmUuQ2hhaW4SSQoPcGVuZGluZ19wcmVfa2V5GAkgASgLMjAuc2VhbHBvc3Quc3RvcmFnZS5TZXNzaW9uU3RydWN0dXJlLlBlbmRpbmdQcmVLZXkSHgoWcmVtb3RlX3JlZ2lzdHJhdGlvbl9pZBgKIAEoDRIdChVsb2NhbF9yZWdpc3RyYXRpb25faWQYCyABKA0SFgoOYWxpY2VfYmFzZV9rZXkYDSABKAwSVAoVcGVuZGluZ19reWJlcl9wcmVfa2V5GA4gASgLMjUuc2VhbHBvc3Quc3RvcmFnZS5TZXNzaW9uU3RydWN0dXJlLlBlbmRpbmdLeWJlclByZUtleRIYChBwcV9yYXRjaGV0X3N0YXRlGA8gASgMGtwCCgVDaGFpbhIaChJzZW5kZXJfcmF0Y2hldF9rZXkYASABKAwSIgoac2VuZGVyX3JhdGNoZXRfa2V5X3ByaXZhdGUYAiABKAwSRAoJY2hhaW5fa2V5GAMgASgLMjEuc2VhbHBvc3Quc3RvcmFnZS5TZXNzaW9uU3RydWN0dXJlLkNoYWluLkNoYWluS2V5EkkKDG1lc3NhZ2Vfa2V5cxgEIAMoCzIzLnNlYWxwb3N0LnN0b3JhZ2UuU2Vzc2lvblN0cnVjdHVyZS5DaGFpbi5NZXNzYWdlS2V5GiYKCENoYWluS2V5Eg0KBWluZGV4GAEgASgNEgsKA2tleRgCIAEoDBpaCgpNZXNzYWdlS2V5Eg0KBWluZGV4GAEgASgNEhIKCmNpcGhlcl9rZXkYAiABKAwSDwoHbWFjX2tleRgDIAEoDBIKCgJpdhgEIAEoDBIMCgRzZWVkGAUgASgMGncKDVBlbmRpbmdQcmVLZXkSFwoKcHJlX2tleV9pZBgBIAEoDUgAiAEBEhAKCGJhc2Vfa2V5GAIgASgMEhkKEXNpZ25lZF9wcmVfa2V5X2lkGAMgASgFEhEKCXRpbWVzdGFtcBgEIAEoBEINCgtfcHJlX2tleV9pZBo8ChJQZW5kaW5nS3liZXJQcmVLZXkSEgoKcHJlX2tleV9pZBgBIAEoDRISCgpjaXBoZXJ0ZXh0GAIgASgMSgQIDBANImkKD1JlY29yZFN0cnVjdHVyZRI7Cg9jdXJyZW50X3Nlc3Npb24YASABKAsyIi5zZWFscG9zdC5zdG9yYWdlLlNlc3Npb25TdHJ1Y3R1cmUSGQoRcHJldmlvdXNfc2Vzc2lvbnMYAiADKAwiTAoVUHJlS2V5UmVjb3JkU3RydWN0dXJlEgoKAmlkGAEgASgNEhIKCnB1YmxpY19rZXkYAiABKAwSEwoLcHJpdmF0ZV9rZXkYAyABKAwieAobU2lnbmVkUHJlS2V5UmVjb3JkU3RydWN0dXJlEgoKAmlkGAEgASgNEhIKCnB1YmxpY19rZXkYAiABKAwSEwoLcHJpdmF0ZV9rZXkYAyABKAwSEQoJc2lnbmF0dXJlGAQgASgMEhEKCXRpbWVzdGFtcBgFIAEoBiJDChhJZGVudGl0eUtleVBhaXJTdHJ1Y3R1cmUSEgoKcHVibGljX2tleRgBIAEoDBITCgtwcml2YXRlX2tleRgCIAEoDCLmAwoXU2VuZGVyS2V5U3RhdGVTdHJ1Y3R1cmUSEAoIY2hhaW5faWQYASABKA0SUgoQc2VuZGVyX2NoYWluX2tleRgCIAEoCzI4LnNlYWxwb3N0LnN0b3JhZ2UuU2VuZGVyS2V5U3RhdGVTdHJ1Y3R1cmUuU2VuZGVyQ2hhaW5LZXkSVgoSc2VuZGVyX3NpZ25pbmdfa2V5GAMgASgLMjouc2VhbHBvc3Quc3RvcmFnZS5TZW5kZXJLZXlTdGF0ZVN0cnVjdHVyZS5TZW5kZXJTaWduaW5nS2V5ElcKE3NlbmRlcl9tZXNzYWdlX2tleXMYBCADKAsyOi5zZWFscG9zdC5zdG9yYWdlLlNlbmRlcktleVN0YXRlU3RydWN0dXJlLlNlbmRlck1lc3NhZ2VLZXkSFwoPbWVzc2FnZV92ZXJzaW9uGAUgASgNGjEKDlNlbmRlckNoYWluS2V5EhEKCWl0ZXJhdGlvbhgBIAEoDRIMCgRzZWVkGAIgASgMGjMKEFNlbmRlclNpZ25pbmdLZXkSDgoGcHVibGljGAEgASgMEg8KB3ByaXZhdGUYAiABKAwaMwoQU2VuZGVyTWVzc2FnZUtleRIRCglpdGVyYXRpb24YASABKA0SDAoEc2VlZBgCIAEoDCJgChhTZW5kZXJLZXlSZWNvcmRTdHJ1Y3R1cmUSRAoRc2VuZGVyX2tleV9zdGF0ZXMYASADKAsyKS5zZWFscG9zdC5zdG9yYWdlLlNlbmRlcktleVN0YXRlU3RydWN0dXJlYgZwcm90bzM");
 
 /**
  * One Double Ratchet session state.
@@ -373,4 +373,137 @@ export type IdentityKeyPairStructure = Message<"sealpost.storage.IdentityKeyPair
  */
 export const IdentityKeyPairStructureSchema: GenMessage<IdentityKeyPairStructure> = /*@__PURE__*/
   messageDesc(file_storage, 4);
+
+/**
+ * One sender-key chain (a group sender's, or our copy of a member's).
+ *
+ * @generated from message sealpost.storage.SenderKeyStateStructure
+ */
+export type SenderKeyStateStructure = Message<"sealpost.storage.SenderKeyStateStructure"> & {
+  /**
+   * @generated from field: uint32 chain_id = 1;
+   */
+  chainId: number;
+
+  /**
+   * @generated from field: sealpost.storage.SenderKeyStateStructure.SenderChainKey sender_chain_key = 2;
+   */
+  senderChainKey?: SenderKeyStateStructure_SenderChainKey | undefined;
+
+  /**
+   * @generated from field: sealpost.storage.SenderKeyStateStructure.SenderSigningKey sender_signing_key = 3;
+   */
+  senderSigningKey?: SenderKeyStateStructure_SenderSigningKey | undefined;
+
+  /**
+   * @generated from field: repeated sealpost.storage.SenderKeyStateStructure.SenderMessageKey sender_message_keys = 4;
+   */
+  senderMessageKeys: SenderKeyStateStructure_SenderMessageKey[];
+
+  /**
+   * 0 reads as 3 (records written before the field existed).
+   *
+   * @generated from field: uint32 message_version = 5;
+   */
+  messageVersion: number;
+};
+
+/**
+ * Describes the message sealpost.storage.SenderKeyStateStructure.
+ * Use `create(SenderKeyStateStructureSchema)` to create a new message.
+ */
+export const SenderKeyStateStructureSchema: GenMessage<SenderKeyStateStructure> = /*@__PURE__*/
+  messageDesc(file_storage, 5);
+
+/**
+ * @generated from message sealpost.storage.SenderKeyStateStructure.SenderChainKey
+ */
+export type SenderKeyStateStructure_SenderChainKey = Message<"sealpost.storage.SenderKeyStateStructure.SenderChainKey"> & {
+  /**
+   * @generated from field: uint32 iteration = 1;
+   */
+  iteration: number;
+
+  /**
+   * @generated from field: bytes seed = 2;
+   */
+  seed: Uint8Array;
+};
+
+/**
+ * Describes the message sealpost.storage.SenderKeyStateStructure.SenderChainKey.
+ * Use `create(SenderKeyStateStructure_SenderChainKeySchema)` to create a new message.
+ */
+export const SenderKeyStateStructure_SenderChainKeySchema: GenMessage<SenderKeyStateStructure_SenderChainKey> = /*@__PURE__*/
+  messageDesc(file_storage, 5, 0);
+
+/**
+ * @generated from message sealpost.storage.SenderKeyStateStructure.SenderSigningKey
+ */
+export type SenderKeyStateStructure_SenderSigningKey = Message<"sealpost.storage.SenderKeyStateStructure.SenderSigningKey"> & {
+  /**
+   * 0x05-prefixed public key.
+   *
+   * @generated from field: bytes public = 1;
+   */
+  public: Uint8Array;
+
+  /**
+   * Private key (32 bytes); empty on a receiver's copy.
+   *
+   * @generated from field: bytes private = 2;
+   */
+  private: Uint8Array;
+};
+
+/**
+ * Describes the message sealpost.storage.SenderKeyStateStructure.SenderSigningKey.
+ * Use `create(SenderKeyStateStructure_SenderSigningKeySchema)` to create a new message.
+ */
+export const SenderKeyStateStructure_SenderSigningKeySchema: GenMessage<SenderKeyStateStructure_SenderSigningKey> = /*@__PURE__*/
+  messageDesc(file_storage, 5, 1);
+
+/**
+ * A skipped message key kept for out-of-order delivery: the message-key
+ * seed of `iteration`. Oldest first.
+ *
+ * @generated from message sealpost.storage.SenderKeyStateStructure.SenderMessageKey
+ */
+export type SenderKeyStateStructure_SenderMessageKey = Message<"sealpost.storage.SenderKeyStateStructure.SenderMessageKey"> & {
+  /**
+   * @generated from field: uint32 iteration = 1;
+   */
+  iteration: number;
+
+  /**
+   * @generated from field: bytes seed = 2;
+   */
+  seed: Uint8Array;
+};
+
+/**
+ * Describes the message sealpost.storage.SenderKeyStateStructure.SenderMessageKey.
+ * Use `create(SenderKeyStateStructure_SenderMessageKeySchema)` to create a new message.
+ */
+export const SenderKeyStateStructure_SenderMessageKeySchema: GenMessage<SenderKeyStateStructure_SenderMessageKey> = /*@__PURE__*/
+  messageDesc(file_storage, 5, 2);
+
+/**
+ * The sender-key states for one (sender device, distribution id), newest first.
+ *
+ * @generated from message sealpost.storage.SenderKeyRecordStructure
+ */
+export type SenderKeyRecordStructure = Message<"sealpost.storage.SenderKeyRecordStructure"> & {
+  /**
+   * @generated from field: repeated sealpost.storage.SenderKeyStateStructure sender_key_states = 1;
+   */
+  senderKeyStates: SenderKeyStateStructure[];
+};
+
+/**
+ * Describes the message sealpost.storage.SenderKeyRecordStructure.
+ * Use `create(SenderKeyRecordStructureSchema)` to create a new message.
+ */
+export const SenderKeyRecordStructureSchema: GenMessage<SenderKeyRecordStructure> = /*@__PURE__*/
+  messageDesc(file_storage, 6);
 

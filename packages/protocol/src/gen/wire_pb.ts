@@ -15,7 +15,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file wire.proto.
  */
 export const file_wire: GenFile = /*@__PURE__*/
-  fileDesc("Cgp3aXJlLnByb3RvEg1zZWFscG9zdC53aXJlIooBCg1TaWduYWxNZXNzYWdlEhMKC3JhdGNoZXRfa2V5GAEgASgMEg8KB2NvdW50ZXIYAiABKA0SGAoQcHJldmlvdXNfY291bnRlchgDIAEoDRISCgpjaXBoZXJ0ZXh0GAQgASgMEhIKCnBxX3JhdGNoZXQYBSABKAwSEQoJYWRkcmVzc2VzGAYgASgMIsoBChNQcmVLZXlTaWduYWxNZXNzYWdlEhIKCnByZV9rZXlfaWQYASABKA0SEAoIYmFzZV9rZXkYAiABKAwSFAoMaWRlbnRpdHlfa2V5GAMgASgMEg8KB21lc3NhZ2UYBCABKAwSFwoPcmVnaXN0cmF0aW9uX2lkGAUgASgNEhkKEXNpZ25lZF9wcmVfa2V5X2lkGAYgASgNEhgKEGt5YmVyX3ByZV9rZXlfaWQYByABKA0SGAoQa3liZXJfY2lwaGVydGV4dBgIIAEoDA");
+  fileDesc("Cgp3aXJlLnByb3RvEg1zZWFscG9zdC53aXJlIooBCg1TaWduYWxNZXNzYWdlEhMKC3JhdGNoZXRfa2V5GAEgASgMEg8KB2NvdW50ZXIYAiABKA0SGAoQcHJldmlvdXNfY291bnRlchgDIAEoDRISCgpjaXBoZXJ0ZXh0GAQgASgMEhIKCnBxX3JhdGNoZXQYBSABKAwSEQoJYWRkcmVzc2VzGAYgASgMIsoBChNQcmVLZXlTaWduYWxNZXNzYWdlEhIKCnByZV9rZXlfaWQYASABKA0SEAoIYmFzZV9rZXkYAiABKAwSFAoMaWRlbnRpdHlfa2V5GAMgASgMEg8KB21lc3NhZ2UYBCABKAwSFwoPcmVnaXN0cmF0aW9uX2lkGAUgASgNEhkKEXNpZ25lZF9wcmVfa2V5X2lkGAYgASgNEhgKEGt5YmVyX3ByZV9rZXlfaWQYByABKA0SGAoQa3liZXJfY2lwaGVydGV4dBgIIAEoDCJmChBTZW5kZXJLZXlNZXNzYWdlEhkKEWRpc3RyaWJ1dGlvbl91dWlkGAEgASgMEhAKCGNoYWluX2lkGAIgASgNEhEKCWl0ZXJhdGlvbhgDIAEoDRISCgpjaXBoZXJ0ZXh0GAQgASgMIoYBChxTZW5kZXJLZXlEaXN0cmlidXRpb25NZXNzYWdlEhkKEWRpc3RyaWJ1dGlvbl91dWlkGAEgASgMEhAKCGNoYWluX2lkGAIgASgNEhEKCWl0ZXJhdGlvbhgDIAEoDRIRCgljaGFpbl9rZXkYBCABKAwSEwoLc2lnbmluZ19rZXkYBSABKAw");
 
 /**
  * The body of a ratchet message. On the wire it is framed as
@@ -144,4 +144,93 @@ export type PreKeySignalMessage = Message<"sealpost.wire.PreKeySignalMessage"> &
  */
 export const PreKeySignalMessageSchema: GenMessage<PreKeySignalMessage> = /*@__PURE__*/
   messageDesc(file_wire, 1);
+
+/**
+ * A group message encrypted with a sender key. Framed as
+ * version byte (0x33) || SenderKeyMessage || XEdDSA signature (64 bytes)
+ * by the chain's signing key over every byte before the signature.
+ *
+ * @generated from message sealpost.wire.SenderKeyMessage
+ */
+export type SenderKeyMessage = Message<"sealpost.wire.SenderKeyMessage"> & {
+  /**
+   * The 16 raw bytes of the distribution id (a UUID).
+   *
+   * @generated from field: optional bytes distribution_uuid = 1;
+   */
+  distributionUuid: Uint8Array;
+
+  /**
+   * The sender chain this message belongs to (31-bit).
+   *
+   * @generated from field: optional uint32 chain_id = 2;
+   */
+  chainId: number;
+
+  /**
+   * Position of this message in the chain.
+   *
+   * @generated from field: optional uint32 iteration = 3;
+   */
+  iteration: number;
+
+  /**
+   * AES-256-CBC (PKCS7) ciphertext of the plaintext.
+   *
+   * @generated from field: optional bytes ciphertext = 4;
+   */
+  ciphertext: Uint8Array;
+};
+
+/**
+ * Describes the message sealpost.wire.SenderKeyMessage.
+ * Use `create(SenderKeyMessageSchema)` to create a new message.
+ */
+export const SenderKeyMessageSchema: GenMessage<SenderKeyMessage> = /*@__PURE__*/
+  messageDesc(file_wire, 2);
+
+/**
+ * What a sender hands each member (over a 1:1 session) so that it can read
+ * the sender's group messages from `iteration` on. Framed as version byte
+ * (0x33) || SenderKeyDistributionMessage, with no signature of its own.
+ *
+ * @generated from message sealpost.wire.SenderKeyDistributionMessage
+ */
+export type SenderKeyDistributionMessage = Message<"sealpost.wire.SenderKeyDistributionMessage"> & {
+  /**
+   * @generated from field: optional bytes distribution_uuid = 1;
+   */
+  distributionUuid: Uint8Array;
+
+  /**
+   * @generated from field: optional uint32 chain_id = 2;
+   */
+  chainId: number;
+
+  /**
+   * @generated from field: optional uint32 iteration = 3;
+   */
+  iteration: number;
+
+  /**
+   * The chain key (32 bytes) at `iteration`.
+   *
+   * @generated from field: optional bytes chain_key = 4;
+   */
+  chainKey: Uint8Array;
+
+  /**
+   * The chain's public signing key, 0x05-prefixed (33 bytes).
+   *
+   * @generated from field: optional bytes signing_key = 5;
+   */
+  signingKey: Uint8Array;
+};
+
+/**
+ * Describes the message sealpost.wire.SenderKeyDistributionMessage.
+ * Use `create(SenderKeyDistributionMessageSchema)` to create a new message.
+ */
+export const SenderKeyDistributionMessageSchema: GenMessage<SenderKeyDistributionMessage> = /*@__PURE__*/
+  messageDesc(file_wire, 3);
 

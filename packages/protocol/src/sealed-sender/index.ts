@@ -3,7 +3,8 @@
  * message from the server while proving it to the recipient.
  *
  * - v1, one recipient: `sealV1` / `unsealV1`
- * - v2, many recipients: `sealV2MultiRecipient` (SentMessage),
+ * - v2, many recipients: `sealV2MultiRecipient` (SentMessage; an optional
+ *   `SealedSenderV2AgreementCache` reuses DH(sender, recipient) across sends),
  *   `splitV2ForRecipient` (the relay's per-recipient ReceivedMessage), `unsealV2`
  * - `unseal`: either version, plus sender-certificate validation (trust root,
  *   expiry, certificate key bound to the sealing key and to the identity on record);
@@ -14,6 +15,7 @@
 export { ContentHint, SealedContentType, decodeSealedContent, encodeSealedContent, type SealedContent } from './content.ts';
 export { sealV1, openV1, SEALED_SENDER_V1_VERSION, type SealV1Input, type OpenedV1 } from './v1.ts';
 export { sealV2MultiRecipient, openV2, type SealV2Input, type V2Recipient, type OpenedV2 } from './v2.ts';
+export { DEFAULT_V2_AGREEMENT_CACHE_ENTRIES, SealedSenderV2AgreementCache } from './v2-agreement-cache.ts';
 export {
   parseV2SentMessage,
   splitV2ForRecipient,

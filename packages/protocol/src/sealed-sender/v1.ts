@@ -15,6 +15,7 @@ import { x25519GenerateKeyPair } from '../primitives/index.ts';
 import { encodeSealedContent, type SealedContent } from './content.ts';
 import { isSerializedCurvePublicKey, rawCurvePublicKey, serializeCurvePublicKey, type SealedKeyPair } from '../keys/curve-key.ts';
 import { agree, ctrHmacDecrypt, ctrHmacEncrypt, v1EphemeralKeys, v1StaticKeys } from './v1-keys.ts';
+import type { SealedSenderV2AgreementCache } from './v2-agreement-cache.ts';
 
 /** Full version byte of a v1 envelope: (required 1 << 4) | current 1. */
 export const SEALED_SENDER_V1_VERSION = 0x11;
@@ -29,6 +30,11 @@ export interface SealV1Input {
   recipientIdentityPublic: Uint8Array;
   /** Explicit ephemeral key pair (for vectors); a fresh random one when absent. */
   ephemeralKeyPair?: SealedKeyPair;
+  /**
+   * Reuses DH(sender, recipient) (the static layer's agreement, the same value sealed sender
+   * v2's authentication tag uses) from and into this cache; the output is the same.
+   */
+  agreementCache?: SealedSenderV2AgreementCache;
 }
 
 /** Seals `content` for one recipient; byte-identical to libsignal for the same ephemeral key. */
@@ -43,7 +49,8 @@ export function sealV1(input: SealV1Input): Uint8Array {
 
   const eph = v1EphemeralKeys(agree(ephemeralPrivate, recipientPublic), recipientPublic, ephemeralPublic);
   const encryptedStatic = ctrHmacEncrypt(serializeCurvePublicKey(senderPublic), eph.cipherKey, eph.macKey);
-  const stat = v1StaticKeys(agree(senderPrivate, recipientPublic), eph.chainKey, encryptedStatic);
+  const staticAgreement = input.agreementCache?.agree(senderPrivate, recipientPublic) ?? agree(senderPrivate, recipientPublic);
+  const stat = v1StaticKeys(staticAgreement, eph.chainKey, encryptedStatic);
   const encryptedMessage = ctrHmacEncrypt(usmc, stat.cipherKey, stat.macKey);
 
   const body = new BinaryWriter()

@@ -20,6 +20,7 @@ import {
 } from './v2-keys.ts';
 import { SEALED_SENDER_V2_SERVICE_ID_VERSION, encodeRecipientBlock, encodeVarint, type V2Device } from './v2-sent-message.ts';
 import { serviceIdToBinary } from './service-id.ts';
+import type { SealedSenderV2AgreementCache } from './v2-agreement-cache.ts';
 
 const ZERO_NONCE = new Uint8Array(12);
 
@@ -42,6 +43,8 @@ export interface SealV2Input {
   excludedRecipients?: string[];
   /** Explicit 32 random bytes M (for vectors); fresh randomness when absent. */
   m?: Uint8Array;
+  /** Reuses DH(sender, recipient) across sends (v2-agreement-cache.ts); the output is the same. */
+  agreementCache?: SealedSenderV2AgreementCache;
 }
 
 /** Builds a SentMessage (version 0x23) for upload to the relay. */
@@ -63,7 +66,8 @@ export function sealV2MultiRecipient(input: SealV2Input): Uint8Array {
     }
     const recipientPublic = rawCurvePublicKey('recipient identityKey', r.identityKey);
     const c = v2AgreementXor(v2Agree(e.privateKey, recipientPublic), e.publicKey, recipientPublic, m);
-    const at = v2AuthTag(v2Agree(senderPrivate, recipientPublic), e.publicKey, c, senderPublic, recipientPublic);
+    const staticAgreement = input.agreementCache?.agree(senderPrivate, recipientPublic) ?? v2Agree(senderPrivate, recipientPublic);
+    const at = v2AuthTag(staticAgreement, e.publicKey, c, senderPublic, recipientPublic);
     parts.push(encodeRecipientBlock(r.serviceId, r.devices, c, at));
   }
   for (const id of excluded) parts.push(serviceIdToBinary(id), Uint8Array.of(0));

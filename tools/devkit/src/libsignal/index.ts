@@ -8,4 +8,5 @@ export * from './stores.ts';
 export * from './peer.ts';
 export * from './endpoint.ts';
 export * from './fixed-keys.ts';
+export * from './sender-key-store.ts';
 export type { EndpointId, SessionEndpoint } from '../session-endpoint.ts';

@@ -19,6 +19,8 @@ export { PUBLISHED_VECTOR_FILES, rawGitHubUrl, type PublishedVectorFile } from '
 export { replayXeddsaChain, slowVectorsEnabled } from './own.ts';
 export * from './session-vector.ts';
 export * from './session-vector-proof.ts';
+export * from './sender-key-vector.ts';
+export * from './sender-key-vector-proof.ts';
 export * from './kems.ts';
 
 export { replayVectorFile, runJob, type VectorJob } from './replay.ts';

@@ -1,0 +1,26 @@
+/**
+ * The per-device upload quotas (creations and bytes) behind one seam: in
+ * memory for a single instance (`TokenBuckets`), or in PostgreSQL shared by
+ * every instance (`PgTokenBuckets` of the service kit), so a device cannot
+ * multiply its quota by spreading uploads over instances.
+ */
+import { PgTokenBuckets } from '@sealpost/service-kit/postgres';
+import type { BucketLimit } from './settings.ts';
+import { TokenBuckets } from './token-buckets.ts';
+
+/** One quota: `take` resolves to 0 when allowed, else the ms to wait. */
+export interface UploadQuota {
+  take(subject: string, cost: number, now: number): Promise<number>;
+}
+
+/** A single instance's quota, in memory. */
+export function memoryQuota(limit: BucketLimit): UploadQuota {
+  const buckets = new TokenBuckets(limit);
+  return { take: async (subject, cost, now) => buckets.take(subject, cost, now) };
+}
+
+/** A quota shared through PostgreSQL: `limiter` names it within the blob service's bucket table. */
+export function sharedQuota(buckets: PgTokenBuckets, limiter: string, limit: BucketLimit): UploadQuota {
+  const shape = { capacity: limit.burst, perMs: limit.perSecond / 1000 };
+  return { take: (subject, cost, now) => buckets.take(limiter, subject, cost, shape, now) };
+}
