@@ -20,6 +20,7 @@ import {
   type SessionRecordType,
   type StorageType,
 } from '@privacyresearch/libsignal-protocol-typescript';
+import { equalBytes } from '@sealpost/protocol/primitives';
 import { ALL_SCENARIOS, type Conversation, type Implementation, type Side } from './contract.ts';
 
 /** In-memory StorageType, trust on first use. */
@@ -57,8 +58,9 @@ class MemoryStore implements StorageType {
   removeSignedPreKey = async (keyId: number | string): Promise<void> => void this.signedPreKeys.delete(String(keyId));
 }
 
+// No Buffer: this harness also runs in the browser benchmark (scripts/bench/browser/).
 function equal(a: ArrayBuffer, b: ArrayBuffer): boolean {
-  return Buffer.from(a).equals(Buffer.from(b));
+  return equalBytes(new Uint8Array(a), new Uint8Array(b));
 }
 
 /** One party with a signed prekey; one-time prekeys are minted per bundle. */

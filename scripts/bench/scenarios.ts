@@ -2,9 +2,11 @@
  * The five measurements of issue 7, each written once against the
  * {@link Implementation} contract and run for every implementation in turn.
  */
-import { randomBytes } from 'node:crypto';
 import type { Conversation, Implementation, ScenarioId } from './contract.ts';
-import { collectGarbage, figure, type Figure, type Runner, type Task } from './timing.ts';
+import { assertLength, randomBytes } from './message-scenarios.ts';
+import { collectGarbage, figure, type Figure, type Task } from './timing.ts';
+
+export { dhRatchet, setup, symmetric } from './message-scenarios.ts';
 
 /** One row of the table. */
 export interface Row {
@@ -18,84 +20,9 @@ export interface Row {
   readonly results: Map<string, Figure | null>;
 }
 
-/**
- * One message from `from` to the other side, decrypted there. Synchronous
- * implementations (ours, the floor) get a plain value back, which the loops
- * below use without `await`, so they pay no microtask hop per call and the
- * loop measures the implementation rather than the harness; the peers'
- * promises are awaited as usual.
- */
-function exchange(conversation: Conversation, from: 'alice' | 'bob', plaintext: Uint8Array): Uint8Array | Promise<Uint8Array> {
-  const to = from === 'alice' ? 'bob' : 'alice';
-  const message = conversation.send(from, plaintext);
-  if (message instanceof Promise) return message.then((m: unknown) => conversation.receive(to, m));
-  return conversation.receive(to, message);
-}
-
-function assertPlaintext(expected: Uint8Array, actual: Uint8Array, where: string): void {
-  if (expected.length !== actual.length) throw new Error(`${where}: decrypted ${actual.length} bytes, sent ${expected.length}`);
-  for (let i = 0; i < expected.length; i++) {
-    if (expected[i] !== actual[i]) throw new Error(`${where}: plaintext differs at byte ${i}`);
-  }
-}
-
-/** (1) Alice → Bob on one sending chain; one op = encrypt + decrypt. */
-export async function symmetric(impl: Implementation, size: number): Promise<Runner> {
-  const conversation = await impl.establish();
-  const plaintext = new Uint8Array(randomBytes(size));
-  return {
-    opsPerIteration: 1,
-    run: async (n) => {
-      for (let i = 0; i < n; i++) {
-        let received = exchange(conversation, 'alice', plaintext);
-        if (received instanceof Promise) received = await received;
-        assertLength(received, size, impl.name);
-      }
-      // A full byte check once per round keeps the loop honest without dominating it.
-      assertPlaintext(plaintext, await conversation.receive('bob', await conversation.send('alice', plaintext)), impl.name);
-    },
-  };
-}
-
-/** (2) Strict ping-pong: every message turns the DH ratchet; one op = one message (encrypt + decrypt). */
-export async function dhRatchet(impl: Implementation): Promise<Runner> {
-  const conversation = await impl.establish();
-  const plaintext = new Uint8Array(randomBytes(64));
-  return {
-    opsPerIteration: 2,
-    run: async (n) => {
-      for (let i = 0; i < n; i++) {
-        let there = exchange(conversation, 'alice', plaintext);
-        if (there instanceof Promise) there = await there;
-        assertLength(there, 64, impl.name);
-        let back = exchange(conversation, 'bob', plaintext);
-        if (back instanceof Promise) back = await back;
-        assertLength(back, 64, impl.name);
-      }
-    },
-  };
-}
-
-function assertLength(received: Uint8Array, length: number, where: string): void {
-  if (received.length !== length) throw new Error(`${where}: wrong plaintext length`);
-}
-
-/** (3) Session setups per second: bundle → first message → responder decrypt. */
-export async function setup(impl: Implementation): Promise<Runner> {
-  if (!impl.setupOnce || !impl.prepareSetups) throw new Error(`${impl.name} has no setup`);
-  const once = impl.setupOnce.bind(impl);
-  return {
-    opsPerIteration: 1,
-    prepare: (n) => impl.prepareSetups!(n),
-    run: async (n) => {
-      for (let i = 0; i < n; i++) await once(i);
-    },
-  };
-}
-
 /** (4) `count` messages encrypted in order (untimed), then decrypted in reverse (timed, ms). */
 export function outOfOrder(impl: Implementation, count: number): Task<{ conversation: Conversation; messages: unknown[] }> {
-  const plaintext = new Uint8Array(randomBytes(64));
+  const plaintext = randomBytes(64);
   return {
     prepare: async () => {
       const conversation = await impl.establish();

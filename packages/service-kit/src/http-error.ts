@@ -33,6 +33,8 @@ export const KIT_ERROR_CODES = [
   'BAD_BASE64',
   /** A base64 field decodes to the wrong number of bytes. */
   'BAD_LENGTH',
+  /** A WebSocket upgrade from a browser page whose origin is not configured (cors.ts). */
+  'FORBIDDEN_ORIGIN',
   /** Anything the server did not expect; details stay in the server log. */
   'INTERNAL',
   /** `/ready`: the instance is draining (shutting down) or its database is not reachable / migrated. */

@@ -1,7 +1,8 @@
 /**
  * @sealpost/service-kit — what the key server and the relay share: the
  * error class and uniform error body, the shared error schema, strict
- * base64, the flags+env config loader and authenticated route scopes.
+ * base64, the flags+env config loader, authenticated route scopes and CORS
+ * for configured browser origins.
  * The SQLite migration runner lives at `@sealpost/service-kit/sqlite-migrations`
  * (it has no fastify dependency, so the client's SQLite store can use it).
  */
@@ -42,4 +43,14 @@ export {
 } from './config.ts';
 export { authenticated, deviceOf, type AuthenticatedDevice, type AuthenticatedRoutes, type DeviceVerifier } from './authenticated.ts';
 export { parseInstant, parseRelayPublicKey, rotatingVerifier, type CredentialKeys } from './credential-key.ts';
+export {
+  CORS_ALLOWED_HEADERS,
+  CORS_EXPOSED_HEADERS,
+  CORS_MAX_AGE_SECONDS,
+  CORS_ORIGINS_OPTION,
+  installCors,
+  originAllowed,
+  parseCorsOrigins,
+  refuseForeignWebSocketOrigins,
+} from './cors.ts';
 export { exitOnSignals, type ClosableService, type ExitOnSignalsOptions } from './shutdown.ts';

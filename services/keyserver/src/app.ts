@@ -6,7 +6,7 @@
 import Fastify, { LogController, type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
-import { clientErrorHandler, frameworkErrors, installErrorHandling, validationOptions } from '@sealpost/service-kit';
+import { clientErrorHandler, frameworkErrors, installCors, installErrorHandling, validationOptions } from '@sealpost/service-kit';
 import { installRuntime, trustProxyOption, type RuntimeOptions } from '@sealpost/service-kit/runtime';
 import { addressInRanges, parseAddressRanges } from './client-address.ts';
 import type { SignatureVerifier } from './domain/deps.ts';
@@ -80,6 +80,8 @@ export interface KeyServerOptions {
   trustProxy?: readonly string[];
   /** Readiness and metrics (service kit runtime): `/metrics` on this port, sampling, a pool getter (default: the store's `connectionPool()`). */
   runtime?: Omit<RuntimeOptions, 'service' | 'ready'>;
+  /** Browser origins allowed to call the key server (CORS; default none: no CORS headers at all). */
+  corsOrigins?: readonly string[];
 }
 
 export { REDACTED_LOG_PATHS } from './request-log.ts';
@@ -185,6 +187,7 @@ export async function buildKeyServer(options: KeyServerOptions = {}): Promise<Fa
       'kind',
     );
   }
+  await installCors(app, options.corsOrigins ?? []);
   app.addHook('onResponse', requestLogHook(settings.logClientDetails));
   for (const schema of sharedSchemas) app.addSchema(schema);
   // JSON only: without this Fastify would parse text/plain into a string.

@@ -46,6 +46,7 @@ const app = await buildKeyServer({
         },
       }),
   logger: { level: config.logLevel },
+  corsOrigins: config.corsOrigins,
   settings,
   attachmentForms: attachmentFormSettingsOf(config),
   trustProxy: config.trustProxy,

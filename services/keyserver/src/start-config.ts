@@ -11,6 +11,7 @@
  */
 import { fromBase64 } from '@sealpost/protocol/primitives';
 import {
+  CORS_ORIGINS_OPTION,
   ConfigError,
   configUsage,
   loadConfig,
@@ -128,6 +129,7 @@ export const KEYSERVER_START_SPEC = {
   databaseStatementTimeoutMs: { parse: parseInteger(0, 3_600_000), description: 'PostgreSQL statement timeout in ms (default 5000; 0 = none)' },
   ...runtimeConfigSpec({ metricsPort: 9180 }),
   ...SETTINGS_SPEC,
+  corsOrigins: CORS_ORIGINS_OPTION,
 } satisfies ConfigSpec;
 
 /** Resolved start-up settings. */

@@ -22,6 +22,7 @@ describe('key server start-up config', () => {
       registrationTokenKeys: undefined,
       registrationPowDifficulty: 20,
       deviceListTrustedAddresses: ['127.0.0.0/8', '::1/128'],
+      corsOrigins: [],
     });
     // Every other limit is a setting whose default is the built-in one.
     expect(keyServerSettingsOf(defaults)).toEqual(DEFAULT_SETTINGS);

@@ -10,7 +10,7 @@ import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } 
 import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
 import fastifyWebsocket from '@fastify/websocket';
-import { authenticated, clientErrorHandler, frameworkErrors, installErrorHandling, validationOptions } from '@sealpost/service-kit';
+import { authenticated, clientErrorHandler, frameworkErrors, installCors, installErrorHandling, refuseForeignWebSocketOrigins, validationOptions } from '@sealpost/service-kit';
 import { installRuntime, trustProxyOption, type RuntimeOptions } from '@sealpost/service-kit/runtime';
 import { verifyRelayDevice, type CredentialVerifier } from './auth.ts';
 import { cachingCredentialVerifier } from './credential-cache.ts';
@@ -90,6 +90,12 @@ export interface RelayOptions {
   trustProxy?: readonly string[];
   /** Readiness and metrics (service kit runtime): `/metrics` on this port, sampling, a pool getter (default: the store's `connectionPool()`). */
   runtime?: Omit<RuntimeOptions, 'service' | 'ready'>;
+  /**
+   * Browser origins allowed to call the relay: CORS on HTTP, and the
+   * `Origin` a WebSocket upgrade may carry (default none: no CORS headers,
+   * and browser pages cannot open the WebSocket; clients without `Origin` can).
+   */
+  corsOrigins?: readonly string[];
 }
 
 /** Close code and reason WebSockets get when the relay shuts down: "service restart", reconnect (to another instance). */
@@ -150,6 +156,7 @@ export async function buildRelay(options: RelayOptions): Promise<FastifyInstance
     sendLimiter: new SendLimiter(limits),
     disk,
     now,
+    corsOrigins: options.corsOrigins ?? [],
   };
 
   const logger: FastifyBaseLogger = createRelayLogger(options.log);
@@ -187,6 +194,7 @@ export async function buildRelay(options: RelayOptions): Promise<FastifyInstance
   }
   runtime.metrics.liveGauge('sealpost_relay_websockets_open', 'open WebSocket connections (push and provisioning)', () => app.websocketServer?.clients.size ?? 0);
   runtime.metrics.liveGauge('sealpost_relay_websockets_watched', 'open push WebSockets whose device is revalidated', () => ctx.openSockets.size);
+  await installCors(app, ctx.corsOrigins);
   if (ctx.audience === undefined) {
     // Local development default: the origin this relay listens on. Behind a proxy or TLS, configure `audience`.
     app.addHook('onListen', async () => {
@@ -231,6 +239,8 @@ export async function buildRelay(options: RelayOptions): Promise<FastifyInstance
       server.close(() => done());
     },
   });
+  // After the WebSocket plugin: its onRequest hook must run first (it closes a refused upgrade's socket).
+  refuseForeignWebSocketOrigins(app, ctx.corsOrigins);
 
   await app.register(healthRoutes);
   await app.register(sendRoutes);

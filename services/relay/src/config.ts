@@ -23,6 +23,7 @@
  * | --expiry-sweep-ms         | RELAY_EXPIRY_SWEEP_MS         | 60000          |
  * | --keyserver-timeout-ms    | RELAY_KEYSERVER_TIMEOUT_MS    | 2000           |
  * | --log-level               | RELAY_LOG_LEVEL               | info           |
+ * | --cors-origins            | RELAY_CORS_ORIGINS            | none (browser origins allowed by CORS and on the WebSocket upgrade) |
  *
  * Every other field of `RelayLimits` (queue bytes, WebSocket window, buffer,
  * connection and frame limits, heartbeat, batch and fan-out sizes, send
@@ -35,6 +36,7 @@
  * (`--config` / `RELAY_CONFIG`) may hold any of them: flags > env > file.
  */
 import {
+  CORS_ORIGINS_OPTION,
   loadConfig as loadKitConfig,
   parseInstant,
   parseInteger,
@@ -83,6 +85,8 @@ export interface RelayStartConfig {
   /** Every limit of `RelayLimits` (the three above included). */
   limits: RelayLimits;
   logLevel: string;
+  /** Browser origins allowed by CORS and on the WebSocket upgrade (empty: none). */
+  corsOrigins: string[];
 }
 
 /** The limits read from the configuration (see `RelayLimits` for each). */
@@ -181,6 +185,7 @@ export const RELAY_CONFIG_SPEC = {
   provisioningMaxMessageBytes: { parse: parseInteger(1), default: DEFAULT_PROVISIONING_LIMITS.maxMessageBytes, description: 'largest provisioning message, bytes' },
   ...runtimeConfigSpec({ metricsPort: 9181 }),
   logLevel: { parse: parseString, default: 'info', description: 'pino log level' },
+  corsOrigins: CORS_ORIGINS_OPTION,
 } satisfies ConfigSpec;
 
 /** Parses flags and environment; throws a readable `ConfigError` on bad values. */
@@ -230,5 +235,6 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv): RelayStartCo
       maxQueueDepth: c.maxQueueDepth,
     },
     logLevel: c.logLevel,
+    corsOrigins: c.corsOrigins,
   };
 }

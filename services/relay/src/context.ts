@@ -137,6 +137,8 @@ export interface RelayContext {
   /** Free-space watermark of the database's disk (absent for in-memory or injected stores). */
   disk: { readonly low: boolean } | undefined;
   now: () => number;
+  /** Browser origins allowed by CORS and on WebSocket upgrades (`RelayOptions.corsOrigins`). */
+  corsOrigins: readonly string[];
 }
 
 declare module 'fastify' {

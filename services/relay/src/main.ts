@@ -49,6 +49,7 @@ async function main(): Promise<void> {
     trustProxy: config.trustProxy,
     runtime: { metricsRoute: config.serve.metrics === 'same' },
     log: { level: config.logLevel, stream: logDestination },
+    corsOrigins: config.corsOrigins,
   });
   if (config.publicOrigin === undefined && !['127.0.0.1', '::1', 'localhost'].includes(config.host)) {
     app.log.warn(

@@ -54,6 +54,8 @@ export interface LocalServicesOptions {
   relayPort?: number;
   /** Reuse keys from an earlier run (so clients' pinned trust root stays valid); fresh when absent. */
   keys?: ServiceKeys;
+  /** Browser origins both services allow (CORS, and the relay's WebSocket `Origin` check); default none. */
+  corsOrigins?: readonly string[];
   /** Also start the blob service (attachments) on `port` (default random), in `directory` or a fresh temp dir. */
   blobs?: boolean | { directory?: string; port?: number; settings?: Partial<BlobSettings>; now?: () => number };
 }
@@ -83,6 +85,7 @@ export async function startLocalServices(options: LocalServicesOptions = {}): Pr
     senderCertificate: { certificate: serverCertificate.serialized, privateKey: serverKey.privateKey },
     relayCredentialKey: relayKey,
     docs: false,
+    ...(options.corsOrigins !== undefined && { corsOrigins: options.corsOrigins }),
     ...options.keyServer,
     settings: { registrationRateLimit: false, bundleRateLimit: false, ...options.keyServer?.settings },
   });
@@ -94,6 +97,7 @@ export async function startLocalServices(options: LocalServicesOptions = {}): Pr
     dbPath: options.relayDb ?? ':memory:',
     deviceCacheTtlMs: 0,
     log: { level: 'silent' },
+    ...(options.corsOrigins !== undefined && { corsOrigins: options.corsOrigins }),
     ...options.relay,
   } as RelayOptions;
   let relay = await buildRelay(relayOptions);

@@ -1,0 +1,119 @@
+/**
+ * The conversation with the selected contact: the identity-change warning,
+ * the messages (each with the one it replies to, its reactions, and reply /
+ * react buttons), and the composer.
+ */
+import type { MessageRef } from '@sealpost/client/browser';
+import type { ChatSession } from '../chat-session.ts';
+import type { ChatEntry } from '../conversation.ts';
+import { h, replaceChildren } from './dom.ts';
+import { openSafetyDialog } from './safety-dialog.ts';
+
+/** The reactions offered on every message. */
+export const REACTIONS = ['👍', '❤️', '😂'] as const;
+
+export interface ConversationPane {
+  element: HTMLElement;
+  /** Shows `account`'s conversation (undefined: none selected) from the store. */
+  refresh(account: string | undefined): Promise<void>;
+}
+
+export function conversationPane(session: ChatSession): ConversationPane {
+  let account: string | undefined;
+  let replyTo: { ref: MessageRef; text: string } | undefined;
+  let generation = 0;
+
+  const title = h('h2', { 'data-testid': 'conversation-title' });
+  const safety = h('button', { type: 'button', 'data-testid': 'safety-open', onclick: () => account !== undefined && void openSafetyDialog(session, account, nameOf(account)) }, 'Safety number');
+  const warning = h('div', { class: 'identity-warning', 'data-testid': 'identity-warning', hidden: true });
+  const messages = h('ol', { class: 'messages', 'data-testid': 'messages', 'aria-live': 'polite' });
+  const replyPreview = h('div', { class: 'reply-preview', 'data-testid': 'reply-preview', hidden: true });
+  const input = h('input', { 'data-testid': 'compose', placeholder: 'Message', autocomplete: 'off', maxlength: 4000 });
+  const send = h('button', { type: 'submit', 'data-testid': 'send' }, 'Send');
+  const composer = h(
+    'form',
+    {
+      class: 'composer',
+      onsubmit: (event) => {
+        event.preventDefault();
+        const text = input.value.trim();
+        if (account === undefined || text.length === 0) return;
+        const target = replyTo?.ref;
+        input.value = '';
+        setReply(undefined);
+        // The field stays usable: messages typed quickly are queued and go out in order (ChatSession).
+        void session.send(account, text, target).catch(() => {});
+      },
+    },
+    replyPreview,
+    input,
+    send,
+  );
+  const element = h('main', { class: 'conversation' }, h('header', {}, title, safety), warning, messages, composer);
+
+  function nameOf(a: string): string {
+    return session.contacts.find((c) => c.account === a)?.name ?? a;
+  }
+
+  function setReply(entry: { ref: MessageRef; text: string } | undefined): void {
+    replyTo = entry;
+    replyPreview.hidden = entry === undefined;
+    if (entry !== undefined) {
+      replaceChildren(replyPreview, h('span', {}, 'Replying to: '), h('q', {}, entry.text), h('button', { type: 'button', 'data-testid': 'reply-cancel', onclick: () => setReply(undefined) }, '×'));
+      input.focus();
+    }
+  }
+
+  function bubble(entry: ChatEntry, peer: string): HTMLElement {
+    const reactions = [...entry.reactions].map(([emoji, who]) => h('span', { class: 'reaction', title: [...who].map(nameOrYou).join(', ') }, `${emoji} ${who.size}`));
+    return h(
+      'li',
+      { class: entry.mine ? 'message mine' : 'message', 'data-testid': 'message', 'data-mine': entry.mine ? 'true' : 'false' },
+      entry.replyTo !== undefined && h('blockquote', { class: 'reply-quote', 'data-testid': 'reply-quote' }, entry.replyTo.text ?? '(an earlier message)'),
+      h('p', { 'data-testid': 'message-text' }, entry.text),
+      h('div', { class: 'reactions', 'data-testid': 'reactions' }, ...reactions),
+      h(
+        'div',
+        { class: 'message-actions' },
+        h('button', { type: 'button', 'data-testid': 'reply', title: 'Reply', onclick: () => setReply({ ref: entry.ref, text: entry.text }) }, '↩'),
+        ...REACTIONS.map((emoji) => {
+          const mine = entry.reactions.get(emoji)?.has(session.client.address.account) === true;
+          return h(
+            'button',
+            { type: 'button', 'data-testid': 'react', 'data-emoji': emoji, class: mine ? 'react on' : 'react', title: mine ? 'Remove reaction' : 'React', onclick: () => void session.react(peer, entry.ref, emoji, mine).catch(() => {}) },
+            emoji,
+          );
+        }),
+      ),
+    );
+  }
+
+  function nameOrYou(a: string): string {
+    return a === session.client.address.account ? 'you' : nameOf(a);
+  }
+
+  return {
+    element,
+    async refresh(selected) {
+      const mine = ++generation;
+      if (selected !== account) setReply(undefined);
+      account = selected;
+      element.hidden = selected === undefined;
+      if (selected === undefined) return;
+      const entries = await session.conversation(selected);
+      if (mine !== generation) return; // a newer refresh is under way
+      title.textContent = nameOf(selected);
+      warning.hidden = !session.identityWarning(selected);
+      replaceChildren(
+        warning,
+        h('strong', {}, `${nameOf(selected)}'s safety number changed.`),
+        ' They may have reinstalled Sealpost — or someone may be intercepting. Compare safety numbers before you trust this conversation. ',
+        h('button', { type: 'button', 'data-testid': 'identity-warning-check', onclick: () => void openSafetyDialog(session, selected, nameOf(selected)) }, 'Check safety number'),
+      );
+      const atBottom = messages.scrollHeight - messages.scrollTop - messages.clientHeight < 40;
+      replaceChildren(messages, ...entries.map((e) => bubble(e, selected)));
+      if (entries.length === 0) messages.append(h('li', { class: 'hint' }, 'No messages yet. Say hello!'));
+      if (atBottom) messages.scrollTop = messages.scrollHeight;
+    },
+  };
+}

@@ -1,0 +1,133 @@
+/**
+ * The web chat in Chromium against a real key server and relay: two
+ * browser profiles (contexts) register, exchange contact cards, chat with
+ * replies and reactions, compare safety numbers, an offline profile gets
+ * what was sent meanwhile once it is back, and a message under a changed
+ * identity key (a key-server insider's forgery) raises the warning. A screenshot of the chat is
+ * written to test-artifacts/ and must not be blank.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { BrowserContext, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SealpostClient } from '@sealpost/client';
+import { chromiumAvailable } from '@sealpost/devkit/chromium';
+import { impersonate, newTestClient } from '@sealpost/devkit/services';
+import { addContact, messageTexts, register, send, startChatWorld, waitForConnection, waitForMessage, type ChatWorld } from './support/chat-world.ts';
+import { distinctColours, readQr } from './support/png.ts';
+
+const ARTIFACTS = join(import.meta.dirname, '..', '..', '..', 'test-artifacts');
+
+describe.runIf(chromiumAvailable())('web chat in Chromium', () => {
+  let world: ChatWorld;
+  let aliceContext: BrowserContext;
+  let bobContext: BrowserContext;
+  let alice: Page;
+  let bob: Page;
+
+  beforeAll(async () => {
+    world = await startChatWorld();
+    aliceContext = await world.browser.newContext({ viewport: { width: 1100, height: 760 } });
+    bobContext = await world.browser.newContext({ viewport: { width: 1100, height: 760 } });
+    [alice, bob] = await Promise.all([world.open(aliceContext), world.open(bobContext)]);
+  });
+  afterAll(async () => {
+    await world?.close();
+  });
+
+  it('two profiles register, exchange cards (the QR code holds the card) and chat through the services', async () => {
+    const [aliceId, bobId] = await Promise.all([register(alice, 'Alice'), register(bob, 'Bob')]);
+    expect(aliceId).not.toBe(bobId);
+    await Promise.all([waitForConnection(alice, 'open'), waitForConnection(bob, 'open')]);
+    // The QR code shown is the card's text.
+    const card = await alice.getByTestId('my-card').inputValue();
+    expect(readQr(await alice.getByTestId('my-card-qr').screenshot())).toBe(card);
+
+    await addContact(alice, bob, 'Bob');
+    await addContact(bob, alice, 'Alice');
+    await send(alice, 'Hello Bob');
+    await waitForMessage(bob, 'Hello Bob');
+    await send(bob, 'Hi Alice!');
+    await waitForMessage(alice, 'Hi Alice!');
+    expect(await messageTexts(alice)).toEqual(['Hello Bob', 'Hi Alice!']);
+    expect(await messageTexts(bob)).toEqual(['Hello Bob', 'Hi Alice!']);
+    expect(world.pageErrors).toEqual([]);
+  });
+
+  it('replies quote their message and reactions show on it, on both sides', async () => {
+    // Bob replies to Alice's first message.
+    await bob.getByTestId('message').filter({ hasText: 'Hello Bob' }).getByTestId('reply').click();
+    await expect.poll(() => bob.getByTestId('reply-preview').isVisible()).toBe(true);
+    await send(bob, 'Replying to you');
+    await waitForMessage(alice, 'Replying to you');
+    const quoted = alice.getByTestId('message').filter({ hasText: 'Replying to you' }).getByTestId('reply-quote');
+    expect(await quoted.textContent()).toBe('Hello Bob');
+    // Alice reacts to Bob's reply.
+    await alice.getByTestId('message').filter({ hasText: 'Replying to you' }).locator('[data-testid=react][data-emoji="👍"]').click();
+    const reactions = bob.getByTestId('message').filter({ hasText: 'Replying to you' }).getByTestId('reactions');
+    await expect.poll(() => reactions.textContent(), { timeout: 20_000 }).toBe('👍 1');
+    // A reaction is not a message bubble of its own.
+    expect(await messageTexts(bob)).toEqual(['Hello Bob', 'Hi Alice!', 'Replying to you']);
+  });
+
+  it('the safety-number screen shows the same 60 digits on both sides, and verifying closes it', async () => {
+    const digits = async (tab: Page) => {
+      await tab.getByTestId('safety-open').click();
+      const shown = tab.getByTestId('safety-digits');
+      await expect.poll(() => shown.textContent()).toMatch(/\d/);
+      return (await shown.textContent())!.replace(/\s+/g, '');
+    };
+    const [a, b] = [await digits(alice), await digits(bob)];
+    expect(a).toMatch(/^\d{60}$/);
+    expect(a).toBe(b);
+    await alice.getByTestId('safety-verify').click();
+    await alice.getByTestId('safety-dialog').waitFor({ state: 'detached' });
+    await bob.getByTestId('safety-close').click();
+  });
+
+  it('an offline profile gets what was sent meanwhile when it is back, in order', async () => {
+    await bobContext.setOffline(true);
+    await waitForConnection(bob, 'offline');
+    for (const text of ['while you were away 1', 'while you were away 2', 'while you were away 3']) await send(alice, text);
+    // Sent (accepted by the relay) before Bob is back.
+    await waitForMessage(alice, 'while you were away 3');
+    await new Promise((r) => setTimeout(r, 500));
+    expect(await messageTexts(bob)).not.toContain('while you were away 1');
+    await bobContext.setOffline(false);
+    await waitForMessage(bob, 'while you were away 3');
+    const texts = await messageTexts(bob);
+    expect(texts.slice(-3)).toEqual(['while you were away 1', 'while you were away 2', 'while you were away 3']);
+    await waitForConnection(bob, 'open');
+  });
+
+  it('a message under a changed identity key shows the safety-number warning until the user verifies again', async () => {
+    const insider = newTestClient(world.services);
+    await insider.register();
+    const aliceId = (await alice.getByTestId('me').getAttribute('data-account'))!;
+    const bobId = (await bob.getByTestId('me').getAttribute('data-account'))!;
+    // The key server's operator certifies another identity key for Alice's account and writes to Bob.
+    // impersonate() needs only the target's address and card (its profile key gives the relay's access key).
+    const bobCard = SealpostClient.decodeContactCard(await bob.getByTestId('my-card').inputValue());
+    const bobTarget = { address: { account: bobId, device: 1 }, contactCard: () => bobCard } as unknown as SealpostClient;
+    await impersonate(world.services, insider, bobTarget, aliceId, 'this is really Alice');
+    await waitForMessage(bob, 'this is really Alice');
+    const warning = bob.getByTestId('identity-warning');
+    await expect.poll(() => warning.isVisible()).toBe(true);
+    expect(await warning.textContent()).toContain("Alice's safety number changed");
+    expect(await bob.locator('[data-testid=contact] .badge').count()).toBe(1);
+    await bob.getByTestId('identity-warning-check').click();
+    await bob.getByTestId('safety-verify').click();
+    await expect.poll(() => warning.isVisible()).toBe(false);
+    expect(await bob.locator('[data-testid=contact] .badge').count()).toBe(0);
+    await insider.close();
+  });
+
+  it('writes a screenshot of the chat that is not blank', async () => {
+    mkdirSync(ARTIFACTS, { recursive: true });
+    const png = await alice.screenshot({ fullPage: true });
+    writeFileSync(join(ARTIFACTS, 'web-chat.png'), png);
+    // Text, bubbles, the QR code and the connection dot: far more than a blank page's one or two colours.
+    expect(distinctColours(png)).toBeGreaterThan(50);
+    expect(world.pageErrors).toEqual([]);
+  });
+});
