@@ -12,9 +12,9 @@ import fastifySwaggerUi from '@fastify/swagger-ui';
 import fastifyWebsocket from '@fastify/websocket';
 import { authenticated, clientErrorHandler, frameworkErrors, installErrorHandling, validationOptions } from '@sealpost/service-kit';
 import { verifyRelayDevice, type CredentialVerifier } from './auth.ts';
-import { cachingCredentialVerifier } from './credential-cache.ts';
+import { cachingCredentialVerifier, type CachingCredentialVerifier } from './credential-cache.ts';
 import { DEFAULT_LIMITS, type RelayContext, type RelayLimits } from './context.ts';
-import { DeliveryHub, type DeliveryNotifier } from './delivery-hub.ts';
+import { DeliveryHub, type DeliveryNotifier, type RelayNoticeHandlers } from './delivery-hub.ts';
 import { DEFAULT_DEVICE_AUTH_TTL_MS, DeviceAuthorizer } from './device-authorizer.ts';
 import { CachedDeviceDirectory, HttpDeviceDirectory, type DeviceDirectory } from './device-directory.ts';
 import { DeviceRevocation } from './device-revocation.ts';
@@ -25,7 +25,8 @@ import { createRelayLogger, type RelayLogOptions } from './logger.ts';
 import { CachedAccessKeys, SqliteEnvelopeStore, type EnvelopeStore } from './store/index.ts';
 import { accessKeyRoutes } from './routes/access-key.ts';
 import { healthRoutes } from './routes/health.ts';
-import { provisioningRoutes, type ProvisioningLimits } from './routes/provisioning.ts';
+import { DEFAULT_PROVISIONING_LIMITS, Mailboxes, type MailboxExchange, type ProvisioningLimits } from './provisioning/mailboxes.ts';
+import { provisioningRoutes } from './routes/provisioning.ts';
 import { receiveRoutes } from './routes/receive.ts';
 import { sendRoutes } from './routes/send.ts';
 import { websocketRoutes } from './routes/websocket.ts';
@@ -74,8 +75,14 @@ export interface RelayOptions {
   limits?: Partial<RelayLimits>;
   /** Device-link (provisioning) mailboxes: TTL, counts, message size (routes/provisioning.ts). */
   provisioning?: Partial<ProvisioningLimits>;
-  /** How committed envelopes reach connected devices (default: in-process `DeliveryHub`). */
+  /**
+   * How committed envelopes reach connected devices, and cluster notices
+   * (device removed, access key changed, mailbox filled) every instance
+   * (default: in-process `DeliveryHub`). Closed with the app when it has `close`.
+   */
   delivery?: DeliveryNotifier;
+  /** Where provisioning mailboxes of all instances meet (default: none, mailboxes are per process). Closed with the app. */
+  provisioningExchange?: MailboxExchange;
   /** How often expired envelopes are swept, ms (default 60 000; 0 disables the timer). */
   expirySweepMs?: number;
   log?: RelayLogOptions;
@@ -109,28 +116,60 @@ export async function buildRelay(options: RelayOptions): Promise<FastifyInstance
     }
   }
   const store = options.store ?? sqlite!;
-  const hub = options.delivery ?? new DeliveryHub();
+  const hub: DeliveryNotifier = options.delivery ?? new DeliveryHub();
   let appLog: FastifyBaseLogger | undefined;
   const revocation = new DeviceRevocation(store, hub, now, () => appLog);
   const sendDirectory = new CachedDeviceDirectory(devices, options.deviceCacheTtlMs ?? 5000, now);
   const authorizer = new DeviceAuthorizer(devices, options.deviceAuthTtlMs ?? DEFAULT_DEVICE_AUTH_TTL_MS, now, (accountId, deviceId) => {
-    // Senders refetch first (so they stop addressing it), then the queue goes.
-    sendDirectory.forget(accountId);
-    void revocation.removed(accountId, deviceId);
+    // Every instance closes the device's sockets and forgets its lists; this one (which learned it) purges the shared queue.
+    notices.deviceRemoved(accountId, deviceId);
+    void revocation.purge(accountId, deviceId);
   });
+  const accessKeyCache =
+    (options.accessKeyCacheTtlMs ?? 0) > 0 ? new CachedAccessKeys(store, { ttlMs: options.accessKeyCacheTtlMs!, now, live: () => hub.live ?? true }) : undefined;
+  const credentialCacheSize = options.credentialCacheSize ?? 10_000;
+  const credentialCache: CachingCredentialVerifier | undefined =
+    credentialCacheSize > 0 ? cachingCredentialVerifier(options.verifyCredential, credentialCacheSize) : undefined;
+  const verifyCredential: CredentialVerifier = credentialCache ?? options.verifyCredential;
+  const mailboxes = new Mailboxes(
+    { ...DEFAULT_PROVISIONING_LIMITS, ...options.provisioning },
+    options.provisioningExchange,
+    (key) => notices.mailboxFilled(key),
+    (err, what) => appLog?.error({ err: { message: err.message } }, what),
+  );
+  /** What this instance does about a notice, whichever instance published it. */
+  const handlers: RelayNoticeHandlers = {
+    deviceRemoved: (accountId, deviceId) => {
+      // Senders refetch first (so they stop addressing it), requests are decided by a fresh list, sockets close.
+      sendDirectory.forget(accountId);
+      authorizer.forget(accountId);
+      credentialCache?.forgetDevice(accountId, deviceId);
+      revocation.disconnect(accountId, deviceId, 'device removed');
+    },
+    accessKeyChanged: (accountId) => accessKeyCache?.forget(accountId),
+    mailboxFilled: (key) => mailboxes.filled(key),
+    resync: () => {
+      accessKeyCache?.clear();
+      mailboxes.resync();
+    },
+  };
+  /** Publishing a notice: through the notifier to every instance, or (a notifier without cluster notices) handled here. */
+  const notices: RelayContext['notices'] = {
+    deviceRemoved: (accountId, deviceId) => (hub.deviceRemoved === undefined ? handlers.deviceRemoved(accountId, deviceId) : hub.deviceRemoved(accountId, deviceId)),
+    accessKeyChanged: (accountId) => (hub.accessKeyChanged === undefined ? handlers.accessKeyChanged(accountId) : hub.accessKeyChanged(accountId)),
+    mailboxFilled: (key) => (hub.mailboxFilled === undefined ? handlers.mailboxFilled(key) : hub.mailboxFilled(key)),
+  };
   const ctx: RelayContext = {
     store,
-    accessKeys: (options.accessKeyCacheTtlMs ?? 0) > 0 ? new CachedAccessKeys(store, { ttlMs: options.accessKeyCacheTtlMs!, now }) : store,
+    accessKeys: accessKeyCache ?? store,
     devices: sendDirectory,
-    verifyCredential:
-      (options.credentialCacheSize ?? 10_000) > 0
-        ? cachingCredentialVerifier(options.verifyCredential, options.credentialCacheSize ?? 10_000)
-        : options.verifyCredential,
+    verifyCredential,
     audience: options.audience,
     authorizer,
     revocation,
     openSockets: new OpenSockets(authorizer, revocation, now, options.deviceRevalidateMs ?? DEFAULT_REVALIDATE_MS),
     hub,
+    notices,
     limits,
     sendLimiter: new SendLimiter(limits),
     disk,
@@ -154,6 +193,7 @@ export async function buildRelay(options: RelayOptions): Promise<FastifyInstance
   });
   app.decorate('relay', ctx);
   appLog = app.log;
+  hub.attach?.(handlers, app.log);
   installErrorHandling(app);
   if (ctx.audience === undefined) {
     // Local development default: the origin this relay listens on. Behind a proxy or TLS, configure `audience`.
@@ -191,7 +231,7 @@ export async function buildRelay(options: RelayOptions): Promise<FastifyInstance
 
   await app.register(healthRoutes);
   await app.register(sendRoutes);
-  await app.register(provisioningRoutes(options.provisioning));
+  await app.register(provisioningRoutes(mailboxes));
   // Everything a recipient device does needs its relay credential: one onRequest hook sets request.device.
   await app.register(authenticated(verifyRelayDevice, accessKeyRoutes, receiveRoutes, websocketRoutes));
 
@@ -213,7 +253,9 @@ export async function buildRelay(options: RelayOptions): Promise<FastifyInstance
     if (sweeper !== undefined) clearInterval(sweeper);
     ctx.openSockets.stop();
     disk?.stop();
+    await options.provisioningExchange?.close?.();
     await ctx.store.close();
+    await hub.close?.();
   });
   return app;
 }
