@@ -21,7 +21,12 @@ export {
   type NewEnvelope,
   type SqliteStoreOptions,
 } from './store/index.ts';
-export { DeliveryHub, type DeliveryListener, type DeliveryNotifier } from './delivery-hub.ts';
+export { DeliveryHub, type DeliveryListener, type DeliveryNotifier, type RelayNoticeHandlers } from './delivery-hub.ts';
+export { PostgresDeliveryNotifier, type NotifierStats, type PostgresNotifierOptions } from './notify/pg-delivery-notifier.ts';
+export { openPostgresCluster, type PostgresClusterOptions } from './notify/postgres-cluster.ts';
+export { decodeNotice, encodeNotice, type RelayNotice } from './notify/notice-codec.ts';
+export { Mailboxes, mailboxKey, type MailboxExchange, type ProvisioningLimits } from './provisioning/mailboxes.ts';
+export { PostgresMailboxExchange } from './provisioning/pg-mailbox-exchange.ts';
 export { DEFAULT_DEVICE_AUTH_TTL_MS, DeviceAuthorizer, MAX_DEVICE_AUTH_TTL_MS, type DeviceStanding } from './device-authorizer.ts';
 export { DEVICE_REVOKED_CLOSE_CODE } from './device-revocation.ts';
 export { DEFAULT_REVALIDATE_MS } from './open-sockets.ts';
