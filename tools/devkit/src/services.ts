@@ -3,5 +3,6 @@ export * from './local-services.ts';
 export * from './test-client.ts';
 export * from './insider.ts';
 export * from './relay-process.ts';
+export * from './relay-receiver.ts';
 export * from './raw-http.ts';
 export * from './tmpfs.ts';
