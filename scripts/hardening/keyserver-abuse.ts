@@ -68,11 +68,11 @@ async function main(): Promise<void> {
 
   // 3. Random-target flood.
   const ctx = app.keyserver;
-  const before = [ctx.bundleLimiter!.size, ctx.targetBudget!.size];
+  const before = [await ctx.bundleLimiter!.trackedKeys(), await ctx.targetBudget!.trackedKeys()];
   const heap0 = process.memoryUsage().heapUsed;
   const flood = 20_000;
   for (let i = 0; i < flood; i += 100) await Promise.all(Array.from({ length: 100 }, () => json('GET', `/v1/keys/${randomUUID()}/*`, undefined, crowd[0]!.auth)));
-  console.log(`${flood} random-target fetches: limiter sizes ${before.join('/')} → ${ctx.bundleLimiter!.size}/${ctx.targetBudget!.size}; heap ${((process.memoryUsage().heapUsed - heap0) / 2 ** 20).toFixed(1)} MiB delta`);
+  console.log(`${flood} random-target fetches: limiter sizes ${before.join('/')} → ${await ctx.bundleLimiter!.trackedKeys()}/${await ctx.targetBudget!.trackedKeys()}; heap ${((process.memoryUsage().heapUsed - heap0) / 2 ** 20).toFixed(1)} MiB delta`);
   await app.close();
 
   // 4. A full in-memory limiter at the default cap, then 1,000,000 fresh keys.

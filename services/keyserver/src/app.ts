@@ -18,12 +18,13 @@ import type { DomainDeps } from './domain/deps.ts';
 import { Accounts } from './domain/accounts.ts';
 import { Devices } from './domain/devices.ts';
 import { Keys } from './domain/keys.ts';
-import { RateLimiter, type RateLimit } from './rate-limiter.ts';
+import { postgresState, processState, type SharedState } from './shared-state.ts';
 import { RelayCredentialIssuer } from './relay-credential-issuer.ts';
 import { SenderCertificateIssuer } from './sender-certificates.ts';
 import { sharedSchemas } from './schemas.ts';
 import type { KeyStore } from './store/key-store.ts';
 import { SqliteKeyStore } from './store/sqlite-key-store.ts';
+import { PostgresKeyStore } from './store/pg-key-store.ts';
 import { accountRoutes } from './routes/accounts.ts';
 import { deviceRoutes } from './routes/devices.ts';
 import { keyRoutes } from './routes/keys.ts';
@@ -35,10 +36,19 @@ import type { AttachmentFormSettings } from './upload-capability-issuer.ts';
 
 /** Options of `buildKeyServer`. */
 export interface KeyServerOptions {
-  /** A store to use; otherwise a `SqliteKeyStore` at `dbPath`. */
+  /**
+   * A store to use; otherwise a `PostgresKeyStore` at `databaseUrl` if given,
+   * else a `SqliteKeyStore` at `dbPath`. With a `PostgresKeyStore` (given or
+   * opened here), rate limits, spent registration ids and the proof-of-work
+   * key are kept in its database too, shared by every instance on it.
+   */
   store?: KeyStore;
-  /** SQLite file path (default ':memory:'). Ignored when `store` is given. */
+  /** SQLite file path (default ':memory:'). Ignored when `store` or `databaseUrl` is given. */
   dbPath?: string;
+  /** PostgreSQL URL (postgres://user@host:port/db): several instances may share it. Ignored when `store` is given. */
+  databaseUrl?: string;
+  /** PostgreSQL pool tunables (with `databaseUrl`). */
+  postgres?: { maxConnections?: number; statementTimeoutMs?: number };
   /** The server certificate (serialized) and its private key; without it sender certificates are unavailable (503). */
   senderCertificate?: { certificate: Uint8Array; privateKey: Uint8Array };
   /** The relay-credential Ed25519 key pair (raw 32-byte seed and public key); without it relay credentials are unavailable (503). */
@@ -65,21 +75,17 @@ export interface KeyServerOptions {
 
 export { REDACTED_LOG_PATHS } from './request-log.ts';
 
-function limiter(limit: RateLimit | false, maxKeys: number): RateLimiter | undefined {
-  return limit === false ? undefined : new RateLimiter(limit, maxKeys);
-}
-
-function buildContext(options: KeyServerOptions, store: KeyStore, settings: KeyServerSettings): KeyServerContext {
+function buildContext(options: KeyServerOptions, store: KeyStore, settings: KeyServerSettings, state: SharedState): KeyServerContext {
   const now = options.now ?? Date.now;
-  const max = settings.rateLimiterMaxKeys;
+  const limiter = state.limiter;
   // `bundleRateLimit: false` turns bundle limiting off as a whole unless the target budget is set explicitly.
   const budget = settings.bundleRateLimit === false && options.settings?.bundleTargetBudget === undefined ? false : settings.bundleTargetBudget;
   const deps: DomainDeps = {
     store,
     settings,
     now,
-    bundleLimiter: limiter(settings.bundleRateLimit, max),
-    targetBudget: limiter(budget, max),
+    bundleLimiter: limiter('bundle', settings.bundleRateLimit),
+    targetBudget: limiter('bundleTarget', budget),
     ...(options.verifySignature === undefined ? {} : { verifySignature: options.verifySignature }),
   };
   const { senderCertificate, relayCredentialKey } = options;
@@ -98,25 +104,42 @@ function buildContext(options: KeyServerOptions, store: KeyStore, settings: KeyS
     now,
     bundleLimiter: deps.bundleLimiter,
     targetBudget: deps.targetBudget,
-    registrationLimiter: limiter(settings.registrationRateLimit, max),
-    keyUploadLimiter: limiter(settings.keyUploadRateLimit, max),
-    senderCertificateLimiter: limiter(settings.senderCertificateRateLimit, max),
-    deviceListLimiter: limiter(settings.deviceListRateLimit, max),
-    deviceListAddressLimiter: limiter(settings.deviceListRateLimit, max),
+    registrationLimiter: limiter('registration', settings.registrationRateLimit),
+    keyUploadLimiter: limiter('keyUpload', settings.keyUploadRateLimit),
+    senderCertificateLimiter: limiter('senderCertificate', settings.senderCertificateRateLimit),
+    deviceListLimiter: limiter('deviceList', settings.deviceListRateLimit),
+    deviceListAddressLimiter: limiter('deviceListAddress', settings.deviceListRateLimit),
     isTrustedDirectoryClient: (address) => addressInRanges(address, trusted),
-    registrationGate: new RegistrationGate(settings.registrationGate),
+    registrationGate: new RegistrationGate(settings.registrationGate, {
+      ...(state.spentIds === undefined ? {} : { spentIds: state.spentIds }),
+      proofOfWorkKey: state.proofOfWorkKey,
+    }),
+    sharedState: state,
     senderCertificates,
     relayCredentials: relayCredentialKey && new RelayCredentialIssuer(relayCredentialKey.privateKey),
     relayPublicKey: relayCredentialKey?.publicKey,
   };
 }
 
+/** The store `buildKeyServer` opens itself: PostgreSQL at `databaseUrl`, else SQLite at `dbPath`. */
+async function openStore(options: KeyServerOptions): Promise<KeyStore> {
+  if (options.databaseUrl === undefined) return new SqliteKeyStore(options.dbPath ?? ':memory:');
+  return PostgresKeyStore.open({ url: options.databaseUrl, ...options.postgres });
+}
+
 /** Builds (but does not start) a key server. Call `.listen()` or `.inject()` on the result. */
 export async function buildKeyServer(options: KeyServerOptions = {}): Promise<FastifyInstance> {
   const settings: KeyServerSettings = { ...DEFAULT_SETTINGS, ...options.settings };
-  const store = options.store ?? new SqliteKeyStore(options.dbPath ?? ':memory:');
+  const store = options.store ?? (await openStore(options));
   const closeStore = options.closeStore ?? options.store === undefined;
-  const ctx = buildContext(options, store, settings);
+  let ctx: KeyServerContext;
+  try {
+    const state = store instanceof PostgresKeyStore ? await postgresState(store.pool) : processState(settings.rateLimiterMaxKeys);
+    ctx = buildContext(options, store, settings, state);
+  } catch (e) {
+    if (closeStore) await store.close().catch(() => undefined);
+    throw e;
+  }
 
   const app = Fastify({
     logger: serverLoggerOption(options.logger, settings.logClientDetails),
@@ -153,9 +176,11 @@ export async function buildKeyServer(options: KeyServerOptions = {}): Promise<Fa
   if (settings.pruneIntervalMs > 0) {
     pruneTimer = setInterval(() => {
       const now = ctx.now();
-      store.prune(now - settings.replacedKeyGraceMs, now).catch((err: unknown) => app.log.error({ err }, 'prune failed'));
+      const failed = (err: unknown) => app.log.error({ err }, 'prune failed');
+      store.prune(now - settings.replacedKeyGraceMs, now).catch(failed);
+      ctx.sharedState.prune(now).catch(failed);
       for (const l of [ctx.bundleLimiter, ctx.targetBudget, ctx.registrationLimiter, ctx.keyUploadLimiter, ctx.senderCertificateLimiter, ctx.deviceListLimiter, ctx.deviceListAddressLimiter]) {
-        if (l instanceof RateLimiter) l.evictFull(now);
+        if (l !== undefined) Promise.resolve(l.evictFull(now)).catch(failed);
       }
     }, settings.pruneIntervalMs);
     pruneTimer.unref();

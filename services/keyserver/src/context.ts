@@ -15,6 +15,7 @@ import { enforceRateLimit, type RateLimitStore } from './rate-limiter.ts';
 import type { RegistrationGate } from './registration-gate.ts';
 import type { RelayCredentialIssuer } from './relay-credential-issuer.ts';
 import type { SenderCertificateIssuer } from './sender-certificates.ts';
+import type { SharedState } from './shared-state.ts';
 
 /** Shared state of one key server instance. */
 export interface KeyServerContext {
@@ -47,6 +48,8 @@ export interface KeyServerContext {
   relayCredentials: RelayCredentialIssuer | undefined;
   /** Raw Ed25519 public key relays verify credentials with. */
   relayPublicKey: Uint8Array | undefined;
+  /** Where limiters and spent ids live (this process, or PostgreSQL shared by instances). */
+  sharedState: SharedState;
 }
 
 declare module 'fastify' {
@@ -59,13 +62,13 @@ declare module 'fastify' {
 /** `onRequest` hook of the routes that create accounts or devices: a per-client-address limit (IPv6 by /64), checked before the body is read. */
 export async function limitRegistrations(request: FastifyRequest): Promise<void> {
   const ctx = request.server.keyserver;
-  enforceRateLimit(ctx.registrationLimiter, `register:${clientAddressKey(request.ip)}`, ctx.now(), 'registrations from this address');
+  await enforceRateLimit(ctx.registrationLimiter, `register:${clientAddressKey(request.ip)}`, ctx.now(), 'registrations from this address');
 }
 
 /** Per-device limit on a route inside an authenticated scope (`onRequest`, after the scope's authentication hook). */
 export function limitPerDevice(pick: (ctx: KeyServerContext) => RateLimitStore | undefined, what: string) {
   return async (request: FastifyRequest): Promise<void> => {
     const ctx = request.server.keyserver;
-    enforceRateLimit(pick(ctx), `${request.device.accountId}.${request.device.deviceId}`, ctx.now(), what);
+    await enforceRateLimit(pick(ctx), `${request.device.accountId}.${request.device.deviceId}`, ctx.now(), what);
   };
 }

@@ -37,7 +37,9 @@ export type KeyServerErrorCode =
   /** 403 (503 when the server cannot track more): the registration gate refused account creation. */
   | 'REGISTRATION_REFUSED'
   /** 503: the server has no key for sender certificates or relay credentials. */
-  | 'NOT_CONFIGURED';
+  | 'NOT_CONFIGURED'
+  /** 503 with Retry-After: the database cannot be reached, is out of space or did not answer in time (PostgreSQL store). */
+  | 'STORE_UNAVAILABLE';
 
 /** An `HttpError` with one of the key server's codes. */
 export class KeyServerError extends HttpError<KeyServerErrorCode> {

@@ -1,6 +1,6 @@
 /**
  * @sealpost/keyserver — accounts, devices, prekey bundles, rotation, sender
- * certificates and relay credentials over HTTP (Fastify + SQLite).
+ * certificates and relay credentials over HTTP (Fastify + SQLite or PostgreSQL).
  */
 export { buildKeyServer, REDACTED_LOG_PATHS, type KeyServerOptions } from './app.ts';
 export { DEFAULT_SETTINGS, type KeyServerSettings } from './config.ts';
@@ -27,4 +27,6 @@ export { DEFAULT_ATTACHMENT_FORM_SETTINGS, UploadCapabilityIssuer, type Attachme
 export type { KeyStore } from './store/key-store.ts';
 export { SqliteKeyStore, type SqliteKeyStoreOptions } from './store/sqlite-key-store.ts';
 export { MIGRATIONS, migrate } from './store/migrations.ts';
+export { PostgresKeyStore, type PostgresKeyStoreOptions } from './store/pg-key-store.ts';
+export { PG_COMPONENT, PG_MIGRATIONS } from './store/pg-migrations.ts';
 export * from './key-files.ts';

@@ -41,6 +41,15 @@ if (config.registrationGate === 'token') {
 
 const app = await buildKeyServer({
   dbPath: config.db,
+  ...(config.databaseUrl === undefined
+    ? {}
+    : {
+        databaseUrl: config.databaseUrl,
+        postgres: {
+          ...(config.databasePoolSize === undefined ? {} : { maxConnections: config.databasePoolSize }),
+          ...(config.databaseStatementTimeoutMs === undefined ? {} : { statementTimeoutMs: config.databaseStatementTimeoutMs }),
+        },
+      }),
   logger: { level: config.logLevel },
   settings: { logClientDetails: config.logClientDetails, registrationGate, deviceListTrustedAddresses: config.deviceListTrustedAddresses,
     ...(config.relayAudiences === undefined ? {} : { relayAudiences: config.relayAudiences.split(',').map((a) => a.trim()).filter((a) => a.length > 0) }) },

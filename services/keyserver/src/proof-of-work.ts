@@ -9,11 +9,13 @@
  *     the tag verifies, now < expiresAt, and the challenge was not used before.
  *
  * Challenges are stateless (the server keeps only its HMAC key and the
- * challenges already spent, until they expire). Expected work: 2^difficulty
+ * challenges already spent, until they expire). Several instances must share
+ * both: on PostgreSQL the key lives in `keyserver_secrets` and spent
+ * challenges in `keyserver_spent_ids` (shared-state.ts). Expected work: 2^difficulty
  * hashes. Hashing and HMAC are the protocol's primitives (node:crypto).
  */
 import { constantTimeEqual, fromBase64Url, hmacSha256, randomBytes, sha256, toBase64Url, utf8Encode } from '@sealpost/protocol/primitives';
-import { SpentSet } from './spent-set.ts';
+import { SpentSet, type SpentIds } from './spent-set.ts';
 
 const DOMAIN = 'sealpost-pow-v1\n';
 const NONCE_RE = /^[A-Za-z0-9_-]{1,64}$/;
@@ -50,17 +52,21 @@ export type ProofRefusal = 'malformed' | 'forged' | 'expired' | 'insufficient' |
 
 /** Issues and checks challenges. */
 export class ProofOfWork {
-  private readonly key = randomBytes(32);
-  private readonly spent: SpentSet;
+  private readonly key: Uint8Array;
+  private readonly spent: SpentIds;
 
+  /** `shared`: the HMAC key and spent set of all instances (default: a random key and an in-memory set, this process only). */
   constructor(
     readonly difficulty: number,
     readonly challengeTtlMs: number,
     maxOutstanding = 100_000,
+    shared: { key?: Uint8Array | undefined; spent?: SpentIds | undefined } = {},
   ) {
     if (!Number.isInteger(difficulty) || difficulty < 1 || difficulty > 40) throw new RangeError('proof-of-work difficulty must be 1..40 bits');
     if (!(challengeTtlMs > 0)) throw new RangeError('challengeTtlMs must be > 0');
-    this.spent = new SpentSet(maxOutstanding);
+    if (shared.key !== undefined && shared.key.length < 32) throw new RangeError('proof-of-work key must be at least 32 bytes');
+    this.key = shared.key ?? randomBytes(32);
+    this.spent = shared.spent ?? new SpentSet(maxOutstanding);
   }
 
   /** A fresh challenge. */
@@ -79,7 +85,7 @@ export class ProofOfWork {
   }
 
   /** Checks `challenge:nonce` and spends the challenge; returns why it was refused, or undefined. */
-  check(proof: string, now: number): ProofRefusal | undefined {
+  async check(proof: string, now: number): Promise<ProofRefusal | undefined> {
     const colon = proof.lastIndexOf(':');
     if (colon < 0 || proof.length > 200) return 'malformed';
     const challenge = proof.slice(0, colon);
@@ -99,13 +105,13 @@ export class ProofOfWork {
     const expiresAt = Number(new DataView(body.buffer, body.byteOffset).getBigUint64(16));
     if (now >= expiresAt) return 'expired';
     if (body[24]! < this.difficulty || leadingZeroBits(proofDigest(challenge, nonce)) < body[24]!) return 'insufficient';
-    const spent = this.spent.spend(m[1]!, expiresAt, now);
+    const spent = await this.spent.spend(m[1]!, expiresAt, now);
     return spent === 'ok' ? undefined : spent;
   }
 
   /** Makes a spent challenge usable again (its request was refused for another reason). */
-  release(proof: string): void {
+  async release(proof: string): Promise<void> {
     const m = CHALLENGE_RE.exec(proof.slice(0, proof.lastIndexOf(':')));
-    if (m !== null) this.spent.release(m[1]!);
+    if (m !== null) await this.spent.release(m[1]!);
   }
 }

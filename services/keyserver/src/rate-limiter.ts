@@ -3,8 +3,8 @@
  * holds up to `burst` permits and regains one every `refillMs`.
  *
  * `RateLimitStore` is the seam: one method (`take`), so a shared store
- * (Redis, PostgreSQL) can replace the in-memory `RateLimiter` behind several
- * instances. The in-memory one is bounded: it tracks at most `maxKeys`
+ * (PostgreSQL: pg-rate-limiter.ts) replaces the in-memory `RateLimiter`
+ * behind several instances. The in-memory one is bounded: it tracks at most `maxKeys`
  * buckets, and when it is full it makes room only by dropping buckets that
  * have refilled completely (they carry no information). When none can be
  * dropped it DENIES the new key instead of forgetting a busy one, so
@@ -24,13 +24,18 @@ export interface RateLimit {
 /** Outcome of taking a permit. */
 export type RateDecision = { allowed: true } | { allowed: false; retryAfterMs: number };
 
-/** Where buckets live: in memory here, a shared store behind several instances. */
+/**
+ * Where buckets live: in memory here (synchronous answers), in PostgreSQL
+ * behind several instances (pg-rate-limiter.ts, Promise answers).
+ */
 export interface RateLimitStore {
   readonly limit: RateLimit;
   /** Takes one permit for `key` at time `now` (ms). */
-  take(key: string, now: number): RateDecision;
+  take(key: string, now: number): RateDecision | Promise<RateDecision>;
   /** Number of tracked keys. */
-  readonly size: number;
+  trackedKeys(): number | Promise<number>;
+  /** Drops every completely refilled bucket (run from the prune timer). */
+  evictFull(now: number): void | Promise<void>;
 }
 
 interface Bucket {
@@ -93,6 +98,10 @@ export class RateLimiter implements RateLimitStore {
   get size(): number {
     return this.buckets.size;
   }
+
+  trackedKeys(): number {
+    return this.buckets.size;
+  }
 }
 
 /** The 429 a refused permit answers with: `RATE_LIMITED` and Retry-After in whole seconds (at least 1). */
@@ -102,8 +111,8 @@ export function rateLimited(retryAfterMs: number, what: string): KeyServerError 
 }
 
 /** Takes a permit from `limiter` (if any) or throws 429 `RATE_LIMITED` with Retry-After. */
-export function enforceRateLimit(limiter: RateLimitStore | undefined, key: string, now: number, what: string): void {
+export async function enforceRateLimit(limiter: RateLimitStore | undefined, key: string, now: number, what: string): Promise<void> {
   if (limiter === undefined) return;
-  const d = limiter.take(key, now);
+  const d = await limiter.take(key, now);
   if (!d.allowed) throw rateLimited(d.retryAfterMs, what);
 }

@@ -18,13 +18,14 @@
  *
  * A token or challenge is spent by the request that presents it and given
  * back when that request does not create the account (so a client can fix a
- * bad body and retry). Spent ids are per process, in memory: keep token
- * lifetimes short (a restart forgets what was spent).
+ * bad body and retry). Spent ids are per process, in memory (keep token
+ * lifetimes short: a restart forgets what was spent), or shared by all
+ * instances in PostgreSQL (`shared`, see shared-state.ts).
  */
 import { ed25519Sign, ed25519Verify, fromBase64Url, toBase64Url, utf8Decode, utf8Encode } from '@sealpost/protocol/primitives';
 import { KeyServerError } from './errors.ts';
 import { ProofOfWork, type ProofRefusal } from './proof-of-work.ts';
-import { SpentSet } from './spent-set.ts';
+import { SpentSet, type SpentIds } from './spent-set.ts';
 
 /** How account creation is gated. */
 export type RegistrationGateSettings =
@@ -80,7 +81,7 @@ const PROOF_MESSAGES: Record<ProofRefusal, string> = {
 };
 
 /** A passed gate check, to give back if the account is not created. */
-export type RegistrationTicket = { release(): void };
+export type RegistrationTicket = { release(): void | Promise<void> };
 
 /** Checks the gate for one account-creation request. */
 export class RegistrationGate {
@@ -88,9 +89,11 @@ export class RegistrationGate {
   readonly proofOfWork: ProofOfWork | undefined;
   private readonly publicKeys: readonly Uint8Array[];
   private readonly maxLifetimeMs: number;
-  private readonly spentTokens = new SpentSet(100_000);
+  private readonly spentTokens: SpentIds;
 
-  constructor(settings: RegistrationGateSettings) {
+  /** `shared`: spent-id sets and the proof-of-work key of all instances (default: this process's own). */
+  constructor(settings: RegistrationGateSettings, shared: { spentIds?: (scope: string) => SpentIds; proofOfWorkKey?: Uint8Array | undefined } = {}) {
+    this.spentTokens = shared.spentIds?.('registration-token') ?? new SpentSet(100_000);
     this.mode = settings.mode;
     this.publicKeys = settings.mode === 'token' ? settings.publicKeys : [];
     this.maxLifetimeMs = settings.mode === 'token' ? (settings.maxLifetimeMs ?? DEFAULT_TOKEN_LIFETIME_MS) : 0;
@@ -98,23 +101,26 @@ export class RegistrationGate {
       if (this.publicKeys.length === 0) throw new RangeError('registration gate "token" needs at least one public key');
       for (const k of this.publicKeys) if (!(k instanceof Uint8Array) || k.length !== 32) throw new RangeError('registration token keys are raw 32-byte Ed25519 public keys');
     }
-    this.proofOfWork = settings.mode === 'proof-of-work' ? new ProofOfWork(settings.difficulty ?? 20, settings.challengeTtlMs ?? 5 * 60_000) : undefined;
+    this.proofOfWork =
+      settings.mode === 'proof-of-work'
+        ? new ProofOfWork(settings.difficulty ?? 20, settings.challengeTtlMs ?? 5 * 60_000, 100_000, { key: shared.proofOfWorkKey, spent: shared.spentIds?.('proof-of-work') })
+        : undefined;
   }
 
   /** Checks the request's headers; throws 403 `REGISTRATION_REFUSED`, or answers a ticket (undefined when the gate is off). */
-  check(headers: Record<string, string | string[] | undefined>, now: number): RegistrationTicket | undefined {
+  async check(headers: Record<string, string | string[] | undefined>, now: number): Promise<RegistrationTicket | undefined> {
     if (this.mode === 'off') return undefined;
     if (this.mode === 'token') return this.checkToken(single(headers['registration-token']), now);
     const proof = single(headers['registration-proof']);
     if (proof === undefined) throw refused('account creation needs a Registration-Proof header (GET /v1/accounts/challenge)');
     const pow = this.proofOfWork!;
-    const why = pow.check(proof, now);
+    const why = await pow.check(proof, now);
     if (why === 'busy') throw new KeyServerError(503, 'REGISTRATION_REFUSED', PROOF_MESSAGES.busy, { headers: { 'retry-after': '60' } });
     if (why !== undefined) throw refused(PROOF_MESSAGES[why]);
     return { release: () => pow.release(proof) };
   }
 
-  private checkToken(token: string | undefined, now: number): RegistrationTicket {
+  private async checkToken(token: string | undefined, now: number): Promise<RegistrationTicket> {
     if (token === undefined) throw refused('account creation needs a Registration-Token header signed by the app');
     const m = TOKEN_RE.exec(token);
     if (m === null) throw refused('Registration-Token is malformed');
@@ -134,7 +140,7 @@ export class RegistrationGate {
     if (claims === undefined) throw refused('Registration-Token payload must be {"sub","exp","jti"}');
     if (now >= claims.exp) throw refused('Registration-Token expired');
     if (claims.exp > now + this.maxLifetimeMs) throw refused('Registration-Token lives longer than the server accepts');
-    const spent = this.spentTokens.spend(claims.jti, claims.exp, now);
+    const spent = await this.spentTokens.spend(claims.jti, claims.exp, now);
     if (spent === 'reused') throw refused('Registration-Token was already used');
     if (spent === 'busy') throw new KeyServerError(503, 'REGISTRATION_REFUSED', PROOF_MESSAGES.busy, { headers: { 'retry-after': '60' } });
     return { release: () => this.spentTokens.release(claims.jti) };

@@ -16,6 +16,9 @@
  * | --registration-token-keys | KEYSERVER_REGISTRATION_TOKEN_KEYS | none; comma-separated base64 raw Ed25519 public keys of the app backend |
  * | --registration-pow-difficulty | KEYSERVER_REGISTRATION_POW_DIFFICULTY | 20 (leading zero bits) |
  * | --device-list-trusted-addresses | KEYSERVER_DEVICE_LIST_TRUSTED_ADDRESSES | 127.0.0.0/8,::1/128 (the relays; comma-separated CIDR) |
+ * | --database-url       | KEYSERVER_DATABASE_URL         | none: the SQLite file `--db`; postgres://… selects PostgreSQL (several instances may share it) |
+ * | --database-pool-size | KEYSERVER_DATABASE_POOL_SIZE   | 10 (PostgreSQL connections per instance) |
+ * | --database-statement-timeout-ms | KEYSERVER_DATABASE_STATEMENT_TIMEOUT_MS | 5000 (PostgreSQL statement timeout; 0 = none) |
  */
 import { fromBase64 } from '@sealpost/protocol/primitives';
 import {
@@ -50,6 +53,17 @@ function parseCidrs(text: string): string[] {
   return list;
 }
 
+function parsePostgresUrl(text: string): string {
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    throw new Error('must be a postgres:// or postgresql:// URL');
+  }
+  if (url.protocol !== 'postgres:' && url.protocol !== 'postgresql:') throw new Error('must be a postgres:// or postgresql:// URL');
+  return text;
+}
+
 /** The prefix of the key server's environment variables. */
 export const KEYSERVER_ENV_PREFIX = 'KEYSERVER_';
 
@@ -79,6 +93,12 @@ export const KEYSERVER_START_SPEC = {
     default: ['127.0.0.0/8', '::1/128'],
     description: 'client addresses (CIDR, comma-separated) exempt from the device-list rate limit: the relays',
   },
+  databaseUrl: {
+    parse: parsePostgresUrl,
+    description: 'PostgreSQL URL (postgres://user@host:port/db) instead of the SQLite file --db; several instances may share it',
+  },
+  databasePoolSize: { parse: parseInteger(1, 1000), description: 'PostgreSQL connections per instance (default 10)' },
+  databaseStatementTimeoutMs: { parse: parseInteger(0, 3_600_000), description: 'PostgreSQL statement timeout in ms (default 5000; 0 = none)' },
 } satisfies ConfigSpec;
 
 /** Resolved start-up settings. */

@@ -69,8 +69,8 @@ describe('per-target one-time-key budget', () => {
     for (const d of drainers) for (let i = 0; i < 5; i++) await call(server, 'GET', `/v1/keys/${victim.accountId}/1`, { auth: d.auth });
     expect((await call(server, 'GET', '/v1/keys/count', { auth: victim.auth })).body.count).toBe(20);
     const ctx = server.app.keyserver;
-    const sizes = () => [ctx.bundleLimiter!.size, ctx.targetBudget!.size];
-    const before = sizes();
+    const sizes = async () => [await ctx.bundleLimiter!.trackedKeys(), await ctx.targetBudget!.trackedKeys()];
+    const before = await sizes();
 
     const flooder = await createAccount(server);
     const statuses = new Map<number, number>();
@@ -79,7 +79,7 @@ describe('per-target one-time-key budget', () => {
       for (const r of batch) statuses.set(r.status, (statuses.get(r.status) ?? 0) + 1);
     }
     expect(Object.fromEntries(statuses)).toEqual({ 404: 2000 });
-    expect(sizes()).toEqual(before);
+    expect(await sizes()).toEqual(before);
 
     // The victim's budget is still spent: a fresh requester gets no one-time key.
     const fresh = await createAccount(server);
@@ -126,8 +126,8 @@ describe('client addresses', () => {
       await createAccount(target);
       await expect(createAccount(target)).rejects.toThrow(/429/);
       const limiter = app.keyserver.registrationLimiter!;
-      expect(limiter.take(`register:${clientAddressKey('::2')}`, Date.now()).allowed).toBe(false);
-      expect(limiter.take(`register:${clientAddressKey('::1:0:0:0:1')}`, Date.now()).allowed).toBe(true);
+      expect((await limiter.take(`register:${clientAddressKey('::2')}`, Date.now())).allowed).toBe(false);
+      expect((await limiter.take(`register:${clientAddressKey('::1:0:0:0:1')}`, Date.now())).allowed).toBe(true);
     } finally {
       await app.close();
     }

@@ -28,4 +28,13 @@ describe('key server start-up config', () => {
     expect(() => loadKeyServerStartConfig(['--dbpath', 'x'], {})).toThrow("unknown option '--dbpath'");
     expect(keyServerUsage()).toContain('--server-certificate / KEYSERVER_SERVER_CERTIFICATE');
   });
+
+  it('selects PostgreSQL with --database-url / KEYSERVER_DATABASE_URL, with pool size and statement timeout', () => {
+    expect(loadKeyServerStartConfig([], {})).toMatchObject({ databaseUrl: undefined, databasePoolSize: undefined, databaseStatementTimeoutMs: undefined });
+    const c = loadKeyServerStartConfig(['--database-pool-size', '4'], { KEYSERVER_DATABASE_URL: 'postgres://ks@db.internal:5432/keys', KEYSERVER_DATABASE_STATEMENT_TIMEOUT_MS: '2500' });
+    expect(c).toMatchObject({ databaseUrl: 'postgres://ks@db.internal:5432/keys', databasePoolSize: 4, databaseStatementTimeoutMs: 2500 });
+    expect(() => loadKeyServerStartConfig(['--database-url', 'mysql://x/y'], {})).toThrow('--database-url: must be a postgres:// or postgresql:// URL');
+    expect(() => loadKeyServerStartConfig(['--database-pool-size', '0'], {})).toThrow('--database-pool-size');
+    expect(keyServerUsage()).toContain('--database-url / KEYSERVER_DATABASE_URL');
+  });
 });

@@ -158,7 +158,7 @@ export class Keys {
       throw notFound('UNKNOWN_DEVICE', `account has no device ${deviceId}`);
     }
     const t = now();
-    enforceRateLimit(bundleLimiter, `${requester.accountId}.${requester.deviceId}>${accountId}`, t, 'prekey bundle fetches for this account');
+    await enforceRateLimit(bundleLimiter, `${requester.accountId}.${requester.deviceId}>${accountId}`, t, 'prekey bundle fetches for this account');
     const devices = await this.takeWithinBudget(accountId, deviceId, t);
     if (devices.length === 0) throw notFound('NO_PREKEYS', 'no device of this account has a signed prekey and a last-resort key');
     return { identityKey, devices };
@@ -169,7 +169,8 @@ export class Keys {
     const { store, targetBudget } = this.deps;
     if (targetBudget === undefined) return store.takeBundles(accountId, deviceId);
     const ids = deviceId !== undefined ? [deviceId] : ((await store.listDevices(accountId)) ?? []).map((d) => d.deviceId);
-    const allowed = ids.filter((id) => targetBudget.take(`${accountId}.${id}`, t).allowed);
+    const allowed: number[] = [];
+    for (const id of ids) if ((await targetBudget.take(`${accountId}.${id}`, t)).allowed) allowed.push(id);
     if (allowed.length === ids.length) return store.takeBundles(accountId, deviceId);
     if (allowed.length === 0) return store.peekBundles(accountId, deviceId);
     const taken = (await Promise.all(allowed.map((id) => store.takeBundles(accountId, id)))).flat();

@@ -53,12 +53,12 @@ declare module 'fastify' {
 /** `onRequest`: the registration gate, after the per-address limit and before the body is read. */
 async function checkRegistrationGate(request: FastifyRequest): Promise<void> {
   const ctx = request.server.keyserver;
-  request.registrationTicket = ctx.registrationGate.check(request.headers, ctx.now());
+  request.registrationTicket = await ctx.registrationGate.check(request.headers, ctx.now());
 }
 
 /** `onResponse`: a token or challenge whose request created no account may be used again. */
 async function releaseUnusedTicket(request: FastifyRequest, reply: FastifyReply): Promise<void> {
-  if (reply.statusCode !== 201) request.registrationTicket?.release();
+  if (reply.statusCode !== 201) await request.registrationTicket?.release();
 }
 
 /** `onRequest` of the device list: per device with Basic credentials, else per client address unless it is a relay's. */
@@ -66,9 +66,9 @@ async function limitDeviceLists(request: FastifyRequest): Promise<void> {
   const ctx = request.server.keyserver;
   if (request.headers.authorization !== undefined) {
     const device = await ctx.authenticate(request);
-    enforceRateLimit(ctx.deviceListLimiter, `${device.accountId}.${device.deviceId}`, ctx.now(), 'device-list requests from this device');
+    await enforceRateLimit(ctx.deviceListLimiter, `${device.accountId}.${device.deviceId}`, ctx.now(), 'device-list requests from this device');
   } else if (!ctx.isTrustedDirectoryClient(request.ip)) {
-    enforceRateLimit(ctx.deviceListAddressLimiter, clientAddressKey(request.ip), ctx.now(), 'device-list requests from this address');
+    await enforceRateLimit(ctx.deviceListAddressLimiter, clientAddressKey(request.ip), ctx.now(), 'device-list requests from this address');
   }
 }
 

@@ -5,7 +5,7 @@
  */
 import type { FastifyPluginAsync } from 'fastify';
 import { authenticated, HttpError, withErrors } from '@sealpost/service-kit';
-import { enforceRateLimit, RateLimiter } from '../rate-limiter.ts';
+import { enforceRateLimit } from '../rate-limiter.ts';
 import { basicAuth } from '../schemas.ts';
 import { DEFAULT_ATTACHMENT_FORM_SETTINGS, UploadCapabilityIssuer, type AttachmentFormSettings } from '../upload-capability-issuer.ts';
 
@@ -21,7 +21,7 @@ export const attachmentFormRoutes: FastifyPluginAsync<AttachmentFormRouteOptions
   const ctx = app.keyserver;
   const settings = { ...DEFAULT_ATTACHMENT_FORM_SETTINGS, ...opts.settings };
   const issuer = opts.signingKey && new UploadCapabilityIssuer(opts.signingKey);
-  const limiter = settings.formRateLimit === false ? undefined : new RateLimiter(settings.formRateLimit);
+  const limiter = ctx.sharedState.limiter('attachmentForm', settings.formRateLimit);
 
   await app.register(
     authenticated(ctx.authenticate, (scope) => {
@@ -63,7 +63,7 @@ export const attachmentFormRoutes: FastifyPluginAsync<AttachmentFormRouteOptions
             throw new HttpError(413, 'ATTACHMENT_TOO_LARGE', `attachments are limited to ${settings.maxUploadBytes} bytes of ciphertext`, { details: { maxLength: settings.maxUploadBytes } });
           }
           const { accountId, deviceId } = request.device;
-          enforceRateLimit(limiter, `form:${accountId}.${deviceId}`, ctx.now(), 'attachment forms');
+          await enforceRateLimit(limiter, `form:${accountId}.${deviceId}`, ctx.now(), 'attachment forms');
           const { token, capability } = issuer.issue(accountId, deviceId, uploadLength, ctx.now(), settings.capabilityTtlMs);
           return { key: capability.blobKey, token, maxLength: capability.maxLength, expiresAt: capability.expiresAt, uploadPath: '/v1/blobs' };
         },

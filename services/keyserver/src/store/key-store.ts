@@ -3,10 +3,15 @@
  * Promise-returning, domain-atomic operations — each method that changes
  * several rows does all of it or none of it, so there is no generic
  * `transaction(fn)` to implement. `SqliteKeyStore` is the embedded
- * implementation; a PostgreSQL one would implement the same interface.
+ * implementation, `PostgresKeyStore` the one several instances share.
  * Group commit and read caches are the implementation's business (the
  * SQLite store does both inside).
  */
+
+/** Highest device id libsignal accepts (DeviceId is 1..=127). */
+export const MAX_DEVICE_ID = 127;
+/** The primary device's id. */
+export const PRIMARY_DEVICE_ID = 1;
 
 /** Which long-lived prekey a signed-key row holds. */
 export type SignedKeyKind = 'ec' | 'kyber';

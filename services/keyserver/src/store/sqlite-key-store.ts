@@ -20,31 +20,30 @@ import type Database from 'better-sqlite3';
 import { equalBytes } from '@sealpost/protocol/primitives';
 import { BundleBatcher } from './bundle-batcher.ts';
 import { BundleClaims } from './bundle-claims.ts';
-import type {
-  AddCodeResult,
-  BundleRequest,
-  DeviceBundle,
-  DeviceCredentials,
-  DeviceInfo,
-  EcPreKey,
-  InitialKeys,
-  KeyStore,
-  KeyUpload,
-  LinkResult,
-  NewAccount,
-  NewLinkedDevice,
-  SignedKeyKind,
-  SignedKeyRecord,
-  SignedPreKey,
-  StoreKeysResult,
+import {
+  MAX_DEVICE_ID,
+  PRIMARY_DEVICE_ID,
+  type AddCodeResult,
+  type BundleRequest,
+  type DeviceBundle,
+  type DeviceCredentials,
+  type DeviceInfo,
+  type EcPreKey,
+  type InitialKeys,
+  type KeyStore,
+  type KeyUpload,
+  type LinkResult,
+  type NewAccount,
+  type NewLinkedDevice,
+  type SignedKeyKind,
+  type SignedKeyRecord,
+  type SignedPreKey,
+  type StoreKeysResult,
 } from './key-store.ts';
 import { KeyReadCaches } from './read-caches.ts';
 import { openKeyDatabase, prepareStatements, signedKey, type SignedRow, type Statements } from './sqlite-statements.ts';
 
-/** Highest device id libsignal accepts (DeviceId is 1..=127). */
-export const MAX_DEVICE_ID = 127;
-/** The primary device's id. */
-export const PRIMARY_DEVICE_ID = 1;
+export { MAX_DEVICE_ID, PRIMARY_DEVICE_ID } from './key-store.ts';
 
 /** Tunables of `SqliteKeyStore`. */
 export interface SqliteKeyStoreOptions {
