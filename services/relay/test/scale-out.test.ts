@@ -18,25 +18,43 @@ import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import { deriveAccessKey } from '@sealpost/protocol';
-import { RoamingReceiver } from '@sealpost/devkit/services';
+import { createTestDatabase, type TestDatabase } from '@sealpost/devkit/postgres';
+import {
+  envelopeNumber as numberOf,
+  numberedEnvelope as numbered,
+  percentile,
+  RoamingReceiver,
+  startRelayCluster,
+  type ClusterAccount,
+  type RelayCluster,
+} from '@sealpost/devkit/services';
 import { closeOf } from './support/proc.ts';
-import { numbered, numberOf, percentile, startCluster, type Cluster, type ClusterAccount } from './support/cluster-world.ts';
 import { relayPostgresSuites } from './support/postgres-suite.ts';
+import { RelayClient } from './support/relay-client.ts';
 
 /** One client address sends everything here: the per-source budgets are off (they are tested in rate-limits-cluster.test.ts). */
 const NO_BUDGETS = ['--source-burst', '0', '--source-bytes-burst', '0', '--recipient-source-burst', '0', '--recipient-source-bytes-burst', '0'];
 const CACHE_KEYS = ['--access-key-cache-ttl-ms', '60000'];
 
 describe.runIf(relayPostgresSuites())('two relay processes on one PostgreSQL database', () => {
-  let cluster: Cluster;
+  let db: TestDatabase;
+  let cluster: RelayCluster & { clients: RelayClient[] };
   beforeAll(async () => {
-    cluster = await startCluster([
-      [...NO_BUDGETS, ...CACHE_KEYS],
-      // B never polls the key server for its open sockets: only a notice can close one.
-      [...NO_BUDGETS, ...CACHE_KEYS, '--device-revalidate-ms', '0'],
-    ]);
+    db = await createTestDatabase();
+    const started = await startRelayCluster({
+      databaseUrl: db.url,
+      instances: [
+        [...NO_BUDGETS, ...CACHE_KEYS],
+        // B never polls the key server for its open sockets: only a notice can close one.
+        [...NO_BUDGETS, ...CACHE_KEYS, '--device-revalidate-ms', '0'],
+      ],
+    });
+    cluster = Object.assign(started, { clients: started.relays.map((r) => new RelayClient(r.url)) });
   });
-  afterAll(async () => cluster?.close());
+  afterAll(async () => {
+    await cluster?.close();
+    await db?.drop();
+  });
 
   const one = (account: ClusterAccount, n: number) => [{ deviceId: 1, registrationId: account.devices[0]!.registrationId, content: numbered(n) }];
 
@@ -156,7 +174,7 @@ describe.runIf(relayPostgresSuites())('two relay processes on one PostgreSQL dat
     const TOTAL = 10_000;
     const RECIPIENTS = 20;
     const SENDERS = 16;
-    const [relayA, relayB] = cluster.relays as [Cluster['relays'][0], Cluster['relays'][0]];
+    const [relayA, relayB] = cluster.relays as [RelayCluster['relays'][0], RelayCluster['relays'][0]];
     const accounts = await Promise.all(Array.from({ length: RECIPIENTS }, () => cluster.newAccount(1)));
     // Every device on B; when its connection drops it tries A, then B again, and so on.
     const receivers = await Promise.all(accounts.map((acc) => RoamingReceiver.open({ urls: [relayB.url, relayA.url], credential: acc.devices[0]!.token })));

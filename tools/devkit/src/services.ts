@@ -4,5 +4,7 @@ export * from './test-client.ts';
 export * from './insider.ts';
 export * from './relay-process.ts';
 export * from './relay-receiver.ts';
+export * from './relay-cluster.ts';
+export * from './measure.ts';
 export * from './raw-http.ts';
 export * from './tmpfs.ts';
