@@ -19,10 +19,10 @@ import { DEFAULT_DEVICE_AUTH_TTL_MS, DeviceAuthorizer } from './device-authorize
 import { CachedDeviceDirectory, HttpDeviceDirectory, type DeviceDirectory } from './device-directory.ts';
 import { DeviceRevocation } from './device-revocation.ts';
 import { DEFAULT_REVALIDATE_MS, OpenSockets } from './open-sockets.ts';
-import { DiskGuard } from './disk-guard.ts';
 import { SendLimiter } from './limits/send-limits.ts';
 import { createRelayLogger, type RelayLogOptions } from './logger.ts';
-import { CachedAccessKeys, SqliteEnvelopeStore, type EnvelopeStore } from './store/index.ts';
+import { CachedAccessKeys, type EnvelopeStore } from './store/index.ts';
+import { openStorage, type RelayDatabaseOptions } from './storage.ts';
 import { accessKeyRoutes } from './routes/access-key.ts';
 import { healthRoutes } from './routes/health.ts';
 import { provisioningRoutes, type ProvisioningLimits } from './routes/provisioning.ts';
@@ -61,8 +61,13 @@ export interface RelayOptions {
    * it listens on (`http://127.0.0.1:8081`), which suits local development.
    */
   audience?: string;
-  /** Storage: an injected store, or a SQLite file path (default ':memory:'). */
+  /**
+   * Storage: an injected store, PostgreSQL (`database`; send budgets are
+   * then kept there too, shared by every instance), or a SQLite file path
+   * (default ':memory:').
+   */
   store?: EnvelopeStore;
+  database?: RelayDatabaseOptions;
   dbPath?: string;
   /**
    * Cache access-key lookups for this long, ms (default 0: off). Worth it for a
@@ -92,25 +97,16 @@ export async function buildRelay(options: RelayOptions): Promise<FastifyInstance
     if (options.keyserverUrl === undefined) throw new Error('buildRelay needs `devices` or `keyserverUrl`');
     devices = new HttpDeviceDirectory(options.keyserverUrl, options.keyserverTimeoutMs ?? 2000);
   }
-  const dbPath = options.dbPath ?? ':memory:';
-  let disk: DiskGuard | undefined;
-  let sqlite: SqliteEnvelopeStore | undefined;
-  if (options.store === undefined) {
-    sqlite = new SqliteEnvelopeStore({ path: dbPath, synchronous: options.synchronous ?? 'NORMAL', onDiskFull: () => disk?.release() });
-    if (dbPath !== ':memory:' && dbPath !== '') {
-      disk = new DiskGuard({
-        dbPath,
-        minFreeBytes: limits.minFreeDiskBytes,
-        reserveBytes: limits.diskReserveBytes,
-        checkMs: limits.diskCheckMs,
-        reclaim: () => sqlite?.reclaim(),
-        onChange: (state) => app.log.warn(state, state.low ? 'disk low: refusing new envelopes' : 'disk space recovered'),
-      });
-    }
-  }
-  const store = options.store ?? sqlite!;
-  const hub = options.delivery ?? new DeliveryHub();
   let appLog: FastifyBaseLogger | undefined;
+  const { store, buckets, disk } = await openStorage({
+    store: options.store,
+    database: options.database,
+    dbPath: options.dbPath,
+    synchronous: options.synchronous,
+    limits,
+    log: () => appLog,
+  });
+  const hub = options.delivery ?? new DeliveryHub();
   const revocation = new DeviceRevocation(store, hub, now, () => appLog);
   const sendDirectory = new CachedDeviceDirectory(devices, options.deviceCacheTtlMs ?? 5000, now);
   const authorizer = new DeviceAuthorizer(devices, options.deviceAuthTtlMs ?? DEFAULT_DEVICE_AUTH_TTL_MS, now, (accountId, deviceId) => {
@@ -132,7 +128,7 @@ export async function buildRelay(options: RelayOptions): Promise<FastifyInstance
     openSockets: new OpenSockets(authorizer, revocation, now, options.deviceRevalidateMs ?? DEFAULT_REVALIDATE_MS),
     hub,
     limits,
-    sendLimiter: new SendLimiter(limits),
+    sendLimiter: new SendLimiter(limits, buckets),
     disk,
     now,
   };
@@ -205,6 +201,7 @@ export async function buildRelay(options: RelayOptions): Promise<FastifyInstance
         },
         (err: unknown) => app.log.error({ err: { message: (err as Error).message } }, 'expiry sweep failed'),
       );
+      ctx.sendLimiter.prune(now()).catch((err: unknown) => app.log.error({ err: { message: (err as Error).message } }, 'rate-limit prune failed'));
     }, sweepMs);
     sweeper.unref();
   }

@@ -9,7 +9,9 @@ export { checkDevices, devicesMatch, type DeviceEntry, type DeviceCheck } from '
 export { hashAccessKey, accessKeyMatches, parseAccessKey } from './access-key.ts';
 export {
   SqliteEnvelopeStore,
+  PostgresEnvelopeStore,
   QueueFullError,
+  StorageFullError,
   CachedAccessKeys,
   type AccessKeyCacheOptions,
   type AccessKeyStore,
@@ -19,7 +21,9 @@ export {
   type PendingEnvelope,
   type QueuedEnvelope,
   type NewEnvelope,
+  type SharedPayload,
   type SqliteStoreOptions,
+  type PostgresStoreOptions,
 } from './store/index.ts';
 export { DeliveryHub, type DeliveryListener, type DeliveryNotifier } from './delivery-hub.ts';
 export { DEFAULT_DEVICE_AUTH_TTL_MS, DeviceAuthorizer, MAX_DEVICE_AUTH_TTL_MS, type DeviceStanding } from './device-authorizer.ts';
