@@ -19,12 +19,13 @@ import { DEFAULT_DEVICE_AUTH_TTL_MS, DeviceAuthorizer } from './device-authorize
 import { CachedDeviceDirectory, HttpDeviceDirectory, type DeviceDirectory } from './device-directory.ts';
 import { DeviceRevocation } from './device-revocation.ts';
 import { DEFAULT_REVALIDATE_MS, OpenSockets } from './open-sockets.ts';
-import { DiskGuard } from './disk-guard.ts';
 import { SendLimiter } from './limits/send-limits.ts';
 import { createRelayLogger, type RelayLogOptions } from './logger.ts';
-import { CachedAccessKeys, SqliteEnvelopeStore, type EnvelopeStore } from './store/index.ts';
+import { CachedAccessKeys, type EnvelopeStore } from './store/index.ts';
+import { openStorage, type RelayDatabaseOptions } from './storage.ts';
 import { accessKeyRoutes } from './routes/access-key.ts';
 import { healthRoutes } from './routes/health.ts';
+import { openPostgresCluster, type PostgresClusterOptions } from './notify/postgres-cluster.ts';
 import { DEFAULT_PROVISIONING_LIMITS, Mailboxes, type MailboxExchange, type ProvisioningLimits } from './provisioning/mailboxes.ts';
 import { provisioningRoutes } from './routes/provisioning.ts';
 import { receiveRoutes } from './routes/receive.ts';
@@ -62,8 +63,13 @@ export interface RelayOptions {
    * it listens on (`http://127.0.0.1:8081`), which suits local development.
    */
   audience?: string;
-  /** Storage: an injected store, or a SQLite file path (default ':memory:'). */
+  /**
+   * Storage: an injected store, PostgreSQL (`database`; send budgets are
+   * then kept there too, shared by every instance), or a SQLite file path
+   * (default ':memory:').
+   */
   store?: EnvelopeStore;
+  database?: RelayDatabaseOptions;
   dbPath?: string;
   /**
    * Cache access-key lookups for this long, ms (default 0: off). Worth it for a
@@ -78,10 +84,11 @@ export interface RelayOptions {
   /**
    * How committed envelopes reach connected devices, and cluster notices
    * (device removed, access key changed, mailbox filled) every instance
-   * (default: in-process `DeliveryHub`). Closed with the app when it has `close`.
+   * (default: with `database`, a `PostgresDeliveryNotifier` on it; else the
+   * in-process `DeliveryHub`). Closed with the app when it has `close`.
    */
   delivery?: DeliveryNotifier;
-  /** Where provisioning mailboxes of all instances meet (default: none, mailboxes are per process). Closed with the app. */
+  /** Where provisioning mailboxes of all instances meet (default: with `database`, its PostgreSQL table; else none, mailboxes are per process). Closed with the app. */
   provisioningExchange?: MailboxExchange;
   /** How often expired envelopes are swept, ms (default 60 000; 0 disables the timer). */
   expirySweepMs?: number;
@@ -99,25 +106,27 @@ export async function buildRelay(options: RelayOptions): Promise<FastifyInstance
     if (options.keyserverUrl === undefined) throw new Error('buildRelay needs `devices` or `keyserverUrl`');
     devices = new HttpDeviceDirectory(options.keyserverUrl, options.keyserverTimeoutMs ?? 2000);
   }
-  const dbPath = options.dbPath ?? ':memory:';
-  let disk: DiskGuard | undefined;
-  let sqlite: SqliteEnvelopeStore | undefined;
-  if (options.store === undefined) {
-    sqlite = new SqliteEnvelopeStore({ path: dbPath, synchronous: options.synchronous ?? 'NORMAL', onDiskFull: () => disk?.release() });
-    if (dbPath !== ':memory:' && dbPath !== '') {
-      disk = new DiskGuard({
-        dbPath,
-        minFreeBytes: limits.minFreeDiskBytes,
-        reserveBytes: limits.diskReserveBytes,
-        checkMs: limits.diskCheckMs,
-        reclaim: () => sqlite?.reclaim(),
-        onChange: (state) => app.log.warn(state, state.low ? 'disk low: refusing new envelopes' : 'disk space recovered'),
-      });
+  let appLog: FastifyBaseLogger | undefined;
+  const { store, buckets, disk } = await openStorage({
+    store: options.store,
+    database: options.database,
+    dbPath: options.dbPath,
+    synchronous: options.synchronous,
+    limits,
+    log: () => appLog,
+  });
+  // On PostgreSQL the instances share the database: notices and mailboxes go through it too (unless injected).
+  let cluster: PostgresClusterOptions | undefined;
+  if (options.database !== undefined && options.delivery === undefined) {
+    try {
+      cluster = await openPostgresCluster({ url: options.database.url });
+    } catch (e) {
+      await store.close();
+      throw e;
     }
   }
-  const store = options.store ?? sqlite!;
-  const hub: DeliveryNotifier = options.delivery ?? new DeliveryHub();
-  let appLog: FastifyBaseLogger | undefined;
+  const hub: DeliveryNotifier = options.delivery ?? cluster?.delivery ?? new DeliveryHub();
+  const provisioningExchange: MailboxExchange | undefined = options.provisioningExchange ?? cluster?.provisioningExchange;
   const revocation = new DeviceRevocation(store, hub, now, () => appLog);
   const sendDirectory = new CachedDeviceDirectory(devices, options.deviceCacheTtlMs ?? 5000, now);
   const authorizer = new DeviceAuthorizer(devices, options.deviceAuthTtlMs ?? DEFAULT_DEVICE_AUTH_TTL_MS, now, (accountId, deviceId) => {
@@ -133,7 +142,7 @@ export async function buildRelay(options: RelayOptions): Promise<FastifyInstance
   const verifyCredential: CredentialVerifier = credentialCache ?? options.verifyCredential;
   const mailboxes = new Mailboxes(
     { ...DEFAULT_PROVISIONING_LIMITS, ...options.provisioning },
-    options.provisioningExchange,
+    provisioningExchange,
     (key) => notices.mailboxFilled(key),
     (err, what) => appLog?.error({ err: { message: err.message } }, what),
   );
@@ -171,7 +180,7 @@ export async function buildRelay(options: RelayOptions): Promise<FastifyInstance
     hub,
     notices,
     limits,
-    sendLimiter: new SendLimiter(limits),
+    sendLimiter: new SendLimiter(limits, buckets),
     disk,
     now,
   };
@@ -245,6 +254,7 @@ export async function buildRelay(options: RelayOptions): Promise<FastifyInstance
         },
         (err: unknown) => app.log.error({ err: { message: (err as Error).message } }, 'expiry sweep failed'),
       );
+      ctx.sendLimiter.prune(now()).catch((err: unknown) => app.log.error({ err: { message: (err as Error).message } }, 'rate-limit prune failed'));
     }, sweepMs);
     sweeper.unref();
   }
@@ -253,7 +263,7 @@ export async function buildRelay(options: RelayOptions): Promise<FastifyInstance
     if (sweeper !== undefined) clearInterval(sweeper);
     ctx.openSockets.stop();
     disk?.stop();
-    await options.provisioningExchange?.close?.();
+    await provisioningExchange?.close?.();
     await ctx.store.close();
     await hub.close?.();
   });

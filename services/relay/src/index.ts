@@ -9,7 +9,9 @@ export { checkDevices, devicesMatch, type DeviceEntry, type DeviceCheck } from '
 export { hashAccessKey, accessKeyMatches, parseAccessKey } from './access-key.ts';
 export {
   SqliteEnvelopeStore,
+  PostgresEnvelopeStore,
   QueueFullError,
+  StorageFullError,
   CachedAccessKeys,
   type AccessKeyCacheOptions,
   type AccessKeyStore,
@@ -19,7 +21,9 @@ export {
   type PendingEnvelope,
   type QueuedEnvelope,
   type NewEnvelope,
+  type SharedPayload,
   type SqliteStoreOptions,
+  type PostgresStoreOptions,
 } from './store/index.ts';
 export { DeliveryHub, type DeliveryListener, type DeliveryNotifier, type RelayNoticeHandlers } from './delivery-hub.ts';
 export { PostgresDeliveryNotifier, type NotifierStats, type PostgresNotifierOptions } from './notify/pg-delivery-notifier.ts';

@@ -4,7 +4,8 @@
  *
  * - v1, one recipient: `sealV1` / `unsealV1`
  * - v2, many recipients: `sealV2MultiRecipient` (SentMessage),
- *   `splitV2ForRecipient` (the relay's per-recipient ReceivedMessage), `unsealV2`
+ *   `splitV2ForRecipient` (the relay's per-recipient ReceivedMessage, also as its
+ *   two parts `v2RecipientHeader` ‖ `v2SharedPayload`), `unsealV2`
  * - `unseal`: either version, plus sender-certificate validation (trust root,
  *   expiry, certificate key bound to the sealing key and to the identity on record);
  *   the same in two steps: `unsealToContent`, then `validateUnsealed`
@@ -17,6 +18,8 @@ export { sealV2MultiRecipient, openV2, type SealV2Input, type V2Recipient, type 
 export {
   parseV2SentMessage,
   splitV2ForRecipient,
+  v2RecipientHeader,
+  v2SharedPayload,
   SEALED_SENDER_V2_SERVICE_ID_VERSION,
   SEALED_SENDER_V2_UUID_VERSION,
   type V2Device,
