@@ -3,7 +3,8 @@
  * instances which, when its connection drops (the instance was killed,
  * restarted, or closed it), reconnects to the next instance in the list and
  * keeps trying, one every `retryMs`, until one takes it. Every envelope is
- * acknowledged at once and reported with its arrival time, so tests and
+ * acknowledged (in one frame per burst: after 50 envelopes or when the
+ * burst ends) and reported with its arrival time, so tests and
  * benchmarks can count losses, duplicates and delivery latency across
  * instance failures.
  */
@@ -100,12 +101,25 @@ export class RoamingReceiver {
         res.resume();
         reject(new Error(`websocket refused: ${res.statusCode}`));
       });
+      let unacked: string[] = [];
+      let flushScheduled = false;
+      const flush = (): void => {
+        flushScheduled = false;
+        if (unacked.length === 0 || ws.readyState !== WebSocket.OPEN) return;
+        ws.send(JSON.stringify({ type: 'ack', ids: unacked }));
+        unacked = [];
+      };
       ws.on('message', (data) => {
         const frame = JSON.parse(String(data)) as { type: string; id?: string; content?: string };
         if (frame.type === 'envelope') {
           const e: ArrivedEnvelope = { id: frame.id!, content: new Uint8Array(Buffer.from(frame.content!, 'base64')), at: performance.now(), instance: index };
           this.arrived.push(e);
-          ws.send(JSON.stringify({ type: 'ack', ids: [e.id] }));
+          unacked.push(e.id);
+          if (unacked.length >= 50) flush();
+          else if (!flushScheduled) {
+            flushScheduled = true;
+            setImmediate(flush);
+          }
           this.options.onEnvelope?.(e);
         } else if (frame.type === 'queue-empty') {
           this.queueEmpty = true;
