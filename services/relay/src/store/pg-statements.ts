@@ -1,20 +1,7 @@
 /** The SQL of `PostgresEnvelopeStore` (schema in pg-schema.ts), one statement per entry. */
 export const PG_SQL = {
-  /** Adds a batch to the devices' depth counters, locking them in key order; returns the new totals. */
-  reserve: `
-    INSERT INTO relay_queue_depths AS q (account_id, device_id, n, bytes)
-    SELECT a, d, n, b FROM unnest($1::text[], $2::int[], $3::int[], $4::bigint[]) AS t(a, d, n, b) ORDER BY a, d
-    ON CONFLICT (account_id, device_id) DO UPDATE SET n = q.n + excluded.n, bytes = q.bytes + excluded.bytes
-    RETURNING account_id, device_id, n, bytes`,
-  insertShared: `
-    INSERT INTO relay_shared_payloads (id, content, refs, expires_at)
-    VALUES (nextval('relay_shared_payload_id'), $1, $2, $3) RETURNING id`,
-  /** Rows in input order (ordinality), so `seq` increases in that order. */
-  insertEnvelopes: `
-    INSERT INTO relay_envelopes (account_id, device_id, seq, id, content, shared_id, size, received_at, expires_at)
-    SELECT a, d, nextval('relay_envelope_seq'), i, c, s, z, $7, $8
-      FROM unnest($1::text[], $2::int[], $3::text[], $4::bytea[], $5::bigint[], $6::int[]) WITH ORDINALITY AS t(a, d, i, c, s, z, o)
-    RETURNING id, seq`,
+  /** One enqueue (function `relay_enqueue`, pg-schema.ts): returns (envelope_id, envelope_seq) per row. */
+  enqueue: 'SELECT envelope_id, envelope_seq FROM relay_enqueue($1::text[], $2::int[], $3::text[], $4::bytea[], $5::int[], $6::int[], $7::bytea[], $8::int[], $9, $10, $11, $12)',
   /** A window of one device queue; `$6` (bytes, or null for no bound) keeps the prefix that fits, the first row always. */
   pending: `
     SELECT seq, id, content, shared_id, received_at FROM (
@@ -25,18 +12,8 @@ export const PG_SQL = {
     WHERE rn = 1 OR $6::bigint IS NULL OR total <= $6::bigint
     ORDER BY seq`,
   shared: 'SELECT id, content FROM relay_shared_payloads WHERE id = ANY($1::bigint[])',
-  /** Deletes envelopes of one device and lowers its counters; returns how many and the shared payloads they referenced. */
-  ack: `
-    WITH gone AS (DELETE FROM relay_envelopes WHERE account_id = $1 AND device_id = $2 AND id = ANY($3::text[]) RETURNING size, shared_id),
-    t AS (SELECT count(*)::int AS n, COALESCE(sum(size), 0)::bigint AS bytes FROM gone),
-    d AS (UPDATE relay_queue_depths q SET n = q.n - t.n, bytes = q.bytes - t.bytes FROM t WHERE q.account_id = $1 AND q.device_id = $2 AND t.n > 0)
-    SELECT t.n, (SELECT array_agg(shared_id) FROM gone WHERE shared_id IS NOT NULL) AS shared FROM t`,
-  /** Drops one reference per listed id (repeats count); returns the payloads no view references any more. */
-  releaseShared: `
-    WITH dec AS (SELECT id, count(*)::int AS c FROM unnest($1::bigint[]) AS u(id) GROUP BY id),
-    upd AS (UPDATE relay_shared_payloads s SET refs = s.refs - dec.c FROM dec WHERE s.id = dec.id RETURNING s.id, s.refs)
-    SELECT id FROM upd WHERE refs <= 0`,
-  deleteShared: 'DELETE FROM relay_shared_payloads WHERE id = ANY($1::bigint[])',
+  /** One acknowledgement (function `relay_ack`): returns how many of the ids existed. */
+  ack: 'SELECT relay_ack($1, $2, $3::text[]) AS n',
   depth: 'SELECT count(*)::int AS n FROM relay_envelopes WHERE account_id = $1 AND device_id = $2 AND expires_at > $3',
   /** Deletes expired envelopes and lowers their devices' counters; returns how many. */
   expire: `

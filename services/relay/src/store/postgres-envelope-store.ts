@@ -2,21 +2,22 @@
  * `EnvelopeStore` on PostgreSQL (`pg`), for relays that run as several
  * instances on one database. Schema and distribution notes: pg-schema.ts.
  *
- * Limits are exact across instances: an enqueue first upserts the depth
- * counters of every device it writes to (one statement, devices in key
- * order), which locks those rows to the end of the transaction, and checks
- * the new totals; over a limit it rolls back. Two enqueues to one device
- * therefore serialize, and a device's `seq` values (drawn after the lock)
- * increase in commit order, which the WebSocket push relies on.
+ * Limits are exact across instances: an enqueue is one statement
+ * (`relay_enqueue`) that first upserts the depth counters of every device it
+ * writes to (devices in key order), which locks those rows to its end, and
+ * checks the new totals; over a limit it raises and nothing is written. Two
+ * enqueues to one device therefore serialize, and a device's `seq` values
+ * (drawn after the lock) increase in commit order. An acknowledgement is one
+ * statement too (`relay_ack`), shared payloads released with it.
  *
  * Durability: a write's promise resolves after COMMIT returned.
  */
 import type pg from 'pg';
 import { migratePostgres, openPgPool, withPgTransaction, type PgPoolOptions } from '@sealpost/service-kit/postgres';
 import { QueueFullError, type EnvelopeStore, type NewEnvelope, type PendingEnvelope, type QueuedEnvelope, type SharedPayload } from './envelope-store.ts';
-import { EnvelopeIds, deliveredSize, deviceTotals, fullContents, joinView, sharedPayloads } from './envelope-batch.ts';
-import { DeviceCommitOrder, type CommitTicket } from './commit-order.ts';
-import { pgWrite } from './pg-errors.ts';
+import { EnvelopeIds, deliveredSize, fullContents, joinView, sharedPayloads } from './envelope-batch.ts';
+import { DeviceSerializer } from './device-serializer.ts';
+import { pgWrite, sqlState } from './pg-errors.ts';
 import { RELAY_PG_COMPONENT, RELAY_PG_MIGRATIONS } from './pg-schema.ts';
 import { PG_SQL } from './pg-statements.ts';
 
@@ -28,12 +29,21 @@ function plainBytes(b: Buffer): Uint8Array {
   return new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
 }
 
+/** `relay_enqueue`'s refusal as a `QueueFullError` (undefined for any other error). */
+function queueFull(e: unknown): QueueFullError | undefined {
+  if (sqlState(e) !== 'P0001' || (e as Error).message !== 'relay queue full') return undefined;
+  const d = JSON.parse((e as { detail?: string }).detail ?? '{}') as { accountId: string; deviceId: number; limit: 'envelopes' | 'bytes' };
+  return new QueueFullError(d.accountId, d.deviceId, d.limit);
+}
+
 /** PostgreSQL implementation of `EnvelopeStore`; open with `PostgresEnvelopeStore.open`, which migrates. */
 export class PostgresEnvelopeStore implements EnvelopeStore {
   private readonly ids = new EnvelopeIds();
-  private readonly order = new DeviceCommitOrder();
+  private readonly serial = new DeviceSerializer();
   /** Operations under way: `close` lets them finish before it ends the pool. */
   private readonly running = new Set<Promise<unknown>>();
+  /** Acknowledgements under way per device: that device's reads wait for them (it never sees what it acknowledged). */
+  private readonly acking = new Map<string, Set<Promise<unknown>>>();
   private closed = false;
 
   private constructor(
@@ -67,65 +77,47 @@ export class PostgresEnvelopeStore implements EnvelopeStore {
     return this.track(this.enqueueInOrder(envelopes, now, ttlMs, maxQueueDepth, maxQueueBytes));
   }
 
-  private async enqueueInOrder(envelopes: NewEnvelope[], now: number, ttlMs: number, maxQueueDepth: number, maxQueueBytes: number): Promise<QueuedEnvelope[]> {
-    if (envelopes.length === 0) return [];
-    let ticket: CommitTicket | undefined;
-    try {
-      const rows = await this.write(envelopes, now, ttlMs, maxQueueDepth, maxQueueBytes, (t) => {
-        if (ticket !== undefined) this.order.release(ticket);
-        ticket = t;
-      });
-      await this.order.turn(ticket!);
-      return rows;
-    } finally {
-      if (ticket !== undefined) this.order.release(ticket);
-    }
+  private enqueueInOrder(envelopes: NewEnvelope[], now: number, ttlMs: number, maxQueueDepth: number, maxQueueBytes: number): Promise<QueuedEnvelope[]> {
+    if (envelopes.length === 0) return Promise.resolve([]);
+    const devices = envelopes.map((e) => `${e.accountId}\u0000${e.deviceId}`);
+    return this.serial.run(devices, () => this.insert(envelopes, now, ttlMs, maxQueueDepth, maxQueueBytes));
   }
 
-  /** The enqueue transaction; `registered` gets the commit-order ticket as soon as the rows have their seqs. */
-  private write(envelopes: NewEnvelope[], now: number, ttlMs: number, maxQueueDepth: number, maxQueueBytes: number, registered: (t: CommitTicket) => void): Promise<QueuedEnvelope[]> {
-    const totals = deviceTotals(envelopes).sort((a, b) => (a.accountId < b.accountId ? -1 : a.accountId > b.accountId ? 1 : a.deviceId - b.deviceId));
+  /** One statement (`relay_enqueue`): limits checked under the devices' locked depth rows, all or nothing. */
+  private async insert(envelopes: NewEnvelope[], now: number, ttlMs: number, maxQueueDepth: number, maxQueueBytes: number): Promise<QueuedEnvelope[]> {
     const ids = envelopes.map(() => this.ids.next());
-    const expiresAt = now + ttlMs;
-    return pgWrite(() =>
-      withPgTransaction(this.pool, async (client) => {
-        const depths = await client.query<{ account_id: string; device_id: number; n: number; bytes: string }>(PG_SQL.reserve, [
-          totals.map((t) => t.accountId),
-          totals.map((t) => t.deviceId),
-          totals.map((t) => t.n),
-          totals.map((t) => t.bytes),
-        ]);
-        // Counts stored rows: expired ones count until the next sweep removes them.
-        for (const row of depths.rows) {
-          if (row.n > maxQueueDepth) throw new QueueFullError(row.account_id, row.device_id, 'envelopes');
-          if (Number(row.bytes) > maxQueueBytes) throw new QueueFullError(row.account_id, row.device_id, 'bytes');
-        }
-        const sharedIds = new Map<SharedPayload, string>();
-        for (const [s, refs] of sharedPayloads(envelopes)) {
-          const r = await client.query<{ id: string }>(PG_SQL.insertShared, [s.bytes, refs, expiresAt]);
-          sharedIds.set(s, r.rows[0]!.id);
-        }
-        const inserted = await client.query<{ id: string; seq: string }>(PG_SQL.insertEnvelopes, [
+    const shared = [...sharedPayloads(envelopes)];
+    const sharedIndex = new Map<SharedPayload, number>(shared.map(([p], i) => [p, i + 1]));
+    let result: pg.QueryResult<{ envelope_id: string; envelope_seq: string }>;
+    try {
+      result = await pgWrite(() =>
+        this.pool.query<{ envelope_id: string; envelope_seq: string }>(PG_SQL.enqueue, [
           envelopes.map((e) => e.accountId),
           envelopes.map((e) => e.deviceId),
           ids,
           envelopes.map((e) => e.content),
-          envelopes.map((e) => (e.shared === undefined ? null : sharedIds.get(e.shared)!)),
+          envelopes.map((e) => (e.shared === undefined ? null : sharedIndex.get(e.shared)!)),
           envelopes.map(deliveredSize),
+          shared.map(([p]) => p.bytes),
+          shared.map(([, refs]) => refs),
           now,
-          expiresAt,
-        ]);
-        const seqs = new Map(inserted.rows.map((r) => [r.id, Number(r.seq)]));
-        const contents = fullContents(envelopes);
-        const rows = envelopes.map((e, i) => ({ id: ids[i]!, seq: seqs.get(ids[i]!)!, accountId: e.accountId, deviceId: e.deviceId, content: contents[i]!, receivedAt: now }));
-        registered(this.order.register(rows.map((r) => ({ key: `${r.accountId}\u0000${r.deviceId}`, seq: r.seq }))));
-        return rows;
-      }),
-    );
+          now + ttlMs,
+          Math.min(maxQueueDepth, 2 ** 31 - 1),
+          Number.isFinite(maxQueueBytes) ? Math.floor(maxQueueBytes) : null,
+        ]),
+      );
+    } catch (e) {
+      throw queueFull(e) ?? e;
+    }
+    const seqs = new Map(result.rows.map((r) => [r.envelope_id, Number(r.envelope_seq)]));
+    const contents = fullContents(envelopes);
+    return envelopes.map((e, i) => ({ id: ids[i]!, seq: seqs.get(ids[i]!)!, accountId: e.accountId, deviceId: e.deviceId, content: contents[i]!, receivedAt: now }));
   }
 
   async pending(accountId: string, deviceId: number, now: number, limit: number, afterSeq = 0, maxBytes = Number.POSITIVE_INFINITY): Promise<PendingEnvelope[]> {
     if (limit <= 0) return [];
+    const acks = this.acking.get(`${accountId}\u0000${deviceId}`);
+    if (acks !== undefined) await Promise.allSettled([...acks]);
     const rows = (
       await this.pool.query<{ seq: string; id: string; content: Buffer; shared_id: string | null; received_at: string }>(PG_SQL.pending, [
         accountId,
@@ -161,20 +153,21 @@ export class PostgresEnvelopeStore implements EnvelopeStore {
 
   acknowledgeMany(accountId: string, deviceId: number, ids: string[]): Promise<number> {
     if (ids.length === 0) return Promise.resolve(0);
-    return this.track(this.deleteViews(accountId, deviceId, ids));
+    const key = `${accountId}\u0000${deviceId}`;
+    const op = this.track(this.deleteViews(accountId, deviceId, ids));
+    let set = this.acking.get(key);
+    if (set === undefined) this.acking.set(key, (set = new Set()));
+    set.add(op);
+    const done = (): void => {
+      set.delete(op);
+      if (set.size === 0 && this.acking.get(key) === set) this.acking.delete(key);
+    };
+    op.then(done, done);
+    return op;
   }
 
-  private deleteViews(accountId: string, deviceId: number, ids: string[]): Promise<number> {
-    return pgWrite(() =>
-      withPgTransaction(this.pool, async (client) => {
-        const gone = (await client.query<{ n: number; shared: string[] | null }>(PG_SQL.ack, [accountId, deviceId, ids])).rows[0]!;
-        if (gone.shared !== null && gone.shared.length > 0) {
-          const emptied = (await client.query<{ id: string }>(PG_SQL.releaseShared, [gone.shared])).rows.map((r) => r.id);
-          if (emptied.length > 0) await client.query(PG_SQL.deleteShared, [emptied]);
-        }
-        return gone.n;
-      }),
-    );
+  private async deleteViews(accountId: string, deviceId: number, ids: string[]): Promise<number> {
+    return (await pgWrite(() => this.pool.query<{ n: number }>(PG_SQL.ack, [accountId, deviceId, ids]))).rows[0]!.n;
   }
 
   async depth(accountId: string, deviceId: number, now: number): Promise<number> {

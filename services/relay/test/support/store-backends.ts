@@ -10,20 +10,11 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import Database from 'better-sqlite3';
-import pg from 'pg';
 import { createTestDatabase, postgresAvailable } from '@sealpost/devkit/postgres';
 import { PostgresEnvelopeStore, SqliteEnvelopeStore, type EnvelopeStore } from '../../src/index.ts';
+import { storeStats, type StoreStats } from './test-storage.ts';
 
-/** What is stored, counted in the database itself. */
-export interface StoreStats {
-  envelopes: number;
-  sharedPayloads: number;
-  /** Bytes of envelope contents (full envelopes and views) as stored. */
-  envelopeBytes: number;
-  /** Bytes of shared payloads as stored. */
-  sharedBytes: number;
-}
+export type { StoreStats };
 
 /** One test's database and a store on it. */
 export interface OpenedStore {
@@ -56,16 +47,7 @@ function sqliteBackend(): StoreBackend {
           stores.push(s);
           return s;
         },
-        async stats() {
-          const db = new Database(path, { readonly: true });
-          try {
-            const e = db.prepare('SELECT COUNT(*) AS n, COALESCE(SUM(length(content)), 0) AS b FROM envelopes').get() as { n: number; b: number };
-            const s = db.prepare('SELECT COUNT(*) AS n, COALESCE(SUM(length(content)), 0) AS b FROM shared_payloads').get() as { n: number; b: number };
-            return { envelopes: e.n, envelopeBytes: e.b, sharedPayloads: s.n, sharedBytes: s.b };
-          } finally {
-            db.close();
-          }
-        },
+        stats: () => storeStats({ dbPath: path }),
         async close() {
           for (const s of stores) await s.close();
           rmSync(dir, { recursive: true, force: true });
@@ -89,19 +71,7 @@ function postgresBackend(): StoreBackend {
           stores.push(s);
           return s;
         },
-        async stats() {
-          const client = new pg.Client({ connectionString: db.url });
-          await client.connect();
-          try {
-            const q = async (table: string) =>
-              (await client.query<{ n: number; b: string }>(`SELECT count(*)::int AS n, COALESCE(sum(length(content)), 0)::bigint AS b FROM ${table}`)).rows[0]!;
-            const e = await q('relay_envelopes');
-            const s = await q('relay_shared_payloads');
-            return { envelopes: e.n, envelopeBytes: Number(e.b), sharedPayloads: s.n, sharedBytes: Number(s.b) };
-          } finally {
-            await client.end();
-          }
-        },
+        stats: () => storeStats({ dbPath: '', databaseUrl: db.url }),
         async close() {
           for (const s of stores) await s.close();
           await db.drop();

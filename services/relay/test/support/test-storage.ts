@@ -28,6 +28,67 @@ export function openStoreOf(where: { dbPath: string; databaseUrl?: string | unde
   return Promise.resolve(new SqliteEnvelopeStore({ path: where.dbPath }));
 }
 
+/** What is stored, counted in the database itself (not as served). */
+export interface StoreStats {
+  envelopes: number;
+  sharedPayloads: number;
+  /** Bytes of envelope contents (whole envelopes and views) as stored. */
+  envelopeBytes: number;
+  /** Bytes of shared payloads as stored. */
+  sharedBytes: number;
+}
+
+/** Counts a relay database's envelope rows and shared payloads, and their content bytes. */
+export async function storeStats(where: { dbPath: string; databaseUrl?: string | undefined }): Promise<StoreStats> {
+  if (where.databaseUrl === undefined) {
+    const db = new Database(where.dbPath, { readonly: true });
+    try {
+      const e = db.prepare('SELECT COUNT(*) AS n, COALESCE(SUM(length(content)), 0) AS b FROM envelopes').get() as { n: number; b: number };
+      const s = db.prepare('SELECT COUNT(*) AS n, COALESCE(SUM(length(content)), 0) AS b FROM shared_payloads').get() as { n: number; b: number };
+      return { envelopes: e.n, envelopeBytes: e.b, sharedPayloads: s.n, sharedBytes: s.b };
+    } finally {
+      db.close();
+    }
+  }
+  const client = new pg.Client({ connectionString: where.databaseUrl });
+  await client.connect();
+  try {
+    const q = async (table: string) =>
+      (await client.query<{ n: number; b: string }>(`SELECT count(*)::int AS n, COALESCE(sum(length(content)), 0)::bigint AS b FROM ${table}`)).rows[0]!;
+    const e = await q('relay_envelopes');
+    const s = await q('relay_shared_payloads');
+    return { envelopes: e.n, envelopeBytes: Number(e.b), sharedPayloads: s.n, sharedBytes: Number(s.b) };
+  } finally {
+    await client.end();
+  }
+}
+
+/**
+ * Bytes the relay's envelope tables take on disk: SQLite, the file after a
+ * WAL checkpoint (page count × page size); PostgreSQL, the envelope and
+ * shared-payload tables with their indexes and TOAST, after VACUUM.
+ */
+export async function databaseBytes(where: { dbPath: string; databaseUrl?: string | undefined }): Promise<number> {
+  if (where.databaseUrl === undefined) {
+    const db = new Database(where.dbPath);
+    try {
+      db.pragma('wal_checkpoint(TRUNCATE)');
+      return (db.pragma('page_count', { simple: true }) as number) * (db.pragma('page_size', { simple: true }) as number);
+    } finally {
+      db.close();
+    }
+  }
+  const client = new pg.Client({ connectionString: where.databaseUrl });
+  await client.connect();
+  try {
+    await client.query('VACUUM relay_envelopes, relay_shared_payloads');
+    const r = await client.query<{ b: string }>("SELECT pg_total_relation_size('relay_envelopes') + pg_total_relation_size('relay_shared_payloads') AS b");
+    return Number(r.rows[0]!.b);
+  } finally {
+    await client.end();
+  }
+}
+
 /** Everything a relay stored, for searching: its envelope columns, the accounts with access keys, and all stored bytes. */
 export interface StoredState {
   envelopeColumns: string[];
