@@ -153,6 +153,12 @@ export async function buildKeyServer(options: KeyServerOptions = {}): Promise<Fa
     ...validationOptions(),
   });
   installErrorHandling(app);
+  // An idle pooled connection that fails (database restart, network) is replaced by the pool; say so in the log.
+  if (store instanceof PostgresKeyStore) {
+    const lost = (err: Error) => app.log.warn({ err: { message: err.message, code: (err as { code?: string }).code } }, 'PostgreSQL connection lost');
+    store.pool.on('error', lost);
+    app.addHook('onClose', async () => void store.pool.off('error', lost));
+  }
   app.addHook('onResponse', requestLogHook(settings.logClientDetails));
   for (const schema of sharedSchemas) app.addSchema(schema);
   // JSON only: without this Fastify would parse text/plain into a string.

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { randomBytes } from '@sealpost/protocol/primitives';
 import { basicAuthHeader } from '../src/index.ts';
-import { b64, call, createAccount, dumpDatabase, ecPublicKey, kyberPublicKey, linkDevice, newIdentity, signedKey, startServer, type DeviceLogin, type RunningServer } from './support.ts';
+import { b64, call, createAccount, ecPublicKey, kyberPublicKey, linkDevice, newIdentity, signedKey, startServer, type DeviceLogin, type RunningServer } from './support.ts';
 
 let server: RunningServer;
 let alice: DeviceLogin;
@@ -26,11 +26,11 @@ describe('accounts', () => {
     expect(list.body.devices).toEqual([{ deviceId: 1, registrationId: me.body.registrationId }]);
   });
 
-  it('stores only a hash of the device secret', () => {
-    const row = server.store.db.prepare('SELECT secret_hash FROM devices WHERE account_id = ?').get(alice.accountId) as { secret_hash: Buffer };
+  it('stores only a hash of the device secret', async () => {
+    const row = (await server.sql.rows('SELECT secret_hash FROM devices WHERE account_id = ?', [alice.accountId]))[0] as { secret_hash: Buffer };
     expect(row.secret_hash.length).toBe(32);
     expect(Buffer.from(row.secret_hash).equals(Buffer.from(alice.secret))).toBe(false);
-    expect(dumpDatabase(server.store)).not.toContain(Buffer.from(alice.secret).toString('hex'));
+    expect(await server.sql.dump()).not.toContain(Buffer.from(alice.secret).toString('hex'));
   });
 
   it('404s the device list of an unknown account and 400s a malformed id', async () => {
@@ -41,7 +41,7 @@ describe('accounts', () => {
   });
 
   it('rejects account creation with a bad identity key or a bad prekey signature, storing nothing', async () => {
-    const before = dumpDatabase(server.store);
+    const before = await server.sql.dump();
     const identity = newIdentity();
     const other = newIdentity();
     const base = { identityKey: b64(identity.publicKey), registrationId: 7, deviceSecret: b64(randomBytes(32)) };
@@ -61,7 +61,7 @@ describe('accounts', () => {
       expect([res.status, res.body.error?.code], JSON.stringify(body).slice(0, 80)).toEqual([status, code]);
       expect(res.body.error.message.length).toBeGreaterThan(5);
     }
-    expect(dumpDatabase(server.store)).toBe(before);
+    expect(await server.sql.dump()).toBe(before);
   });
 });
 
@@ -186,18 +186,18 @@ describe('devices', () => {
     const dave = await createAccount(server);
     const linked = await linkDevice(server, dave);
     await call(server, 'PUT', '/v1/keys', { auth: linked.auth, body: { preKeys: [{ keyId: 1, publicKey: b64(ecPublicKey()) }] } });
-    const keyRows = () =>
-      (server.store.db.prepare('SELECT COUNT(*) FROM one_time_prekeys WHERE account_id = ? AND device_id = ?').pluck().get(dave.accountId, 2) as number) +
-      (server.store.db.prepare('SELECT COUNT(*) FROM signed_prekeys WHERE account_id = ? AND device_id = ?').pluck().get(dave.accountId, 2) as number);
-    expect(keyRows()).toBe(3);
-    const materialRows = () => server.store.db.prepare('SELECT COUNT(*) FROM one_time_key_material').pluck().get() as number;
-    const materialBefore = materialRows();
+    const keyRows = async () =>
+      (await server.sql.count('SELECT COUNT(*) FROM one_time_prekeys WHERE account_id = ? AND device_id = ?', [dave.accountId, 2])) +
+      (await server.sql.count('SELECT COUNT(*) FROM signed_prekeys WHERE account_id = ? AND device_id = ?', [dave.accountId, 2]));
+    expect(await keyRows()).toBe(3);
+    const materialRows = () => server.sql.keyMaterialRows();
+    const materialBefore = await materialRows();
     // A linked device may remove itself, not others; nobody removes the primary.
     expect((await call(server, 'DELETE', '/v1/devices/1', { auth: linked.auth })).body.error.code).toBe('FORBIDDEN');
     expect((await call(server, 'DELETE', '/v1/devices/1', { auth: dave.auth })).body.error.code).toBe('FORBIDDEN');
     expect((await call(server, 'DELETE', '/v1/devices/2', { auth: linked.auth })).status).toBe(204);
-    expect(keyRows()).toBe(0);
-    expect(materialRows()).toBe(materialBefore - 1);
+    expect(await keyRows()).toBe(0);
+    expect(await materialRows()).toBe(materialBefore - 1);
     expect((await call(server, 'GET', '/v1/accounts/whoami', { auth: linked.auth })).status).toBe(401);
     expect((await call(server, 'DELETE', '/v1/devices/2', { auth: dave.auth })).body.error.code).toBe('UNKNOWN_DEVICE');
   });
@@ -209,13 +209,11 @@ describe('cross-account tampering', () => {
     await linkDevice(server, victim);
     await call(server, 'PUT', '/v1/keys', { auth: victim.auth, body: { preKeys: [{ keyId: 1, publicKey: b64(ecPublicKey()) }] } });
     const attacker = await createAccount(server);
-    const victimRows = () =>
+    const victimRows = async () =>
       JSON.stringify(
-        ['devices', 'signed_prekeys', 'one_time_prekeys'].map((t) =>
-          server.store.db.prepare(`SELECT * FROM ${t} WHERE account_id = ? ORDER BY 1, 2, 3`).all(victim.accountId),
-        ),
+        await Promise.all(['devices', 'signed_prekeys', 'one_time_prekeys'].map((t) => server.sql.rows(`SELECT * FROM ${t} WHERE account_id = ? ORDER BY 1, 2, 3`, [victim.accountId]))),
       );
-    const before = victimRows();
+    const before = await victimRows();
 
     // Keys signed by the victim's identity, uploaded with the attacker's credentials: checked against the attacker's identity.
     const forged = await call(server, 'PUT', '/v1/keys', {
@@ -236,6 +234,6 @@ describe('cross-account tampering', () => {
     const linked = await linkDevice(server, attacker, false);
     expect(linked.accountId).toBe(attacker.accountId);
 
-    expect(victimRows()).toBe(before);
+    expect(await victimRows()).toBe(before);
   });
 });

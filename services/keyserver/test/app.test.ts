@@ -3,8 +3,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { buildKeyServer, MIGRATIONS, RateLimiter, SqliteKeyStore } from '../src/index.ts';
+import { MIGRATIONS, RateLimiter, SqliteKeyStore } from '../src/index.ts';
 import { call, startServer } from './support.ts';
+import { buildTestKeyServer } from './test-stores.ts';
 
 describe('OpenAPI and error shape', () => {
   it('documents every route with a schema and serves Swagger UI', async () => {
@@ -70,7 +71,7 @@ describe('OpenAPI and error shape', () => {
         cb();
       },
     });
-    const app = await buildKeyServer({ logger: { level: 'info', stream } as never, docs: false });
+    const { app } = await buildTestKeyServer({ logger: { level: 'info', stream } as never, docs: false });
     app.log.info({ headers: { authorization: 'Basic c2VjcmV0' } }, 'probe');
     app.log.info({ req: { headers: { authorization: 'Basic c2VjcmV0' } } }, 'probe2');
     await app.close();

@@ -9,8 +9,9 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { clientAddressKey } from '../src/client-address.ts';
-import { buildKeyServer, RateLimiter } from '../src/index.ts';
+import { RateLimiter } from '../src/index.ts';
 import { b64, call, createAccount, ecPublicKey, kyberPublicKey, signedKey, startServer, type DeviceLogin, type RunningServer } from './support.ts';
+import { buildTestKeyServer } from './test-stores.ts';
 
 const HOUR = 3_600_000;
 
@@ -117,7 +118,7 @@ describe('client addresses', () => {
 
   it('over real HTTP on ::1, registrations are charged to the /64 (::2 shares the spent bucket)', async () => {
     // A server listening on ::1 (the loopback every IPv6 host has).
-    const app = await buildKeyServer({ docs: false, settings: { registrationRateLimit: { burst: 2, refillMs: HOUR } } });
+    const { app } = await buildTestKeyServer({ docs: false, settings: { registrationRateLimit: { burst: 2, refillMs: HOUR } } });
     await app.listen({ host: '::1', port: 0 });
     try {
       const url = `http://[::1]:${(app.server.address() as { port: number }).port}`;

@@ -47,8 +47,8 @@ describe('1,000 concurrent bundle fetches against 100 one-time prekeys', () => {
     }
     expect((await call(server, 'GET', '/v1/keys/count', { auth: target.auth })).body).toEqual({ count: 0, pqCount: 0 });
     // Handed-out key material is deleted (in batches; flush the last one).
-    server.store.flushConsumed();
-    expect(server.store.db.prepare('SELECT COUNT(*) FROM one_time_key_material').pluck().get()).toBe(0);
+    server.sql.flushConsumed();
+    expect(await server.sql.keyMaterialRows()).toBe(0);
   });
 });
 

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sha256, xeddsaSign } from '@sealpost/protocol/primitives';
 import { longTermKeyDigest } from '../src/index.ts';
-import { b64, call, createAccount, dumpDatabase, ecPublicKey, kyberPublicKey, signedKey, startServer, type DeviceLogin, type RunningServer } from './support.ts';
+import { b64, call, createAccount, ecPublicKey, kyberPublicKey, signedKey, startServer, type DeviceLogin, type RunningServer } from './support.ts';
 
 let server: RunningServer;
 let now = Date.UTC(2026, 0, 1);
@@ -61,12 +61,12 @@ describe('key upload and counts', () => {
       ['id already stored', { preKeys: [{ keyId: 9, publicKey: ec }, { keyId: 1, publicKey: ec }] }, 409, 'DUPLICATE_KEY_ID'],
       ['oversized string', { preKeys: [{ keyId: 2, publicKey: 'A'.repeat(5000) }] }, 400, 'INVALID_REQUEST'],
     ];
-    const before = dumpDatabase(server.store);
+    const before = await server.sql.dump();
     for (const [name, body, status, code] of cases) {
       const res = await call(server, 'PUT', '/v1/keys', { auth: a.auth, body });
       expect([name, res.status, res.body?.error?.code], JSON.stringify(res.body)).toEqual([name, status, code]);
       expect(typeof res.body.error.message).toBe('string');
-      expect(dumpDatabase(server.store), name).toBe(before);
+      expect(await server.sql.dump(), name).toBe(before);
     }
     // Transport-level failures: invalid JSON, wrong content type, a body over the limit.
     const raw: [string, { rawBody: string; headers?: Record<string, string> }, number, string][] = [
@@ -79,7 +79,7 @@ describe('key upload and counts', () => {
       const res = await call(server, 'PUT', '/v1/keys', { auth: a.auth, ...opts });
       expect([name, res.status, res.body?.error?.code]).toEqual([name, status, code]);
     }
-    expect(dumpDatabase(server.store)).toBe(before);
+    expect(await server.sql.dump()).toBe(before);
   });
 });
 
@@ -154,9 +154,11 @@ describe('rotation and consistency check', () => {
 
     // A malicious insider swaps the signed prekey in the database: the device notices.
     const evil = ecPublicKey();
-    server.store.db
-      .prepare("UPDATE signed_prekeys SET public_key = ?, signature = ? WHERE account_id = ? AND kind = 'ec' AND replaced_at IS NULL")
-      .run(evil, xeddsaSign(c.identity.privateKey, evil), c.accountId);
+    await server.sql.run("UPDATE signed_prekeys SET public_key = ?, signature = ? WHERE account_id = ? AND kind = 'ec' AND replaced_at IS NULL", [
+      evil,
+      xeddsaSign(c.identity.privateKey, evil),
+      c.accountId,
+    ]);
     const bad = await call(server, 'POST', '/v1/keys/check', { auth: c.auth, body: { digest: b64(mine) } });
     expect(bad.body.match).toBe(false);
     expect(bad.body.serverDigest).not.toBe(b64(mine));

@@ -1,6 +1,7 @@
 /**
  * The one-command start: key files from scripts/keyserver-trust-root.ts, a
- * key server process on a file database, a libsignal-validated sender
+ * key server process on a file database (or, in the services-postgres
+ * project, a PostgreSQL database), a libsignal-validated sender
  * certificate, no secrets in the logs, graceful SIGTERM, data kept on disk.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
@@ -9,8 +10,8 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { PublicKey, SenderCertificate } from '@signalapp/libsignal-client';
-import { SqliteKeyStore } from '../src/index.ts';
 import { call, createAccount } from './support.ts';
+import { processDatabase } from './test-stores.ts';
 
 const ROOT = resolve(import.meta.dirname, '../../..');
 const TSX = join(ROOT, 'node_modules/.bin/tsx');
@@ -41,10 +42,10 @@ describe('keyserver main', () => {
     // Refuses to overwrite without --force.
     expect(spawnSync(TSX, ['scripts/keyserver-trust-root.ts', '--out', dir], { cwd: ROOT, encoding: 'utf8' }).status).toBe(1);
 
-    const dbPath = join(dir, 'ks.db');
+    const database = await processDatabase(join(dir, 'ks.db'));
     const child = spawn(
       TSX,
-      ['services/keyserver/src/main.ts', '--port', '0', '--db', dbPath, '--server-certificate', join(dir, 'server-certificate.json'), '--relay-key', join(dir, 'relay-credential-key.json'), '--log-level', 'debug'],
+      ['services/keyserver/src/main.ts', '--port', '0', ...database.args, '--server-certificate', join(dir, 'server-certificate.json'), '--relay-key', join(dir, 'relay-credential-key.json'), '--log-level', 'debug'],
       { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] },
     );
     const logs: string[] = [];
@@ -76,8 +77,9 @@ describe('keyserver main', () => {
     for (const line of output.split('\n').filter((l) => l.startsWith('{'))) expect(() => JSON.parse(line)).not.toThrow();
 
     // The account outlived the process.
-    const store = new SqliteKeyStore(dbPath);
+    const store = await database.open();
     expect((await store.listDevices(alice.accountId))?.map((d) => d.deviceId)).toEqual([1]);
     await store.close();
+    await database.drop();
   });
 });

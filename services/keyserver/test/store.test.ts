@@ -1,25 +1,40 @@
 /**
  * The store's one guarantee that matters most: a one-time prekey leaves
- * exactly once, even with several processes taking from one SQLite file at
- * the same time.
+ * exactly once, even with several processes taking from one SQLite file (or
+ * one PostgreSQL database) at the same time; and group commit. A contract
+ * suite: every test runs on each backend (PostgreSQL when
+ * SEALPOST_TEST_POSTGRES_URL is set; one database per test, dropped after).
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
-import { SqliteKeyStore } from '../src/index.ts';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import type { KeyStore } from '../src/index.ts';
 import { BundleBatcher } from '../src/store/bundle-batcher.ts';
+import { openTestStore, STORE_BACKENDS, type StoreBackend, type TestStore } from './test-stores.ts';
 
 const ROOT = resolve(import.meta.dirname, '../../..');
 const TSX = join(ROOT, 'node_modules/.bin/tsx');
 const dir = mkdtempSync(join(tmpdir(), 'ks-procs-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-describe('SqliteKeyStore across processes', () => {
-  it('4 processes draining 400 one-time keys from one file hand out each exactly once', async () => {
-    const path = join(dir, 'shared.db');
-    const store = new SqliteKeyStore(path);
+/** Stores opened by the current test, closed (and their databases dropped) after it. */
+const opened: TestStore[] = [];
+afterEach(async () => {
+  for (const t of opened.splice(0)) await t.close();
+});
+async function open(backend: StoreBackend, sqlitePath?: string): Promise<TestStore> {
+  const t = await openTestStore(backend, sqlitePath === undefined ? {} : { path: sqlitePath });
+  opened.push(t);
+  return t;
+}
+
+describe.each(STORE_BACKENDS)('$backend key store across processes', ({ backend, available }) => {
+  it.runIf(available)('4 processes draining 400 one-time keys from one database hand out each exactly once', async () => {
+    const path = join(dir, `shared-${backend}.db`);
+    const t = await open(backend, path);
+    const store = t.store;
     const sig = new Uint8Array(64);
     await store.createAccount({ accountId: 'acct', identityKey: new Uint8Array(33), registrationId: 1, secretHash: new Uint8Array(32), now: 1 });
     await store.storeKeys('acct', 1, { signedPreKey: { keyId: 1, publicKey: new Uint8Array(33), signature: sig }, pqLastResortPreKey: { keyId: 2, publicKey: new Uint8Array(1569), signature: sig } }, 1, 1000);
@@ -35,19 +50,26 @@ describe('SqliteKeyStore across processes', () => {
         1000,
       );
     }
-    await store.close();
+    const spec = backend === 'sqlite' ? `sqlite:${path}` : `postgres:${t.databaseUrl!}`;
+    if (backend === 'sqlite') await store.close();
 
-    const children = Array.from({ length: 4 }, () => spawn(TSX, [join(import.meta.dirname, 'take-bundles-process.ts'), path, 'acct', '400'], { stdio: ['pipe', 'pipe', 'inherit'] }));
+    const children = Array.from({ length: 4 }, () => spawn(TSX, [join(import.meta.dirname, 'take-bundles-process.ts'), spec, 'acct', '400'], { stdio: ['pipe', 'pipe', 'inherit'] }));
+    const ready: Promise<void>[] = [];
     const outputs = children.map(
       (c) =>
         new Promise<{ ec: number[]; kyber: number[] }>((res, rej) => {
           let out = '';
-          c.stdout!.on('data', (d: Buffer) => (out += d.toString()));
-          c.on('exit', (code) => (code === 0 ? res(JSON.parse(out)) : rej(new Error(`child exited ${code}`))));
+          let signal: () => void = () => undefined;
+          ready.push(new Promise((r) => (signal = r)));
+          c.stdout!.on('data', (d: Buffer) => {
+            out += d.toString();
+            if (out.startsWith('ready\n')) signal();
+          });
+          c.on('exit', (code) => (code === 0 ? res(JSON.parse(out.slice('ready\n'.length))) : rej(new Error(`child exited ${code}`))));
         }),
     );
-    // Let every process finish loading (tsx + migrations) before they race.
-    await new Promise((r) => setTimeout(r, 3000));
+    // Every process has loaded (tsx, store opened) before they race.
+    await Promise.all(ready);
     for (const c of children) c.stdin!.write('go\n');
     const results = await Promise.all(outputs);
     const ec = results.flatMap((r) => r.ec);
@@ -57,16 +79,16 @@ describe('SqliteKeyStore across processes', () => {
     expect(kyber).toHaveLength(400);
     expect(new Set(kyber).size).toBe(400);
 
-    const after = new SqliteKeyStore(path); // also sweeps material left by the children's last partial batches
-    expect(await after.countOneTimeKeys('acct', 1)).toEqual({ ec: 0, kyber: 0 });
-    expect(after.db.prepare('SELECT COUNT(*) FROM one_time_key_material').pluck().get()).toBe(0);
-    await after.close();
+    const after = await t.reopen(); // SQLite: also sweeps material left by the children's last partial batches
+    expect(await after.store.countOneTimeKeys('acct', 1)).toEqual({ ec: 0, kyber: 0 });
+    expect(await after.sql.keyMaterialRows()).toBe(0);
+    await after.store.close();
   });
 });
 
-describe('group commit', () => {
+describe.each(STORE_BACKENDS)('$backend key store: group commit', ({ backend, available }) => {
   async function storeWithKeys(n: number) {
-    const store = new SqliteKeyStore(':memory:');
+    const { store } = await open(backend);
     const sig = new Uint8Array(64);
     await store.createAccount({ accountId: 'acct', identityKey: new Uint8Array(33), registrationId: 1, secretHash: new Uint8Array(32), now: 1 });
     await store.storeKeys('acct', 1, { signedPreKey: { keyId: 1, publicKey: new Uint8Array(33), signature: sig }, pqLastResortPreKey: { keyId: 2, publicKey: new Uint8Array(1569), signature: sig } }, 1, 1000);
@@ -74,22 +96,21 @@ describe('group commit', () => {
     return store;
   }
 
-  it('takeBundlesMany gives each fetch in a batch its own key, in order, then nothing', async () => {
+  it.runIf(available)('takeBundlesMany gives each fetch in a batch its own key, in order, then nothing', async () => {
     const store = await storeWithKeys(3);
     const results = await store.takeBundlesMany(Array.from({ length: 5 }, () => ({ accountId: 'acct', deviceId: 1 })));
     expect(results.map((r) => r[0]?.preKey?.keyId)).toEqual([0, 1, 2, undefined, undefined]);
     expect(results.every((r) => r[0]?.pqPreKeyIsLastResort)).toBe(true);
     expect(await store.takeBundlesMany([{ accountId: 'nobody', deviceId: 1 }, { accountId: 'acct', deviceId: 2 }])).toEqual([[], []]);
-    await store.close();
   });
 
-  it('a mixed batch (all-devices and one-device fetches, interleaved uploads) hands out what fetch-by-fetch would', async () => {
+  it.runIf(available)('a mixed batch (all-devices and one-device fetches, interleaved uploads) hands out what fetch-by-fetch would', async () => {
     // Two stores with the same history: one serves the batch in one call, the other fetch by fetch.
     async function twoDeviceStore() {
-      const store = new SqliteKeyStore(':memory:');
+      const { store, sql } = await open(backend);
       const sig = new Uint8Array(64).fill(9);
       await store.createAccount({ accountId: 'acct', identityKey: new Uint8Array(33), registrationId: 1, secretHash: new Uint8Array(32), now: 1 });
-      expect(store.db.prepare("INSERT INTO devices (account_id, device_id, registration_id, secret_hash, created_at) VALUES ('acct', 2, 2, x'00', 1)").run().changes).toBe(1);
+      expect(await sql.run("INSERT INTO devices (account_id, device_id, registration_id, secret_hash, created_at) VALUES ('acct', 2, 2, ?, 1)", [Buffer.of(0)])).toBe(1);
       for (const device of [1, 2]) {
         await store.storeKeys('acct', device, { signedPreKey: { keyId: device, publicKey: new Uint8Array(33), signature: sig }, pqLastResortPreKey: { keyId: 50 + device, publicKey: new Uint8Array(1569), signature: sig } }, 1, 1000);
       }
@@ -113,7 +134,7 @@ describe('group commit', () => {
       return store;
     }
     const requests = [1, undefined, 2, undefined, 1, 2, undefined, 1, 2, 2, undefined, 1].map((deviceId) => ({ accountId: 'acct', deviceId }));
-    const summary = (bundles: Awaited<ReturnType<SqliteKeyStore['takeBundles']>>) =>
+    const summary = (bundles: Awaited<ReturnType<KeyStore['takeBundles']>>) =>
       bundles.map((b) => [b.deviceId, b.preKey?.keyId, b.preKey?.publicKey[0], b.pqPreKey.keyId, b.pqPreKey.publicKey[0], b.pqPreKeyIsLastResort]);
     const batched = await twoDeviceStore();
     const oneByOne = await twoDeviceStore();
@@ -136,11 +157,9 @@ describe('group commit', () => {
     }
     expect(await batched.countOneTimeKeys('acct', 1)).toEqual(await oneByOne.countOneTimeKeys('acct', 1));
     expect(await batched.countOneTimeKeys('acct', 2)).toEqual(await oneByOne.countOneTimeKeys('acct', 2));
-    await batched.close();
-    await oneByOne.close();
   });
 
-  it('the batcher answers fetches from one event-loop turn with one transaction', async () => {
+  it.runIf(available)('the batcher answers fetches from one event-loop turn with one transaction', async () => {
     const store = await storeWithKeys(10);
     let transactions = 0;
     const inner = store.takeBundlesMany.bind(store);
@@ -157,6 +176,5 @@ describe('group commit', () => {
       throw new Error('disk full');
     };
     await expect(batcher.take('acct', 1)).rejects.toThrow('disk full');
-    await store.close();
   });
 });

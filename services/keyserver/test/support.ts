@@ -1,10 +1,12 @@
 /**
  * Test helpers: real keys from the protocol primitives, a key server
- * listening on 127.0.0.1:0, a tiny JSON HTTP client and a database dump.
+ * listening on 127.0.0.1:0 (on this run's store backend, test-stores.ts),
+ * a tiny JSON HTTP client.
  */
 import type { FastifyInstance } from 'fastify';
 import { kyber1024KeyGen, randomBytes, x25519GenerateKeyPair, xeddsaSign } from '@sealpost/protocol/primitives';
-import { basicAuthHeader, buildKeyServer, type KeyServerOptions, SqliteKeyStore } from '../src/index.ts';
+import { basicAuthHeader, type KeyServerOptions, type KeyStore } from '../src/index.ts';
+import { buildTestKeyServer, type TestSql } from './test-stores.ts';
 
 export const b64 = (b: Uint8Array): string => Buffer.from(b).toString('base64');
 
@@ -56,16 +58,16 @@ export interface DeviceLogin {
 /** A key server on a real socket. */
 export interface RunningServer {
   app: FastifyInstance;
-  store: SqliteKeyStore;
+  store: KeyStore;
+  /** SQL on the server's database (SQLite ':memory:' or its own PostgreSQL database). */
+  sql: TestSql;
   url: string;
+  /** Closes the server, its store and (PostgreSQL) drops its database. */
   close(): Promise<void>;
 }
 
 export async function startServer(options: KeyServerOptions = {}): Promise<RunningServer> {
-  const store = new SqliteKeyStore(':memory:');
-  const app = await buildKeyServer({
-    store,
-    closeStore: true,
+  const { app, store, sql } = await buildTestKeyServer({
     docs: options.docs ?? false,
     ...options,
     // Per-device upload / certificate limits have their own tests (abuse-limits.test.ts).
@@ -75,7 +77,7 @@ export async function startServer(options: KeyServerOptions = {}): Promise<Runni
   await app.listen({ host: '127.0.0.1', port: 0, backlog: 2048 });
   const addr = app.server.address();
   if (addr === null || typeof addr === 'string') throw new Error('no address');
-  return { app, store, url: `http://127.0.0.1:${addr.port}`, close: () => app.close() };
+  return { app, store, sql: sql!, url: `http://127.0.0.1:${addr.port}`, close: () => app.close() };
 }
 
 export interface JsonResponse {
@@ -146,17 +148,4 @@ export async function linkDevice(server: { url: string }, primary: DeviceLogin, 
     identity: primary.identity,
     auth: basicAuthHeader(res.body.accountId, res.body.deviceId, secret),
   };
-}
-
-/** Every row of every table, deterministic order, blobs as hex (for "database unchanged" checks). */
-export function dumpDatabase(store: SqliteKeyStore): string {
-  const tables = store.db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").pluck().all() as string[];
-  const out: Record<string, unknown[]> = {};
-  for (const t of tables) {
-    const rows = store.db.prepare(`SELECT * FROM "${t}"`).all() as Record<string, unknown>[];
-    out[t] = rows
-      .map((r) => JSON.stringify(r, (_k, v) => (v && typeof v === 'object' && v.type === 'Buffer' ? Buffer.from(v.data).toString('hex') : v)))
-      .sort();
-  }
-  return JSON.stringify(out);
 }

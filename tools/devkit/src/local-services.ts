@@ -44,6 +44,8 @@ export interface LocalServices {
 export interface LocalServicesOptions {
   /** SQLite files (default in-memory). */
   keyServerDb?: string;
+  /** PostgreSQL URL for the key server instead of `keyServerDb` (several key servers may share it). */
+  keyServerDatabaseUrl?: string;
   relayDb?: string;
   keyServer?: Partial<KeyServerOptions>;
   relay?: Partial<RelayOptions>;
@@ -77,6 +79,7 @@ export async function startLocalServices(options: LocalServicesOptions = {}): Pr
   const relayKey = options.keys?.relayKey ?? generateRelayCredentialKeyPair();
   const keyServer = await buildKeyServer({
     dbPath: options.keyServerDb ?? ':memory:',
+    ...(options.keyServerDatabaseUrl === undefined ? {} : { databaseUrl: options.keyServerDatabaseUrl }),
     senderCertificate: { certificate: serverCertificate.serialized, privateKey: serverKey.privateKey },
     relayCredentialKey: relayKey,
     docs: false,

@@ -2,7 +2,7 @@
  * Handing out one-time prekeys from PostgreSQL: the part of
  * `PostgresKeyStore` that makes a key leave exactly once, whatever the
  * number of instances. A batch of fetches (bundle-batcher.ts groups those of
- * one event-loop turn) is served in one transaction with two statements:
+ * one event-loop turn) is served with two statements:
  *
  * 1. `readyDevices`: the requested accounts' devices that have both current
  *    long-lived keys, with those keys (devices lacking one are left out and
@@ -12,8 +12,9 @@
  *    `FOR UPDATE SKIP LOCKED` and deleted in the same statement. A key row is
  *    locked by the one claim that picked it and gone when that claim commits;
  *    a concurrent claim on another instance skips it instead of waiting. If
- *    a claim rolls back (instance killed mid-transaction), its keys are simply
- *    still there.
+ *    a claim rolls back (instance killed mid-statement), its keys are simply
+ *    still there. The claim is one statement, so it is atomic without an
+ *    explicit transaction (as in SQLite, the plan is read before it).
  *
  * The keys are then dealt out fetch by fetch, lowest id first, so result i is
  * what the i-th fetch would get had they run one after another (up to keys
@@ -63,8 +64,8 @@ export function peekedBundles(devices: readonly ReadyDevice[]): DeviceBundle[] {
   }));
 }
 
-/** Claims and deals out one-time keys for planned fetches (inside the caller's transaction). */
-export async function claimBundles(client: pg.ClientBase, plans: readonly ReadyDevice[][]): Promise<DeviceBundle[][]> {
+/** Claims (one statement) and deals out one-time keys for planned fetches. */
+export async function claimBundles(client: pg.ClientBase | pg.Pool, plans: readonly ReadyDevice[][]): Promise<DeviceBundle[][]> {
   const demand = new Map<string, { accountId: string; deviceId: number; n: number }>();
   for (const p of plans) {
     for (const d of p) {

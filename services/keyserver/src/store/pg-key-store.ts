@@ -252,7 +252,9 @@ export class PostgresKeyStore implements KeyStore {
 
   async takeBundlesMany(requests: readonly BundleRequest[]): Promise<DeviceBundle[][]> {
     if (requests.length === 0) return [];
-    return this.atomically(async (c) => claimBundles(c, await planBundles(c, requests)));
+    // As SqliteKeyStore: the devices and their long-lived keys are read first, then every
+    // one-time key of the batch is claimed by one statement (atomic on its own: no BEGIN/COMMIT round trips).
+    return this.run(async () => claimBundles(this.pool, await planBundles(this.pool, requests)));
   }
 
   async signedKeyHistory(accountId: string, deviceId: number): Promise<SignedKeyRecord[]> {
@@ -277,7 +279,7 @@ export class PostgresKeyStore implements KeyStore {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    this.batcher.flush();
+    await this.batcher.drain();
     this.identities.clear();
     if (this.ownsPool) await this.pool.end();
   }
