@@ -91,7 +91,9 @@ describe.runIf(relayPostgresSuites())('two relay processes on one PostgreSQL dat
     await back.waitFor(() => back.queueEmpty);
     for (let n = 0; n < 20; n++) {
       expect((await b.send(account.id, account.accessKey, one(account, 1000 + n))).status).toBe(200);
-      await back.waitFor(() => back.arrived.length === n + 1, 2_000);
+      await back.waitFor(() => back.arrived.some((e) => numberOf(e.content) === 1000 + n), 5_000).catch((e: unknown) => {
+        throw new Error(`${(e as Error).message}; relay output: ${cluster.relays.map((r) => r.logs).join(' | ')}`);
+      });
     }
     await back.close();
   });

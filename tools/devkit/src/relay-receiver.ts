@@ -42,6 +42,8 @@ export class RoamingReceiver {
   /** Close codes of connections that ended (not by `close`). */
   readonly closes: number[] = [];
   private ws: WebSocket | undefined;
+  /** Sends the acknowledgements not yet sent on the current connection. */
+  private flushAcks: () => void = () => undefined;
   private current: number;
   private stopped = false;
   private readonly waiters = new Set<() => void>();
@@ -89,6 +91,7 @@ export class RoamingReceiver {
       ws.once('open', () => {
         opened = true;
         this.ws = ws;
+        this.flushAcks = flush;
         this.queueEmpty = false;
         this.connects++;
         this.notify();
@@ -160,9 +163,10 @@ export class RoamingReceiver {
     });
   }
 
-  /** Closes for good (no reconnect). */
+  /** Closes for good (no reconnect), after sending the acknowledgements still pending. */
   close(): Promise<void> {
     this.stopped = true;
+    this.flushAcks();
     const ws = this.ws;
     if (ws === undefined || ws.readyState === WebSocket.CLOSED) return Promise.resolve();
     return new Promise((resolve) => {
