@@ -8,7 +8,6 @@ import { spawn } from 'node:child_process';
 import { join, resolve } from 'node:path';
 
 const ROOT = resolve(import.meta.dirname, '../..');
-const TSX = join(ROOT, 'node_modules/.bin/tsx');
 
 /** A running target: what it printed first, its pid, and how to stop it. */
 export type Target<T> = T & {
@@ -20,7 +19,8 @@ export type Target<T> = T & {
 /** Starts `scripts/bench/<script>` with `args` and resolves with the JSON line it prints when ready. */
 export function startTarget<T extends object>(script: string, args: string[]): Promise<Target<T>> {
   return new Promise((resolvePromise, reject) => {
-    const child = spawn(TSX, [join(ROOT, 'scripts/bench', script), ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    // node itself (tsx as a loader), so `pid` is the server's process and its CPU time is the server's.
+    const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'scripts/bench', script), ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     let err = '';
     child.stderr.on('data', (c: Buffer) => (err += c.toString()));

@@ -51,7 +51,12 @@ export interface RelayNoticeHandlers {
 export interface DeliveryNotifier {
   /** Registers a listener; returns the function that removes it. */
   subscribe(accountId: string, deviceId: number, listener: DeliveryListener): () => void;
-  /** Tells the device's listeners — here and on every other instance — about rows this instance just committed. */
+  /**
+   * Tells the device's listeners — here and on every other instance — about
+   * rows this instance just committed. Only a notifier that sees every
+   * commit of the device (one instance) may pass the rows to `deliver`;
+   * behind several instances local listeners must `wake` (read the queue).
+   */
   notify(accountId: string, deviceId: number, committed: QueuedEnvelope[]): void;
   /** Closes this instance's connections of the device; returns how many. */
   disconnectDevice?(accountId: string, deviceId: number, code: number, reason: string): number;

@@ -94,6 +94,30 @@ describe.runIf(relayPostgresSuites())('relay cluster notices (PostgreSQL LISTEN/
     await socket.close();
   });
 
+  it('sends through both instances at once to a socket on A: every envelope is pushed (none skipped by seq)', async () => {
+    const { a, b } = await pair();
+    const id = newAccountId();
+    a.directory.accounts.set(id, [{ deviceId: 1, registrationId: 7 }]);
+    const key = deriveAccessKey(new Uint8Array(randomBytes(32)));
+    expect((await a.client.setAccessKey(id, a.credential(id, 1), key)).status).toBe(204);
+    const socket = await a.client.connect(a.credential(id, 1), { autoAck: true });
+    await socket.waitFor(() => socket.queueEmpty);
+    // A's own commits arrive at once, B's a notice later, with lower seqs than some of A's: the socket must still read them.
+    const TOTAL = 300;
+    let next = 0;
+    await Promise.all(
+      Array.from({ length: 8 }, async () => {
+        while (next < TOTAL) {
+          const n = next++;
+          const via = n % 2 === 0 ? a : b;
+          expect((await via.client.send(id, key, [{ deviceId: 1, registrationId: 7, content: fakeSealed(n) }])).status).toBe(200);
+        }
+      }),
+    );
+    await socket.waitFor(() => new Set(socket.received.map((e) => Buffer.from(e.content).toString('hex'))).size === TOTAL, 10_000);
+    await socket.close();
+  });
+
   it('a removal A learns closes the device socket on B (which does not poll the key server) and B refuses it', async () => {
     const { a, b } = await pair({ revalidateB: 0 });
     const id = newAccountId();

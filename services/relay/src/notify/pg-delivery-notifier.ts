@@ -121,8 +121,16 @@ export class PostgresDeliveryNotifier implements DeliveryNotifier {
     return this.hub.subscribe(accountId, deviceId, listener);
   }
 
-  notify(accountId: string, deviceId: number, committed: QueuedEnvelope[]): void {
-    this.hub.notify(accountId, deviceId, committed);
+  /**
+   * Local sockets are woken to read their queue, not handed `committed`:
+   * another instance may have committed rows of the device with lower
+   * `seq` whose notice has not arrived yet, and a socket that pushed these
+   * rows directly would read only above them afterwards (and never send
+   * those). A read sees every lower row (the store commits a device's rows
+   * in `seq` order).
+   */
+  notify(accountId: string, deviceId: number, _committed: QueuedEnvelope[]): void {
+    this.hub.wake(accountId, deviceId);
     this.publish({ kind: 'queued', instance: this.instance, accountId, deviceId });
   }
 
