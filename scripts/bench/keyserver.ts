@@ -17,12 +17,12 @@
  *   and one Kyber key (fetches of one event-loop turn share one write
  *   transaction and one DELETE … RETURNING per key kind).
  */
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
+import { startTarget as startTargetProcess } from './target-process.ts';
 
 const { values } = parseArgs({
   options: {
@@ -35,8 +35,6 @@ const { values } = parseArgs({
 const duration = Number(values.duration);
 const rounds = Number(values.rounds);
 const connections = Number(values.connections);
-const ROOT = resolve(import.meta.dirname, '../..');
-const TSX = join(ROOT, 'node_modules/.bin/tsx');
 const dir = mkdtempSync(join(tmpdir(), 'keyserver-bench-'));
 
 interface Target {
@@ -46,31 +44,7 @@ interface Target {
   stop(): Promise<string>;
 }
 
-function startTarget(args: string[]): Promise<Target> {
-  return new Promise((resolvePromise, reject) => {
-    const child = spawn(TSX, [join(ROOT, 'scripts/bench/keyserver-target.ts'), ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    let err = '';
-    child.stderr.on('data', (c: Buffer) => (err += c.toString()));
-    child.on('exit', (code) => {
-      if (!out.includes('\n')) reject(new Error(`target exited (${code}): ${err}`));
-    });
-    child.stdout.on('data', (c: Buffer) => {
-      out += c.toString();
-      const nl = out.indexOf('\n');
-      if (nl < 0) return;
-      const info = JSON.parse(out.slice(0, nl)) as { url: string; path: string; auth?: string };
-      resolvePromise({
-        ...info,
-        stop: () =>
-          new Promise((r) => {
-            child.on('exit', () => r(err));
-            child.kill('SIGTERM');
-          }),
-      });
-    });
-  });
-}
+const startTarget = (args: string[]) => startTargetProcess<{ url: string; path: string; auth?: string }>('keyserver-target.ts', args);
 
 interface Measured {
   name: string;

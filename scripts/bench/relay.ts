@@ -30,6 +30,7 @@ import { deriveAccessKey, generateRelayCredentialKeyPair } from '@sealpost/proto
 import { fromBase64, toBase64, x25519GenerateKeyPair } from '@sealpost/protocol/primitives';
 import { createServerCertificate, sealV1 } from '@sealpost/protocol/sealed-sender';
 import { RelayProcess, freePort } from '@sealpost/devkit/services';
+import { cpuSeconds } from '@sealpost/devkit/services';
 
 const { values } = parseArgs({
   options: {
@@ -44,12 +45,6 @@ const REQUESTS = Number(values.requests);
 const CONCURRENCY = Number(values.concurrency);
 const ACCOUNTS = Number(values.accounts);
 const DEVICES = 2;
-
-/** CPU seconds (user + system) a process has used, from /proc (Linux). */
-function cpuSeconds(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in clock ticks (100/s)
-}
 
 const pct = (sorted: number[], p: number): number => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
 const secret = (): Uint8Array => new Uint8Array(randomBytes(32));

@@ -13,20 +13,22 @@ import fastifyWebsocket from '@fastify/websocket';
 import { authenticated, clientErrorHandler, frameworkErrors, installCors, installErrorHandling, refuseForeignWebSocketOrigins, validationOptions } from '@sealpost/service-kit';
 import { installRuntime, trustProxyOption, type RuntimeOptions } from '@sealpost/service-kit/runtime';
 import { verifyRelayDevice, type CredentialVerifier } from './auth.ts';
-import { cachingCredentialVerifier } from './credential-cache.ts';
+import { cachingCredentialVerifier, type CachingCredentialVerifier } from './credential-cache.ts';
 import { DEFAULT_LIMITS, type RelayContext, type RelayLimits } from './context.ts';
-import { DeliveryHub, type DeliveryNotifier } from './delivery-hub.ts';
+import { DeliveryHub, type DeliveryNotifier, type RelayNoticeHandlers } from './delivery-hub.ts';
 import { DEFAULT_DEVICE_AUTH_TTL_MS, DeviceAuthorizer } from './device-authorizer.ts';
 import { CachedDeviceDirectory, HttpDeviceDirectory, type DeviceDirectory } from './device-directory.ts';
 import { DeviceRevocation } from './device-revocation.ts';
 import { DEFAULT_REVALIDATE_MS, OpenSockets } from './open-sockets.ts';
-import { DiskGuard } from './disk-guard.ts';
 import { SendLimiter } from './limits/send-limits.ts';
 import { createRelayLogger, type RelayLogOptions } from './logger.ts';
-import { CachedAccessKeys, SqliteEnvelopeStore, type EnvelopeStore } from './store/index.ts';
+import { CachedAccessKeys, type EnvelopeStore } from './store/index.ts';
+import { openStorage, type RelayDatabaseOptions } from './storage.ts';
 import { accessKeyRoutes } from './routes/access-key.ts';
 import { healthRoutes } from './routes/health.ts';
-import { provisioningRoutes, type ProvisioningLimits } from './routes/provisioning.ts';
+import { openPostgresCluster, type PostgresClusterOptions } from './notify/postgres-cluster.ts';
+import { DEFAULT_PROVISIONING_LIMITS, Mailboxes, type MailboxExchange, type ProvisioningLimits } from './provisioning/mailboxes.ts';
+import { provisioningRoutes } from './routes/provisioning.ts';
 import { receiveRoutes } from './routes/receive.ts';
 import { sendRoutes } from './routes/send.ts';
 import { websocketRoutes } from './routes/websocket.ts';
@@ -62,8 +64,13 @@ export interface RelayOptions {
    * it listens on (`http://127.0.0.1:8081`), which suits local development.
    */
   audience?: string;
-  /** Storage: an injected store, or a SQLite file path (default ':memory:'). */
+  /**
+   * Storage: an injected store, PostgreSQL (`database`; send budgets are
+   * then kept there too, shared by every instance), or a SQLite file path
+   * (default ':memory:').
+   */
   store?: EnvelopeStore;
+  database?: RelayDatabaseOptions;
   dbPath?: string;
   /**
    * Cache access-key lookups for this long, ms (default 0: off). Worth it for a
@@ -75,8 +82,15 @@ export interface RelayOptions {
   limits?: Partial<RelayLimits>;
   /** Device-link (provisioning) mailboxes: TTL, counts, message size (routes/provisioning.ts). */
   provisioning?: Partial<ProvisioningLimits>;
-  /** How committed envelopes reach connected devices (default: in-process `DeliveryHub`). */
+  /**
+   * How committed envelopes reach connected devices, and cluster notices
+   * (device removed, access key changed, mailbox filled) every instance
+   * (default: with `database`, a `PostgresDeliveryNotifier` on it; else the
+   * in-process `DeliveryHub`). Closed with the app when it has `close`.
+   */
   delivery?: DeliveryNotifier;
+  /** Where provisioning mailboxes of all instances meet (default: with `database`, its PostgreSQL table; else none, mailboxes are per process). Closed with the app. */
+  provisioningExchange?: MailboxExchange;
   /** How often expired envelopes are swept, ms (default 60 000; 0 disables the timer). */
   expirySweepMs?: number;
   log?: RelayLogOptions;
@@ -113,47 +127,81 @@ export async function buildRelay(options: RelayOptions): Promise<FastifyInstance
     if (options.keyserverUrl === undefined) throw new Error('buildRelay needs `devices` or `keyserverUrl`');
     devices = new HttpDeviceDirectory(options.keyserverUrl, options.keyserverTimeoutMs ?? 2000);
   }
-  const dbPath = options.dbPath ?? ':memory:';
-  let disk: DiskGuard | undefined;
-  let sqlite: SqliteEnvelopeStore | undefined;
-  if (options.store === undefined) {
-    sqlite = new SqliteEnvelopeStore({ path: dbPath, synchronous: options.synchronous ?? 'NORMAL', onDiskFull: () => disk?.release() });
-    if (dbPath !== ':memory:' && dbPath !== '') {
-      disk = new DiskGuard({
-        dbPath,
-        minFreeBytes: limits.minFreeDiskBytes,
-        reserveBytes: limits.diskReserveBytes,
-        checkMs: limits.diskCheckMs,
-        reclaim: () => sqlite?.reclaim(),
-        onChange: (state) => app.log.warn(state, state.low ? 'disk low: refusing new envelopes' : 'disk space recovered'),
-      });
+  let appLog: FastifyBaseLogger | undefined;
+  const { store, buckets, disk } = await openStorage({
+    store: options.store,
+    database: options.database,
+    dbPath: options.dbPath,
+    synchronous: options.synchronous,
+    limits,
+    log: () => appLog,
+  });
+  // On PostgreSQL the instances share the database: notices and mailboxes go through it too (unless injected).
+  let cluster: PostgresClusterOptions | undefined;
+  if (options.database !== undefined && options.delivery === undefined) {
+    try {
+      cluster = await openPostgresCluster({ url: options.database.url });
+    } catch (e) {
+      await store.close();
+      throw e;
     }
   }
-  const store: EnvelopeStore = options.store ?? sqlite!;
-  const hub = options.delivery ?? new DeliveryHub();
-  let appLog: FastifyBaseLogger | undefined;
+  const hub: DeliveryNotifier = options.delivery ?? cluster?.delivery ?? new DeliveryHub();
+  const provisioningExchange: MailboxExchange | undefined = options.provisioningExchange ?? cluster?.provisioningExchange;
   const revocation = new DeviceRevocation(store, hub, now, () => appLog);
   const sendDirectory = new CachedDeviceDirectory(devices, options.deviceCacheTtlMs ?? 5000, now);
   const authorizer = new DeviceAuthorizer(devices, options.deviceAuthTtlMs ?? DEFAULT_DEVICE_AUTH_TTL_MS, now, (accountId, deviceId) => {
-    // Senders refetch first (so they stop addressing it), then the queue goes.
-    sendDirectory.forget(accountId);
-    void revocation.removed(accountId, deviceId);
+    // Every instance closes the device's sockets and forgets its lists; this one (which learned it) purges the shared queue.
+    notices.deviceRemoved(accountId, deviceId);
+    void revocation.purge(accountId, deviceId);
   });
+  const accessKeyCache =
+    (options.accessKeyCacheTtlMs ?? 0) > 0 ? new CachedAccessKeys(store, { ttlMs: options.accessKeyCacheTtlMs!, now, live: () => hub.live ?? true }) : undefined;
+  const credentialCacheSize = options.credentialCacheSize ?? 10_000;
+  const credentialCache: CachingCredentialVerifier | undefined =
+    credentialCacheSize > 0 ? cachingCredentialVerifier(options.verifyCredential, credentialCacheSize) : undefined;
+  const verifyCredential: CredentialVerifier = credentialCache ?? options.verifyCredential;
+  const mailboxes = new Mailboxes(
+    { ...DEFAULT_PROVISIONING_LIMITS, ...options.provisioning },
+    provisioningExchange,
+    (key) => notices.mailboxFilled(key),
+    (err, what) => appLog?.error({ err: { message: err.message } }, what),
+  );
+  /** What this instance does about a notice, whichever instance published it. */
+  const handlers: RelayNoticeHandlers = {
+    deviceRemoved: (accountId, deviceId) => {
+      // Senders refetch first (so they stop addressing it), requests are decided by a fresh list, sockets close.
+      sendDirectory.forget(accountId);
+      authorizer.forget(accountId);
+      credentialCache?.forgetDevice(accountId, deviceId);
+      revocation.disconnect(accountId, deviceId, 'device removed');
+    },
+    accessKeyChanged: (accountId) => accessKeyCache?.forget(accountId),
+    mailboxFilled: (key) => mailboxes.filled(key),
+    resync: () => {
+      accessKeyCache?.clear();
+      mailboxes.resync();
+    },
+  };
+  /** Publishing a notice: through the notifier to every instance, or (a notifier without cluster notices) handled here. */
+  const notices: RelayContext['notices'] = {
+    deviceRemoved: (accountId, deviceId) => (hub.deviceRemoved === undefined ? handlers.deviceRemoved(accountId, deviceId) : hub.deviceRemoved(accountId, deviceId)),
+    accessKeyChanged: (accountId) => (hub.accessKeyChanged === undefined ? handlers.accessKeyChanged(accountId) : hub.accessKeyChanged(accountId)),
+    mailboxFilled: (key) => (hub.mailboxFilled === undefined ? handlers.mailboxFilled(key) : hub.mailboxFilled(key)),
+  };
   const ctx: RelayContext = {
     store,
-    accessKeys: (options.accessKeyCacheTtlMs ?? 0) > 0 ? new CachedAccessKeys(store, { ttlMs: options.accessKeyCacheTtlMs!, now }) : store,
+    accessKeys: accessKeyCache ?? store,
     devices: sendDirectory,
-    verifyCredential:
-      (options.credentialCacheSize ?? 10_000) > 0
-        ? cachingCredentialVerifier(options.verifyCredential, options.credentialCacheSize ?? 10_000)
-        : options.verifyCredential,
+    verifyCredential,
     audience: options.audience,
     authorizer,
     revocation,
     openSockets: new OpenSockets(authorizer, revocation, now, options.deviceRevalidateMs ?? DEFAULT_REVALIDATE_MS),
     hub,
+    notices,
     limits,
-    sendLimiter: new SendLimiter(limits),
+    sendLimiter: new SendLimiter(limits, buckets),
     disk,
     now,
     corsOrigins: options.corsOrigins ?? [],
@@ -178,6 +226,7 @@ export async function buildRelay(options: RelayOptions): Promise<FastifyInstance
   });
   app.decorate('relay', ctx);
   appLog = app.log;
+  hub.attach?.(handlers, app.log);
   installErrorHandling(app);
   const runtime = installRuntime(app, {
     service: 'relay',
@@ -244,7 +293,7 @@ export async function buildRelay(options: RelayOptions): Promise<FastifyInstance
 
   await app.register(healthRoutes);
   await app.register(sendRoutes);
-  await app.register(provisioningRoutes(options.provisioning));
+  await app.register(provisioningRoutes(mailboxes));
   // Everything a recipient device does needs its relay credential: one onRequest hook sets request.device.
   await app.register(authenticated(verifyRelayDevice, accessKeyRoutes, receiveRoutes, websocketRoutes));
 
@@ -258,6 +307,7 @@ export async function buildRelay(options: RelayOptions): Promise<FastifyInstance
         },
         (err: unknown) => app.log.error({ err: { message: (err as Error).message } }, 'expiry sweep failed'),
       );
+      ctx.sendLimiter.prune(now()).catch((err: unknown) => app.log.error({ err: { message: (err as Error).message } }, 'rate-limit prune failed'));
     }, sweepMs);
     sweeper.unref();
   }
@@ -266,7 +316,9 @@ export async function buildRelay(options: RelayOptions): Promise<FastifyInstance
     if (sweeper !== undefined) clearInterval(sweeper);
     ctx.openSockets.stop();
     disk?.stop();
+    await provisioningExchange?.close?.();
     await ctx.store.close();
+    await hub.close?.();
   });
   return app;
 }

@@ -9,6 +9,9 @@
  * | --host                    | RELAY_HOST                    | 127.0.0.1      |
  * | --port                    | RELAY_PORT                    | 8081           |
  * | --db                      | RELAY_DB                      | relay.sqlite   |
+ * | --database-url            | RELAY_DATABASE_URL            | (none: SQLite; set: PostgreSQL, postgres://…) |
+ * | --database-pool-size      | RELAY_DATABASE_POOL_SIZE      | 10             |
+ * | --database-statement-timeout-ms | RELAY_DATABASE_STATEMENT_TIMEOUT_MS | 5000 (0: none) |
  * | --synchronous             | RELAY_SYNCHRONOUS             | NORMAL         |
  * | --keyserver-url           | RELAY_KEYSERVER_URL           | (required)     |
  * | --keyserver-public-key    | RELAY_KEYSERVER_PUBLIC_KEY    | (required; base64, or @path to a file holding it or the key server's relay-credential key JSON) |
@@ -36,6 +39,7 @@
  * (`--config` / `RELAY_CONFIG`) may hold any of them: flags > env > file.
  */
 import {
+  ConfigError,
   CORS_ORIGINS_OPTION,
   loadConfig as loadKitConfig,
   parseInstant,
@@ -51,6 +55,7 @@ import { DEFAULT_LIMITS, type RelayLimits } from './context.ts';
 import { DEFAULT_PROVISIONING_LIMITS, type ProvisioningLimits } from './routes/provisioning.ts';
 import { DEFAULT_DEVICE_AUTH_TTL_MS, MAX_DEVICE_AUTH_TTL_MS } from './device-authorizer.ts';
 import { DEFAULT_REVALIDATE_MS } from './open-sockets.ts';
+import type { RelayDatabaseOptions } from './storage.ts';
 
 /** Resolved start-up configuration. */
 export interface RelayStartConfig {
@@ -58,6 +63,8 @@ export interface RelayStartConfig {
   port: number;
   dbPath: string;
   synchronous: 'NORMAL' | 'FULL';
+  /** PostgreSQL instead of the SQLite file, when `--database-url` is given. */
+  database: RelayDatabaseOptions | undefined;
   keyserverUrl: string;
   keyserverPublicKey: Uint8Array;
   /** Key rotation: the key server's previous public key, accepted until `keyserverPreviousKeyUntil` (ms; undefined: while configured). */
@@ -124,12 +131,33 @@ export { parseRelayPublicKey };
 
 const count = parseInteger(0);
 
+/**
+ * Refuses a database URL that is not postgres:// or postgresql://, without
+ * echoing it (it may carry a password).
+ */
+function checkPostgresUrl(text: string | undefined): string | undefined {
+  if (text === undefined) return undefined;
+  let protocol: string | undefined;
+  try {
+    protocol = new URL(text).protocol;
+  } catch {
+    protocol = undefined;
+  }
+  if (protocol !== 'postgres:' && protocol !== 'postgresql:') {
+    throw new ConfigError('--database-url / RELAY_DATABASE_URL: expected a postgres://user@host:port/database URL');
+  }
+  return text;
+}
+
 /** The relay's settings, as the kit loader reads them (`RELAY_` + upper snake case, `--` + kebab case). */
 export const RELAY_CONFIG_SPEC = {
   host: { parse: parseString, default: '127.0.0.1', description: 'interface to listen on' },
   port: { parse: parsePort, default: 8081, description: 'TCP port' },
   db: { parse: parseString, default: 'relay.sqlite', description: 'SQLite file' },
   synchronous: { parse: parseOneOf(['NORMAL', 'FULL'] as const), default: 'NORMAL' as 'NORMAL' | 'FULL', description: 'SQLite synchronous mode' },
+  databaseUrl: { parse: parseString, description: 'PostgreSQL connection URL (postgres://user@host:port/db); when set, the relay stores everything there instead of --db' },
+  databasePoolSize: { parse: parseInteger(1, 1000), default: 10, description: 'PostgreSQL: most pooled connections per relay process' },
+  databaseStatementTimeoutMs: { parse: count, default: 5000, description: 'PostgreSQL: statement timeout, ms (0: none)' },
   keyserverUrl: { parse: parseString, required: true, description: 'base URL of the key server' },
   keyserverPublicKey: { parse: parseRelayPublicKey, required: true, description: "key server's relay-credential public key (base64 or @file)" },
   publicOrigin: { parse: parseString, description: "this relay's origin as clients address it (the relay-credential audience); default http://<host>:<port>" },
@@ -191,11 +219,13 @@ export const RELAY_CONFIG_SPEC = {
 /** Parses flags and environment; throws a readable `ConfigError` on bad values. */
 export function loadConfig(argv: string[], env: NodeJS.ProcessEnv): RelayStartConfig {
   const c = loadKitConfig(RELAY_CONFIG_SPEC, { envPrefix: 'RELAY_', argv, env });
+  const databaseUrl = checkPostgresUrl(c.databaseUrl);
   return {
     host: c.host,
     port: c.port,
     dbPath: c.db,
     synchronous: c.synchronous,
+    database: databaseUrl === undefined ? undefined : { url: databaseUrl, poolSize: c.databasePoolSize, statementTimeoutMs: c.databaseStatementTimeoutMs },
     keyserverUrl: c.keyserverUrl,
     keyserverPublicKey: c.keyserverPublicKey,
     keyserverPreviousPublicKey: c.keyserverPreviousPublicKey,

@@ -131,6 +131,12 @@ export interface RelayContext {
   openSockets: OpenSockets;
   /** Commit notices to connected devices (in-process `DeliveryHub` by default). */
   hub: DeliveryNotifier;
+  /** Publishes a cluster notice to every instance, this one included (handled here when the notifier has none). */
+  notices: {
+    deviceRemoved(accountId: string, deviceId: number): void;
+    accessKeyChanged(accountId: string): void;
+    mailboxFilled(mailboxKey: string): void;
+  };
   limits: RelayLimits;
   /** Budgets of sealed sends per source and per (recipient, source). */
   sendLimiter: SendLimiter;

@@ -52,6 +52,8 @@ export class DeviceAuthorizer {
   private readonly inFlight = new Map<string, { startedAt: number; value: Promise<DeviceEntry[] | undefined> }>();
   /** Credentials' devices confirmed removed or replaced by a fresh list (oldest forgotten first). */
   private readonly gone = new Map<string, Exclude<DeviceStanding, 'current'>>();
+  /** Bumped by `forget`: a fetch that started before it is not cached (it may predate the change). */
+  private forgets = 0;
 
   /**
    * `onRemoved(accountId, deviceId)`: called when a removal is confirmed —
@@ -85,9 +87,11 @@ export class DeviceAuthorizer {
     const pending = this.inFlight.get(accountId);
     if (pending !== undefined && pending.startedAt >= since) return pending.value;
     const startedAt = this.now();
+    const forgets = this.forgets;
     const value = this.directory
       .devices(accountId, { fresh: true })
       .then((devices) => {
+        if (forgets !== this.forgets) return devices;
         if (this.cache.size >= this.maxEntries) this.cache.clear();
         const previous = this.cache.get(accountId);
         // Aged from when the fetch started: the answer may be that old already.
@@ -104,6 +108,17 @@ export class DeviceAuthorizer {
       });
     this.inFlight.set(accountId, { startedAt, value });
     return value;
+  }
+
+  /**
+   * Drops the account's cached list and lets no fetch under way fill it
+   * (another instance learned of a removal): the next request of the
+   * account is decided by a list fetched after this.
+   */
+  forget(accountId: string): void {
+    this.forgets++;
+    this.cache.delete(accountId);
+    this.inFlight.delete(accountId);
   }
 
   /**

@@ -9,7 +9,9 @@ export { checkDevices, devicesMatch, type DeviceEntry, type DeviceCheck } from '
 export { hashAccessKey, accessKeyMatches, parseAccessKey } from './access-key.ts';
 export {
   SqliteEnvelopeStore,
+  PostgresEnvelopeStore,
   QueueFullError,
+  StorageFullError,
   CachedAccessKeys,
   type AccessKeyCacheOptions,
   type AccessKeyStore,
@@ -19,9 +21,16 @@ export {
   type PendingEnvelope,
   type QueuedEnvelope,
   type NewEnvelope,
+  type SharedPayload,
   type SqliteStoreOptions,
+  type PostgresStoreOptions,
 } from './store/index.ts';
-export { DeliveryHub, type DeliveryListener, type DeliveryNotifier } from './delivery-hub.ts';
+export { DeliveryHub, type DeliveryListener, type DeliveryNotifier, type RelayNoticeHandlers } from './delivery-hub.ts';
+export { PostgresDeliveryNotifier, type NotifierStats, type PostgresNotifierOptions } from './notify/pg-delivery-notifier.ts';
+export { openPostgresCluster, type PostgresClusterOptions } from './notify/postgres-cluster.ts';
+export { decodeNotice, encodeNotice, type RelayNotice } from './notify/notice-codec.ts';
+export { Mailboxes, mailboxKey, type MailboxExchange, type ProvisioningLimits } from './provisioning/mailboxes.ts';
+export { PostgresMailboxExchange } from './provisioning/pg-mailbox-exchange.ts';
 export { DEFAULT_DEVICE_AUTH_TTL_MS, DeviceAuthorizer, MAX_DEVICE_AUTH_TTL_MS, type DeviceStanding } from './device-authorizer.ts';
 export { DEVICE_REVOKED_CLOSE_CODE } from './device-revocation.ts';
 export { DEFAULT_REVALIDATE_MS } from './open-sockets.ts';

@@ -41,6 +41,7 @@ async function main(): Promise<void> {
     ...(config.publicOrigin === undefined ? {} : { audience: config.publicOrigin }),
     accessKeyCacheTtlMs: config.accessKeyCacheTtlMs,
     dbPath: config.dbPath,
+    ...(config.database === undefined ? {} : { database: config.database }),
     synchronous: config.synchronous,
     keyserverTimeoutMs: config.keyserverTimeoutMs,
     limits: config.limits,

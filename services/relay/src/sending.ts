@@ -53,8 +53,8 @@ export function checkDiskSpace(ctx: RelayContext): void {
  * (recipient, source) pair; 429 RATE_LIMITED with Retry-After when a budget
  * is spent. `recipients`: account and stored bytes (all its devices).
  */
-export function chargeSend(ctx: RelayContext, request: FastifyRequest, recipients: Array<{ accountId: string; bytes: number }>): void {
-  const refused = ctx.sendLimiter.charge(sourceOf(request.ip), recipients, ctx.now());
+export async function chargeSend(ctx: RelayContext, request: FastifyRequest, recipients: Array<{ accountId: string; bytes: number }>): Promise<void> {
+  const refused = await ctx.sendLimiter.charge(sourceOf(request.ip), recipients, ctx.now());
   if (refused === undefined) return;
   throw relayError(
     429,
@@ -103,11 +103,16 @@ export async function ownAccountSender(ctx: RelayContext, request: FastifyReques
   return device.deviceId;
 }
 
-/** The decoded content of one envelope, or a 400/413 when it is not a sealed envelope within the limit. */
-export function checkSealed(content: Uint8Array | undefined, limits: RelayContext['limits'], what: string): Uint8Array {
+/**
+ * The decoded content of one envelope, or a 400/413 when it is not a sealed
+ * envelope within the limit. `sharedBytes`: the length of a shared payload
+ * the content is delivered with (it counts towards the limit).
+ */
+export function checkSealed(content: Uint8Array | undefined, limits: RelayContext['limits'], what: string, sharedBytes = 0): Uint8Array {
   if (content === undefined || content.length === 0) throw relayError(400, 'MALFORMED_ENVELOPE', `${what}: content is not valid base64`);
-  if (content.length > limits.maxEnvelopeBytes) {
-    throw relayError(413, 'ENVELOPE_TOO_LARGE', `${what}: ${content.length} bytes exceeds the ${limits.maxEnvelopeBytes}-byte limit`);
+  const size = content.length + sharedBytes;
+  if (size > limits.maxEnvelopeBytes) {
+    throw relayError(413, 'ENVELOPE_TOO_LARGE', `${what}: ${size} bytes exceeds the ${limits.maxEnvelopeBytes}-byte limit`);
   }
   if (!SEALED_VERSIONS.has(content[0]!)) {
     throw relayError(400, 'MALFORMED_ENVELOPE', `${what}: not a sealed sender envelope (version byte 0x${content[0]!.toString(16)})`);

@@ -84,4 +84,15 @@ describe('relay configuration', () => {
     const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
     expect(readme).toContain(`<!-- options:start -->\n${configMarkdown(RELAY_CONFIG_SPEC, 'RELAY_')}\n<!-- options:end -->`);
   });
+
+  it('--database-url selects PostgreSQL with pool size and statement timeout; bad URLs are refused without echoing them', () => {
+    const ok = ['--keyserver-url', 'http://x', '--keyserver-public-key', key];
+    expect(loadConfig(ok, {}).database).toBeUndefined();
+    const c = loadConfig([...ok, '--database-pool-size', '4'], { RELAY_DATABASE_URL: 'postgres://relay@db.internal:5432/relay', RELAY_DATABASE_STATEMENT_TIMEOUT_MS: '750' });
+    expect(c.database).toEqual({ url: 'postgres://relay@db.internal:5432/relay', poolSize: 4, statementTimeoutMs: 750 });
+    expect(loadConfig([...ok, '--database-url', 'postgresql://h/db'], {}).database).toMatchObject({ poolSize: 10, statementTimeoutMs: 5000 });
+    expect(() => loadConfig([...ok, '--database-url', 'mysql://u:secret@h/db'], {})).toThrow(/database-url/);
+    expect(() => loadConfig([...ok, '--database-url', 'mysql://u:secret@h/db'], {})).not.toThrow(/secret/);
+    expect(() => loadConfig([...ok, '--database-url', 'postgres://h/db', '--database-pool-size', '0'], {})).toThrow(/database-pool-size/);
+  });
 });

@@ -5,13 +5,12 @@
  * (@sealpost/protocol sessions, sealV1/sealV2MultiRecipient/unseal). They
  * exchange sealed sender v1 and v2 messages in both directions through the
  * relay (WebSocket and polling). Then the relay is stopped and its database
- * and logs are searched for anything identifying a sender.
+ * (SQLite files, or every relay table on PostgreSQL) and logs are searched
+ * for anything identifying a sender.
  */
-import { readFileSync, readdirSync } from 'node:fs';
-import { join } from 'node:path';
-import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { libsignalOpen, libsignalSendV1, ourOpen, ourSendV1, sendV2, type Opened } from './support/clients.ts';
+import { storedState } from './support/test-storage.ts';
 import { startWorld, type Account, type Device, type World } from './support/world.ts';
 
 const text = (s: string): Uint8Array => new TextEncoder().encode(s);
@@ -120,14 +119,11 @@ describe('end to end: key server + relay process + libsignal and our clients', (
     expect(logs).toContain('Server listening at');
     expect(logs).toContain('"route":"/v1/messages/:accountId"');
 
-    const files = readdirSync(world.dir).filter((f) => f.startsWith('relay.sqlite')).map((f) => join(world.dir, f));
-    const fileBytes = Buffer.concat(files.map((f) => readFileSync(f)));
-    const db = new Database(world.relay.dbPath, { readonly: true });
-    const columns = (db.prepare("SELECT name FROM pragma_table_info('envelopes')").all() as Array<{ name: string }>).map((c) => c.name);
-    expect(columns.sort()).toEqual(['account_id', 'content', 'device_id', 'expires_at', 'id', 'received_at', 'seq']);
-    const accountsInDb = new Set((db.prepare('SELECT account_id FROM access_keys').all() as Array<{ account_id: string }>).map((r) => r.account_id));
+    const stored = await storedState({ dbPath: world.relay.dbPath, databaseUrl: world.databaseUrl });
+    const fileBytes = stored.bytes;
+    expect(stored.envelopeColumns.sort()).toEqual(['account_id', 'content', 'device_id', 'expires_at', 'id', 'received_at', 'seq', 'shared_id', 'size']);
+    const accountsInDb = stored.accessKeyAccounts;
     expect(accountsInDb).toEqual(new Set([alice.id, bob.id])); // recipients registered their own keys
-    db.close();
     // Control: the search does find what is there (recipient ids as text in access_keys).
     expect(fileBytes.includes(alice.id)).toBe(true);
     expect(fileBytes.includes(bob.id)).toBe(true);

@@ -5,7 +5,8 @@
  * - v1, one recipient: `sealV1` / `unsealV1`
  * - v2, many recipients: `sealV2MultiRecipient` (SentMessage; an optional
  *   `SealedSenderV2AgreementCache` reuses DH(sender, recipient) across sends),
- *   `splitV2ForRecipient` (the relay's per-recipient ReceivedMessage), `unsealV2`
+ *   `splitV2ForRecipient` (the relay's per-recipient ReceivedMessage, also as its
+ *   two parts `v2RecipientHeader` ‖ `v2SharedPayload`), `unsealV2`
  * - `unseal`: either version, plus sender-certificate validation (trust root,
  *   expiry, certificate key bound to the sealing key and to the identity on record);
  *   the same in two steps: `unsealToContent`, then `validateUnsealed`
@@ -19,6 +20,8 @@ export { DEFAULT_V2_AGREEMENT_CACHE_ENTRIES, SealedSenderV2AgreementCache } from
 export {
   parseV2SentMessage,
   splitV2ForRecipient,
+  v2RecipientHeader,
+  v2SharedPayload,
   SEALED_SENDER_V2_SERVICE_ID_VERSION,
   SEALED_SENDER_V2_UUID_VERSION,
   type V2Device,

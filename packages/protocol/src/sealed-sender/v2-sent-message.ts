@@ -157,17 +157,27 @@ export function parseV2SentMessage(data: Uint8Array): V2SentMessage {
 /**
  * The ReceivedMessage for one recipient (all its devices get the same bytes):
  * what the relay stores per device. `parsed` may be passed to avoid re-parsing.
+ * Equal to `v2RecipientHeader(…) ‖ v2SharedPayload(…)`.
  */
 export function splitV2ForRecipient(sentMessage: Uint8Array, serviceId: string, parsed?: V2SentMessage): Uint8Array {
   const p = parsed ?? parseV2SentMessage(sentMessage);
   const wanted = canonicalServiceId(serviceId);
   const recipient = p.recipients.find((r) => r.serviceId === wanted);
   if (recipient === undefined) throw new InvalidArgumentError(`${wanted} is not a recipient of this message`);
-  return concatBytes(
-    Uint8Array.of(SEALED_SENDER_V2_UUID_VERSION),
-    sentMessage.subarray(recipient.keyMaterial.start, recipient.keyMaterial.end),
-    sentMessage.subarray(p.sharedOffset),
-  );
+  return concatBytes(v2RecipientHeader(sentMessage, recipient), sentMessage.subarray(p.sharedOffset));
+}
+
+/**
+ * A recipient's own part of its ReceivedMessage, `0x22 ‖ C ‖ AT` (49 bytes,
+ * a copy): what a relay storing the shared part once keeps per recipient.
+ */
+export function v2RecipientHeader(sentMessage: Uint8Array, recipient: V2SentRecipient): Uint8Array {
+  return concatBytes(Uint8Array.of(SEALED_SENDER_V2_UUID_VERSION), sentMessage.subarray(recipient.keyMaterial.start, recipient.keyMaterial.end));
+}
+
+/** The part of every recipient's ReceivedMessage that is the same for all, `E.pub ‖ ciphertext` (a copy). */
+export function v2SharedPayload(sentMessage: Uint8Array, parsed: V2SentMessage): Uint8Array {
+  return sentMessage.slice(parsed.sharedOffset);
 }
 
 /** Serializes one recipient block (used by `sealV2MultiRecipient`). */

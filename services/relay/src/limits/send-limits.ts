@@ -13,11 +13,12 @@
  * - per source, over all recipients: envelopes and bytes (what one client
  *   may write to the disk per second).
  *
- * Budgets live in memory (per process), in bounded maps. A budget whose
- * burst is 0 is off (e.g. behind a proxy, where every client is one source).
+ * Budgets live in a `BucketStore`: bounded per-process maps by default, or
+ * PostgreSQL when the relay runs on it (shared by every instance). A budget
+ * whose burst is 0 is off (e.g. behind a proxy, where every client is one source).
  */
 import type { RelayLimits } from '../context.ts';
-import { BucketMap } from './token-bucket.ts';
+import { MemoryBucketStore, type BucketSpec, type BucketStore, type BucketTake } from './bucket-store.ts';
 
 /** What one send costs one recipient. */
 export interface RecipientCost {
@@ -34,54 +35,59 @@ export interface LimitRefusal {
 
 const HOUR = 3_600_000;
 
-/** What the limiter needs of a bucket map. */
-interface Budget {
-  get(key: string, now: number): { waitMs(n: number, now: number): number; take(n: number, now: number): boolean };
-}
-
-/** A budget that is switched off: never waits, never runs out. */
-const OFF: Budget = { get: () => ({ waitMs: () => 0, take: () => true }) };
-
-/** The relay's send budgets. */
+/** The relay's send budgets, over a `BucketStore` (in-process, or shared in PostgreSQL). */
 export class SendLimiter {
-  private readonly sourceCount: Budget;
-  private readonly sourceBytes: Budget;
-  private readonly pairCount: Budget;
-  private readonly pairBytes: Budget;
+  private readonly sourceCount: BucketSpec | undefined;
+  private readonly sourceBytes: BucketSpec | undefined;
+  private readonly pairCount: BucketSpec | undefined;
+  private readonly pairBytes: BucketSpec | undefined;
 
-  constructor(limits: RelayLimits) {
-    const max = limits.rateLimitEntries;
-    const budget = (burst: number, perMs: number): Budget => (burst > 0 ? new BucketMap(burst, perMs, max) : OFF);
-    this.sourceCount = budget(limits.sourceBurst, limits.sourcePerSecond / 1000);
-    this.sourceBytes = budget(limits.sourceBytesBurst, limits.sourceBytesPerSecond / 1000);
-    this.pairCount = budget(limits.recipientSourceBurst, limits.recipientSourcePerHour / HOUR);
-    this.pairBytes = budget(limits.recipientSourceBytesBurst, limits.recipientSourceBytesPerHour / HOUR);
+  constructor(
+    limits: RelayLimits,
+    private readonly buckets: BucketStore = new MemoryBucketStore(limits.rateLimitEntries),
+  ) {
+    // A budget whose burst is 0 is off.
+    const spec = (name: string, burst: number, perMs: number): BucketSpec | undefined => (burst > 0 ? { name, capacity: burst, perMs } : undefined);
+    this.sourceCount = spec('source-count', limits.sourceBurst, limits.sourcePerSecond / 1000);
+    this.sourceBytes = spec('source-bytes', limits.sourceBytesBurst, limits.sourceBytesPerSecond / 1000);
+    this.pairCount = spec('pair-count', limits.recipientSourceBurst, limits.recipientSourcePerHour / HOUR);
+    this.pairBytes = spec('pair-bytes', limits.recipientSourceBytesBurst, limits.recipientSourceBytesPerHour / HOUR);
   }
 
   /**
    * Charges one send from `source` to `recipients` (all budgets or none);
-   * undefined when allowed, else which budget refused it.
+   * undefined when allowed, else which budget refused it (the source's
+   * first: a send its source cannot afford is refused as such).
    */
-  charge(source: string, recipients: RecipientCost[], now: number): LimitRefusal | undefined {
+  async charge(source: string, recipients: RecipientCost[], now: number): Promise<LimitRefusal | undefined> {
     const total = recipients.reduce((n, r) => n + r.bytes, 0);
-    const sc = this.sourceCount.get(source, now);
-    const sb = this.sourceBytes.get(source, now);
-    const wait = Math.max(sc.waitMs(recipients.length, now), sb.waitMs(total, now));
-    if (wait > 0) return { scope: 'source', retryAfterSeconds: seconds(wait) };
-    const pairs = recipients.map((r) => {
-      const key = `${r.accountId}\u0000${source}`;
-      return { count: this.pairCount.get(key, now), bytes: this.pairBytes.get(key, now), cost: r.bytes };
-    });
-    let pairWait = 0;
-    for (const p of pairs) pairWait = Math.max(pairWait, p.count.waitMs(1, now), p.bytes.waitMs(p.cost, now));
-    if (pairWait > 0) return { scope: 'recipient', retryAfterSeconds: seconds(pairWait) };
-    sc.take(recipients.length, now);
-    sb.take(total, now);
-    for (const p of pairs) {
-      p.count.take(1, now);
-      p.bytes.take(p.cost, now);
+    const takes: Array<BucketTake & { scope: LimitRefusal['scope'] }> = [];
+    const add = (spec: BucketSpec | undefined, key: string, n: number, scope: LimitRefusal['scope']): void => {
+      if (spec !== undefined) takes.push({ spec, key, n, scope });
+    };
+    add(this.sourceCount, source, recipients.length, 'source');
+    add(this.sourceBytes, source, total, 'source');
+    for (const r of recipients) {
+      const key = `${r.accountId} ${source}`;
+      add(this.pairCount, key, 1, 'recipient');
+      add(this.pairBytes, key, r.bytes, 'recipient');
     }
+    if (takes.length === 0) return undefined;
+    const waits = await this.buckets.takeAll(takes, now);
+    let sourceWait = 0;
+    let pairWait = 0;
+    takes.forEach((t, i) => {
+      if (t.scope === 'source') sourceWait = Math.max(sourceWait, waits[i]!);
+      else pairWait = Math.max(pairWait, waits[i]!);
+    });
+    if (sourceWait > 0) return { scope: 'source', retryAfterSeconds: seconds(sourceWait) };
+    if (pairWait > 0) return { scope: 'recipient', retryAfterSeconds: seconds(pairWait) };
     return undefined;
+  }
+
+  /** Forgets refilled buckets (the expiry sweep calls this). */
+  prune(now: number): Promise<number> {
+    return this.buckets.prune(now);
   }
 }
 

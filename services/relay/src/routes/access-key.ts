@@ -44,6 +44,8 @@ export async function accessKeyRoutes(app: FastifyInstance): Promise<void> {
         throw relayError(400, 'BAD_ACCESS_KEY', `accessKey must be base64 of ${ACCESS_KEY_LENGTH} bytes`);
       }
       await ctx.accessKeys.setAccessKeyHash(device.accountId, hashAccessKey(key));
+      // Committed: every other instance forgets the old hash it may have cached.
+      ctx.notices.accessKeyChanged(device.accountId);
       return reply.status(204).send();
     },
   );

@@ -13,36 +13,21 @@
  * when its socket closes), expires after `ttlMs` (close 4408), refuses
  * frames from its client (close 1008), and mailboxes are bounded in number
  * globally and per remote address (503 TOO_MANY_MAILBOXES + Retry-After at
- * the upgrade). A body over `maxMessageBytes` is 413. Mailboxes live in this
- * process: behind several relay instances, route /v1/provisioning* to one.
+ * the upgrade). A body over `maxMessageBytes` is 413. Behind several relay
+ * instances on PostgreSQL a mailbox opened on one can be written through any
+ * other (provisioning/mailboxes.ts, `MailboxExchange`); the bounds are per
+ * instance.
  */
-import { randomBytes } from 'node:crypto';
 import type { FastifyInstance, FastifyPluginAsync, FastifyRequest } from 'fastify';
-import type { WebSocket } from 'ws';
-import { authenticated, base64Length, encodeBase64, HttpError, parseBase64, withErrors } from '@sealpost/service-kit';
+import { authenticated, base64Length, HttpError, parseBase64, withErrors } from '@sealpost/service-kit';
 import { verifyRelayDevice } from '../auth.ts';
+import { Mailboxes } from '../provisioning/mailboxes.ts';
 import { base64Schema } from '../schemas.ts';
 
-/** Bounds of the provisioning mailboxes. */
-export interface ProvisioningLimits {
-  /** How long a mailbox waits for its message, ms (default 5 min). */
-  ttlMs: number;
-  /** Most open mailboxes in this relay (default 1000). */
-  maxMailboxes: number;
-  /** Most open mailboxes per remote address — IPv4 address or IPv6 /64 (default 8). */
-  maxMailboxesPerAddress: number;
-  /** Largest provisioning message (decoded body), bytes (default 16 KiB). */
-  maxMessageBytes: number;
-}
-
-/** Defaults: a few minutes to scan a QR code; a provisioning message is well under 1 KiB. */
-export const DEFAULT_PROVISIONING_LIMITS: ProvisioningLimits = { ttlMs: 5 * 60_000, maxMailboxes: 1000, maxMailboxesPerAddress: 8, maxMessageBytes: 16 * 1024 };
+export { DEFAULT_PROVISIONING_LIMITS, MAILBOX_CLOSE, type ProvisioningLimits } from '../provisioning/mailboxes.ts';
 
 /** Codes of these routes (besides the kit's). */
 export type ProvisioningErrorCode = 'UNKNOWN_MAILBOX' | 'PROVISIONING_MESSAGE_TOO_LARGE' | 'TOO_MANY_MAILBOXES';
-
-/** Close codes of a mailbox socket. */
-export const MAILBOX_CLOSE = { delivered: 1000, clientFrame: 1008, expired: 4408, shutdown: 1012 } as const;
 
 /** 16 random bytes, base64url: 22 characters. */
 const MAILBOX_ID_PATTERN = '^[A-Za-z0-9_-]{22}$';
@@ -63,77 +48,12 @@ export function addressGroup(ip: string): string {
   return `${groups.slice(0, 4).map((g) => (Number.parseInt(g, 16) || 0).toString(16)).join(':')}::/64`;
 }
 
-interface Mailbox {
-  socket: WebSocket;
-  address: string;
-  timer: NodeJS.Timeout;
-}
-
-/** The open mailboxes of this process. */
-class Mailboxes {
-  readonly #open = new Map<string, Mailbox>();
-  readonly #perAddress = new Map<string, number>();
-
-  constructor(readonly limits: ProvisioningLimits) {}
-
-  /** Whether one more mailbox for `address` is within bounds. */
-  admits(address: string): boolean {
-    return this.#open.size < this.limits.maxMailboxes && (this.#perAddress.get(address) ?? 0) < this.limits.maxMailboxesPerAddress;
-  }
-
-  open(socket: WebSocket, address: string, now: number): { id: string; expiresAt: number } {
-    const id = randomBytes(16).toString('base64url');
-    const timer = setTimeout(() => this.#end(id, MAILBOX_CLOSE.expired, 'mailbox expired'), this.limits.ttlMs);
-    timer.unref();
-    this.#open.set(id, { socket, address, timer });
-    this.#perAddress.set(address, (this.#perAddress.get(address) ?? 0) + 1);
-    socket.on('message', () => this.#end(id, MAILBOX_CLOSE.clientFrame, 'mailbox sockets only receive'));
-    socket.on('close', () => this.#remove(id));
-    socket.on('error', () => this.#remove(id));
-    return { id, expiresAt: now + this.limits.ttlMs };
-  }
-
-  /** Hands `body` to the mailbox's socket and ends the mailbox; false when there is no such open mailbox. */
-  deliver(id: string, body: Uint8Array): boolean {
-    const box = this.#open.get(id);
-    if (box === undefined || box.socket.readyState !== box.socket.OPEN) return false;
-    this.#remove(id);
-    box.socket.send(JSON.stringify({ type: 'provision', body: encodeBase64(body) }), () => box.socket.close(MAILBOX_CLOSE.delivered, 'delivered'));
-    return true;
-  }
-
-  #remove(id: string): Mailbox | undefined {
-    const box = this.#open.get(id);
-    if (box === undefined) return undefined;
-    this.#open.delete(id);
-    clearTimeout(box.timer);
-    const left = (this.#perAddress.get(box.address) ?? 1) - 1;
-    if (left > 0) this.#perAddress.set(box.address, left);
-    else this.#perAddress.delete(box.address);
-    return box;
-  }
-
-  #end(id: string, code: number, reason: string): void {
-    this.#remove(id)?.socket.close(code, reason);
-  }
-
-  /** Closes every mailbox (relay shutdown). */
-  closeAll(): void {
-    for (const id of [...this.#open.keys()]) this.#end(id, MAILBOX_CLOSE.shutdown, 'relay shutting down');
-  }
-
-  get size(): number {
-    return this.#open.size;
-  }
-}
-
 function provisioningError(status: number, code: ProvisioningErrorCode, message: string, headers?: Record<string, string>): HttpError<ProvisioningErrorCode> {
   return new HttpError<ProvisioningErrorCode>(status, code, message, headers === undefined ? {} : { headers });
 }
 
-/** The provisioning routes with `limits` (defaults for what is not given). */
-export function provisioningRoutes(limits: Partial<ProvisioningLimits> = {}): FastifyPluginAsync {
-  const mailboxes = new Mailboxes({ ...DEFAULT_PROVISIONING_LIMITS, ...limits });
+/** The provisioning routes over this instance's `mailboxes`. */
+export function provisioningRoutes(mailboxes: Mailboxes): FastifyPluginAsync {
   const maxBase64 = base64Length(mailboxes.limits.maxMessageBytes);
   return async (app: FastifyInstance) => {
     const now = () => app.relay.now();
@@ -150,15 +70,21 @@ export function provisioningRoutes(limits: Partial<ProvisioningLimits> = {}): Fa
           }
         },
       },
-      (socket, request) => {
+      async (socket, request) => {
         // Checked again: the upgrade is asynchronous, others may have taken the last place meanwhile.
         const address = addressGroup(request.ip);
         if (!mailboxes.admits(address)) {
           socket.close(1013, 'too many mailboxes');
           return;
         }
-        const { id, expiresAt } = mailboxes.open(socket, address, now());
-        socket.send(JSON.stringify({ type: 'address', id, expiresAt }));
+        let opened: { id: string; expiresAt: number };
+        try {
+          // Addressable through every instance before the client learns the id.
+          opened = await mailboxes.open(socket, address, now());
+        } catch {
+          return; // closed with 1011 (and logged) by `open`
+        }
+        if (socket.readyState === socket.OPEN) socket.send(JSON.stringify({ type: 'address', id: opened.id, expiresAt: opened.expiresAt }));
       },
     );
 
@@ -185,7 +111,7 @@ export function provisioningRoutes(limits: Partial<ProvisioningLimits> = {}): Fa
             const body = parseBase64(text);
             if (body === undefined) throw new HttpError(400, 'BAD_BASE64', 'body is not canonical padded base64');
             if (body.length > mailboxes.limits.maxMessageBytes) throw tooLarge();
-            if (!mailboxes.deliver(request.params.mailboxId, body)) {
+            if (!(await mailboxes.deliver(request.params.mailboxId, body, now()))) {
               throw provisioningError(404, 'UNKNOWN_MAILBOX', 'no open provisioning mailbox with this id (expired, used or never opened)');
             }
             return reply.status(204).send();

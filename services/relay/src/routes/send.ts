@@ -10,13 +10,13 @@
  *   the relay splits per recipient, with one access key per recipient.
  */
 import type { FastifyInstance } from 'fastify';
-import { parseV2SentMessage, splitV2ForRecipient, type V2SentMessage } from '@sealpost/protocol/sealed-sender';
+import { parseV2SentMessage, v2RecipientHeader, v2SharedPayload, type V2SentMessage } from '@sealpost/protocol/sealed-sender';
 import { withErrors } from '@sealpost/service-kit';
 import { parseAccessKey } from '../access-key.ts';
 import { relayError } from '../errors.ts';
 import { accountIdSchema, base64Schema, decodeBase64 } from '../schemas.ts';
 import { chargeSend, checkAccess, checkAgainstDirectory, checkDiskSpace, checkSealed, enqueueAndNotify, ownAccountSender } from '../sending.ts';
-import type { NewEnvelope } from '../store/index.ts';
+import { deliveredSize, type NewEnvelope, type SharedPayload } from '../store/index.ts';
 
 interface SendBody {
   messages: Array<{ deviceId: number; registrationId: number; content: string }>;
@@ -98,7 +98,7 @@ export async function sendRoutes(app: FastifyInstance): Promise<void> {
       if (check.staleDevices.length > 0) {
         throw relayError(410, 'STALE_DEVICES', 'some devices changed registration id', { details: { staleDevices: check.staleDevices } });
       }
-      chargeSend(ctx, request, [{ accountId, bytes: envelopes.reduce((n, e) => n + e.content.length, 0) }]);
+      await chargeSend(ctx, request, [{ accountId, bytes: envelopes.reduce((n, e) => n + e.content.length, 0) }]);
       return { accepted: await enqueueAndNotify(ctx, envelopes) };
     },
   );
@@ -110,7 +110,7 @@ export async function sendRoutes(app: FastifyInstance): Promise<void> {
       schema: {
         summary: 'Send one sealed sender v2 SentMessage to many accounts',
         description:
-          'The relay parses the SentMessage (libsignal format, version 0x22/0x23), checks each recipient access key and device list, and queues the per-recipient ReceivedMessage for each device. Recipients are accounts named by their ACI.',
+          'The relay parses the SentMessage (libsignal format, version 0x22/0x23), checks each recipient access key and device list, and queues the per-recipient ReceivedMessage for each device (stored as the part all recipients share, once, plus a per-device view). Recipients are accounts named by their ACI.',
         tags: ['send'],
         body: {
           type: 'object',
@@ -146,6 +146,8 @@ export async function sendRoutes(app: FastifyInstance): Promise<void> {
       const mismatched: Array<{ serviceId: string; missingDevices: number[]; extraDevices: number[] }> = [];
       const stale: Array<{ serviceId: string; staleDevices: number[] }> = [];
       const envelopes: NewEnvelope[] = [];
+      // Stored once: every device's envelope is its recipient's header (a view) ‖ this (issue 13).
+      const shared: SharedPayload = { bytes: v2SharedPayload(bytes, parsed) };
       for (const r of parsed.recipients) {
         const ids = r.devices.map((d) => d.deviceId);
         if (new Set(ids).size !== ids.length) throw relayError(400, 'DUPLICATE_DEVICE', `${r.serviceId}: a device is addressed twice`);
@@ -156,16 +158,16 @@ export async function sendRoutes(app: FastifyInstance): Promise<void> {
         } else if (check.staleDevices.length > 0) {
           stale.push({ serviceId: r.serviceId, staleDevices: check.staleDevices });
         }
-        const received = checkSealed(splitV2ForRecipient(bytes, r.serviceId, parsed), limits, r.serviceId);
-        for (const d of r.devices) envelopes.push({ accountId: r.serviceId, deviceId: d.deviceId, content: received });
+        const header = checkSealed(v2RecipientHeader(bytes, r), limits, r.serviceId, shared.bytes.length);
+        for (const d of r.devices) envelopes.push({ accountId: r.serviceId, deviceId: d.deviceId, content: header, shared });
       }
       if (mismatched.length > 0) {
         throw relayError(409, 'MISMATCHED_DEVICES', 'some recipients have a different device set', { details: { recipients: mismatched } });
       }
       if (stale.length > 0) throw relayError(410, 'STALE_DEVICES', 'some devices changed registration id', { details: { recipients: stale } });
       const costs = new Map<string, number>();
-      for (const e of envelopes) costs.set(e.accountId, (costs.get(e.accountId) ?? 0) + e.content.length);
-      chargeSend(ctx, request, [...costs].map(([accountId, n]) => ({ accountId, bytes: n })));
+      for (const e of envelopes) costs.set(e.accountId, (costs.get(e.accountId) ?? 0) + deliveredSize(e));
+      await chargeSend(ctx, request, [...costs].map(([accountId, n]) => ({ accountId, bytes: n })));
       return { accepted: await enqueueAndNotify(ctx, envelopes) };
     },
   );

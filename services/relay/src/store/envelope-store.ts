@@ -33,11 +33,27 @@ export interface QueuedEnvelope extends PendingEnvelope {
   deviceId: number;
 }
 
+/**
+ * Bytes that several envelopes of one send end with — a sealed sender v2
+ * message's `E.pub ‖ ciphertext`, the same for every recipient — stored once
+ * per send however many envelopes name the same object.
+ */
+export interface SharedPayload {
+  readonly bytes: Uint8Array;
+}
+
 /** An envelope to enqueue for one device. */
 export interface NewEnvelope {
   accountId: string;
   deviceId: number;
+  /**
+   * The sealed bytes; with `shared`, only this device's own part (its view),
+   * and the device receives `content ‖ shared.bytes`, byte for byte what it
+   * would have received had the whole envelope been given here.
+   */
   content: Uint8Array;
+  /** The payload this envelope shares with others of the same send (stored once, deleted with its last envelope). */
+  shared?: SharedPayload;
 }
 
 /** The per-device queues (one role of the store). */
@@ -45,9 +61,10 @@ export interface EnvelopeQueue {
   /**
    * Enqueues all envelopes atomically, or none: rejects with `QueueFullError`
    * when any device queue would exceed `maxQueueDepth` envelopes or
-   * `maxQueueBytes` bytes (default: no byte limit). Resolves after commit
-   * with the stored rows, in the order given. Concurrent enqueues resolve in
-   * commit order.
+   * `maxQueueBytes` bytes (default: no byte limit; an envelope counts the
+   * bytes its device receives, shared part included). Resolves after commit
+   * with the stored rows (full contents), in the order given. Concurrent
+   * enqueues to one device resolve in commit order.
    */
   enqueue(envelopes: NewEnvelope[], now: number, ttlMs: number, maxQueueDepth: number, maxQueueBytes?: number): Promise<QueuedEnvelope[]>;
   /**
@@ -94,7 +111,7 @@ export interface StorePool {
   readonly waitingCount: number;
 }
 
-/** Storage behind the relay; `SqliteEnvelopeStore` is the embedded default. */
+/** Storage behind the relay; `SqliteEnvelopeStore` is the embedded default, `PostgresEnvelopeStore` the networked one. */
 export interface EnvelopeStore extends EnvelopeQueue, AccessKeyStore {
   /** Commits what is pending and releases the database. */
   close(): Promise<void>;
@@ -119,7 +136,7 @@ export class QueueFullError extends Error {
   }
 }
 
-/** Rejection of a write because the database's disk is full (SQLITE_FULL); nothing was written. */
+/** Rejection of a write because the database's disk is full (SQLITE_FULL, PostgreSQL 53100); nothing was written. */
 export class StorageFullError extends Error {
   constructor(options?: { cause?: unknown }) {
     super('the database disk is full', options);

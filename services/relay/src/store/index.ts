@@ -1,4 +1,4 @@
-/** The relay's storage: the async seam, its SQLite implementation, and the opt-in access-key cache. */
+/** The relay's storage: the async seam, its SQLite and PostgreSQL implementations, and the opt-in access-key cache. */
 export {
   QueueFullError,
   StorageFullError,
@@ -10,7 +10,10 @@ export {
   type QueuedEnvelope,
   type QueueStats,
   type StorePool,
+  type SharedPayload,
   type StoredEnvelope,
 } from './envelope-store.ts';
+export { deliveredSize } from './envelope-batch.ts';
 export { SqliteEnvelopeStore, type SqliteStoreOptions } from './sqlite-envelope-store.ts';
+export { PostgresEnvelopeStore, type PostgresStoreOptions } from './postgres-envelope-store.ts';
 export { CachedAccessKeys, type AccessKeyCacheOptions } from './access-key-cache.ts';

@@ -53,4 +53,31 @@ export const ENVELOPE_STORE_MIGRATIONS: readonly string[] = [
      UPDATE queue_depths SET n = n - 1, bytes = bytes - length(OLD.content)
       WHERE account_id = OLD.account_id AND device_id = OLD.device_id;
    END;`,
+  // Multi-recipient sends (issue 13): a shared payload stored once, each envelope a view of it
+  // (content = the device's own bytes, delivered as content ‖ shared). `size` is what the device
+  // receives, which the byte limits and poll windows count; a payload goes with its last view.
+  `CREATE TABLE shared_payloads (
+     id INTEGER PRIMARY KEY,
+     content BLOB NOT NULL,
+     refs INTEGER NOT NULL,
+     expires_at INTEGER NOT NULL
+   );
+   CREATE INDEX shared_payloads_by_expiry ON shared_payloads (expires_at);
+   ALTER TABLE envelopes ADD COLUMN shared_id INTEGER;
+   ALTER TABLE envelopes ADD COLUMN size INTEGER NOT NULL DEFAULT 0;
+   UPDATE envelopes SET size = length(content);
+   DROP TRIGGER envelopes_depth_insert;
+   DROP TRIGGER envelopes_depth_delete;
+   CREATE TRIGGER envelopes_depth_insert AFTER INSERT ON envelopes BEGIN
+     INSERT INTO queue_depths (account_id, device_id, n, bytes) VALUES (NEW.account_id, NEW.device_id, 1, NEW.size)
+       ON CONFLICT (account_id, device_id) DO UPDATE SET n = n + 1, bytes = bytes + NEW.size;
+   END;
+   CREATE TRIGGER envelopes_depth_delete AFTER DELETE ON envelopes BEGIN
+     UPDATE queue_depths SET n = n - 1, bytes = bytes - OLD.size
+      WHERE account_id = OLD.account_id AND device_id = OLD.device_id;
+   END;
+   CREATE TRIGGER envelopes_shared_release AFTER DELETE ON envelopes WHEN OLD.shared_id IS NOT NULL BEGIN
+     UPDATE shared_payloads SET refs = refs - 1 WHERE id = OLD.shared_id;
+     DELETE FROM shared_payloads WHERE id = OLD.shared_id AND refs <= 0;
+   END;`,
 ];

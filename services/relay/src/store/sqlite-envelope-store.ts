@@ -9,9 +9,9 @@
  * Writes (enqueue, acknowledgements, access keys, expiry) are group-committed
  * (see `group-commit.ts`); reads run directly and see committed rows only.
  */
-import { randomBytes } from 'node:crypto';
 import Database from 'better-sqlite3';
-import { QueueFullError, StorageFullError, type EnvelopeStore, type NewEnvelope, type PendingEnvelope, type QueuedEnvelope, type QueueStats } from './envelope-store.ts';
+import { QueueFullError, StorageFullError, type EnvelopeStore, type NewEnvelope, type PendingEnvelope, type QueuedEnvelope, type QueueStats, type SharedPayload } from './envelope-store.ts';
+import { EnvelopeIds, deliveredSize, deviceTotals, fullContents, joinView, sharedPayloads } from './envelope-batch.ts';
 import { GroupCommit } from './group-commit.ts';
 import { ENVELOPE_STORE_MIGRATIONS } from './schema.ts';
 import { migrateSqlite, schemaVersion, sqlMigrations } from '@sealpost/service-kit/sqlite-migrations';
@@ -36,24 +36,6 @@ function isDiskFull(e: unknown): boolean {
   return (e as { code?: unknown } | null)?.code === 'SQLITE_FULL';
 }
 
-/** The random pool envelope ids are cut from (16 bytes each). */
-class EnvelopeIds {
-  private pool = Buffer.alloc(0);
-  private offset = 0;
-
-  /** A random 128-bit envelope id (base64url), drawn from a pooled CSPRNG buffer. */
-  next(): string {
-    if (this.offset + 16 > this.pool.length) {
-      this.pool = randomBytes(16 * 256);
-      this.offset = 0;
-    }
-    const id = this.pool.toString('base64url', this.offset, this.offset + 16);
-    this.pool.fill(0, this.offset, this.offset + 16);
-    this.offset += 16;
-    return id;
-  }
-}
-
 /** A plain Uint8Array view of a Buffer better-sqlite3 allocated for this row alone (no copy). */
 function plainBytes(b: Buffer): Uint8Array {
   return new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
@@ -61,17 +43,21 @@ function plainBytes(b: Buffer): Uint8Array {
 
 function prepare(db: Database.Database) {
   return {
-    insert: db.prepare('INSERT INTO envelopes (id, account_id, device_id, content, received_at, expires_at) VALUES (?, ?, ?, ?, ?, ?)'),
+    insert: db.prepare('INSERT INTO envelopes (id, account_id, device_id, content, shared_id, size, received_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)'),
+    insertShared: db.prepare('INSERT INTO shared_payloads (content, refs, expires_at) VALUES (?, ?, ?)'),
     depth: db.prepare('SELECT COUNT(*) AS n FROM envelopes WHERE account_id = ? AND device_id = ? AND expires_at > ?'),
     storedDepth: db.prepare('SELECT n, bytes FROM queue_depths WHERE account_id = ? AND device_id = ?'),
     sizes: db.prepare(
-      'SELECT length(content) AS n FROM envelopes WHERE account_id = ? AND device_id = ? AND expires_at > ? AND seq > ? ORDER BY seq LIMIT ?',
+      'SELECT size AS n FROM envelopes WHERE account_id = ? AND device_id = ? AND expires_at > ? AND seq > ? ORDER BY seq LIMIT ?',
     ),
     pending: db.prepare(
-      'SELECT seq, id, content, received_at FROM envelopes WHERE account_id = ? AND device_id = ? AND expires_at > ? AND seq > ? ORDER BY seq LIMIT ?',
+      `SELECT e.seq, e.id, e.content, s.content AS shared, e.received_at FROM envelopes e LEFT JOIN shared_payloads s ON s.id = e.shared_id
+        WHERE e.account_id = ? AND e.device_id = ? AND e.expires_at > ? AND e.seq > ? ORDER BY e.seq LIMIT ?`,
     ),
     ack: db.prepare('DELETE FROM envelopes WHERE account_id = ? AND device_id = ? AND id = ?'),
+    // A view's deletion releases its shared payload (trigger); payloads expire with their views.
     expire: db.prepare('DELETE FROM envelopes WHERE expires_at <= ?'),
+    expireShared: db.prepare('DELETE FROM shared_payloads WHERE expires_at <= ?'),
     getKey: db.prepare('SELECT key_hash FROM access_keys WHERE account_id = ?'),
     setKey: db.prepare(
       'INSERT INTO access_keys (account_id, key_hash) VALUES (?, ?) ON CONFLICT(account_id) DO UPDATE SET key_hash = excluded.key_hash',
@@ -135,28 +121,25 @@ export class SqliteEnvelopeStore implements EnvelopeStore {
 
   /** The body of one enqueue (runs inside a savepoint of the shared transaction). */
   private insertAll(envelopes: NewEnvelope[], now: number, ttlMs: number, maxDepth: number, maxBytes: number): QueuedEnvelope[] {
-    const added = new Map<string, { accountId: string; deviceId: number; n: number; bytes: number }>();
-    for (const e of envelopes) {
-      const k = `${e.accountId}\u0000${e.deviceId}`;
-      const entry = added.get(k);
-      if (entry === undefined) added.set(k, { accountId: e.accountId, deviceId: e.deviceId, n: 1, bytes: e.content.length });
-      else {
-        entry.n++;
-        entry.bytes += e.content.length;
-      }
-    }
-    for (const { accountId, deviceId, n, bytes } of added.values()) {
+    for (const { accountId, deviceId, n, bytes } of deviceTotals(envelopes)) {
       // Counts stored rows: expired ones count until the next sweep removes them.
       const row = this.stmts.storedDepth.get(accountId, deviceId) as { n: number; bytes: number } | undefined;
       if ((row?.n ?? 0) + n > maxDepth) throw new QueueFullError(accountId, deviceId, 'envelopes');
       if ((row?.bytes ?? 0) + bytes > maxBytes) throw new QueueFullError(accountId, deviceId, 'bytes');
     }
-    const rows: QueuedEnvelope[] = [];
-    for (const e of envelopes) {
-      const id = this.ids.next();
-      const seq = Number(this.stmts.insert.run(id, e.accountId, e.deviceId, e.content, now, now + ttlMs).lastInsertRowid);
-      rows.push({ id, seq, accountId: e.accountId, deviceId: e.deviceId, content: e.content, receivedAt: now });
+    const expiresAt = now + ttlMs;
+    const sharedIds = new Map<SharedPayload, number>();
+    for (const [p, refs] of sharedPayloads(envelopes)) {
+      sharedIds.set(p, Number(this.stmts.insertShared.run(p.bytes, refs, expiresAt).lastInsertRowid));
     }
+    const contents = fullContents(envelopes);
+    const rows: QueuedEnvelope[] = [];
+    envelopes.forEach((e, i) => {
+      const id = this.ids.next();
+      const shared = e.shared === undefined ? null : sharedIds.get(e.shared)!;
+      const seq = Number(this.stmts.insert.run(id, e.accountId, e.deviceId, e.content, shared, deliveredSize(e), now, expiresAt).lastInsertRowid);
+      rows.push({ id, seq, accountId: e.accountId, deviceId: e.deviceId, content: contents[i]!, receivedAt: now });
+    });
     return rows;
   }
 
@@ -178,9 +161,15 @@ export class SqliteEnvelopeStore implements EnvelopeStore {
       seq: number;
       id: string;
       content: Buffer;
+      shared: Buffer | null;
       received_at: number;
     }>;
-    return rows.map((r) => ({ seq: r.seq, id: r.id, content: plainBytes(r.content), receivedAt: r.received_at }));
+    return rows.map((r) => ({
+      seq: r.seq,
+      id: r.id,
+      content: r.shared === null ? plainBytes(r.content) : joinView(r.content, r.shared),
+      receivedAt: r.received_at,
+    }));
   }
 
   acknowledge(accountId: string, deviceId: number, id: string): Promise<boolean> {
@@ -200,7 +189,11 @@ export class SqliteEnvelopeStore implements EnvelopeStore {
   }
 
   deleteExpired(now: number): Promise<number> {
-    return this.freeingWrite(() => this.stmts.expire.run(now).changes);
+    return this.freeingWrite(() => {
+      const n = this.stmts.expire.run(now).changes;
+      this.stmts.expireShared.run(now);
+      return n;
+    });
   }
 
   /**

@@ -14,6 +14,8 @@ import { buildRelay, type RelayOptions } from '../../src/index.ts';
 import type { DeviceEntry } from '../../src/device-check.ts';
 import type { DeviceDirectory } from '../../src/device-directory.ts';
 import { RelayClient } from './relay-client.ts';
+import { onPostgres, relayDatabase } from './test-storage.ts';
+import type { TestDatabase } from '@sealpost/devkit/postgres';
 
 /** An editable device directory that counts how often the relay asks. */
 export class MemoryDirectory implements DeviceDirectory {
@@ -36,6 +38,8 @@ export interface RelayHarness {
   client: RelayClient;
   directory: MemoryDirectory;
   dbPath: string;
+  /** The relay's PostgreSQL database, when the run puts relays on PostgreSQL (`SEALPOST_TEST_SERVICE_STORE=postgres`). */
+  databaseUrl: string | undefined;
   /** The credential verifier this relay runs with (to start a second instance that accepts the same tokens). */
   verifyCredential: RelayOptions['verifyCredential'];
   /** The audience this relay accepts (shared by instances started with the same `audience`). */
@@ -51,11 +55,30 @@ export interface RelayHarness {
 /** The audience harness relays accept unless told otherwise (instances of one deployment share it). */
 export const HARNESS_AUDIENCE = 'http://relay.test';
 
-/** Starts a relay on a random loopback port with a SQLite file in a temp dir. */
+/** PostgreSQL runs: the database of each harness's `dbPath`, so a relay started on another's `dbPath` shares its database. */
+const databasesByPath = new Map<string, string>();
+
+/**
+ * Starts a relay on a random loopback port with a SQLite file in a temp dir
+ * — or, in a PostgreSQL run, a fresh PostgreSQL database (dropped on close),
+ * unless the test chose its store. A relay given another harness's `dbPath`
+ * runs on that harness's storage, whichever it is.
+ */
 export async function startRelay(overrides: Partial<RelayOptions> = {}): Promise<RelayHarness> {
   const { privateKey, publicKey } = generateRelayCredentialKeyPair();
   const dir = mkdtempSync(join(tmpdir(), 'relay-test-'));
   const dbPath = join(dir, 'relay.sqlite');
+  let owned: TestDatabase | undefined;
+  let database = overrides.database;
+  if (onPostgres() && overrides.store === undefined && database === undefined) {
+    const shared = overrides.dbPath === undefined ? undefined : databasesByPath.get(overrides.dbPath);
+    if (shared !== undefined) database = { url: shared };
+    else if (overrides.dbPath === undefined) {
+      owned = await relayDatabase();
+      database = { url: owned.url };
+      databasesByPath.set(dbPath, owned.url);
+    }
+  }
   const directory = new MemoryDirectory();
   const verifyCredential = relayCredentialVerifier(publicKey);
   const audience = overrides.audience ?? HARNESS_AUDIENCE;
@@ -64,9 +87,13 @@ export async function startRelay(overrides: Partial<RelayOptions> = {}): Promise
     audience,
     devices: directory,
     dbPath,
-    log: { level: 'silent' },
+    log: { level: (process.env.RELAY_TEST_LOG ?? 'silent') as 'silent' },
     expirySweepMs: 0,
     ...overrides,
+    ...(database === undefined ? {} : { database }),
+  }).catch(async (e: unknown) => {
+    await owned?.drop();
+    throw e;
   });
   await app.listen({ host: '127.0.0.1', port: 0 });
   const port = (app.server.address() as { port: number }).port;
@@ -75,6 +102,7 @@ export async function startRelay(overrides: Partial<RelayOptions> = {}): Promise
     client: new RelayClient(`http://127.0.0.1:${port}`),
     directory,
     dbPath,
+    databaseUrl: database?.url,
     verifyCredential,
     audience,
     credential: (accountId, deviceId, expiresAt = Date.now() + 3600_000, fields = {}) => {
@@ -84,6 +112,10 @@ export async function startRelay(overrides: Partial<RelayOptions> = {}): Promise
     },
     close: async () => {
       await app.close();
+      if (owned !== undefined) {
+        databasesByPath.delete(dbPath);
+        await owned.drop();
+      }
       rmSync(dir, { recursive: true, force: true });
     },
   };

@@ -8,9 +8,9 @@
  * WebSocket. Reports the relay's peak RSS (/proc) and the probe latencies.
  */
 import type { Socket } from 'node:net';
-import { SqliteEnvelopeStore } from '../../src/index.ts';
 import { fakeSealed } from './harness.ts';
 import { openStalledSocket, rssBytes } from './proc.ts';
+import { openStoreOf } from './test-storage.ts';
 import { startWorld } from './world.ts';
 
 export interface SlowReaderOptions {
@@ -53,7 +53,7 @@ export async function runSlowReaders(o: SlowReaderOptions): Promise<SlowReaderRe
     for (let i = 0; i < o.devices; i++) hostileDevices.push(await world.bareDevice());
     // Fill the hostile queues directly in the database while the relay is stopped (setup only).
     await world.relay.stop('SIGTERM');
-    const store = new SqliteEnvelopeStore({ path: world.relay.dbPath });
+    const store = await openStoreOf({ dbPath: world.relay.dbPath, databaseUrl: world.databaseUrl });
     const hostile = hostileDevices.map((d) => d.accountId);
     const tokens = new Map(hostileDevices.map((d) => [d.accountId, d.relayToken]));
     const content = fakeSealed(7, o.envelopeBytes);

@@ -20,6 +20,7 @@ import { OursEndpoint } from '@sealpost/devkit/ours';
 import { RelayProcess, freePort } from '@sealpost/devkit/services';
 import type { EndpointId, SessionEndpoint } from '@sealpost/devkit/libsignal';
 import { RelayClient } from './relay-client.ts';
+import { onPostgres, relayDatabase } from './test-storage.ts';
 
 const b64 = (b: Uint8Array): string => Buffer.from(b).toString('base64');
 
@@ -70,6 +71,8 @@ export interface World {
   client: RelayClient;
   trustRoot: PrivateKey;
   dir: string;
+  /** The relay's PostgreSQL database in a PostgreSQL run (else it uses `relay.dbPath`). */
+  databaseUrl: string | undefined;
   newAccount(deviceCount: number, kind: ClientKind): Promise<Account>;
   /**
    * A registered primary device with no session keys, only what the relay
@@ -89,8 +92,9 @@ function uploadKeys(bundle: RawPreKeyBundle) {
   };
 }
 
-/** Starts a key server and a relay child process. */
+/** Starts a key server and a relay child process (on a fresh PostgreSQL database in a PostgreSQL run). */
 export async function startWorld(relayArgs: string[] = []): Promise<World> {
+  const database = onPostgres() ? await relayDatabase() : undefined;
   const dir = mkdtempSync(join(tmpdir(), 'sealpost-e2e-'));
   const trustRoot = PrivateKey.generate();
   const serverKey = PrivateKey.generate();
@@ -105,7 +109,10 @@ export async function startWorld(relayArgs: string[] = []): Promise<World> {
   });
   await keyserver.listen({ host: '127.0.0.1', port: 0 });
   const keyserverUrl = `http://127.0.0.1:${(keyserver.server.address() as { port: number }).port}`;
-  const relay = new RelayProcess(await freePort(), join(dir, 'relay.sqlite'), keyserverUrl, relayKey.publicKey, relayArgs);
+  const relay = new RelayProcess(await freePort(), join(dir, 'relay.sqlite'), keyserverUrl, relayKey.publicKey, [
+    ...(database === undefined ? [] : ['--database-url', database.url]),
+    ...relayArgs,
+  ]);
   await relay.start();
   const client = new RelayClient(relay.url);
 
@@ -233,12 +240,14 @@ export async function startWorld(relayArgs: string[] = []): Promise<World> {
     client,
     trustRoot,
     dir,
+    databaseUrl: database?.url,
     newAccount,
     bareDevice,
     bundle,
     close: async () => {
       await relay.stop('SIGTERM');
       await keyserver.close();
+      await database?.drop();
       rmSync(dir, { recursive: true, force: true });
     },
   };
