@@ -98,6 +98,14 @@ export async function buildRelay(options: RelayOptions): Promise<FastifyInstance
     devices = new HttpDeviceDirectory(options.keyserverUrl, options.keyserverTimeoutMs ?? 2000);
   }
   let appLog: FastifyBaseLogger | undefined;
+  // Built before the storage opens, so a bad option (e.g. a device-auth TTL over its cap) leaves no pool open.
+  let revocation: DeviceRevocation | undefined;
+  const sendDirectory = new CachedDeviceDirectory(devices, options.deviceCacheTtlMs ?? 5000, now);
+  const authorizer = new DeviceAuthorizer(devices, options.deviceAuthTtlMs ?? DEFAULT_DEVICE_AUTH_TTL_MS, now, (accountId, deviceId) => {
+    // Senders refetch first (so they stop addressing it), then the queue goes.
+    sendDirectory.forget(accountId);
+    void revocation?.removed(accountId, deviceId);
+  });
   const { store, buckets, disk } = await openStorage({
     store: options.store,
     database: options.database,
@@ -107,13 +115,7 @@ export async function buildRelay(options: RelayOptions): Promise<FastifyInstance
     log: () => appLog,
   });
   const hub = options.delivery ?? new DeliveryHub();
-  const revocation = new DeviceRevocation(store, hub, now, () => appLog);
-  const sendDirectory = new CachedDeviceDirectory(devices, options.deviceCacheTtlMs ?? 5000, now);
-  const authorizer = new DeviceAuthorizer(devices, options.deviceAuthTtlMs ?? DEFAULT_DEVICE_AUTH_TTL_MS, now, (accountId, deviceId) => {
-    // Senders refetch first (so they stop addressing it), then the queue goes.
-    sendDirectory.forget(accountId);
-    void revocation.removed(accountId, deviceId);
-  });
+  revocation = new DeviceRevocation(store, hub, now, () => appLog);
   const ctx: RelayContext = {
     store,
     accessKeys: (options.accessKeyCacheTtlMs ?? 0) > 0 ? new CachedAccessKeys(store, { ttlMs: options.accessKeyCacheTtlMs!, now }) : store,

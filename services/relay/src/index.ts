@@ -25,6 +25,9 @@ export {
   type SqliteStoreOptions,
   type PostgresStoreOptions,
 } from './store/index.ts';
+export { MemoryBucketStore, type BucketSpec, type BucketStore, type BucketTake } from './limits/bucket-store.ts';
+export { PgBucketStore } from './limits/pg-bucket-store.ts';
+export { openStorage, type RelayDatabaseOptions, type RelayStorage } from './storage.ts';
 export { DeliveryHub, type DeliveryListener, type DeliveryNotifier } from './delivery-hub.ts';
 export { DEFAULT_DEVICE_AUTH_TTL_MS, DeviceAuthorizer, MAX_DEVICE_AUTH_TTL_MS, type DeviceStanding } from './device-authorizer.ts';
 export { DEVICE_REVOKED_CLOSE_CODE } from './device-revocation.ts';
