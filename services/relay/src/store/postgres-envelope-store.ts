@@ -13,7 +13,7 @@
  * Durability: a write's promise resolves after COMMIT returned.
  */
 import type pg from 'pg';
-import { migratePostgres, openPgPool, withPgTransaction, type PgPoolOptions } from '@sealpost/service-kit/postgres';
+import { migratePostgres, openPgPool, type PgPoolOptions } from '@sealpost/service-kit/postgres';
 import { QueueFullError, type EnvelopeStore, type NewEnvelope, type PendingEnvelope, type QueuedEnvelope, type SharedPayload } from './envelope-store.ts';
 import { EnvelopeIds, deliveredSize, fullContents, joinView, sharedPayloads } from './envelope-batch.ts';
 import { DeviceSerializer } from './device-serializer.ts';
@@ -28,6 +28,9 @@ export type PostgresStoreOptions = { pool: pg.Pool } | (PgPoolOptions & { onPool
 function plainBytes(b: Buffer): Uint8Array {
   return new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
 }
+
+/** Expired rows deleted per statement by the sweep. */
+const EXPIRY_BATCH = 5000;
 
 /** `relay_enqueue`'s refusal as a `QueueFullError` (undefined for any other error). */
 function queueFull(e: unknown): QueueFullError | undefined {
@@ -178,16 +181,18 @@ export class PostgresEnvelopeStore implements EnvelopeStore {
     return this.track(this.expire(now));
   }
 
-  private expire(now: number): Promise<number> {
-    return pgWrite(() =>
-      withPgTransaction(this.pool, async (client) => {
-        const n = (await client.query<{ n: number }>(PG_SQL.expire, [now])).rows[0]!.n;
-        // A shared payload expires with its views (one enqueue gives them one expiry).
-        await client.query(PG_SQL.expireShared, [now]);
-        return n;
-      }),
-    );
+  /** In batches of `EXPIRY_BATCH` rows, one statement each, so no statement outlasts the statement timeout. */
+  private async expire(now: number): Promise<number> {
+    let total = 0;
+    for (;;) {
+      const n = (await pgWrite(() => this.pool.query<{ n: number }>(PG_SQL.expire, [now, EXPIRY_BATCH]))).rows[0]!.n;
+      total += n;
+      if (n < EXPIRY_BATCH) break;
+    }
+    while ((await pgWrite(() => this.pool.query(PG_SQL.expireShared, [now, EXPIRY_BATCH]))).rowCount === EXPIRY_BATCH);
+    return total;
   }
+
 
   async accessKeyHash(accountId: string): Promise<Uint8Array | undefined> {
     const row = (await this.pool.query<{ key_hash: Buffer }>(PG_SQL.getKey, [accountId])).rows[0];
