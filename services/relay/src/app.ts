@@ -128,6 +128,13 @@ export async function buildRelay(options: RelayOptions): Promise<FastifyInstance
     devices = new HttpDeviceDirectory(options.keyserverUrl, options.keyserverTimeoutMs ?? 2000);
   }
   let appLog: FastifyBaseLogger | undefined;
+  // Built before the storage opens, so a bad option (e.g. a device-auth TTL over its cap) leaves no pool open.
+  const sendDirectory = new CachedDeviceDirectory(devices, options.deviceCacheTtlMs ?? 5000, now);
+  const authorizer = new DeviceAuthorizer(devices, options.deviceAuthTtlMs ?? DEFAULT_DEVICE_AUTH_TTL_MS, now, (accountId, deviceId) => {
+    // Every instance closes the device's sockets and forgets its lists; this one (which learned it) purges the shared queue.
+    notices.deviceRemoved(accountId, deviceId);
+    void revocation.purge(accountId, deviceId);
+  });
   const { store, buckets, disk } = await openStorage({
     store: options.store,
     database: options.database,
@@ -149,12 +156,6 @@ export async function buildRelay(options: RelayOptions): Promise<FastifyInstance
   const hub: DeliveryNotifier = options.delivery ?? cluster?.delivery ?? new DeliveryHub();
   const provisioningExchange: MailboxExchange | undefined = options.provisioningExchange ?? cluster?.provisioningExchange;
   const revocation = new DeviceRevocation(store, hub, now, () => appLog);
-  const sendDirectory = new CachedDeviceDirectory(devices, options.deviceCacheTtlMs ?? 5000, now);
-  const authorizer = new DeviceAuthorizer(devices, options.deviceAuthTtlMs ?? DEFAULT_DEVICE_AUTH_TTL_MS, now, (accountId, deviceId) => {
-    // Every instance closes the device's sockets and forgets its lists; this one (which learned it) purges the shared queue.
-    notices.deviceRemoved(accountId, deviceId);
-    void revocation.purge(accountId, deviceId);
-  });
   const accessKeyCache =
     (options.accessKeyCacheTtlMs ?? 0) > 0 ? new CachedAccessKeys(store, { ttlMs: options.accessKeyCacheTtlMs!, now, live: () => hub.live ?? true }) : undefined;
   const credentialCacheSize = options.credentialCacheSize ?? 10_000;

@@ -31,6 +31,9 @@ export { openPostgresCluster, type PostgresClusterOptions } from './notify/postg
 export { decodeNotice, encodeNotice, type RelayNotice } from './notify/notice-codec.ts';
 export { Mailboxes, mailboxKey, type MailboxExchange, type ProvisioningLimits } from './provisioning/mailboxes.ts';
 export { PostgresMailboxExchange } from './provisioning/pg-mailbox-exchange.ts';
+export { MemoryBucketStore, type BucketSpec, type BucketStore, type BucketTake } from './limits/bucket-store.ts';
+export { PgBucketStore } from './limits/pg-bucket-store.ts';
+export { openStorage, type RelayDatabaseOptions, type RelayStorage } from './storage.ts';
 export { DEFAULT_DEVICE_AUTH_TTL_MS, DeviceAuthorizer, MAX_DEVICE_AUTH_TTL_MS, type DeviceStanding } from './device-authorizer.ts';
 export { DEVICE_REVOKED_CLOSE_CODE } from './device-revocation.ts';
 export { DEFAULT_REVALIDATE_MS } from './open-sockets.ts';

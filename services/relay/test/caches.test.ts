@@ -1,47 +1,46 @@
 /**
  * The relay's opt-in caches: the access-key cache forgets absence (and
  * presence) after its TTL, so a key registered through another relay
- * instance on the same database is honoured; the credential cache checks
+ * instance on the same database (SQLite file or PostgreSQL) is honoured; the credential cache checks
  * each token's signature once but never outlives the credential's expiry.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { CachedAccessKeys, SqliteEnvelopeStore } from '../src/store/index.ts';
+import { CachedAccessKeys } from '../src/store/index.ts';
+import { STORE_BACKENDS } from './support/store-backends.ts';
 import { cachingCredentialVerifier } from '../src/credential-cache.ts';
 import type { AuthenticatedDevice } from '../src/auth.ts';
 
-describe('CachedAccessKeys', () => {
-  it('sees a key registered through another instance once its TTL has passed', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'relay-cache-'));
-    const path = join(dir, 'relay.sqlite');
-    const a = new SqliteEnvelopeStore({ path });
-    const b = new SqliteEnvelopeStore({ path });
-    let clock = 1_000;
-    const cachedA = new CachedAccessKeys(a, { ttlMs: 500, now: () => clock });
-    const hash = new Uint8Array(32).fill(7);
-    expect(await cachedA.accessKeyHash('acct')).toBeUndefined(); // absence, cached for 500 ms
-    await b.setAccessKeyHash('acct', hash);
-    clock += 499;
-    expect(await cachedA.accessKeyHash('acct')).toBeUndefined();
-    clock += 1;
-    expect(await cachedA.accessKeyHash('acct')).toEqual(hash);
-    // A replacement through B is seen after the TTL too; one through A at once.
-    const next = new Uint8Array(32).fill(8);
-    await b.setAccessKeyHash('acct', next);
-    expect(await cachedA.accessKeyHash('acct')).toEqual(hash);
-    clock += 500;
-    expect(await cachedA.accessKeyHash('acct')).toEqual(next);
-    const own = new Uint8Array(32).fill(9);
-    await cachedA.setAccessKeyHash('acct', own);
-    expect(await cachedA.accessKeyHash('acct')).toEqual(own);
-    expect(await b.accessKeyHash('acct')).toEqual(own);
-    await a.close();
-    await b.close();
-    rmSync(dir, { recursive: true, force: true });
+for (const backend of STORE_BACKENDS) {
+  describe.runIf(backend.available)(`CachedAccessKeys over ${backend.name}`, () => {
+    it('sees a key registered through another instance once its TTL has passed', async () => {
+      const opened = await backend.open();
+      const a = opened.store;
+      const b = await opened.second();
+      let clock = 1_000;
+      const cachedA = new CachedAccessKeys(a, { ttlMs: 500, now: () => clock });
+      const hash = new Uint8Array(32).fill(7);
+      expect(await cachedA.accessKeyHash('acct')).toBeUndefined(); // absence, cached for 500 ms
+      await b.setAccessKeyHash('acct', hash);
+      clock += 499;
+      expect(await cachedA.accessKeyHash('acct')).toBeUndefined();
+      clock += 1;
+      expect(await cachedA.accessKeyHash('acct')).toEqual(hash);
+      // A replacement through B is seen after the TTL too; one through A at once.
+      const next = new Uint8Array(32).fill(8);
+      await b.setAccessKeyHash('acct', next);
+      expect(await cachedA.accessKeyHash('acct')).toEqual(hash);
+      clock += 500;
+      expect(await cachedA.accessKeyHash('acct')).toEqual(next);
+      const own = new Uint8Array(32).fill(9);
+      await cachedA.setAccessKeyHash('acct', own);
+      expect(await cachedA.accessKeyHash('acct')).toEqual(own);
+      expect(await b.accessKeyHash('acct')).toEqual(own);
+      await opened.close();
+    });
   });
+}
 
+describe('CachedAccessKeys', () => {
   it('does not remember a read that overlapped a write', async () => {
     let stored: Uint8Array | undefined;
     let release: () => void = () => {};

@@ -124,6 +124,17 @@ for (const backend of STORE_BACKENDS) {
       expect(await store.depth('w', 1, 61_000)).toBe(0);
     });
 
+    it('expiry deletes every expired envelope however many (PostgreSQL sweeps in batches of 5,000) and frees the counters', async () => {
+      const { store } = opened;
+      const many = Array.from({ length: 6_200 }, (_, i) => env(`m${i % 31}`, 1 + (i % 3), i & 0xff));
+      await store.enqueue(many, 1000, 100, 1000);
+      await store.enqueue([env('m0', 1, 1)], 5000, 100, 1000);
+      expect(await store.deleteExpired(2000)).toBe(6_200);
+      expect(await store.depth('m0', 1, 5000)).toBe(1);
+      await store.enqueue(Array.from({ length: 999 }, () => env('m0', 1, 2)), 5000, 100, 1000); // the counter was lowered
+      await expect(store.enqueue([env('m0', 1, 3)], 5000, 100, 1000)).rejects.toThrow(QueueFullError);
+    });
+
     it('access-key hashes: absent, registered, replaced', async () => {
       const { store } = opened;
       expect(await store.accessKeyHash('k')).toBeUndefined();

@@ -139,10 +139,13 @@ export async function sendRoutes(app: FastifyInstance): Promise<void> {
         throw relayError(413, 'TOO_MANY_RECIPIENTS', `at most ${limits.maxRecipientsPerSend} recipients per send`);
       }
       const keys = new Map(Object.entries(request.body.accessKeys).map(([id, k]) => [id.toLowerCase(), k]));
-      for (const r of parsed.recipients) {
-        const k = keys.get(r.serviceId.toLowerCase());
-        await checkAccess(ctx, r.serviceId, k === undefined ? undefined : parseAccessKey(k));
-      }
+      // Side by side: on PostgreSQL each lookup is a round trip, which the pool overlaps.
+      await Promise.all(
+        parsed.recipients.map((r) => {
+          const k = keys.get(r.serviceId.toLowerCase());
+          return checkAccess(ctx, r.serviceId, k === undefined ? undefined : parseAccessKey(k));
+        }),
+      );
       const mismatched: Array<{ serviceId: string; missingDevices: number[]; extraDevices: number[] }> = [];
       const stale: Array<{ serviceId: string; staleDevices: number[] }> = [];
       const envelopes: NewEnvelope[] = [];

@@ -15,13 +15,16 @@ export const PG_SQL = {
   /** One acknowledgement (function `relay_ack`): returns how many of the ids existed. */
   ack: 'SELECT relay_ack($1, $2, $3::text[]) AS n',
   depth: 'SELECT count(*)::int AS n FROM relay_envelopes WHERE account_id = $1 AND device_id = $2 AND expires_at > $3',
-  /** Deletes expired envelopes and lowers their devices' counters; returns how many. */
+  /** Deletes up to $2 expired envelopes and lowers their devices' counters; returns how many. */
   expire: `
-    WITH gone AS (DELETE FROM relay_envelopes WHERE expires_at <= $1 RETURNING account_id, device_id, size),
+    WITH gone AS (DELETE FROM relay_envelopes WHERE (account_id, device_id, seq) IN (
+                    SELECT account_id, device_id, seq FROM relay_envelopes WHERE expires_at <= $1 ORDER BY expires_at LIMIT $2)
+                  RETURNING account_id, device_id, size),
     per_device AS (SELECT account_id, device_id, count(*)::int AS n, sum(size)::bigint AS b FROM gone GROUP BY account_id, device_id),
     d AS (UPDATE relay_queue_depths q SET n = q.n - p.n, bytes = q.bytes - p.b FROM per_device p WHERE q.account_id = p.account_id AND q.device_id = p.device_id)
     SELECT count(*)::int AS n FROM gone`,
-  expireShared: 'DELETE FROM relay_shared_payloads WHERE expires_at <= $1',
+  /** Up to $2 expired shared payloads (they expire with their views, which are never served once expired). */
+  expireShared: 'DELETE FROM relay_shared_payloads WHERE id IN (SELECT id FROM relay_shared_payloads WHERE expires_at <= $1 ORDER BY expires_at LIMIT $2)',
   getKey: 'SELECT key_hash FROM relay_access_keys WHERE account_id = $1',
   setKey: 'INSERT INTO relay_access_keys (account_id, key_hash) VALUES ($1, $2) ON CONFLICT (account_id) DO UPDATE SET key_hash = excluded.key_hash',
 } as const;

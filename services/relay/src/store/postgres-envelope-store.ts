@@ -13,8 +13,8 @@
  * Durability: a write's promise resolves after COMMIT returned.
  */
 import type pg from 'pg';
-import { migratePostgres, openPgPool, withPgTransaction, type PgPoolOptions } from '@sealpost/service-kit/postgres';
-import { QueueFullError, type EnvelopeStore, type NewEnvelope, type PendingEnvelope, type QueuedEnvelope, type SharedPayload } from './envelope-store.ts';
+import { migratePostgres, openPgPool, pgSchemaVersion, type PgPoolOptions } from '@sealpost/service-kit/postgres';
+import { QueueFullError, type EnvelopeStore, type NewEnvelope, type PendingEnvelope, type QueuedEnvelope, type QueueStats, type SharedPayload } from './envelope-store.ts';
 import { EnvelopeIds, deliveredSize, fullContents, joinView, sharedPayloads } from './envelope-batch.ts';
 import { DeviceSerializer } from './device-serializer.ts';
 import { pgWrite, sqlState } from './pg-errors.ts';
@@ -28,6 +28,9 @@ export type PostgresStoreOptions = { pool: pg.Pool } | (PgPoolOptions & { onPool
 function plainBytes(b: Buffer): Uint8Array {
   return new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
 }
+
+/** Expired rows deleted per statement by the sweep. */
+const EXPIRY_BATCH = 5000;
 
 /** `relay_enqueue`'s refusal as a `QueueFullError` (undefined for any other error). */
 function queueFull(e: unknown): QueueFullError | undefined {
@@ -178,16 +181,18 @@ export class PostgresEnvelopeStore implements EnvelopeStore {
     return this.track(this.expire(now));
   }
 
-  private expire(now: number): Promise<number> {
-    return pgWrite(() =>
-      withPgTransaction(this.pool, async (client) => {
-        const n = (await client.query<{ n: number }>(PG_SQL.expire, [now])).rows[0]!.n;
-        // A shared payload expires with its views (one enqueue gives them one expiry).
-        await client.query(PG_SQL.expireShared, [now]);
-        return n;
-      }),
-    );
+  /** In batches of `EXPIRY_BATCH` rows, one statement each, so no statement outlasts the statement timeout. */
+  private async expire(now: number): Promise<number> {
+    let total = 0;
+    for (;;) {
+      const n = (await pgWrite(() => this.pool.query<{ n: number }>(PG_SQL.expire, [now, EXPIRY_BATCH]))).rows[0]!.n;
+      total += n;
+      if (n < EXPIRY_BATCH) break;
+    }
+    while ((await pgWrite(() => this.pool.query(PG_SQL.expireShared, [now, EXPIRY_BATCH]))).rowCount === EXPIRY_BATCH);
+    return total;
   }
+
 
   async accessKeyHash(accountId: string): Promise<Uint8Array | undefined> {
     const row = (await this.pool.query<{ key_hash: Buffer }>(PG_SQL.getKey, [accountId])).rows[0];
@@ -196,6 +201,27 @@ export class PostgresEnvelopeStore implements EnvelopeStore {
 
   async setAccessKeyHash(accountId: string, hash: Uint8Array): Promise<void> {
     await this.track(pgWrite(() => this.pool.query(PG_SQL.setKey, [accountId, hash])));
+  }
+
+  /** Readiness: the database answers and its schema is the newest this code knows (`/ready`). */
+  async ready(): Promise<void> {
+    if (this.closed) throw new Error('the database is closed');
+    const version = await pgSchemaVersion(this.pool, RELAY_PG_COMPONENT);
+    if (version !== RELAY_PG_MIGRATIONS.length) throw new Error(`schema version ${version}, expected ${RELAY_PG_MIGRATIONS.length}`);
+  }
+
+  /** All queues together, from the per-device counters (one row per device, no envelope scan). */
+  async queueStats(): Promise<QueueStats> {
+    const r = await this.pool.query<{ envelopes: string; bytes: string; devices: string; max_depth: string }>(
+      'SELECT COALESCE(SUM(n), 0) AS envelopes, COALESCE(SUM(bytes), 0) AS bytes, COUNT(*) AS devices, COALESCE(MAX(n), 0) AS max_depth FROM relay_queue_depths WHERE n > 0',
+    );
+    const row = r.rows[0]!;
+    return { envelopes: Number(row.envelopes), bytes: Number(row.bytes), devices: Number(row.devices), maxDepth: Number(row.max_depth) };
+  }
+
+  /** The pool whose numbers the metrics report. */
+  connectionPool(): pg.Pool {
+    return this.pool;
   }
 
   /** Lets the writes under way commit (and their callers hear so), then ends the pool if the store opened it. */

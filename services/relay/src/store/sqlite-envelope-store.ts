@@ -8,6 +8,10 @@
  *
  * Writes (enqueue, acknowledgements, access keys, expiry) are group-committed
  * (see `group-commit.ts`); reads run directly and see committed rows only.
+ *
+ * Shared payloads (multi-recipient sends) are rows of `shared_payloads`;
+ * an envelope row holding a view references one, a read joins them, and a
+ * trigger deletes the payload with its last view (schema.ts, migration 4).
  */
 import Database from 'better-sqlite3';
 import { QueueFullError, StorageFullError, type EnvelopeStore, type NewEnvelope, type PendingEnvelope, type QueuedEnvelope, type QueueStats, type SharedPayload } from './envelope-store.ts';

@@ -87,11 +87,13 @@ export async function startRelay(overrides: Partial<RelayOptions> = {}): Promise
     audience,
     devices: directory,
     dbPath,
+    // RELAY_TEST_LOG=error (or warn, …) shows the relay's own log lines while debugging a test.
     log: { level: (process.env.RELAY_TEST_LOG ?? 'silent') as 'silent' },
     expirySweepMs: 0,
     ...overrides,
     ...(database === undefined ? {} : { database }),
   }).catch(async (e: unknown) => {
+    databasesByPath.delete(dbPath);
     await owned?.drop();
     throw e;
   });
