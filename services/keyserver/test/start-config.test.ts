@@ -9,7 +9,7 @@ import { attachmentFormSettingsOf, KEYSERVER_START_SPEC, keyServerSettingsOf, ke
 describe('key server start-up config', () => {
   it('has defaults, reads KEYSERVER_* variables and lets flags win', () => {
     const defaults = loadKeyServerStartConfig([], {});
-    const started = ['host', 'port', 'db', 'serverCertificate', 'relayKey', 'logLevel', 'logClientDetails', 'registrationGate', 'registrationTokenKeys', 'registrationPowDifficulty', 'deviceListTrustedAddresses'];
+    const started = ['host', 'port', 'db', 'serverCertificate', 'relayKey', 'logLevel', 'logClientDetails', 'registrationGate', 'registrationTokenKeys', 'registrationPowDifficulty', 'deviceListTrustedAddresses', 'corsOrigins'];
     expect(Object.fromEntries(started.map((k) => [k, defaults[k as keyof typeof defaults]]))).toEqual({
       host: '127.0.0.1',
       port: 8080,

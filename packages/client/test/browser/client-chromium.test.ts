@@ -6,9 +6,9 @@
  * Node client, and receives its replies pushed over the WebSocket; after a
  * reload the page reopens its store and keeps the same account and session.
  *
- * The page is served from another port than the services and they send no
- * CORS headers, so this Chromium runs with web security off (CORS is the
- * services' and the web app's part; this test is about the client).
+ * The page is served from another port than the services, which allow its
+ * origin (CORS, and the relay's WebSocket Origin check), as a deployment
+ * configures them for its web app.
  */
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -37,8 +37,8 @@ describe.runIf(chromiumAvailable())('client in Chromium (fetch, WebSocket, Index
   let world: BrowserWorld;
   let services: LocalServices;
   beforeAll(async () => {
-    services = await startLocalServices();
-    world = await startBrowserWorld(join(import.meta.dirname, 'fixtures', 'store-page.ts'), { chromiumArgs: ['--disable-web-security'] });
+    world = await startBrowserWorld(join(import.meta.dirname, 'fixtures', 'store-page.ts'));
+    services = await startLocalServices({ corsOrigins: [new URL(world.page.url).origin] });
   });
   afterAll(async () => {
     await world?.close();
