@@ -42,6 +42,8 @@ const ownBackendSuites = [
   'services/keyserver/test/store-atomic.test.ts',
   'services/keyserver/test/multi-instance.test.ts',
   'services/keyserver/test/pg-store.test.ts',
+  // Runs both backends itself (SQLite backup command; pg_dump / pg_restore).
+  'services/keyserver/test/backup.test.ts',
 ];
 const webBackendSuites = [
   'packages/protocol/test/vectors/**/*.test.ts',

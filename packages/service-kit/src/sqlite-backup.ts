@@ -59,3 +59,37 @@ export async function backupSqlite(source: string, destination: string): Promise
     if (copy.open) copy.close();
   }
 }
+
+/**
+ * The `backup` subcommand of a service binary (`sealpost-keyserver backup
+ * --db keyserver.db --out backup.db`): an online backup of its SQLite file
+ * while the service runs. Prints one JSON line (`{ out, bytes, ms }`) and
+ * resolves to the exit code: 0 done, 1 failed, 2 bad arguments.
+ */
+export async function runSqliteBackupCommand(args: readonly string[], service: string, write: (line: string) => void = (l) => process.stdout.write(l)): Promise<number> {
+  const usage = `usage: sealpost-${service} backup --db <database file> --out <new file>\n`;
+  const values = new Map<string, string>();
+  for (let i = 0; i < args.length; i += 2) {
+    const flag = args[i]!;
+    const value = args[i + 1];
+    if ((flag !== '--db' && flag !== '--out') || value === undefined || values.has(flag)) {
+      process.stderr.write(`${service} backup: unexpected ${JSON.stringify(flag)}\n${usage}`);
+      return 2;
+    }
+    values.set(flag, value);
+  }
+  const db = values.get('--db');
+  const out = values.get('--out');
+  if (db === undefined || out === undefined) {
+    process.stderr.write(usage);
+    return 2;
+  }
+  try {
+    const report = await backupSqlite(db, out);
+    write(`${JSON.stringify({ out, bytes: report.bytes, ms: report.ms })}\n`);
+    return 0;
+  } catch (error) {
+    process.stderr.write(`${service} backup: ${(error as Error).message}\n`);
+    return 1;
+  }
+}

@@ -1,6 +1,7 @@
 /**
  * `sealpost-keyserver [flags]` — runs a key server; `sealpost-keyserver
- * keygen --out <dir>` makes its key files (keygen.ts). Settings: flags,
+ * keygen --out <dir>` makes its key files (keygen.ts); `sealpost-keyserver
+ * backup --db <file> --out <file>` copies the SQLite database online. Settings: flags,
  * `KEYSERVER_*` variables, `--config file.json` (start-config.ts; `--help`
  * lists them). SIGTERM/SIGINT drain: /ready answers 503, the listener
  * stops accepting, in-flight requests finish, the database is flushed and
@@ -8,6 +9,7 @@
  */
 import { ConfigError } from '@sealpost/service-kit';
 import { serveService } from '@sealpost/service-kit/runtime';
+import { runSqliteBackupCommand } from '@sealpost/service-kit/sqlite-backup';
 import { buildKeyServer } from './app.ts';
 import { readRelayKeyFile, readServerCertificateFile } from './key-files.ts';
 import { runKeygen } from './keygen.ts';
@@ -15,6 +17,7 @@ import { attachmentFormSettingsOf, keyServerSettingsOf, keyServerUsage, loadKeyS
 
 const args = process.argv.slice(2);
 if (args[0] === 'keygen') process.exit(runKeygen(args.slice(1)));
+if (args[0] === 'backup') process.exit(await runSqliteBackupCommand(args.slice(1), 'keyserver'));
 if (args.includes('--help') || args.includes('-h')) {
   process.stdout.write(keyServerUsage());
   process.exit(0);

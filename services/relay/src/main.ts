@@ -9,10 +9,13 @@ import pino from 'pino';
 import { relayCredentialVerifier } from '@sealpost/protocol';
 import { rotatingVerifier } from '@sealpost/service-kit';
 import { serveService } from '@sealpost/service-kit/runtime';
+import { runSqliteBackupCommand } from '@sealpost/service-kit/sqlite-backup';
 import { buildRelay } from './app.ts';
 import { loadConfig } from './config.ts';
 
 async function main(): Promise<void> {
+  // `sealpost-relay backup --db relay.db --out backup.db`: an online copy of the SQLite queue.
+  if (process.argv[2] === 'backup') process.exit(await runSqliteBackupCommand(process.argv.slice(3), 'relay'));
   let config;
   try {
     config = loadConfig(process.argv.slice(2), process.env);
