@@ -34,7 +34,7 @@ import {
   showRateLimit,
   type ConfigSpec,
 } from '@sealpost/service-kit';
-import { runtimeConfigSpec, type ServeOptions } from '@sealpost/service-kit/runtime';
+import { runtimeConfigSpec, serveOptionsOf, type ServeOptions } from '@sealpost/service-kit/runtime';
 import { DEFAULT_BLOB_SETTINGS, type BlobSettings, type BucketLimit } from './settings.ts';
 
 const uploadRate = DEFAULT_BLOB_SETTINGS.uploadRateLimit as BucketLimit;
@@ -99,15 +99,7 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv): BlobsStartCo
     keyserverPreviousPublicKey: c.keyserverPreviousPublicKey,
     keyserverPreviousKeyUntil: c.keyserverPreviousKeyUntil,
     trustProxy: c.trustProxy,
-    serve: {
-      host: c.host,
-      port: c.port,
-      metrics: c.metrics,
-      metricsHost: c.metricsHost,
-      metricsPort: c.metricsPort,
-      shutdownDelayMs: c.shutdownDelayMs,
-      shutdownTimeoutMs: c.shutdownTimeoutMs,
-    },
+    serve: serveOptionsOf(c),
     settings: {
       maxBlobBytes: c.maxBlobBytes,
       blobTtlMs: c.blobTtlDays * 24 * 3600_000,

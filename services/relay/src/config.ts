@@ -50,7 +50,7 @@ import {
   parseString,
   type ConfigSpec,
 } from '@sealpost/service-kit';
-import { runtimeConfigSpec, type ServeOptions } from '@sealpost/service-kit/runtime';
+import { runtimeConfigSpec, serveOptionsOf, type ServeOptions } from '@sealpost/service-kit/runtime';
 import { DEFAULT_LIMITS, type RelayLimits } from './context.ts';
 import { DEFAULT_PROVISIONING_LIMITS, type ProvisioningLimits } from './routes/provisioning.ts';
 import { DEFAULT_DEVICE_AUTH_TTL_MS, MAX_DEVICE_AUTH_TTL_MS } from './device-authorizer.ts';
@@ -238,15 +238,7 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv): RelayStartCo
       maxMessageBytes: c.provisioningMaxMessageBytes,
     },
     trustProxy: c.trustProxy,
-    serve: {
-      host: c.host,
-      port: c.port,
-      metrics: c.metrics,
-      metricsHost: c.metricsHost,
-      metricsPort: c.metricsPort,
-      shutdownDelayMs: c.shutdownDelayMs,
-      shutdownTimeoutMs: c.shutdownTimeoutMs,
-    },
+    serve: serveOptionsOf(c),
     publicOrigin: c.publicOrigin,
     deviceCacheTtlMs: c.deviceCacheTtlMs,
     deviceAuthTtlMs: c.deviceAuthTtlMs,

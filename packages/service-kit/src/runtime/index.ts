@@ -9,5 +9,5 @@ export { installRuntime, type RuntimeOptions, type ServiceRuntime } from './serv
 export { ServiceMetrics, type PoolLike, type ServiceMetricsOptions } from './metrics.ts';
 export { startMetricsListener, type MetricsListener } from './metrics-listener.ts';
 export { parseTrustProxy, trustProxyOption } from './trust-proxy.ts';
-export { runtimeConfigSpec, type MetricsMode } from './runtime-config.ts';
+export { runtimeConfigSpec, serveOptionsOf, type MetricsMode } from './runtime-config.ts';
 export { serveService, type ServeOptions } from './serve.ts';

@@ -13,6 +13,7 @@
  */
 import { parseInteger, parseOneOf, parsePort, parseString } from '../config.ts';
 import { parseTrustProxy } from './trust-proxy.ts';
+import type { ServeOptions } from './serve.ts';
 
 /** Where `/metrics` is served. */
 export type MetricsMode = 'off' | 'same' | 'separate';
@@ -40,4 +41,18 @@ export function runtimeConfigSpec(defaults: { metricsPort: number }) {
     },
     shutdownTimeoutMs: { parse: parseInteger(1, 600_000), default: 10_000, description: 'on SIGTERM, exit 1 if draining has not finished after this long, ms' },
   } as const;
+}
+
+/** The `serveService` options out of a loaded config that has the runtime settings (and host/port). */
+export function serveOptionsOf(c: {
+  host: string;
+  port: number;
+  metrics: MetricsMode;
+  metricsHost: string;
+  metricsPort: number;
+  shutdownDelayMs: number;
+  shutdownTimeoutMs: number;
+}): ServeOptions {
+  const { host, port, metrics, metricsHost, metricsPort, shutdownDelayMs, shutdownTimeoutMs } = c;
+  return { host, port, metrics, metricsHost, metricsPort, shutdownDelayMs, shutdownTimeoutMs };
 }
