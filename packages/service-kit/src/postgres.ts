@@ -143,4 +143,4 @@ export async function migratePostgres(pool: pg.Pool, migrations: readonly PgMigr
   }
 }
 
-export { PgTokenBuckets, pgTokenBucketTableSql, type PgBucketLimit } from './pg-token-buckets.ts';
+export { PgTokenBuckets, pgTokenBucketTableSql, type PgBucketLimit, type PgBucketTake } from './pg-token-buckets.ts';

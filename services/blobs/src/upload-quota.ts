@@ -22,5 +22,11 @@ export function memoryQuota(limit: BucketLimit, maxKeys?: number): UploadQuota {
 /** A quota shared through PostgreSQL: `limiter` names it within the blob service's bucket table. */
 export function sharedQuota(buckets: PgTokenBuckets, limiter: string, limit: BucketLimit): UploadQuota {
   const shape = { capacity: limit.burst, perMs: limit.perSecond / 1000 };
-  return { take: (subject, cost, now) => buckets.take(limiter, subject, cost, shape, now) };
+  return {
+    take: async (subject, cost, now) => {
+      // A creation longer than the whole byte burst can never be granted: the same answer as in memory.
+      if (cost > shape.capacity) return Number.POSITIVE_INFINITY;
+      return PgTokenBuckets.waitMs(await buckets.take(limiter, subject, cost, shape, now), cost, shape);
+    },
+  };
 }
