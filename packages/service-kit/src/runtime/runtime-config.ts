@@ -44,15 +44,7 @@ export function runtimeConfigSpec(defaults: { metricsPort: number }) {
 }
 
 /** The `serveService` options out of a loaded config that has the runtime settings (and host/port). */
-export function serveOptionsOf(c: {
-  host: string;
-  port: number;
-  metrics: MetricsMode;
-  metricsHost: string;
-  metricsPort: number;
-  shutdownDelayMs: number;
-  shutdownTimeoutMs: number;
-}): ServeOptions {
+export function serveOptionsOf(c: Omit<ServeOptions, 'flush'>): ServeOptions {
   const { host, port, metrics, metricsHost, metricsPort, shutdownDelayMs, shutdownTimeoutMs } = c;
   return { host, port, metrics, metricsHost, metricsPort, shutdownDelayMs, shutdownTimeoutMs };
 }
