@@ -11,7 +11,7 @@
  * better-sqlite3 is loaded when called (an optional peer of the kit; every
  * service that uses SQLite depends on it).
  */
-import { chmodSync, existsSync } from 'node:fs';
+import { chmodSync, existsSync, rmSync } from 'node:fs';
 
 /** What `backupSqlite` did. */
 export interface SqliteBackupReport {
@@ -37,7 +37,6 @@ export async function backupSqlite(source: string, destination: string): Promise
     db.pragma('busy_timeout = 5000');
     db.prepare('VACUUM INTO ?').run(destination);
   } catch (error) {
-    const { rmSync } = await import('node:fs');
     rmSync(destination, { force: true });
     throw error;
   } finally {
@@ -52,7 +51,6 @@ export async function backupSqlite(source: string, destination: string): Promise
     return { bytes: size, ms: Date.now() - started };
   } catch (error) {
     copy.close();
-    const { rmSync } = await import('node:fs');
     rmSync(destination, { force: true });
     throw error;
   } finally {

@@ -24,8 +24,9 @@ export function sharedQuota(buckets: PgTokenBuckets, limiter: string, limit: Buc
   const shape = { capacity: limit.burst, perMs: limit.perSecond / 1000 };
   return {
     take: async (subject, cost, now) => {
-      // A creation longer than the whole byte burst can never be granted: the same answer as in memory.
-      if (cost > shape.capacity) return Number.POSITIVE_INFINITY;
+      // Longer than the whole byte burst: never granted. Answer a finite wait, as the in-memory quota
+      // does (its wait is at least this), so Retry-After stays a number.
+      if (cost > shape.capacity) return Math.max(1, Math.ceil((cost - shape.capacity) / shape.perMs));
       return PgTokenBuckets.waitMs(await buckets.take(limiter, subject, cost, shape, now), cost, shape);
     },
   };

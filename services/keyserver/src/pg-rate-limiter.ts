@@ -27,7 +27,7 @@ export class PostgresRateLimiter implements RateLimitStore {
    *   limit, the same on every instance.
    */
   constructor(
-    private readonly pool: pg.Pool,
+    pool: pg.Pool,
     readonly name: string,
     readonly limit: RateLimit,
   ) {

@@ -7,7 +7,7 @@
  */
 import { equalBytes } from '../primitives/index.ts';
 import { MAX_SENDER_KEY_STATES } from './constants.ts';
-import { newSenderKeyState, type SenderKeyState } from './state.ts';
+import { newSenderKeyState, type SenderKeyState, type SenderKeyStateFields } from './state.ts';
 
 export interface SenderKeyRecord {
   /** Newest first. */
@@ -40,14 +40,7 @@ export function withStateReplaced(record: SenderKeyRecord, index: number, state:
  */
 export function withSenderKeyState(
   record: SenderKeyRecord,
-  fields: {
-    messageVersion: number;
-    chainId: number;
-    iteration: number;
-    chainKey: Uint8Array;
-    signingPublicKey: Uint8Array;
-    signingPrivateKey?: Uint8Array | undefined;
-  },
+  fields: SenderKeyStateFields,
 ): SenderKeyRecord {
   const states = record.states.slice();
   const same = states.findIndex(

@@ -62,15 +62,18 @@ export function stateSigningPrivateKey(state: SenderKeyState): Uint8Array {
   return key;
 }
 
-/** A new state (libsignal `SenderKeyState::new`). */
-export function newSenderKeyState(fields: {
+/** What a new state is made of (`newSenderKeyState`, `withSenderKeyState`). */
+export interface SenderKeyStateFields {
   messageVersion: number;
   chainId: number;
   iteration: number;
   chainKey: Uint8Array;
   signingPublicKey: Uint8Array;
   signingPrivateKey?: Uint8Array | undefined;
-}): SenderKeyState {
+}
+
+/** A new state (libsignal `SenderKeyState::new`). */
+export function newSenderKeyState(fields: SenderKeyStateFields): SenderKeyState {
   return {
     chainId: fields.chainId,
     messageVersion: fields.messageVersion,
