@@ -142,6 +142,8 @@ export interface ClientEvents {
   groupChanged: GroupChangeEvent;
   /** Two different changes or states were seen for one epoch of a group: it is frozen (sends refused) until resolved. */
   groupConflict: GroupConflictEvent;
+  /** `markRead` marked these received messages of one conversation read. */
+  messagesRead: { peer: string; ids: number[]; readAt: number };
 }
 
 /** A contact card: what two users exchange (e.g. by QR code) before the first message. */
