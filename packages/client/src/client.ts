@@ -133,7 +133,7 @@ export class SealpostClient extends TypedEmitter<ClientEvents> {
       store, now, own, startedIntervalMs: receiptOptions.typingStartedIntervalMs ?? DEFAULT_TYPING_STARTED_INTERVAL_MS, onError: (error) => emit('error', { error }),
       sendEphemeral: (account, plaintext, timestamp) => outgoing.sendContent(account, plaintext, timestamp, { ephemeral: true }),
     });
-    this.receipts = new Receipts({ store, now, own: () => own().account, delivery: this.#deliveryReceipts, typing: typingTracker });
+    this.receipts = new Receipts({ store, now, own: () => own().account, delivery: this.#deliveryReceipts, typing: typingTracker, sendContent: (a, p, t) => outgoing.sendContent(a, p, t) });
     const receiptInbound = new ReceiptInbound({ own, emit, delivery: this.#deliveryReceipts, typing: typingTracker });
     const recovery = new Recovery({ outgoing: this.#outgoing, own, emit, groupResend: (from, groupId, ts) => groupSender.resendAfterDecryptionError(from, groupId, ts) });
     this.#incoming = new Incoming({

@@ -4,10 +4,11 @@
  * (received receipts, typing, queuing delivery receipts), `DeliveryReceipts`
  * (batched sending), `TypingSender` / `TypingTracker` (typing.ts).
  */
-import type { MessageRef } from '../content.ts';
+import { encodeContent, type MessageRef } from '../content.ts';
 import { ClientError } from '../errors.ts';
 import type { ClientStore, DeviceAddress } from '../store/types.ts';
 import type { DeliveryReceipts } from './delivery-receipts.ts';
+import { MAX_RECEIPT_TARGETS, type ReceiptType } from './receipt-codec.ts';
 import type { TypingTracker } from './typing.ts';
 
 /** Options of the receipts part (`SealpostClientOptions.receipts`). */
@@ -45,6 +46,8 @@ export interface ReceiptsDeps {
   own: () => string;
   delivery: DeliveryReceipts;
   typing: TypingTracker;
+  /** Sends an encoded Content to every device of `account` (1:1 sessions); see `Outgoing.sendContent`. */
+  sendContent: (account: string, plaintext: Uint8Array, timestamp: number) => Promise<unknown>;
 }
 
 export class Receipts {
@@ -61,6 +64,23 @@ export class Receipts {
       if (r.readAt !== undefined) readBy.push({ account: r.account, device: r.device, at: r.readAt });
     }
     return { deliveredTo, readBy };
+  }
+
+  /**
+   * Sends a `type` receipt for `targets` (messages of `to`) to every device
+   * of account `to`, split into receipts of at most `MAX_RECEIPT_TARGETS`;
+   * resolves with how many receipts went out. Delivery receipts are sent
+   * automatically; this is the primitive for read receipts (a read listener
+   * calls it after `markRead`). Never stored; not answered with a receipt.
+   */
+  async send(to: string, type: ReceiptType, targets: readonly MessageRef[]): Promise<number> {
+    let sent = 0;
+    for (let i = 0; i < targets.length; i += MAX_RECEIPT_TARGETS) {
+      const now = this.d.now();
+      await this.d.sendContent(to, encodeContent({ timestamp: now, receipt: { type, targets: targets.slice(i, i + MAX_RECEIPT_TARGETS) } }), now);
+      sent++;
+    }
+    return sent;
   }
 
   /** Sends every queued delivery receipt now instead of at the end of the batching window; resolves with how many receipts went out. */
