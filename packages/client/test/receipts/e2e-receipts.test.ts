@@ -34,7 +34,8 @@ const options = (clock: ReturnType<typeof testClock>) => ({ ...GROUP_TEST_CLIENT
 describe('receipts end to end', () => {
   it('Alice (phone + laptop) → Bob (phone + laptop): one batched delivery receipt per Bob device reaches both Alice devices; read receipts; never stored, never answered; both directions', async () => {
     const clock = testClock();
-    const [alicePhone, aliceLaptop, bobPhone, bobLaptop, carol] = Array.from({ length: 5 }, () => local.client(options(clock)));
+    const client = () => local.client(options(clock));
+    const [alicePhone, aliceLaptop, bobPhone, bobLaptop, carol] = [client(), client(), client(), client(), client()];
     await registerAll([alicePhone, bobPhone, carol]);
     await linkDevice(alicePhone, aliceLaptop);
     await linkDevice(bobPhone, bobLaptop);
@@ -208,7 +209,7 @@ describe('receipts end to end', () => {
 
   it('a group of three: delivery receipts go 1:1 to the author; typing reaches the other members; neither is stored in the group', async () => {
     const clock = testClock();
-    const [alice, bob, carol] = Array.from({ length: 3 }, () => local.client(options(clock)));
+    const [alice, bob, carol] = [local.client(options(clock)), local.client(options(clock)), local.client(options(clock))];
     const all = [alice, bob, carol];
     await registerAll(all);
     const group = await alice.groups.create({ title: 'receipts', members: [bob.address.account, carol.address.account] });
