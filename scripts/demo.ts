@@ -22,6 +22,7 @@ import { toHex } from '@sealpost/protocol/primitives';
 import { impersonate, startLocalServices } from '@sealpost/devkit/services';
 import { pictureStep } from './demo-attachment.ts';
 import { groupStep } from './demo-group.ts';
+import { receiptsStep } from './demo-receipts.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'sealpost-demo-'));
 const useColor = process.stdout.isTTY;
@@ -75,6 +76,8 @@ function device(file: string): SealpostClient {
     trustRoot: services.trustRoot,
     receive: { mode: 'manual' },
     upkeep: { automatic: false },
+    // Delivery receipts wait for the receipts step (demo-receipts.ts), which flushes them: each step's relay rows stay its own.
+    receipts: { deliveryDelayMs: 3_600_000 },
   });
 }
 
@@ -230,6 +233,8 @@ try {
       stream.push(`${bold(label)}: ${dim(`me → ${t}`)}`);
     },
   });
+
+  await receiptsStep({ alice, bobPhone, bobLaptop, names, step, style: { dim, green } });
 
   step('An insider who runs the key server forges a sender certificate and writes to Alice "as Bob"');
   const mallory = device('mallory.db');
