@@ -12,6 +12,7 @@
  * the earliest time).
  */
 import type { ClientEvents } from '../client-types.ts';
+import { ClientError } from '../errors.ts';
 import { encodeContent } from '../content.ts';
 import type { ClientStore, PendingDeliveryReceipt, StoreTransaction } from '../store/types.ts';
 import { MAX_RECEIPT_TARGETS } from './receipt-codec.ts';
@@ -85,7 +86,9 @@ export class DeliveryReceipts {
           await this.d.sendContent(author, encodeContent({ timestamp: now, receipt: { type: 'delivery', targets } }), now);
         } catch (error) {
           this.d.emit('error', { error });
-          break; // the rest for this author stays queued, in order
+          // An author we can never write to (no profile key / no devices): its receipts are dropped, not retried forever.
+          if (error instanceof ClientError && error.code === 'UNKNOWN_RECIPIENT') await this.d.store.receipts.removeDeliveries(pending);
+          break; // otherwise the rest for this author stays queued, in order
         }
         await this.d.store.receipts.removeDeliveries(chunk);
         sent++;

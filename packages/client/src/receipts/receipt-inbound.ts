@@ -85,8 +85,10 @@ export class ReceiptInbound implements IncomingReceipts {
   async #typing(tx: StoreTransaction, from: DeviceAddress, content: MessageContent, now: number): Promise<(() => void) | undefined> {
     const typing = content.typing!;
     let conversation = from.account;
-    if (typing.groupId !== undefined) {
-      const groupId = toHex(typing.groupId);
+    // The group: named in the indicator (how we send it), or the content's group context (a sender-key send).
+    const groupIdBytes = typing.groupId ?? content.group?.id;
+    if (groupIdBytes !== undefined) {
+      const groupId = toHex(groupIdBytes);
       const group = await tx.groups.get(groupId);
       // Only a member may say it types in a group we are in; anything else is ignored.
       if (group === undefined) return undefined;

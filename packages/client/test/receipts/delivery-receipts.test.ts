@@ -4,6 +4,7 @@ import { DeliveryReceipts } from '../../src/receipts/delivery-receipts.ts';
 import { MAX_RECEIPT_TARGETS } from '../../src/receipts/receipt-codec.ts';
 import { MemoryStore } from '../../src/store/memory.ts';
 import type { ClientProblem } from '../../src/client-types.ts';
+import { ClientError } from '../../src/errors.ts';
 
 function setup(opts: { delayMs?: number; failFor?: string } = {}) {
   const store = new MemoryStore();
@@ -17,6 +18,7 @@ function setup(opts: { delayMs?: number; failFor?: string } = {}) {
     emit: (_event, value) => errors.push(value as ClientProblem),
     sendContent: async (to, plaintext) => {
       if (to === opts.failFor) throw new Error('relay down');
+      if (to === 'nobody') throw new ClientError('UNKNOWN_RECIPIENT', 'no devices');
       const receipt = decodeContent(plaintext).receipt!;
       sent.push({ to, type: receipt.type, targets: receipt.targets.map((t) => t.timestamp) });
     },
@@ -45,6 +47,11 @@ describe('delivery receipts: batching', () => {
     expect((await store.receipts.pendingDeliveries()).map((p) => [p.author, p.timestamp])).toEqual([['carol', 2000], ['carol', 2001]]);
     expect(await receipts.flush()).toBe(0); // carol still failing, kept
     expect(await store.receipts.pendingDeliveries()).toHaveLength(2);
+    // An author that can never be written to: its receipts are dropped after the failure is reported.
+    await queue('nobody', [4000, 4001]);
+    expect(await receipts.flush()).toBe(0);
+    expect(errors).toHaveLength(4);
+    expect((await store.receipts.pendingDeliveries()).map((p) => p.author)).toEqual(['carol', 'carol']);
   });
 
   it('the window: schedule() sends everything queued by then in one flush; close() stops the timer', async () => {
