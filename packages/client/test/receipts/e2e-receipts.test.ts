@@ -7,6 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import type { SealpostClient } from '../../src/client.ts';
 import { NetworkError } from '../../src/errors.ts';
+import { SqliteStore } from '../../src/sqlite.ts';
 import type { ReceiptEvent } from '../../src/receipts/receipt-inbound.ts';
 import type { TypingEvent } from '../../src/receipts/typing.ts';
 import type { RelayView } from '../../src/client-types.ts';
@@ -128,12 +129,13 @@ describe('receipts end to end', () => {
 
   it('a delivery receipt owed when the device stopped is sent by the next start (the queue is in the store)', async () => {
     const clock = testClock();
-    const [alice, bob] = [local.client(options(clock)), local.client(options(clock))];
+    const bobPath = local.path('receipts-bob.db');
+    const [alice, bob] = [local.client(options(clock)), local.client({ ...options(clock), store: new SqliteStore(bobPath) })];
     await registerAll([alice, bob]);
     const sent = await alice.send(bob.address.account, { text: 'are you there?' });
     expect(await bob.poll()).toBe(1);
-    await bob.close(); // before the batching window ended: nothing sent yet
-    const again = local.client({ ...options(clock), store: bob.store, receive: { mode: 'manual' } });
+    await bob.close(); // before the batching window ended: nothing sent yet (the SQLite file is closed)
+    const again = local.client({ ...options(clock), store: new SqliteStore(bobPath), receive: { mode: 'manual' } });
     expect((await again.store.receipts.pendingDeliveries()).map((p) => p.timestamp)).toEqual([sent.ref.timestamp]);
     await again.start();
     expect(await again.store.receipts.pendingDeliveries()).toEqual([]);
