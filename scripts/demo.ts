@@ -8,7 +8,8 @@
  * as an identity change, a photo sent as an encrypted attachment (EXIF
  * stripped; the blob server's directory listed: ciphertext, no names), a
  * group of three (one multi-recipient send per message, a member's new
- * device joining, a member removed who cannot read what follows) —
+ * device joining, a member removed who cannot read what follows), delivery
+ * and read receipts with ticks per device and a typing indicator —
  * and prints what each user saw beside what the relay saw: sealed
  * envelopes with a recipient, a size and a time, and no sender.
  */
