@@ -4,6 +4,7 @@
  * vectors). The reader throws MALFORMED on a short buffer, a vector longer
  * than its bound, or bytes left over; nothing it returns aliases its input.
  */
+import { fromBase64, utf8Decode } from '@sealpost/protocol/primitives';
 import { KeyTransparencyError, ensure } from './errors.ts';
 
 /** Accumulates an encoding. */
@@ -102,5 +103,23 @@ export class ByteReader {
   }
   end(): void {
     ensure(this.offset === this.data.length, 'MALFORMED', `${this.what}: ${this.data.length - this.offset} trailing bytes`);
+  }
+}
+
+/** Strict standard base64 (padding required, canonical) → MALFORMED on anything else. */
+export function decodeBase64(text: string, what: string): Uint8Array {
+  try {
+    return fromBase64(text, what);
+  } catch {
+    throw new KeyTransparencyError('MALFORMED', `${what} is not strict base64`);
+  }
+}
+
+/** Strict UTF-8 → MALFORMED on invalid sequences. */
+export function decodeUtf8(bytes: Uint8Array, what: string): string {
+  try {
+    return utf8Decode(bytes, what);
+  } catch {
+    throw new KeyTransparencyError('MALFORMED', `${what} is not valid UTF-8`);
   }
 }

@@ -129,7 +129,7 @@ export class MemoryLeafStore implements LeafHashStore {
     ensure(leafHash instanceof Uint8Array && leafHash.length === HASH_SIZE, 'INVALID_ARGUMENT', 'a leaf hash is 32 bytes');
     ensure(this.size < MAX_TREE_SIZE, 'INVALID_ARGUMENT', 'the log is full');
     const index = this.size;
-    let hash = leafHash.slice();
+    let hash: Uint8Array = leafHash.slice();
     let level = 0;
     let i = index;
     for (;;) {
