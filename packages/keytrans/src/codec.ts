@@ -48,6 +48,10 @@ export class ByteWriter {
     checkUint(data.length, 0xffff);
     return this.uint16(data.length).bytes(data);
   }
+  /** `opaque data<0..2^32-1>` */
+  vector32(data: Uint8Array): this {
+    return this.uint32(data.length).bytes(data);
+  }
   finish(): Uint8Array {
     const out = new Uint8Array(this.length);
     let off = 0;
@@ -100,6 +104,16 @@ export class ByteReader {
   }
   vector16(): Uint8Array {
     return this.bytes(this.uint16());
+  }
+  /** `opaque data<0..2^32-1>`, refused (MALFORMED) above `max` bytes. */
+  vector32(max: number): Uint8Array {
+    const n = this.uint32();
+    ensure(n <= max, 'MALFORMED', `${this.what}: vector of ${n} bytes exceeds ${max}`);
+    return this.bytes(n);
+  }
+  /** Whether every byte was consumed. */
+  get done(): boolean {
+    return this.offset === this.data.length;
   }
   end(): void {
     ensure(this.offset === this.data.length, 'MALFORMED', `${this.what}: ${this.data.length - this.offset} trailing bytes`);
