@@ -67,6 +67,13 @@ export class KtDirectory {
     return this.entries.length;
   }
 
+  /** The log entry at `position`. */
+  entry(position: number): LogEntry {
+    const e = this.entries[position];
+    ensure(e !== undefined, 'INVALID_ARGUMENT', `no log entry ${position}`);
+    return { timestamp: e.timestamp, prefixRoot: e.prefixRoot.slice() };
+  }
+
   /** The checkpoint body for the tree of `size` entries. */
   checkpoint(origin: string, size = this.size): Checkpoint {
     return { origin, size, rootHash: treeRoot(this.log, size), extensions: [] };

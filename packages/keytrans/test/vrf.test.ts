@@ -6,7 +6,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { fromHex, toHex } from '@sealpost/protocol/primitives';
+import { fromHex, primitivesBackend, toHex } from '@sealpost/protocol/primitives';
 import { KeyTransparencyError } from '../src/errors.ts';
 import { VRF_PROOF_SIZE, vrfOutput, vrfProofToHash, vrfProve, vrfProveTrace, vrfPublicKey, vrfVerify } from '../src/vrf.ts';
 
@@ -26,6 +26,9 @@ function rejects(run: () => unknown, message?: RegExp): void {
 }
 
 describe('RFC 9381 Appendix B.3 known answers', () => {
+  it('run on the primitives backend the project selected (node, or web in the web-primitives project)', () => {
+    expect(primitivesBackend).toBe(process.env['SEALPOST_EXPECT_PRIMITIVES_BACKEND'] ?? 'node');
+  });
   it('names its source and holds Examples 16–18', () => {
     expect(file.source).toMatch(/^RFC 9381 .*Appendix B\.3/);
     expect(file.cases.map((c) => c.name)).toEqual(['Example 16', 'Example 17', 'Example 18']);
