@@ -52,18 +52,21 @@ describe('RFC 9381 Appendix B.3 known answers', () => {
 
 describe('rejections', () => {
   const [c16, c17, c18] = file.cases as [VrfCase, VrfCase, VrfCase];
-  it('every single-bit flip of the Example 16 proof is rejected', () => {
+  // all 640 on the node project; the web-primitives rerun (same code, other hash backend) flips one bit per byte
+  const bitsPerByte = process.env['SEALPOST_EXPECT_PRIMITIVES_BACKEND'] === 'web' ? 1 : 8;
+  it(`every single-bit flip of the Example 16 proof is rejected (${bitsPerByte * 80})`, () => {
     const pi = fromHex(c16.pi);
     let rejected = 0;
     for (let i = 0; i < VRF_PROOF_SIZE; i++) {
-      for (let bit = 0; bit < 8; bit++) {
+      for (let j = 0; j < bitsPerByte; j++) {
+        const bit = (i + j) % 8;
         const m = pi.slice();
         m[i]! ^= 1 << bit;
         rejects(() => vrfVerify(fromHex(c16.pk), fromHex(c16.alpha), m));
         rejected++;
       }
     }
-    expect(rejected).toBe(640);
+    expect(rejected).toBe(80 * bitsPerByte);
   });
   it('one flipped byte at every position of the other proofs is rejected', () => {
     for (const c of [c17, c18]) {
