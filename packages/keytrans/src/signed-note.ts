@@ -61,7 +61,6 @@ export interface OpenedNote extends Note {
 
 /** Whether `name` is a valid key name: non-empty, no Unicode space, no '+', no control character. */
 export function isValidKeyName(name: string): boolean {
-  // eslint-disable-next-line no-control-regex
   return typeof name === 'string' && name.length > 0 && !/[\s+\u0000-\u001f]/u.test(name) && utf8RoundTrips(name);
 }
 
@@ -149,7 +148,6 @@ export function ed25519NoteVerifier(vkey: string): NoteVerifier {
 /** Checks note text: valid, ends in newline, no control character but newline. */
 function checkText(text: string, what: string): void {
   ensure(typeof text === 'string' && utf8RoundTrips(text), 'MALFORMED', `${what} is not valid UTF-8`);
-  // eslint-disable-next-line no-control-regex
   ensure(!/[\u0000-\u0009\u000b-\u001f]/.test(text), 'MALFORMED', `${what} contains a control character`);
 }
 

@@ -50,7 +50,6 @@ function fail(lineNo: number, message: string): never {
 /** Parses a tlog-policy file (POLICY_INVALID on any violation). */
 export function parseWitnessPolicy(text: string): WitnessPolicy {
   ensure(typeof text === 'string', 'POLICY_INVALID', 'a policy is text');
-  // eslint-disable-next-line no-control-regex
   ensure(!/[\u0000-\u0008\u000b-\u001f\u007f]/.test(text), 'POLICY_INVALID', 'a policy holds no control characters but tab and newline');
   const policy: WitnessPolicy = { logs: [], witnesses: [], groups: [], quorum: '' };
   const names = new Set<string>(['none']);

@@ -12,8 +12,8 @@ import { verifyCommitment } from '../src/commitment.ts';
 import { decodeLogEntry } from '../src/log-entry.ts';
 import { rootOfLeafHashes } from '../src/log-tree.ts';
 import { decodePrefixProof, verifyPrefixProof } from '../src/prefix-tree.ts';
-import { verifySearchProof } from '../src/search-proof.ts';
-import { vrfOutput, vrfVerify } from '../src/vrf.ts';
+import { verifySearchProof, vrfInput } from '../src/search-proof.ts';
+import { vrfOutput, vrfProve, vrfPublicKey, vrfVerify } from '../src/vrf.ts';
 import { parseWitnessPolicy, verifyWitnessedCheckpoint } from '../src/witness-policy.ts';
 import {
   type CommitmentCase,
@@ -69,8 +69,8 @@ describe('test-vectors/keytrans-prefix-tree.json', () => {
         const commitment = commitmentOf(l.label, l.version);
         const key = commitment === undefined ? undefined : searchKey(l.label, l.version);
         expect(proof.results[j]!.type === 'inclusion').toBe(commitment !== undefined);
-        // absent keys: take the search key from a fresh VRF evaluation of the file's own recomputation
-        const k = key ?? computePrefixTreeVector({ ...inputs, inserts: [{ label: l.label, version: l.version, commitment: '00'.repeat(32) }], lookups: [] }).keys[0]!.searchKey;
+        // an absent (label, version): its search key is the verified VRF output, as a client gets it from the proof the server sends
+        const k = key ?? toHex(vrfOutput(vrfVerify(pk, vrfInput(fromHex(l.label), l.version), vrfProve(fromHex(inputs.vrfSecretKey), vrfInput(fromHex(l.label), l.version)))));
         return commitment === undefined ? { key: fromHex(k) } : { key: fromHex(k), commitment };
       });
       verifyPrefixProof(proof, lookups, fromHex(outputs.roots.at(-1)!));
@@ -92,9 +92,8 @@ describe('test-vectors/keytrans-search.json', () => {
     expect(checkpoint.size).toBe(inputs.batches.length);
     expect(rootOfLeafHashes(outputs.logEntries.map((e) => fromHex(e.leafHash)))).toEqual(checkpoint.rootHash);
     outputs.logEntries.forEach((e, i) => expect(decodeLogEntry(fromHex(e.entry)).timestamp).toBe(inputs.batches[i]!.timestamp));
-    const vrfPublicKey = computePrefixTreeVector({ vrfSecretKey: inputs.vrfSecretKey, inserts: [], lookups: [] }).vrfPublicKey;
     for (const r of outputs.results) {
-      const got = verifySearchProof({ checkpoint, vrfPublicKey: fromHex(vrfPublicKey), label: fromHex(r.label), proof: fromHex(r.searchProof), now: inputs.batches.at(-1)!.timestamp });
+      const got = verifySearchProof({ checkpoint, vrfPublicKey: vrfPublicKey(fromHex(inputs.vrfSecretKey)), label: fromHex(r.label), proof: fromHex(r.searchProof), now: inputs.batches.at(-1)!.timestamp });
       expect({ version: got.version, value: toHex(got.value) }).toEqual({ version: r.version, value: r.value });
     }
     expect(outputs.results.map((r) => r.version)).toEqual([2, 0, 0, 0]);
