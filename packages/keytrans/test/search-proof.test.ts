@@ -88,7 +88,7 @@ describe('search proofs against a witnessed checkpoint', () => {
           }
         }
       }),
-      { numRuns: 4 },
+      { numRuns: 3 },
     );
   });
 
