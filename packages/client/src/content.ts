@@ -7,6 +7,8 @@ import { create, fromBinary, toBinary } from '@bufbuild/protobuf';
 import { ContentSchema, GroupContextSchema, MessageReferenceSchema, ReactionSchema, SentTranscriptSchema } from './gen/content_pb.ts';
 import { ClientError } from './errors.ts';
 import { pointerFromProto, pointerToProto, previewFromProto, previewToProto, type AttachmentPointer, type LinkPreview } from './attachments/pointer.ts';
+import { decodeEditFields, encodeEditFields } from './edits/edit-codec.ts';
+import type { DeleteFields, EditFields, Extension } from './edits/types.ts';
 
 /** The payload version this SDK writes. */
 export const CONTENT_VERSION = 1;
@@ -61,6 +63,14 @@ export interface MessageContent {
   senderKeyDistribution?: Uint8Array;
   /** Asks for the group changes after `group.epoch`. */
   groupStateRequest?: boolean;
+  /** Edit for everyone (src/edits/): a new text for an earlier message of the same author. */
+  edit?: EditFields;
+  /** Delete for everyone; on a stored message, marks it as a tombstone. */
+  delete?: DeleteFields;
+  /** App-defined payloads, delivered untouched. */
+  extensions?: Extension[];
+  /** Field numbers of `Content` this SDK does not know (a newer client's); the stored bytes keep them. Read only. */
+  unknownFields?: number[];
 }
 
 /** Which group and which of its states a message belongs to. */
@@ -131,13 +141,15 @@ export function encodeContent(content: Omit<MessageContent, 'version'> & { versi
   if (content.groupChanges !== undefined) message.groupChanges = content.groupChanges;
   if (content.senderKeyDistribution !== undefined) message.senderKeyDistributionMessage = content.senderKeyDistribution;
   if (content.groupStateRequest === true) message.groupStateRequest = true;
+  encodeEditFields(message, content, { toRef, fromRef });
   return toBinary(ContentSchema, message);
 }
 
 /**
  * Decodes a payload. Bytes that are not a `Content` protobuf, or a payload
- * without version/timestamp, throw `INVALID_DATA`. Unknown fields of a newer
- * version are ignored (the version tells the app that it may be missing some).
+ * without version/timestamp, throw `INVALID_DATA`. Fields of a newer version
+ * that this SDK does not know are listed in `unknownFields` (the bytes, as
+ * stored, keep them).
  */
 export function decodeContent(bytes: Uint8Array): MessageContent {
   let m;
@@ -167,5 +179,6 @@ export function decodeContent(bytes: Uint8Array): MessageContent {
   if (m.groupChanges.length > 0) out.groupChanges = m.groupChanges;
   if (m.senderKeyDistributionMessage.length > 0) out.senderKeyDistribution = m.senderKeyDistributionMessage;
   if (m.groupStateRequest) out.groupStateRequest = true;
+  decodeEditFields(m, out, { toRef, fromRef });
   return out;
 }
