@@ -11,6 +11,7 @@ import type { UpkeepPolicy } from './upkeep.ts';
 import type { QuarantineLimits } from './quarantine.ts';
 import type { ResendReport } from './recovery.ts';
 import type { GroupChangeEvent, GroupConflictEvent } from './groups/types.ts';
+import type { DeletedEvent, EditedEvent, EditPolicy, EditRejectedEvent, UnknownContentEvent } from './edits/types.ts';
 
 /** How the client receives. */
 export type ReceiveMode = 'websocket' | 'poll' | 'manual';
@@ -64,6 +65,8 @@ export interface SealpostClientOptions {
    * lazily on the first connect (so the package root never imports it).
    */
   WebSocket?: WebSocketConstructor;
+  /** Edit and delete for everyone: the windows a received edit or delete is applied within (defaults: 24 h each). */
+  edits?: Partial<EditPolicy>;
 }
 
 /** A message as the app receives it. */
@@ -142,6 +145,14 @@ export interface ClientEvents {
   groupChanged: GroupChangeEvent;
   /** Two different changes or states were seen for one epoch of a group: it is frozen (sends refused) until resolved. */
   groupConflict: GroupConflictEvent;
+  /** A stored message got a new text (an edit for everyone, from its author). */
+  edited: EditedEvent;
+  /** A stored message was deleted for everyone by its author (now a tombstone). */
+  deletedForEveryone: DeletedEvent;
+  /** An edit or delete for everyone was refused (not the author, outside the window, unknown or deleted target); nothing changed. */
+  editRejected: EditRejectedEvent;
+  /** A message carries fields this SDK does not know, or a newer payload version (it is stored as received). */
+  unknownContent: UnknownContentEvent;
 }
 
 /** A contact card: what two users exchange (e.g. by QR code) before the first message. */

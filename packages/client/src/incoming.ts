@@ -33,6 +33,7 @@ import type { Trust } from './trust.ts';
 import type { PreKeyUpkeep } from './upkeep.ts';
 import { failureOf, quarantineEnvelope, type QuarantineLimits } from './quarantine.ts';
 import { groupOfPeer } from './groups/types.ts';
+import { unknownContentOf } from './edits/unknown-content.ts';
 
 /** An unsealed envelope whose sender certificate is valid. */
 export interface OpenedEnvelope {
@@ -85,6 +86,8 @@ export interface IncomingDeps {
   recovery: IncomingRecovery;
   /** Group handling of content that names a group (`groups/group-inbound.ts`). */
   groups?: IncomingGroups;
+  /** Edits and deletes for everyone (`edits/edit-inbound.ts`): applied to a stored message instead of stored as one; returns what to run after the commit. */
+  edits?: { apply(tx: StoreTransaction, opened: OpenedEnvelope, content: MessageContent, peer: string, now: number): Promise<(() => void) | undefined> };
 }
 
 /** What the group side decided for one received content. */
@@ -329,10 +332,12 @@ export class Incoming {
           };
           // A resend (it always starts a new session) of a message we already have: keep the new session, not a second copy.
           const repeat = group !== undefined ? !group.store : opened.contentType === 3 && (await isStoredAlready(tx, row.peer, opened.sender, content.timestamp, plaintext));
-          const id = repeat ? undefined : await tx.history.add({ ...row, direction: opened.fromSelf ? 'out' : 'in', timestamp: content.timestamp, content: plaintext });
+          // An edit or delete for everyone changes a stored message; it is not one (src/edits/).
+          const edited = repeat ? undefined : await this.d.edits?.apply(tx, opened, content, row.peer, now);
+          const id = repeat || edited !== undefined ? undefined : await tx.history.add({ ...row, direction: opened.fromSelf ? 'out' : 'in', timestamp: content.timestamp, content: plaintext });
           await tx.history.markProcessed(opened.envelopeId, now);
           if (retry) await tx.quarantine.remove(opened.envelopeId);
-          return { message: id === undefined ? undefined : receivedMessage({ ...row, id }, content, own.account), change, usedOneTime, after: group?.after };
+          return { message: id === undefined ? undefined : receivedMessage({ ...row, id }, content, own.account), change, usedOneTime, after: group?.after, edited };
         });
       } catch (error) {
         if (isDuplicateMessage(error)) {
@@ -354,6 +359,7 @@ export class Incoming {
     if (refusedWith !== undefined) await this.d.groups?.refused(opened, refusedWith.error).catch((e: unknown) => this.d.emit('error', { error: e, envelopeId: opened.envelopeId }));
     if (outcome === undefined) return undefined;
     if (outcome.change !== undefined) this.d.emit('identityChanged', outcome.change);
+    outcome.edited?.();
     if (outcome.after !== undefined) await outcome.after().catch((error: unknown) => this.d.emit('error', { error, envelopeId: opened.envelopeId }));
     const upkeep = this.d.upkeep();
     if (outcome.usedOneTime && upkeep !== undefined) void upkeep.run().catch((error: unknown) => this.d.emit('error', { error }));
@@ -378,6 +384,8 @@ export class Incoming {
   /** Hands a stored message to the app; marks it delivered once the app accepted it. */
   async deliver(message: ReceivedMessage): Promise<void> {
     this.d.emit('message', message);
+    const unknown = unknownContentOf(message);
+    if (unknown !== undefined) this.d.emit('unknownContent', unknown);
     for (const push of this.#iterators) push(message);
     try {
       await this.d.onMessage?.(message);
