@@ -69,6 +69,10 @@ export class ChatSession {
       session.#changed();
     });
     client.on('identityChanged', (change) => void session.#identityChanged(change));
+    // Edits and deletes for everyone change a stored message (ui/edits.ts shows them).
+    const edited = (peer: string) => (session.#tabs.notify({ type: 'history-changed', peer }), session.#changed());
+    client.on('edited', (e) => edited(e.message.conversation));
+    client.on('deletedForEveryone', (e) => edited(e.conversation));
     client.on('error', (problem) => {
       session.problem = problem.error instanceof Error ? problem.error.message : String(problem.error);
       session.#changed();
@@ -142,6 +146,16 @@ export class ChatSession {
 
   async react(account: string, target: MessageRef, emoji: string, remove = false): Promise<void> {
     await this.#sending(account, () => this.client.react(account, emoji, target, remove));
+  }
+
+  /** Edits our message `target` for everyone (queued like sends; ui/edits.ts). */
+  async edit(account: string, target: MessageRef, text: string): Promise<void> {
+    await this.#sending(account, () => this.client.edit(account, target, text));
+  }
+
+  /** Deletes our message `target` for everyone (queued like sends; ui/edits.ts). */
+  async deleteForEveryone(account: string, target: MessageRef): Promise<void> {
+    await this.#sending(account, () => this.client.deleteForEveryone(account, target));
   }
 
   safetyNumber(account: string): Promise<SafetyNumber> {
