@@ -79,6 +79,8 @@ export async function applyEditOrDelete(tx: StoreTransaction, peer: string, by: 
     if (row === undefined) throw new EditError('EDIT_TARGET_UNKNOWN', `no message of ${target.author} at ${target.timestamp} in this conversation`);
     if (row.sender.account !== by.account) throw new EditError('EDIT_NOT_AUTHOR', 'the stored message has another author');
     const old = decodeContent(row.content);
+    // A delete that arrives again (a resend) changes nothing more.
+    if (isTombstone(old) && content.delete !== undefined) return { kind: 'unchanged' };
     if (isTombstone(old)) throw new EditError('EDIT_TARGET_DELETED', 'the message was deleted for everyone');
     if (content.edit !== undefined) {
       const oldText = old.text ?? '';

@@ -8,11 +8,11 @@
  * unchanged).
  */
 import type { ClientEvents } from '../client-types.ts';
-import type { MessageContent } from '../content.ts';
+import { decodeContent, type MessageContent } from '../content.ts';
 import type { OpenedEnvelope } from '../incoming.ts';
 import { receivedMessage } from '../incoming.ts';
 import type { RegisteredAccount, StoreTransaction } from '../store/types.ts';
-import { applyEditOrDelete, isEditOrDelete, type EditOutcome } from './apply-edit.ts';
+import { applyEditOrDelete, isEditOrDelete, isTombstone, type EditOutcome } from './apply-edit.ts';
 import type { EditPolicy } from './types.ts';
 
 /** What `EditReceiver` works with. */
@@ -48,9 +48,22 @@ export class EditReceiver {
    * `peer` when it is an edit or a delete and returns what to run after the
    * commit; undefined for any other content (stored as usual).
    */
-  async apply(tx: StoreTransaction, opened: Pick<OpenedEnvelope, 'sender'>, content: MessageContent, peer: string, now: number): Promise<(() => void) | undefined> {
-    if (!isEditOrDelete(content)) return undefined;
+  async apply(tx: StoreTransaction, opened: Pick<OpenedEnvelope, 'sender' | 'contentType'>, content: MessageContent, peer: string, now: number): Promise<(() => void) | undefined> {
+    if (!isEditOrDelete(content)) return (await this.#resentAfterEdit(tx, opened, content, peer)) ? () => {} : undefined;
     const outcome = await applyEditOrDelete(tx, peer, opened.sender, content, now, this.d.policy);
     return () => emitEditOutcome(this.d, outcome, peer, opened.sender);
+  }
+
+  /**
+   * True for a resent original (a PreKey message, as every resend after a
+   * decryption-error message is) of a message this device has already edited
+   * or deleted: its bytes differ from the stored ones, so the byte check of
+   * `Incoming` would store it again — and bring a deleted text back.
+   */
+  async #resentAfterEdit(tx: StoreTransaction, opened: Pick<OpenedEnvelope, 'sender' | 'contentType'>, content: MessageContent, peer: string): Promise<boolean> {
+    if (opened.contentType !== 3) return false;
+    const row = await tx.history.findByRef(peer, opened.sender.account, content.timestamp);
+    if (row === undefined || row.sender.device !== opened.sender.device) return false;
+    return isTombstone(decodeContent(row.content)) || (await tx.edits.list(row.id)).length > 0;
   }
 }
