@@ -2,6 +2,7 @@
 import { mkdtempSync, readFileSync, rmSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
 import { MemoryKvBackend } from '../src/store/kv/backend.ts';
 import { KvStore } from '../src/store/kv/store.ts';
@@ -29,6 +30,28 @@ describe('sqlite store: edits', () => {
     const tables = (s.db.prepare("SELECT name FROM sqlite_master WHERE type IN ('table', 'index')").all() as { name: string }[]).map((r) => r.name);
     expect(tables).toEqual(expect.arrayContaining(['message_edits', 'message_edits_message', 'messages_ref']));
     expect(Number(s.db.pragma('secure_delete', { simple: true }))).toBe(1);
+    await s.close();
+  });
+
+  it('adds the edits table to a database one migration before it, keeping its messages (found by reference and editable)', async () => {
+    // Found by content, not position: the lead orders issue 18's migrations at merge.
+    const at = MIGRATIONS.findIndex((m) => m.includes('CREATE TABLE message_edits'));
+    expect(at).toBeGreaterThan(0);
+    const path = join(dir, 'before-edits.db');
+    const old = new Database(path);
+    old.function('sealpost_base64_decode', (t: unknown) => Buffer.from(String(t), 'base64'));
+    for (let v = 0; v < at; v++) old.exec(MIGRATIONS[v]!);
+    old.pragma(`user_version = ${at}`);
+    old.prepare("INSERT INTO messages (direction, peer, sender_account, sender_device, timestamp, content, envelope_id, stored_at, delivered) VALUES ('in', 'p', 'p', 1, 77, ?, 'e', 1, 1)").run(Buffer.from([1, 2]));
+    old.close();
+    const s = new SqliteStore(path);
+    expect(s.schemaVersion).toBe(MIGRATIONS.length);
+    const row = await s.history.findByRef('p', 'p', 77);
+    expect(row?.content).toEqual(Uint8Array.of(1, 2));
+    await s.edits.add({ messageId: row!.id, content: row!.content, editTimestamp: 78, replacedAt: 2 });
+    await s.history.replaceContent(row!.id, Uint8Array.of(3));
+    expect((await s.history.get(row!.id))?.content).toEqual(Uint8Array.of(3));
+    expect(await s.edits.list(row!.id)).toHaveLength(1);
     await s.close();
   });
 

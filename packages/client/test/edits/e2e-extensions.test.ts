@@ -14,6 +14,7 @@ import { GROUP_TEST_CLIENT, collect, pollAll, registerAll } from '../support/gro
 import { rewritingOps, type Rewrite } from '../support/edits.ts';
 import { linkDevice } from '../support/link.ts';
 import { useLocalServices } from '../support/local-services.ts';
+import { SqliteStore } from '../../src/sqlite.ts';
 
 const local = useLocalServices({ clientDefaults: GROUP_TEST_CLIENT });
 
@@ -54,13 +55,13 @@ describe('extensions and unknown content', () => {
     await expect(alice1.send(bob1.address.account, { extensions: [{ type: 'poll', data: poll }] })).rejects.toMatchObject({ code: 'INVALID_DATA' });
   });
 
-  it('keeps fields from a newer client byte for byte, reports them, and reports them again on redelivery', async () => {
+  it('keeps fields from a newer client byte for byte (SQLite, across a restart), reports them, and reports them again on redelivery', async () => {
     let rewrite: Rewrite | undefined;
     const sent: Uint8Array[] = [];
     const newer = local.client({ sessions: rewritingOps(() => rewrite) });
-    let refuse = true;
-    // Bob's app fails to handle the first delivery: it stays undelivered, offered again by redeliver().
-    const bob1 = local.client({ onMessage: () => { if (refuse) throw new Error('app busy'); } });
+    // Bob's app fails to handle the first delivery (and then restarts): it stays undelivered, offered again by redeliver().
+    const bobDb = local.path('bob-phone.db');
+    const bob1 = local.client({ store: new SqliteStore(bobDb), onMessage: () => { throw new Error('app busy'); } });
     await registerAll([newer, bob1]);
     const bob2 = local.client();
     await linkDevice(bob1, bob2);
@@ -83,18 +84,22 @@ describe('extensions and unknown content', () => {
     expect(Buffer.from(stored.content).equals(Buffer.from(sent[0]!))).toBe(true);
     expect(Buffer.from((await bob2.store.history.conversation(newer.address.account))[0]!.content).equals(Buffer.from(sent[0]!))).toBe(true);
 
-    refuse = false;
-    await bob1.redeliver();
-    expect(inbox1.map((m) => [m.id, m.content.unknownFields])).toEqual([[stored.id, [40, 41]], [stored.id, [40, 41]]]);
-    expect(unknown1).toHaveLength(2);
+    expect(inbox1.map((m) => [m.id, m.content.unknownFields])).toEqual([[stored.id, [40, 41]]]);
+    await bob1.close();
+    const bobAgain = local.client({ store: new SqliteStore(bobDb) });
+    await bobAgain.ready();
+    const [again, unknownAgain] = [collect(bobAgain), unknownEvents(bobAgain)];
+    await bobAgain.redeliver();
+    expect(again.map((m) => [m.id, m.content.text, m.content.unknownFields])).toEqual([[stored.id, 'from the future', [40, 41]]]);
+    expect(unknownAgain.map((e) => e.fields)).toEqual([[40, 41]]);
     // Delivered now: the store still holds the bytes as received.
-    expect(await bob1.store.history.undelivered()).toEqual([]);
-    expect(Buffer.from((await bob1.store.history.get(stored.id))!.content).equals(Buffer.from(sent[0]!))).toBe(true);
+    expect(await bobAgain.store.history.undelivered()).toEqual([]);
+    expect(Buffer.from((await bobAgain.store.history.get(stored.id))!.content).equals(Buffer.from(sent[0]!))).toBe(true);
     // A payload version above ours is reported the same way.
     rewrite = (bytes) => Uint8Array.from([0x08, 0x07, ...bytes.subarray(2)]);
     await newer.send(bob1.address.account, { text: 'version 7' });
     rewrite = undefined;
-    await pollAll(all);
+    await pollAll([newer, bobAgain, bob2]);
     expect(unknown2.at(-1)).toMatchObject({ fields: [], version: 7, message: { content: { text: 'version 7', version: 7 } } });
   });
 });
