@@ -145,6 +145,8 @@ export interface ClientEvents {
   groupChanged: GroupChangeEvent;
   /** Two different changes or states were seen for one epoch of a group: it is frozen (sends refused) until resolved. */
   groupConflict: GroupConflictEvent;
+  /** `markRead` marked these received messages of one conversation read. */
+  messagesRead: { peer: string; ids: number[]; readAt: number };
   /** A stored message got a new text (an edit for everyone, from its author). */
   edited: EditedEvent;
   /** A stored message was deleted for everyone by its author (now a tombstone). */

@@ -6,6 +6,7 @@
 import { create, fromBinary, toBinary } from '@bufbuild/protobuf';
 import { ContentSchema, GroupContextSchema, MessageReferenceSchema, ReactionSchema, SentTranscriptSchema } from './gen/content_pb.ts';
 import { ClientError } from './errors.ts';
+import { receiptFromProto, receiptToProto, type ReceiptContent } from './receipts/receipt-codec.ts';
 import { pointerFromProto, pointerToProto, previewFromProto, previewToProto, type AttachmentPointer, type LinkPreview } from './attachments/pointer.ts';
 import { decodeEditFields, encodeEditFields } from './edits/edit-codec.ts';
 import type { DeleteFields, EditFields, Extension } from './edits/types.ts';
@@ -63,6 +64,8 @@ export interface MessageContent {
   senderKeyDistribution?: Uint8Array;
   /** Asks for the group changes after `group.epoch`. */
   groupStateRequest?: boolean;
+  /** A delivery or read receipt for earlier messages (not a chat message; never stored as one). */
+  receipt?: ReceiptContent;
   /** Edit for everyone (src/edits/): a new text for an earlier message of the same author. */
   edit?: EditFields;
   /** Delete for everyone; on a stored message, marks it as a tombstone. */
@@ -141,6 +144,7 @@ export function encodeContent(content: Omit<MessageContent, 'version'> & { versi
   if (content.groupChanges !== undefined) message.groupChanges = content.groupChanges;
   if (content.senderKeyDistribution !== undefined) message.senderKeyDistributionMessage = content.senderKeyDistribution;
   if (content.groupStateRequest === true) message.groupStateRequest = true;
+  if (content.receipt !== undefined) message.receipt = receiptToProto(content.receipt, { toRef });
   encodeEditFields(message, content, { toRef, fromRef });
   return toBinary(ContentSchema, message);
 }
@@ -179,6 +183,7 @@ export function decodeContent(bytes: Uint8Array): MessageContent {
   if (m.groupChanges.length > 0) out.groupChanges = m.groupChanges;
   if (m.senderKeyDistributionMessage.length > 0) out.senderKeyDistribution = m.senderKeyDistributionMessage;
   if (m.groupStateRequest) out.groupStateRequest = true;
+  if (m.receipt !== undefined) out.receipt = receiptFromProto(m.receipt, { fromRef });
   decodeEditFields(m, out, { toRef, fromRef });
   return out;
 }

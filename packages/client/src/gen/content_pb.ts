@@ -7,15 +7,15 @@
 // @generated from file content.proto (package sealpost.content.v1, syntax proto3)
 /* eslint-disable */
 
-import type { GenFile, GenMessage } from "@bufbuild/protobuf/codegenv2";
-import { fileDesc, messageDesc } from "@bufbuild/protobuf/codegenv2";
+import type { GenEnum, GenFile, GenMessage } from "@bufbuild/protobuf/codegenv2";
+import { enumDesc, fileDesc, messageDesc } from "@bufbuild/protobuf/codegenv2";
 import type { Message } from "@bufbuild/protobuf";
 
 /**
  * Describes the file content.proto.
  */
 export const file_content: GenFile = /*@__PURE__*/
-  fileDesc("Cg1jb250ZW50LnByb3RvEhNzZWFscG9zdC5jb250ZW50LnYxIkkKEE1lc3NhZ2VSZWZlcmVuY2USDgoGYXV0aG9yGAEgASgJEhEKCXRpbWVzdGFtcBgCIAEoBBISCgptZXNzYWdlX2lkGAMgASgJImAKCFJlYWN0aW9uEg0KBWVtb2ppGAEgASgJEjUKBnRhcmdldBgCIAEoCzIlLnNlYWxwb3N0LmNvbnRlbnQudjEuTWVzc2FnZVJlZmVyZW5jZRIOCgZyZW1vdmUYAyABKAgiJQoOU2VudFRyYW5zY3JpcHQSEwoLZGVzdGluYXRpb24YASABKAkikgUKB0NvbnRlbnQSDwoHdmVyc2lvbhgBIAEoDRIRCgl0aW1lc3RhbXAYAiABKAQSEgoKbWVzc2FnZV9pZBgDIAEoCRIMCgR0ZXh0GAQgASgJEjcKCHJlcGx5X3RvGAUgASgLMiUuc2VhbHBvc3QuY29udGVudC52MS5NZXNzYWdlUmVmZXJlbmNlEi8KCHJlYWN0aW9uGAYgASgLMh0uc2VhbHBvc3QuY29udGVudC52MS5SZWFjdGlvbhI8Cg9zZW50X3RyYW5zY3JpcHQYByABKAsyIy5zZWFscG9zdC5jb250ZW50LnYxLlNlbnRUcmFuc2NyaXB0EhMKC3Byb2ZpbGVfa2V5GAggASgMEjAKBWdyb3VwGAkgASgLMiEuc2VhbHBvc3QuY29udGVudC52MS5Hcm91cENvbnRleHQSFQoNZ3JvdXBfY2hhbmdlcxgKIAMoDBInCh9zZW5kZXJfa2V5X2Rpc3RyaWJ1dGlvbl9tZXNzYWdlGAsgASgMEhsKE2dyb3VwX3N0YXRlX3JlcXVlc3QYDCABKAgSOwoLYXR0YWNobWVudHMYDSADKAsyJi5zZWFscG9zdC5jb250ZW50LnYxLkF0dGFjaG1lbnRQb2ludGVyEi4KCHByZXZpZXdzGA4gAygLMhwuc2VhbHBvc3QuY29udGVudC52MS5QcmV2aWV3EicKBGVkaXQYFSABKAsyGS5zZWFscG9zdC5jb250ZW50LnYxLkVkaXQSKwoGZGVsZXRlGBYgASgLMhsuc2VhbHBvc3QuY29udGVudC52MS5EZWxldGUSMgoKZXh0ZW5zaW9ucxgXIAMoCzIeLnNlYWxwb3N0LmNvbnRlbnQudjEuRXh0ZW5zaW9uIvgCChFBdHRhY2htZW50UG9pbnRlchIPCgdjZG5fa2V5GA8gASgJEhIKCmNkbl9udW1iZXIYDiABKA0SFAoMY29udGVudF90eXBlGAIgASgJEgsKA2tleRgDIAEoDBIMCgRzaXplGAQgASgEEg4KBmRpZ2VzdBgGIAEoDBIXCg9pbmNyZW1lbnRhbF9tYWMYEyABKAwSEgoKY2h1bmtfc2l6ZRgRIAEoDRIRCglmaWxlX25hbWUYByABKAkSDQoFZmxhZ3MYCCABKA0SDQoFd2lkdGgYCSABKA0SDgoGaGVpZ2h0GAogASgNEg8KB2NhcHRpb24YCyABKAkSEQoJYmx1cl9oYXNoGAwgASgJEhgKEHVwbG9hZF90aW1lc3RhbXAYDSABKAQSOQoJdGh1bWJuYWlsGBUgASgLMiYuc2VhbHBvc3QuY29udGVudC52MS5BdHRhY2htZW50UG9pbnRlchIWCg5wbGFpbnRleHRfaGFzaBgWIAEoDCJ/CgdQcmV2aWV3EgsKA3VybBgBIAEoCRINCgV0aXRsZRgCIAEoCRI1CgVpbWFnZRgDIAEoCzImLnNlYWxwb3N0LmNvbnRlbnQudjEuQXR0YWNobWVudFBvaW50ZXISEwoLZGVzY3JpcHRpb24YBCABKAkSDAoEZGF0ZRgFIAEoBCJZCgtHcm91cE1lbWJlchISCgphY2NvdW50X2lkGAEgASgJEgwKBHJvbGUYAiABKA0SEwoLYWRkZWRfZXBvY2gYAyABKAQSEwoLcHJvZmlsZV9rZXkYBCABKAwiggEKCkdyb3VwU3RhdGUSEAoIZ3JvdXBfaWQYASABKAwSDQoFZXBvY2gYAiABKAQSEQoJcHJldl9oYXNoGAMgASgMEjEKB21lbWJlcnMYBCADKAsyIC5zZWFscG9zdC5jb250ZW50LnYxLkdyb3VwTWVtYmVyEg0KBXRpdGxlGAUgASgJIlYKC0dyb3VwQ2hhbmdlEg0KBXN0YXRlGAEgASgMEg4KBmF1dGhvchgCIAEoCRIVCg1hdXRob3JfZGV2aWNlGAMgASgNEhEKCXNpZ25hdHVyZRgEIAEoDCJDCgxHcm91cENvbnRleHQSEAoIZ3JvdXBfaWQYASABKAwSDQoFZXBvY2gYAiABKAQSEgoKc3RhdGVfaGFzaBgDIAEoDCJLCgRFZGl0EjUKBnRhcmdldBgBIAEoCzIlLnNlYWxwb3N0LmNvbnRlbnQudjEuTWVzc2FnZVJlZmVyZW5jZRIMCgR0ZXh0GAIgASgJIj8KBkRlbGV0ZRI1CgZ0YXJnZXQYASABKAsyJS5zZWFscG9zdC5jb250ZW50LnYxLk1lc3NhZ2VSZWZlcmVuY2UiJwoJRXh0ZW5zaW9uEgwKBHR5cGUYASABKAkSDAoEZGF0YRgCIAEoDGIGcHJvdG8z");
+  fileDesc("Cg1jb250ZW50LnByb3RvEhNzZWFscG9zdC5jb250ZW50LnYxIkkKEE1lc3NhZ2VSZWZlcmVuY2USDgoGYXV0aG9yGAEgASgJEhEKCXRpbWVzdGFtcBgCIAEoBBISCgptZXNzYWdlX2lkGAMgASgJImAKCFJlYWN0aW9uEg0KBWVtb2ppGAEgASgJEjUKBnRhcmdldBgCIAEoCzIlLnNlYWxwb3N0LmNvbnRlbnQudjEuTWVzc2FnZVJlZmVyZW5jZRIOCgZyZW1vdmUYAyABKAgiJQoOU2VudFRyYW5zY3JpcHQSEwoLZGVzdGluYXRpb24YASABKAkiwQUKB0NvbnRlbnQSDwoHdmVyc2lvbhgBIAEoDRIRCgl0aW1lc3RhbXAYAiABKAQSEgoKbWVzc2FnZV9pZBgDIAEoCRIMCgR0ZXh0GAQgASgJEjcKCHJlcGx5X3RvGAUgASgLMiUuc2VhbHBvc3QuY29udGVudC52MS5NZXNzYWdlUmVmZXJlbmNlEi8KCHJlYWN0aW9uGAYgASgLMh0uc2VhbHBvc3QuY29udGVudC52MS5SZWFjdGlvbhI8Cg9zZW50X3RyYW5zY3JpcHQYByABKAsyIy5zZWFscG9zdC5jb250ZW50LnYxLlNlbnRUcmFuc2NyaXB0EhMKC3Byb2ZpbGVfa2V5GAggASgMEjAKBWdyb3VwGAkgASgLMiEuc2VhbHBvc3QuY29udGVudC52MS5Hcm91cENvbnRleHQSFQoNZ3JvdXBfY2hhbmdlcxgKIAMoDBInCh9zZW5kZXJfa2V5X2Rpc3RyaWJ1dGlvbl9tZXNzYWdlGAsgASgMEhsKE2dyb3VwX3N0YXRlX3JlcXVlc3QYDCABKAgSOwoLYXR0YWNobWVudHMYDSADKAsyJi5zZWFscG9zdC5jb250ZW50LnYxLkF0dGFjaG1lbnRQb2ludGVyEi4KCHByZXZpZXdzGA4gAygLMhwuc2VhbHBvc3QuY29udGVudC52MS5QcmV2aWV3Ei0KB3JlY2VpcHQYDyABKAsyHC5zZWFscG9zdC5jb250ZW50LnYxLlJlY2VpcHQSJwoEZWRpdBgVIAEoCzIZLnNlYWxwb3N0LmNvbnRlbnQudjEuRWRpdBIrCgZkZWxldGUYFiABKAsyGy5zZWFscG9zdC5jb250ZW50LnYxLkRlbGV0ZRIyCgpleHRlbnNpb25zGBcgAygLMh4uc2VhbHBvc3QuY29udGVudC52MS5FeHRlbnNpb24i+AIKEUF0dGFjaG1lbnRQb2ludGVyEg8KB2Nkbl9rZXkYDyABKAkSEgoKY2RuX251bWJlchgOIAEoDRIUCgxjb250ZW50X3R5cGUYAiABKAkSCwoDa2V5GAMgASgMEgwKBHNpemUYBCABKAQSDgoGZGlnZXN0GAYgASgMEhcKD2luY3JlbWVudGFsX21hYxgTIAEoDBISCgpjaHVua19zaXplGBEgASgNEhEKCWZpbGVfbmFtZRgHIAEoCRINCgVmbGFncxgIIAEoDRINCgV3aWR0aBgJIAEoDRIOCgZoZWlnaHQYCiABKA0SDwoHY2FwdGlvbhgLIAEoCRIRCglibHVyX2hhc2gYDCABKAkSGAoQdXBsb2FkX3RpbWVzdGFtcBgNIAEoBBI5Cgl0aHVtYm5haWwYFSABKAsyJi5zZWFscG9zdC5jb250ZW50LnYxLkF0dGFjaG1lbnRQb2ludGVyEhYKDnBsYWludGV4dF9oYXNoGBYgASgMIn8KB1ByZXZpZXcSCwoDdXJsGAEgASgJEg0KBXRpdGxlGAIgASgJEjUKBWltYWdlGAMgASgLMiYuc2VhbHBvc3QuY29udGVudC52MS5BdHRhY2htZW50UG9pbnRlchITCgtkZXNjcmlwdGlvbhgEIAEoCRIMCgRkYXRlGAUgASgEIlkKC0dyb3VwTWVtYmVyEhIKCmFjY291bnRfaWQYASABKAkSDAoEcm9sZRgCIAEoDRITCgthZGRlZF9lcG9jaBgDIAEoBBITCgtwcm9maWxlX2tleRgEIAEoDCKCAQoKR3JvdXBTdGF0ZRIQCghncm91cF9pZBgBIAEoDBINCgVlcG9jaBgCIAEoBBIRCglwcmV2X2hhc2gYAyABKAwSMQoHbWVtYmVycxgEIAMoCzIgLnNlYWxwb3N0LmNvbnRlbnQudjEuR3JvdXBNZW1iZXISDQoFdGl0bGUYBSABKAkiVgoLR3JvdXBDaGFuZ2USDQoFc3RhdGUYASABKAwSDgoGYXV0aG9yGAIgASgJEhUKDWF1dGhvcl9kZXZpY2UYAyABKA0SEQoJc2lnbmF0dXJlGAQgASgMIkMKDEdyb3VwQ29udGV4dBIQCghncm91cF9pZBgBIAEoDBINCgVlcG9jaBgCIAEoBBISCgpzdGF0ZV9oYXNoGAMgASgMIpIBCgdSZWNlaXB0Ei8KBHR5cGUYASABKA4yIS5zZWFscG9zdC5jb250ZW50LnYxLlJlY2VpcHQuVHlwZRI2Cgd0YXJnZXRzGAIgAygLMiUuc2VhbHBvc3QuY29udGVudC52MS5NZXNzYWdlUmVmZXJlbmNlIh4KBFR5cGUSDAoIREVMSVZFUlkQABIICgRSRUFEEAEiSwoERWRpdBI1CgZ0YXJnZXQYASABKAsyJS5zZWFscG9zdC5jb250ZW50LnYxLk1lc3NhZ2VSZWZlcmVuY2USDAoEdGV4dBgCIAEoCSI/CgZEZWxldGUSNQoGdGFyZ2V0GAEgASgLMiUuc2VhbHBvc3QuY29udGVudC52MS5NZXNzYWdlUmVmZXJlbmNlIicKCUV4dGVuc2lvbhIMCgR0eXBlGAEgASgJEgwKBGRhdGEYAiABKAxiBnByb3RvMw");
 
 /**
  * Points at an earlier message: either by its author and the author's
@@ -219,6 +219,13 @@ export type Content = Message<"sealpost.content.v1.Content"> & {
    * @generated from field: repeated sealpost.content.v1.Preview previews = 14;
    */
   previews: Preview[];
+
+  /**
+   * A delivery or read receipt for earlier messages (instead of text).
+   *
+   * @generated from field: sealpost.content.v1.Receipt receipt = 15;
+   */
+  receipt?: Receipt | undefined;
 
   /**
    * Edit and delete for everyone, app extensions (issue 18, part "edit"; src/edits/).
@@ -575,6 +582,55 @@ export const GroupContextSchema: GenMessage<GroupContext> = /*@__PURE__*/
   messageDesc(file_content, 9);
 
 /**
+ * A delivery or read receipt, sent by a recipient's device to the author of
+ * the messages it names (and, for reads, synced to the reader's own devices).
+ * Batched: one receipt names many messages.
+ *
+ * @generated from message sealpost.content.v1.Receipt
+ */
+export type Receipt = Message<"sealpost.content.v1.Receipt"> & {
+  /**
+   * @generated from field: sealpost.content.v1.Receipt.Type type = 1;
+   */
+  type: Receipt_Type;
+
+  /**
+   * The messages received / read, by author and the author's timestamp.
+   *
+   * @generated from field: repeated sealpost.content.v1.MessageReference targets = 2;
+   */
+  targets: MessageReference[];
+};
+
+/**
+ * Describes the message sealpost.content.v1.Receipt.
+ * Use `create(ReceiptSchema)` to create a new message.
+ */
+export const ReceiptSchema: GenMessage<Receipt> = /*@__PURE__*/
+  messageDesc(file_content, 10);
+
+/**
+ * @generated from enum sealpost.content.v1.Receipt.Type
+ */
+export enum Receipt_Type {
+  /**
+   * @generated from enum value: DELIVERY = 0;
+   */
+  DELIVERY = 0,
+
+  /**
+   * @generated from enum value: READ = 1;
+   */
+  READ = 1,
+}
+
+/**
+ * Describes the enum sealpost.content.v1.Receipt.Type.
+ */
+export const Receipt_TypeSchema: GenEnum<Receipt_Type> = /*@__PURE__*/
+  enumDesc(file_content, 10, 0);
+
+/**
  * A new text for an earlier message; only its author may send it, within
  * the receiver's edit window (default 24 h).
  *
@@ -601,7 +657,7 @@ export type Edit = Message<"sealpost.content.v1.Edit"> & {
  * Use `create(EditSchema)` to create a new message.
  */
 export const EditSchema: GenMessage<Edit> = /*@__PURE__*/
-  messageDesc(file_content, 10);
+  messageDesc(file_content, 11);
 
 /**
  * Removes an earlier message for everyone; only its author may send it,
@@ -621,7 +677,7 @@ export type Delete = Message<"sealpost.content.v1.Delete"> & {
  * Use `create(DeleteSchema)` to create a new message.
  */
 export const DeleteSchema: GenMessage<Delete> = /*@__PURE__*/
-  messageDesc(file_content, 11);
+  messageDesc(file_content, 12);
 
 /**
  * An app-defined payload: a reverse-DNS type name and opaque bytes the SDK
@@ -646,5 +702,5 @@ export type Extension = Message<"sealpost.content.v1.Extension"> & {
  * Use `create(ExtensionSchema)` to create a new message.
  */
 export const ExtensionSchema: GenMessage<Extension> = /*@__PURE__*/
-  messageDesc(file_content, 12);
+  messageDesc(file_content, 13);
 
