@@ -24,6 +24,7 @@ import { impersonate, startLocalServices } from '@sealpost/devkit/services';
 import { pictureStep } from './demo-attachment.ts';
 import { groupStep } from './demo-group.ts';
 import { receiptsStep } from './demo-receipts.ts';
+import { editsStep } from './demo-edits.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'sealpost-demo-'));
 const useColor = process.stdout.isTTY;
@@ -236,6 +237,7 @@ try {
   });
 
   await receiptsStep({ alice, bobPhone, bobLaptop, names, step, style: { dim, green } });
+  await editsStep({ alice, bobPhone, bobLaptop, step, style: { dim, green }, show: (label, line) => (seen.get(label)?.push(line), stream.push(`${bold(label)}: ${line}`)) });
 
   step('An insider who runs the key server forges a sender certificate and writes to Alice "as Bob"');
   const mallory = device('mallory.db');

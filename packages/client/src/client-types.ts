@@ -14,6 +14,7 @@ import type { GroupChangeEvent, GroupConflictEvent } from './groups/types.ts';
 import type { ReceiptEvent } from './receipts/receipt-inbound.ts';
 import type { ReceiptOptions } from './receipts/receipts.ts';
 import type { TypingEvent } from './receipts/typing.ts';
+import type { DeletedEvent, EditedEvent, EditPolicy, EditRejectedEvent, UnknownContentEvent } from './edits/types.ts';
 
 /** How the client receives. */
 export type ReceiveMode = 'websocket' | 'poll' | 'manual';
@@ -69,6 +70,8 @@ export interface SealpostClientOptions {
   WebSocket?: WebSocketConstructor;
   /** Delivery receipts (on, batched over 1 s by default) and typing indicators (rate limit, expiry); see receipts/receipts.ts. */
   receipts?: ReceiptOptions;
+  /** Edit and delete for everyone: the windows a received edit or delete is applied within (defaults: 24 h each). */
+  edits?: Partial<EditPolicy>;
 }
 
 /** A message as the app receives it. */
@@ -153,6 +156,14 @@ export interface ClientEvents {
   receipt: ReceiptEvent;
   /** A contact (or group member) started or stopped typing; a STARTED expires at `expiresAt` unless refreshed. */
   typing: TypingEvent;
+  /** A stored message got a new text (an edit for everyone, from its author). */
+  edited: EditedEvent;
+  /** A stored message was deleted for everyone by its author (now a tombstone). */
+  deletedForEveryone: DeletedEvent;
+  /** An edit or delete for everyone was refused (not the author, outside the window, unknown or deleted target); nothing changed. */
+  editRejected: EditRejectedEvent;
+  /** A message carries fields this SDK does not know, or a newer payload version (it is stored as received). */
+  unknownContent: UnknownContentEvent;
 }
 
 /** A contact card: what two users exchange (e.g. by QR code) before the first message. */

@@ -15,7 +15,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file content.proto.
  */
 export const file_content: GenFile = /*@__PURE__*/
-  fileDesc("Cg1jb250ZW50LnByb3RvEhNzZWFscG9zdC5jb250ZW50LnYxIkkKEE1lc3NhZ2VSZWZlcmVuY2USDgoGYXV0aG9yGAEgASgJEhEKCXRpbWVzdGFtcBgCIAEoBBISCgptZXNzYWdlX2lkGAMgASgJImAKCFJlYWN0aW9uEg0KBWVtb2ppGAEgASgJEjUKBnRhcmdldBgCIAEoCzIlLnNlYWxwb3N0LmNvbnRlbnQudjEuTWVzc2FnZVJlZmVyZW5jZRIOCgZyZW1vdmUYAyABKAgiJQoOU2VudFRyYW5zY3JpcHQSEwoLZGVzdGluYXRpb24YASABKAki5AQKB0NvbnRlbnQSDwoHdmVyc2lvbhgBIAEoDRIRCgl0aW1lc3RhbXAYAiABKAQSEgoKbWVzc2FnZV9pZBgDIAEoCRIMCgR0ZXh0GAQgASgJEjcKCHJlcGx5X3RvGAUgASgLMiUuc2VhbHBvc3QuY29udGVudC52MS5NZXNzYWdlUmVmZXJlbmNlEi8KCHJlYWN0aW9uGAYgASgLMh0uc2VhbHBvc3QuY29udGVudC52MS5SZWFjdGlvbhI8Cg9zZW50X3RyYW5zY3JpcHQYByABKAsyIy5zZWFscG9zdC5jb250ZW50LnYxLlNlbnRUcmFuc2NyaXB0EhMKC3Byb2ZpbGVfa2V5GAggASgMEjAKBWdyb3VwGAkgASgLMiEuc2VhbHBvc3QuY29udGVudC52MS5Hcm91cENvbnRleHQSFQoNZ3JvdXBfY2hhbmdlcxgKIAMoDBInCh9zZW5kZXJfa2V5X2Rpc3RyaWJ1dGlvbl9tZXNzYWdlGAsgASgMEhsKE2dyb3VwX3N0YXRlX3JlcXVlc3QYDCABKAgSOwoLYXR0YWNobWVudHMYDSADKAsyJi5zZWFscG9zdC5jb250ZW50LnYxLkF0dGFjaG1lbnRQb2ludGVyEi4KCHByZXZpZXdzGA4gAygLMhwuc2VhbHBvc3QuY29udGVudC52MS5QcmV2aWV3Ei0KB3JlY2VpcHQYDyABKAsyHC5zZWFscG9zdC5jb250ZW50LnYxLlJlY2VpcHQSKwoGdHlwaW5nGBAgASgLMhsuc2VhbHBvc3QuY29udGVudC52MS5UeXBpbmci+AIKEUF0dGFjaG1lbnRQb2ludGVyEg8KB2Nkbl9rZXkYDyABKAkSEgoKY2RuX251bWJlchgOIAEoDRIUCgxjb250ZW50X3R5cGUYAiABKAkSCwoDa2V5GAMgASgMEgwKBHNpemUYBCABKAQSDgoGZGlnZXN0GAYgASgMEhcKD2luY3JlbWVudGFsX21hYxgTIAEoDBISCgpjaHVua19zaXplGBEgASgNEhEKCWZpbGVfbmFtZRgHIAEoCRINCgVmbGFncxgIIAEoDRINCgV3aWR0aBgJIAEoDRIOCgZoZWlnaHQYCiABKA0SDwoHY2FwdGlvbhgLIAEoCRIRCglibHVyX2hhc2gYDCABKAkSGAoQdXBsb2FkX3RpbWVzdGFtcBgNIAEoBBI5Cgl0aHVtYm5haWwYFSABKAsyJi5zZWFscG9zdC5jb250ZW50LnYxLkF0dGFjaG1lbnRQb2ludGVyEhYKDnBsYWludGV4dF9oYXNoGBYgASgMIn8KB1ByZXZpZXcSCwoDdXJsGAEgASgJEg0KBXRpdGxlGAIgASgJEjUKBWltYWdlGAMgASgLMiYuc2VhbHBvc3QuY29udGVudC52MS5BdHRhY2htZW50UG9pbnRlchITCgtkZXNjcmlwdGlvbhgEIAEoCRIMCgRkYXRlGAUgASgEIlkKC0dyb3VwTWVtYmVyEhIKCmFjY291bnRfaWQYASABKAkSDAoEcm9sZRgCIAEoDRITCgthZGRlZF9lcG9jaBgDIAEoBBITCgtwcm9maWxlX2tleRgEIAEoDCKCAQoKR3JvdXBTdGF0ZRIQCghncm91cF9pZBgBIAEoDBINCgVlcG9jaBgCIAEoBBIRCglwcmV2X2hhc2gYAyABKAwSMQoHbWVtYmVycxgEIAMoCzIgLnNlYWxwb3N0LmNvbnRlbnQudjEuR3JvdXBNZW1iZXISDQoFdGl0bGUYBSABKAkiVgoLR3JvdXBDaGFuZ2USDQoFc3RhdGUYASABKAwSDgoGYXV0aG9yGAIgASgJEhUKDWF1dGhvcl9kZXZpY2UYAyABKA0SEQoJc2lnbmF0dXJlGAQgASgMIkMKDEdyb3VwQ29udGV4dBIQCghncm91cF9pZBgBIAEoDBINCgVlcG9jaBgCIAEoBBISCgpzdGF0ZV9oYXNoGAMgASgMIpIBCgdSZWNlaXB0Ei8KBHR5cGUYASABKA4yIS5zZWFscG9zdC5jb250ZW50LnYxLlJlY2VpcHQuVHlwZRI2Cgd0YXJnZXRzGAIgAygLMiUuc2VhbHBvc3QuY29udGVudC52MS5NZXNzYWdlUmVmZXJlbmNlIh4KBFR5cGUSDAoIREVMSVZFUlkQABIICgRSRUFEEAEihQEKBlR5cGluZxIyCgZhY3Rpb24YASABKA4yIi5zZWFscG9zdC5jb250ZW50LnYxLlR5cGluZy5BY3Rpb24SEQoJdGltZXN0YW1wGAIgASgEEhAKCGdyb3VwX2lkGAMgASgMIiIKBkFjdGlvbhILCgdTVEFSVEVEEAASCwoHU1RPUFBFRBABYgZwcm90bzM");
+  fileDesc("Cg1jb250ZW50LnByb3RvEhNzZWFscG9zdC5jb250ZW50LnYxIkkKEE1lc3NhZ2VSZWZlcmVuY2USDgoGYXV0aG9yGAEgASgJEhEKCXRpbWVzdGFtcBgCIAEoBBISCgptZXNzYWdlX2lkGAMgASgJImAKCFJlYWN0aW9uEg0KBWVtb2ppGAEgASgJEjUKBnRhcmdldBgCIAEoCzIlLnNlYWxwb3N0LmNvbnRlbnQudjEuTWVzc2FnZVJlZmVyZW5jZRIOCgZyZW1vdmUYAyABKAgiJQoOU2VudFRyYW5zY3JpcHQSEwoLZGVzdGluYXRpb24YASABKAki7gUKB0NvbnRlbnQSDwoHdmVyc2lvbhgBIAEoDRIRCgl0aW1lc3RhbXAYAiABKAQSEgoKbWVzc2FnZV9pZBgDIAEoCRIMCgR0ZXh0GAQgASgJEjcKCHJlcGx5X3RvGAUgASgLMiUuc2VhbHBvc3QuY29udGVudC52MS5NZXNzYWdlUmVmZXJlbmNlEi8KCHJlYWN0aW9uGAYgASgLMh0uc2VhbHBvc3QuY29udGVudC52MS5SZWFjdGlvbhI8Cg9zZW50X3RyYW5zY3JpcHQYByABKAsyIy5zZWFscG9zdC5jb250ZW50LnYxLlNlbnRUcmFuc2NyaXB0EhMKC3Byb2ZpbGVfa2V5GAggASgMEjAKBWdyb3VwGAkgASgLMiEuc2VhbHBvc3QuY29udGVudC52MS5Hcm91cENvbnRleHQSFQoNZ3JvdXBfY2hhbmdlcxgKIAMoDBInCh9zZW5kZXJfa2V5X2Rpc3RyaWJ1dGlvbl9tZXNzYWdlGAsgASgMEhsKE2dyb3VwX3N0YXRlX3JlcXVlc3QYDCABKAgSOwoLYXR0YWNobWVudHMYDSADKAsyJi5zZWFscG9zdC5jb250ZW50LnYxLkF0dGFjaG1lbnRQb2ludGVyEi4KCHByZXZpZXdzGA4gAygLMhwuc2VhbHBvc3QuY29udGVudC52MS5QcmV2aWV3Ei0KB3JlY2VpcHQYDyABKAsyHC5zZWFscG9zdC5jb250ZW50LnYxLlJlY2VpcHQSKwoGdHlwaW5nGBAgASgLMhsuc2VhbHBvc3QuY29udGVudC52MS5UeXBpbmcSJwoEZWRpdBgVIAEoCzIZLnNlYWxwb3N0LmNvbnRlbnQudjEuRWRpdBIrCgZkZWxldGUYFiABKAsyGy5zZWFscG9zdC5jb250ZW50LnYxLkRlbGV0ZRIyCgpleHRlbnNpb25zGBcgAygLMh4uc2VhbHBvc3QuY29udGVudC52MS5FeHRlbnNpb24i+AIKEUF0dGFjaG1lbnRQb2ludGVyEg8KB2Nkbl9rZXkYDyABKAkSEgoKY2RuX251bWJlchgOIAEoDRIUCgxjb250ZW50X3R5cGUYAiABKAkSCwoDa2V5GAMgASgMEgwKBHNpemUYBCABKAQSDgoGZGlnZXN0GAYgASgMEhcKD2luY3JlbWVudGFsX21hYxgTIAEoDBISCgpjaHVua19zaXplGBEgASgNEhEKCWZpbGVfbmFtZRgHIAEoCRINCgVmbGFncxgIIAEoDRINCgV3aWR0aBgJIAEoDRIOCgZoZWlnaHQYCiABKA0SDwoHY2FwdGlvbhgLIAEoCRIRCglibHVyX2hhc2gYDCABKAkSGAoQdXBsb2FkX3RpbWVzdGFtcBgNIAEoBBI5Cgl0aHVtYm5haWwYFSABKAsyJi5zZWFscG9zdC5jb250ZW50LnYxLkF0dGFjaG1lbnRQb2ludGVyEhYKDnBsYWludGV4dF9oYXNoGBYgASgMIn8KB1ByZXZpZXcSCwoDdXJsGAEgASgJEg0KBXRpdGxlGAIgASgJEjUKBWltYWdlGAMgASgLMiYuc2VhbHBvc3QuY29udGVudC52MS5BdHRhY2htZW50UG9pbnRlchITCgtkZXNjcmlwdGlvbhgEIAEoCRIMCgRkYXRlGAUgASgEIlkKC0dyb3VwTWVtYmVyEhIKCmFjY291bnRfaWQYASABKAkSDAoEcm9sZRgCIAEoDRITCgthZGRlZF9lcG9jaBgDIAEoBBITCgtwcm9maWxlX2tleRgEIAEoDCKCAQoKR3JvdXBTdGF0ZRIQCghncm91cF9pZBgBIAEoDBINCgVlcG9jaBgCIAEoBBIRCglwcmV2X2hhc2gYAyABKAwSMQoHbWVtYmVycxgEIAMoCzIgLnNlYWxwb3N0LmNvbnRlbnQudjEuR3JvdXBNZW1iZXISDQoFdGl0bGUYBSABKAkiVgoLR3JvdXBDaGFuZ2USDQoFc3RhdGUYASABKAwSDgoGYXV0aG9yGAIgASgJEhUKDWF1dGhvcl9kZXZpY2UYAyABKA0SEQoJc2lnbmF0dXJlGAQgASgMIkMKDEdyb3VwQ29udGV4dBIQCghncm91cF9pZBgBIAEoDBINCgVlcG9jaBgCIAEoBBISCgpzdGF0ZV9oYXNoGAMgASgMIpIBCgdSZWNlaXB0Ei8KBHR5cGUYASABKA4yIS5zZWFscG9zdC5jb250ZW50LnYxLlJlY2VpcHQuVHlwZRI2Cgd0YXJnZXRzGAIgAygLMiUuc2VhbHBvc3QuY29udGVudC52MS5NZXNzYWdlUmVmZXJlbmNlIh4KBFR5cGUSDAoIREVMSVZFUlkQABIICgRSRUFEEAEihQEKBlR5cGluZxIyCgZhY3Rpb24YASABKA4yIi5zZWFscG9zdC5jb250ZW50LnYxLlR5cGluZy5BY3Rpb24SEQoJdGltZXN0YW1wGAIgASgEEhAKCGdyb3VwX2lkGAMgASgMIiIKBkFjdGlvbhILCgdTVEFSVEVEEAASCwoHU1RPUFBFRBABIksKBEVkaXQSNQoGdGFyZ2V0GAEgASgLMiUuc2VhbHBvc3QuY29udGVudC52MS5NZXNzYWdlUmVmZXJlbmNlEgwKBHRleHQYAiABKAkiPwoGRGVsZXRlEjUKBnRhcmdldBgBIAEoCzIlLnNlYWxwb3N0LmNvbnRlbnQudjEuTWVzc2FnZVJlZmVyZW5jZSInCglFeHRlbnNpb24SDAoEdHlwZRgBIAEoCRIMCgRkYXRhGAIgASgMYgZwcm90bzM");
 
 /**
  * Points at an earlier message: either by its author and the author's
@@ -233,6 +233,28 @@ export type Content = Message<"sealpost.content.v1.Content"> & {
    * @generated from field: sealpost.content.v1.Typing typing = 16;
    */
   typing?: Typing | undefined;
+
+  /**
+   * Edit and delete for everyone, app extensions (issue 18, part "edit"; src/edits/).
+   * Replaces the text of an earlier message of the same author.
+   *
+   * @generated from field: sealpost.content.v1.Edit edit = 21;
+   */
+  edit?: Edit | undefined;
+
+  /**
+   * Deletes an earlier message of the same author for everyone.
+   *
+   * @generated from field: sealpost.content.v1.Delete delete = 22;
+   */
+  delete?: Delete | undefined;
+
+  /**
+   * App-defined payloads, delivered untouched.
+   *
+   * @generated from field: repeated sealpost.content.v1.Extension extensions = 23;
+   */
+  extensions: Extension[];
 };
 
 /**
@@ -668,4 +690,78 @@ export enum Typing_Action {
  */
 export const Typing_ActionSchema: GenEnum<Typing_Action> = /*@__PURE__*/
   enumDesc(file_content, 11, 0);
+
+/**
+ * A new text for an earlier message; only its author may send it, within
+ * the receiver's edit window (default 24 h).
+ *
+ * @generated from message sealpost.content.v1.Edit
+ */
+export type Edit = Message<"sealpost.content.v1.Edit"> & {
+  /**
+   * The message edited (its author must be the edit's sender).
+   *
+   * @generated from field: sealpost.content.v1.MessageReference target = 1;
+   */
+  target?: MessageReference | undefined;
+
+  /**
+   * The whole new text (non-empty; use Delete to remove a message).
+   *
+   * @generated from field: string text = 2;
+   */
+  text: string;
+};
+
+/**
+ * Describes the message sealpost.content.v1.Edit.
+ * Use `create(EditSchema)` to create a new message.
+ */
+export const EditSchema: GenMessage<Edit> = /*@__PURE__*/
+  messageDesc(file_content, 12);
+
+/**
+ * Removes an earlier message for everyone; only its author may send it,
+ * within the receiver's delete window (default 24 h).
+ *
+ * @generated from message sealpost.content.v1.Delete
+ */
+export type Delete = Message<"sealpost.content.v1.Delete"> & {
+  /**
+   * @generated from field: sealpost.content.v1.MessageReference target = 1;
+   */
+  target?: MessageReference | undefined;
+};
+
+/**
+ * Describes the message sealpost.content.v1.Delete.
+ * Use `create(DeleteSchema)` to create a new message.
+ */
+export const DeleteSchema: GenMessage<Delete> = /*@__PURE__*/
+  messageDesc(file_content, 13);
+
+/**
+ * An app-defined payload: a reverse-DNS type name and opaque bytes the SDK
+ * neither reads nor changes.
+ *
+ * @generated from message sealpost.content.v1.Extension
+ */
+export type Extension = Message<"sealpost.content.v1.Extension"> & {
+  /**
+   * @generated from field: string type = 1;
+   */
+  type: string;
+
+  /**
+   * @generated from field: bytes data = 2;
+   */
+  data: Uint8Array;
+};
+
+/**
+ * Describes the message sealpost.content.v1.Extension.
+ * Use `create(ExtensionSchema)` to create a new message.
+ */
+export const ExtensionSchema: GenMessage<Extension> = /*@__PURE__*/
+  messageDesc(file_content, 14);
 
