@@ -11,6 +11,7 @@ import type { UpkeepPolicy } from './upkeep.ts';
 import type { QuarantineLimits } from './quarantine.ts';
 import type { ResendReport } from './recovery.ts';
 import type { GroupChangeEvent, GroupConflictEvent } from './groups/types.ts';
+import type { ContactDeletedEvent } from './account-deletion/contact-deleted.ts';
 
 /** How the client receives. */
 export type ReceiveMode = 'websocket' | 'poll' | 'manual';
@@ -142,6 +143,8 @@ export interface ClientEvents {
   groupChanged: GroupChangeEvent;
   /** Two different changes or states were seen for one epoch of a group: it is frozen (sends refused) until resolved. */
   groupConflict: GroupConflictEvent;
+  /** A contact's account was deleted (a send or bundle fetch was refused with `ACCOUNT_DELETED`; nothing for it stays in the outbox). */
+  contactDeleted: ContactDeletedEvent;
 }
 
 /** A contact card: what two users exchange (e.g. by QR code) before the first message. */

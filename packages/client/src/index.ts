@@ -33,3 +33,6 @@ export { computeSafetyNumber, scannedSafetyNumberMatches, accountIdBytes, SAFETY
 export { sessionOps, sessionAddresses, type SessionOps, type LocalKeys } from './session-ops.ts';
 export type { AttachmentPointer, LinkPreview } from './attachments/pointer.ts';
 export * from './groups/index.ts';
+export { AccountDeletedError, isAccountDeleted, ACCOUNT_DELETED_CODE } from './account-deletion/errors.ts';
+export { ACCOUNT_DELETED_SETTING, accountDeletedAt } from './account-deletion/delete-account.ts';
+export type { ContactDeletedEvent } from './account-deletion/contact-deleted.ts';
