@@ -198,7 +198,8 @@ export class PostgresEnvelopeStore implements EnvelopeStore {
       pgWrite(() =>
         withPgTransaction(this.pool, async (c) => {
           await c.query(PG_SQL.deleteAccountKey, [accountId]);
-          const n = (await c.query<{ n: number }>(PG_SQL.deleteAccountEnvelopes, [accountId])).rows[0]!.n;
+          const { n, shared } = (await c.query<{ n: number; shared: string[] | null }>(PG_SQL.deleteAccountEnvelopes, [accountId])).rows[0]!;
+          if (shared !== null) await c.query(PG_SQL.deleteUnreferencedShared, [shared]);
           await c.query(PG_SQL.deleteAccountDepths, [accountId]);
           await c.query(PG_SQL.deleteAccountBuckets, [accountId]);
           return n;
