@@ -40,5 +40,11 @@ describe('demo', () => {
     expect(group).toContain('Bob (phone): Alice: Surprise party for Carol');
     expect(group).not.toMatch(/Carol( \(tablet\))?: (Alice|Bob): (Surprise party|I'll bring)/);
     expect(group).toContain("✓ Carol's devices got no message after the removal");
+    // Account deletion: Carol deletes her account; her tablet is refused; Alice's next message fails cleanly.
+    const deletion = out.slice(out.indexOf('▸ Carol deletes her account'), out.indexOf('▸ An insider'));
+    expect(deletion).toContain("✓ the key server answers Carol's device list with 410 ACCOUNT_DELETED");
+    expect(deletion).toContain("✓ Carol's tablet is refused by the key server: ACCOUNT_DELETED");
+    expect(deletion).toContain("✓ Alice's send failed cleanly: ACCOUNT_DELETED (relay 410); contactDeleted fired; outbox 0");
+    expect(deletion).not.toMatch(/→ Carol#\d/);
   });
 });
