@@ -186,8 +186,15 @@ describe.each(backends)('account deletion at the relay ($backend)', ({ backend, 
     expect([between.status, (between.body.error as { code?: string }).code]).toEqual([401, 'UNAUTHORIZED_ACCESS']);
     expect((await w.relay.poll(carol.tokens.laptop)).body.messages).toEqual([]);
 
+    // Carol's laptop keeps a WebSocket open across the deletion.
+    const socket = await w.relay.connect(carol.tokens.laptop, { autoAck: false });
+    const closed = new Promise<number>((resolve) => socket.ws.once('close', (code) => resolve(code)));
+
     // Step 2: the key server. Now the relay says why.
     expect((await ks(w, 'DELETE', '/v1/accounts/me', carol.primary.auth)).status).toBe(204);
+    // The open socket is closed as a removed device's is (revalidation finds the account gone).
+    const code = await Promise.race([closed, new Promise<never>((_, reject) => setTimeout(() => reject(new Error('socket still open after 4 s')), 4000))]);
+    expect(code).toBe(4403);
     const after = await w.relay.send(carol.primary.accountId, carol.accessKey, carol.envelopes(10));
     expect(after.status).toBe(410);
     expect(after.body.error).toMatchObject({ code: 'ACCOUNT_DELETED', account: carol.primary.accountId });
