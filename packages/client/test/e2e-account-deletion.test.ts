@@ -18,7 +18,8 @@ import { SqliteStore } from '../src/sqlite.ts';
 import { linkDevice } from './support/link.ts';
 import { useLocalServices } from './support/local-services.ts';
 
-const local = useLocalServices({ relayDb: 'relay.db' });
+// Few one-time keys per device: this file registers nine devices, and key generation is what costs.
+const local = useLocalServices({ relayDb: 'relay.db', clientDefaults: { upkeep: { automatic: false, batchSize: 5, minimumCount: 2 } } });
 
 function deletedContacts(client: SealpostClient): string[] {
   const out: string[] = [];
