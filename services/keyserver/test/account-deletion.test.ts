@@ -131,6 +131,18 @@ describe.each(STORE_BACKENDS)('KeyStore.deleteAccount on $backend', ({ backend, 
       expect(await t.store.listDevices(a)).toBeUndefined();
       expect((await t.store.listDevices(b))?.map((d) => d.deviceId)).toEqual([1]);
       expect(await t.sql.count('SELECT COUNT(*) FROM deleted_accounts')).toBe(1);
+      if (backend === 'postgres') {
+        // Another instance on the same database, which read (and formerly cached) b's identity key, stops serving it at once.
+        const other = await t.reopen();
+        try {
+          expect(await other.store.identityKey(b)).toBeDefined();
+          expect(await t.store.deleteAccount(b, 12)).toBe(1);
+          expect(await other.store.identityKey(b)).toBeUndefined();
+          expect(await other.store.accountDeleted(b)).toBe(true);
+        } finally {
+          await other.store.close();
+        }
+      }
     } finally {
       await t.close();
     }
