@@ -166,4 +166,23 @@ describe('client.deleteAccount', () => {
     expect(await gina.flushOutbox()).toBe(0);
     expect(await gina.store.outbox.batches()).toEqual([]);
   });
+
+  it('a started client (WebSocket receiving) deletes and closes cleanly; its contact is told', async () => {
+    const hank = local.client({ receive: { mode: 'websocket' } });
+    const ivy = local.client();
+    await hank.register();
+    await ivy.register();
+    await befriend(hank, ivy);
+    const states: string[] = [];
+    hank.on('connection', (s) => states.push(s));
+    await hank.start();
+    await ivy.send(hank.address.account, { text: 'ping' });
+    const hankId = hank.address.account;
+    await hank.deleteAccount();
+    await expect(hank.poll()).rejects.toMatchObject({ code: 'CLOSED' });
+    expect(states).toContain('open');
+    const saw = deletedContacts(ivy);
+    await expect(ivy.send(hankId, { text: 'pong?' })).rejects.toMatchObject({ code: 'ACCOUNT_DELETED', account: hankId });
+    expect(saw).toEqual([hankId]);
+  });
 });
