@@ -40,6 +40,17 @@ describe('demo', () => {
     expect(group).toContain('Bob (phone): Alice: Surprise party for Carol');
     expect(group).not.toMatch(/Carol( \(tablet\))?: (Alice|Bob): (Surprise party|I'll bring)/);
     expect(group).toContain("✓ Carol's devices got no message after the removal");
+    // Receipts: one batched delivery receipt per Bob device, ✓✓ per message and device on Alice's side, a read receipt, typing coalesced.
+    const receipts = out.slice(out.indexOf("▸ Receipts: Bob's devices"), out.indexOf('▸ An insider'));
+    expect(receipts.match(/Bob \((phone|laptop)\) owed \d+ delivery receipts .*: sent as 1 receipt\(s\)/g)).toHaveLength(2);
+    expect(receipts).toContain('Alice got 2 receipts');
+    expect(receipts).toMatch(/✓✓ "Hi Bob! Lunch tomorrow\?" .*delivered to Bob#1, Bob#2/);
+    expect(receipts).toMatch(/✓✓ read.* "Hi Bob! Lunch tomorrow\?" .*read by Bob#1/);
+    expect(receipts).toMatch(/✓✓ "My treat 🍜" .*delivered to Bob#1, Bob#2/);
+    expect(receipts).toContain('typing started ×3 within a second → 1 envelope');
+    expect(receipts).toContain('Alice sees: Bob is typing…');
+    expect(receipts).toContain('Alice sees: Bob stopped typing; typing now: []');
+    expect(receipts).toMatch(/✓.* receipts and typing are not messages/);
     // Account deletion: Carol deletes her account; her tablet is refused; Alice's next message fails cleanly.
     const deletion = out.slice(out.indexOf('▸ Carol deletes her account'), out.indexOf('▸ An insider'));
     expect(deletion).toContain("✓ the key server answers Carol's device list with 410 ACCOUNT_DELETED");

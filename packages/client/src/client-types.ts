@@ -11,6 +11,9 @@ import type { UpkeepPolicy } from './upkeep.ts';
 import type { QuarantineLimits } from './quarantine.ts';
 import type { ResendReport } from './recovery.ts';
 import type { GroupChangeEvent, GroupConflictEvent } from './groups/types.ts';
+import type { ReceiptEvent } from './receipts/receipt-inbound.ts';
+import type { ReceiptOptions } from './receipts/receipts.ts';
+import type { TypingEvent } from './receipts/typing.ts';
 import type { ContactDeletedEvent } from './account-deletion/contact-deleted.ts';
 
 /** How the client receives. */
@@ -65,6 +68,8 @@ export interface SealpostClientOptions {
    * lazily on the first connect (so the package root never imports it).
    */
   WebSocket?: WebSocketConstructor;
+  /** Delivery receipts (on, batched over 1 s by default) and typing indicators (rate limit, expiry); see receipts/receipts.ts. */
+  receipts?: ReceiptOptions;
 }
 
 /** A message as the app receives it. */
@@ -143,6 +148,12 @@ export interface ClientEvents {
   groupChanged: GroupChangeEvent;
   /** Two different changes or states were seen for one epoch of a group: it is frozen (sends refused) until resolved. */
   groupConflict: GroupConflictEvent;
+  /** `markRead` marked these received messages of one conversation read. */
+  messagesRead: { peer: string; ids: number[]; readAt: number };
+  /** A delivery or read receipt from a recipient device for messages of ours (every device of this account gets it). */
+  receipt: ReceiptEvent;
+  /** A contact (or group member) started or stopped typing; a STARTED expires at `expiresAt` unless refreshed. */
+  typing: TypingEvent;
   /** A contact's account was deleted (a send or bundle fetch was refused with `ACCOUNT_DELETED`; nothing for it stays in the outbox). */
   contactDeleted: ContactDeletedEvent;
 }

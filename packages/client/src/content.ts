@@ -6,6 +6,8 @@
 import { create, fromBinary, toBinary } from '@bufbuild/protobuf';
 import { ContentSchema, GroupContextSchema, MessageReferenceSchema, ReactionSchema, SentTranscriptSchema } from './gen/content_pb.ts';
 import { ClientError } from './errors.ts';
+import { receiptFromProto, receiptToProto, type ReceiptContent } from './receipts/receipt-codec.ts';
+import { typingFromProto, typingToProto, type TypingContent } from './receipts/typing-codec.ts';
 import { pointerFromProto, pointerToProto, previewFromProto, previewToProto, type AttachmentPointer, type LinkPreview } from './attachments/pointer.ts';
 
 /** The payload version this SDK writes. */
@@ -61,6 +63,10 @@ export interface MessageContent {
   senderKeyDistribution?: Uint8Array;
   /** Asks for the group changes after `group.epoch`. */
   groupStateRequest?: boolean;
+  /** A delivery or read receipt for earlier messages (not a chat message; never stored as one). */
+  receipt?: ReceiptContent;
+  /** A typing indicator (not a chat message; never stored). */
+  typing?: TypingContent;
 }
 
 /** Which group and which of its states a message belongs to. */
@@ -131,6 +137,8 @@ export function encodeContent(content: Omit<MessageContent, 'version'> & { versi
   if (content.groupChanges !== undefined) message.groupChanges = content.groupChanges;
   if (content.senderKeyDistribution !== undefined) message.senderKeyDistributionMessage = content.senderKeyDistribution;
   if (content.groupStateRequest === true) message.groupStateRequest = true;
+  if (content.receipt !== undefined) message.receipt = receiptToProto(content.receipt, { toRef });
+  if (content.typing !== undefined) message.typing = typingToProto(content.typing);
   return toBinary(ContentSchema, message);
 }
 
@@ -167,5 +175,7 @@ export function decodeContent(bytes: Uint8Array): MessageContent {
   if (m.groupChanges.length > 0) out.groupChanges = m.groupChanges;
   if (m.senderKeyDistributionMessage.length > 0) out.senderKeyDistribution = m.senderKeyDistributionMessage;
   if (m.groupStateRequest) out.groupStateRequest = true;
+  if (m.receipt !== undefined) out.receipt = receiptFromProto(m.receipt, { fromRef });
+  if (m.typing !== undefined) out.typing = typingFromProto(m.typing);
   return out;
 }

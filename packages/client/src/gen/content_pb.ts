@@ -7,15 +7,15 @@
 // @generated from file content.proto (package sealpost.content.v1, syntax proto3)
 /* eslint-disable */
 
-import type { GenFile, GenMessage } from "@bufbuild/protobuf/codegenv2";
-import { fileDesc, messageDesc } from "@bufbuild/protobuf/codegenv2";
+import type { GenEnum, GenFile, GenMessage } from "@bufbuild/protobuf/codegenv2";
+import { enumDesc, fileDesc, messageDesc } from "@bufbuild/protobuf/codegenv2";
 import type { Message } from "@bufbuild/protobuf";
 
 /**
  * Describes the file content.proto.
  */
 export const file_content: GenFile = /*@__PURE__*/
-  fileDesc("Cg1jb250ZW50LnByb3RvEhNzZWFscG9zdC5jb250ZW50LnYxIkkKEE1lc3NhZ2VSZWZlcmVuY2USDgoGYXV0aG9yGAEgASgJEhEKCXRpbWVzdGFtcBgCIAEoBBISCgptZXNzYWdlX2lkGAMgASgJImAKCFJlYWN0aW9uEg0KBWVtb2ppGAEgASgJEjUKBnRhcmdldBgCIAEoCzIlLnNlYWxwb3N0LmNvbnRlbnQudjEuTWVzc2FnZVJlZmVyZW5jZRIOCgZyZW1vdmUYAyABKAgiJQoOU2VudFRyYW5zY3JpcHQSEwoLZGVzdGluYXRpb24YASABKAkiiAQKB0NvbnRlbnQSDwoHdmVyc2lvbhgBIAEoDRIRCgl0aW1lc3RhbXAYAiABKAQSEgoKbWVzc2FnZV9pZBgDIAEoCRIMCgR0ZXh0GAQgASgJEjcKCHJlcGx5X3RvGAUgASgLMiUuc2VhbHBvc3QuY29udGVudC52MS5NZXNzYWdlUmVmZXJlbmNlEi8KCHJlYWN0aW9uGAYgASgLMh0uc2VhbHBvc3QuY29udGVudC52MS5SZWFjdGlvbhI8Cg9zZW50X3RyYW5zY3JpcHQYByABKAsyIy5zZWFscG9zdC5jb250ZW50LnYxLlNlbnRUcmFuc2NyaXB0EhMKC3Byb2ZpbGVfa2V5GAggASgMEjAKBWdyb3VwGAkgASgLMiEuc2VhbHBvc3QuY29udGVudC52MS5Hcm91cENvbnRleHQSFQoNZ3JvdXBfY2hhbmdlcxgKIAMoDBInCh9zZW5kZXJfa2V5X2Rpc3RyaWJ1dGlvbl9tZXNzYWdlGAsgASgMEhsKE2dyb3VwX3N0YXRlX3JlcXVlc3QYDCABKAgSOwoLYXR0YWNobWVudHMYDSADKAsyJi5zZWFscG9zdC5jb250ZW50LnYxLkF0dGFjaG1lbnRQb2ludGVyEi4KCHByZXZpZXdzGA4gAygLMhwuc2VhbHBvc3QuY29udGVudC52MS5QcmV2aWV3IvgCChFBdHRhY2htZW50UG9pbnRlchIPCgdjZG5fa2V5GA8gASgJEhIKCmNkbl9udW1iZXIYDiABKA0SFAoMY29udGVudF90eXBlGAIgASgJEgsKA2tleRgDIAEoDBIMCgRzaXplGAQgASgEEg4KBmRpZ2VzdBgGIAEoDBIXCg9pbmNyZW1lbnRhbF9tYWMYEyABKAwSEgoKY2h1bmtfc2l6ZRgRIAEoDRIRCglmaWxlX25hbWUYByABKAkSDQoFZmxhZ3MYCCABKA0SDQoFd2lkdGgYCSABKA0SDgoGaGVpZ2h0GAogASgNEg8KB2NhcHRpb24YCyABKAkSEQoJYmx1cl9oYXNoGAwgASgJEhgKEHVwbG9hZF90aW1lc3RhbXAYDSABKAQSOQoJdGh1bWJuYWlsGBUgASgLMiYuc2VhbHBvc3QuY29udGVudC52MS5BdHRhY2htZW50UG9pbnRlchIWCg5wbGFpbnRleHRfaGFzaBgWIAEoDCJ/CgdQcmV2aWV3EgsKA3VybBgBIAEoCRINCgV0aXRsZRgCIAEoCRI1CgVpbWFnZRgDIAEoCzImLnNlYWxwb3N0LmNvbnRlbnQudjEuQXR0YWNobWVudFBvaW50ZXISEwoLZGVzY3JpcHRpb24YBCABKAkSDAoEZGF0ZRgFIAEoBCJZCgtHcm91cE1lbWJlchISCgphY2NvdW50X2lkGAEgASgJEgwKBHJvbGUYAiABKA0SEwoLYWRkZWRfZXBvY2gYAyABKAQSEwoLcHJvZmlsZV9rZXkYBCABKAwiggEKCkdyb3VwU3RhdGUSEAoIZ3JvdXBfaWQYASABKAwSDQoFZXBvY2gYAiABKAQSEQoJcHJldl9oYXNoGAMgASgMEjEKB21lbWJlcnMYBCADKAsyIC5zZWFscG9zdC5jb250ZW50LnYxLkdyb3VwTWVtYmVyEg0KBXRpdGxlGAUgASgJIlYKC0dyb3VwQ2hhbmdlEg0KBXN0YXRlGAEgASgMEg4KBmF1dGhvchgCIAEoCRIVCg1hdXRob3JfZGV2aWNlGAMgASgNEhEKCXNpZ25hdHVyZRgEIAEoDCJDCgxHcm91cENvbnRleHQSEAoIZ3JvdXBfaWQYASABKAwSDQoFZXBvY2gYAiABKAQSEgoKc3RhdGVfaGFzaBgDIAEoDGIGcHJvdG8z");
+  fileDesc("Cg1jb250ZW50LnByb3RvEhNzZWFscG9zdC5jb250ZW50LnYxIkkKEE1lc3NhZ2VSZWZlcmVuY2USDgoGYXV0aG9yGAEgASgJEhEKCXRpbWVzdGFtcBgCIAEoBBISCgptZXNzYWdlX2lkGAMgASgJImAKCFJlYWN0aW9uEg0KBWVtb2ppGAEgASgJEjUKBnRhcmdldBgCIAEoCzIlLnNlYWxwb3N0LmNvbnRlbnQudjEuTWVzc2FnZVJlZmVyZW5jZRIOCgZyZW1vdmUYAyABKAgiJQoOU2VudFRyYW5zY3JpcHQSEwoLZGVzdGluYXRpb24YASABKAki5AQKB0NvbnRlbnQSDwoHdmVyc2lvbhgBIAEoDRIRCgl0aW1lc3RhbXAYAiABKAQSEgoKbWVzc2FnZV9pZBgDIAEoCRIMCgR0ZXh0GAQgASgJEjcKCHJlcGx5X3RvGAUgASgLMiUuc2VhbHBvc3QuY29udGVudC52MS5NZXNzYWdlUmVmZXJlbmNlEi8KCHJlYWN0aW9uGAYgASgLMh0uc2VhbHBvc3QuY29udGVudC52MS5SZWFjdGlvbhI8Cg9zZW50X3RyYW5zY3JpcHQYByABKAsyIy5zZWFscG9zdC5jb250ZW50LnYxLlNlbnRUcmFuc2NyaXB0EhMKC3Byb2ZpbGVfa2V5GAggASgMEjAKBWdyb3VwGAkgASgLMiEuc2VhbHBvc3QuY29udGVudC52MS5Hcm91cENvbnRleHQSFQoNZ3JvdXBfY2hhbmdlcxgKIAMoDBInCh9zZW5kZXJfa2V5X2Rpc3RyaWJ1dGlvbl9tZXNzYWdlGAsgASgMEhsKE2dyb3VwX3N0YXRlX3JlcXVlc3QYDCABKAgSOwoLYXR0YWNobWVudHMYDSADKAsyJi5zZWFscG9zdC5jb250ZW50LnYxLkF0dGFjaG1lbnRQb2ludGVyEi4KCHByZXZpZXdzGA4gAygLMhwuc2VhbHBvc3QuY29udGVudC52MS5QcmV2aWV3Ei0KB3JlY2VpcHQYDyABKAsyHC5zZWFscG9zdC5jb250ZW50LnYxLlJlY2VpcHQSKwoGdHlwaW5nGBAgASgLMhsuc2VhbHBvc3QuY29udGVudC52MS5UeXBpbmci+AIKEUF0dGFjaG1lbnRQb2ludGVyEg8KB2Nkbl9rZXkYDyABKAkSEgoKY2RuX251bWJlchgOIAEoDRIUCgxjb250ZW50X3R5cGUYAiABKAkSCwoDa2V5GAMgASgMEgwKBHNpemUYBCABKAQSDgoGZGlnZXN0GAYgASgMEhcKD2luY3JlbWVudGFsX21hYxgTIAEoDBISCgpjaHVua19zaXplGBEgASgNEhEKCWZpbGVfbmFtZRgHIAEoCRINCgVmbGFncxgIIAEoDRINCgV3aWR0aBgJIAEoDRIOCgZoZWlnaHQYCiABKA0SDwoHY2FwdGlvbhgLIAEoCRIRCglibHVyX2hhc2gYDCABKAkSGAoQdXBsb2FkX3RpbWVzdGFtcBgNIAEoBBI5Cgl0aHVtYm5haWwYFSABKAsyJi5zZWFscG9zdC5jb250ZW50LnYxLkF0dGFjaG1lbnRQb2ludGVyEhYKDnBsYWludGV4dF9oYXNoGBYgASgMIn8KB1ByZXZpZXcSCwoDdXJsGAEgASgJEg0KBXRpdGxlGAIgASgJEjUKBWltYWdlGAMgASgLMiYuc2VhbHBvc3QuY29udGVudC52MS5BdHRhY2htZW50UG9pbnRlchITCgtkZXNjcmlwdGlvbhgEIAEoCRIMCgRkYXRlGAUgASgEIlkKC0dyb3VwTWVtYmVyEhIKCmFjY291bnRfaWQYASABKAkSDAoEcm9sZRgCIAEoDRITCgthZGRlZF9lcG9jaBgDIAEoBBITCgtwcm9maWxlX2tleRgEIAEoDCKCAQoKR3JvdXBTdGF0ZRIQCghncm91cF9pZBgBIAEoDBINCgVlcG9jaBgCIAEoBBIRCglwcmV2X2hhc2gYAyABKAwSMQoHbWVtYmVycxgEIAMoCzIgLnNlYWxwb3N0LmNvbnRlbnQudjEuR3JvdXBNZW1iZXISDQoFdGl0bGUYBSABKAkiVgoLR3JvdXBDaGFuZ2USDQoFc3RhdGUYASABKAwSDgoGYXV0aG9yGAIgASgJEhUKDWF1dGhvcl9kZXZpY2UYAyABKA0SEQoJc2lnbmF0dXJlGAQgASgMIkMKDEdyb3VwQ29udGV4dBIQCghncm91cF9pZBgBIAEoDBINCgVlcG9jaBgCIAEoBBISCgpzdGF0ZV9oYXNoGAMgASgMIpIBCgdSZWNlaXB0Ei8KBHR5cGUYASABKA4yIS5zZWFscG9zdC5jb250ZW50LnYxLlJlY2VpcHQuVHlwZRI2Cgd0YXJnZXRzGAIgAygLMiUuc2VhbHBvc3QuY29udGVudC52MS5NZXNzYWdlUmVmZXJlbmNlIh4KBFR5cGUSDAoIREVMSVZFUlkQABIICgRSRUFEEAEihQEKBlR5cGluZxIyCgZhY3Rpb24YASABKA4yIi5zZWFscG9zdC5jb250ZW50LnYxLlR5cGluZy5BY3Rpb24SEQoJdGltZXN0YW1wGAIgASgEEhAKCGdyb3VwX2lkGAMgASgMIiIKBkFjdGlvbhILCgdTVEFSVEVEEAASCwoHU1RPUFBFRBABYgZwcm90bzM");
 
 /**
  * Points at an earlier message: either by its author and the author's
@@ -219,6 +219,20 @@ export type Content = Message<"sealpost.content.v1.Content"> & {
    * @generated from field: repeated sealpost.content.v1.Preview previews = 14;
    */
   previews: Preview[];
+
+  /**
+   * A delivery or read receipt for earlier messages (instead of text).
+   *
+   * @generated from field: sealpost.content.v1.Receipt receipt = 15;
+   */
+  receipt?: Receipt | undefined;
+
+  /**
+   * A typing indicator (never stored; receipts part of issue 18).
+   *
+   * @generated from field: sealpost.content.v1.Typing typing = 16;
+   */
+  typing?: Typing | undefined;
 };
 
 /**
@@ -551,4 +565,107 @@ export type GroupContext = Message<"sealpost.content.v1.GroupContext"> & {
  */
 export const GroupContextSchema: GenMessage<GroupContext> = /*@__PURE__*/
   messageDesc(file_content, 9);
+
+/**
+ * A delivery or read receipt, sent by a recipient's device to the author of
+ * the messages it names (and, for reads, synced to the reader's own devices).
+ * Batched: one receipt names many messages.
+ *
+ * @generated from message sealpost.content.v1.Receipt
+ */
+export type Receipt = Message<"sealpost.content.v1.Receipt"> & {
+  /**
+   * @generated from field: sealpost.content.v1.Receipt.Type type = 1;
+   */
+  type: Receipt_Type;
+
+  /**
+   * The messages received / read, by author and the author's timestamp.
+   *
+   * @generated from field: repeated sealpost.content.v1.MessageReference targets = 2;
+   */
+  targets: MessageReference[];
+};
+
+/**
+ * Describes the message sealpost.content.v1.Receipt.
+ * Use `create(ReceiptSchema)` to create a new message.
+ */
+export const ReceiptSchema: GenMessage<Receipt> = /*@__PURE__*/
+  messageDesc(file_content, 10);
+
+/**
+ * @generated from enum sealpost.content.v1.Receipt.Type
+ */
+export enum Receipt_Type {
+  /**
+   * @generated from enum value: DELIVERY = 0;
+   */
+  DELIVERY = 0,
+
+  /**
+   * @generated from enum value: READ = 1;
+   */
+  READ = 1,
+}
+
+/**
+ * Describes the enum sealpost.content.v1.Receipt.Type.
+ */
+export const Receipt_TypeSchema: GenEnum<Receipt_Type> = /*@__PURE__*/
+  enumDesc(file_content, 10, 0);
+
+/**
+ * "Typing…" started or stopped in a conversation: ephemeral, never stored.
+ *
+ * @generated from message sealpost.content.v1.Typing
+ */
+export type Typing = Message<"sealpost.content.v1.Typing"> & {
+  /**
+   * @generated from field: sealpost.content.v1.Typing.Action action = 1;
+   */
+  action: Typing_Action;
+
+  /**
+   * When the sender's user started / stopped typing, ms since the Unix epoch.
+   *
+   * @generated from field: uint64 timestamp = 2;
+   */
+  timestamp: bigint;
+
+  /**
+   * The group (32 bytes) it is typed in; empty for a 1:1 conversation.
+   *
+   * @generated from field: bytes group_id = 3;
+   */
+  groupId: Uint8Array;
+};
+
+/**
+ * Describes the message sealpost.content.v1.Typing.
+ * Use `create(TypingSchema)` to create a new message.
+ */
+export const TypingSchema: GenMessage<Typing> = /*@__PURE__*/
+  messageDesc(file_content, 11);
+
+/**
+ * @generated from enum sealpost.content.v1.Typing.Action
+ */
+export enum Typing_Action {
+  /**
+   * @generated from enum value: STARTED = 0;
+   */
+  STARTED = 0,
+
+  /**
+   * @generated from enum value: STOPPED = 1;
+   */
+  STOPPED = 1,
+}
+
+/**
+ * Describes the enum sealpost.content.v1.Typing.Action.
+ */
+export const Typing_ActionSchema: GenEnum<Typing_Action> = /*@__PURE__*/
+  enumDesc(file_content, 11, 0);
 

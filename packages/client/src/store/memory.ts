@@ -6,6 +6,7 @@
  */
 import { ClientError, KyberPreKeyReplayError } from '../errors.ts';
 import { MemoryGroups, MemorySenderKeys } from './memory-group-roles.ts';
+import { MemoryReceipts } from './memory-receipt-roles.ts';
 import { SerialQueue, serialRoles } from './serial.ts';
 import {
   MAX_PREKEY_ID,
@@ -40,6 +41,7 @@ import {
   type GroupStore,
   type SenderKeyStore,
   type StoredGroup,
+  type ReceiptStore,
 } from './types.ts';
 
 const copy = (b: Uint8Array): Uint8Array => b.slice();
@@ -218,6 +220,16 @@ class MemoryHistory implements HistoryStore {
   async conversation(peer: string, limit = 1000) {
     return [...this.t.messages.values()].filter((m) => m.peer === peer).slice(-limit);
   }
+  async markRead(peer: string, upToId: number, now: number) {
+    const marked: StoredMessage[] = [];
+    for (const m of this.t.messages.values()) {
+      if (m.peer !== peer || m.direction !== 'in' || m.id > upToId || m.readAt !== undefined) continue;
+      const row = { ...m, readAt: now };
+      this.t.setMap(this.t.messages, m.id, row);
+      marked.push({ ...row, content: copy(row.content) });
+    }
+    return marked.sort((a, b) => a.id - b.id);
+  }
   async count(direction?: MessageDirection) {
     let n = 0;
     for (const m of this.t.messages.values()) if (direction === undefined || m.direction === direction) n++;
@@ -369,6 +381,7 @@ export class MemoryStore implements ClientStore {
     sentLog: new MemorySentLog(this.#tables),
     groups: new MemoryGroups(this.#tables),
     senderKeys: new MemorySenderKeys(this.#tables),
+    receipts: new MemoryReceipts(this.#tables),
   };
   readonly #serial = serialRoles(this.#roles, this.#queue);
   readonly sessions: SessionStore = this.#serial.sessions;
@@ -384,6 +397,7 @@ export class MemoryStore implements ClientStore {
   readonly sentLog: SentLogStore = this.#serial.sentLog;
   readonly groups: GroupStore = this.#serial.groups;
   readonly senderKeys: SenderKeyStore = this.#serial.senderKeys;
+  readonly receipts: ReceiptStore = this.#serial.receipts;
 
   transaction<T>(fn: (tx: StoreTransaction) => Promise<T>): Promise<T> {
     return this.#queue.run(async () => {

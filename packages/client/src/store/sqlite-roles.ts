@@ -7,6 +7,7 @@
 import type Database from 'better-sqlite3';
 import { ClientError, KyberPreKeyReplayError } from '../errors.ts';
 import { SqliteGroups, SqliteSenderKeys } from './sqlite-group-roles.ts';
+import { SqliteReceipts } from './sqlite-receipt-roles.ts';
 import { SqliteQuarantine, SqliteSentLog } from './sqlite-recovery-roles.ts';
 import {
   MAX_PREKEY_ID,
@@ -67,6 +68,7 @@ function toMessage(r: Row): StoredMessage {
     envelopeId: r.envelope_id === null ? undefined : String(r.envelope_id),
     storedAt: Number(r.stored_at),
     delivered: r.delivered === 1,
+    readAt: r.read_at === null || r.read_at === undefined ? undefined : Number(r.read_at),
   };
 }
 
@@ -211,10 +213,10 @@ class SqliteHistory implements HistoryStore {
   async add(m: NewMessage) {
     const info = this.s
       .get(
-        `INSERT INTO messages (direction, peer, sender_account, sender_device, timestamp, content, envelope_id, stored_at, delivered)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        `INSERT INTO messages (direction, peer, sender_account, sender_device, timestamp, content, envelope_id, stored_at, delivered, read_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       )
-      .run(m.direction, m.peer, m.sender.account, m.sender.device, m.timestamp, m.content, m.envelopeId ?? null, m.storedAt, m.delivered ? 1 : 0);
+      .run(m.direction, m.peer, m.sender.account, m.sender.device, m.timestamp, m.content, m.envelopeId ?? null, m.storedAt, m.delivered ? 1 : 0, m.readAt ?? null);
     return Number(info.lastInsertRowid);
   }
   async markDelivered(id: number) {
@@ -229,6 +231,12 @@ class SqliteHistory implements HistoryStore {
   }
   async conversation(peer: string, limit = 1000) {
     return (this.s.get('SELECT * FROM (SELECT * FROM messages WHERE peer = ? ORDER BY id DESC LIMIT ?) ORDER BY id').all(peer, limit) as Row[]).map(toMessage);
+  }
+  async markRead(peer: string, upToId: number, now: number) {
+    const rows = this.s
+      .get(`UPDATE messages SET read_at = ? WHERE peer = ? AND direction = 'in' AND read_at IS NULL AND id <= ? RETURNING *`)
+      .all(now, peer, upToId) as Row[];
+    return rows.map(toMessage).sort((a, b) => a.id - b.id);
   }
   async count(direction?: MessageDirection) {
     const r =
@@ -339,5 +347,6 @@ export function sqliteRoles(statements: Statements): StoreRoles {
     sentLog: new SqliteSentLog(statements),
     groups: new SqliteGroups(statements),
     senderKeys: new SqliteSenderKeys(statements),
+    receipts: new SqliteReceipts(statements),
   };
 }
