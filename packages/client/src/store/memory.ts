@@ -6,6 +6,7 @@
  */
 import { ClientError, KyberPreKeyReplayError } from '../errors.ts';
 import { MemoryGroups, MemorySenderKeys } from './memory-group-roles.ts';
+import { MemoryExpirations } from './memory-expiration-roles.ts';
 import { SerialQueue, serialRoles } from './serial.ts';
 import {
   MAX_PREKEY_ID,
@@ -40,9 +41,12 @@ import {
   type GroupStore,
   type SenderKeyStore,
   type StoredGroup,
+  type ConversationTimer,
+  type ExpirationStore,
 } from './types.ts';
 
 const copy = (b: Uint8Array): Uint8Array => b.slice();
+const sameBytes = (a: Uint8Array, b: Uint8Array): boolean => a.length === b.length && a.every((x, i) => x === b[i]);
 const hexOf = (b: Uint8Array): string => Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('');
 
 /** The maps, with an undo log while a transaction is open. */
@@ -66,6 +70,8 @@ class MemoryTables {
   readonly groups = new Map<string, StoredGroup>();
   readonly groupChanges = new Map<string, { groupId: string; epoch: number; change: Uint8Array }>();
   readonly senderKeys = new Map<string, Uint8Array>();
+  readonly timers = new Map<string, ConversationTimer>();
+  readonly expirations = new Map<number, number>();
   nextMessageId = 1;
   undo: (() => void)[] | undefined;
 
@@ -228,6 +234,24 @@ class MemoryHistory implements HistoryStore {
     }
     return marked.sort((a, b) => a.id - b.id);
   }
+  async remove(ids: readonly number[]) {
+    let removed = 0;
+    for (const id of new Set(ids)) {
+      const m = this.t.messages.get(id);
+      if (m === undefined) continue;
+      this.t.setMap(this.t.messages, id, undefined);
+      this.t.setMap(this.t.expirations, id, undefined);
+      if (m.envelopeId !== undefined && this.t.envelopeIds.delete(m.envelopeId)) this.t.onUndo(() => this.t.envelopeIds.add(m.envelopeId!));
+      const before = this.t.sentLog;
+      const kept = before.filter((e) => !(e.timestamp === m.timestamp && sameBytes(e.content, m.content)));
+      if (kept.length !== before.length) {
+        this.t.onUndo(() => (this.t.sentLog = before));
+        this.t.sentLog = kept;
+      }
+      removed++;
+    }
+    return removed;
+  }
   async count(direction?: MessageDirection) {
     let n = 0;
     for (const m of this.t.messages.values()) if (direction === undefined || m.direction === direction) n++;
@@ -379,6 +403,7 @@ export class MemoryStore implements ClientStore {
     sentLog: new MemorySentLog(this.#tables),
     groups: new MemoryGroups(this.#tables),
     senderKeys: new MemorySenderKeys(this.#tables),
+    expirations: new MemoryExpirations(this.#tables),
   };
   readonly #serial = serialRoles(this.#roles, this.#queue);
   readonly sessions: SessionStore = this.#serial.sessions;
@@ -394,6 +419,7 @@ export class MemoryStore implements ClientStore {
   readonly sentLog: SentLogStore = this.#serial.sentLog;
   readonly groups: GroupStore = this.#serial.groups;
   readonly senderKeys: SenderKeyStore = this.#serial.senderKeys;
+  readonly expirations: ExpirationStore = this.#serial.expirations;
 
   transaction<T>(fn: (tx: StoreTransaction) => Promise<T>): Promise<T> {
     return this.#queue.run(async () => {

@@ -170,4 +170,20 @@ export const MIGRATIONS: readonly string[] = [
   ALTER TABLE messages ADD COLUMN read_at INTEGER;
   CREATE INDEX messages_unread ON messages (peer, id) WHERE read_at IS NULL AND direction = 'in';
   `,
+  // 6 -> 7 (issue 18, slot B): disappearing messages — each conversation's
+  // timer and the messages' scheduled deletions (a row deleted with its message).
+  `
+  CREATE TABLE conversation_timers (
+    peer TEXT PRIMARY KEY,
+    seconds INTEGER NOT NULL,
+    version INTEGER NOT NULL,
+    updated_by TEXT NOT NULL,
+    updated_at INTEGER NOT NULL
+  );
+  CREATE TABLE expirations (
+    message_id INTEGER PRIMARY KEY REFERENCES messages (id) ON DELETE CASCADE,
+    expires_at INTEGER NOT NULL
+  );
+  CREATE INDEX expirations_at ON expirations (expires_at, message_id);
+  `,
 ];

@@ -8,6 +8,7 @@ import type Database from 'better-sqlite3';
 import { ClientError, KyberPreKeyReplayError } from '../errors.ts';
 import { SqliteGroups, SqliteSenderKeys } from './sqlite-group-roles.ts';
 import { SqliteQuarantine, SqliteSentLog } from './sqlite-recovery-roles.ts';
+import { SqliteExpirations } from './sqlite-expiration-roles.ts';
 import {
   MAX_PREKEY_ID,
   type Contact,
@@ -37,6 +38,8 @@ type Row = Record<string, unknown>;
 /** Prepared statements, cached per SQL text. */
 export class Statements {
   readonly #cache = new Map<string, Database.Statement>();
+  /** Set by `history.remove` inside a transaction: `SqliteStore` truncates the WAL after the commit. */
+  contentRemoved = false;
   constructor(readonly db: Database.Database) {}
 
   get(sql: string): Database.Statement {
@@ -52,6 +55,16 @@ export class Statements {
   atomic<T>(fn: () => T): T {
     return this.db.transaction(fn).immediate();
   }
+}
+
+/**
+ * Copies the WAL into the database file and truncates it to zero bytes, so
+ * deleted content (overwritten in the database by `secure_delete`) is no
+ * longer in older WAL frames either. Best effort: a reader on another
+ * connection can keep frames back (`busy`), then the next removal retries.
+ */
+export function truncateWal(db: Database.Database): void {
+  db.pragma('wal_checkpoint(TRUNCATE)');
 }
 
 const bytes = (v: unknown): Uint8Array => new Uint8Array(v as ArrayBufferLike & Uint8Array);
@@ -237,6 +250,23 @@ class SqliteHistory implements HistoryStore {
       .all(now, peer, upToId) as Row[];
     return rows.map(toMessage).sort((a, b) => a.id - b.id);
   }
+  async remove(ids: readonly number[]) {
+    let removed = 0;
+    this.s.atomic(() => {
+      for (const id of new Set(ids)) {
+        const m = this.s.get('DELETE FROM messages WHERE id = ? RETURNING timestamp, content').get(id) as Row | undefined;
+        if (m === undefined) continue;
+        // The sent log keeps a sent message's plaintext for resends (24 h): those copies go too.
+        this.s.get('DELETE FROM sent_log WHERE timestamp = ? AND content = ?').run(m.timestamp, m.content);
+        removed++;
+      }
+    });
+    if (removed > 0) {
+      if (this.s.db.inTransaction) this.s.contentRemoved = true;
+      else truncateWal(this.s.db);
+    }
+    return removed;
+  }
   async count(direction?: MessageDirection) {
     const r =
       direction === undefined
@@ -346,5 +376,6 @@ export function sqliteRoles(statements: Statements): StoreRoles {
     sentLog: new SqliteSentLog(statements),
     groups: new SqliteGroups(statements),
     senderKeys: new SqliteSenderKeys(statements),
+    expirations: new SqliteExpirations(statements),
   };
 }

@@ -21,9 +21,9 @@ import { ClientError } from '../errors.ts';
 import { BASE64_DECODE_FUNCTION, MIGRATIONS } from './migrations.ts';
 import { openClientDatabase, restrictCompanionFiles } from './sqlite-open.ts';
 import { SerialQueue, serialRoles } from './serial.ts';
-import { sqliteRoles, Statements } from './sqlite-roles.ts';
+import { sqliteRoles, Statements, truncateWal } from './sqlite-roles.ts';
 import type { ClientStore, ContactStore, HistoryStore, IdentityStore, KyberPreKeyStore, OneTimePreKeyStore, OutboxStore, SessionStore, SettingsStore, SignedPreKeyStore, StoreRoles, StoreTransaction } from './types.ts';
-import type { GroupStore, QuarantineStore, SenderKeyStore, SentLogStore } from './types.ts';
+import type { ExpirationStore, GroupStore, QuarantineStore, SenderKeyStore, SentLogStore } from './types.ts';
 
 /** Options of `SqliteStore`. */
 export interface SqliteStoreOptions {
@@ -56,6 +56,8 @@ export class SqliteStore implements ClientStore {
   readonly sentLog: SentLogStore;
   readonly groups: GroupStore;
   readonly senderKeys: SenderKeyStore;
+  readonly expirations: ExpirationStore;
+  readonly #statements: Statements;
 
   /** Opens (creating if needed, mode 0600) the database at `path` and migrates it. */
   constructor(path: string, options: SqliteStoreOptions = {}) {
@@ -65,10 +67,13 @@ export class SqliteStore implements ClientStore {
     this.db.pragma('synchronous = FULL');
     this.db.pragma(`busy_timeout = ${options.busyTimeoutMs ?? 10_000}`);
     this.db.pragma('foreign_keys = ON');
+    // Deleted content (disappearing messages, history.remove) is overwritten with zeros, not just unlinked.
+    this.db.pragma('secure_delete = ON');
     this.db.function(BASE64_DECODE_FUNCTION, { deterministic: true }, (text: unknown) => Buffer.from(String(text), 'base64'));
     this.#migrate();
     restrictCompanionFiles(path);
-    this.#roles = sqliteRoles(new Statements(this.db));
+    this.#statements = new Statements(this.db);
+    this.#roles = sqliteRoles(this.#statements);
     const serial = serialRoles(this.#roles, this.#queue);
     this.sessions = serial.sessions;
     this.identities = serial.identities;
@@ -83,6 +88,7 @@ export class SqliteStore implements ClientStore {
     this.sentLog = serial.sentLog;
     this.groups = serial.groups;
     this.senderKeys = serial.senderKeys;
+    this.expirations = serial.expirations;
   }
 
   #migrate(): void {
@@ -107,6 +113,7 @@ export class SqliteStore implements ClientStore {
         out = await fn(this.#roles);
       } catch (e) {
         if (this.db.inTransaction) this.db.exec('ROLLBACK');
+        this.#statements.contentRemoved = false;
         throw e;
       }
       try {
@@ -114,9 +121,18 @@ export class SqliteStore implements ClientStore {
       } catch (e) {
         if (this.db.inTransaction) this.db.exec('ROLLBACK');
         throw e;
+      } finally {
+        this.#afterCommit();
       }
       return out;
     });
+  }
+
+  /** After a transaction that deleted content: truncate the WAL (see `truncateWal`). */
+  #afterCommit(): void {
+    if (!this.#statements.contentRemoved) return;
+    this.#statements.contentRemoved = false;
+    if (!this.db.inTransaction) truncateWal(this.db);
   }
 
   close(): Promise<void> {

@@ -214,6 +214,14 @@ export interface HistoryStore {
    * `now`; returns exactly the rows this call marked (with `readAt` set), oldest first.
    */
   markRead(peer: string, upToId: number, now: number): Promise<StoredMessage[]>;
+  /**
+   * Deletes the messages `ids` (unknown ids are skipped): the row, its
+   * indexes, its scheduled expiration and the sent-log copies of its
+   * plaintext (same timestamp and content). SQLite overwrites the freed
+   * pages (`secure_delete`) and truncates the WAL after the commit. Returns
+   * how many rows were removed. (Disappearing messages, disappearing/.)
+   */
+  remove(ids: readonly number[]): Promise<number>;
   /** An envelope processed once is only acknowledged again. */
   isProcessed(envelopeId: string): Promise<boolean>;
   markProcessed(envelopeId: string, now: number): Promise<void>;
@@ -366,6 +374,35 @@ export interface SenderKeyStore {
   remove(sender: DeviceAddress, distributionId: string): Promise<void>;
 }
 
+/** A conversation's disappearing-messages timer (see packages/client/src/disappearing/). */
+export interface ConversationTimer {
+  /** The conversation (peer account or group conversation id). */
+  readonly peer: string;
+  /** Seconds; 0 = off. */
+  readonly seconds: number;
+  /** Change counter: the higher version wins. */
+  readonly version: number;
+  /** Account that made the change. */
+  readonly updatedBy: string;
+  /** When this device took it on, ms. */
+  readonly updatedAt: number;
+}
+
+/** Disappearing messages: each conversation's timer and the messages' scheduled deletions. */
+export interface ExpirationStore {
+  timer(peer: string): Promise<ConversationTimer | undefined>;
+  /** Inserts or replaces the timer of `timer.peer`. */
+  setTimer(timer: ConversationTimer): Promise<void>;
+  /** Schedules message `messageId` for deletion at `expiresAt` (ms); an earlier schedule of it is kept. */
+  schedule(messageId: number, expiresAt: number): Promise<void>;
+  /** When message `messageId` is scheduled to be deleted, if it is. */
+  expiresAt(messageId: number): Promise<number | undefined>;
+  /** Messages scheduled at or before `now`, soonest first, at most `limit`. */
+  due(now: number, limit: number): Promise<number[]>;
+  /** The soonest scheduled deletion time, if any. */
+  next(): Promise<number | undefined>;
+}
+
 /** Every role, as seen inside a transaction. */
 export interface StoreRoles {
   readonly sessions: SessionStore;
@@ -381,6 +418,7 @@ export interface StoreRoles {
   readonly sentLog: SentLogStore;
   readonly groups: GroupStore;
   readonly senderKeys: SenderKeyStore;
+  readonly expirations: ExpirationStore;
 }
 
 /** A transaction's view of the store (the same roles). */
