@@ -40,6 +40,9 @@ import { Groups } from './groups/groups.ts';
 import { senderKeyInboundHandler, SENDER_KEY_CONTENT_TYPE } from './groups/sender-key-inbound.ts';
 import { senderKeyOps } from './groups/sender-key-ops.ts';
 import { SealedSenderV2AgreementCache } from '@sealpost/protocol/sealed-sender';
+import { Disappearing } from './disappearing/disappearing.ts';
+import { groupOfPeer } from './groups/types.ts';
+import type { ConversationTimer } from './store/types.ts';
 
 export type { ClientEvents, ClientProblem, ContactCard, ReceivedMessage, ReceiveMode, RelayView, SealpostClientOptions, SentMessage } from './client-types.ts';
 
@@ -64,6 +67,8 @@ export class SealpostClient extends TypedEmitter<ClientEvents> {
   readonly #credentials: Credentials;
   readonly #now: () => number;
   readonly #readState: ReadState;
+  /** Disappearing messages: conversation timers, expiry schedule, the sweeper (disappearing/). */
+  readonly disappearing: Disappearing;
   #closed = false;
 
   /** Opens a client and loads its local account from the store. */
@@ -100,7 +105,12 @@ export class SealpostClient extends TypedEmitter<ClientEvents> {
     const maxSendAttempts = options.maxSendAttempts ?? 3;
     // One cache of DH(our identity, peer identity) for every sealed send (v1 and v2); memory only, bounded.
     const agreementCache = new SealedSenderV2AgreementCache();
-    this.#outgoing = new Outgoing({ store, keyServer, relay, ops, locks, now, own, contacts: this.#contacts, credentials, trust: this.#trust, maxSendAttempts, emit, agreementCache });
+    this.disappearing = new Disappearing({
+      store, now, emit, ownAccount: () => own().account,
+      sendUpdate: (peer, expireTimer) => (groupOfPeer(peer) !== undefined ? this.groups.send(groupOfPeer(peer)!, { expireTimer }) : this.send(peer, { expireTimer })),
+    });
+    const disappearing = this.disappearing;
+    this.#outgoing = new Outgoing({ store, keyServer, relay, ops, locks, now, own, contacts: this.#contacts, credentials, trust: this.#trust, maxSendAttempts, emit, agreementCache, disappearing });
     const session = sessionInboundHandler(
       ops,
       () => localKeysOf(own()),
@@ -111,14 +121,15 @@ export class SealpostClient extends TypedEmitter<ClientEvents> {
     const groupDeps = { store, outgoing: this.#outgoing, contacts: this.#contacts, own, now, emit, ops: senderKeyOps };
     const groupSender = new GroupSender({ ...groupDeps, relay, credentials, locks, agreementCache });
     const groupReceiver = new GroupReceiver({ ...groupDeps, retryQuarantined: (filter) => this.#incoming.retryWhere(filter) });
-    this.groups = new Groups({ ...groupDeps, sender: groupSender, locks });
+    this.groups = new Groups({ ...groupDeps, sender: groupSender, locks, setDisappearingTimer: (peer, seconds) => this.setDisappearingTimer(peer, seconds) });
     const recovery = new Recovery({ outgoing: this.#outgoing, own, emit, groupResend: (from, groupId, ts) => groupSender.resendAfterDecryptionError(from, groupId, ts) });
     this.#incoming = new Incoming({
       store: this.store, locks, now, own, trust: this.#trust, contacts: this.#contacts, handlers, trustRoots: this.#trustRoots,
       onMessage: options.onMessage, upkeep: () => this.#account.upkeep, closed: () => this.#closed, emit,
-      quarantineLimits: { ...DEFAULT_QUARANTINE_LIMITS, ...options.quarantine }, recovery, groups: groupReceiver,
+      quarantineLimits: { ...DEFAULT_QUARANTINE_LIMITS, ...options.quarantine }, recovery, groups: groupReceiver, disappearing,
     });
     this.#readState = new ReadState({ store, now, onError: (error) => emit('error', { error }) });
+    this.#readState.listen(disappearing.readListener);
     this.#reception = new Reception(this.relay, options, () => credentials.relayToken(), (e) => this.#incoming.handle(e), emit, () => this.#closed);
     this.#ready = this.#account.load();
     this.#ready.catch(() => {}); // surfaced by ready() and every call that needs it
@@ -265,6 +276,7 @@ export class SealpostClient extends TypedEmitter<ClientEvents> {
     });
     if (certificate !== undefined) selfCheckTrustRoot(certificate, this.#trustRoots, this.#now(), own);
     await this.redeliver();
+    await this.disappearing.start();
     await this.#incoming.retryQuarantined().catch((error: unknown) => this.emit('error', { error }));
     await this.flushOutbox();
     this.#reception.start(this.#account.upkeep);
@@ -348,6 +360,19 @@ export class SealpostClient extends TypedEmitter<ClientEvents> {
     return read;
   }
 
+  /**
+   * Sets the disappearing-messages timer of a conversation (a peer account, or
+   * a group's conversation id; for groups also `groups.setDisappearingTimer`):
+   * `seconds` after reading (received) or sending (sent), a message is deleted
+   * from every device's store; 0 turns it off. Sends a timer-change message to
+   * the peer and our other devices; resolves with the conversation's timer.
+   */
+  async setDisappearingTimer(peer: string, seconds: number): Promise<ConversationTimer | undefined> {
+    this.#refuseIfClosed();
+    await this.#ready;
+    return this.disappearing.set(peer, seconds);
+  }
+
   /** Registers a function `markRead` calls inside its transaction (SDK features and apps); returns its remover. */
   onMessagesRead(listener: ReadListener): () => void {
     return this.#readState.listen(listener);
@@ -363,6 +388,7 @@ export class SealpostClient extends TypedEmitter<ClientEvents> {
     if (this.#closed) return;
     this.#closed = true;
     this.#account.upkeep?.stop();
+    this.disappearing.stop();
     await this.#reception.stop();
     this.#incoming.end();
     await this.#ready.catch(() => {});

@@ -33,6 +33,7 @@ import type { Trust } from './trust.ts';
 import type { PreKeyUpkeep } from './upkeep.ts';
 import { failureOf, quarantineEnvelope, type QuarantineLimits } from './quarantine.ts';
 import { groupOfPeer } from './groups/types.ts';
+import type { Disappearing } from './disappearing/disappearing.ts';
 
 /** An unsealed envelope whose sender certificate is valid. */
 export interface OpenedEnvelope {
@@ -85,6 +86,8 @@ export interface IncomingDeps {
   recovery: IncomingRecovery;
   /** Group handling of content that names a group (`groups/group-inbound.ts`). */
   groups?: IncomingGroups;
+  /** Disappearing messages: carried timers and sync copies' countdowns, inside the envelope's transaction. */
+  disappearing?: Pick<Disappearing, 'inbound'>;
 }
 
 /** What the group side decided for one received content. */
@@ -330,9 +333,10 @@ export class Incoming {
           // A resend (it always starts a new session) of a message we already have: keep the new session, not a second copy.
           const repeat = group !== undefined ? !group.store : opened.contentType === 3 && (await isStoredAlready(tx, row.peer, opened.sender, content.timestamp, plaintext));
           const id = repeat ? undefined : await tx.history.add({ ...row, direction: opened.fromSelf ? 'out' : 'in', timestamp: content.timestamp, content: plaintext });
+          const expiry = await this.d.disappearing?.inbound(tx, { ...row, id, direction: opened.fromSelf ? 'out' : 'in' }, content, now);
           await tx.history.markProcessed(opened.envelopeId, now);
           if (retry) await tx.quarantine.remove(opened.envelopeId);
-          return { message: id === undefined ? undefined : receivedMessage({ ...row, id }, content, own.account), change, usedOneTime, after: group?.after };
+          return { message: id === undefined ? undefined : receivedMessage({ ...row, id }, content, own.account), change, usedOneTime, after: group?.after, expiry };
         });
       } catch (error) {
         if (isDuplicateMessage(error)) {
@@ -354,6 +358,7 @@ export class Incoming {
     if (refusedWith !== undefined) await this.d.groups?.refused(opened, refusedWith.error).catch((e: unknown) => this.d.emit('error', { error: e, envelopeId: opened.envelopeId }));
     if (outcome === undefined) return undefined;
     if (outcome.change !== undefined) this.d.emit('identityChanged', outcome.change);
+    outcome.expiry?.();
     if (outcome.after !== undefined) await outcome.after().catch((error: unknown) => this.d.emit('error', { error, envelopeId: opened.envelopeId }));
     const upkeep = this.d.upkeep();
     if (outcome.usedOneTime && upkeep !== undefined) void upkeep.run().catch((error: unknown) => this.d.emit('error', { error }));

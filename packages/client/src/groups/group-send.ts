@@ -234,7 +234,7 @@ export class GroupSender {
           return out.message;
         });
         const history = { direction: 'out' as const, peer: groupPeer(groupId), sender: me, timestamp, content: plaintext, envelopeId: undefined, storedAt: this.d.now(), delivered: true };
-        if (recipients.length === 0) return { groupId, id: await this.d.store.history.add(history), devices: [], sentMessageBytes: 0 };
+        if (recipients.length === 0) return { groupId, id: await this.d.outgoing.storeSent(history), devices: [], sentMessageBytes: 0 };
         const byAccount = new Map<string, RecipientDevice[]>();
         for (const r of recipients) byAccount.set(r.account, [...(byAccount.get(r.account) ?? []), r]);
         const sent = sealGroupMessage({
@@ -258,7 +258,7 @@ export class GroupSender {
           if (await this.#repair(groupId, error)) continue;
           throw error;
         }
-        const id = await this.d.store.history.add(history);
+        const id = await this.d.outgoing.storeSent(history);
         this.d.emit('relaySend', [{ recipient: { account: groupPeer(groupId), device: 0 }, bytes: sent.length, versionByte: sent[0]! }]);
         await this.#syncCopy(message, timestamp);
         return { groupId, id, devices: recipients.map((r) => `${r.account}.${r.device}`), sentMessageBytes: sent.length };

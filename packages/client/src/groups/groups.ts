@@ -14,7 +14,7 @@ import { decodeContent, encodeContent, type MessageContent } from '../content.ts
 import { ClientError } from '../errors.ts';
 import type { Outgoing, OutgoingMessage } from '../outgoing.ts';
 import type { SessionLocks } from '../session-transaction.ts';
-import type { ClientStore, RegisteredAccount, StoredGroup, StoredMessage } from '../store/types.ts';
+import type { ClientStore, ConversationTimer, RegisteredAccount, StoredGroup, StoredMessage } from '../store/types.ts';
 import { GroupError } from './errors.ts';
 import { GROUP_ID_LENGTH, checkTransition, memberOf, signGroupChange, type GroupChangeData, type GroupMemberInfo, type GroupStateData } from './group-change.ts';
 import type { GroupSender, GroupSendResult } from './group-send.ts';
@@ -31,6 +31,8 @@ export interface GroupsDeps {
   own: () => RegisteredAccount;
   now: () => number;
   emit: <K extends keyof ClientEvents>(event: K, value: ClientEvents[K]) => void;
+  /** Disappearing messages (client.ts wires it): sets a conversation's timer. */
+  setDisappearingTimer?: (peer: string, seconds: number) => Promise<ConversationTimer | undefined>;
 }
 
 /** Options of `Groups.create`. */
@@ -157,7 +159,15 @@ export class Groups {
     if (message.messageId !== undefined) content.messageId = message.messageId;
     if (message.attachments !== undefined) content.attachments = message.attachments;
     if (message.previews !== undefined) content.previews = message.previews;
+    const expireTimer = message.expireTimer ?? (await this.d.outgoing.expireTimerOf(groupPeer(groupId)));
+    if (expireTimer !== undefined) content.expireTimer = expireTimer;
     return this.d.sender.send(groupId, content);
+  }
+
+  /** Sets the group's disappearing-messages timer (seconds, 0 = off); any member may (see disappearing/). */
+  async setDisappearingTimer(groupId: string, seconds: number): Promise<ConversationTimer | undefined> {
+    if (this.d.setDisappearingTimer === undefined) throw new ClientError('INVALID_DATA', 'disappearing messages are not wired into this client');
+    return this.d.setDisappearingTimer(groupPeer(groupId), seconds);
   }
 
   /** The group, if this device knows it. */
