@@ -275,8 +275,9 @@ export class SealpostClient extends TypedEmitter<ClientEvents> {
       return undefined;
     });
     if (certificate !== undefined) selfCheckTrustRoot(certificate, this.#trustRoots, this.#now(), own);
-    await this.redeliver();
+    // What expired while the client was closed goes before anything is offered again.
     await this.disappearing.start();
+    await this.redeliver();
     await this.#incoming.retryQuarantined().catch((error: unknown) => this.emit('error', { error }));
     await this.flushOutbox();
     this.#reception.start(this.#account.upkeep);

@@ -46,7 +46,6 @@ import {
 } from './types.ts';
 
 const copy = (b: Uint8Array): Uint8Array => b.slice();
-const sameBytes = (a: Uint8Array, b: Uint8Array): boolean => a.length === b.length && a.every((x, i) => x === b[i]);
 const hexOf = (b: Uint8Array): string => Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('');
 
 /** The maps, with an undo log while a transaction is open. */
@@ -243,7 +242,7 @@ class MemoryHistory implements HistoryStore {
       this.t.setMap(this.t.expirations, id, undefined);
       if (m.envelopeId !== undefined && this.t.envelopeIds.delete(m.envelopeId)) this.t.onUndo(() => this.t.envelopeIds.add(m.envelopeId!));
       const before = this.t.sentLog;
-      const kept = before.filter((e) => !(e.timestamp === m.timestamp && sameBytes(e.content, m.content)));
+      const kept = m.direction === 'out' ? before.filter((e) => e.timestamp !== m.timestamp) : before;
       if (kept.length !== before.length) {
         this.t.onUndo(() => (this.t.sentLog = before));
         this.t.sentLog = kept;

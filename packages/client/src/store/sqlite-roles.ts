@@ -254,10 +254,11 @@ class SqliteHistory implements HistoryStore {
     let removed = 0;
     this.s.atomic(() => {
       for (const id of new Set(ids)) {
-        const m = this.s.get('DELETE FROM messages WHERE id = ? RETURNING timestamp, content').get(id) as Row | undefined;
+        const m = this.s.get('DELETE FROM messages WHERE id = ? RETURNING direction, timestamp').get(id) as Row | undefined;
         if (m === undefined) continue;
-        // The sent log keeps a sent message's plaintext for resends (24 h): those copies go too.
-        this.s.get('DELETE FROM sent_log WHERE timestamp = ? AND content = ?').run(m.timestamp, m.content);
+        // The sent log keeps a sent message's plaintext for resends (24 h; the recipients' copy and our
+        // devices' sync transcript): every entry of its timestamp goes too.
+        if (m.direction === 'out') this.s.get('DELETE FROM sent_log WHERE timestamp = ?').run(m.timestamp);
         removed++;
       }
     });

@@ -216,8 +216,10 @@ export interface HistoryStore {
   markRead(peer: string, upToId: number, now: number): Promise<StoredMessage[]>;
   /**
    * Deletes the messages `ids` (unknown ids are skipped): the row, its
-   * indexes, its scheduled expiration and the sent-log copies of its
-   * plaintext (same timestamp and content). SQLite overwrites the freed
+   * indexes, its scheduled expiration and, for a sent message, the sent-log
+   * copies of its plaintext (every entry of its timestamp: the recipients'
+   * copy and the sync transcript; another message sent in the same
+   * millisecond loses its resend copy, a best-effort repair anyway). SQLite overwrites the freed
    * pages (`secure_delete`) and truncates the WAL after the commit. Returns
    * how many rows were removed. (Disappearing messages, disappearing/.)
    */

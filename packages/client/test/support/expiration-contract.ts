@@ -67,7 +67,8 @@ export function expirationContract(open: () => ClientStore): void {
     const log = (ts: number, content: Uint8Array): SentLogEntry => ({ recipient: peer, ratchetKey: bytes(9, 9), timestamp: ts, content, sentAt: 100 + ts, resends: 0 });
     await s.sentLog.add(log(3, bytes(3, 7)));
     await s.sentLog.add({ ...log(3, bytes(3, 7)), recipient: { account: 'acct-b', device: 3 } });
-    await s.sentLog.add(log(3, bytes(3, 8))); // same timestamp, other content: another message
+    await s.sentLog.add(log(3, bytes(3, 8, 1))); // the sync transcript of the sent message (other bytes, same timestamp)
+    await s.sentLog.add(log(1, bytes(1))); // a timestamp of a received row: the sent log is not about it
     await s.sentLog.add(log(6, bytes(6)));
     for (const id of [unread, undelivered, sent, kept]) await s.expirations.schedule(id, 50 + id);
     const inBefore = await s.history.count('in');
@@ -97,7 +98,7 @@ export function expirationContract(open: () => ClientStore): void {
     expect(await s.expirations.due(Number.MAX_SAFE_INTEGER, 10)).toEqual([kept]);
     // The sent message's plaintext copies left the sent log; other entries stayed.
     expect(await s.sentLog.count()).toBe(2);
-    expect((await s.sentLog.find(peer, bytes(9, 9))).map((e) => [e.timestamp, [...e.content]])).toEqual([[3, [3, 8]], [6, [6]]]);
+    expect((await s.sentLog.find(peer, bytes(9, 9))).map((e) => [e.timestamp, [...e.content]])).toEqual([[1, [1]], [6, [6]]]);
     // Removed envelopes stay processed-aware: a new row may reuse nothing, ids keep growing.
     const next = await s.history.add(row('in', 7));
     expect(next).toBeGreaterThan(other);

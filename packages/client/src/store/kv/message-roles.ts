@@ -12,8 +12,6 @@ import type { KvTransaction } from './overlay.ts';
 import { unscheduleExpiry } from './expiration-roles.ts';
 import type { SentLogEntry } from '../types.ts';
 
-const sameBytes = (a: Uint8Array, b: Uint8Array): boolean => a.length === b.length && a.every((x, i) => x === b[i]);
-
 export class KvHistory implements HistoryStore {
   constructor(private readonly tx: KvTransaction) {}
   async add(m: NewMessage) {
@@ -60,7 +58,7 @@ export class KvHistory implements HistoryStore {
   async remove(ids: readonly number[]) {
     let removed = 0;
     const rows = await this.#rows([...new Set(ids)]);
-    const sentLog = rows.length === 0 ? [] : await this.tx.scan<SentLogEntry>(['sentLog']);
+    const sentLog = rows.some((m) => m.direction === 'out') ? await this.tx.scan<SentLogEntry>(['sentLog']) : [];
     for (const m of rows) {
       this.tx.delete(['message', m.id]);
       if (m.envelopeId !== undefined) this.tx.delete(['envelope', m.envelopeId]);
@@ -69,9 +67,10 @@ export class KvHistory implements HistoryStore {
       this.tx.delete(['unread', m.peer, m.id]);
       await unscheduleExpiry(this.tx, m.id);
       await this.tx.next(`count.${m.direction}`, 0, -1);
-      // The sent log keeps a sent message's plaintext for resends (24 h): those copies go too.
+      // The sent log keeps a sent message's plaintext for resends (24 h; the recipients' copy and our
+      // devices' sync transcript): every entry of its timestamp goes too.
       for (const [k, e] of sentLog) {
-        if (e.timestamp !== m.timestamp || !sameBytes(e.content, m.content)) continue;
+        if (m.direction !== 'out' || e.timestamp !== m.timestamp) continue;
         this.tx.delete(k);
         this.tx.delete(['sentLogAt', e.sentAt, Number(k[1])]);
       }
