@@ -93,7 +93,7 @@ describe('disappearing messages on disk and in groups', () => {
 
   it('a group of three: a member who is not an admin sets the timer, every member (and second device) sees it, messages carry it and expire per device', async () => {
     const clocks = [new Clock(), new Clock(), new Clock(), new Clock()];
-    const [alice, bob, carol, bob2] = clocks.map((c) => local.client({ now: c.now }));
+    const [alice, bob, carol, bob2] = clocks.map((c) => local.client({ now: c.now })) as [SealpostClient, SealpostClient, SealpostClient, SealpostClient];
     const events = new Map<SealpostClient, DisappearingTimerEvent[]>();
     for (const c of [alice, bob, carol, bob2]) {
       const list: DisappearingTimerEvent[] = [];
