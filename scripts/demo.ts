@@ -22,6 +22,7 @@ import { toHex } from '@sealpost/protocol/primitives';
 import { impersonate, startLocalServices } from '@sealpost/devkit/services';
 import { pictureStep } from './demo-attachment.ts';
 import { groupStep } from './demo-group.ts';
+import { disappearingStep } from './demo-disappearing.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'sealpost-demo-'));
 const useColor = process.stdout.isTTY;
@@ -67,8 +68,9 @@ const recordingStore: EnvelopeStore = new Proxy(relayStore, {
 const blobDir = join(dir, 'blobs');
 const services = await startLocalServices({ keyServerDb: join(dir, 'keyserver.db'), relay: { store: recordingStore }, blobs: { directory: blobDir } });
 
-function device(file: string): SealpostClient {
+function device(file: string, now?: () => number): SealpostClient {
   return new SealpostClient({
+    ...(now === undefined ? {} : { now }),
     store: new SqliteStore(join(dir, file)),
     keyServerUrl: services.keyServerUrl,
     relayUrl: services.relayUrl,
@@ -97,6 +99,7 @@ function describe(m: ReceivedMessage): string {
   const c = m.content;
   let body = c.text ?? '';
   if (c.replyTo) body = `↪ re "${byTimestamp.get(`${c.replyTo.author}/${c.replyTo.timestamp}`) ?? '?'}": ${body}`;
+  if (c.expireTimer?.update) body = `⏳ set disappearing messages to ${c.expireTimer.seconds} s`;
   if (c.reaction) body = `reacted ${c.reaction.emoji} to "${byTimestamp.get(`${c.reaction.target.author}/${c.reaction.target.timestamp}`) ?? '?'}"`;
   if (c.attachments?.length) body += ` [${c.attachments.map((a) => `${a.contentType} ${a.size} B${a.caption ? ` "${a.caption}"` : ''}`).join(', ')}]`;
   return `${who}: ${body}`;
@@ -230,6 +233,8 @@ try {
       stream.push(`${bold(label)}: ${dim(`me → ${t}`)}`);
     },
   });
+
+  await disappearingStep({ alice, bobPhone, bobLaptop, reopen: device, path: (f) => join(dir, f), names, step, style: { dim, green }, sent: (label, t) => { seen.get(label)?.push(dim(`me → ${t}`)); stream.push(`${bold(label)}: ${dim(`me → ${t}`)}`); } });
 
   step('An insider who runs the key server forges a sender certificate and writes to Alice "as Bob"');
   const mallory = device('mallory.db');

@@ -8,6 +8,7 @@ import type { ChatSession } from '../chat-session.ts';
 import type { ChatEntry } from '../conversation.ts';
 import { h, replaceChildren } from './dom.ts';
 import { openSafetyDialog } from './safety-dialog.ts';
+import { hourglass, tickCountdowns, timerChangeLine, timerControl } from './disappearing.ts';
 
 /** The reactions offered on every message. */
 export const REACTIONS = ['👍', '❤️', '😂'] as const;
@@ -49,7 +50,9 @@ export function conversationPane(session: ChatSession): ConversationPane {
     input,
     send,
   );
-  const element = h('main', { class: 'conversation' }, h('header', {}, title, safety), warning, messages, composer);
+  const timer = timerControl((seconds) => account !== undefined && void session.setDisappearingTimer(account, seconds).catch(() => {}));
+  const element = h('main', { class: 'conversation' }, h('header', {}, title, timer.element, safety), warning, messages, composer);
+  tickCountdowns(messages);
 
   function nameOf(a: string): string {
     return session.contacts.find((c) => c.account === a)?.name ?? a;
@@ -65,12 +68,14 @@ export function conversationPane(session: ChatSession): ConversationPane {
   }
 
   function bubble(entry: ChatEntry, peer: string): HTMLElement {
+    if (entry.timer !== undefined) return timerChangeLine(entry.timer.seconds, nameOrYou(entry.timer.by));
     const reactions = [...entry.reactions].map(([emoji, who]) => h('span', { class: 'reaction', title: [...who].map(nameOrYou).join(', ') }, `${emoji} ${who.size}`));
     return h(
       'li',
       { class: entry.mine ? 'message mine' : 'message', 'data-testid': 'message', 'data-mine': entry.mine ? 'true' : 'false' },
       entry.replyTo !== undefined && h('blockquote', { class: 'reply-quote', 'data-testid': 'reply-quote' }, entry.replyTo.text ?? '(an earlier message)'),
       h('p', { 'data-testid': 'message-text' }, entry.text),
+      hourglass(entry.expiresAt),
       h('div', { class: 'reactions', 'data-testid': 'reactions' }, ...reactions),
       h(
         'div',
@@ -101,7 +106,10 @@ export function conversationPane(session: ChatSession): ConversationPane {
       element.hidden = selected === undefined;
       if (selected === undefined) return;
       const entries = await session.conversation(selected);
+      const seconds = await session.disappearingTimer(selected);
       if (mine !== generation) return; // a newer refresh is under way
+      timer.show(seconds);
+      if (document.visibilityState === 'visible') void session.markConversationRead(selected).catch(() => {});
       title.textContent = nameOf(selected);
       warning.hidden = !session.identityWarning(selected);
       replaceChildren(
