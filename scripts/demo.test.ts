@@ -40,5 +40,11 @@ describe('demo', () => {
     expect(group).toContain('Bob (phone): Alice: Surprise party for Carol');
     expect(group).not.toMatch(/Carol( \(tablet\))?: (Alice|Bob): (Surprise party|I'll bring)/);
     expect(group).toContain("✓ Carol's devices got no message after the removal");
+    // Disappearing messages: the timer change shows on every device of both sides; the read message is gone 61 s later, also from the phone's file.
+    const timer = out.slice(out.indexOf('▸ Disappearing messages'), out.indexOf('▸ An insider'));
+    for (const who of ['Alice', 'Bob (phone)', 'Bob (laptop)']) expect(timer).toContain(`${who}: ⏳ disappearing messages set to 60 s by Bob`);
+    expect(timer).toContain("Alice's message carries expire_timer = 60 s (version 1)");
+    expect(timer).toMatch(/✓ 61 s later the phone deleted it \(1 message\(s\)\); bob-phone\.db \+ WAL held the text before: true, after: false/);
+    expect(timer).toContain('Alice: ⏳ disappearing messages turned off by Bob');
   });
 });
