@@ -17,6 +17,10 @@ export { padPlaintext, unpadPlaintext, paddedLength, PADDING_BLOCK } from './pad
 export { encodeContent, decodeContent, CONTENT_VERSION, type MessageContent, type MessageRef, type Reaction } from './content.ts';
 export { MAX_RECEIPT_TARGETS, type ReceiptContent, type ReceiptType } from './receipts/receipt-codec.ts';
 export type { MessagesRead, ReadListener } from './read-state.ts';
+export { Disappearing, type DisappearingTimerEvent } from './disappearing/disappearing.ts';
+export { MAX_EXPIRE_TIMER_SECONDS, type ExpireTimerContent } from './disappearing/timer-codec.ts';
+export { adoptTimer, type TimerValue } from './disappearing/timer-rule.ts';
+export { SWEEP_BATCH, type ExpiredMessages } from './disappearing/sweeper.ts';
 export { checkIdentity, type IdentityChange, type IdentityPolicy } from './identity.ts';
 export { PreKeyUpkeep, DEFAULT_UPKEEP_POLICY, type UpkeepPolicy, type UpkeepReport, type PreKeyServer, type PreKeyUpload } from './upkeep.ts';
 export { KeyServerClient, type DeviceBundle, type DeviceCredentials, type DeviceListing } from './keyserver-client.ts';
