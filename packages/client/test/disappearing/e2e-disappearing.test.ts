@@ -160,6 +160,15 @@ describe('disappearing messages end to end', () => {
     await pollAll(all);
     expect(await a1.client.disappearing.timer(bob)).toMatchObject({ seconds: 10, version: 3 });
     expect(a1.timers.at(-1)).toMatchObject({ seconds: 10, by: bob });
+    // An older client's change (no version) is taken as the next version everywhere; its ordinary messages then do not override.
+    await b1.client.send(alice, { expireTimer: { seconds: 20, version: 0, update: true } });
+    await pollAll(all);
+    for (const [d, peer] of [[a1, bob], [a2, bob], [b1, alice], [b2, alice]] as const) {
+      expect(await d.client.disappearing.timer(peer)).toMatchObject({ seconds: 20, version: 4 });
+    }
+    await b1.client.send(alice, { text: 'old client message', expireTimer: { seconds: 5, version: 0 } });
+    await pollAll(all);
+    expect(await a1.client.disappearing.timer(bob)).toMatchObject({ seconds: 20, version: 4 });
   });
 
   it('rejects a timer that is not a whole number of seconds in range, storing nothing', async () => {
