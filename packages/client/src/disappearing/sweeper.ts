@@ -7,6 +7,8 @@
  * pending deletion; the schedule is in the store, so a restarted client
  * finds it again (`start()` sweeps, then arms).
  */
+import type { AttachmentPointer } from '../attachments/pointer.ts';
+import { decodeContent } from '../content.ts';
 import type { ClientStore } from '../store/types.ts';
 
 /** Messages removed per transaction. */
@@ -20,6 +22,21 @@ export interface ExpiredMessages {
   ids: number[];
   /** The conversations they were in. */
   peers: string[];
+  /**
+   * The attachments the deleted messages pointed to: the SDK keeps no
+   * plaintext of them, but the app may (downloaded files; an unfinished
+   * download's state: `AttachmentClient.cancelDownload(pointer)`) — delete those.
+   */
+  attachments: AttachmentPointer[];
+}
+
+/** The attachments of a stored content (undefined for none, or content that does not decode: it is deleted all the same). */
+function attachmentsOf(content: Uint8Array): AttachmentPointer[] | undefined {
+  try {
+    return decodeContent(content).attachments;
+  } catch {
+    return undefined;
+  }
 }
 
 export interface SweeperDeps {
@@ -56,20 +73,24 @@ export class Sweeper {
   }
 
   async #sweep(): Promise<ExpiredMessages> {
-    const out: ExpiredMessages = { ids: [], peers: [] };
+    const out: ExpiredMessages = { ids: [], peers: [], attachments: [] };
     for (;;) {
       const batch = await this.d.store.transaction(async (tx) => {
         const ids = await tx.expirations.due(this.d.now(), SWEEP_BATCH);
         const peers = new Set<string>();
+        const attachments: AttachmentPointer[] = [];
         for (const id of ids) {
           const m = await tx.history.get(id);
-          if (m !== undefined) peers.add(m.peer);
+          if (m === undefined) continue;
+          peers.add(m.peer);
+          attachments.push(...(attachmentsOf(m.content) ?? []));
         }
         await tx.history.remove(ids);
-        return { ids, peers: [...peers] };
+        return { ids, peers: [...peers], attachments };
       });
       if (batch.ids.length === 0) break;
       out.ids.push(...batch.ids);
+      out.attachments.push(...batch.attachments);
       for (const p of batch.peers) if (!out.peers.includes(p)) out.peers.push(p);
       if (batch.ids.length < SWEEP_BATCH) break;
     }

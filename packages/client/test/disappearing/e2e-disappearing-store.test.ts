@@ -77,7 +77,7 @@ describe('disappearing messages on disk and in groups', () => {
     expect(await reopened.disappearing.timer(bob)).toMatchObject({ seconds: 30, version: 1, updatedBy: bob });
     expect((await reopened.history(bob)).map((m) => m.decoded.text)).toEqual(['before the timer', undefined, BOB_SECRET, ALICE_SECRET]);
     await reopened.start();
-    expect(expired).toEqual([{ ids: [sent.id, received.id].sort((x, y) => x - y), peers: [bob] }]);
+    expect(expired).toEqual([{ ids: [sent.id, received.id].sort((x, y) => x - y), peers: [bob], attachments: [] }]);
     expect((await reopened.history(bob)).map((m) => m.decoded.text ?? `[timer ${m.decoded.expireTimer?.seconds}]`)).toEqual(['before the timer', '[timer 30]']);
     // Nothing readable left: not in the database file, not in its WAL, not in the sent log (which kept Alice's
     // plaintext for resends; the entries of her earlier message stay).

@@ -7,6 +7,8 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { MemoryStore } from '../../src/store/memory.ts';
 import { SWEEP_BATCH, Sweeper, type ExpiredMessages } from '../../src/disappearing/sweeper.ts';
+import { encodeContent } from '../../src/content.ts';
+import type { AttachmentPointer } from '../../src/attachments/pointer.ts';
 
 let t = 1_000_000;
 const now = () => t;
@@ -32,17 +34,17 @@ describe('disappearing-message sweeper', () => {
     const store = new MemoryStore();
     const expired: ExpiredMessages[] = [];
     const sweeper = new Sweeper({ store, now, onExpired: (e) => expired.push(e), onError: (e) => expect.fail(String(e)) });
-    const [past, soon, later, last] = await withMessages(store, [t - 1, t + 5_000, t + 9_000, t + 60_000]);
+    const [past, soon, later, last] = (await withMessages(store, [t - 1, t + 5_000, t + 9_000, t + 60_000])) as [number, number, number, number];
     // Nothing runs before start.
     await sweeper.arm();
     expect(vi.getTimerCount()).toBe(0);
     expect((await sweeper.start()).ids).toEqual([past]);
-    expect(expired).toEqual([{ ids: [past], peers: ['acct-b'] }]);
+    expect(expired).toEqual([{ ids: [past], peers: ['acct-b'], attachments: [] }]);
     expect(vi.getTimerCount()).toBe(1);
     // The clock reaches the next deletion and the timer fires.
     t += 5_000;
     await vi.advanceTimersByTimeAsync(5_000);
-    expect(expired.at(-1)).toEqual({ ids: [soon], peers: ['acct-c'] });
+    expect(expired.at(-1)).toEqual({ ids: [soon], peers: ['acct-c'], attachments: [] });
     expect(await store.history.get(soon)).toBeUndefined();
     expect(await store.history.get(later)).toBeDefined();
     t += 4_000;
@@ -57,6 +59,19 @@ describe('disappearing-message sweeper', () => {
     // Swept by hand (a stopped sweeper does not re-arm).
     expect((await sweeper.sweep()).ids).toEqual([last]);
     expect(vi.getTimerCount()).toBe(0);
+  });
+
+  it("reports the deleted messages' attachments (the app deletes its downloaded copies)", async () => {
+    const store = new MemoryStore();
+    const expired: ExpiredMessages[] = [];
+    const sweeper = new Sweeper({ store, now, onExpired: (e) => expired.push(e), onError: (e) => expect.fail(String(e)) });
+    const pointer: AttachmentPointer = { cdnKey: 'blob1234567890abcdef', contentType: 'image/jpeg', key: new Uint8Array(64).fill(7), size: 1234, digest: new Uint8Array(32).fill(9), fileName: 'lake.jpg' };
+    const id = await store.history.add({ direction: 'in', peer: 'acct-b', sender: { account: 'acct-b', device: 1 }, timestamp: 5, content: encodeContent({ timestamp: 5, attachments: [pointer] }), envelopeId: 'att', storedAt: 0 });
+    await store.expirations.schedule(id, t);
+    await sweeper.sweep();
+    expect(expired).toHaveLength(1);
+    expect(expired[0]!.ids).toEqual([id]);
+    expect(expired[0]!.attachments).toMatchObject([{ cdnKey: 'blob1234567890abcdef', fileName: 'lake.jpg', size: 1234 }]);
   });
 
   it('deletes more than one batch in one sweep, soonest first', async () => {
