@@ -60,6 +60,15 @@ export interface InboundRow {
   direction: 'in' | 'out';
 }
 
+/** A stored row's content; a row that does not decode (an app's import) has no timer and must not fail the read marking. */
+function decodeOrNothing(bytes: Uint8Array): MessageContent {
+  try {
+    return decodeContent(bytes);
+  } catch {
+    return { version: 0, timestamp: 0 };
+  }
+}
+
 const isChat = (c: MessageContent): boolean => c.expireTimer?.update === true || hasUserContent(c);
 
 /** The countdown of a message: its carried timer in ms, or undefined when it does not expire. */
@@ -142,7 +151,7 @@ export class Disappearing {
   readonly readListener = async (tx: StoreTransaction, read: MessagesRead): Promise<(() => Promise<void>) | void> => {
     let scheduled = false;
     for (const m of read.messages) {
-      const life = lifetimeMs(decodeContent(m.content));
+      const life = lifetimeMs(decodeOrNothing(m.content));
       if (life === undefined) continue;
       await tx.expirations.schedule(m.id, (m.readAt ?? read.now) + life);
       scheduled = true;
