@@ -69,5 +69,11 @@ describe('demo', () => {
     expect(deletion).toContain("✓ Carol's tablet is refused by the key server: ACCOUNT_DELETED");
     expect(deletion).toContain("✓ Alice's send failed cleanly: ACCOUNT_DELETED (relay 410); contactDeleted fired; outbox 0");
     expect(deletion).not.toMatch(/→ Carol#\d/);
+    // Disappearing messages: the timer change shows on every device of both sides; the read message is gone 61 s later, also from the phone's file.
+    const timer = out.slice(out.indexOf('▸ Disappearing messages'), out.indexOf('▸ An insider'));
+    for (const who of ['Alice', 'Bob (phone)', 'Bob (laptop)']) expect(timer).toContain(`${who}: ⏳ disappearing messages set to 60 s by Bob`);
+    expect(timer).toContain("Alice's message carries expire_timer = 60 s (version 1)");
+    expect(timer).toMatch(/✓ 61 s later the phone deleted it \(1 message\(s\)\); bob-phone\.db \+ WAL held the text before: true, after: false/);
+    expect(timer).toContain('Alice: ⏳ disappearing messages turned off by Bob');
   });
 });
