@@ -64,6 +64,8 @@ export interface SealpostClientOptions {
    * lazily on the first connect (so the package root never imports it).
    */
   WebSocket?: WebSocketConstructor;
+  /** Send read receipts when messages are marked read (default true; `conversations.setReadReceipts` overrides it, persisted). */
+  readReceipts?: boolean;
 }
 
 /** A message as the app receives it. */

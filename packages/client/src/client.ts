@@ -39,6 +39,9 @@ import { GroupSender } from './groups/group-send.ts';
 import { Groups } from './groups/groups.ts';
 import { senderKeyInboundHandler, SENDER_KEY_CONTENT_TYPE } from './groups/sender-key-inbound.ts';
 import { senderKeyOps } from './groups/sender-key-ops.ts';
+import { Conversations } from './conversations/conversations.ts';
+import { readReceiptListener } from './conversations/read-receipts.ts';
+import { applyReadSync } from './conversations/read-sync-inbound.ts';
 import { SealedSenderV2AgreementCache } from '@sealpost/protocol/sealed-sender';
 
 export type { ClientEvents, ClientProblem, ContactCard, ReceivedMessage, ReceiveMode, RelayView, SealpostClientOptions, SentMessage } from './client-types.ts';
@@ -53,6 +56,8 @@ export class SealpostClient extends TypedEmitter<ClientEvents> {
   readonly relay: RelayClient;
   /** Groups: create, change membership, send and read (see docs/groups.md). */
   readonly groups: Groups;
+  /** Conversations: list with unread counts, history pages, search, mark read, the read-receipt switch (docs/conversations.md). */
+  readonly conversations: Conversations;
   readonly #account: Account;
   readonly #contacts: Contacts;
   readonly #trust: Trust;
@@ -117,8 +122,13 @@ export class SealpostClient extends TypedEmitter<ClientEvents> {
       store: this.store, locks, now, own, trust: this.#trust, contacts: this.#contacts, handlers, trustRoots: this.#trustRoots,
       onMessage: options.onMessage, upkeep: () => this.#account.upkeep, closed: () => this.#closed, emit,
       quarantineLimits: { ...DEFAULT_QUARANTINE_LIMITS, ...options.quarantine }, recovery, groups: groupReceiver,
+      conversations: { inbound: (tx, opened, content, at) => applyReadSync({ readState: this.#readState, emitRead: (e) => emit('messagesRead', e) }, tx, opened, content, at) },
     });
     this.#readState = new ReadState({ store, now, onError: (error) => emit('error', { error }) });
+    // Conversations: read receipts and read sync on every local marking; the API object.
+    const readReceipts = options.readReceipts ?? true;
+    this.#readState.listen(readReceiptListener({ ownAccount: () => own().account, now, sendContent: (a, p, t) => this.#outgoing.sendContent(a, p, t), defaultEnabled: readReceipts, onError: (error) => emit('error', { error }) }));
+    this.conversations = new Conversations({ store, markRead: (peer, upToId) => this.markRead(peer, upToId), readReceiptsDefault: readReceipts });
     this.#reception = new Reception(this.relay, options, () => credentials.relayToken(), (e) => this.#incoming.handle(e), emit, () => this.#closed);
     this.#ready = this.#account.load();
     this.#ready.catch(() => {}); // surfaced by ready() and every call that needs it

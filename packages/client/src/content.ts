@@ -7,6 +7,7 @@ import { create, fromBinary, toBinary } from '@bufbuild/protobuf';
 import { ContentSchema, GroupContextSchema, MessageReferenceSchema, ReactionSchema, SentTranscriptSchema } from './gen/content_pb.ts';
 import { ClientError } from './errors.ts';
 import { receiptFromProto, receiptToProto, type ReceiptContent } from './receipts/receipt-codec.ts';
+import { readSyncFromProto, readSyncToProto, type ReadSyncContent } from './conversations/read-sync-codec.ts';
 import { pointerFromProto, pointerToProto, previewFromProto, previewToProto, type AttachmentPointer, type LinkPreview } from './attachments/pointer.ts';
 
 /** The payload version this SDK writes. */
@@ -64,6 +65,8 @@ export interface MessageContent {
   groupStateRequest?: boolean;
   /** A delivery or read receipt for earlier messages (not a chat message; never stored as one). */
   receipt?: ReceiptContent;
+  /** Messages this account read on another of its devices (own devices only; not a chat message). */
+  readSync?: ReadSyncContent;
 }
 
 /** Which group and which of its states a message belongs to. */
@@ -135,6 +138,7 @@ export function encodeContent(content: Omit<MessageContent, 'version'> & { versi
   if (content.senderKeyDistribution !== undefined) message.senderKeyDistributionMessage = content.senderKeyDistribution;
   if (content.groupStateRequest === true) message.groupStateRequest = true;
   if (content.receipt !== undefined) message.receipt = receiptToProto(content.receipt, { toRef });
+  if (content.readSync !== undefined) message.readSync = readSyncToProto(content.readSync, { toRef });
   return toBinary(ContentSchema, message);
 }
 
@@ -172,5 +176,6 @@ export function decodeContent(bytes: Uint8Array): MessageContent {
   if (m.senderKeyDistributionMessage.length > 0) out.senderKeyDistribution = m.senderKeyDistributionMessage;
   if (m.groupStateRequest) out.groupStateRequest = true;
   if (m.receipt !== undefined) out.receipt = receiptFromProto(m.receipt, { fromRef });
+  if (m.readSync !== undefined) out.readSync = readSyncFromProto(m.readSync, { fromRef });
   return out;
 }

@@ -33,6 +33,7 @@ import type { Trust } from './trust.ts';
 import type { PreKeyUpkeep } from './upkeep.ts';
 import { failureOf, quarantineEnvelope, type QuarantineLimits } from './quarantine.ts';
 import { groupOfPeer } from './groups/types.ts';
+import type { ReadSyncInbound } from './conversations/read-sync-inbound.ts';
 
 /** An unsealed envelope whose sender certificate is valid. */
 export interface OpenedEnvelope {
@@ -85,6 +86,8 @@ export interface IncomingDeps {
   recovery: IncomingRecovery;
   /** Group handling of content that names a group (`groups/group-inbound.ts`). */
   groups?: IncomingGroups;
+  /** Conversations: applies a read sync from our own other device (`conversations/read-sync-inbound.ts`); undefined for other content. */
+  conversations?: { inbound(tx: StoreTransaction, opened: OpenedEnvelope, content: MessageContent, now: number): Promise<ReadSyncInbound | undefined> };
 }
 
 /** What the group side decided for one received content. */
@@ -321,6 +324,10 @@ export class Incoming {
           const content = decodeContent(plaintext);
           if (!opened.fromSelf && content.profileKey !== undefined) await this.d.contacts.learn(tx.contacts, opened.sender.account, content.profileKey);
           const group = await this.#group(tx, opened, content, now);
+          // Receipts are not chat messages (the receipts part processes them).
+          const isReceipt = content.receipt !== undefined;
+          // Conversations: a read sync is applied here, never stored.
+          const readSync = await this.d.conversations?.inbound(tx, opened, content, now);
           const row = {
             peer: group?.peer ?? (opened.fromSelf ? (content.sentTranscript?.destination ?? opened.sender.account) : opened.sender.account),
             sender: opened.sender,
@@ -329,10 +336,10 @@ export class Incoming {
           };
           // A resend (it always starts a new session) of a message we already have: keep the new session, not a second copy.
           const repeat = group !== undefined ? !group.store : opened.contentType === 3 && (await isStoredAlready(tx, row.peer, opened.sender, content.timestamp, plaintext));
-          const id = repeat ? undefined : await tx.history.add({ ...row, direction: opened.fromSelf ? 'out' : 'in', timestamp: content.timestamp, content: plaintext });
+          const id = repeat || isReceipt || readSync !== undefined ? undefined : await tx.history.add({ ...row, direction: opened.fromSelf ? 'out' : 'in', timestamp: content.timestamp, content: plaintext });
           await tx.history.markProcessed(opened.envelopeId, now);
           if (retry) await tx.quarantine.remove(opened.envelopeId);
-          return { message: id === undefined ? undefined : receivedMessage({ ...row, id }, content, own.account), change, usedOneTime, after: group?.after };
+          return { message: id === undefined ? undefined : receivedMessage({ ...row, id }, content, own.account), change, usedOneTime, after: group?.after, afterReadSync: readSync?.after };
         });
       } catch (error) {
         if (isDuplicateMessage(error)) {
@@ -355,6 +362,7 @@ export class Incoming {
     if (outcome === undefined) return undefined;
     if (outcome.change !== undefined) this.d.emit('identityChanged', outcome.change);
     if (outcome.after !== undefined) await outcome.after().catch((error: unknown) => this.d.emit('error', { error, envelopeId: opened.envelopeId }));
+    if (outcome.afterReadSync !== undefined) await outcome.afterReadSync().catch((error: unknown) => this.d.emit('error', { error, envelopeId: opened.envelopeId }));
     const upkeep = this.d.upkeep();
     if (outcome.usedOneTime && upkeep !== undefined) void upkeep.run().catch((error: unknown) => this.d.emit('error', { error }));
     return outcome.message;

@@ -35,3 +35,7 @@ export { computeSafetyNumber, scannedSafetyNumberMatches, accountIdBytes, SAFETY
 export { sessionOps, sessionAddresses, type SessionOps, type LocalKeys } from './session-ops.ts';
 export type { AttachmentPointer, LinkPreview } from './attachments/pointer.ts';
 export * from './groups/index.ts';
+export { Conversations, MAX_PAGE, MAX_QUERY_LENGTH, type Conversation, type ConversationMessage, type HistoryPage, type SearchResult } from './conversations/conversations.ts';
+export type { ConversationStore, ConversationSummary, SearchHit, SearchOptions } from './conversations/store-types.ts';
+export { MAX_READ_SYNC_REFS, type ReadSyncContent } from './conversations/read-sync-codec.ts';
+export { READ_RECEIPTS_SETTING } from './conversations/read-receipts.ts';

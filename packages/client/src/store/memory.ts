@@ -7,6 +7,8 @@
 import { ClientError, KyberPreKeyReplayError } from '../errors.ts';
 import { MemoryGroups, MemorySenderKeys } from './memory-group-roles.ts';
 import { SerialQueue, serialRoles } from './serial.ts';
+import { MemoryConversations } from '../conversations/memory-conversations.ts';
+import type { ConversationStore } from '../conversations/store-types.ts';
 import {
   MAX_PREKEY_ID,
   addressKey,
@@ -379,6 +381,7 @@ export class MemoryStore implements ClientStore {
     sentLog: new MemorySentLog(this.#tables),
     groups: new MemoryGroups(this.#tables),
     senderKeys: new MemorySenderKeys(this.#tables),
+    conversations: new MemoryConversations(this.#tables),
   };
   readonly #serial = serialRoles(this.#roles, this.#queue);
   readonly sessions: SessionStore = this.#serial.sessions;
@@ -394,6 +397,7 @@ export class MemoryStore implements ClientStore {
   readonly sentLog: SentLogStore = this.#serial.sentLog;
   readonly groups: GroupStore = this.#serial.groups;
   readonly senderKeys: SenderKeyStore = this.#serial.senderKeys;
+  readonly conversations: ConversationStore = this.#serial.conversations;
 
   transaction<T>(fn: (tx: StoreTransaction) => Promise<T>): Promise<T> {
     return this.#queue.run(async () => {

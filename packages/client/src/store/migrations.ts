@@ -7,6 +7,8 @@
  * `SqliteStore` registers on its connection before migrating.
  */
 
+import { CONVERSATIONS_MIGRATION } from '../conversations/sqlite-schema.ts';
+
 /** SQL function the migrations may call: standard base64 text to a BLOB. */
 export const BASE64_DECODE_FUNCTION = 'sealpost_base64_decode';
 export const MIGRATIONS: readonly string[] = [
@@ -170,4 +172,6 @@ export const MIGRATIONS: readonly string[] = [
   ALTER TABLE messages ADD COLUMN read_at INTEGER;
   CREATE INDEX messages_unread ON messages (peer, id) WHERE read_at IS NULL AND direction = 'in';
   `,
+  // 6 -> 7 (issue 18 slot A, conversations): per-conversation summaries and the FTS5 search index, kept by triggers.
+  CONVERSATIONS_MIGRATION,
 ];

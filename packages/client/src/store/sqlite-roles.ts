@@ -8,6 +8,7 @@ import type Database from 'better-sqlite3';
 import { ClientError, KyberPreKeyReplayError } from '../errors.ts';
 import { SqliteGroups, SqliteSenderKeys } from './sqlite-group-roles.ts';
 import { SqliteQuarantine, SqliteSentLog } from './sqlite-recovery-roles.ts';
+import { SqliteConversations } from '../conversations/sqlite-conversations.ts';
 import {
   MAX_PREKEY_ID,
   type Contact,
@@ -56,7 +57,7 @@ export class Statements {
 
 const bytes = (v: unknown): Uint8Array => new Uint8Array(v as ArrayBufferLike & Uint8Array);
 
-function toMessage(r: Row): StoredMessage {
+export function toMessage(r: Row): StoredMessage {
   return {
     id: Number(r.id),
     direction: r.direction as MessageDirection,
@@ -346,5 +347,6 @@ export function sqliteRoles(statements: Statements): StoreRoles {
     sentLog: new SqliteSentLog(statements),
     groups: new SqliteGroups(statements),
     senderKeys: new SqliteSenderKeys(statements),
+    conversations: new SqliteConversations(statements),
   };
 }

@@ -22,8 +22,10 @@ import { BASE64_DECODE_FUNCTION, MIGRATIONS } from './migrations.ts';
 import { openClientDatabase, restrictCompanionFiles } from './sqlite-open.ts';
 import { SerialQueue, serialRoles } from './serial.ts';
 import { sqliteRoles, Statements } from './sqlite-roles.ts';
+import { registerSearchTextFunction } from '../conversations/sqlite-schema.ts';
 import type { ClientStore, ContactStore, HistoryStore, IdentityStore, KyberPreKeyStore, OneTimePreKeyStore, OutboxStore, SessionStore, SettingsStore, SignedPreKeyStore, StoreRoles, StoreTransaction } from './types.ts';
 import type { GroupStore, QuarantineStore, SenderKeyStore, SentLogStore } from './types.ts';
+import type { ConversationStore } from '../conversations/store-types.ts';
 
 /** Options of `SqliteStore`. */
 export interface SqliteStoreOptions {
@@ -56,6 +58,7 @@ export class SqliteStore implements ClientStore {
   readonly sentLog: SentLogStore;
   readonly groups: GroupStore;
   readonly senderKeys: SenderKeyStore;
+  readonly conversations: ConversationStore;
 
   /** Opens (creating if needed, mode 0600) the database at `path` and migrates it. */
   constructor(path: string, options: SqliteStoreOptions = {}) {
@@ -66,6 +69,7 @@ export class SqliteStore implements ClientStore {
     this.db.pragma(`busy_timeout = ${options.busyTimeoutMs ?? 10_000}`);
     this.db.pragma('foreign_keys = ON');
     this.db.function(BASE64_DECODE_FUNCTION, { deterministic: true }, (text: unknown) => Buffer.from(String(text), 'base64'));
+    registerSearchTextFunction(this.db); // conversations: the search triggers' text function
     this.#migrate();
     restrictCompanionFiles(path);
     this.#roles = sqliteRoles(new Statements(this.db));
@@ -83,6 +87,7 @@ export class SqliteStore implements ClientStore {
     this.sentLog = serial.sentLog;
     this.groups = serial.groups;
     this.senderKeys = serial.senderKeys;
+    this.conversations = serial.conversations;
   }
 
   #migrate(): void {

@@ -366,6 +366,8 @@ export interface SenderKeyStore {
   remove(sender: DeviceAddress, distributionId: string): Promise<void>;
 }
 
+import type { ConversationStore } from '../conversations/store-types.ts';
+
 /** Every role, as seen inside a transaction. */
 export interface StoreRoles {
   readonly sessions: SessionStore;
@@ -381,6 +383,8 @@ export interface StoreRoles {
   readonly sentLog: SentLogStore;
   readonly groups: GroupStore;
   readonly senderKeys: SenderKeyStore;
+  /** Conversation summaries, history pages, search (issue 18, conversations). */
+  readonly conversations: ConversationStore;
 }
 
 /** A transaction's view of the store (the same roles). */

@@ -8,6 +8,7 @@
 import { ClientError } from '../../errors.ts';
 import type { HistoryStore, MessageDirection, NewMessage, OutboxEntry, OutboxStore, StoredMessage } from '../types.ts';
 import type { KvTransaction } from './overlay.ts';
+import { kvConversationAdded, kvConversationRead } from './conversation-roles.ts';
 
 export class KvHistory implements HistoryStore {
   constructor(private readonly tx: KvTransaction) {}
@@ -23,6 +24,7 @@ export class KvHistory implements HistoryStore {
     this.tx.put(['byPeer', m.peer, id], true);
     if (m.direction === 'in' && m.readAt === undefined) this.tx.put(['unread', m.peer, id], true);
     await this.tx.next(`count.${m.direction}`, 0);
+    await kvConversationAdded(this.tx, id, m); // conversations: summary, references, search index
     return id;
   }
   async markDelivered(id: number) {
@@ -50,6 +52,7 @@ export class KvHistory implements HistoryStore {
       this.tx.delete(['unread', peer, m.id]);
       marked.push(row);
     }
+    await kvConversationRead(this.tx, peer, marked.length); // conversations: unread count
     return marked.sort((a, b) => a.id - b.id);
   }
   async count(direction?: MessageDirection) {

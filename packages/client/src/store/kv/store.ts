@@ -13,6 +13,7 @@ import type { ClientStore, StoreRoles, StoreTransaction } from '../types.ts';
 import type { KvBackend } from './backend.ts';
 import { KvGroups, KvSenderKeys } from './group-roles.ts';
 import { KvHistory, KvOutbox } from './message-roles.ts';
+import { KvConversations } from './conversation-roles.ts';
 import { KvTransaction } from './overlay.ts';
 import { KvQuarantine, KvSentLog } from './recovery-roles.ts';
 import { KvContacts, KvIdentities, KvKyberPreKeys, KvPreKeys, KvSessions, KvSettings } from './roles.ts';
@@ -32,6 +33,7 @@ function kvRoles(tx: KvTransaction): StoreRoles {
     sentLog: new KvSentLog(tx),
     groups: new KvGroups(tx),
     senderKeys: new KvSenderKeys(tx),
+    conversations: new KvConversations(tx),
   };
 }
 
@@ -51,6 +53,7 @@ export class KvStore implements ClientStore {
   readonly sentLog: StoreRoles['sentLog'];
   readonly groups: StoreRoles['groups'];
   readonly senderKeys: StoreRoles['senderKeys'];
+  readonly conversations: StoreRoles['conversations'];
 
   constructor(backend: KvBackend) {
     this.#backend = backend;
@@ -71,6 +74,7 @@ export class KvStore implements ClientStore {
     this.sentLog = single.sentLog;
     this.groups = single.groups;
     this.senderKeys = single.senderKeys;
+    this.conversations = single.conversations;
   }
 
   transaction<T>(fn: (tx: StoreTransaction) => Promise<T>): Promise<T> {
