@@ -10,6 +10,14 @@ import type { ConversationStore, ConversationSummary, SearchHit, SearchOptions }
 
 const copyRow = (m: StoredMessage): StoredMessage => ({ ...m, content: m.content.slice() });
 
+/** Decoded texts by row object (a changed row is a new object, so an entry never goes stale). */
+const texts = new WeakMap<StoredMessage, string | null>();
+function textOf(m: StoredMessage): string | undefined {
+  let t = texts.get(m);
+  if (t === undefined) texts.set(m, (t = searchTextOf(m.content) ?? null));
+  return t ?? undefined;
+}
+
 export class MemoryConversations implements ConversationStore {
   constructor(private readonly t: { readonly messages: ReadonlyMap<number, StoredMessage> }) {}
 
@@ -42,7 +50,7 @@ export class MemoryConversations implements ConversationStore {
     const hits: SearchHit[] = [];
     for (const m of this.t.messages.values()) {
       if (options.peer !== undefined && m.peer !== options.peer) continue;
-      const text = searchTextOf(m.content);
+      const text = textOf(m);
       const scored = text === undefined ? undefined : scoreText(text, words);
       if (scored !== undefined) hits.push({ message: copyRow(m), ...scored });
     }

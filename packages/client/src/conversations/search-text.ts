@@ -44,6 +44,9 @@ const SNIPPET_CONTEXT = 5;
  * of the words around the first match with matched words in brackets.
  */
 export function scoreText(text: string, words: readonly string[]): { rank: number; snippet: string } | undefined {
+  // Cheap refusal first: every query word must occur somewhere in the normalized text.
+  const flat = normalizeWord(text);
+  if (!words.every((q) => flat.includes(q))) return undefined;
   const raw = text.split(/(\s+)/u).filter((t) => t.length > 0 && !/^\s+$/u.test(t));
   const norm = raw.map((t) => wordsOf(t));
   const matches = (i: number) => norm[i]!.some((w) => words.some((q) => w.startsWith(q)));
