@@ -22,6 +22,7 @@ import { toHex } from '@sealpost/protocol/primitives';
 import { impersonate, startLocalServices } from '@sealpost/devkit/services';
 import { pictureStep } from './demo-attachment.ts';
 import { groupStep } from './demo-group.ts';
+import { conversationsStep } from './demo-conversations.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'sealpost-demo-'));
 const useColor = process.stdout.isTTY;
@@ -230,6 +231,8 @@ try {
       stream.push(`${bold(label)}: ${dim(`me → ${t}`)}`);
     },
   });
+
+  await conversationsStep({ alice, bobPhone, bobLaptop, names, step, style: { dim, green } });
 
   step('An insider who runs the key server forges a sender certificate and writes to Alice "as Bob"');
   const mallory = device('mallory.db');
