@@ -19,6 +19,9 @@
  *   /link <uri>      approve linking another device of this profile: start it with
  *                    `chat.ts <profile>-2 <peer> --link`, which prints the link URI (its
  *                    one-time public key and relay mailbox; no secret) to paste here
+ *   /list /search WORDS /history /more /read /receipts on|off
+ *                    conversations with unread counts, search, history pages, mark read,
+ *                    the read-receipt switch (scripts/chat-conversations.ts)
  *   /quit
  */
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -30,6 +33,7 @@ import { SqliteStore } from '@sealpost/client/sqlite';
 import { fromBase64, toBase64 } from '@sealpost/protocol/primitives';
 import { startLocalServices, type ServiceKeys } from '@sealpost/devkit/services';
 import { ChatFiles } from './chat-files.ts';
+import { ChatConversations } from './chat-conversations.ts';
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
@@ -120,6 +124,7 @@ async function chat(profile: string, peerProfile: string): Promise<void> {
     peer = card.account;
     return peer;
   };
+  const conversations = new ChatConversations(client, (p) => (p === peer ? peerProfile : p === client.address.account ? profile : p.slice(0, 12)));
   let last: { ref: MessageRef; from: string } | undefined;
   client.on('message', (m: ReceivedMessage) => {
     const c = m.content;
@@ -138,7 +143,7 @@ async function chat(profile: string, peerProfile: string): Promise<void> {
   });
   client.on('error', (p) => print(`! ${(p.error as Error).message}`));
   await client.start();
-  console.log(`chatting as ${profile} with ${peerProfile}. /reply /react /safety /send-file /save /link /quit`);
+  console.log(`chatting as ${profile} with ${peerProfile}. /reply /react /safety /send-file /save /list /search /history /read /receipts /link /quit`);
   rl.prompt();
   for await (const line of rl) {
     const text = line.trim();
@@ -158,6 +163,11 @@ async function chat(profile: string, peerProfile: string): Promise<void> {
         continue;
       }
       const to = await findPeer();
+      const answer = text.startsWith('/') ? await conversations.run(text, to) : undefined;
+      if (answer !== undefined) {
+        for (const l of answer) print(l);
+        continue;
+      }
       if (text === '') {
         rl.prompt();
         continue;
