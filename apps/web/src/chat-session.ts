@@ -4,7 +4,7 @@
  * identity-change warnings and the connection state. Views read it and
  * subscribe with `onChange`; they never talk to the client directly.
  */
-import { DEFAULT_UPKEEP_POLICY, SealpostClient, WebSocketReceiver, type ClientStore, type IdentityChange, type MessageRef, type ReceiverState, type SafetyNumber } from '@sealpost/client/browser';
+import { DEFAULT_UPKEEP_POLICY, SealpostClient, WebSocketReceiver, type ClientStore, type Conversation, type SearchResult, type IdentityChange, type MessageRef, type ReceiverState, type SafetyNumber } from '@sealpost/client/browser';
 import { conversationEntries, type ChatEntry } from './conversation.ts';
 import type { PageConfig } from './page-config.ts';
 import { TabLeader, type TabNotice } from './tab-leader.ts';
@@ -69,6 +69,8 @@ export class ChatSession {
       session.#changed();
     });
     client.on('identityChanged', (change) => void session.#identityChanged(change));
+    // Conversations: a read here or on another device of this account (read sync) changes the unread badges.
+    client.on('messagesRead', () => session.#changed());
     client.on('error', (problem) => {
       session.problem = problem.error instanceof Error ? problem.error.message : String(problem.error);
       session.#changed();
@@ -142,6 +144,21 @@ export class ChatSession {
 
   async react(account: string, target: MessageRef, emoji: string, remove = false): Promise<void> {
     await this.#sending(account, () => this.client.react(account, emoji, target, remove));
+  }
+
+  /** Conversations (ui/conversations.ts): newest first, with unread counts. */
+  conversations(): Promise<Conversation[]> {
+    return this.client.conversations.list();
+  }
+
+  /** Local full-text search. */
+  search(query: string): Promise<SearchResult[]> {
+    return this.client.conversations.search(query, { limit: 20 });
+  }
+
+  /** Marks the conversation read (a read receipt to the peer unless switched off; read sync to own devices). */
+  async markRead(account: string): Promise<void> {
+    if ((await this.client.conversations.markRead(account)).messages.length > 0) this.#tabs.notify({ type: 'history-changed', peer: account });
   }
 
   safetyNumber(account: string): Promise<SafetyNumber> {

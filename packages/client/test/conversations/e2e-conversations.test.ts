@@ -7,7 +7,6 @@
  * read-receipt switch; both directions; a group of three.
  */
 import { describe, expect, it } from 'vitest';
-import type { SealpostClient } from '../../src/client.ts';
 import { SqliteStore } from '../../src/sqlite.ts';
 import { contentCapture } from '../support/content-capture.ts';
 import { GROUP_TEST_CLIENT, pollAll, registerAll } from '../support/groups.ts';
@@ -110,11 +109,9 @@ describe('conversations end to end', () => {
 
   it('a group of three: the group conversation counts unread; reading sends each author a receipt for their messages; a member with receipts off sends none', async () => {
     const captures = [contentCapture(), contentCapture(), contentCapture()];
-    const [alice, bob, carol]: SealpostClient[] = [
-      local.client({ sessions: captures[0]!.sessions }),
-      local.client({ sessions: captures[1]!.sessions }),
-      local.client({ sessions: captures[2]!.sessions, readReceipts: false }),
-    ];
+    const alice = local.client({ sessions: captures[0]!.sessions });
+    const bob = local.client({ sessions: captures[1]!.sessions });
+    const carol = local.client({ sessions: captures[2]!.sessions, readReceipts: false });
     const all = [alice, bob, carol];
     await registerAll(all);
     const group = await alice.groups.create({ title: 'Lunch', members: [bob.address.account, carol.address.account] });
