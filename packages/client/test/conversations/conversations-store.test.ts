@@ -19,6 +19,10 @@ import { ReadState } from '../../src/read-state.ts';
 import { SqliteStore } from '../../src/sqlite.ts';
 import { BASE64_DECODE_FUNCTION, MIGRATIONS } from '../../src/store/migrations.ts';
 import { MemoryStore } from '../../src/store/memory.ts';
+import { MemoryKvBackend } from '../../src/store/kv/backend.ts';
+import { kvConversationRemoved, kvIndexText } from '../../src/store/kv/conversation-roles.ts';
+import { KvTransaction } from '../../src/store/kv/overlay.ts';
+import { KvStore } from '../../src/store/kv/store.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'sealpost-conv-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -122,5 +126,32 @@ describe('conversations: API and read listener', () => {
     expect(synced.read.messages).toHaveLength(1);
     expect(sent).toEqual([]);
     expect(errors).toEqual([]);
+  });
+});
+
+describe('conversations: KvStore hooks for other roles', () => {
+  it('a removed row leaves the summary and the index; rewritten content is found by its new text', async () => {
+    const backend = new MemoryKvBackend();
+    const store = new KvStore(backend);
+    const add = (ts: number, text: string) => store.history.add({ direction: 'in', peer: 'acct-b', sender: { account: 'acct-b', device: 1 }, timestamp: ts, content: encodeContent({ timestamp: ts, text }), envelopeId: `k${ts}`, storedAt: ts });
+    const one = await add(1, 'alpha words');
+    const two = await add(2, 'bravo words');
+    // What a removing role does: delete the row and its keys, then call the hook — one commit.
+    const removed = (await store.history.get(two))!;
+    const tx = new KvTransaction(backend);
+    tx.delete(['message', two]);
+    tx.delete(['byPeer', 'acct-b', two]);
+    tx.delete(['unread', 'acct-b', two]);
+    await kvConversationRemoved(tx, removed);
+    const rewritten = encodeContent({ timestamp: 1, text: 'charlie' });
+    tx.put(['message', one], { ...(await store.history.get(one))!, content: rewritten });
+    kvIndexText(tx, one, rewritten);
+    await backend.commit(tx.writes());
+    expect(await store.conversations.get('acct-b')).toMatchObject({ unread: 1, lastMessage: { id: one }, lastActivity: 1 });
+    expect(await store.conversations.search('bravo', { limit: 5 })).toEqual([]);
+    expect(await store.conversations.search('alpha', { limit: 5 })).toEqual([]);
+    expect((await store.conversations.search('charl', { limit: 5 })).map((h) => h.message.id)).toEqual([one]);
+    expect(await store.conversations.locate('acct-b', 2)).toEqual([]);
+    expect(await backend.scanKeys(['searchPrefix', 'bravo'])).toEqual([]);
   });
 });

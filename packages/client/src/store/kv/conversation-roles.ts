@@ -34,11 +34,40 @@ export async function kvConversationAdded(tx: KvTransaction, id: number, m: NewM
   const unread = m.direction === 'in' && m.readAt === undefined ? 1 : 0;
   tx.put(['conversation', m.peer], { lastId: id, lastActivity: m.storedAt, unread: (old?.unread ?? 0) + unread });
   tx.put(['byAuthorTime', m.sender.account, m.timestamp, id], true);
-  const text = searchTextOf(m.content);
-  if (text === undefined) return;
+  kvIndexText(tx, id, m.content);
+}
+
+function prefixesOf(content: Uint8Array): Set<string> {
   const prefixes = new Set<string>();
-  for (const w of wordsOf(text)) for (let n = 1; n <= Math.min(w.length, MAX_INDEXED_PREFIX); n++) prefixes.add(w.slice(0, n));
-  for (const p of prefixes) tx.put(['searchPrefix', p, id], true);
+  const text = searchTextOf(content);
+  if (text !== undefined) for (const w of wordsOf(text)) for (let n = 1; n <= Math.min(w.length, MAX_INDEXED_PREFIX); n++) prefixes.add(w.slice(0, n));
+  return prefixes;
+}
+
+/**
+ * Indexes the text of `content` for row `id` (for a role that rewrites a row's
+ * content: call it with the new content; entries of the old text that remain
+ * only add candidates, which search checks against the row's current text).
+ */
+export function kvIndexText(tx: KvTransaction, id: number, content: Uint8Array): void {
+  for (const p of prefixesOf(content)) tx.put(['searchPrefix', p, id], true);
+}
+
+/**
+ * For a role that deletes history rows (e.g. disappearing messages): call it in
+ * the same transaction AFTER the row and its `byPeer` key were deleted, with
+ * the row as it was. Drops its index entries and corrects the summary.
+ */
+export async function kvConversationRemoved(tx: KvTransaction, m: StoredMessage): Promise<void> {
+  tx.delete(['byAuthorTime', m.sender.account, m.timestamp, m.id]);
+  for (const p of prefixesOf(m.content)) tx.delete(['searchPrefix', p, m.id]);
+  const s = await tx.get<Summary>(['conversation', m.peer]);
+  if (s === undefined) return;
+  const ids = (await tx.scanKeys(['byPeer', m.peer])).map((k) => Number(k[2]));
+  const newest = ids.length === 0 ? undefined : await tx.get<StoredMessage>(['message', ids[ids.length - 1]!]);
+  if (newest === undefined) return tx.delete(['conversation', m.peer]);
+  const unread = s.unread - (m.direction === 'in' && m.readAt === undefined ? 1 : 0);
+  tx.put(['conversation', m.peer], { lastId: newest.id, lastActivity: newest.id === s.lastId ? s.lastActivity : newest.storedAt, unread: Math.max(0, unread) });
 }
 
 /** Inside `KvHistory.markRead`: the conversation's unread count drops by what was marked. */
