@@ -107,13 +107,15 @@ describe('conversations end to end', () => {
     expect(b2.readSyncs()).toHaveLength(2);
   });
 
-  it('a group of three: the group conversation counts unread; reading sends each author a receipt for their messages; a member with receipts off sends none', async () => {
+  it('a group of three: the group conversation counts unread; reading sends each author a receipt for their messages and syncs the reader\'s laptop; a member with receipts off sends none', async () => {
     const captures = [contentCapture(), contentCapture(), contentCapture()];
     const alice = local.client({ sessions: captures[0]!.sessions });
     const bob = local.client({ sessions: captures[1]!.sessions });
     const carol = local.client({ sessions: captures[2]!.sessions, readReceipts: false });
-    const all = [alice, bob, carol];
-    await registerAll(all);
+    const bobLaptop = local.client();
+    await registerAll([alice, bob, carol]);
+    await linkDevice(bob, bobLaptop);
+    const all = [alice, bob, carol, bobLaptop];
     const group = await alice.groups.create({ title: 'Lunch', members: [bob.address.account, carol.address.account] });
     await pollAll(all);
     const aliceSent = await alice.groups.send(group.id, { text: 'noodles?' });
@@ -124,9 +126,11 @@ describe('conversations end to end', () => {
     expect(conversation).toMatchObject({ peer: `group:${group.id}`, group: group.id, unread: 2, lastMessage: { decoded: { text: 'ramen place' } } });
     expect((await bob.conversations.search('noodle')).map((h) => h.message.peer)).toEqual([`group:${group.id}`]);
 
+    expect(await bobLaptop.conversations.unread(`group:${group.id}`)).toBe(2);
     await bob.conversations.markRead(`group:${group.id}`);
     await pollAll(all);
     expect(await bob.conversations.unread(`group:${group.id}`)).toBe(0);
+    expect(await bobLaptop.conversations.unread(`group:${group.id}`)).toBe(0); // the read sync names group messages too
     expect(captures[0]!.receipts()).toEqual([{ type: 'read', targets: [{ author: alice.address.account, timestamp: (await alice.store.history.get(aliceSent.id))!.timestamp }] }]);
     expect(captures[2]!.receipts()).toEqual([{ type: 'read', targets: [{ author: carol.address.account, timestamp: (await carol.store.history.get(carolSent.id))!.timestamp }] }]);
 
