@@ -57,6 +57,10 @@ export class MemoryConversations implements ConversationStore {
     return hits.sort((a, b) => a.rank - b.rank || b.message.id - a.message.id).slice(0, options.limit);
   }
 
+  async compact() {
+    // Nothing kept beside the rows.
+  }
+
   async locate(author: string, timestamp: number) {
     return [...this.t.messages.values()].filter((m) => m.sender.account === author && m.timestamp === timestamp).sort((a, b) => a.id - b.id).map(copyRow);
   }

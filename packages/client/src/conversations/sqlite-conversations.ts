@@ -63,6 +63,10 @@ export class SqliteConversations implements ConversationStore {
     return (this.s.get(sql).all(...args) as Row[]).map((r): SearchHit => ({ message: messageOf(r), snippet: String(r.snippet), rank: Number(r.rank) }));
   }
 
+  async compact() {
+    this.s.get("INSERT INTO message_search (message_search) VALUES ('optimize')").run();
+  }
+
   async locate(author: string, timestamp: number) {
     return (this.s.get('SELECT * FROM messages WHERE sender_account = ? AND timestamp = ? ORDER BY id').all(author, timestamp) as Row[]).map(toMessage);
   }

@@ -52,4 +52,12 @@ export interface ConversationStore {
   search(query: string, options: SearchOptions): Promise<SearchHit[]>;
   /** Stored messages whose sender account is `author` and whose sender timestamp is `timestamp`, oldest first. */
   locate(author: string, timestamp: number): Promise<StoredMessage[]>;
+  /**
+   * Rewrites the search index without what deleted rows left in it. For a
+   * role that deletes messages for good (disappearing messages): SQLite's FTS5
+   * keeps a deleted row's terms in its index segments until they merge, so
+   * call this after the deletion (with `secure_delete` on, the freed pages are
+   * zeroed); the other stores drop index entries with the row and do nothing.
+   */
+  compact(): Promise<void>;
 }

@@ -75,6 +75,24 @@ describe('conversations: SQLite', () => {
     await s.close();
   });
 
+  it('after a deletion, compact() leaves none of the deleted text in the file (with secure_delete)', async () => {
+    const path = join(dir, 'compact.db');
+    const s = new SqliteStore(path);
+    s.db.pragma('secure_delete = ON');
+    for (let i = 0; i < 50; i++) {
+      await s.history.add({ direction: 'in', peer: 'acct-b', sender: { account: 'acct-b', device: 1 }, timestamp: i, content: encodeContent({ timestamp: i, text: `ordinary words ${i}${i === 7 ? ' quuxsecret' : ''}` }), envelopeId: `c${i}`, storedAt: i });
+    }
+    const secret = (await s.conversations.search('quuxsecret', { limit: 5 }))[0]!.message;
+    s.db.prepare('DELETE FROM messages WHERE id = ?').run(secret.id);
+    s.db.pragma('wal_checkpoint(TRUNCATE)');
+    expect(readFileSync(path).includes(Buffer.from('quuxsecret'))).toBe(true); // FTS5 segments still hold the term
+    await s.transaction((tx) => tx.conversations.compact());
+    s.db.pragma('wal_checkpoint(TRUNCATE)');
+    expect(readFileSync(path).includes(Buffer.from('quuxsecret'))).toBe(false);
+    expect(await s.conversations.search('ordinary', { limit: 100 })).toHaveLength(49);
+    await s.close();
+  });
+
   it('full-text search works in the encrypted store, and the indexed text is not on disk in the clear', async () => {
     const path = join(dir, 'encrypted.db');
     const s = new SqliteStore(path, { encryptionKey: randomBytes(32) });

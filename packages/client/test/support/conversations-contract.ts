@@ -123,6 +123,8 @@ export function conversationsContract(open: () => ClientStore): void {
       }),
     ).rejects.toThrow('abort');
     expect(await s.conversations.search('zeppelin', { limit: 10 })).toEqual([]);
+    await s.conversations.compact();
+    expect((await s.conversations.search('banana', { limit: 10 })).map((h) => h.message.id)).toEqual([b, c]);
     await s.close();
   });
 

@@ -124,6 +124,10 @@ export class KvConversations implements ConversationStore {
     return hits.sort((a, b) => a.rank - b.rank || b.message.id - a.message.id).slice(0, options.limit);
   }
 
+  async compact() {
+    // Index keys go with their row (kvConversationRemoved).
+  }
+
   async locate(author: string, timestamp: number) {
     return this.#rows((await this.tx.scanKeys(['byAuthorTime', author, timestamp])).map((k) => Number(k[3])));
   }
