@@ -3,8 +3,12 @@
  * `KvHistory.add` / `markRead` in the same transaction (the hooks below):
  * `conversation/peer` → { lastId, lastActivity, unread } (the summary),
  * `byAuthorTime/author/timestamp/id` (key-only: messages by reference) and
- * `searchPrefix/prefix/id` (key-only token index: every normalized word
- * prefix, 1 to `MAX_INDEXED_PREFIX` characters, of a chat message's text).
+ * `searchToken/token/id` (key-only token index: for every normalized word
+ * prefix, 1 to `MAX_INDEXED_PREFIX` characters, of a chat message's text,
+ * token = HMAC-SHA256(search key, prefix) truncated to 16 bytes, hex). Record
+ * KEYS are not encrypted at rest (IndexedDB ranges over them), so the words
+ * never appear in one: the search key is a random 32-byte VALUE
+ * (`searchKey`), sealed like every value when the store is encrypted.
  *
  * Search is less capable than SQLite's FTS5: it matches word prefixes only
  * (no phrases, no NEAR or boolean operators, no column filters); ranking is
@@ -18,6 +22,7 @@ import type { NewMessage, StoredMessage } from '../types.ts';
 import type { ConversationStore, ConversationSummary, SearchHit, SearchOptions } from '../../conversations/store-types.ts';
 import { queryWords, scoreText, searchTextOf, wordsOf } from '../../conversations/search-text.ts';
 import type { KvTransaction } from './overlay.ts';
+import { hmacSha256, randomBytes, toHex } from '@sealpost/protocol/primitives';
 
 /** Longest word prefix in the token index. */
 export const MAX_INDEXED_PREFIX = 12;
@@ -34,14 +39,28 @@ export async function kvConversationAdded(tx: KvTransaction, id: number, m: NewM
   const unread = m.direction === 'in' && m.readAt === undefined ? 1 : 0;
   tx.put(['conversation', m.peer], { lastId: id, lastActivity: m.storedAt, unread: (old?.unread ?? 0) + unread });
   tx.put(['byAuthorTime', m.sender.account, m.timestamp, id], true);
-  kvIndexText(tx, id, m.content);
+  await kvIndexText(tx, id, m.content);
 }
 
-function prefixesOf(content: Uint8Array): Set<string> {
+const utf8 = new TextEncoder();
+
+/** The store's search key (created with the first indexed message); undefined before, when `create` is false. */
+async function searchKey(tx: KvTransaction, create: boolean): Promise<Uint8Array | undefined> {
+  let key = await tx.get<Uint8Array>(['searchKey']);
+  if (key === undefined && create) tx.put(['searchKey'], (key = randomBytes(32)));
+  return key;
+}
+
+/** The index token of a normalized word prefix. */
+const tokenOf = (key: Uint8Array, prefix: string): string => toHex(hmacSha256(key, utf8.encode(prefix)).subarray(0, 16));
+
+async function tokensOf(tx: KvTransaction, content: Uint8Array): Promise<string[]> {
   const prefixes = new Set<string>();
   const text = searchTextOf(content);
   if (text !== undefined) for (const w of wordsOf(text)) for (let n = 1; n <= Math.min(w.length, MAX_INDEXED_PREFIX); n++) prefixes.add(w.slice(0, n));
-  return prefixes;
+  if (prefixes.size === 0) return [];
+  const key = (await searchKey(tx, true))!;
+  return [...prefixes].map((p) => tokenOf(key, p));
 }
 
 /**
@@ -49,8 +68,8 @@ function prefixesOf(content: Uint8Array): Set<string> {
  * content: call it with the new content; entries of the old text that remain
  * only add candidates, which search checks against the row's current text).
  */
-export function kvIndexText(tx: KvTransaction, id: number, content: Uint8Array): void {
-  for (const p of prefixesOf(content)) tx.put(['searchPrefix', p, id], true);
+export async function kvIndexText(tx: KvTransaction, id: number, content: Uint8Array): Promise<void> {
+  for (const t of await tokensOf(tx, content)) tx.put(['searchToken', t, id], true);
 }
 
 /**
@@ -60,7 +79,7 @@ export function kvIndexText(tx: KvTransaction, id: number, content: Uint8Array):
  */
 export async function kvConversationRemoved(tx: KvTransaction, m: StoredMessage): Promise<void> {
   tx.delete(['byAuthorTime', m.sender.account, m.timestamp, m.id]);
-  for (const p of prefixesOf(m.content)) tx.delete(['searchPrefix', p, m.id]);
+  for (const t of await tokensOf(tx, m.content)) tx.delete(['searchToken', t, m.id]);
   const s = await tx.get<Summary>(['conversation', m.peer]);
   if (s === undefined) return;
   const ids = (await tx.scanKeys(['byPeer', m.peer])).map((k) => Number(k[2]));
@@ -108,9 +127,11 @@ export class KvConversations implements ConversationStore {
   async search(query: string, options: SearchOptions) {
     const words = queryWords(query);
     if (words.length === 0) return [];
+    const key = await searchKey(this.tx, false);
+    if (key === undefined) return [];
     let candidates: Set<number> | undefined;
     for (const w of words) {
-      const ids = new Set((await this.tx.scanKeys(['searchPrefix', w.slice(0, MAX_INDEXED_PREFIX)])).map((k) => Number(k[2])));
+      const ids = new Set((await this.tx.scanKeys(['searchToken', tokenOf(key, w.slice(0, MAX_INDEXED_PREFIX))])).map((k) => Number(k[2])));
       candidates = candidates === undefined ? ids : new Set([...candidates].filter((id) => ids.has(id)));
       if (candidates.size === 0) return [];
     }
