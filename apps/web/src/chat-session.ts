@@ -161,6 +161,15 @@ export class ChatSession {
     if ((await this.client.conversations.markRead(account)).messages.length > 0) this.#tabs.notify({ type: 'history-changed', peer: account });
   }
 
+  /** The read-receipt switch of this device (persisted by the SDK). */
+  readReceipts(): Promise<boolean> {
+    return this.client.conversations.readReceipts();
+  }
+
+  setReadReceipts(on: boolean): Promise<void> {
+    return this.client.conversations.setReadReceipts(on);
+  }
+
   safetyNumber(account: string): Promise<SafetyNumber> {
     return this.client.safetyNumber(account);
   }

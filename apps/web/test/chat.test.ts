@@ -151,6 +151,18 @@ describe.runIf(chromiumAvailable())('web chat in Chromium', () => {
     await expect.poll(async () => (await carol.poll(), received.filter((c) => c.receipt !== undefined).length), { timeout: 20_000 }).toBe(1);
     expect(received.find((c) => c.receipt !== undefined)?.receipt).toEqual({ type: 'read', targets: [{ author: carol.address.account, timestamp: sent.content.timestamp }] });
     expect(await carol.conversations.list()).toMatchObject([{ peer: bobId, unread: 0, lastMessage: { direction: 'out' } }]);
+    // Read receipts switched off (persisted): the next message is read in the open conversation, and Carol gets no receipt.
+    await expect.poll(() => bob.getByTestId('read-receipts').isEnabled()).toBe(true);
+    expect(await bob.getByTestId('read-receipts').isChecked()).toBe(true);
+    await bob.getByTestId('read-receipts').uncheck();
+    await carol.send(bobId, { text: 'read quietly' });
+    await waitForMessage(bob, 'read quietly');
+    await expect.poll(() => carolEntry.getAttribute('data-unread')).toBe('0');
+    await carol.poll();
+    expect(received.filter((c) => c.receipt !== undefined)).toHaveLength(1);
+    await bob.reload();
+    await expect.poll(() => bob.getByTestId('read-receipts').isEnabled(), { timeout: 20_000 }).toBe(true); // enabled once the setting is read
+    expect(await bob.getByTestId('read-receipts').isChecked()).toBe(false);
     await bob.getByTestId('search').fill('');
     await carol.close();
     expect(world.pageErrors).toEqual([]);

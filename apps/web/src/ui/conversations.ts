@@ -4,7 +4,8 @@
  * local history (the browser store's token index: word prefixes, any case
  * and accent); opening a conversation — or a message arriving in the one
  * open while the page is visible — marks it read, which sends the peer a
- * read receipt (unless switched off) and syncs this account's other devices.
+ * read receipt (unless switched off with the checkbox) and syncs this
+ * account's other devices.
  */
 import type { ChatSession } from '../chat-session.ts';
 import { shortId } from '../chat-session.ts';
@@ -57,7 +58,20 @@ export function conversationsPanel(session: ChatSession, select: (account: strin
     query,
   );
   query.addEventListener('input', () => void runSearch());
-  const element = h('section', { class: 'conversations', 'data-testid': 'conversations' }, h('h2', {}, 'Conversations'), form, results, list);
+  const receipts = h('input', { type: 'checkbox', 'data-testid': 'read-receipts', disabled: true, onchange: () => void session.setReadReceipts(receipts.checked) });
+  void session.readReceipts().then((on) => {
+    receipts.checked = on;
+    receipts.disabled = false;
+  });
+  const element = h(
+    'section',
+    { class: 'conversations', 'data-testid': 'conversations' },
+    h('h2', {}, 'Conversations'),
+    form,
+    results,
+    list,
+    h('label', { class: 'read-receipts', title: 'When off, people you talk to do not see when you read their messages' }, receipts, ' Send read receipts'),
+  );
   let drawing = 0;
   return {
     element,
