@@ -75,6 +75,8 @@ export interface SealpostClientOptions {
   receipts?: ReceiptOptions;
   /** Edit and delete for everyone: the windows a received edit or delete is applied within (defaults: 24 h each). */
   edits?: Partial<EditPolicy>;
+  /** Send read receipts when messages are marked read (default true; `conversations.setReadReceipts` overrides it, persisted). */
+  readReceipts?: boolean;
 }
 
 /** A message as the app receives it. */
