@@ -41,7 +41,7 @@ describe('demo', () => {
     expect(group).not.toMatch(/Carol( \(tablet\))?: (Alice|Bob): (Surprise party|I'll bring)/);
     expect(group).toContain("✓ Carol's devices got no message after the removal");
     // Conversations: unread counts in the list, FTS5 search with a snippet, pages, the read receipt and the read sync.
-    const conv = out.slice(out.indexOf('▸ Conversations:'), out.indexOf('▸ An insider'));
+    const conv = out.slice(out.indexOf('▸ Conversations:'), out.indexOf('▸ Bob edits'));
     expect(conv).toMatch(/Lunch crew +3 unread/);
     expect(conv).toMatch(/Alice +6 unread +last: "Look where I am!"/);
     expect(conv).toContain('"At the [noodle] place."');
