@@ -8,17 +8,9 @@
  * off: the next read sends none.
  */
 import type { SealpostClient } from '@sealpost/client';
+import type { DemoStepContext } from './demo-step.ts';
 
-export interface ConversationsStepContext {
-  alice: SealpostClient;
-  bobPhone: SealpostClient;
-  bobLaptop: SealpostClient;
-  /** Account (and group) display names. */
-  names: Map<string, string>;
-  /** Prints a step title (and the previous step's user and relay views). */
-  step: (title: string) => void;
-  style: { dim: (s: string) => string; green: (s: string) => string };
-}
+export type ConversationsStepContext = DemoStepContext;
 
 const short = (t: string | undefined, n = 34) => (t === undefined || t === '' ? '(no text)' : t.length > n ? `${t.slice(0, n - 1)}…` : t);
 

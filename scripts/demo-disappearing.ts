@@ -9,19 +9,14 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import type { SealpostClient } from '@sealpost/client';
+import type { DemoStepContext } from './demo-step.ts';
 
-export interface DisappearingStepContext {
-  alice: SealpostClient;
-  bobPhone: SealpostClient;
-  bobLaptop: SealpostClient;
+export interface DisappearingStepContext extends DemoStepContext {
   /** Another client on an existing SQLite file of the demo, with clock `now`. */
   reopen: (file: string, now: () => number) => SealpostClient;
   /** The path of a demo SQLite file. */
   path: (file: string) => string;
-  names: Map<string, string>;
-  step: (title: string) => void;
   sent: (label: string, text: string) => void;
-  style: { dim: (s: string) => string; green: (s: string) => string };
 }
 
 const clock = (t: number) => new Date(t).toISOString().slice(11, 19);

@@ -7,16 +7,11 @@
  * arrives byte for byte.
  */
 import type { SealpostClient } from '@sealpost/client';
+import type { DemoStepContext } from './demo-step.ts';
 
-export interface EditsStepContext {
-  alice: SealpostClient;
-  bobPhone: SealpostClient;
-  bobLaptop: SealpostClient;
-  /** Prints a step title (and the previous step's user and relay views). */
-  step: (title: string) => void;
+export interface EditsStepContext extends Omit<DemoStepContext, 'names'> {
   /** Records a line in `label`'s user view. */
   show: (label: string, line: string) => void;
-  style: { dim: (s: string) => string; green: (s: string) => string };
 }
 
 /** Runs the step. */

@@ -7,17 +7,9 @@
  * Neither receipts nor typing indicators become messages.
  */
 import type { ReceiptEvent, SealpostClient, TypingEvent } from '@sealpost/client';
+import type { DemoStepContext } from './demo-step.ts';
 
-export interface ReceiptsStepContext {
-  alice: SealpostClient;
-  bobPhone: SealpostClient;
-  bobLaptop: SealpostClient;
-  /** Account display names. */
-  names: Map<string, string>;
-  /** Prints a step title (and the previous step's user and relay views). */
-  step: (title: string) => void;
-  style: { dim: (s: string) => string; green: (s: string) => string };
-}
+export type ReceiptsStepContext = DemoStepContext;
 
 /** Runs the step. */
 export async function receiptsStep(ctx: ReceiptsStepContext): Promise<void> {

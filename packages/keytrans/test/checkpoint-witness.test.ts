@@ -12,17 +12,8 @@ import { KeyTransparencyError } from '../src/errors.ts';
 import { MemoryLeafStore, treeRoot } from '../src/log-tree.ts';
 import { addNoteSignatures, ed25519NoteSigner, ed25519NoteVerifier, parseNote } from '../src/signed-note.ts';
 import { parseWitnessPolicy, quorumSatisfied, verifyWitnessedCheckpoint } from '../src/witness-policy.ts';
+import { code, seed } from './support/error-code.ts';
 
-const seed = (n: number): Uint8Array => new Uint8Array(32).fill(n);
-function code(run: () => unknown): string | undefined {
-  try {
-    run();
-    return undefined;
-  } catch (e) {
-    expect(e).toBeInstanceOf(KeyTransparencyError);
-    return (e as KeyTransparencyError).code;
-  }
-}
 
 const ORIGIN = 'sealpost.example/sealpost-kt/0123456789abcdef';
 const log = ed25519NoteSigner(ORIGIN, seed(1));

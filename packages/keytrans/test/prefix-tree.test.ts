@@ -19,6 +19,7 @@ import {
   prefixParentHash,
   verifyPrefixProof,
 } from '../src/prefix-tree.ts';
+import { code } from './support/error-code.ts';
 
 const key = (firstByte: number, fill = 0): Uint8Array => {
   const k = new Uint8Array(32).fill(fill);
@@ -28,15 +29,6 @@ const key = (firstByte: number, fill = 0): Uint8Array => {
 const c = (n: number): Uint8Array => new Uint8Array(32).fill(n);
 const ZERO = new Uint8Array(32);
 
-function code(run: () => unknown): string | undefined {
-  try {
-    run();
-    return undefined;
-  } catch (e) {
-    expect(e).toBeInstanceOf(KeyTransparencyError);
-    return (e as KeyTransparencyError).code;
-  }
-}
 
 describe('prefix tree shape and hashing', () => {
   it('empty tree: zero root, every search a nonInclusionParent at depth 0', () => {

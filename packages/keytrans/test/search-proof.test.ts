@@ -17,22 +17,13 @@ import { addNoteSignatures, ed25519NoteSigner } from '../src/signed-note.ts';
 import { decodeSearchProof, encodeSearchProof, verifySearchProof } from '../src/search-proof.ts';
 import { vrfPublicKey } from '../src/vrf.ts';
 import { parseWitnessPolicy, verifyWitnessedCheckpoint } from '../src/witness-policy.ts';
+import { code, seed } from './support/error-code.ts';
 
-const seed = (n: number): Uint8Array => new Uint8Array(32).fill(n);
 const VRF_SK = seed(7);
 const VRF_PK = vrfPublicKey(VRF_SK);
 const ORIGIN = 'kt.sealpost.example/sealpost-kt/00112233aabbccdd';
 const T0 = 1_790_000_000_000;
 
-function code(run: () => unknown): string | undefined {
-  try {
-    run();
-    return undefined;
-  } catch (e) {
-    expect(e).toBeInstanceOf(KeyTransparencyError);
-    return (e as KeyTransparencyError).code;
-  }
-}
 
 const label = (n: number): Uint8Array => utf8Encode(`a${String(n).padStart(16, '0')}`);
 const value = (n: number, v: number): Uint8Array => utf8Encode(`identity key of ${n}, version ${v}`);

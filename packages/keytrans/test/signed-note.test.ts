@@ -18,21 +18,12 @@ import {
   parseVerifierKey,
   signNote,
 } from '../src/signed-note.ts';
+import { code, seed } from './support/error-code.ts';
 
 const SPEC_VKEY = 'example.com/foo+530d903a+AekyeRrm56hApGFkyQR4ZCbV54Id2LKaANYcrnKv3U2k';
 const SPEC_NOTE = 'This is an example message.\n\n— example.com/foo Uw2QOkn8srV1yJGh2VYRlL1Tnagv1YEq6TfXppzi2ONncAlTgK7Ztg1ERYNZXsYjOBH3mFXmRKuwHjG1Yu72IneyaQM=\n';
 
-const seed = (n: number): Uint8Array => new Uint8Array(32).fill(n);
 
-function code(run: () => unknown): string | undefined {
-  try {
-    run();
-    return undefined;
-  } catch (e) {
-    expect(e).toBeInstanceOf(KeyTransparencyError);
-    return (e as KeyTransparencyError).code;
-  }
-}
 
 describe('the C2SP signed-note example', () => {
   it('its verifier key parses and its key ID is SHA-256(name ‖ 0x0A ‖ 0x01 ‖ key)[:4]', () => {
