@@ -11,6 +11,7 @@ import type { UpkeepPolicy } from './upkeep.ts';
 import type { QuarantineLimits } from './quarantine.ts';
 import type { ResendReport } from './recovery.ts';
 import type { GroupChangeEvent, GroupConflictEvent } from './groups/types.ts';
+import type { HistoryTransferEvent, HistoryTransferOptions } from './history-transfer/options.ts';
 
 /** How the client receives. */
 export type ReceiveMode = 'websocket' | 'poll' | 'manual';
@@ -64,6 +65,8 @@ export interface SealpostClientOptions {
    * lazily on the first connect (so the package root never imports it).
    */
   WebSocket?: WebSocketConstructor;
+  /** History transfer to newly linked devices (default: on, 1000 messages, 30 days); see docs/history-transfer.md. */
+  historyTransfer?: HistoryTransferOptions;
 }
 
 /** A message as the app receives it. */
@@ -142,6 +145,8 @@ export interface ClientEvents {
   groupChanged: GroupChangeEvent;
   /** Two different changes or states were seen for one epoch of a group: it is frozen (sends refused) until resolved. */
   groupConflict: GroupConflictEvent;
+  /** History transfer to a newly linked device: progress and result, on the primary and on the new device. */
+  historyTransfer: HistoryTransferEvent;
 }
 
 /** A contact card: what two users exchange (e.g. by QR code) before the first message. */

@@ -39,6 +39,7 @@ import { Groups } from './groups/groups.ts';
 import { senderKeyInboundHandler, SENDER_KEY_CONTENT_TYPE } from './groups/sender-key-inbound.ts';
 import { senderKeyOps } from './groups/sender-key-ops.ts';
 import { SealedSenderV2AgreementCache } from '@sealpost/protocol/sealed-sender';
+import { HistoryTransfers } from './history-transfer/history-transfer.ts';
 
 export type { ClientEvents, ClientProblem, ContactCard, ReceivedMessage, ReceiveMode, RelayView, SealpostClientOptions, SentMessage } from './client-types.ts';
 
@@ -52,6 +53,8 @@ export class SealpostClient extends TypedEmitter<ClientEvents> {
   readonly relay: RelayClient;
   /** Groups: create, change membership, send and read (see docs/groups.md). */
   readonly groups: Groups;
+  /** History transfer to newly linked devices (see docs/history-transfer.md). */
+  readonly historyTransfer: HistoryTransfers;
   readonly #account: Account;
   readonly #contacts: Contacts;
   readonly #trust: Trust;
@@ -90,6 +93,7 @@ export class SealpostClient extends TypedEmitter<ClientEvents> {
       store: this.store, keyServer: this.keyServer, relay: this.relay, now, upkeep,
       onDevicesChanged: () => this.#outgoing.ownDevicesChanged(),
       openMailbox: () => openProvisioningMailbox(this.relay, options.WebSocket),
+      historyTransfer: { offer: (enabled) => this.historyTransfer.offer(enabled), linked: (id) => this.historyTransfer.linked(id) },
     });
     const own = () => this.#account.current();
     this.#contacts = new Contacts(this.store, now, own);
@@ -99,6 +103,11 @@ export class SealpostClient extends TypedEmitter<ClientEvents> {
     // One cache of DH(our identity, peer identity) for every sealed send (v1 and v2); memory only, bounded.
     const agreementCache = new SealedSenderV2AgreementCache();
     this.#outgoing = new Outgoing({ store, keyServer, relay, ops, locks, now, own, contacts: this.#contacts, credentials, trust: this.#trust, maxSendAttempts, emit, agreementCache });
+    this.historyTransfer = new HistoryTransfers({
+      store, now, own, emit, options: options.historyTransfer,
+      sendContent: (account, plaintext, ts) => this.#outgoing.sendContent(account, plaintext, ts),
+      sendToOwnDevice: (device, plaintext, ts) => this.#outgoing.sendToOwnDevice(device, plaintext, ts),
+    });
     const session = sessionInboundHandler(
       ops,
       () => localKeysOf(own()),
@@ -115,6 +124,7 @@ export class SealpostClient extends TypedEmitter<ClientEvents> {
       store: this.store, locks, now, own, trust: this.#trust, contacts: this.#contacts, handlers, trustRoots: this.#trustRoots,
       onMessage: options.onMessage, upkeep: () => this.#account.upkeep, closed: () => this.#closed, emit,
       quarantineLimits: { ...DEFAULT_QUARANTINE_LIMITS, ...options.quarantine }, recovery, groups: groupReceiver,
+      historyTransfer: this.historyTransfer,
     });
     this.#reception = new Reception(this.relay, options, () => credentials.relayToken(), (e) => this.#incoming.handle(e), emit, () => this.#closed);
     this.#ready = this.#account.load();
@@ -157,10 +167,13 @@ export class SealpostClient extends TypedEmitter<ClientEvents> {
     return this.#account.beginLink();
   }
 
-  /** On the primary device: approves the link URI a new device shows (see `Account.approveLink`). */
-  async approveLink(uri: string): Promise<void> {
+  /**
+   * On the primary device: approves the link URI a new device shows (see `Account.approveLink`).
+   * `historyTransfer: false` offers this device no history (default: the `historyTransfer.enabled` option).
+   */
+  async approveLink(uri: string, options?: { historyTransfer?: boolean }): Promise<void> {
     await this.#ready;
-    return this.#account.approveLink(uri);
+    return this.#account.approveLink(uri, options);
   }
 
   /** This account's devices at the key server. */

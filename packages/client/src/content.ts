@@ -5,6 +5,7 @@
  */
 import { create, fromBinary, toBinary } from '@bufbuild/protobuf';
 import { ContentSchema, GroupContextSchema, MessageReferenceSchema, ReactionSchema, SentTranscriptSchema } from './gen/content_pb.ts';
+import { historyTransferFromProto, historyTransferToProto, type HistoryTransferFields } from './history-transfer/content-fields.ts';
 import { ClientError } from './errors.ts';
 import { pointerFromProto, pointerToProto, previewFromProto, previewToProto, type AttachmentPointer, type LinkPreview } from './attachments/pointer.ts';
 
@@ -61,6 +62,8 @@ export interface MessageContent {
   senderKeyDistribution?: Uint8Array;
   /** Asks for the group changes after `group.epoch`. */
   groupStateRequest?: boolean;
+  /** History transfer between two devices of this account (field 24; history-transfer/). */
+  historyTransfer?: HistoryTransferFields;
 }
 
 /** Which group and which of its states a message belongs to. */
@@ -131,6 +134,7 @@ export function encodeContent(content: Omit<MessageContent, 'version'> & { versi
   if (content.groupChanges !== undefined) message.groupChanges = content.groupChanges;
   if (content.senderKeyDistribution !== undefined) message.senderKeyDistributionMessage = content.senderKeyDistribution;
   if (content.groupStateRequest === true) message.groupStateRequest = true;
+  if (content.historyTransfer !== undefined) message.historyTransfer = historyTransferToProto(content.historyTransfer);
   return toBinary(ContentSchema, message);
 }
 
@@ -167,5 +171,6 @@ export function decodeContent(bytes: Uint8Array): MessageContent {
   if (m.groupChanges.length > 0) out.groupChanges = m.groupChanges;
   if (m.senderKeyDistributionMessage.length > 0) out.senderKeyDistribution = m.senderKeyDistributionMessage;
   if (m.groupStateRequest) out.groupStateRequest = true;
+  if (m.historyTransfer !== undefined) out.historyTransfer = historyTransferFromProto(m.historyTransfer);
   return out;
 }

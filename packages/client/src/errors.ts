@@ -65,7 +65,14 @@ export type ClientErrorCode =
   /** A group message or change for an epoch this device is past and cannot accept. */
   | 'GROUP_STALE_EPOCH'
   /** A group message or change for an epoch this device has not reached: kept until the missing changes arrive. */
-  | 'GROUP_EPOCH_AHEAD';
+  | 'GROUP_EPOCH_AHEAD'
+  // History transfer to a new device (see `HistoryTransferError`, history-transfer/errors.ts):
+  /** The archive failed its digest or MAC (changed on the blob service or in transit); nothing was imported. */
+  | 'HISTORY_TRANSFER_TAMPERED'
+  /** The archive or its pointer is malformed, or breaks a bound (counts, sizes); nothing was imported. */
+  | 'HISTORY_TRANSFER_INVALID'
+  /** The archive could not be fetched or uploaded (no blob client, expired blob, network); retry with `historyTransfer.retry()`. */
+  | 'HISTORY_TRANSFER_UNAVAILABLE';
 
 /** Base class of every error the client raises itself. */
 export class ClientError extends Error {

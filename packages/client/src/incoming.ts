@@ -85,6 +85,8 @@ export interface IncomingDeps {
   recovery: IncomingRecovery;
   /** Group handling of content that names a group (`groups/group-inbound.ts`). */
   groups?: IncomingGroups;
+  /** History transfer between our own devices (`history-transfer/`): applied in the envelope's transaction, never stored as a message. */
+  historyTransfer?: { apply(tx: StoreTransaction, opened: OpenedEnvelope, content: MessageContent, now: number): Promise<{ after: () => Promise<void> }> };
 }
 
 /** What the group side decided for one received content. */
@@ -321,6 +323,8 @@ export class Incoming {
           const content = decodeContent(plaintext);
           if (!opened.fromSelf && content.profileKey !== undefined) await this.d.contacts.learn(tx.contacts, opened.sender.account, content.profileKey);
           const group = await this.#group(tx, opened, content, now);
+          // History transfer (history-transfer/): a request, archive pointer or decline between our own devices.
+          const transfer = content.historyTransfer === undefined ? undefined : ((await this.d.historyTransfer?.apply(tx, opened, content, now)) ?? { after: async () => {} });
           const row = {
             peer: group?.peer ?? (opened.fromSelf ? (content.sentTranscript?.destination ?? opened.sender.account) : opened.sender.account),
             sender: opened.sender,
@@ -328,11 +332,11 @@ export class Incoming {
             storedAt: now,
           };
           // A resend (it always starts a new session) of a message we already have: keep the new session, not a second copy.
-          const repeat = group !== undefined ? !group.store : opened.contentType === 3 && (await isStoredAlready(tx, row.peer, opened.sender, content.timestamp, plaintext));
+          const repeat = transfer !== undefined || (group !== undefined ? !group.store : opened.contentType === 3 && (await isStoredAlready(tx, row.peer, opened.sender, content.timestamp, plaintext)));
           const id = repeat ? undefined : await tx.history.add({ ...row, direction: opened.fromSelf ? 'out' : 'in', timestamp: content.timestamp, content: plaintext });
           await tx.history.markProcessed(opened.envelopeId, now);
           if (retry) await tx.quarantine.remove(opened.envelopeId);
-          return { message: id === undefined ? undefined : receivedMessage({ ...row, id }, content, own.account), change, usedOneTime, after: group?.after };
+          return { message: id === undefined ? undefined : receivedMessage({ ...row, id }, content, own.account), change, usedOneTime, after: transfer?.after ?? group?.after };
         });
       } catch (error) {
         if (isDuplicateMessage(error)) {

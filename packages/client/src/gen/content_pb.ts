@@ -15,7 +15,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file content.proto.
  */
 export const file_content: GenFile = /*@__PURE__*/
-  fileDesc("Cg1jb250ZW50LnByb3RvEhNzZWFscG9zdC5jb250ZW50LnYxIkkKEE1lc3NhZ2VSZWZlcmVuY2USDgoGYXV0aG9yGAEgASgJEhEKCXRpbWVzdGFtcBgCIAEoBBISCgptZXNzYWdlX2lkGAMgASgJImAKCFJlYWN0aW9uEg0KBWVtb2ppGAEgASgJEjUKBnRhcmdldBgCIAEoCzIlLnNlYWxwb3N0LmNvbnRlbnQudjEuTWVzc2FnZVJlZmVyZW5jZRIOCgZyZW1vdmUYAyABKAgiJQoOU2VudFRyYW5zY3JpcHQSEwoLZGVzdGluYXRpb24YASABKAkiiAQKB0NvbnRlbnQSDwoHdmVyc2lvbhgBIAEoDRIRCgl0aW1lc3RhbXAYAiABKAQSEgoKbWVzc2FnZV9pZBgDIAEoCRIMCgR0ZXh0GAQgASgJEjcKCHJlcGx5X3RvGAUgASgLMiUuc2VhbHBvc3QuY29udGVudC52MS5NZXNzYWdlUmVmZXJlbmNlEi8KCHJlYWN0aW9uGAYgASgLMh0uc2VhbHBvc3QuY29udGVudC52MS5SZWFjdGlvbhI8Cg9zZW50X3RyYW5zY3JpcHQYByABKAsyIy5zZWFscG9zdC5jb250ZW50LnYxLlNlbnRUcmFuc2NyaXB0EhMKC3Byb2ZpbGVfa2V5GAggASgMEjAKBWdyb3VwGAkgASgLMiEuc2VhbHBvc3QuY29udGVudC52MS5Hcm91cENvbnRleHQSFQoNZ3JvdXBfY2hhbmdlcxgKIAMoDBInCh9zZW5kZXJfa2V5X2Rpc3RyaWJ1dGlvbl9tZXNzYWdlGAsgASgMEhsKE2dyb3VwX3N0YXRlX3JlcXVlc3QYDCABKAgSOwoLYXR0YWNobWVudHMYDSADKAsyJi5zZWFscG9zdC5jb250ZW50LnYxLkF0dGFjaG1lbnRQb2ludGVyEi4KCHByZXZpZXdzGA4gAygLMhwuc2VhbHBvc3QuY29udGVudC52MS5QcmV2aWV3IvgCChFBdHRhY2htZW50UG9pbnRlchIPCgdjZG5fa2V5GA8gASgJEhIKCmNkbl9udW1iZXIYDiABKA0SFAoMY29udGVudF90eXBlGAIgASgJEgsKA2tleRgDIAEoDBIMCgRzaXplGAQgASgEEg4KBmRpZ2VzdBgGIAEoDBIXCg9pbmNyZW1lbnRhbF9tYWMYEyABKAwSEgoKY2h1bmtfc2l6ZRgRIAEoDRIRCglmaWxlX25hbWUYByABKAkSDQoFZmxhZ3MYCCABKA0SDQoFd2lkdGgYCSABKA0SDgoGaGVpZ2h0GAogASgNEg8KB2NhcHRpb24YCyABKAkSEQoJYmx1cl9oYXNoGAwgASgJEhgKEHVwbG9hZF90aW1lc3RhbXAYDSABKAQSOQoJdGh1bWJuYWlsGBUgASgLMiYuc2VhbHBvc3QuY29udGVudC52MS5BdHRhY2htZW50UG9pbnRlchIWCg5wbGFpbnRleHRfaGFzaBgWIAEoDCJ/CgdQcmV2aWV3EgsKA3VybBgBIAEoCRINCgV0aXRsZRgCIAEoCRI1CgVpbWFnZRgDIAEoCzImLnNlYWxwb3N0LmNvbnRlbnQudjEuQXR0YWNobWVudFBvaW50ZXISEwoLZGVzY3JpcHRpb24YBCABKAkSDAoEZGF0ZRgFIAEoBCJZCgtHcm91cE1lbWJlchISCgphY2NvdW50X2lkGAEgASgJEgwKBHJvbGUYAiABKA0SEwoLYWRkZWRfZXBvY2gYAyABKAQSEwoLcHJvZmlsZV9rZXkYBCABKAwiggEKCkdyb3VwU3RhdGUSEAoIZ3JvdXBfaWQYASABKAwSDQoFZXBvY2gYAiABKAQSEQoJcHJldl9oYXNoGAMgASgMEjEKB21lbWJlcnMYBCADKAsyIC5zZWFscG9zdC5jb250ZW50LnYxLkdyb3VwTWVtYmVyEg0KBXRpdGxlGAUgASgJIlYKC0dyb3VwQ2hhbmdlEg0KBXN0YXRlGAEgASgMEg4KBmF1dGhvchgCIAEoCRIVCg1hdXRob3JfZGV2aWNlGAMgASgNEhEKCXNpZ25hdHVyZRgEIAEoDCJDCgxHcm91cENvbnRleHQSEAoIZ3JvdXBfaWQYASABKAwSDQoFZXBvY2gYAiABKAQSEgoKc3RhdGVfaGFzaBgDIAEoDGIGcHJvdG8z");
+  fileDesc("Cg1jb250ZW50LnByb3RvEhNzZWFscG9zdC5jb250ZW50LnYxIkkKEE1lc3NhZ2VSZWZlcmVuY2USDgoGYXV0aG9yGAEgASgJEhEKCXRpbWVzdGFtcBgCIAEoBBISCgptZXNzYWdlX2lkGAMgASgJImAKCFJlYWN0aW9uEg0KBWVtb2ppGAEgASgJEjUKBnRhcmdldBgCIAEoCzIlLnNlYWxwb3N0LmNvbnRlbnQudjEuTWVzc2FnZVJlZmVyZW5jZRIOCgZyZW1vdmUYAyABKAgiJQoOU2VudFRyYW5zY3JpcHQSEwoLZGVzdGluYXRpb24YASABKAkiyAQKB0NvbnRlbnQSDwoHdmVyc2lvbhgBIAEoDRIRCgl0aW1lc3RhbXAYAiABKAQSEgoKbWVzc2FnZV9pZBgDIAEoCRIMCgR0ZXh0GAQgASgJEjcKCHJlcGx5X3RvGAUgASgLMiUuc2VhbHBvc3QuY29udGVudC52MS5NZXNzYWdlUmVmZXJlbmNlEi8KCHJlYWN0aW9uGAYgASgLMh0uc2VhbHBvc3QuY29udGVudC52MS5SZWFjdGlvbhI8Cg9zZW50X3RyYW5zY3JpcHQYByABKAsyIy5zZWFscG9zdC5jb250ZW50LnYxLlNlbnRUcmFuc2NyaXB0EhMKC3Byb2ZpbGVfa2V5GAggASgMEjAKBWdyb3VwGAkgASgLMiEuc2VhbHBvc3QuY29udGVudC52MS5Hcm91cENvbnRleHQSFQoNZ3JvdXBfY2hhbmdlcxgKIAMoDBInCh9zZW5kZXJfa2V5X2Rpc3RyaWJ1dGlvbl9tZXNzYWdlGAsgASgMEhsKE2dyb3VwX3N0YXRlX3JlcXVlc3QYDCABKAgSOwoLYXR0YWNobWVudHMYDSADKAsyJi5zZWFscG9zdC5jb250ZW50LnYxLkF0dGFjaG1lbnRQb2ludGVyEi4KCHByZXZpZXdzGA4gAygLMhwuc2VhbHBvc3QuY29udGVudC52MS5QcmV2aWV3Ej4KEGhpc3RvcnlfdHJhbnNmZXIYGCABKAsyJC5zZWFscG9zdC5jb250ZW50LnYxLkhpc3RvcnlUcmFuc2ZlciL4AgoRQXR0YWNobWVudFBvaW50ZXISDwoHY2RuX2tleRgPIAEoCRISCgpjZG5fbnVtYmVyGA4gASgNEhQKDGNvbnRlbnRfdHlwZRgCIAEoCRILCgNrZXkYAyABKAwSDAoEc2l6ZRgEIAEoBBIOCgZkaWdlc3QYBiABKAwSFwoPaW5jcmVtZW50YWxfbWFjGBMgASgMEhIKCmNodW5rX3NpemUYESABKA0SEQoJZmlsZV9uYW1lGAcgASgJEg0KBWZsYWdzGAggASgNEg0KBXdpZHRoGAkgASgNEg4KBmhlaWdodBgKIAEoDRIPCgdjYXB0aW9uGAsgASgJEhEKCWJsdXJfaGFzaBgMIAEoCRIYChB1cGxvYWRfdGltZXN0YW1wGA0gASgEEjkKCXRodW1ibmFpbBgVIAEoCzImLnNlYWxwb3N0LmNvbnRlbnQudjEuQXR0YWNobWVudFBvaW50ZXISFgoOcGxhaW50ZXh0X2hhc2gYFiABKAwifwoHUHJldmlldxILCgN1cmwYASABKAkSDQoFdGl0bGUYAiABKAkSNQoFaW1hZ2UYAyABKAsyJi5zZWFscG9zdC5jb250ZW50LnYxLkF0dGFjaG1lbnRQb2ludGVyEhMKC2Rlc2NyaXB0aW9uGAQgASgJEgwKBGRhdGUYBSABKAQiWQoLR3JvdXBNZW1iZXISEgoKYWNjb3VudF9pZBgBIAEoCRIMCgRyb2xlGAIgASgNEhMKC2FkZGVkX2Vwb2NoGAMgASgEEhMKC3Byb2ZpbGVfa2V5GAQgASgMIoIBCgpHcm91cFN0YXRlEhAKCGdyb3VwX2lkGAEgASgMEg0KBWVwb2NoGAIgASgEEhEKCXByZXZfaGFzaBgDIAEoDBIxCgdtZW1iZXJzGAQgAygLMiAuc2VhbHBvc3QuY29udGVudC52MS5Hcm91cE1lbWJlchINCgV0aXRsZRgFIAEoCSJWCgtHcm91cENoYW5nZRINCgVzdGF0ZRgBIAEoDBIOCgZhdXRob3IYAiABKAkSFQoNYXV0aG9yX2RldmljZRgDIAEoDRIRCglzaWduYXR1cmUYBCABKAwiQwoMR3JvdXBDb250ZXh0EhAKCGdyb3VwX2lkGAEgASgMEg0KBWVwb2NoGAIgASgEEhIKCnN0YXRlX2hhc2gYAyABKAwitQEKD0hpc3RvcnlUcmFuc2ZlchITCgt0cmFuc2Zlcl9pZBgBIAEoDBIPCgdyZXF1ZXN0GAIgASgIEjcKB2FyY2hpdmUYAyABKAsyJi5zZWFscG9zdC5jb250ZW50LnYxLkF0dGFjaG1lbnRQb2ludGVyEhUKDW1lc3NhZ2VfY291bnQYBCABKA0SGgoSY29udmVyc2F0aW9uX2NvdW50GAUgASgNEhAKCGRlY2xpbmVkGAYgASgIYgZwcm90bzM");
 
 /**
  * Points at an earlier message: either by its author and the author's
@@ -219,6 +219,13 @@ export type Content = Message<"sealpost.content.v1.Content"> & {
    * @generated from field: repeated sealpost.content.v1.Preview previews = 14;
    */
   previews: Preview[];
+
+  /**
+   * History transfer to a newly linked device of this account (part "history").
+   *
+   * @generated from field: sealpost.content.v1.HistoryTransfer history_transfer = 24;
+   */
+  historyTransfer?: HistoryTransfer | undefined;
 };
 
 /**
@@ -551,4 +558,62 @@ export type GroupContext = Message<"sealpost.content.v1.GroupContext"> & {
  */
 export const GroupContextSchema: GenMessage<GroupContext> = /*@__PURE__*/
   messageDesc(file_content, 9);
+
+/**
+ * Between two devices of one account only. The new device asks
+ * (`request`, quoting the transfer id its provisioning message carried); the
+ * primary answers that device alone with where the encrypted archive is
+ * (`archive`, an ordinary attachment pointer with its key and digest), or
+ * declines. docs/history-transfer.md.
+ *
+ * @generated from message sealpost.content.v1.HistoryTransfer
+ */
+export type HistoryTransfer = Message<"sealpost.content.v1.HistoryTransfer"> & {
+  /**
+   * 16 bytes: the offer named in the provisioning message.
+   *
+   * @generated from field: bytes transfer_id = 1;
+   */
+  transferId: Uint8Array;
+
+  /**
+   * Set by the new device: send me the offered history.
+   *
+   * @generated from field: bool request = 2;
+   */
+  request: boolean;
+
+  /**
+   * Set by the primary: the encrypted archive (a serialized HistoryArchive).
+   *
+   * @generated from field: sealpost.content.v1.AttachmentPointer archive = 3;
+   */
+  archive?: AttachmentPointer | undefined;
+
+  /**
+   * Messages and conversations in the archive (checked against it).
+   *
+   * @generated from field: uint32 message_count = 4;
+   */
+  messageCount: number;
+
+  /**
+   * @generated from field: uint32 conversation_count = 5;
+   */
+  conversationCount: number;
+
+  /**
+   * Set by the primary when it will not send history for this offer.
+   *
+   * @generated from field: bool declined = 6;
+   */
+  declined: boolean;
+};
+
+/**
+ * Describes the message sealpost.content.v1.HistoryTransfer.
+ * Use `create(HistoryTransferSchema)` to create a new message.
+ */
+export const HistoryTransferSchema: GenMessage<HistoryTransfer> = /*@__PURE__*/
+  messageDesc(file_content, 10);
 

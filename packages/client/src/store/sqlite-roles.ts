@@ -230,6 +230,9 @@ class SqliteHistory implements HistoryStore {
   async conversation(peer: string, limit = 1000) {
     return (this.s.get('SELECT * FROM (SELECT * FROM messages WHERE peer = ? ORDER BY id DESC LIMIT ?) ORDER BY id').all(peer, limit) as Row[]).map(toMessage);
   }
+  async recent(limit: number, since: number) {
+    return (this.s.get('SELECT * FROM (SELECT * FROM messages WHERE timestamp >= ? ORDER BY id DESC LIMIT ?) ORDER BY id').all(since, limit) as Row[]).map(toMessage);
+  }
   async count(direction?: MessageDirection) {
     const r =
       direction === undefined

@@ -207,6 +207,8 @@ export interface HistoryStore {
   conversation(peer: string, limit?: number): Promise<StoredMessage[]>;
   /** Total stored messages (for tests and tools). */
   count(direction?: MessageDirection): Promise<number>;
+  /** History transfer: the newest `limit` messages of every conversation with `timestamp >= since`, oldest (lowest id) first. */
+  recent(limit: number, since: number): Promise<StoredMessage[]>;
   /** An envelope processed once is only acknowledged again. */
   isProcessed(envelopeId: string): Promise<boolean>;
   markProcessed(envelopeId: string, now: number): Promise<void>;

@@ -40,6 +40,10 @@ export class KvHistory implements HistoryStore {
     const ids = (await this.tx.scanKeys(['byPeer', peer])).map((k) => Number(k[2]));
     return this.#rows(ids.slice(Math.max(0, ids.length - limit)));
   }
+  async recent(limit: number, since: number) {
+    const rows = (await this.tx.scan<StoredMessage>(['message'])).map(([, m]) => m).filter((m) => m.timestamp >= since);
+    return rows.slice(Math.max(0, rows.length - limit));
+  }
   async count(direction?: MessageDirection) {
     const of = async (d: MessageDirection) => (await this.tx.get<number>(['counter', `count.${d}`])) ?? 0;
     return direction === undefined ? (await of('in')) + (await of('out')) : of(direction);
