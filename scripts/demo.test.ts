@@ -34,11 +34,22 @@ describe('demo', () => {
     expect(out).toContain('Bob (phone): Alice: Look where I am! [image/jpeg');
     expect(out).toContain('the relay never learned who sent any of them');
     // The group: one v2 upload split per device (rows 22…), the tablet reads the message after it linked, Carol reads nothing after her removal.
-    const group = out.slice(groupAt, out.indexOf('▸ An insider'));
+    const historyAt = out.indexOf("▸ Bob's new laptop");
+    expect(historyAt).toBeGreaterThan(groupAt);
+    const group = out.slice(groupAt, historyAt);
     expect(group.match(/→ (Alice|Bob|Carol)#\d +\d+ B {2}22/g)?.length).toBeGreaterThanOrEqual(10);
     expect(group).toContain('Carol (tablet): Alice: Carol, your tablet');
     expect(group).toContain('Bob (phone): Alice: Surprise party for Carol');
     expect(group).not.toMatch(/Carol( \(tablet\))?: (Alice|Bob): (Surprise party|I'll bring)/);
     expect(group).toContain("✓ Carol's devices got no message after the removal");
+    // History for Bob's new laptop: imported from the phone, byte for byte, the archive on the blob server holds no text, the pointer went to device 3 only.
+    const history = out.slice(historyAt, out.indexOf('▸ An insider'));
+    expect(history).toMatch(/new laptop: done \((\d+) imported, 0 already there\)/);
+    expect(history).toMatch(/the new laptop \(#3\) shows (\d+) earlier messages with Alice \(the phone holds \1\)/);
+    expect(history).toMatch(/^ {4}\d\d:\d\d:\d\d\.\d{3} Alice: Hi Bob! Lunch tomorrow\?$/m);
+    expect(history).toContain('✓ byte for byte');
+    expect(history).toMatch(/✓ none of the \d+ texts in it/);
+    expect(history).not.toMatch(/LEAKED|DIFFERENT/);
+    expect(history.match(/→ Bob#3 +\d+ B/g)).toHaveLength(1);
   });
 });

@@ -22,6 +22,7 @@ import { toHex } from '@sealpost/protocol/primitives';
 import { impersonate, startLocalServices } from '@sealpost/devkit/services';
 import { pictureStep } from './demo-attachment.ts';
 import { groupStep } from './demo-group.ts';
+import { historyStep } from './demo-history.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'sealpost-demo-'));
 const useColor = process.stdout.isTTY;
@@ -231,6 +232,8 @@ try {
     },
   });
 
+  const historyLaptop = await historyStep({ bobPhone, alice, device, blobUrl: services.blobUrl!, blobDir, names, step, style: { dim, green } });
+
   step('An insider who runs the key server forges a sender certificate and writes to Alice "as Bob"');
   const mallory = device('mallory.db');
   await mallory.register();
@@ -253,7 +256,7 @@ try {
       `Alice ${await alice.store.history.count()} stored messages, Bob's phone ${await bobPhone.store.history.count()}, laptop ${await bobLaptop.store.history.count()}.`,
   );
   console.log(dim('  (the relay column names recipient account ids "Alice"/"Bob" for readability; it stores the UUIDs)'));
-  for (const c of [alice, bobPhone, bobLaptop, mallory, ...groupClients]) await c.close();
+  for (const c of [alice, bobPhone, bobLaptop, mallory, ...groupClients, historyLaptop]) await c.close();
 } finally {
   await services.close();
   rmSync(dir, { recursive: true, force: true });

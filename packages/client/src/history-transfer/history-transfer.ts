@@ -44,6 +44,8 @@ export interface HistoryImportResult {
 }
 
 const NONE = { after: async () => {} };
+/** How long a lapsed offer is remembered so that a late request gets a decline rather than silence, ms. */
+const OFFER_KEPT_AFTER_EXPIRY_MS = 24 * 3600_000;
 
 export class HistoryTransfers {
   #blobs: HistoryBlobs | undefined;
@@ -64,9 +66,9 @@ export class HistoryTransfers {
     this.d.emit('historyTransfer', e);
   }
 
-  /** Primary, in `approveLink`: a new offer's id for the provisioning message, or undefined when history is off. */
+  /** Primary, in `approveLink`: a new offer's id for the provisioning message, or undefined when history is off or there is no blob client to upload with. */
   async offer(enabled = this.#o.enabled): Promise<Uint8Array | undefined> {
-    if (!enabled) return undefined;
+    if (!enabled || this.#blobs === undefined) return undefined;
     const id = randomBytes(HISTORY_TRANSFER_ID_LENGTH);
     const now = this.d.now();
     await this.d.store.transaction(async (tx) => {
@@ -78,9 +80,10 @@ export class HistoryTransfers {
     return id;
   }
 
+  /** The open offers; ones lapsed more than a day ago are dropped (a lapsed one is still answered, with a decline). */
   async #offers(tx: StoreTransaction, now: number): Promise<OfferRecords> {
     const all = (await readJson<OfferRecords>(tx.settings, OFFERS_KEY)) ?? {};
-    return Object.fromEntries(Object.entries(all).filter(([, o]) => o.expiresAt > now));
+    return Object.fromEntries(Object.entries(all).filter(([, o]) => o.expiresAt + OFFER_KEPT_AFTER_EXPIRY_MS > now));
   }
 
   /** New device, once linked: remembers the offer its provisioning message named and asks for it (unless refused). */
@@ -126,7 +129,8 @@ export class HistoryTransfers {
       if (offer === undefined || (offer.device !== undefined && offer.device !== opened.sender.device)) return NONE;
       offers[id] = { ...offer, device: opened.sender.device };
       await writeJson(tx.settings, OFFERS_KEY, offers);
-      return { after: () => this.#answer(opened.sender.device, f.transferId) };
+      const lapsed = offer.expiresAt <= now;
+      return { after: () => this.#answer(opened.sender.device, f.transferId, lapsed) };
     }
     if (f.archive === undefined && f.declined !== true) return NONE;
     const pending = await readJson<PendingRecord>(tx.settings, PENDING_KEY);
@@ -141,16 +145,16 @@ export class HistoryTransfers {
   }
 
   /** Primary: answers a request from our new device `device` (archive, or a decline), reporting by events. */
-  async #answer(device: number, transferId: Uint8Array): Promise<void> {
+  async #answer(device: number, transferId: Uint8Array, lapsed: boolean): Promise<void> {
     const id = toHex(transferId);
     const now = this.d.now();
     const reply = (fields: Omit<HistoryTransferFields, 'transferId'>) =>
       this.d.sendToOwnDevice(device, encodeContent({ version: 1, timestamp: now, historyTransfer: { transferId, ...fields } }), now);
     try {
       const blobs = this.#blobs;
-      if (!this.#o.enabled || blobs === undefined) {
+      if (lapsed || !this.#o.enabled || blobs === undefined) {
         await reply({ declined: true });
-        this.#event({ role: 'primary', phase: 'declined', transferId: id, device, ...(blobs === undefined && this.#o.enabled && { error: new HistoryTransferError('HISTORY_TRANSFER_UNAVAILABLE', 'no blob client: call historyTransfer.useBlobs()') }) });
+        this.#event({ role: 'primary', phase: 'declined', transferId: id, device, ...(blobs === undefined && { error: new HistoryTransferError('HISTORY_TRANSFER_UNAVAILABLE', 'no blob client: call historyTransfer.useBlobs()') }) });
         return;
       }
       const archive = await snapshotHistory(this.d.store, { maxMessages: this.#o.maxMessages, since: now - this.#o.maxAgeMs }, now);

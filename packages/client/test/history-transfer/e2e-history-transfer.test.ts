@@ -190,17 +190,32 @@ describe('history transfer to a newly linked device', () => {
     expect(pickyEvents.at(-1)).toMatchObject({ phase: 'refused', messages: 10, conversations: 1 });
     expect(await picky.store.history.count()).toBe(0);
 
-    // A primary that cannot upload (no blob client) answers a request with a decline.
-    const strict = local.client();
+    // A request after the offer lapsed is answered with a decline (the primary's clock is injected and moved on).
+    const clock = { t: Date.now() };
+    const strict = local.client({ now: () => clock.t, historyTransfer: { offerTtlMs: 60_000 } });
     const bob2 = await pair(strict);
     await writeBulkHistory(strict, bob2.address.account, 3, (i) => Date.now() + i);
+    const strictUploads = useBlobService(local, strict);
     const strictLaptop = local.client();
+    useBlobService(local, strictLaptop);
     const strictEvents = transferEvents(strictLaptop);
-    await linkDevice(strict, strictLaptop); // offered, but strict has no blob client: it declines when asked
+    await linkDevice(strict, strictLaptop);
+    clock.t += 61_000;
     await strict.poll();
     await strictLaptop.poll();
     expect(strictEvents.map((e) => e.phase)).toEqual(['requesting', 'declined']);
     expect(await strictLaptop.store.history.count()).toBe(0);
+    expect(strictUploads).toEqual([]);
+    expect(await strictLaptop.historyTransfer.request()).toBe(false); // a decline ends the offer on the new device
+
+    // A primary with no blob client offers nothing (it could not upload an archive).
+    const plain = local.client();
+    await pair(plain);
+    const plainLaptop = local.client();
+    const plainEvents = transferEvents(plainLaptop);
+    await linkDevice(plain, plainLaptop);
+    expect(plainEvents).toEqual([]);
+    expect(await plainLaptop.historyTransfer.request()).toBe(false);
 
     // Only the refusing device's and picky's links carried offers; the declined link made none.
     expect(aliceEvents.filter((e) => e.phase === 'offered')).toHaveLength(2);
