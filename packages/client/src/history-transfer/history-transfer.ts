@@ -17,7 +17,7 @@ import type { ClientEvents } from '../client-types.ts';
 import { encodeContent, type MessageContent } from '../content.ts';
 import type { OpenedEnvelope } from '../incoming.ts';
 import type { ClientStore, RegisteredAccount, StoreTransaction } from '../store/types.ts';
-import { decodeArchive, encodeArchive } from './archive.ts';
+import { decodeArchive, encodeArchive, type Archive } from './archive.ts';
 import { HISTORY_TRANSFER_ID_LENGTH, type HistoryTransferFields } from './content-fields.ts';
 import { HistoryTransferError } from './errors.ts';
 import { DEFAULT_HISTORY_TRANSFER, type HistoryBlobs, type HistoryTransferEvent, type HistoryTransferOptions } from './options.ts';
@@ -46,6 +46,8 @@ export interface HistoryImportResult {
 const NONE = { after: async () => {} };
 /** How long a lapsed offer is remembered so that a late request gets a decline rather than silence, ms. */
 const OFFER_KEPT_AFTER_EXPIRY_MS = 24 * 3600_000;
+/** Archives made for one offer at most (a new device that keeps asking gets declines after that). */
+export const MAX_ANSWERS_PER_OFFER = 5;
 
 export class HistoryTransfers {
   #blobs: HistoryBlobs | undefined;
@@ -127,9 +129,10 @@ export class HistoryTransfers {
       const offers = await this.#offers(tx, now);
       const offer = offers[id];
       if (offer === undefined || (offer.device !== undefined && offer.device !== opened.sender.device)) return NONE;
-      offers[id] = { ...offer, device: opened.sender.device };
+      const answers = (offer.answers ?? 0) + 1;
+      offers[id] = { ...offer, device: opened.sender.device, answers };
       await writeJson(tx.settings, OFFERS_KEY, offers);
-      const lapsed = offer.expiresAt <= now;
+      const lapsed = offer.expiresAt <= now || answers > MAX_ANSWERS_PER_OFFER;
       return { after: () => this.#answer(opened.sender.device, f.transferId, lapsed) };
     }
     if (f.archive === undefined && f.declined !== true) return NONE;
@@ -158,15 +161,17 @@ export class HistoryTransfers {
         return;
       }
       const archive = await snapshotHistory(this.d.store, { maxMessages: this.#o.maxMessages, since: now - this.#o.maxAgeMs }, now);
-      const counts = { messages: archive.rows.length, conversations: archive.conversations };
+      const plaintext = encodeWithin(archive, this.#o.maxArchiveBytes);
+      const counts = { messages: archive.rows.length, conversations: new Set(archive.rows.map((r) => r.peer)).size };
       this.#event({ role: 'primary', phase: 'requested', transferId: id, device, ...counts });
-      const plaintext = encodeArchive(archive);
       const pointer = await blobs.upload(plaintext, (p) => this.#event({ role: 'primary', phase: 'uploading', transferId: id, device, done: p.done, total: p.total }));
       plaintext.fill(0);
       await reply({ archive: pointer, messageCount: counts.messages, conversationCount: counts.conversations });
       this.#event({ role: 'primary', phase: 'sent', transferId: id, device, ...counts });
     } catch (error) {
       this.#event({ role: 'primary', phase: 'failed', transferId: id, device, error });
+      // Tell the new device, so it does not wait for an archive that will not come.
+      await reply({ declined: true }).catch(() => {});
     }
   }
 
@@ -214,6 +219,18 @@ export class HistoryTransfers {
       throw error;
     }
   }
+}
+
+/** Encodes `archive`, leaving out its oldest rows (about a tenth at a time) until it fits `maxBytes`; trims `archive.rows` to what was encoded. */
+function encodeWithin(archive: Archive, maxBytes: number): Uint8Array {
+  let bytes = encodeArchive(archive);
+  while (bytes.length > maxBytes && archive.rows.length > 0) {
+    archive.rows = archive.rows.slice(Math.max(1, Math.ceil(archive.rows.length / 10)));
+    const peers = new Set(archive.rows.map((r) => r.peer));
+    archive.contacts = archive.contacts.filter((c) => peers.has(c.account));
+    bytes = encodeArchive(archive);
+  }
+  return bytes;
 }
 
 /** A verified download; a failed verification is TAMPERED, everything else UNAVAILABLE. */

@@ -14,7 +14,7 @@ export interface HistoryTransferOptions {
   maxAgeMs?: number;
   /** How long an offer made at `approveLink` can be taken up, ms (default 1 hour). */
   offerTtlMs?: number;
-  /** New device: the largest archive it downloads, plaintext bytes (default 64 MiB). */
+  /** Largest archive, plaintext bytes (default 64 MiB): the primary leaves out the oldest rows to stay within it; a new device downloads nothing larger. */
   maxArchiveBytes?: number;
   /** New device: asked before downloading an archive; false refuses it. */
   accept?: (offer: HistoryOffer) => boolean | Promise<boolean>;

@@ -19,6 +19,8 @@ export const OFFERS_KEY = 'history-transfer:offers';
 export interface OfferRecord {
   expiresAt: number;
   device?: number;
+  /** How many archives were made for it (bounded: `MAX_ANSWERS_PER_OFFER`). */
+  answers?: number;
 }
 
 /** The primary's open offers by transfer id (hex); lapsed ones are dropped on every write. */

@@ -9,7 +9,7 @@ import type { ClientStore, Contact, StoreTransaction, StoredMessage } from '../s
 import type { Archive, ArchiveRow } from './archive.ts';
 
 /** The primary's archive of its recent history. */
-export async function snapshotHistory(store: ClientStore, bounds: { maxMessages: number; since: number }, now: number): Promise<Archive & { conversations: number }> {
+export async function snapshotHistory(store: ClientStore, bounds: { maxMessages: number; since: number }, now: number): Promise<Archive> {
   return store.transaction(async (tx) => {
     const stored = bounds.maxMessages <= 0 ? [] : await tx.history.recent(bounds.maxMessages, bounds.since);
     const peers = new Set(stored.map((m) => m.peer));
@@ -18,7 +18,7 @@ export async function snapshotHistory(store: ClientStore, bounds: { maxMessages:
       const c = await tx.contacts.get(peer);
       if (c !== undefined) contacts.push(c);
     }
-    return { createdAt: now, rows: stored.map(rowOf), contacts, conversations: peers.size };
+    return { createdAt: now, rows: stored.map(rowOf), contacts };
   });
 }
 

@@ -97,14 +97,16 @@ describe('history transfer to a newly linked device', () => {
     const now = () => clock;
     const byCount = local.client({ now, historyTransfer: { maxMessages: 50, maxAgeMs: 30 * day } });
     const byAge = local.client({ now, historyTransfer: { maxMessages: 1000, maxAgeMs: 10 * day } });
-    for (const primary of [byCount, byAge]) {
+    // Each bulk row encodes to about 40 bytes: 2,000 bytes hold the newest few dozen.
+    const bySize = local.client({ now, historyTransfer: { maxArchiveBytes: 2000 } });
+    for (const primary of [byCount, byAge, bySize]) {
       const bob = await pair(primary);
       // 120 messages, one every 4 hours, the newest 4 hours old: 20 days in all.
       await writeBulkHistory(primary, bob.address.account, 120, (i) => clock - (120 - i) * 4 * 3600_000);
       useBlobService(local, primary);
     }
     const expected = async (primary: SealpostClient, n: number) => comparable((await primary.store.history.recent(1000, 0)).slice(-n));
-    for (const [primary, n] of [[byCount, 50], [byAge, 60]] as const) {
+    for (const [primary, n] of [[byCount, 50], [byAge, 60], [bySize, 0]] as const) {
       const laptop = local.client({ now });
       useBlobService(local, laptop);
       const events = transferEvents(laptop);
@@ -112,6 +114,14 @@ describe('history transfer to a newly linked device', () => {
       await primary.poll();
       await laptop.poll();
       const rows = await laptop.store.history.recent(1000, 0);
+      if (primary === bySize) {
+        // Trimmed from the oldest end until the archive fit: some, not all, and the newest ones.
+        expect(rows.length).toBeGreaterThan(10);
+        expect(rows.length).toBeLessThan(120);
+        expect(comparable(rows)).toEqual(await expected(primary, rows.length));
+        expect(events.at(-1)).toMatchObject({ phase: 'done', imported: rows.length });
+        continue;
+      }
       expect(rows).toHaveLength(n);
       expect(comparable(rows)).toEqual(await expected(primary, n));
       expect(Math.min(...rows.map((m) => m.timestamp))).toBeGreaterThanOrEqual(clock - (primary === byAge ? 10 * day : 30 * day));
@@ -156,6 +166,17 @@ describe('history transfer to a newly linked device', () => {
     await alice.poll();
     await laptop.poll();
     expect(events.at(-1)).toMatchObject({ phase: 'done', imported: 0, skipped: 40 });
+    expect(comparable(await laptop.store.history.conversation(bob.address.account))).toEqual(once);
+
+    // One offer makes at most 5 archives: the 6th request is declined (the laptop had 3; two more are answered).
+    for (let i = 0; i < 3; i++) {
+      expect(await laptop.historyTransfer.request()).toBe(true);
+      await alice.poll();
+      await laptop.poll();
+    }
+    expect(uploads).toHaveLength(5);
+    expect(events.at(-1)).toMatchObject({ phase: 'declined' });
+    expect(await laptop.historyTransfer.request()).toBe(false);
     expect(comparable(await laptop.store.history.conversation(bob.address.account))).toEqual(once);
   });
 
