@@ -145,6 +145,8 @@ export interface ClientEvents {
   groupChanged: GroupChangeEvent;
   /** Two different changes or states were seen for one epoch of a group: it is frozen (sends refused) until resolved. */
   groupConflict: GroupConflictEvent;
+  /** `markRead` marked these received messages of one conversation read. */
+  messagesRead: { peer: string; ids: number[]; readAt: number };
   /** History transfer to a newly linked device: progress and result, on the primary and on the new device. */
   historyTransfer: HistoryTransferEvent;
 }

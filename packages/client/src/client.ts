@@ -19,6 +19,7 @@ import { KeyServerClient, type DeviceListing } from './keyserver-client.ts';
 import type { DeviceLinking } from './linking.ts';
 import { Outgoing, localKeysOf, type OutgoingMessage } from './outgoing.ts';
 import { openProvisioningMailbox } from './provisioning-mailbox.ts';
+import { ReadState, type MessagesRead, type ReadListener } from './read-state.ts';
 import { Reception } from './reception.ts';
 import type { QueuedEnvelope } from './relay-client.ts';
 import { RelayClient } from './relay-client.ts';
@@ -65,6 +66,7 @@ export class SealpostClient extends TypedEmitter<ClientEvents> {
   readonly #trustRoots: Uint8Array[];
   readonly #credentials: Credentials;
   readonly #now: () => number;
+  readonly #readState: ReadState;
   #closed = false;
 
   /** Opens a client and loads its local account from the store. */
@@ -126,6 +128,7 @@ export class SealpostClient extends TypedEmitter<ClientEvents> {
       quarantineLimits: { ...DEFAULT_QUARANTINE_LIMITS, ...options.quarantine }, recovery, groups: groupReceiver,
       historyTransfer: this.historyTransfer,
     });
+    this.#readState = new ReadState({ store, now, onError: (error) => emit('error', { error }) });
     this.#reception = new Reception(this.relay, options, () => credentials.relayToken(), (e) => this.#incoming.handle(e), emit, () => this.#closed);
     this.#ready = this.#account.load();
     this.#ready.catch(() => {}); // surfaced by ready() and every call that needs it
@@ -343,6 +346,24 @@ export class SealpostClient extends TypedEmitter<ClientEvents> {
   /** The stored history with one account, oldest first. */
   async history(account: string, limit?: number): Promise<(StoredMessage & { decoded: MessageContent })[]> {
     return (await this.store.history.conversation(account, limit)).map((m) => ({ ...m, decoded: decodeContent(m.content) }));
+  }
+
+  /**
+   * Marks the conversation's unread received messages (up to row id `upToId`,
+   * default all) read, in one transaction with every read listener's
+   * bookkeeping; emits `messagesRead` when something was marked.
+   */
+  async markRead(peer: string, upToId?: number): Promise<MessagesRead> {
+    this.#refuseIfClosed();
+    await this.#ready;
+    const read = await this.#readState.markRead(peer, upToId);
+    if (read.messages.length > 0) this.emit('messagesRead', { peer, ids: read.messages.map((m) => m.id), readAt: read.now });
+    return read;
+  }
+
+  /** Registers a function `markRead` calls inside its transaction (SDK features and apps); returns its remover. */
+  onMessagesRead(listener: ReadListener): () => void {
+    return this.#readState.listen(listener);
   }
 
   /** Throws `CLOSED` once `close()` was called. */

@@ -7,6 +7,7 @@ import { create, fromBinary, toBinary } from '@bufbuild/protobuf';
 import { ContentSchema, GroupContextSchema, MessageReferenceSchema, ReactionSchema, SentTranscriptSchema } from './gen/content_pb.ts';
 import { historyTransferFromProto, historyTransferToProto, type HistoryTransferFields } from './history-transfer/content-fields.ts';
 import { ClientError } from './errors.ts';
+import { receiptFromProto, receiptToProto, type ReceiptContent } from './receipts/receipt-codec.ts';
 import { pointerFromProto, pointerToProto, previewFromProto, previewToProto, type AttachmentPointer, type LinkPreview } from './attachments/pointer.ts';
 
 /** The payload version this SDK writes. */
@@ -62,6 +63,8 @@ export interface MessageContent {
   senderKeyDistribution?: Uint8Array;
   /** Asks for the group changes after `group.epoch`. */
   groupStateRequest?: boolean;
+  /** A delivery or read receipt for earlier messages (not a chat message; never stored as one). */
+  receipt?: ReceiptContent;
   /** History transfer between two devices of this account (field 24; history-transfer/). */
   historyTransfer?: HistoryTransferFields;
 }
@@ -134,6 +137,7 @@ export function encodeContent(content: Omit<MessageContent, 'version'> & { versi
   if (content.groupChanges !== undefined) message.groupChanges = content.groupChanges;
   if (content.senderKeyDistribution !== undefined) message.senderKeyDistributionMessage = content.senderKeyDistribution;
   if (content.groupStateRequest === true) message.groupStateRequest = true;
+  if (content.receipt !== undefined) message.receipt = receiptToProto(content.receipt, { toRef });
   if (content.historyTransfer !== undefined) message.historyTransfer = historyTransferToProto(content.historyTransfer);
   return toBinary(ContentSchema, message);
 }
@@ -171,6 +175,7 @@ export function decodeContent(bytes: Uint8Array): MessageContent {
   if (m.groupChanges.length > 0) out.groupChanges = m.groupChanges;
   if (m.senderKeyDistributionMessage.length > 0) out.senderKeyDistribution = m.senderKeyDistributionMessage;
   if (m.groupStateRequest) out.groupStateRequest = true;
+  if (m.receipt !== undefined) out.receipt = receiptFromProto(m.receipt, { fromRef });
   if (m.historyTransfer !== undefined) out.historyTransfer = historyTransferFromProto(m.historyTransfer);
   return out;
 }

@@ -15,6 +15,8 @@ export type { ResendReport } from './recovery.ts';
 export { SENT_LOG_MAX_AGE_MS, SENT_LOG_MAX_ENTRIES, MAX_RESENDS } from './outgoing.ts';
 export { padPlaintext, unpadPlaintext, paddedLength, PADDING_BLOCK } from './padding.ts';
 export { encodeContent, decodeContent, CONTENT_VERSION, type MessageContent, type MessageRef, type Reaction } from './content.ts';
+export { MAX_RECEIPT_TARGETS, type ReceiptContent, type ReceiptType } from './receipts/receipt-codec.ts';
+export type { MessagesRead, ReadListener } from './read-state.ts';
 export { checkIdentity, type IdentityChange, type IdentityPolicy } from './identity.ts';
 export { PreKeyUpkeep, DEFAULT_UPKEEP_POLICY, type UpkeepPolicy, type UpkeepReport, type PreKeyServer, type PreKeyUpload } from './upkeep.ts';
 export { KeyServerClient, type DeviceBundle, type DeviceCredentials, type DeviceListing } from './keyserver-client.ts';

@@ -7,15 +7,15 @@
 // @generated from file content.proto (package sealpost.content.v1, syntax proto3)
 /* eslint-disable */
 
-import type { GenFile, GenMessage } from "@bufbuild/protobuf/codegenv2";
-import { fileDesc, messageDesc } from "@bufbuild/protobuf/codegenv2";
+import type { GenEnum, GenFile, GenMessage } from "@bufbuild/protobuf/codegenv2";
+import { enumDesc, fileDesc, messageDesc } from "@bufbuild/protobuf/codegenv2";
 import type { Message } from "@bufbuild/protobuf";
 
 /**
  * Describes the file content.proto.
  */
 export const file_content: GenFile = /*@__PURE__*/
-  fileDesc("Cg1jb250ZW50LnByb3RvEhNzZWFscG9zdC5jb250ZW50LnYxIkkKEE1lc3NhZ2VSZWZlcmVuY2USDgoGYXV0aG9yGAEgASgJEhEKCXRpbWVzdGFtcBgCIAEoBBISCgptZXNzYWdlX2lkGAMgASgJImAKCFJlYWN0aW9uEg0KBWVtb2ppGAEgASgJEjUKBnRhcmdldBgCIAEoCzIlLnNlYWxwb3N0LmNvbnRlbnQudjEuTWVzc2FnZVJlZmVyZW5jZRIOCgZyZW1vdmUYAyABKAgiJQoOU2VudFRyYW5zY3JpcHQSEwoLZGVzdGluYXRpb24YASABKAkiyAQKB0NvbnRlbnQSDwoHdmVyc2lvbhgBIAEoDRIRCgl0aW1lc3RhbXAYAiABKAQSEgoKbWVzc2FnZV9pZBgDIAEoCRIMCgR0ZXh0GAQgASgJEjcKCHJlcGx5X3RvGAUgASgLMiUuc2VhbHBvc3QuY29udGVudC52MS5NZXNzYWdlUmVmZXJlbmNlEi8KCHJlYWN0aW9uGAYgASgLMh0uc2VhbHBvc3QuY29udGVudC52MS5SZWFjdGlvbhI8Cg9zZW50X3RyYW5zY3JpcHQYByABKAsyIy5zZWFscG9zdC5jb250ZW50LnYxLlNlbnRUcmFuc2NyaXB0EhMKC3Byb2ZpbGVfa2V5GAggASgMEjAKBWdyb3VwGAkgASgLMiEuc2VhbHBvc3QuY29udGVudC52MS5Hcm91cENvbnRleHQSFQoNZ3JvdXBfY2hhbmdlcxgKIAMoDBInCh9zZW5kZXJfa2V5X2Rpc3RyaWJ1dGlvbl9tZXNzYWdlGAsgASgMEhsKE2dyb3VwX3N0YXRlX3JlcXVlc3QYDCABKAgSOwoLYXR0YWNobWVudHMYDSADKAsyJi5zZWFscG9zdC5jb250ZW50LnYxLkF0dGFjaG1lbnRQb2ludGVyEi4KCHByZXZpZXdzGA4gAygLMhwuc2VhbHBvc3QuY29udGVudC52MS5QcmV2aWV3Ej4KEGhpc3RvcnlfdHJhbnNmZXIYGCABKAsyJC5zZWFscG9zdC5jb250ZW50LnYxLkhpc3RvcnlUcmFuc2ZlciL4AgoRQXR0YWNobWVudFBvaW50ZXISDwoHY2RuX2tleRgPIAEoCRISCgpjZG5fbnVtYmVyGA4gASgNEhQKDGNvbnRlbnRfdHlwZRgCIAEoCRILCgNrZXkYAyABKAwSDAoEc2l6ZRgEIAEoBBIOCgZkaWdlc3QYBiABKAwSFwoPaW5jcmVtZW50YWxfbWFjGBMgASgMEhIKCmNodW5rX3NpemUYESABKA0SEQoJZmlsZV9uYW1lGAcgASgJEg0KBWZsYWdzGAggASgNEg0KBXdpZHRoGAkgASgNEg4KBmhlaWdodBgKIAEoDRIPCgdjYXB0aW9uGAsgASgJEhEKCWJsdXJfaGFzaBgMIAEoCRIYChB1cGxvYWRfdGltZXN0YW1wGA0gASgEEjkKCXRodW1ibmFpbBgVIAEoCzImLnNlYWxwb3N0LmNvbnRlbnQudjEuQXR0YWNobWVudFBvaW50ZXISFgoOcGxhaW50ZXh0X2hhc2gYFiABKAwifwoHUHJldmlldxILCgN1cmwYASABKAkSDQoFdGl0bGUYAiABKAkSNQoFaW1hZ2UYAyABKAsyJi5zZWFscG9zdC5jb250ZW50LnYxLkF0dGFjaG1lbnRQb2ludGVyEhMKC2Rlc2NyaXB0aW9uGAQgASgJEgwKBGRhdGUYBSABKAQiWQoLR3JvdXBNZW1iZXISEgoKYWNjb3VudF9pZBgBIAEoCRIMCgRyb2xlGAIgASgNEhMKC2FkZGVkX2Vwb2NoGAMgASgEEhMKC3Byb2ZpbGVfa2V5GAQgASgMIoIBCgpHcm91cFN0YXRlEhAKCGdyb3VwX2lkGAEgASgMEg0KBWVwb2NoGAIgASgEEhEKCXByZXZfaGFzaBgDIAEoDBIxCgdtZW1iZXJzGAQgAygLMiAuc2VhbHBvc3QuY29udGVudC52MS5Hcm91cE1lbWJlchINCgV0aXRsZRgFIAEoCSJWCgtHcm91cENoYW5nZRINCgVzdGF0ZRgBIAEoDBIOCgZhdXRob3IYAiABKAkSFQoNYXV0aG9yX2RldmljZRgDIAEoDRIRCglzaWduYXR1cmUYBCABKAwiQwoMR3JvdXBDb250ZXh0EhAKCGdyb3VwX2lkGAEgASgMEg0KBWVwb2NoGAIgASgEEhIKCnN0YXRlX2hhc2gYAyABKAwitQEKD0hpc3RvcnlUcmFuc2ZlchITCgt0cmFuc2Zlcl9pZBgBIAEoDBIPCgdyZXF1ZXN0GAIgASgIEjcKB2FyY2hpdmUYAyABKAsyJi5zZWFscG9zdC5jb250ZW50LnYxLkF0dGFjaG1lbnRQb2ludGVyEhUKDW1lc3NhZ2VfY291bnQYBCABKA0SGgoSY29udmVyc2F0aW9uX2NvdW50GAUgASgNEhAKCGRlY2xpbmVkGAYgASgIYgZwcm90bzM");
+  fileDesc("Cg1jb250ZW50LnByb3RvEhNzZWFscG9zdC5jb250ZW50LnYxIkkKEE1lc3NhZ2VSZWZlcmVuY2USDgoGYXV0aG9yGAEgASgJEhEKCXRpbWVzdGFtcBgCIAEoBBISCgptZXNzYWdlX2lkGAMgASgJImAKCFJlYWN0aW9uEg0KBWVtb2ppGAEgASgJEjUKBnRhcmdldBgCIAEoCzIlLnNlYWxwb3N0LmNvbnRlbnQudjEuTWVzc2FnZVJlZmVyZW5jZRIOCgZyZW1vdmUYAyABKAgiJQoOU2VudFRyYW5zY3JpcHQSEwoLZGVzdGluYXRpb24YASABKAki9wQKB0NvbnRlbnQSDwoHdmVyc2lvbhgBIAEoDRIRCgl0aW1lc3RhbXAYAiABKAQSEgoKbWVzc2FnZV9pZBgDIAEoCRIMCgR0ZXh0GAQgASgJEjcKCHJlcGx5X3RvGAUgASgLMiUuc2VhbHBvc3QuY29udGVudC52MS5NZXNzYWdlUmVmZXJlbmNlEi8KCHJlYWN0aW9uGAYgASgLMh0uc2VhbHBvc3QuY29udGVudC52MS5SZWFjdGlvbhI8Cg9zZW50X3RyYW5zY3JpcHQYByABKAsyIy5zZWFscG9zdC5jb250ZW50LnYxLlNlbnRUcmFuc2NyaXB0EhMKC3Byb2ZpbGVfa2V5GAggASgMEjAKBWdyb3VwGAkgASgLMiEuc2VhbHBvc3QuY29udGVudC52MS5Hcm91cENvbnRleHQSFQoNZ3JvdXBfY2hhbmdlcxgKIAMoDBInCh9zZW5kZXJfa2V5X2Rpc3RyaWJ1dGlvbl9tZXNzYWdlGAsgASgMEhsKE2dyb3VwX3N0YXRlX3JlcXVlc3QYDCABKAgSOwoLYXR0YWNobWVudHMYDSADKAsyJi5zZWFscG9zdC5jb250ZW50LnYxLkF0dGFjaG1lbnRQb2ludGVyEi4KCHByZXZpZXdzGA4gAygLMhwuc2VhbHBvc3QuY29udGVudC52MS5QcmV2aWV3Ei0KB3JlY2VpcHQYDyABKAsyHC5zZWFscG9zdC5jb250ZW50LnYxLlJlY2VpcHQSPgoQaGlzdG9yeV90cmFuc2ZlchgYIAEoCzIkLnNlYWxwb3N0LmNvbnRlbnQudjEuSGlzdG9yeVRyYW5zZmVyIvgCChFBdHRhY2htZW50UG9pbnRlchIPCgdjZG5fa2V5GA8gASgJEhIKCmNkbl9udW1iZXIYDiABKA0SFAoMY29udGVudF90eXBlGAIgASgJEgsKA2tleRgDIAEoDBIMCgRzaXplGAQgASgEEg4KBmRpZ2VzdBgGIAEoDBIXCg9pbmNyZW1lbnRhbF9tYWMYEyABKAwSEgoKY2h1bmtfc2l6ZRgRIAEoDRIRCglmaWxlX25hbWUYByABKAkSDQoFZmxhZ3MYCCABKA0SDQoFd2lkdGgYCSABKA0SDgoGaGVpZ2h0GAogASgNEg8KB2NhcHRpb24YCyABKAkSEQoJYmx1cl9oYXNoGAwgASgJEhgKEHVwbG9hZF90aW1lc3RhbXAYDSABKAQSOQoJdGh1bWJuYWlsGBUgASgLMiYuc2VhbHBvc3QuY29udGVudC52MS5BdHRhY2htZW50UG9pbnRlchIWCg5wbGFpbnRleHRfaGFzaBgWIAEoDCJ/CgdQcmV2aWV3EgsKA3VybBgBIAEoCRINCgV0aXRsZRgCIAEoCRI1CgVpbWFnZRgDIAEoCzImLnNlYWxwb3N0LmNvbnRlbnQudjEuQXR0YWNobWVudFBvaW50ZXISEwoLZGVzY3JpcHRpb24YBCABKAkSDAoEZGF0ZRgFIAEoBCJZCgtHcm91cE1lbWJlchISCgphY2NvdW50X2lkGAEgASgJEgwKBHJvbGUYAiABKA0SEwoLYWRkZWRfZXBvY2gYAyABKAQSEwoLcHJvZmlsZV9rZXkYBCABKAwiggEKCkdyb3VwU3RhdGUSEAoIZ3JvdXBfaWQYASABKAwSDQoFZXBvY2gYAiABKAQSEQoJcHJldl9oYXNoGAMgASgMEjEKB21lbWJlcnMYBCADKAsyIC5zZWFscG9zdC5jb250ZW50LnYxLkdyb3VwTWVtYmVyEg0KBXRpdGxlGAUgASgJIlYKC0dyb3VwQ2hhbmdlEg0KBXN0YXRlGAEgASgMEg4KBmF1dGhvchgCIAEoCRIVCg1hdXRob3JfZGV2aWNlGAMgASgNEhEKCXNpZ25hdHVyZRgEIAEoDCJDCgxHcm91cENvbnRleHQSEAoIZ3JvdXBfaWQYASABKAwSDQoFZXBvY2gYAiABKAQSEgoKc3RhdGVfaGFzaBgDIAEoDCKSAQoHUmVjZWlwdBIvCgR0eXBlGAEgASgOMiEuc2VhbHBvc3QuY29udGVudC52MS5SZWNlaXB0LlR5cGUSNgoHdGFyZ2V0cxgCIAMoCzIlLnNlYWxwb3N0LmNvbnRlbnQudjEuTWVzc2FnZVJlZmVyZW5jZSIeCgRUeXBlEgwKCERFTElWRVJZEAASCAoEUkVBRBABIrUBCg9IaXN0b3J5VHJhbnNmZXISEwoLdHJhbnNmZXJfaWQYASABKAwSDwoHcmVxdWVzdBgCIAEoCBI3CgdhcmNoaXZlGAMgASgLMiYuc2VhbHBvc3QuY29udGVudC52MS5BdHRhY2htZW50UG9pbnRlchIVCg1tZXNzYWdlX2NvdW50GAQgASgNEhoKEmNvbnZlcnNhdGlvbl9jb3VudBgFIAEoDRIQCghkZWNsaW5lZBgGIAEoCGIGcHJvdG8z");
 
 /**
  * Points at an earlier message: either by its author and the author's
@@ -219,6 +219,13 @@ export type Content = Message<"sealpost.content.v1.Content"> & {
    * @generated from field: repeated sealpost.content.v1.Preview previews = 14;
    */
   previews: Preview[];
+
+  /**
+   * A delivery or read receipt for earlier messages (instead of text).
+   *
+   * @generated from field: sealpost.content.v1.Receipt receipt = 15;
+   */
+  receipt?: Receipt | undefined;
 
   /**
    * History transfer to a newly linked device of this account (part "history").
@@ -560,6 +567,55 @@ export const GroupContextSchema: GenMessage<GroupContext> = /*@__PURE__*/
   messageDesc(file_content, 9);
 
 /**
+ * A delivery or read receipt, sent by a recipient's device to the author of
+ * the messages it names (and, for reads, synced to the reader's own devices).
+ * Batched: one receipt names many messages.
+ *
+ * @generated from message sealpost.content.v1.Receipt
+ */
+export type Receipt = Message<"sealpost.content.v1.Receipt"> & {
+  /**
+   * @generated from field: sealpost.content.v1.Receipt.Type type = 1;
+   */
+  type: Receipt_Type;
+
+  /**
+   * The messages received / read, by author and the author's timestamp.
+   *
+   * @generated from field: repeated sealpost.content.v1.MessageReference targets = 2;
+   */
+  targets: MessageReference[];
+};
+
+/**
+ * Describes the message sealpost.content.v1.Receipt.
+ * Use `create(ReceiptSchema)` to create a new message.
+ */
+export const ReceiptSchema: GenMessage<Receipt> = /*@__PURE__*/
+  messageDesc(file_content, 10);
+
+/**
+ * @generated from enum sealpost.content.v1.Receipt.Type
+ */
+export enum Receipt_Type {
+  /**
+   * @generated from enum value: DELIVERY = 0;
+   */
+  DELIVERY = 0,
+
+  /**
+   * @generated from enum value: READ = 1;
+   */
+  READ = 1,
+}
+
+/**
+ * Describes the enum sealpost.content.v1.Receipt.Type.
+ */
+export const Receipt_TypeSchema: GenEnum<Receipt_Type> = /*@__PURE__*/
+  enumDesc(file_content, 10, 0);
+
+/**
  * Between two devices of one account only. The new device asks
  * (`request`, quoting the transfer id its provisioning message carried); the
  * primary answers that device alone with where the encrypted archive is
@@ -615,5 +671,5 @@ export type HistoryTransfer = Message<"sealpost.content.v1.HistoryTransfer"> & {
  * Use `create(HistoryTransferSchema)` to create a new message.
  */
 export const HistoryTransferSchema: GenMessage<HistoryTransfer> = /*@__PURE__*/
-  messageDesc(file_content, 10);
+  messageDesc(file_content, 11);
 

@@ -218,6 +218,16 @@ class MemoryHistory implements HistoryStore {
   async conversation(peer: string, limit = 1000) {
     return [...this.t.messages.values()].filter((m) => m.peer === peer).slice(-limit);
   }
+  async markRead(peer: string, upToId: number, now: number) {
+    const marked: StoredMessage[] = [];
+    for (const m of this.t.messages.values()) {
+      if (m.peer !== peer || m.direction !== 'in' || m.id > upToId || m.readAt !== undefined) continue;
+      const row = { ...m, readAt: now };
+      this.t.setMap(this.t.messages, m.id, row);
+      marked.push({ ...row, content: copy(row.content) });
+    }
+    return marked.sort((a, b) => a.id - b.id);
+  }
   async recent(limit: number, since: number) {
     return [...this.t.messages.values()].filter((m) => m.timestamp >= since).slice(-limit).map((m) => ({ ...m, content: copy(m.content) }));
   }

@@ -165,4 +165,9 @@ export const MIGRATIONS: readonly string[] = [
     PRIMARY KEY (account, device, distribution_id)
   );
   `,
+  // 5 -> 6: read state of received messages (conversations, receipts and disappearing timers build on it).
+  `
+  ALTER TABLE messages ADD COLUMN read_at INTEGER;
+  CREATE INDEX messages_unread ON messages (peer, id) WHERE read_at IS NULL AND direction = 'in';
+  `,
 ];

@@ -67,6 +67,7 @@ function toMessage(r: Row): StoredMessage {
     envelopeId: r.envelope_id === null ? undefined : String(r.envelope_id),
     storedAt: Number(r.stored_at),
     delivered: r.delivered === 1,
+    readAt: r.read_at === null || r.read_at === undefined ? undefined : Number(r.read_at),
   };
 }
 
@@ -211,10 +212,10 @@ class SqliteHistory implements HistoryStore {
   async add(m: NewMessage) {
     const info = this.s
       .get(
-        `INSERT INTO messages (direction, peer, sender_account, sender_device, timestamp, content, envelope_id, stored_at, delivered)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        `INSERT INTO messages (direction, peer, sender_account, sender_device, timestamp, content, envelope_id, stored_at, delivered, read_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       )
-      .run(m.direction, m.peer, m.sender.account, m.sender.device, m.timestamp, m.content, m.envelopeId ?? null, m.storedAt, m.delivered ? 1 : 0);
+      .run(m.direction, m.peer, m.sender.account, m.sender.device, m.timestamp, m.content, m.envelopeId ?? null, m.storedAt, m.delivered ? 1 : 0, m.readAt ?? null);
     return Number(info.lastInsertRowid);
   }
   async markDelivered(id: number) {
@@ -229,6 +230,12 @@ class SqliteHistory implements HistoryStore {
   }
   async conversation(peer: string, limit = 1000) {
     return (this.s.get('SELECT * FROM (SELECT * FROM messages WHERE peer = ? ORDER BY id DESC LIMIT ?) ORDER BY id').all(peer, limit) as Row[]).map(toMessage);
+  }
+  async markRead(peer: string, upToId: number, now: number) {
+    const rows = this.s
+      .get(`UPDATE messages SET read_at = ? WHERE peer = ? AND direction = 'in' AND read_at IS NULL AND id <= ? RETURNING *`)
+      .all(now, peer, upToId) as Row[];
+    return rows.map(toMessage).sort((a, b) => a.id - b.id);
   }
   async recent(limit: number, since: number) {
     return (this.s.get('SELECT * FROM (SELECT * FROM messages WHERE timestamp >= ? ORDER BY id DESC LIMIT ?) ORDER BY id').all(since, limit) as Row[]).map(toMessage);

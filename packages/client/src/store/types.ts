@@ -114,10 +114,12 @@ export interface StoredMessage {
   readonly storedAt: number;
   /** True once handed to the app and accepted. */
   readonly delivered: boolean;
+  /** Received messages: when the user read it (`markRead`), ms; undefined while unread (and for sent messages). */
+  readonly readAt?: number | undefined;
 }
 
 /** Fields of a message to append to the history. */
-export type NewMessage = Omit<StoredMessage, 'id' | 'delivered'> & { delivered?: boolean };
+export type NewMessage = Omit<StoredMessage, 'id' | 'delivered' | 'readAt'> & { delivered?: boolean; readAt?: number | undefined };
 
 /** One per-device ciphertext of a pending send, kept until the relay accepts the batch. */
 export interface OutboxEntry {
@@ -207,6 +209,11 @@ export interface HistoryStore {
   conversation(peer: string, limit?: number): Promise<StoredMessage[]>;
   /** Total stored messages (for tests and tools). */
   count(direction?: MessageDirection): Promise<number>;
+  /**
+   * Marks the unread received messages of `peer` with row id ≤ `upToId` as read at
+   * `now`; returns exactly the rows this call marked (with `readAt` set), oldest first.
+   */
+  markRead(peer: string, upToId: number, now: number): Promise<StoredMessage[]>;
   /** History transfer: the newest `limit` messages of every conversation with `timestamp >= since`, oldest (lowest id) first. */
   recent(limit: number, since: number): Promise<StoredMessage[]>;
   /** An envelope processed once is only acknowledged again. */

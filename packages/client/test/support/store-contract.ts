@@ -168,4 +168,38 @@ export function storeContract(open: () => ClientStore): void {
     expect(await s.kyberPreKeys.load(2)).toMatchObject({ lastResort: true });
     await s.close();
   });
+  it('marks received messages read once, per conversation and up to a row id, inside transactions', async () => {
+    const s = open();
+    const add = (peerAccount: string, direction: 'in' | 'out', ts: number) =>
+      s.history.add({ direction, peer: peerAccount, sender: direction === 'in' ? peer : { account: 'me', device: 1 }, timestamp: ts, content: bytes(ts), envelopeId: `r${peerAccount}${ts}`, storedAt: ts });
+    const a1 = await add('acct-b', 'in', 1);
+    const out = await add('acct-b', 'out', 2);
+    const a3 = await add('acct-b', 'in', 3);
+    const other = await add('acct-c', 'in', 4);
+    const a5 = await add('acct-b', 'in', 5);
+    expect((await s.history.get(a1))?.readAt).toBeUndefined();
+    // A marking that throws leaves every row unread.
+    await expect(
+      s.transaction(async (tx) => {
+        expect((await tx.history.markRead('acct-b', a3, 100)).map((m) => m.id)).toEqual([a1, a3]);
+        throw new Error('abort');
+      }),
+    ).rejects.toThrow('abort');
+    expect((await s.history.get(a1))?.readAt).toBeUndefined();
+    const marked = await s.history.markRead('acct-b', a3, 100);
+    expect(marked.map((m) => [m.id, m.readAt, m.direction])).toEqual([[a1, 100, 'in'], [a3, 100, 'in']]);
+    expect(marked[1]!.content).toEqual(bytes(3));
+    // Already read rows, sent rows and other conversations are not marked again.
+    expect(await s.history.markRead('acct-b', a3, 200)).toEqual([]);
+    expect((await s.history.markRead('acct-b', Number.MAX_SAFE_INTEGER, 300)).map((m) => m.id)).toEqual([a5]);
+    expect((await s.history.get(out))?.readAt).toBeUndefined();
+    expect((await s.history.get(other))?.readAt).toBeUndefined();
+    expect((await s.history.get(a1))?.readAt).toBe(100);
+    expect((await s.history.conversation('acct-b')).map((m) => m.readAt)).toEqual([100, undefined, 100, 300]);
+    // A row added as already read (a synced or imported message) is not unread.
+    const pre = await s.history.add({ direction: 'in', peer: 'acct-c', sender: peer, timestamp: 6, content: bytes(6), envelopeId: 'pre', storedAt: 6, readAt: 50 });
+    expect((await s.history.markRead('acct-c', pre, 400)).map((m) => m.id)).toEqual([other]);
+    expect((await s.history.get(pre))?.readAt).toBe(50);
+    await s.close();
+  });
 }

@@ -1,8 +1,8 @@
 /**
  * The message roles of `KvStore`: history (with the inbox and envelope
  * de-duplication) and the outbox. Layout: `message/id` (the row),
- * `envelope/envelopeId` (its row id), `undelivered/id` and `byPeer/peer/id`
- * (key-only indexes), `processed/envelopeId`, `outbox/seq`,
+ * `envelope/envelopeId` (its row id), `undelivered/id`, `byPeer/peer/id` and
+ * `unread/peer/id` (key-only indexes), `processed/envelopeId`, `outbox/seq`,
  * `parked/batchId`; counters `message`, `count.in`, `count.out`, `outbox`.
  */
 import { ClientError } from '../../errors.ts';
@@ -21,6 +21,7 @@ export class KvHistory implements HistoryStore {
     if (m.envelopeId !== undefined) this.tx.put(['envelope', m.envelopeId], id);
     if (!row.delivered) this.tx.put(['undelivered', id], true);
     this.tx.put(['byPeer', m.peer, id], true);
+    if (m.direction === 'in' && m.readAt === undefined) this.tx.put(['unread', m.peer, id], true);
     await this.tx.next(`count.${m.direction}`, 0);
     return id;
   }
@@ -39,6 +40,17 @@ export class KvHistory implements HistoryStore {
   async conversation(peer: string, limit = 1000) {
     const ids = (await this.tx.scanKeys(['byPeer', peer])).map((k) => Number(k[2]));
     return this.#rows(ids.slice(Math.max(0, ids.length - limit)));
+  }
+  async markRead(peer: string, upToId: number, now: number) {
+    const ids = (await this.tx.scanKeys(['unread', peer])).map((k) => Number(k[2])).filter((id) => id <= upToId);
+    const marked: StoredMessage[] = [];
+    for (const m of await this.#rows(ids)) {
+      const row = { ...m, readAt: now };
+      this.tx.put(['message', m.id], row);
+      this.tx.delete(['unread', peer, m.id]);
+      marked.push(row);
+    }
+    return marked.sort((a, b) => a.id - b.id);
   }
   async recent(limit: number, since: number) {
     const rows = (await this.tx.scan<StoredMessage>(['message'])).map(([, m]) => m).filter((m) => m.timestamp >= since);
