@@ -15,7 +15,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file history_archive.proto.
  */
 export const file_history_archive: GenFile = /*@__PURE__*/
-  fileDesc("ChVoaXN0b3J5X2FyY2hpdmUucHJvdG8SE3NlYWxwb3N0Lmhpc3RvcnkudjEikgEKCkhpc3RvcnlSb3cSDAoEcGVlchgBIAEoCRIWCg5zZW5kZXJfYWNjb3VudBgCIAEoCRIVCg1zZW5kZXJfZGV2aWNlGAMgASgNEhEKCXRpbWVzdGFtcBgEIAEoBBIQCghvdXRnb2luZxgFIAEoCBIPCgdjb250ZW50GAYgASgMEhEKCXN0b3JlZF9hdBgHIAEoBCJKCg5IaXN0b3J5Q29udGFjdBIPCgdhY2NvdW50GAEgASgJEhMKC3Byb2ZpbGVfa2V5GAIgASgMEhIKCnVwZGF0ZWRfYXQYAyABKAQimwEKDkhpc3RvcnlBcmNoaXZlEg8KB3ZlcnNpb24YASABKA0SEgoKY3JlYXRlZF9hdBgCIAEoBBItCgRyb3dzGAMgAygLMh8uc2VhbHBvc3QuaGlzdG9yeS52MS5IaXN0b3J5Um93EjUKCGNvbnRhY3RzGAQgAygLMiMuc2VhbHBvc3QuaGlzdG9yeS52MS5IaXN0b3J5Q29udGFjdGIGcHJvdG8z");
+  fileDesc("ChVoaXN0b3J5X2FyY2hpdmUucHJvdG8SE3NlYWxwb3N0Lmhpc3RvcnkudjEiowEKCkhpc3RvcnlSb3cSDAoEcGVlchgBIAEoCRIWCg5zZW5kZXJfYWNjb3VudBgCIAEoCRIVCg1zZW5kZXJfZGV2aWNlGAMgASgNEhEKCXRpbWVzdGFtcBgEIAEoBBIQCghvdXRnb2luZxgFIAEoCBIPCgdjb250ZW50GAYgASgMEhEKCXN0b3JlZF9hdBgHIAEoBBIPCgdyZWFkX2F0GAggASgEIkoKDkhpc3RvcnlDb250YWN0Eg8KB2FjY291bnQYASABKAkSEwoLcHJvZmlsZV9rZXkYAiABKAwSEgoKdXBkYXRlZF9hdBgDIAEoBCKbAQoOSGlzdG9yeUFyY2hpdmUSDwoHdmVyc2lvbhgBIAEoDRISCgpjcmVhdGVkX2F0GAIgASgEEi0KBHJvd3MYAyADKAsyHy5zZWFscG9zdC5oaXN0b3J5LnYxLkhpc3RvcnlSb3cSNQoIY29udGFjdHMYBCADKAsyIy5zZWFscG9zdC5oaXN0b3J5LnYxLkhpc3RvcnlDb250YWN0YgZwcm90bzM");
 
 /**
  * One stored message, exactly as the primary holds it.
@@ -67,6 +67,13 @@ export type HistoryRow = Message<"sealpost.history.v1.HistoryRow"> & {
    * @generated from field: uint64 stored_at = 7;
    */
   storedAt: bigint;
+
+  /**
+   * When it was read (received messages), ms since the Unix epoch; 0: unread.
+   *
+   * @generated from field: uint64 read_at = 8;
+   */
+  readAt: bigint;
 };
 
 /**

@@ -27,6 +27,8 @@ export interface ArchiveRow {
   direction: MessageDirection;
   content: Uint8Array;
   storedAt: number;
+  /** When it was read (received messages); undefined: unread. */
+  readAt?: number;
 }
 
 export interface Archive {
@@ -50,6 +52,7 @@ export function encodeArchive(a: Archive): Uint8Array {
           outgoing: r.direction === 'out',
           content: r.content,
           storedAt: BigInt(r.storedAt),
+          readAt: BigInt(r.readAt ?? 0),
         }),
       ),
       contacts: a.contacts.map((c) => create(HistoryContactSchema, { account: c.account, profileKey: c.profileKey, updatedAt: BigInt(c.updatedAt) })),
@@ -88,7 +91,7 @@ export function decodeArchive(bytes: Uint8Array, expectedRows: number): Archive 
     } catch (e) {
       invalid(`row ${i}: content is not a valid Content`, e);
     }
-    return {
+    const row: ArchiveRow = {
       peer: r.peer,
       sender: { account: r.senderAccount, device: r.senderDevice },
       timestamp,
@@ -96,6 +99,8 @@ export function decodeArchive(bytes: Uint8Array, expectedRows: number): Archive 
       content: r.content.slice(),
       storedAt: time(`row ${i} storedAt`, r.storedAt),
     };
+    if (r.readAt !== 0n) row.readAt = time(`row ${i} readAt`, r.readAt);
+    return row;
   });
   const contacts = m.contacts.map((c, i): Contact => {
     if (c.account.length === 0 || c.account.length > MAX_ACCOUNT || c.profileKey.length !== 32) invalid(`contact ${i}: account or profile key malformed`);

@@ -23,7 +23,9 @@ export async function snapshotHistory(store: ClientStore, bounds: { maxMessages:
 }
 
 function rowOf(m: StoredMessage): ArchiveRow {
-  return { peer: m.peer, sender: { account: m.sender.account, device: m.sender.device }, timestamp: m.timestamp, direction: m.direction, content: m.content, storedAt: m.storedAt };
+  const row: ArchiveRow = { peer: m.peer, sender: { account: m.sender.account, device: m.sender.device }, timestamp: m.timestamp, direction: m.direction, content: m.content, storedAt: m.storedAt };
+  if (m.readAt !== undefined) row.readAt = m.readAt;
+  return row;
 }
 
 function sameKey(r: { sender: { account: string; device: number }; timestamp: number; direction: string }): string {
@@ -59,7 +61,7 @@ export async function importArchive(tx: StoreTransaction, archive: Archive): Pro
       skipped++;
       continue;
     }
-    await tx.history.add({ direction: row.direction, peer: row.peer, sender: row.sender, timestamp: row.timestamp, content: row.content, envelopeId: undefined, storedAt: row.storedAt, delivered: true });
+    await tx.history.add({ direction: row.direction, peer: row.peer, sender: row.sender, timestamp: row.timestamp, content: row.content, envelopeId: undefined, storedAt: row.storedAt, delivered: true, readAt: row.readAt });
     byKey.set(k, [...same, row.content]);
     imported++;
   }

@@ -19,7 +19,7 @@ const archive = (): Archive => ({
   createdAt: 1000,
   rows: [
     { peer: 'bob', sender: { account: 'alice', device: 1 }, timestamp: 10, direction: 'out', content: content(10, 'one'), storedAt: 11 },
-    { peer: 'bob', sender: { account: 'bob', device: 3 }, timestamp: 20, direction: 'in', content: content(20, 'two'), storedAt: 21 },
+    { peer: 'bob', sender: { account: 'bob', device: 3 }, timestamp: 20, direction: 'in', content: content(20, 'two'), storedAt: 21, readAt: 30 },
   ],
   contacts: [{ account: 'bob', profileKey: new Uint8Array(32).fill(7), updatedAt: 5 }],
 });

@@ -9,6 +9,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { SealpostClient } from '../../src/client.ts';
+import { decodeContent } from '../../src/content.ts';
 import { SqliteStore } from '../../src/store/sqlite.ts';
 import { linkDevice } from '../support/link.ts';
 import { useLocalServices } from '../support/local-services.ts';
@@ -39,6 +40,7 @@ describe('history transfer to a newly linked device', () => {
     expect(await bob.poll()).toBe(3);
     for (const text of ['real answer 1', 'real answer 2', 'real answer 3']) await bob.send(alice.address.account, { text });
     expect(await alice.poll()).toBe(3);
+    expect((await alice.markRead(bobAccount)).messages).toHaveLength(3); // read state travels too
     // The other 994 written straight into Alice's store, newer than the real ones.
     const base = Date.now() + 1000;
     await writeBulkHistory(alice, bobAccount, 994, (i) => base + i * 10);
@@ -61,6 +63,7 @@ describe('history transfer to a newly linked device', () => {
     expect(comparable(laptopRows)).toEqual(comparable(aliceRows));
     expect(laptopRows.every((m, i) => Buffer.from(m.content).equals(Buffer.from(aliceRows[i]!.content)))).toBe(true);
     expect(await laptop.store.history.count()).toBe(1000);
+    expect(laptopRows.filter((m) => m.readAt !== undefined).map((m) => decodeContent(m.content).text)).toEqual(['real answer 1', 'real answer 2', 'real answer 3']);
     expect((await laptop.history(bobAccount, 3)).map((m) => m.decoded.text)).toEqual(['bulk message 991', 'bulk message 992', 'bulk message 993']);
     // Imported history is not news: no message events, nothing left undelivered.
     expect(laptopMessages).toEqual([]);

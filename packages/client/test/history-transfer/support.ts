@@ -34,7 +34,7 @@ export async function writeBulkHistory(client: SealpostClient, peer: string, cou
 
 /** A history row without its local id and delivery flag, content as hex: what must be equal on both devices. */
 export function comparable(rows: StoredMessage[]): string[] {
-  return rows.map((m) => JSON.stringify([m.peer, m.sender.account, m.sender.device, m.timestamp, m.direction, m.storedAt, Buffer.from(m.content).toString('hex')]));
+  return rows.map((m) => JSON.stringify([m.peer, m.sender.account, m.sender.device, m.timestamp, m.direction, m.storedAt, m.readAt ?? null, Buffer.from(m.content).toString('hex')]));
 }
 
 /** Gives `client` the fixture's blob service for history transfer; returns the pointers it uploads. */
