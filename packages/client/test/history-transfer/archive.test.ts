@@ -11,6 +11,7 @@ import { decodeArchive, encodeArchive, HISTORY_ARCHIVE_MAX_ROWS, type Archive } 
 import { HistoryTransferError } from '../../src/history-transfer/errors.ts';
 import { MemoryStore } from '../../src/store/memory.ts';
 import { importArchive } from '../../src/history-transfer/snapshot.ts';
+import { HistoryTransfers } from '../../src/history-transfer/history-transfer.ts';
 import { decodeProvisionMessage, encodeProvisionMessage } from '../../src/linking.ts';
 import { ProvisionMessageSchema } from '../../src/gen/provisioning_pb.ts';
 
@@ -92,5 +93,53 @@ describe('HistoryTransfer content field and the provisioning offer id', () => {
     expect(decodeProvisionMessage(encodeProvisionMessage({ ...base, historyTransferId })).historyTransferId).toEqual(historyTransferId);
     const bad = toBinary(ProvisionMessageSchema, create(ProvisionMessageSchema, { provisioningVersion: 1, identityKeyPublic: identity.publicKey, identityKeyPrivate: identity.privateKey, account: 'acct', provisioningCode: 'code', profileKey: new Uint8Array(32), historyTransferId: new Uint8Array(5) }));
     expect(() => decodeProvisionMessage(bad)).toThrow(expect.objectContaining({ code: 'BAD_PROVISIONING_MESSAGE' }));
+  });
+});
+
+describe('HistoryTransfers.apply (inside the envelope transaction)', () => {
+  const own = { account: 'me', device: 1 };
+  const opened = (fromSelf: boolean, device = 2) =>
+    ({ envelopeId: 'e', sender: { account: fromSelf ? 'me' : 'mallory', device }, fromSelf, senderIdentityKey: new Uint8Array(33), contentType: 2, contents: new Uint8Array(0), groupId: undefined, envelope: { id: 'e', content: new Uint8Array(0), receivedAt: 0 } }) as const;
+  const transfers = (store: MemoryStore) => {
+    const sent: number[] = [];
+    const t = new HistoryTransfers({
+      store,
+      now: () => 1000,
+      own: () => ({ ...own, identityPrivateKey: new Uint8Array(32), identityPublicKey: new Uint8Array(33), registrationId: 1, deviceSecret: '', profileKey: new Uint8Array(32) }),
+      emit: () => {},
+      sendContent: async () => [],
+      sendToOwnDevice: async (device) => void sent.push(device),
+      options: { blobs: { upload: async () => { throw new Error('not here'); }, download: async () => new Uint8Array(0) } },
+    });
+    return { t, sent };
+  };
+
+  it('ignores history-transfer content from another account, and requests for an offer this device did not make', async () => {
+    const store = new MemoryStore();
+    const { t } = transfers(store);
+    const id = await t.offer();
+    const request = { version: 1, timestamp: 5, historyTransfer: { transferId: id!, request: true } };
+    const before = await store.settings.get('history-transfer:offers');
+    await (await store.transaction((tx) => t.apply(tx, opened(false) as never, request, 1000))).after();
+    expect(await store.settings.get('history-transfer:offers')).toBe(before);
+    const unknown = { version: 1, timestamp: 5, historyTransfer: { transferId: new Uint8Array(16), request: true } };
+    await (await store.transaction((tx) => t.apply(tx, opened(true) as never, unknown, 1000))).after();
+    expect(await store.settings.get('history-transfer:offers')).toBe(before);
+    // A pointer for an offer this device was never given is not recorded.
+    const pointer = { cdnKey: 'AAAAAAAAAAAAAAAAAAAA', contentType: 'x', key: new Uint8Array(64), size: 1, digest: new Uint8Array(32) };
+    await (await store.transaction((tx) => t.apply(tx, opened(true) as never, { version: 1, timestamp: 5, historyTransfer: { transferId: id!, archive: pointer, messageCount: 1 } }, 1000))).after();
+    expect(await store.settings.get('history-transfer:archive')).toBeUndefined();
+  });
+
+  it('binds an offer to the first device that quoted it', async () => {
+    const store = new MemoryStore();
+    const { t, sent } = transfers(store);
+    const id = await t.offer();
+    const request = { version: 1, timestamp: 5, historyTransfer: { transferId: id!, request: true } };
+    // As incoming.ts does: apply inside the envelope's transaction, the network part after it committed.
+    await (await store.transaction((tx) => t.apply(tx, opened(true, 2) as never, request, 1000))).after();
+    await (await store.transaction((tx) => t.apply(tx, opened(true, 3) as never, request, 1000))).after();
+    // Device 2 was answered (here with a decline: the upload failed); device 3 got nothing.
+    expect(sent).toEqual([2]);
   });
 });

@@ -183,6 +183,29 @@ describe('history transfer to a newly linked device', () => {
     expect(comparable(await laptop.store.history.conversation(bob.address.account))).toEqual(once);
   });
 
+  it('a pointer that could not be fetched (no blob client yet) is kept across a restart and imported by retry()', async () => {
+    const alice = local.client();
+    const bob = await pair(alice);
+    await writeBulkHistory(alice, bob.address.account, 25, (i) => Date.now() - 1000 + i);
+    useBlobService(local, alice);
+    const path = local.path('late-laptop.db');
+    const laptop = local.client({ store: new SqliteStore(path) });
+    const events = transferEvents(laptop);
+    await linkDevice(alice, laptop);
+    await alice.poll();
+    await laptop.poll();
+    expect(events.at(-1)?.error).toMatchObject({ code: 'HISTORY_TRANSFER_UNAVAILABLE' });
+    expect(await laptop.store.history.count()).toBe(0);
+    await laptop.close();
+
+    const reopened = local.client({ store: new SqliteStore(path) });
+    await reopened.ready();
+    useBlobService(local, reopened);
+    expect(await reopened.historyTransfer.retry()).toEqual({ imported: 25, skipped: 0 });
+    expect(comparable(await reopened.store.history.conversation(bob.address.account))).toEqual(comparable(await alice.store.history.conversation(bob.address.account)));
+    expect(await reopened.historyTransfer.retry()).toBeUndefined(); // imported: the pointer (and its key) is gone
+  });
+
   it('the primary can decline and the new device can refuse; another device of the account cannot take the offer', async () => {
     const alice = local.client();
     const bob = await pair(alice);
