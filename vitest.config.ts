@@ -50,6 +50,11 @@ const webBackendSuites = [
   'packages/protocol/test/interop/**/*.test.ts',
   'packages/protocol/test/**/*interop*.test.ts',
   'packages/protocol/test/primitives/**/*.test.ts',
+  // @sealpost/keytrans hashes and signs through the protocol's facade: its known answers again on the web backend
+  'packages/keytrans/test/merkle-vectors.test.ts',
+  'packages/keytrans/test/vrf.test.ts',
+  'packages/keytrans/test/checkpoint-witness.test.ts',
+  'packages/keytrans/test/generated-vectors.test.ts',
 ];
 
 export default defineConfig({

@@ -28,6 +28,10 @@ describe('terminal chat', () => {
     await alice.waitFor(/chatting as alice/);
     alice.child.stdin.write('hello bob\n');
     await bob.waitFor(/alice: hello bob/);
+    // Receipts and typing: Bob's delivery receipt (sent within a second) shows as ✓✓ at Alice; Bob's typing as a line.
+    await alice.waitFor(/✓✓ "hello bob" \(bob device 1\)/);
+    bob.child.stdin.write('/typing\n');
+    await alice.waitFor(/bob is typing…/);
     bob.child.stdin.write('/reply hi alice\n');
     await alice.waitFor(/bob: \(reply\) hi alice/);
     bob.child.stdin.write('/react 👍\n');

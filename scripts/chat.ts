@@ -19,7 +19,11 @@
  *   /link <uri>      approve linking another device of this profile: start it with
  *                    `chat.ts <profile>-2 <peer> --link`, which prints the link URI (its
  *                    one-time public key and relay mailbox; no secret) to paste here
+ *   /typing          tell the peer you are typing (the keyboard does that on a terminal too)
  *   /quit
+ *
+ * Receipts and typing (chat-receipts.ts): "✓✓" / "✓✓ read" lines when the
+ * peer's devices received / read our messages, "<peer> is typing…".
  */
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -30,6 +34,7 @@ import { SqliteStore } from '@sealpost/client/sqlite';
 import { fromBase64, toBase64 } from '@sealpost/protocol/primitives';
 import { startLocalServices, type ServiceKeys } from '@sealpost/devkit/services';
 import { ChatFiles } from './chat-files.ts';
+import { chatReceipts } from './chat-receipts.ts';
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
@@ -132,6 +137,7 @@ async function chat(profile: string, peerProfile: string): Promise<void> {
     for (const line of files?.incoming(c.attachments) ?? []) print(line);
     if (!m.fromSelf) last = { ref: { author: m.sender.account, timestamp: c.timestamp }, from: m.sender.account };
   });
+  const receipts = chatReceipts(client, print, peerProfile, () => peer, () => rl.line);
   client.on('identityChanged', () => print(`⚠ the safety number with ${peerProfile} changed. Compare it again (/safety).`));
   client.on('connection', (s) => {
     if (s === 'waiting') print('(relay unreachable, retrying…)');
@@ -166,7 +172,8 @@ async function chat(profile: string, peerProfile: string): Promise<void> {
         print(`${peerProfile} has not started yet (no ${peerProfile}.card in ${dir})`);
         continue;
       }
-      if (text === '/safety') print(`safety number with ${peerProfile}: ${(await client.safetyNumber(to)).grouped}`);
+      if (text === '/typing') await client.typing(to, 'started');
+      else if (text === '/safety') print(`safety number with ${peerProfile}: ${(await client.safetyNumber(to)).grouped}`);
       else if (text === '/send-file' || text.startsWith('/send-file ')) {
         const path = text.slice(10).trim();
         if (path === '') print('usage: /send-file PATH');
@@ -178,7 +185,7 @@ async function chat(profile: string, peerProfile: string): Promise<void> {
       } else if (text.startsWith('/react ')) {
         if (last === undefined) print('nothing to react to yet');
         else await client.react(to, text.slice(7).trim(), last.ref);
-      } else await client.send(to, { text });
+      } else receipts.sent((await client.send(to, { text })).ref, text);
     } catch (e) {
       print(`! ${(e as Error).message}`);
     }

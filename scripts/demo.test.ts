@@ -34,14 +34,27 @@ describe('demo', () => {
     expect(out).toContain('Bob (phone): Alice: Look where I am! [image/jpeg');
     expect(out).toContain('the relay never learned who sent any of them');
     // The group: one v2 upload split per device (rows 22…), the tablet reads the message after it linked, Carol reads nothing after her removal.
+    const receiptsAt = out.indexOf("▸ Receipts: Bob's devices");
     const historyAt = out.indexOf("▸ Bob's new laptop");
-    expect(historyAt).toBeGreaterThan(groupAt);
-    const group = out.slice(groupAt, historyAt);
+    expect(historyAt).toBeGreaterThan(receiptsAt);
+    expect(receiptsAt).toBeGreaterThan(groupAt);
+    const group = out.slice(groupAt, receiptsAt);
     expect(group.match(/→ (Alice|Bob|Carol)#\d +\d+ B {2}22/g)?.length).toBeGreaterThanOrEqual(10);
     expect(group).toContain('Carol (tablet): Alice: Carol, your tablet');
     expect(group).toContain('Bob (phone): Alice: Surprise party for Carol');
     expect(group).not.toMatch(/Carol( \(tablet\))?: (Alice|Bob): (Surprise party|I'll bring)/);
     expect(group).toContain("✓ Carol's devices got no message after the removal");
+    // Receipts: one batched delivery receipt per Bob device, ✓✓ per message and device on Alice's side, a read receipt, typing coalesced.
+    const receipts = out.slice(receiptsAt, historyAt);
+    expect(receipts.match(/Bob \((phone|laptop)\) owed \d+ delivery receipts .*: sent as 1 receipt\(s\)/g)).toHaveLength(2);
+    expect(receipts).toContain('Alice got 2 receipts');
+    expect(receipts).toMatch(/✓✓ "Hi Bob! Lunch tomorrow\?" .*delivered to Bob#1, Bob#2/);
+    expect(receipts).toMatch(/✓✓ read.* "Hi Bob! Lunch tomorrow\?" .*read by Bob#1/);
+    expect(receipts).toMatch(/✓✓ "My treat 🍜" .*delivered to Bob#1, Bob#2/);
+    expect(receipts).toContain('typing started ×3 within a second → 1 envelope');
+    expect(receipts).toContain('Alice sees: Bob is typing…');
+    expect(receipts).toContain('Alice sees: Bob stopped typing; typing now: []');
+    expect(receipts).toMatch(/✓.* receipts and typing are not messages/);
     // History for Bob's new laptop: imported from the phone, byte for byte, the archive on the blob server holds no text, the pointer went to device 3 only.
     const history = out.slice(historyAt, out.indexOf('▸ An insider'));
     expect(history).toMatch(/new laptop: done \((\d+) imported, 0 already there\)/);

@@ -8,7 +8,8 @@
  * as an identity change, a photo sent as an encrypted attachment (EXIF
  * stripped; the blob server's directory listed: ciphertext, no names), a
  * group of three (one multi-recipient send per message, a member's new
- * device joining, a member removed who cannot read what follows) —
+ * device joining, a member removed who cannot read what follows), delivery
+ * and read receipts with ticks per device and a typing indicator —
  * and prints what each user saw beside what the relay saw: sealed
  * envelopes with a recipient, a size and a time, and no sender.
  */
@@ -22,6 +23,7 @@ import { toHex } from '@sealpost/protocol/primitives';
 import { impersonate, startLocalServices } from '@sealpost/devkit/services';
 import { pictureStep } from './demo-attachment.ts';
 import { groupStep } from './demo-group.ts';
+import { receiptsStep } from './demo-receipts.ts';
 import { historyStep } from './demo-history.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'sealpost-demo-'));
@@ -76,6 +78,8 @@ function device(file: string): SealpostClient {
     trustRoot: services.trustRoot,
     receive: { mode: 'manual' },
     upkeep: { automatic: false },
+    // Delivery receipts wait for the receipts step (demo-receipts.ts), which flushes them: each step's relay rows stay its own.
+    receipts: { deliveryDelayMs: 3_600_000 },
   });
 }
 
@@ -231,6 +235,8 @@ try {
       stream.push(`${bold(label)}: ${dim(`me → ${t}`)}`);
     },
   });
+
+  await receiptsStep({ alice, bobPhone, bobLaptop, names, step, style: { dim, green } });
 
   const historyLaptop = await historyStep({ bobPhone, alice, device, blobUrl: services.blobUrl!, blobDir, names, step, style: { dim, green } });
 

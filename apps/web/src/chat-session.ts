@@ -69,6 +69,12 @@ export class ChatSession {
       session.#changed();
     });
     client.on('identityChanged', (change) => void session.#identityChanged(change));
+    // Receipts and typing (ui/receipts.ts): redraw ticks and the typing line; a STARTED is redrawn again when it expires.
+    client.on('receipt', () => session.#changed());
+    client.on('typing', (t) => {
+      session.#changed();
+      if (t.expiresAt !== undefined) setTimeout(() => session.#changed(), Math.max(0, t.expiresAt - Date.now()) + 50);
+    });
     client.on('error', (problem) => {
       session.problem = problem.error instanceof Error ? problem.error.message : String(problem.error);
       session.#changed();
@@ -142,6 +148,11 @@ export class ChatSession {
 
   async react(account: string, target: MessageRef, emoji: string, remove = false): Promise<void> {
     await this.#sending(account, () => this.client.react(account, emoji, target, remove));
+  }
+
+  /** Tells `account` the user started / stopped typing (best-effort; the SDK rate-limits). */
+  async typing(account: string, action: 'started' | 'stopped'): Promise<void> {
+    await this.client.typing(account, action).catch(() => false);
   }
 
   safetyNumber(account: string): Promise<SafetyNumber> {

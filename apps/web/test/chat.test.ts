@@ -54,6 +54,18 @@ describe.runIf(chromiumAvailable())('web chat in Chromium', () => {
     expect(world.pageErrors).toEqual([]);
   });
 
+  it('own messages show ticks (✓ sent, ✓✓ delivered once the receipt of the peer device came) and the typing of the peer shows a "typing…" line', async () => {
+    const ticks = (tab: Page, text: string) => tab.getByTestId('message').filter({ hasText: text }).getByTestId('ticks').getAttribute('data-state');
+    await expect.poll(() => ticks(alice, 'Hello Bob'), { timeout: 20_000 }).toBe('delivered');
+    await expect.poll(() => ticks(bob, 'Hi Alice!'), { timeout: 20_000 }).toBe('delivered');
+    expect(await bob.getByTestId('message').filter({ hasText: 'Hello Bob' }).getByTestId('ticks').count()).toBe(0); // only on our own messages
+    await alice.getByTestId('compose').fill('I am typ');
+    await expect.poll(() => bob.getByTestId('typing').textContent(), { timeout: 20_000 }).toBe('Alice is typing…');
+    await alice.getByTestId('compose').fill('');
+    await expect.poll(() => bob.getByTestId('typing').isVisible(), { timeout: 20_000 }).toBe(false);
+    expect(await messageTexts(bob)).toEqual(['Hello Bob', 'Hi Alice!']); // typing is never a message
+  });
+
   it('replies quote their message and reactions show on it, on both sides', async () => {
     // Bob replies to Alice's first message.
     await bob.getByTestId('message').filter({ hasText: 'Hello Bob' }).getByTestId('reply').click();

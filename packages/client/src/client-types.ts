@@ -11,6 +11,9 @@ import type { UpkeepPolicy } from './upkeep.ts';
 import type { QuarantineLimits } from './quarantine.ts';
 import type { ResendReport } from './recovery.ts';
 import type { GroupChangeEvent, GroupConflictEvent } from './groups/types.ts';
+import type { ReceiptEvent } from './receipts/receipt-inbound.ts';
+import type { ReceiptOptions } from './receipts/receipts.ts';
+import type { TypingEvent } from './receipts/typing.ts';
 import type { HistoryTransferEvent, HistoryTransferOptions } from './history-transfer/options.ts';
 
 /** How the client receives. */
@@ -65,6 +68,8 @@ export interface SealpostClientOptions {
    * lazily on the first connect (so the package root never imports it).
    */
   WebSocket?: WebSocketConstructor;
+  /** Delivery receipts (on, batched over 1 s by default) and typing indicators (rate limit, expiry); see receipts/receipts.ts. */
+  receipts?: ReceiptOptions;
   /** History transfer to newly linked devices (default: on, 1000 messages, 30 days); see docs/history-transfer.md. */
   historyTransfer?: HistoryTransferOptions;
 }
@@ -147,6 +152,10 @@ export interface ClientEvents {
   groupConflict: GroupConflictEvent;
   /** `markRead` marked these received messages of one conversation read. */
   messagesRead: { peer: string; ids: number[]; readAt: number };
+  /** A delivery or read receipt from a recipient device for messages of ours (every device of this account gets it). */
+  receipt: ReceiptEvent;
+  /** A contact (or group member) started or stopped typing; a STARTED expires at `expiresAt` unless refreshed. */
+  typing: TypingEvent;
   /** History transfer to a newly linked device: progress and result, on the primary and on the new device. */
   historyTransfer: HistoryTransferEvent;
 }

@@ -40,6 +40,11 @@ import { Groups } from './groups/groups.ts';
 import { senderKeyInboundHandler, SENDER_KEY_CONTENT_TYPE } from './groups/sender-key-inbound.ts';
 import { senderKeyOps } from './groups/sender-key-ops.ts';
 import { SealedSenderV2AgreementCache } from '@sealpost/protocol/sealed-sender';
+import { DeliveryReceipts, DEFAULT_DELIVERY_RECEIPT_DELAY_MS } from './receipts/delivery-receipts.ts';
+import { ReceiptInbound } from './receipts/receipt-inbound.ts';
+import { Receipts } from './receipts/receipts.ts';
+import { DEFAULT_TYPING_EXPIRY_MS, DEFAULT_TYPING_STARTED_INTERVAL_MS, TypingSender, TypingTracker } from './receipts/typing.ts';
+import type { TypingAction } from './receipts/typing-codec.ts';
 import { HistoryTransfers } from './history-transfer/history-transfer.ts';
 
 export type { ClientEvents, ClientProblem, ContactCard, ReceivedMessage, ReceiveMode, RelayView, SealpostClientOptions, SentMessage } from './client-types.ts';
@@ -54,6 +59,10 @@ export class SealpostClient extends TypedEmitter<ClientEvents> {
   readonly relay: RelayClient;
   /** Groups: create, change membership, send and read (see docs/groups.md). */
   readonly groups: Groups;
+  /** Receipts: delivery/read status of our messages, queued delivery receipts, who is typing (receipts/receipts.ts). */
+  readonly receipts: Receipts;
+  readonly #deliveryReceipts: DeliveryReceipts;
+  readonly #typing: TypingSender;
   /** History transfer to newly linked devices (see docs/history-transfer.md). */
   readonly historyTransfer: HistoryTransfers;
   readonly #account: Account;
@@ -121,11 +130,25 @@ export class SealpostClient extends TypedEmitter<ClientEvents> {
     const groupSender = new GroupSender({ ...groupDeps, relay, credentials, locks, agreementCache });
     const groupReceiver = new GroupReceiver({ ...groupDeps, retryQuarantined: (filter) => this.#incoming.retryWhere(filter) });
     this.groups = new Groups({ ...groupDeps, sender: groupSender, locks });
+    // Receipts and typing (issue 18, part receipts).
+    const receiptOptions = options.receipts ?? {};
+    const outgoing = this.#outgoing;
+    this.#deliveryReceipts = new DeliveryReceipts({
+      store, now, emit, enabled: receiptOptions.delivery ?? true, delayMs: receiptOptions.deliveryDelayMs ?? DEFAULT_DELIVERY_RECEIPT_DELAY_MS,
+      sendContent: (account, plaintext, timestamp) => outgoing.sendContent(account, plaintext, timestamp),
+    });
+    const typingTracker = new TypingTracker(receiptOptions.typingExpiryMs ?? DEFAULT_TYPING_EXPIRY_MS);
+    this.#typing = new TypingSender({
+      store, now, own, startedIntervalMs: receiptOptions.typingStartedIntervalMs ?? DEFAULT_TYPING_STARTED_INTERVAL_MS, onError: (error) => emit('error', { error }),
+      sendEphemeral: (account, plaintext, timestamp) => outgoing.sendContent(account, plaintext, timestamp, { ephemeral: true }),
+    });
+    this.receipts = new Receipts({ store, now, own: () => own().account, delivery: this.#deliveryReceipts, typing: typingTracker, sendContent: (a, p, t) => outgoing.sendContent(a, p, t) });
+    const receiptInbound = new ReceiptInbound({ own, emit, delivery: this.#deliveryReceipts, typing: typingTracker });
     const recovery = new Recovery({ outgoing: this.#outgoing, own, emit, groupResend: (from, groupId, ts) => groupSender.resendAfterDecryptionError(from, groupId, ts) });
     this.#incoming = new Incoming({
       store: this.store, locks, now, own, trust: this.#trust, contacts: this.#contacts, handlers, trustRoots: this.#trustRoots,
       onMessage: options.onMessage, upkeep: () => this.#account.upkeep, closed: () => this.#closed, emit,
-      quarantineLimits: { ...DEFAULT_QUARANTINE_LIMITS, ...options.quarantine }, recovery, groups: groupReceiver,
+      quarantineLimits: { ...DEFAULT_QUARANTINE_LIMITS, ...options.quarantine }, recovery, groups: groupReceiver, receipts: receiptInbound,
       historyTransfer: this.historyTransfer,
     });
     this.#readState = new ReadState({ store, now, onError: (error) => emit('error', { error }) });
@@ -280,6 +303,7 @@ export class SealpostClient extends TypedEmitter<ClientEvents> {
     await this.redeliver();
     await this.#incoming.retryQuarantined().catch((error: unknown) => this.emit('error', { error }));
     await this.flushOutbox();
+    await this.#deliveryReceipts.flush().catch((error: unknown) => this.emit('error', { error })); // owed since before a crash
     this.#reception.start(this.#account.upkeep);
   }
 
@@ -366,6 +390,18 @@ export class SealpostClient extends TypedEmitter<ClientEvents> {
     return this.#readState.listen(listener);
   }
 
+  /**
+   * Tells `to` (an account id, or `group:<id>` for a group) that the user
+   * started / stopped typing: never stored, best-effort (dropped when the
+   * relay does not take it), rate-limited per conversation (see
+   * receipts/typing.ts). Resolves true when an indicator was sent.
+   */
+  async typing(to: string, action: TypingAction): Promise<boolean> {
+    this.#refuseIfClosed();
+    await this.#ready;
+    return this.#typing.send(to, action);
+  }
+
   /** Throws `CLOSED` once `close()` was called. */
   #refuseIfClosed(): void {
     if (this.#closed) throw new ClientError('CLOSED', 'the client is closed');
@@ -377,6 +413,7 @@ export class SealpostClient extends TypedEmitter<ClientEvents> {
     this.#closed = true;
     this.#account.upkeep?.stop();
     await this.#reception.stop();
+    await this.#deliveryReceipts.close();
     this.#incoming.end();
     await this.#ready.catch(() => {});
     await this.store.close();

@@ -8,6 +8,7 @@ import { ContentSchema, GroupContextSchema, MessageReferenceSchema, ReactionSche
 import { historyTransferFromProto, historyTransferToProto, type HistoryTransferFields } from './history-transfer/content-fields.ts';
 import { ClientError } from './errors.ts';
 import { receiptFromProto, receiptToProto, type ReceiptContent } from './receipts/receipt-codec.ts';
+import { typingFromProto, typingToProto, type TypingContent } from './receipts/typing-codec.ts';
 import { pointerFromProto, pointerToProto, previewFromProto, previewToProto, type AttachmentPointer, type LinkPreview } from './attachments/pointer.ts';
 
 /** The payload version this SDK writes. */
@@ -65,6 +66,8 @@ export interface MessageContent {
   groupStateRequest?: boolean;
   /** A delivery or read receipt for earlier messages (not a chat message; never stored as one). */
   receipt?: ReceiptContent;
+  /** A typing indicator (not a chat message; never stored). */
+  typing?: TypingContent;
   /** History transfer between two devices of this account (field 24; history-transfer/). */
   historyTransfer?: HistoryTransferFields;
 }
@@ -138,6 +141,7 @@ export function encodeContent(content: Omit<MessageContent, 'version'> & { versi
   if (content.senderKeyDistribution !== undefined) message.senderKeyDistributionMessage = content.senderKeyDistribution;
   if (content.groupStateRequest === true) message.groupStateRequest = true;
   if (content.receipt !== undefined) message.receipt = receiptToProto(content.receipt, { toRef });
+  if (content.typing !== undefined) message.typing = typingToProto(content.typing);
   if (content.historyTransfer !== undefined) message.historyTransfer = historyTransferToProto(content.historyTransfer);
   return toBinary(ContentSchema, message);
 }
@@ -176,6 +180,7 @@ export function decodeContent(bytes: Uint8Array): MessageContent {
   if (m.senderKeyDistributionMessage.length > 0) out.senderKeyDistribution = m.senderKeyDistributionMessage;
   if (m.groupStateRequest) out.groupStateRequest = true;
   if (m.receipt !== undefined) out.receipt = receiptFromProto(m.receipt, { fromRef });
+  if (m.typing !== undefined) out.typing = typingFromProto(m.typing);
   if (m.historyTransfer !== undefined) out.historyTransfer = historyTransferFromProto(m.historyTransfer);
   return out;
 }

@@ -33,6 +33,7 @@ import type { Trust } from './trust.ts';
 import type { PreKeyUpkeep } from './upkeep.ts';
 import { failureOf, quarantineEnvelope, type QuarantineLimits } from './quarantine.ts';
 import { groupOfPeer } from './groups/types.ts';
+import type { IncomingReceipts } from './receipts/receipt-inbound.ts';
 
 /** An unsealed envelope whose sender certificate is valid. */
 export interface OpenedEnvelope {
@@ -85,6 +86,8 @@ export interface IncomingDeps {
   recovery: IncomingRecovery;
   /** Group handling of content that names a group (`groups/group-inbound.ts`). */
   groups?: IncomingGroups;
+  /** Receipts and typing indicators (not chat messages), and delivery receipts for stored messages (`receipts/receipt-inbound.ts`). */
+  receipts?: IncomingReceipts;
   /** History transfer between our own devices (`history-transfer/`): applied in the envelope's transaction, never stored as a message. */
   historyTransfer?: { apply(tx: StoreTransaction, opened: OpenedEnvelope, content: MessageContent, now: number): Promise<{ after: () => Promise<void> }> };
 }
@@ -333,10 +336,12 @@ export class Incoming {
           };
           // A resend (it always starts a new session) of a message we already have: keep the new session, not a second copy.
           const repeat = transfer !== undefined || (group !== undefined ? !group.store : opened.contentType === 3 && (await isStoredAlready(tx, row.peer, opened.sender, content.timestamp, plaintext)));
-          const id = repeat ? undefined : await tx.history.add({ ...row, direction: opened.fromSelf ? 'out' : 'in', timestamp: content.timestamp, content: plaintext });
+          const control = this.d.receipts?.isControl(content) === true; // receipts, typing: never a chat message
+          const id = repeat || control ? undefined : await tx.history.add({ ...row, direction: opened.fromSelf ? 'out' : 'in', timestamp: content.timestamp, content: plaintext });
+          const receiptsAfter = transfer !== undefined ? undefined : await this.d.receipts?.apply(tx, opened, content, { peer: row.peer, id }, now);
           await tx.history.markProcessed(opened.envelopeId, now);
           if (retry) await tx.quarantine.remove(opened.envelopeId);
-          return { message: id === undefined ? undefined : receivedMessage({ ...row, id }, content, own.account), change, usedOneTime, after: transfer?.after ?? group?.after };
+          return { message: id === undefined ? undefined : receivedMessage({ ...row, id }, content, own.account), change, usedOneTime, after: transfer?.after ?? group?.after, receiptsAfter };
         });
       } catch (error) {
         if (isDuplicateMessage(error)) {
@@ -359,6 +364,7 @@ export class Incoming {
     if (outcome === undefined) return undefined;
     if (outcome.change !== undefined) this.d.emit('identityChanged', outcome.change);
     if (outcome.after !== undefined) await outcome.after().catch((error: unknown) => this.d.emit('error', { error, envelopeId: opened.envelopeId }));
+    outcome.receiptsAfter?.();
     const upkeep = this.d.upkeep();
     if (outcome.usedOneTime && upkeep !== undefined) void upkeep.run().catch((error: unknown) => this.d.emit('error', { error }));
     return outcome.message;

@@ -16,6 +16,11 @@ export { SENT_LOG_MAX_AGE_MS, SENT_LOG_MAX_ENTRIES, MAX_RESENDS } from './outgoi
 export { padPlaintext, unpadPlaintext, paddedLength, PADDING_BLOCK } from './padding.ts';
 export { encodeContent, decodeContent, CONTENT_VERSION, type MessageContent, type MessageRef, type Reaction } from './content.ts';
 export { MAX_RECEIPT_TARGETS, type ReceiptContent, type ReceiptType } from './receipts/receipt-codec.ts';
+export type { TypingAction, TypingContent } from './receipts/typing-codec.ts';
+export { Receipts, type ReceiptOptions, type MessageReceiptStatus, type RecipientMark } from './receipts/receipts.ts';
+export type { ReceiptEvent } from './receipts/receipt-inbound.ts';
+export { DEFAULT_TYPING_EXPIRY_MS, DEFAULT_TYPING_STARTED_INTERVAL_MS, type TypingEvent } from './receipts/typing.ts';
+export { DEFAULT_DELIVERY_RECEIPT_DELAY_MS } from './receipts/delivery-receipts.ts';
 export type { MessagesRead, ReadListener } from './read-state.ts';
 export { checkIdentity, type IdentityChange, type IdentityPolicy } from './identity.ts';
 export { PreKeyUpkeep, DEFAULT_UPKEEP_POLICY, type UpkeepPolicy, type UpkeepReport, type PreKeyServer, type PreKeyUpload } from './upkeep.ts';

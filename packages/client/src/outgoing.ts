@@ -161,7 +161,7 @@ export class Outgoing {
    * moves into the history when the relay accepts. Returns the device ids and
    * the history row id.
    */
-  async #sendToAccount(account: string, plaintext: Uint8Array, timestamp: number, history?: NewMessage): Promise<{ devices: number[]; messageId: number | undefined }> {
+  async #sendToAccount(account: string, plaintext: Uint8Array, timestamp: number, history?: NewMessage, ephemeral = false): Promise<{ devices: number[]; messageId: number | undefined }> {
     const none = { devices: [], messageId: undefined };
     const own = this.d.own();
     const isSelf = account === own.account;
@@ -203,7 +203,11 @@ export class Outgoing {
           const mismatch = deviceMismatchOf(e);
           // Any other failure (e.g. the relay unreachable) keeps the sealed batch in
           // the outbox: the ratchet has stepped, and flushOutbox() delivers it later.
-          if (mismatch === undefined) throw e;
+          if (mismatch === undefined) {
+            // An ephemeral send (a typing indicator) is dropped instead: the receiver skips its message key.
+            if (ephemeral) await this.#settleBatch(batchId, false);
+            throw e;
+          }
           await this.#settleBatch(batchId, false);
           // Fix the device set as the relay describes it, then try again.
           await this.d.store.transaction(async (tx) => {
@@ -223,8 +227,8 @@ export class Outgoing {
    * returns the device ids it went to. (Group changes, sender-key
    * distributions and group sync copies travel this way.)
    */
-  sendContent(account: string, plaintext: Uint8Array, timestamp: number): Promise<number[]> {
-    return this.#sendToAccount(account, plaintext, timestamp).then((r) => r.devices);
+  sendContent(account: string, plaintext: Uint8Array, timestamp: number, options: { ephemeral?: boolean } = {}): Promise<number[]> {
+    return this.#sendToAccount(account, plaintext, timestamp, undefined, options.ephemeral === true).then((r) => r.devices);
   }
 
   /**

@@ -12,6 +12,7 @@ import { MemoryKvBackend } from '../src/store/kv/backend.ts';
 import type { ClientStore } from '../src/store/types.ts';
 import { ClientError } from '../src/errors.ts';
 import { storeContract } from './support/store-contract.ts';
+import { receiptStoreContract } from './support/receipt-store-contract.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'sealpost-store-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -28,6 +29,7 @@ const peer = { account: 'acct-b', device: 2 };
 const bytes = (...v: number[]) => Uint8Array.from(v);
 
 describe.each(implementations)('%s store', (_name, open) => storeContract(open));
+describe.each(implementations)('%s store: receipts role', (_name, open) => receiptStoreContract(open));
 
 describe('sqlite store', () => {
   it('migrates once, survives reopening, and refuses a newer schema', async () => {

@@ -8,6 +8,7 @@ import type { ChatSession } from '../chat-session.ts';
 import type { ChatEntry } from '../conversation.ts';
 import { h, replaceChildren } from './dom.ts';
 import { openSafetyDialog } from './safety-dialog.ts';
+import { receiptTicks, sendTypingFrom, typingLine } from './receipts.ts';
 
 /** The reactions offered on every message. */
 export const REACTIONS = ['👍', '❤️', '😂'] as const;
@@ -39,6 +40,7 @@ export function conversationPane(session: ChatSession): ConversationPane {
         const text = input.value.trim();
         if (account === undefined || text.length === 0) return;
         const target = replyTo?.ref;
+        typing.stopped();
         input.value = '';
         setReply(undefined);
         // The field stays usable: messages typed quickly are queued and go out in order (ChatSession).
@@ -49,7 +51,9 @@ export function conversationPane(session: ChatSession): ConversationPane {
     input,
     send,
   );
-  const element = h('main', { class: 'conversation' }, h('header', {}, title, safety), warning, messages, composer);
+  const typing = sendTypingFrom(session, input, () => account);
+  const typingSlot = h('div', { class: 'typing-slot' });
+  const element = h('main', { class: 'conversation' }, h('header', {}, title, safety), warning, messages, typingSlot, composer);
 
   function nameOf(a: string): string {
     return session.contacts.find((c) => c.account === a)?.name ?? a;
@@ -72,6 +76,7 @@ export function conversationPane(session: ChatSession): ConversationPane {
       entry.replyTo !== undefined && h('blockquote', { class: 'reply-quote', 'data-testid': 'reply-quote' }, entry.replyTo.text ?? '(an earlier message)'),
       h('p', { 'data-testid': 'message-text' }, entry.text),
       h('div', { class: 'reactions', 'data-testid': 'reactions' }, ...reactions),
+      entry.mine && receiptTicks(session, entry.ref),
       h(
         'div',
         { class: 'message-actions' },
@@ -112,6 +117,7 @@ export function conversationPane(session: ChatSession): ConversationPane {
       );
       const atBottom = messages.scrollHeight - messages.scrollTop - messages.clientHeight < 40;
       replaceChildren(messages, ...entries.map((e) => bubble(e, selected)));
+      replaceChildren(typingSlot, typingLine(session, selected, nameOf(selected)));
       if (entries.length === 0) messages.append(h('li', { class: 'hint' }, 'No messages yet. Say hello!'));
       if (atBottom) messages.scrollTop = messages.scrollHeight;
     },

@@ -15,7 +15,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file content.proto.
  */
 export const file_content: GenFile = /*@__PURE__*/
-  fileDesc("Cg1jb250ZW50LnByb3RvEhNzZWFscG9zdC5jb250ZW50LnYxIkkKEE1lc3NhZ2VSZWZlcmVuY2USDgoGYXV0aG9yGAEgASgJEhEKCXRpbWVzdGFtcBgCIAEoBBISCgptZXNzYWdlX2lkGAMgASgJImAKCFJlYWN0aW9uEg0KBWVtb2ppGAEgASgJEjUKBnRhcmdldBgCIAEoCzIlLnNlYWxwb3N0LmNvbnRlbnQudjEuTWVzc2FnZVJlZmVyZW5jZRIOCgZyZW1vdmUYAyABKAgiJQoOU2VudFRyYW5zY3JpcHQSEwoLZGVzdGluYXRpb24YASABKAki9wQKB0NvbnRlbnQSDwoHdmVyc2lvbhgBIAEoDRIRCgl0aW1lc3RhbXAYAiABKAQSEgoKbWVzc2FnZV9pZBgDIAEoCRIMCgR0ZXh0GAQgASgJEjcKCHJlcGx5X3RvGAUgASgLMiUuc2VhbHBvc3QuY29udGVudC52MS5NZXNzYWdlUmVmZXJlbmNlEi8KCHJlYWN0aW9uGAYgASgLMh0uc2VhbHBvc3QuY29udGVudC52MS5SZWFjdGlvbhI8Cg9zZW50X3RyYW5zY3JpcHQYByABKAsyIy5zZWFscG9zdC5jb250ZW50LnYxLlNlbnRUcmFuc2NyaXB0EhMKC3Byb2ZpbGVfa2V5GAggASgMEjAKBWdyb3VwGAkgASgLMiEuc2VhbHBvc3QuY29udGVudC52MS5Hcm91cENvbnRleHQSFQoNZ3JvdXBfY2hhbmdlcxgKIAMoDBInCh9zZW5kZXJfa2V5X2Rpc3RyaWJ1dGlvbl9tZXNzYWdlGAsgASgMEhsKE2dyb3VwX3N0YXRlX3JlcXVlc3QYDCABKAgSOwoLYXR0YWNobWVudHMYDSADKAsyJi5zZWFscG9zdC5jb250ZW50LnYxLkF0dGFjaG1lbnRQb2ludGVyEi4KCHByZXZpZXdzGA4gAygLMhwuc2VhbHBvc3QuY29udGVudC52MS5QcmV2aWV3Ei0KB3JlY2VpcHQYDyABKAsyHC5zZWFscG9zdC5jb250ZW50LnYxLlJlY2VpcHQSPgoQaGlzdG9yeV90cmFuc2ZlchgYIAEoCzIkLnNlYWxwb3N0LmNvbnRlbnQudjEuSGlzdG9yeVRyYW5zZmVyIvgCChFBdHRhY2htZW50UG9pbnRlchIPCgdjZG5fa2V5GA8gASgJEhIKCmNkbl9udW1iZXIYDiABKA0SFAoMY29udGVudF90eXBlGAIgASgJEgsKA2tleRgDIAEoDBIMCgRzaXplGAQgASgEEg4KBmRpZ2VzdBgGIAEoDBIXCg9pbmNyZW1lbnRhbF9tYWMYEyABKAwSEgoKY2h1bmtfc2l6ZRgRIAEoDRIRCglmaWxlX25hbWUYByABKAkSDQoFZmxhZ3MYCCABKA0SDQoFd2lkdGgYCSABKA0SDgoGaGVpZ2h0GAogASgNEg8KB2NhcHRpb24YCyABKAkSEQoJYmx1cl9oYXNoGAwgASgJEhgKEHVwbG9hZF90aW1lc3RhbXAYDSABKAQSOQoJdGh1bWJuYWlsGBUgASgLMiYuc2VhbHBvc3QuY29udGVudC52MS5BdHRhY2htZW50UG9pbnRlchIWCg5wbGFpbnRleHRfaGFzaBgWIAEoDCJ/CgdQcmV2aWV3EgsKA3VybBgBIAEoCRINCgV0aXRsZRgCIAEoCRI1CgVpbWFnZRgDIAEoCzImLnNlYWxwb3N0LmNvbnRlbnQudjEuQXR0YWNobWVudFBvaW50ZXISEwoLZGVzY3JpcHRpb24YBCABKAkSDAoEZGF0ZRgFIAEoBCJZCgtHcm91cE1lbWJlchISCgphY2NvdW50X2lkGAEgASgJEgwKBHJvbGUYAiABKA0SEwoLYWRkZWRfZXBvY2gYAyABKAQSEwoLcHJvZmlsZV9rZXkYBCABKAwiggEKCkdyb3VwU3RhdGUSEAoIZ3JvdXBfaWQYASABKAwSDQoFZXBvY2gYAiABKAQSEQoJcHJldl9oYXNoGAMgASgMEjEKB21lbWJlcnMYBCADKAsyIC5zZWFscG9zdC5jb250ZW50LnYxLkdyb3VwTWVtYmVyEg0KBXRpdGxlGAUgASgJIlYKC0dyb3VwQ2hhbmdlEg0KBXN0YXRlGAEgASgMEg4KBmF1dGhvchgCIAEoCRIVCg1hdXRob3JfZGV2aWNlGAMgASgNEhEKCXNpZ25hdHVyZRgEIAEoDCJDCgxHcm91cENvbnRleHQSEAoIZ3JvdXBfaWQYASABKAwSDQoFZXBvY2gYAiABKAQSEgoKc3RhdGVfaGFzaBgDIAEoDCKSAQoHUmVjZWlwdBIvCgR0eXBlGAEgASgOMiEuc2VhbHBvc3QuY29udGVudC52MS5SZWNlaXB0LlR5cGUSNgoHdGFyZ2V0cxgCIAMoCzIlLnNlYWxwb3N0LmNvbnRlbnQudjEuTWVzc2FnZVJlZmVyZW5jZSIeCgRUeXBlEgwKCERFTElWRVJZEAASCAoEUkVBRBABIrUBCg9IaXN0b3J5VHJhbnNmZXISEwoLdHJhbnNmZXJfaWQYASABKAwSDwoHcmVxdWVzdBgCIAEoCBI3CgdhcmNoaXZlGAMgASgLMiYuc2VhbHBvc3QuY29udGVudC52MS5BdHRhY2htZW50UG9pbnRlchIVCg1tZXNzYWdlX2NvdW50GAQgASgNEhoKEmNvbnZlcnNhdGlvbl9jb3VudBgFIAEoDRIQCghkZWNsaW5lZBgGIAEoCGIGcHJvdG8z");
+  fileDesc("Cg1jb250ZW50LnByb3RvEhNzZWFscG9zdC5jb250ZW50LnYxIkkKEE1lc3NhZ2VSZWZlcmVuY2USDgoGYXV0aG9yGAEgASgJEhEKCXRpbWVzdGFtcBgCIAEoBBISCgptZXNzYWdlX2lkGAMgASgJImAKCFJlYWN0aW9uEg0KBWVtb2ppGAEgASgJEjUKBnRhcmdldBgCIAEoCzIlLnNlYWxwb3N0LmNvbnRlbnQudjEuTWVzc2FnZVJlZmVyZW5jZRIOCgZyZW1vdmUYAyABKAgiJQoOU2VudFRyYW5zY3JpcHQSEwoLZGVzdGluYXRpb24YASABKAkipAUKB0NvbnRlbnQSDwoHdmVyc2lvbhgBIAEoDRIRCgl0aW1lc3RhbXAYAiABKAQSEgoKbWVzc2FnZV9pZBgDIAEoCRIMCgR0ZXh0GAQgASgJEjcKCHJlcGx5X3RvGAUgASgLMiUuc2VhbHBvc3QuY29udGVudC52MS5NZXNzYWdlUmVmZXJlbmNlEi8KCHJlYWN0aW9uGAYgASgLMh0uc2VhbHBvc3QuY29udGVudC52MS5SZWFjdGlvbhI8Cg9zZW50X3RyYW5zY3JpcHQYByABKAsyIy5zZWFscG9zdC5jb250ZW50LnYxLlNlbnRUcmFuc2NyaXB0EhMKC3Byb2ZpbGVfa2V5GAggASgMEjAKBWdyb3VwGAkgASgLMiEuc2VhbHBvc3QuY29udGVudC52MS5Hcm91cENvbnRleHQSFQoNZ3JvdXBfY2hhbmdlcxgKIAMoDBInCh9zZW5kZXJfa2V5X2Rpc3RyaWJ1dGlvbl9tZXNzYWdlGAsgASgMEhsKE2dyb3VwX3N0YXRlX3JlcXVlc3QYDCABKAgSOwoLYXR0YWNobWVudHMYDSADKAsyJi5zZWFscG9zdC5jb250ZW50LnYxLkF0dGFjaG1lbnRQb2ludGVyEi4KCHByZXZpZXdzGA4gAygLMhwuc2VhbHBvc3QuY29udGVudC52MS5QcmV2aWV3Ei0KB3JlY2VpcHQYDyABKAsyHC5zZWFscG9zdC5jb250ZW50LnYxLlJlY2VpcHQSKwoGdHlwaW5nGBAgASgLMhsuc2VhbHBvc3QuY29udGVudC52MS5UeXBpbmcSPgoQaGlzdG9yeV90cmFuc2ZlchgYIAEoCzIkLnNlYWxwb3N0LmNvbnRlbnQudjEuSGlzdG9yeVRyYW5zZmVyIvgCChFBdHRhY2htZW50UG9pbnRlchIPCgdjZG5fa2V5GA8gASgJEhIKCmNkbl9udW1iZXIYDiABKA0SFAoMY29udGVudF90eXBlGAIgASgJEgsKA2tleRgDIAEoDBIMCgRzaXplGAQgASgEEg4KBmRpZ2VzdBgGIAEoDBIXCg9pbmNyZW1lbnRhbF9tYWMYEyABKAwSEgoKY2h1bmtfc2l6ZRgRIAEoDRIRCglmaWxlX25hbWUYByABKAkSDQoFZmxhZ3MYCCABKA0SDQoFd2lkdGgYCSABKA0SDgoGaGVpZ2h0GAogASgNEg8KB2NhcHRpb24YCyABKAkSEQoJYmx1cl9oYXNoGAwgASgJEhgKEHVwbG9hZF90aW1lc3RhbXAYDSABKAQSOQoJdGh1bWJuYWlsGBUgASgLMiYuc2VhbHBvc3QuY29udGVudC52MS5BdHRhY2htZW50UG9pbnRlchIWCg5wbGFpbnRleHRfaGFzaBgWIAEoDCJ/CgdQcmV2aWV3EgsKA3VybBgBIAEoCRINCgV0aXRsZRgCIAEoCRI1CgVpbWFnZRgDIAEoCzImLnNlYWxwb3N0LmNvbnRlbnQudjEuQXR0YWNobWVudFBvaW50ZXISEwoLZGVzY3JpcHRpb24YBCABKAkSDAoEZGF0ZRgFIAEoBCJZCgtHcm91cE1lbWJlchISCgphY2NvdW50X2lkGAEgASgJEgwKBHJvbGUYAiABKA0SEwoLYWRkZWRfZXBvY2gYAyABKAQSEwoLcHJvZmlsZV9rZXkYBCABKAwiggEKCkdyb3VwU3RhdGUSEAoIZ3JvdXBfaWQYASABKAwSDQoFZXBvY2gYAiABKAQSEQoJcHJldl9oYXNoGAMgASgMEjEKB21lbWJlcnMYBCADKAsyIC5zZWFscG9zdC5jb250ZW50LnYxLkdyb3VwTWVtYmVyEg0KBXRpdGxlGAUgASgJIlYKC0dyb3VwQ2hhbmdlEg0KBXN0YXRlGAEgASgMEg4KBmF1dGhvchgCIAEoCRIVCg1hdXRob3JfZGV2aWNlGAMgASgNEhEKCXNpZ25hdHVyZRgEIAEoDCJDCgxHcm91cENvbnRleHQSEAoIZ3JvdXBfaWQYASABKAwSDQoFZXBvY2gYAiABKAQSEgoKc3RhdGVfaGFzaBgDIAEoDCKSAQoHUmVjZWlwdBIvCgR0eXBlGAEgASgOMiEuc2VhbHBvc3QuY29udGVudC52MS5SZWNlaXB0LlR5cGUSNgoHdGFyZ2V0cxgCIAMoCzIlLnNlYWxwb3N0LmNvbnRlbnQudjEuTWVzc2FnZVJlZmVyZW5jZSIeCgRUeXBlEgwKCERFTElWRVJZEAASCAoEUkVBRBABIoUBCgZUeXBpbmcSMgoGYWN0aW9uGAEgASgOMiIuc2VhbHBvc3QuY29udGVudC52MS5UeXBpbmcuQWN0aW9uEhEKCXRpbWVzdGFtcBgCIAEoBBIQCghncm91cF9pZBgDIAEoDCIiCgZBY3Rpb24SCwoHU1RBUlRFRBAAEgsKB1NUT1BQRUQQASK1AQoPSGlzdG9yeVRyYW5zZmVyEhMKC3RyYW5zZmVyX2lkGAEgASgMEg8KB3JlcXVlc3QYAiABKAgSNwoHYXJjaGl2ZRgDIAEoCzImLnNlYWxwb3N0LmNvbnRlbnQudjEuQXR0YWNobWVudFBvaW50ZXISFQoNbWVzc2FnZV9jb3VudBgEIAEoDRIaChJjb252ZXJzYXRpb25fY291bnQYBSABKA0SEAoIZGVjbGluZWQYBiABKAhiBnByb3RvMw");
 
 /**
  * Points at an earlier message: either by its author and the author's
@@ -226,6 +226,13 @@ export type Content = Message<"sealpost.content.v1.Content"> & {
    * @generated from field: sealpost.content.v1.Receipt receipt = 15;
    */
   receipt?: Receipt | undefined;
+
+  /**
+   * A typing indicator (never stored; receipts part of issue 18).
+   *
+   * @generated from field: sealpost.content.v1.Typing typing = 16;
+   */
+  typing?: Typing | undefined;
 
   /**
    * History transfer to a newly linked device of this account (part "history").
@@ -616,6 +623,60 @@ export const Receipt_TypeSchema: GenEnum<Receipt_Type> = /*@__PURE__*/
   enumDesc(file_content, 10, 0);
 
 /**
+ * "Typing…" started or stopped in a conversation: ephemeral, never stored.
+ *
+ * @generated from message sealpost.content.v1.Typing
+ */
+export type Typing = Message<"sealpost.content.v1.Typing"> & {
+  /**
+   * @generated from field: sealpost.content.v1.Typing.Action action = 1;
+   */
+  action: Typing_Action;
+
+  /**
+   * When the sender's user started / stopped typing, ms since the Unix epoch.
+   *
+   * @generated from field: uint64 timestamp = 2;
+   */
+  timestamp: bigint;
+
+  /**
+   * The group (32 bytes) it is typed in; empty for a 1:1 conversation.
+   *
+   * @generated from field: bytes group_id = 3;
+   */
+  groupId: Uint8Array;
+};
+
+/**
+ * Describes the message sealpost.content.v1.Typing.
+ * Use `create(TypingSchema)` to create a new message.
+ */
+export const TypingSchema: GenMessage<Typing> = /*@__PURE__*/
+  messageDesc(file_content, 11);
+
+/**
+ * @generated from enum sealpost.content.v1.Typing.Action
+ */
+export enum Typing_Action {
+  /**
+   * @generated from enum value: STARTED = 0;
+   */
+  STARTED = 0,
+
+  /**
+   * @generated from enum value: STOPPED = 1;
+   */
+  STOPPED = 1,
+}
+
+/**
+ * Describes the enum sealpost.content.v1.Typing.Action.
+ */
+export const Typing_ActionSchema: GenEnum<Typing_Action> = /*@__PURE__*/
+  enumDesc(file_content, 11, 0);
+
+/**
  * Between two devices of one account only. The new device asks
  * (`request`, quoting the transfer id its provisioning message carried); the
  * primary answers that device alone with where the encrypted archive is
@@ -671,5 +732,5 @@ export type HistoryTransfer = Message<"sealpost.content.v1.HistoryTransfer"> & {
  * Use `create(HistoryTransferSchema)` to create a new message.
  */
 export const HistoryTransferSchema: GenMessage<HistoryTransfer> = /*@__PURE__*/
-  messageDesc(file_content, 11);
+  messageDesc(file_content, 12);
 

@@ -6,6 +6,7 @@
  */
 import { ClientError, KyberPreKeyReplayError } from '../errors.ts';
 import { MemoryGroups, MemorySenderKeys } from './memory-group-roles.ts';
+import { MemoryReceipts } from './memory-receipt-roles.ts';
 import { SerialQueue, serialRoles } from './serial.ts';
 import {
   MAX_PREKEY_ID,
@@ -40,6 +41,7 @@ import {
   type GroupStore,
   type SenderKeyStore,
   type StoredGroup,
+  type ReceiptStore,
 } from './types.ts';
 
 const copy = (b: Uint8Array): Uint8Array => b.slice();
@@ -382,6 +384,7 @@ export class MemoryStore implements ClientStore {
     sentLog: new MemorySentLog(this.#tables),
     groups: new MemoryGroups(this.#tables),
     senderKeys: new MemorySenderKeys(this.#tables),
+    receipts: new MemoryReceipts(this.#tables),
   };
   readonly #serial = serialRoles(this.#roles, this.#queue);
   readonly sessions: SessionStore = this.#serial.sessions;
@@ -397,6 +400,7 @@ export class MemoryStore implements ClientStore {
   readonly sentLog: SentLogStore = this.#serial.sentLog;
   readonly groups: GroupStore = this.#serial.groups;
   readonly senderKeys: SenderKeyStore = this.#serial.senderKeys;
+  readonly receipts: ReceiptStore = this.#serial.receipts;
 
   transaction<T>(fn: (tx: StoreTransaction) => Promise<T>): Promise<T> {
     return this.#queue.run(async () => {

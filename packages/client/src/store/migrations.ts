@@ -170,4 +170,24 @@ export const MIGRATIONS: readonly string[] = [
   ALTER TABLE messages ADD COLUMN read_at INTEGER;
   CREATE INDEX messages_unread ON messages (peer, id) WHERE read_at IS NULL AND direction = 'in';
   `,
+  // receipts (issue 18, slot E): per-recipient-device status of our own messages, and delivery receipts still to send.
+  `
+  CREATE TABLE receipt_status (
+    author TEXT NOT NULL,
+    timestamp INTEGER NOT NULL,
+    account TEXT NOT NULL,
+    device INTEGER NOT NULL,
+    delivered_at INTEGER,
+    read_at INTEGER,
+    PRIMARY KEY (author, timestamp, account, device)
+  );
+  CREATE TABLE receipt_pending (
+    author TEXT NOT NULL,
+    timestamp INTEGER NOT NULL,
+    message_id TEXT,
+    queued_at INTEGER NOT NULL,
+    PRIMARY KEY (author, timestamp)
+  );
+  CREATE INDEX receipt_pending_queued ON receipt_pending (queued_at, author, timestamp);
+  `,
 ];

@@ -7,6 +7,7 @@
 import type Database from 'better-sqlite3';
 import { ClientError, KyberPreKeyReplayError } from '../errors.ts';
 import { SqliteGroups, SqliteSenderKeys } from './sqlite-group-roles.ts';
+import { SqliteReceipts } from './sqlite-receipt-roles.ts';
 import { SqliteQuarantine, SqliteSentLog } from './sqlite-recovery-roles.ts';
 import {
   MAX_PREKEY_ID,
@@ -349,5 +350,6 @@ export function sqliteRoles(statements: Statements): StoreRoles {
     sentLog: new SqliteSentLog(statements),
     groups: new SqliteGroups(statements),
     senderKeys: new SqliteSenderKeys(statements),
+    receipts: new SqliteReceipts(statements),
   };
 }

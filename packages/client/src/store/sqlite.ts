@@ -24,6 +24,7 @@ import { SerialQueue, serialRoles } from './serial.ts';
 import { sqliteRoles, Statements } from './sqlite-roles.ts';
 import type { ClientStore, ContactStore, HistoryStore, IdentityStore, KyberPreKeyStore, OneTimePreKeyStore, OutboxStore, SessionStore, SettingsStore, SignedPreKeyStore, StoreRoles, StoreTransaction } from './types.ts';
 import type { GroupStore, QuarantineStore, SenderKeyStore, SentLogStore } from './types.ts';
+import type { ReceiptStore } from './types.ts';
 
 /** Options of `SqliteStore`. */
 export interface SqliteStoreOptions {
@@ -56,6 +57,7 @@ export class SqliteStore implements ClientStore {
   readonly sentLog: SentLogStore;
   readonly groups: GroupStore;
   readonly senderKeys: SenderKeyStore;
+  readonly receipts: ReceiptStore;
 
   /** Opens (creating if needed, mode 0600) the database at `path` and migrates it. */
   constructor(path: string, options: SqliteStoreOptions = {}) {
@@ -83,6 +85,7 @@ export class SqliteStore implements ClientStore {
     this.sentLog = serial.sentLog;
     this.groups = serial.groups;
     this.senderKeys = serial.senderKeys;
+    this.receipts = serial.receipts;
   }
 
   #migrate(): void {

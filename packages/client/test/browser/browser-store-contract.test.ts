@@ -17,6 +17,7 @@ import { KvStore } from '../../src/store/kv/store.ts';
 import { SerialQueue } from '../../src/store/serial.ts';
 import { quarantineContract } from '../support/quarantine-contract.ts';
 import { storeContract } from '../support/store-contract.ts';
+import { receiptStoreContract } from '../support/receipt-store-contract.ts';
 
 let world: BrowserWorld;
 let page: Page;
@@ -73,6 +74,7 @@ describe.runIf(chromiumAvailable())('browser store contract (Chromium, IndexedDB
     describe(`IndexedDB${encrypted ? ' + AES-GCM at rest' : ''}`, () => {
       storeContract(open);
       quarantineContract(open);
+      receiptStoreContract(open);
     });
   }
 });

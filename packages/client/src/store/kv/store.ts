@@ -12,6 +12,7 @@ import { mapRoleMethods } from '../serial.ts';
 import type { ClientStore, StoreRoles, StoreTransaction } from '../types.ts';
 import type { KvBackend } from './backend.ts';
 import { KvGroups, KvSenderKeys } from './group-roles.ts';
+import { KvReceipts } from './receipt-roles.ts';
 import { KvHistory, KvOutbox } from './message-roles.ts';
 import { KvTransaction } from './overlay.ts';
 import { KvQuarantine, KvSentLog } from './recovery-roles.ts';
@@ -32,6 +33,7 @@ function kvRoles(tx: KvTransaction): StoreRoles {
     sentLog: new KvSentLog(tx),
     groups: new KvGroups(tx),
     senderKeys: new KvSenderKeys(tx),
+    receipts: new KvReceipts(tx),
   };
 }
 
@@ -51,6 +53,7 @@ export class KvStore implements ClientStore {
   readonly sentLog: StoreRoles['sentLog'];
   readonly groups: StoreRoles['groups'];
   readonly senderKeys: StoreRoles['senderKeys'];
+  readonly receipts: StoreRoles['receipts'];
 
   constructor(backend: KvBackend) {
     this.#backend = backend;
@@ -71,6 +74,7 @@ export class KvStore implements ClientStore {
     this.sentLog = single.sentLog;
     this.groups = single.groups;
     this.senderKeys = single.senderKeys;
+    this.receipts = single.receipts;
   }
 
   transaction<T>(fn: (tx: StoreTransaction) => Promise<T>): Promise<T> {
