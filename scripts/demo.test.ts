@@ -55,6 +55,18 @@ describe('demo', () => {
     expect(receipts).toContain('Alice sees: Bob is typing…');
     expect(receipts).toContain('Alice sees: Bob stopped typing; typing now: []');
     expect(receipts).toMatch(/✓.* receipts and typing are not messages/);
+    // Edits (scripts/demo-edits.ts): Bob's edit and delete reach Alice and his laptop; the door code is gone; a poll extension arrives intact.
+    const edits = out.slice(out.indexOf('▸ Bob edits'), historyAt);
+    expect(out.indexOf('▸ Bob edits')).toBeGreaterThan(groupAt);
+    for (const who of ['Alice', 'Bob (laptop)', 'Bob (phone)']) {
+      expect(edits).toContain(`${who}: ✎ (edited) Running 5 minutes late`);
+      expect(edits).toContain(`${who}: 🗑 message deleted`);
+    }
+    expect(edits).toContain('Alice\'s edit history of it: "Running 5 minutes lat" → now "Running 5 minutes late"');
+    expect(edits).toContain("✓ the door code is gone from Alice's store");
+    expect(edits).toContain("Alice trying to edit Bob's message: EDIT_NOT_AUTHOR");
+    expect(edits).toMatch(/Bob \(laptop\): ⧉ com\.example\.poll \(43 B\)/);
+    expect(edits).toContain('com.example.poll with 43 B, ✓ byte for byte');
     // History for Bob's new laptop: imported from the phone, byte for byte, the archive on the blob server holds no text, the pointer went to device 3 only.
     const history = out.slice(historyAt, out.indexOf('▸ An insider'));
     expect(history).toMatch(/new laptop: done \((\d+) imported, 0 already there\)/);

@@ -24,6 +24,7 @@ import { impersonate, startLocalServices } from '@sealpost/devkit/services';
 import { pictureStep } from './demo-attachment.ts';
 import { groupStep } from './demo-group.ts';
 import { receiptsStep } from './demo-receipts.ts';
+import { editsStep } from './demo-edits.ts';
 import { historyStep } from './demo-history.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'sealpost-demo-'));
@@ -237,6 +238,7 @@ try {
   });
 
   await receiptsStep({ alice, bobPhone, bobLaptop, names, step, style: { dim, green } });
+  await editsStep({ alice, bobPhone, bobLaptop, step, style: { dim, green }, show: (label, line) => (seen.get(label)?.push(line), stream.push(`${bold(label)}: ${line}`)) });
 
   const historyLaptop = await historyStep({ bobPhone, alice, device, blobUrl: services.blobUrl!, blobDir, names, step, style: { dim, green } });
 

@@ -75,6 +75,10 @@ export class ChatSession {
       session.#changed();
       if (t.expiresAt !== undefined) setTimeout(() => session.#changed(), Math.max(0, t.expiresAt - Date.now()) + 50);
     });
+    // Edits and deletes for everyone change a stored message (ui/edits.ts shows them).
+    const edited = (peer: string) => (session.#tabs.notify({ type: 'history-changed', peer }), session.#changed());
+    client.on('edited', (e) => edited(e.message.conversation));
+    client.on('deletedForEveryone', (e) => edited(e.conversation));
     client.on('error', (problem) => {
       session.problem = problem.error instanceof Error ? problem.error.message : String(problem.error);
       session.#changed();
@@ -153,6 +157,16 @@ export class ChatSession {
   /** Tells `account` the user started / stopped typing (best-effort; the SDK rate-limits). */
   async typing(account: string, action: 'started' | 'stopped'): Promise<void> {
     await this.client.typing(account, action).catch(() => false);
+  }
+
+  /** Edits our message `target` for everyone (queued like sends; ui/edits.ts). */
+  async edit(account: string, target: MessageRef, text: string): Promise<void> {
+    await this.#sending(account, () => this.client.edit(account, target, text));
+  }
+
+  /** Deletes our message `target` for everyone (queued like sends; ui/edits.ts). */
+  async deleteForEveryone(account: string, target: MessageRef): Promise<void> {
+    await this.#sending(account, () => this.client.deleteForEveryone(account, target));
   }
 
   safetyNumber(account: string): Promise<SafetyNumber> {

@@ -82,6 +82,29 @@ describe.runIf(chromiumAvailable())('web chat in Chromium', () => {
     expect(await messageTexts(bob)).toEqual(['Hello Bob', 'Hi Alice!', 'Replying to you']);
   });
 
+  it('edit and delete for everyone: the author edits and deletes, both sides show "(edited)" and "message deleted"', async () => {
+    await send(alice, 'Lunch at noon?');
+    await waitForMessage(bob, 'Lunch at noon?');
+    await send(alice, 'my door code is 4711');
+    await waitForMessage(bob, 'my door code is 4711');
+    const bubble = (tab: Page, text: string) => tab.getByTestId('message').filter({ hasText: text });
+    // Only the author gets the actions.
+    expect(await bubble(bob, 'Lunch at noon?').getByTestId('edit').count()).toBe(0);
+    await bubble(alice, 'Lunch at noon?').getByTestId('edit').click();
+    await alice.getByTestId('edit-input').fill('Lunch at one?');
+    await alice.getByTestId('edit-save').click();
+    await waitForMessage(bob, 'Lunch at one?');
+    await waitForMessage(alice, 'Lunch at one?');
+    for (const tab of [alice, bob]) await expect.poll(() => bubble(tab, 'Lunch at one?').getByTestId('edited-mark').textContent()).toBe('(edited)');
+    await bubble(alice, 'my door code is 4711').getByTestId('delete-everyone').click();
+    for (const tab of [alice, bob]) {
+      await expect.poll(() => messageTexts(tab), { timeout: 20_000 }).not.toContain('my door code is 4711');
+      expect((await messageTexts(tab)).slice(-2)).toEqual(['Lunch at one?', 'message deleted']);
+      expect(await tab.getByTestId('message-deleted').count()).toBe(1);
+    }
+    expect(world.pageErrors).toEqual([]);
+  });
+
   it('the safety-number screen shows the same 60 digits on both sides, and verifying closes it', async () => {
     const digits = async (tab: Page) => {
       await tab.getByTestId('safety-open').click();

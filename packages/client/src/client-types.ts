@@ -14,6 +14,7 @@ import type { GroupChangeEvent, GroupConflictEvent } from './groups/types.ts';
 import type { ReceiptEvent } from './receipts/receipt-inbound.ts';
 import type { ReceiptOptions } from './receipts/receipts.ts';
 import type { TypingEvent } from './receipts/typing.ts';
+import type { DeletedEvent, EditedEvent, EditPolicy, EditRejectedEvent, UnknownContentEvent } from './edits/types.ts';
 import type { HistoryTransferEvent, HistoryTransferOptions } from './history-transfer/options.ts';
 
 /** How the client receives. */
@@ -70,6 +71,8 @@ export interface SealpostClientOptions {
   WebSocket?: WebSocketConstructor;
   /** Delivery receipts (on, batched over 1 s by default) and typing indicators (rate limit, expiry); see receipts/receipts.ts. */
   receipts?: ReceiptOptions;
+  /** Edit and delete for everyone: the windows a received edit or delete is applied within (defaults: 24 h each). */
+  edits?: Partial<EditPolicy>;
   /** History transfer to newly linked devices (default: on, 1000 messages, 30 days); see docs/history-transfer.md. */
   historyTransfer?: HistoryTransferOptions;
 }
@@ -156,6 +159,14 @@ export interface ClientEvents {
   receipt: ReceiptEvent;
   /** A contact (or group member) started or stopped typing; a STARTED expires at `expiresAt` unless refreshed. */
   typing: TypingEvent;
+  /** A stored message got a new text (an edit for everyone, from its author). */
+  edited: EditedEvent;
+  /** A stored message was deleted for everyone by its author (now a tombstone). */
+  deletedForEveryone: DeletedEvent;
+  /** An edit or delete for everyone was refused (not the author, outside the window, unknown or deleted target); nothing changed. */
+  editRejected: EditRejectedEvent;
+  /** A message carries fields this SDK does not know, or a newer payload version (it is stored as received). */
+  unknownContent: UnknownContentEvent;
   /** History transfer to a newly linked device: progress and result, on the primary and on the new device. */
   historyTransfer: HistoryTransferEvent;
 }

@@ -45,6 +45,9 @@ import { ReceiptInbound } from './receipts/receipt-inbound.ts';
 import { Receipts } from './receipts/receipts.ts';
 import { DEFAULT_TYPING_EXPIRY_MS, DEFAULT_TYPING_STARTED_INTERVAL_MS, TypingSender, TypingTracker } from './receipts/typing.ts';
 import type { TypingAction } from './receipts/typing-codec.ts';
+import { EditReceiver } from './edits/edit-inbound.ts';
+import { Edits, type EditSendResult } from './edits/edits.ts';
+import { DEFAULT_EDIT_POLICY, type EditVersion } from './edits/types.ts';
 import { HistoryTransfers } from './history-transfer/history-transfer.ts';
 
 export type { ClientEvents, ClientProblem, ContactCard, ReceivedMessage, ReceiveMode, RelayView, SealpostClientOptions, SentMessage } from './client-types.ts';
@@ -76,6 +79,7 @@ export class SealpostClient extends TypedEmitter<ClientEvents> {
   readonly #credentials: Credentials;
   readonly #now: () => number;
   readonly #readState: ReadState;
+  readonly #edits: Edits;
   #closed = false;
 
   /** Opens a client and loads its local account from the store. */
@@ -129,7 +133,6 @@ export class SealpostClient extends TypedEmitter<ClientEvents> {
     const groupDeps = { store, outgoing: this.#outgoing, contacts: this.#contacts, own, now, emit, ops: senderKeyOps };
     const groupSender = new GroupSender({ ...groupDeps, relay, credentials, locks, agreementCache });
     const groupReceiver = new GroupReceiver({ ...groupDeps, retryQuarantined: (filter) => this.#incoming.retryWhere(filter) });
-    this.groups = new Groups({ ...groupDeps, sender: groupSender, locks });
     // Receipts and typing (issue 18, part receipts).
     const receiptOptions = options.receipts ?? {};
     const outgoing = this.#outgoing;
@@ -144,11 +147,15 @@ export class SealpostClient extends TypedEmitter<ClientEvents> {
     });
     this.receipts = new Receipts({ store, now, own: () => own().account, delivery: this.#deliveryReceipts, typing: typingTracker, sendContent: (a, p, t) => outgoing.sendContent(a, p, t) });
     const receiptInbound = new ReceiptInbound({ own, emit, delivery: this.#deliveryReceipts, typing: typingTracker });
+    this.groups = new Groups({ ...groupDeps, sender: groupSender, locks, edits: () => this.#edits });
+    const editPolicy = { ...DEFAULT_EDIT_POLICY, ...options.edits };
+    this.#edits = new Edits({ store, outgoing: this.#outgoing, groupSender, own, now, emit, policy: editPolicy });
     const recovery = new Recovery({ outgoing: this.#outgoing, own, emit, groupResend: (from, groupId, ts) => groupSender.resendAfterDecryptionError(from, groupId, ts) });
     this.#incoming = new Incoming({
       store: this.store, locks, now, own, trust: this.#trust, contacts: this.#contacts, handlers, trustRoots: this.#trustRoots,
       onMessage: options.onMessage, upkeep: () => this.#account.upkeep, closed: () => this.#closed, emit,
       quarantineLimits: { ...DEFAULT_QUARANTINE_LIMITS, ...options.quarantine }, recovery, groups: groupReceiver, receipts: receiptInbound,
+      edits: new EditReceiver({ own, emit, policy: editPolicy }),
       historyTransfer: this.historyTransfer,
     });
     this.#readState = new ReadState({ store, now, onError: (error) => emit('error', { error }) });
@@ -274,6 +281,30 @@ export class SealpostClient extends TypedEmitter<ClientEvents> {
   /** Reacts to an earlier message with any emoji. */
   react(to: string, emoji: string, target: MessageRef, remove = false): Promise<SentMessage> {
     return this.send(to, { reaction: { emoji, target, remove } });
+  }
+
+  /**
+   * Edits our earlier message `target` (sent to `to`) for everyone: its devices and our other devices
+   * replace the text, keeping the earlier versions (`editHistory`); event `edited`. Only our own messages,
+   * within the edit window (option `edits`, default 24 h): else `EditError` and nothing is sent.
+   */
+  async edit(to: string, target: MessageRef, text: string): Promise<EditSendResult> {
+    this.#refuseIfClosed();
+    await this.#ready;
+    return this.#edits.edit(to, target, text);
+  }
+
+  /** Deletes our earlier message `target` (sent to `to`) for everyone: a tombstone replaces it everywhere; event `deletedForEveryone`. */
+  async deleteForEveryone(to: string, target: MessageRef): Promise<EditSendResult> {
+    this.#refuseIfClosed();
+    await this.#ready;
+    return this.#edits.deleteForEveryone(to, target);
+  }
+
+  /** The earlier versions of message `ref` in conversation `peer` (an account, or `group:<id>`), oldest first. */
+  async editHistory(peer: string, ref: MessageRef): Promise<EditVersion[]> {
+    await this.#ready;
+    return this.#edits.editHistory(peer, ref);
   }
 
   /** Hands the relay sealed envelopes a crash or an unreachable relay left in the outbox; returns how many batches were sent. */

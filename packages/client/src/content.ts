@@ -10,6 +10,8 @@ import { ClientError } from './errors.ts';
 import { receiptFromProto, receiptToProto, type ReceiptContent } from './receipts/receipt-codec.ts';
 import { typingFromProto, typingToProto, type TypingContent } from './receipts/typing-codec.ts';
 import { pointerFromProto, pointerToProto, previewFromProto, previewToProto, type AttachmentPointer, type LinkPreview } from './attachments/pointer.ts';
+import { decodeEditFields, encodeEditFields } from './edits/edit-codec.ts';
+import type { DeleteFields, EditFields, Extension } from './edits/types.ts';
 
 /** The payload version this SDK writes. */
 export const CONTENT_VERSION = 1;
@@ -68,6 +70,14 @@ export interface MessageContent {
   receipt?: ReceiptContent;
   /** A typing indicator (not a chat message; never stored). */
   typing?: TypingContent;
+  /** Edit for everyone (src/edits/): a new text for an earlier message of the same author. */
+  edit?: EditFields;
+  /** Delete for everyone; on a stored message, marks it as a tombstone. */
+  delete?: DeleteFields;
+  /** App-defined payloads, delivered untouched. */
+  extensions?: Extension[];
+  /** Field numbers of `Content` this SDK does not know (a newer client's); the stored bytes keep them. Read only. */
+  unknownFields?: number[];
   /** History transfer between two devices of this account (field 24; history-transfer/). */
   historyTransfer?: HistoryTransferFields;
 }
@@ -142,14 +152,16 @@ export function encodeContent(content: Omit<MessageContent, 'version'> & { versi
   if (content.groupStateRequest === true) message.groupStateRequest = true;
   if (content.receipt !== undefined) message.receipt = receiptToProto(content.receipt, { toRef });
   if (content.typing !== undefined) message.typing = typingToProto(content.typing);
+  encodeEditFields(message, content, { toRef, fromRef });
   if (content.historyTransfer !== undefined) message.historyTransfer = historyTransferToProto(content.historyTransfer);
   return toBinary(ContentSchema, message);
 }
 
 /**
  * Decodes a payload. Bytes that are not a `Content` protobuf, or a payload
- * without version/timestamp, throw `INVALID_DATA`. Unknown fields of a newer
- * version are ignored (the version tells the app that it may be missing some).
+ * without version/timestamp, throw `INVALID_DATA`. Fields of a newer version
+ * that this SDK does not know are listed in `unknownFields` (the bytes, as
+ * stored, keep them).
  */
 export function decodeContent(bytes: Uint8Array): MessageContent {
   let m;
@@ -181,6 +193,7 @@ export function decodeContent(bytes: Uint8Array): MessageContent {
   if (m.groupStateRequest) out.groupStateRequest = true;
   if (m.receipt !== undefined) out.receipt = receiptFromProto(m.receipt, { fromRef });
   if (m.typing !== undefined) out.typing = typingFromProto(m.typing);
+  decodeEditFields(m, out, { toRef, fromRef });
   if (m.historyTransfer !== undefined) out.historyTransfer = historyTransferFromProto(m.historyTransfer);
   return out;
 }

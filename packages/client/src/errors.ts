@@ -66,6 +66,15 @@ export type ClientErrorCode =
   | 'GROUP_STALE_EPOCH'
   /** A group message or change for an epoch this device has not reached: kept until the missing changes arrive. */
   | 'GROUP_EPOCH_AHEAD'
+  // Edit and delete for everyone (see `EditError`, src/edits/errors.ts).
+  /** An edit or delete for everyone from someone who is not the target's author. */
+  | 'EDIT_NOT_AUTHOR'
+  /** An edit or delete for everyone of a message older than the window. */
+  | 'EDIT_WINDOW_EXPIRED'
+  /** An edit or delete for everyone of a message this device does not have. */
+  | 'EDIT_TARGET_UNKNOWN'
+  /** An edit or delete for everyone of a message already deleted for everyone. */
+  | 'EDIT_TARGET_DELETED'
   // History transfer to a new device (see `HistoryTransferError`, history-transfer/errors.ts):
   /** The archive failed its digest or MAC (changed on the blob service or in transit); nothing was imported. */
   | 'HISTORY_TRANSFER_TAMPERED'

@@ -34,6 +34,7 @@ import type { PreKeyUpkeep } from './upkeep.ts';
 import { failureOf, quarantineEnvelope, type QuarantineLimits } from './quarantine.ts';
 import { groupOfPeer } from './groups/types.ts';
 import type { IncomingReceipts } from './receipts/receipt-inbound.ts';
+import { unknownContentOf } from './edits/unknown-content.ts';
 
 /** An unsealed envelope whose sender certificate is valid. */
 export interface OpenedEnvelope {
@@ -88,6 +89,8 @@ export interface IncomingDeps {
   groups?: IncomingGroups;
   /** Receipts and typing indicators (not chat messages), and delivery receipts for stored messages (`receipts/receipt-inbound.ts`). */
   receipts?: IncomingReceipts;
+  /** Edits and deletes for everyone (`edits/edit-inbound.ts`): applied to a stored message instead of stored as one; returns what to run after the commit. */
+  edits?: { apply(tx: StoreTransaction, opened: OpenedEnvelope, content: MessageContent, peer: string, now: number): Promise<(() => void) | undefined> };
   /** History transfer between our own devices (`history-transfer/`): applied in the envelope's transaction, never stored as a message. */
   historyTransfer?: { apply(tx: StoreTransaction, opened: OpenedEnvelope, content: MessageContent, now: number): Promise<{ after: () => Promise<void> }> };
 }
@@ -337,11 +340,13 @@ export class Incoming {
           // A resend (it always starts a new session) of a message we already have: keep the new session, not a second copy.
           const repeat = transfer !== undefined || (group !== undefined ? !group.store : opened.contentType === 3 && (await isStoredAlready(tx, row.peer, opened.sender, content.timestamp, plaintext)));
           const control = this.d.receipts?.isControl(content) === true; // receipts, typing: never a chat message
-          const id = repeat || control ? undefined : await tx.history.add({ ...row, direction: opened.fromSelf ? 'out' : 'in', timestamp: content.timestamp, content: plaintext });
+          // An edit or delete for everyone changes a stored message; it is not one (src/edits/).
+          const edited = repeat || control ? undefined : await this.d.edits?.apply(tx, opened, content, row.peer, now);
+          const id = repeat || control || edited !== undefined ? undefined : await tx.history.add({ ...row, direction: opened.fromSelf ? 'out' : 'in', timestamp: content.timestamp, content: plaintext });
           const receiptsAfter = transfer !== undefined ? undefined : await this.d.receipts?.apply(tx, opened, content, { peer: row.peer, id }, now);
           await tx.history.markProcessed(opened.envelopeId, now);
           if (retry) await tx.quarantine.remove(opened.envelopeId);
-          return { message: id === undefined ? undefined : receivedMessage({ ...row, id }, content, own.account), change, usedOneTime, after: transfer?.after ?? group?.after, receiptsAfter };
+          return { message: id === undefined ? undefined : receivedMessage({ ...row, id }, content, own.account), change, usedOneTime, after: transfer?.after ?? group?.after, receiptsAfter, edited };
         });
       } catch (error) {
         if (isDuplicateMessage(error)) {
@@ -363,6 +368,7 @@ export class Incoming {
     if (refusedWith !== undefined) await this.d.groups?.refused(opened, refusedWith.error).catch((e: unknown) => this.d.emit('error', { error: e, envelopeId: opened.envelopeId }));
     if (outcome === undefined) return undefined;
     if (outcome.change !== undefined) this.d.emit('identityChanged', outcome.change);
+    outcome.edited?.();
     if (outcome.after !== undefined) await outcome.after().catch((error: unknown) => this.d.emit('error', { error, envelopeId: opened.envelopeId }));
     outcome.receiptsAfter?.();
     const upkeep = this.d.upkeep();
@@ -388,6 +394,8 @@ export class Incoming {
   /** Hands a stored message to the app; marks it delivered once the app accepted it. */
   async deliver(message: ReceivedMessage): Promise<void> {
     this.d.emit('message', message);
+    const unknown = unknownContentOf(message);
+    if (unknown !== undefined) this.d.emit('unknownContent', unknown);
     for (const push of this.#iterators) push(message);
     try {
       await this.d.onMessage?.(message);

@@ -40,4 +40,5 @@ export { computeSafetyNumber, scannedSafetyNumberMatches, accountIdBytes, SAFETY
 export { sessionOps, sessionAddresses, type SessionOps, type LocalKeys } from './session-ops.ts';
 export type { AttachmentPointer, LinkPreview } from './attachments/pointer.ts';
 export * from './groups/index.ts';
+export * from './edits/index.ts';
 export * from './history-transfer/index.ts';

@@ -49,6 +49,8 @@ export interface OutgoingMessage {
   attachments?: MessageContent['attachments'];
   /** Link previews (see fetchLinkPreview + uploadLinkPreview in @sealpost/client/media, or sendFiles with `linkPreview`). */
   previews?: MessageContent['previews'];
+  /** App-defined payloads (`{ type: 'com.example.poll', data }`), delivered untouched. */
+  extensions?: MessageContent['extensions'];
 }
 
 /** What `Outgoing` works with. */
@@ -99,6 +101,7 @@ export class Outgoing {
     if (message.messageId !== undefined) content.messageId = message.messageId;
     if (message.attachments !== undefined) content.attachments = message.attachments;
     if (message.previews !== undefined) content.previews = message.previews;
+    if (message.extensions !== undefined) content.extensions = message.extensions;
     const plaintext = encodeContent(content);
     const history: NewMessage = {
       direction: 'out',

@@ -55,9 +55,9 @@ describe('content payload', () => {
     expect(codes).toEqual(Array(attempts.length).fill('INVALID_DATA'));
   });
 
-  it('decodes a newer version, ignoring fields it does not know', () => {
+  it('decodes a newer version, listing the fields it does not know (issue 18: kept and reported, not dropped)', () => {
     // Field 99 (unknown) appended to a version-2 payload.
     const bytes = Uint8Array.from([...encodeContent({ version: 2, timestamp: 3, text: 'hi' }), 0x9a, 0x06, 0x01, 0x41]);
-    expect(decodeContent(bytes)).toEqual({ version: 2, timestamp: 3, text: 'hi' });
+    expect(decodeContent(bytes)).toEqual({ version: 2, timestamp: 3, text: 'hi', unknownFields: [99] });
   });
 });

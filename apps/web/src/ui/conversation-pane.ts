@@ -9,6 +9,7 @@ import type { ChatEntry } from '../conversation.ts';
 import { h, replaceChildren } from './dom.ts';
 import { openSafetyDialog } from './safety-dialog.ts';
 import { receiptTicks, sendTypingFrom, typingLine } from './receipts.ts';
+import { decorateEdits, loadEditMarks, type EditMark } from './edits.ts';
 
 /** The reactions offered on every message. */
 export const REACTIONS = ['👍', '❤️', '😂'] as const;
@@ -68,9 +69,9 @@ export function conversationPane(session: ChatSession): ConversationPane {
     }
   }
 
-  function bubble(entry: ChatEntry, peer: string): HTMLElement {
+  function bubble(entry: ChatEntry, peer: string, mark: EditMark | undefined): HTMLElement {
     const reactions = [...entry.reactions].map(([emoji, who]) => h('span', { class: 'reaction', title: [...who].map(nameOrYou).join(', ') }, `${emoji} ${who.size}`));
-    return h(
+    const li = h(
       'li',
       { class: entry.mine ? 'message mine' : 'message', 'data-testid': 'message', 'data-mine': entry.mine ? 'true' : 'false' },
       entry.replyTo !== undefined && h('blockquote', { class: 'reply-quote', 'data-testid': 'reply-quote' }, entry.replyTo.text ?? '(an earlier message)'),
@@ -91,6 +92,8 @@ export function conversationPane(session: ChatSession): ConversationPane {
         }),
       ),
     );
+    decorateEdits(li, entry, mark, session, peer);
+    return li;
   }
 
   function nameOrYou(a: string): string {
@@ -105,7 +108,7 @@ export function conversationPane(session: ChatSession): ConversationPane {
       account = selected;
       element.hidden = selected === undefined;
       if (selected === undefined) return;
-      const entries = await session.conversation(selected);
+      const [entries, marks] = await Promise.all([session.conversation(selected), loadEditMarks(session, selected)]);
       if (mine !== generation) return; // a newer refresh is under way
       title.textContent = nameOf(selected);
       warning.hidden = !session.identityWarning(selected);
@@ -116,7 +119,7 @@ export function conversationPane(session: ChatSession): ConversationPane {
         h('button', { type: 'button', 'data-testid': 'identity-warning-check', onclick: () => void openSafetyDialog(session, selected, nameOf(selected)) }, 'Check safety number'),
       );
       const atBottom = messages.scrollHeight - messages.scrollTop - messages.clientHeight < 40;
-      replaceChildren(messages, ...entries.map((e) => bubble(e, selected)));
+      replaceChildren(messages, ...entries.map((e) => bubble(e, selected, marks.get(e.id))));
       replaceChildren(typingSlot, typingLine(session, selected, nameOf(selected)));
       if (entries.length === 0) messages.append(h('li', { class: 'hint' }, 'No messages yet. Say hello!'));
       if (atBottom) messages.scrollTop = messages.scrollHeight;

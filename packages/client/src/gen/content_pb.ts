@@ -15,7 +15,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file content.proto.
  */
 export const file_content: GenFile = /*@__PURE__*/
-  fileDesc("Cg1jb250ZW50LnByb3RvEhNzZWFscG9zdC5jb250ZW50LnYxIkkKEE1lc3NhZ2VSZWZlcmVuY2USDgoGYXV0aG9yGAEgASgJEhEKCXRpbWVzdGFtcBgCIAEoBBISCgptZXNzYWdlX2lkGAMgASgJImAKCFJlYWN0aW9uEg0KBWVtb2ppGAEgASgJEjUKBnRhcmdldBgCIAEoCzIlLnNlYWxwb3N0LmNvbnRlbnQudjEuTWVzc2FnZVJlZmVyZW5jZRIOCgZyZW1vdmUYAyABKAgiJQoOU2VudFRyYW5zY3JpcHQSEwoLZGVzdGluYXRpb24YASABKAkipAUKB0NvbnRlbnQSDwoHdmVyc2lvbhgBIAEoDRIRCgl0aW1lc3RhbXAYAiABKAQSEgoKbWVzc2FnZV9pZBgDIAEoCRIMCgR0ZXh0GAQgASgJEjcKCHJlcGx5X3RvGAUgASgLMiUuc2VhbHBvc3QuY29udGVudC52MS5NZXNzYWdlUmVmZXJlbmNlEi8KCHJlYWN0aW9uGAYgASgLMh0uc2VhbHBvc3QuY29udGVudC52MS5SZWFjdGlvbhI8Cg9zZW50X3RyYW5zY3JpcHQYByABKAsyIy5zZWFscG9zdC5jb250ZW50LnYxLlNlbnRUcmFuc2NyaXB0EhMKC3Byb2ZpbGVfa2V5GAggASgMEjAKBWdyb3VwGAkgASgLMiEuc2VhbHBvc3QuY29udGVudC52MS5Hcm91cENvbnRleHQSFQoNZ3JvdXBfY2hhbmdlcxgKIAMoDBInCh9zZW5kZXJfa2V5X2Rpc3RyaWJ1dGlvbl9tZXNzYWdlGAsgASgMEhsKE2dyb3VwX3N0YXRlX3JlcXVlc3QYDCABKAgSOwoLYXR0YWNobWVudHMYDSADKAsyJi5zZWFscG9zdC5jb250ZW50LnYxLkF0dGFjaG1lbnRQb2ludGVyEi4KCHByZXZpZXdzGA4gAygLMhwuc2VhbHBvc3QuY29udGVudC52MS5QcmV2aWV3Ei0KB3JlY2VpcHQYDyABKAsyHC5zZWFscG9zdC5jb250ZW50LnYxLlJlY2VpcHQSKwoGdHlwaW5nGBAgASgLMhsuc2VhbHBvc3QuY29udGVudC52MS5UeXBpbmcSPgoQaGlzdG9yeV90cmFuc2ZlchgYIAEoCzIkLnNlYWxwb3N0LmNvbnRlbnQudjEuSGlzdG9yeVRyYW5zZmVyIvgCChFBdHRhY2htZW50UG9pbnRlchIPCgdjZG5fa2V5GA8gASgJEhIKCmNkbl9udW1iZXIYDiABKA0SFAoMY29udGVudF90eXBlGAIgASgJEgsKA2tleRgDIAEoDBIMCgRzaXplGAQgASgEEg4KBmRpZ2VzdBgGIAEoDBIXCg9pbmNyZW1lbnRhbF9tYWMYEyABKAwSEgoKY2h1bmtfc2l6ZRgRIAEoDRIRCglmaWxlX25hbWUYByABKAkSDQoFZmxhZ3MYCCABKA0SDQoFd2lkdGgYCSABKA0SDgoGaGVpZ2h0GAogASgNEg8KB2NhcHRpb24YCyABKAkSEQoJYmx1cl9oYXNoGAwgASgJEhgKEHVwbG9hZF90aW1lc3RhbXAYDSABKAQSOQoJdGh1bWJuYWlsGBUgASgLMiYuc2VhbHBvc3QuY29udGVudC52MS5BdHRhY2htZW50UG9pbnRlchIWCg5wbGFpbnRleHRfaGFzaBgWIAEoDCJ/CgdQcmV2aWV3EgsKA3VybBgBIAEoCRINCgV0aXRsZRgCIAEoCRI1CgVpbWFnZRgDIAEoCzImLnNlYWxwb3N0LmNvbnRlbnQudjEuQXR0YWNobWVudFBvaW50ZXISEwoLZGVzY3JpcHRpb24YBCABKAkSDAoEZGF0ZRgFIAEoBCJZCgtHcm91cE1lbWJlchISCgphY2NvdW50X2lkGAEgASgJEgwKBHJvbGUYAiABKA0SEwoLYWRkZWRfZXBvY2gYAyABKAQSEwoLcHJvZmlsZV9rZXkYBCABKAwiggEKCkdyb3VwU3RhdGUSEAoIZ3JvdXBfaWQYASABKAwSDQoFZXBvY2gYAiABKAQSEQoJcHJldl9oYXNoGAMgASgMEjEKB21lbWJlcnMYBCADKAsyIC5zZWFscG9zdC5jb250ZW50LnYxLkdyb3VwTWVtYmVyEg0KBXRpdGxlGAUgASgJIlYKC0dyb3VwQ2hhbmdlEg0KBXN0YXRlGAEgASgMEg4KBmF1dGhvchgCIAEoCRIVCg1hdXRob3JfZGV2aWNlGAMgASgNEhEKCXNpZ25hdHVyZRgEIAEoDCJDCgxHcm91cENvbnRleHQSEAoIZ3JvdXBfaWQYASABKAwSDQoFZXBvY2gYAiABKAQSEgoKc3RhdGVfaGFzaBgDIAEoDCKSAQoHUmVjZWlwdBIvCgR0eXBlGAEgASgOMiEuc2VhbHBvc3QuY29udGVudC52MS5SZWNlaXB0LlR5cGUSNgoHdGFyZ2V0cxgCIAMoCzIlLnNlYWxwb3N0LmNvbnRlbnQudjEuTWVzc2FnZVJlZmVyZW5jZSIeCgRUeXBlEgwKCERFTElWRVJZEAASCAoEUkVBRBABIoUBCgZUeXBpbmcSMgoGYWN0aW9uGAEgASgOMiIuc2VhbHBvc3QuY29udGVudC52MS5UeXBpbmcuQWN0aW9uEhEKCXRpbWVzdGFtcBgCIAEoBBIQCghncm91cF9pZBgDIAEoDCIiCgZBY3Rpb24SCwoHU1RBUlRFRBAAEgsKB1NUT1BQRUQQASK1AQoPSGlzdG9yeVRyYW5zZmVyEhMKC3RyYW5zZmVyX2lkGAEgASgMEg8KB3JlcXVlc3QYAiABKAgSNwoHYXJjaGl2ZRgDIAEoCzImLnNlYWxwb3N0LmNvbnRlbnQudjEuQXR0YWNobWVudFBvaW50ZXISFQoNbWVzc2FnZV9jb3VudBgEIAEoDRIaChJjb252ZXJzYXRpb25fY291bnQYBSABKA0SEAoIZGVjbGluZWQYBiABKAhiBnByb3RvMw");
+  fileDesc("Cg1jb250ZW50LnByb3RvEhNzZWFscG9zdC5jb250ZW50LnYxIkkKEE1lc3NhZ2VSZWZlcmVuY2USDgoGYXV0aG9yGAEgASgJEhEKCXRpbWVzdGFtcBgCIAEoBBISCgptZXNzYWdlX2lkGAMgASgJImAKCFJlYWN0aW9uEg0KBWVtb2ppGAEgASgJEjUKBnRhcmdldBgCIAEoCzIlLnNlYWxwb3N0LmNvbnRlbnQudjEuTWVzc2FnZVJlZmVyZW5jZRIOCgZyZW1vdmUYAyABKAgiJQoOU2VudFRyYW5zY3JpcHQSEwoLZGVzdGluYXRpb24YASABKAkirgYKB0NvbnRlbnQSDwoHdmVyc2lvbhgBIAEoDRIRCgl0aW1lc3RhbXAYAiABKAQSEgoKbWVzc2FnZV9pZBgDIAEoCRIMCgR0ZXh0GAQgASgJEjcKCHJlcGx5X3RvGAUgASgLMiUuc2VhbHBvc3QuY29udGVudC52MS5NZXNzYWdlUmVmZXJlbmNlEi8KCHJlYWN0aW9uGAYgASgLMh0uc2VhbHBvc3QuY29udGVudC52MS5SZWFjdGlvbhI8Cg9zZW50X3RyYW5zY3JpcHQYByABKAsyIy5zZWFscG9zdC5jb250ZW50LnYxLlNlbnRUcmFuc2NyaXB0EhMKC3Byb2ZpbGVfa2V5GAggASgMEjAKBWdyb3VwGAkgASgLMiEuc2VhbHBvc3QuY29udGVudC52MS5Hcm91cENvbnRleHQSFQoNZ3JvdXBfY2hhbmdlcxgKIAMoDBInCh9zZW5kZXJfa2V5X2Rpc3RyaWJ1dGlvbl9tZXNzYWdlGAsgASgMEhsKE2dyb3VwX3N0YXRlX3JlcXVlc3QYDCABKAgSOwoLYXR0YWNobWVudHMYDSADKAsyJi5zZWFscG9zdC5jb250ZW50LnYxLkF0dGFjaG1lbnRQb2ludGVyEi4KCHByZXZpZXdzGA4gAygLMhwuc2VhbHBvc3QuY29udGVudC52MS5QcmV2aWV3Ei0KB3JlY2VpcHQYDyABKAsyHC5zZWFscG9zdC5jb250ZW50LnYxLlJlY2VpcHQSKwoGdHlwaW5nGBAgASgLMhsuc2VhbHBvc3QuY29udGVudC52MS5UeXBpbmcSJwoEZWRpdBgVIAEoCzIZLnNlYWxwb3N0LmNvbnRlbnQudjEuRWRpdBIrCgZkZWxldGUYFiABKAsyGy5zZWFscG9zdC5jb250ZW50LnYxLkRlbGV0ZRIyCgpleHRlbnNpb25zGBcgAygLMh4uc2VhbHBvc3QuY29udGVudC52MS5FeHRlbnNpb24SPgoQaGlzdG9yeV90cmFuc2ZlchgYIAEoCzIkLnNlYWxwb3N0LmNvbnRlbnQudjEuSGlzdG9yeVRyYW5zZmVyIvgCChFBdHRhY2htZW50UG9pbnRlchIPCgdjZG5fa2V5GA8gASgJEhIKCmNkbl9udW1iZXIYDiABKA0SFAoMY29udGVudF90eXBlGAIgASgJEgsKA2tleRgDIAEoDBIMCgRzaXplGAQgASgEEg4KBmRpZ2VzdBgGIAEoDBIXCg9pbmNyZW1lbnRhbF9tYWMYEyABKAwSEgoKY2h1bmtfc2l6ZRgRIAEoDRIRCglmaWxlX25hbWUYByABKAkSDQoFZmxhZ3MYCCABKA0SDQoFd2lkdGgYCSABKA0SDgoGaGVpZ2h0GAogASgNEg8KB2NhcHRpb24YCyABKAkSEQoJYmx1cl9oYXNoGAwgASgJEhgKEHVwbG9hZF90aW1lc3RhbXAYDSABKAQSOQoJdGh1bWJuYWlsGBUgASgLMiYuc2VhbHBvc3QuY29udGVudC52MS5BdHRhY2htZW50UG9pbnRlchIWCg5wbGFpbnRleHRfaGFzaBgWIAEoDCJ/CgdQcmV2aWV3EgsKA3VybBgBIAEoCRINCgV0aXRsZRgCIAEoCRI1CgVpbWFnZRgDIAEoCzImLnNlYWxwb3N0LmNvbnRlbnQudjEuQXR0YWNobWVudFBvaW50ZXISEwoLZGVzY3JpcHRpb24YBCABKAkSDAoEZGF0ZRgFIAEoBCJZCgtHcm91cE1lbWJlchISCgphY2NvdW50X2lkGAEgASgJEgwKBHJvbGUYAiABKA0SEwoLYWRkZWRfZXBvY2gYAyABKAQSEwoLcHJvZmlsZV9rZXkYBCABKAwiggEKCkdyb3VwU3RhdGUSEAoIZ3JvdXBfaWQYASABKAwSDQoFZXBvY2gYAiABKAQSEQoJcHJldl9oYXNoGAMgASgMEjEKB21lbWJlcnMYBCADKAsyIC5zZWFscG9zdC5jb250ZW50LnYxLkdyb3VwTWVtYmVyEg0KBXRpdGxlGAUgASgJIlYKC0dyb3VwQ2hhbmdlEg0KBXN0YXRlGAEgASgMEg4KBmF1dGhvchgCIAEoCRIVCg1hdXRob3JfZGV2aWNlGAMgASgNEhEKCXNpZ25hdHVyZRgEIAEoDCJDCgxHcm91cENvbnRleHQSEAoIZ3JvdXBfaWQYASABKAwSDQoFZXBvY2gYAiABKAQSEgoKc3RhdGVfaGFzaBgDIAEoDCKSAQoHUmVjZWlwdBIvCgR0eXBlGAEgASgOMiEuc2VhbHBvc3QuY29udGVudC52MS5SZWNlaXB0LlR5cGUSNgoHdGFyZ2V0cxgCIAMoCzIlLnNlYWxwb3N0LmNvbnRlbnQudjEuTWVzc2FnZVJlZmVyZW5jZSIeCgRUeXBlEgwKCERFTElWRVJZEAASCAoEUkVBRBABIoUBCgZUeXBpbmcSMgoGYWN0aW9uGAEgASgOMiIuc2VhbHBvc3QuY29udGVudC52MS5UeXBpbmcuQWN0aW9uEhEKCXRpbWVzdGFtcBgCIAEoBBIQCghncm91cF9pZBgDIAEoDCIiCgZBY3Rpb24SCwoHU1RBUlRFRBAAEgsKB1NUT1BQRUQQASJLCgRFZGl0EjUKBnRhcmdldBgBIAEoCzIlLnNlYWxwb3N0LmNvbnRlbnQudjEuTWVzc2FnZVJlZmVyZW5jZRIMCgR0ZXh0GAIgASgJIj8KBkRlbGV0ZRI1CgZ0YXJnZXQYASABKAsyJS5zZWFscG9zdC5jb250ZW50LnYxLk1lc3NhZ2VSZWZlcmVuY2UiJwoJRXh0ZW5zaW9uEgwKBHR5cGUYASABKAkSDAoEZGF0YRgCIAEoDCK1AQoPSGlzdG9yeVRyYW5zZmVyEhMKC3RyYW5zZmVyX2lkGAEgASgMEg8KB3JlcXVlc3QYAiABKAgSNwoHYXJjaGl2ZRgDIAEoCzImLnNlYWxwb3N0LmNvbnRlbnQudjEuQXR0YWNobWVudFBvaW50ZXISFQoNbWVzc2FnZV9jb3VudBgEIAEoDRIaChJjb252ZXJzYXRpb25fY291bnQYBSABKA0SEAoIZGVjbGluZWQYBiABKAhiBnByb3RvMw");
 
 /**
  * Points at an earlier message: either by its author and the author's
@@ -233,6 +233,28 @@ export type Content = Message<"sealpost.content.v1.Content"> & {
    * @generated from field: sealpost.content.v1.Typing typing = 16;
    */
   typing?: Typing | undefined;
+
+  /**
+   * Edit and delete for everyone, app extensions (issue 18, part "edit"; src/edits/).
+   * Replaces the text of an earlier message of the same author.
+   *
+   * @generated from field: sealpost.content.v1.Edit edit = 21;
+   */
+  edit?: Edit | undefined;
+
+  /**
+   * Deletes an earlier message of the same author for everyone.
+   *
+   * @generated from field: sealpost.content.v1.Delete delete = 22;
+   */
+  delete?: Delete | undefined;
+
+  /**
+   * App-defined payloads, delivered untouched.
+   *
+   * @generated from field: repeated sealpost.content.v1.Extension extensions = 23;
+   */
+  extensions: Extension[];
 
   /**
    * History transfer to a newly linked device of this account (part "history").
@@ -677,6 +699,80 @@ export const Typing_ActionSchema: GenEnum<Typing_Action> = /*@__PURE__*/
   enumDesc(file_content, 11, 0);
 
 /**
+ * A new text for an earlier message; only its author may send it, within
+ * the receiver's edit window (default 24 h).
+ *
+ * @generated from message sealpost.content.v1.Edit
+ */
+export type Edit = Message<"sealpost.content.v1.Edit"> & {
+  /**
+   * The message edited (its author must be the edit's sender).
+   *
+   * @generated from field: sealpost.content.v1.MessageReference target = 1;
+   */
+  target?: MessageReference | undefined;
+
+  /**
+   * The whole new text (non-empty; use Delete to remove a message).
+   *
+   * @generated from field: string text = 2;
+   */
+  text: string;
+};
+
+/**
+ * Describes the message sealpost.content.v1.Edit.
+ * Use `create(EditSchema)` to create a new message.
+ */
+export const EditSchema: GenMessage<Edit> = /*@__PURE__*/
+  messageDesc(file_content, 12);
+
+/**
+ * Removes an earlier message for everyone; only its author may send it,
+ * within the receiver's delete window (default 24 h).
+ *
+ * @generated from message sealpost.content.v1.Delete
+ */
+export type Delete = Message<"sealpost.content.v1.Delete"> & {
+  /**
+   * @generated from field: sealpost.content.v1.MessageReference target = 1;
+   */
+  target?: MessageReference | undefined;
+};
+
+/**
+ * Describes the message sealpost.content.v1.Delete.
+ * Use `create(DeleteSchema)` to create a new message.
+ */
+export const DeleteSchema: GenMessage<Delete> = /*@__PURE__*/
+  messageDesc(file_content, 13);
+
+/**
+ * An app-defined payload: a reverse-DNS type name and opaque bytes the SDK
+ * neither reads nor changes.
+ *
+ * @generated from message sealpost.content.v1.Extension
+ */
+export type Extension = Message<"sealpost.content.v1.Extension"> & {
+  /**
+   * @generated from field: string type = 1;
+   */
+  type: string;
+
+  /**
+   * @generated from field: bytes data = 2;
+   */
+  data: Uint8Array;
+};
+
+/**
+ * Describes the message sealpost.content.v1.Extension.
+ * Use `create(ExtensionSchema)` to create a new message.
+ */
+export const ExtensionSchema: GenMessage<Extension> = /*@__PURE__*/
+  messageDesc(file_content, 14);
+
+/**
  * Between two devices of one account only. The new device asks
  * (`request`, quoting the transfer id its provisioning message carried); the
  * primary answers that device alone with where the encrypted archive is
@@ -732,5 +828,5 @@ export type HistoryTransfer = Message<"sealpost.content.v1.HistoryTransfer"> & {
  * Use `create(HistoryTransferSchema)` to create a new message.
  */
 export const HistoryTransferSchema: GenMessage<HistoryTransfer> = /*@__PURE__*/
-  messageDesc(file_content, 12);
+  messageDesc(file_content, 15);
 

@@ -27,6 +27,7 @@ import { GROUP_ID_LENGTH, groupIdHex, memberOf, parseGroupChange } from './group
 import { applyChanges, checkMessageContext, contextOf, currentChange } from './membership.ts';
 import type { SenderKeyOps } from './sender-key-ops.ts';
 import { groupPeer, type GroupChangeEvent } from './types.ts';
+import { hasEditContent } from '../edits/apply-edit.ts';
 
 /** Most changes one state reply carries (a device further behind asks again at the next message). */
 export const MAX_CHANGES_PER_REPLY = 64;
@@ -48,7 +49,7 @@ export interface GroupReceiverDeps {
 
 /** True when `content` says something to show (not only group control fields). */
 export function hasUserContent(c: MessageContent): boolean {
-  return c.text !== undefined || c.reaction !== undefined || c.attachments !== undefined || c.previews !== undefined || c.replyTo !== undefined;
+  return c.text !== undefined || c.reaction !== undefined || c.attachments !== undefined || c.previews !== undefined || c.replyTo !== undefined || hasEditContent(c);
 }
 
 const sameDevice = (a: DeviceAddress | undefined, b: DeviceAddress) => a !== undefined && a.account === b.account && a.device === b.device;

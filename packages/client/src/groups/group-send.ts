@@ -26,7 +26,7 @@ import { padPlaintext } from '../padding.ts';
 import { multiRecipientMismatchOf, type RelayClient } from '../relay-client.ts';
 import { sessionRemote } from '../session-ops.ts';
 import type { SessionLocks } from '../session-transaction.ts';
-import type { ClientStore, DeviceAddress, RegisteredAccount, SharedWithDevice, StoredGroup } from '../store/types.ts';
+import type { ClientStore, DeviceAddress, NewMessage, RegisteredAccount, SharedWithDevice, StoredGroup } from '../store/types.ts';
 import { GroupError } from './errors.ts';
 import { groupIdHex, memberOf, type GroupChangeData } from './group-change.ts';
 import { contextOf, currentChange } from './membership.ts';
@@ -70,7 +70,7 @@ interface RecipientDevice extends SharedWithDevice {
 export interface GroupSendResult {
   /** The group's id (hex). */
   groupId: string;
-  /** Local id in the store's history. */
+  /** Local id in the store's history (0 for an edit or delete for everyone, which is not stored as a message). */
   id: number;
   /** The member devices it was sealed for, as `account.device`. */
   devices: string[];
@@ -215,7 +215,9 @@ export class GroupSender {
   }
 
   /** Sends `content` (its group context is set here) to the group; see the module comment. */
-  async send(groupId: string, content: MessageContent): Promise<GroupSendResult> {
+  async send(groupId: string, content: MessageContent, options: { storeInHistory?: boolean } = {}): Promise<GroupSendResult> {
+    // An edit or delete for everyone is sent like a message but not stored as one (id 0).
+    const addToHistory = (h: NewMessage) => (options.storeInHistory === false ? Promise.resolve(0) : this.d.store.history.add(h));
     return this.d.locks.run(groupPeer(groupId), async () => {
       const own = this.d.own();
       const me = { account: own.account, device: own.device };
@@ -234,7 +236,7 @@ export class GroupSender {
           return out.message;
         });
         const history = { direction: 'out' as const, peer: groupPeer(groupId), sender: me, timestamp, content: plaintext, envelopeId: undefined, storedAt: this.d.now(), delivered: true };
-        if (recipients.length === 0) return { groupId, id: await this.d.store.history.add(history), devices: [], sentMessageBytes: 0 };
+        if (recipients.length === 0) return { groupId, id: await addToHistory(history), devices: [], sentMessageBytes: 0 };
         const byAccount = new Map<string, RecipientDevice[]>();
         for (const r of recipients) byAccount.set(r.account, [...(byAccount.get(r.account) ?? []), r]);
         const sent = sealGroupMessage({
@@ -258,7 +260,7 @@ export class GroupSender {
           if (await this.#repair(groupId, error)) continue;
           throw error;
         }
-        const id = await this.d.store.history.add(history);
+        const id = await addToHistory(history);
         this.d.emit('relaySend', [{ recipient: { account: groupPeer(groupId), device: 0 }, bytes: sent.length, versionByte: sent[0]! }]);
         await this.#syncCopy(message, timestamp);
         return { groupId, id, devices: recipients.map((r) => `${r.account}.${r.device}`), sentMessageBytes: sent.length };

@@ -10,7 +10,8 @@
 import { randomBytes, toHex } from '@sealpost/protocol/primitives';
 import type { ClientEvents } from '../client-types.ts';
 import type { Contacts } from '../contacts.ts';
-import { decodeContent, encodeContent, type MessageContent } from '../content.ts';
+import { decodeContent, encodeContent, type MessageContent, type MessageRef } from '../content.ts';
+import type { Edits, EditSendResult } from '../edits/edits.ts';
 import { ClientError } from '../errors.ts';
 import type { Outgoing, OutgoingMessage } from '../outgoing.ts';
 import type { SessionLocks } from '../session-transaction.ts';
@@ -31,6 +32,8 @@ export interface GroupsDeps {
   own: () => RegisteredAccount;
   now: () => number;
   emit: <K extends keyof ClientEvents>(event: K, value: ClientEvents[K]) => void;
+  /** Edits and deletes for everyone (src/edits/edits.ts). */
+  edits: () => Edits;
 }
 
 /** Options of `Groups.create`. */
@@ -157,7 +160,18 @@ export class Groups {
     if (message.messageId !== undefined) content.messageId = message.messageId;
     if (message.attachments !== undefined) content.attachments = message.attachments;
     if (message.previews !== undefined) content.previews = message.previews;
+    if (message.extensions !== undefined) content.extensions = message.extensions;
     return this.d.sender.send(groupId, content);
+  }
+
+  /** Edits our message `target` in the group for every member (src/edits/; `EditError` when not ours, too old or deleted). */
+  edit(groupId: string, target: MessageRef, text: string): Promise<EditSendResult> {
+    return this.d.edits().groupEdit(groupId, target, text);
+  }
+
+  /** Deletes our message `target` in the group for every member (src/edits/). */
+  deleteForEveryone(groupId: string, target: MessageRef): Promise<EditSendResult> {
+    return this.d.edits().groupDelete(groupId, target);
   }
 
   /** The group, if this device knows it. */

@@ -7,6 +7,7 @@
 import { ClientError, KyberPreKeyReplayError } from '../errors.ts';
 import { MemoryGroups, MemorySenderKeys } from './memory-group-roles.ts';
 import { MemoryReceipts } from './memory-receipt-roles.ts';
+import { MemoryEdits } from './memory-edit-roles.ts';
 import { SerialQueue, serialRoles } from './serial.ts';
 import {
   MAX_PREKEY_ID,
@@ -42,6 +43,8 @@ import {
   type SenderKeyStore,
   type StoredGroup,
   type ReceiptStore,
+  type StoredEdit,
+  type EditStore,
 } from './types.ts';
 
 const copy = (b: Uint8Array): Uint8Array => b.slice();
@@ -68,6 +71,8 @@ class MemoryTables {
   readonly groups = new Map<string, StoredGroup>();
   readonly groupChanges = new Map<string, { groupId: string; epoch: number; change: Uint8Array }>();
   readonly senderKeys = new Map<string, Uint8Array>();
+  /** Earlier versions of edited messages, by message id. */
+  readonly edits = new Map<number, StoredEdit[]>();
   nextMessageId = 1;
   undo: (() => void)[] | undefined;
 
@@ -244,6 +249,14 @@ class MemoryHistory implements HistoryStore {
   async markProcessed(envelopeId: string) {
     this.t.addToSet(this.t.processed, envelopeId);
   }
+  async replaceContent(id: number, content: Uint8Array) {
+    const m = this.t.messages.get(id);
+    if (m !== undefined) this.t.setMap(this.t.messages, id, { ...m, content: copy(content) });
+  }
+  async findByRef(peer: string, author: string, timestamp: number) {
+    for (const m of this.t.messages.values()) if (m.peer === peer && m.sender.account === author && m.timestamp === timestamp) return { ...m, content: copy(m.content) };
+    return undefined;
+  }
 }
 
 class MemoryOutbox implements OutboxStore {
@@ -385,6 +398,7 @@ export class MemoryStore implements ClientStore {
     groups: new MemoryGroups(this.#tables),
     senderKeys: new MemorySenderKeys(this.#tables),
     receipts: new MemoryReceipts(this.#tables),
+    edits: new MemoryEdits(this.#tables),
   };
   readonly #serial = serialRoles(this.#roles, this.#queue);
   readonly sessions: SessionStore = this.#serial.sessions;
@@ -401,6 +415,7 @@ export class MemoryStore implements ClientStore {
   readonly groups: GroupStore = this.#serial.groups;
   readonly senderKeys: SenderKeyStore = this.#serial.senderKeys;
   readonly receipts: ReceiptStore = this.#serial.receipts;
+  readonly edits: EditStore = this.#serial.edits;
 
   transaction<T>(fn: (tx: StoreTransaction) => Promise<T>): Promise<T> {
     return this.#queue.run(async () => {

@@ -190,4 +190,16 @@ export const MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX receipt_pending_queued ON receipt_pending (queued_at, author, timestamp);
   `,
+  // Slot C (issue 18, edit): earlier versions of edited messages, and the index edits and deletes find their target by.
+  `
+  CREATE TABLE message_edits (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    message_id INTEGER NOT NULL REFERENCES messages (id) ON DELETE CASCADE,
+    content BLOB NOT NULL,
+    edit_timestamp INTEGER NOT NULL,
+    replaced_at INTEGER NOT NULL
+  );
+  CREATE INDEX message_edits_message ON message_edits (message_id, seq);
+  CREATE INDEX messages_ref ON messages (peer, sender_account, timestamp);
+  `,
 ];

@@ -9,6 +9,7 @@ import { ClientError, KyberPreKeyReplayError } from '../errors.ts';
 import { SqliteGroups, SqliteSenderKeys } from './sqlite-group-roles.ts';
 import { SqliteReceipts } from './sqlite-receipt-roles.ts';
 import { SqliteQuarantine, SqliteSentLog } from './sqlite-recovery-roles.ts';
+import { SqliteEdits } from './sqlite-edit-roles.ts';
 import {
   MAX_PREKEY_ID,
   type Contact,
@@ -38,6 +39,8 @@ type Row = Record<string, unknown>;
 /** Prepared statements, cached per SQL text. */
 export class Statements {
   readonly #cache = new Map<string, Database.Statement>();
+  /** Set when a transaction overwrote message plaintext: `SqliteStore` checkpoints the WAL after the commit, so no old page image stays in it. */
+  scrubAfterCommit = false;
   constructor(readonly db: Database.Database) {}
 
   get(sql: string): Database.Statement {
@@ -254,6 +257,14 @@ class SqliteHistory implements HistoryStore {
   async markProcessed(envelopeId: string, now: number) {
     this.s.get('INSERT OR IGNORE INTO processed_envelopes (envelope_id, processed_at) VALUES (?, ?)').run(envelopeId, now);
   }
+  async replaceContent(id: number, content: Uint8Array) {
+    this.s.get('UPDATE messages SET content = ? WHERE id = ?').run(content, id);
+    this.s.scrubAfterCommit = true;
+  }
+  async findByRef(peer: string, author: string, timestamp: number) {
+    const r = this.s.get('SELECT * FROM messages WHERE peer = ? AND sender_account = ? AND timestamp = ? ORDER BY id LIMIT 1').get(peer, author, timestamp) as Row | undefined;
+    return r === undefined ? undefined : toMessage(r);
+  }
 }
 
 class SqliteOutbox implements OutboxStore {
@@ -351,5 +362,6 @@ export function sqliteRoles(statements: Statements): StoreRoles {
     groups: new SqliteGroups(statements),
     senderKeys: new SqliteSenderKeys(statements),
     receipts: new SqliteReceipts(statements),
+    edits: new SqliteEdits(statements),
   };
 }

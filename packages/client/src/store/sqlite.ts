@@ -23,8 +23,7 @@ import { openClientDatabase, restrictCompanionFiles } from './sqlite-open.ts';
 import { SerialQueue, serialRoles } from './serial.ts';
 import { sqliteRoles, Statements } from './sqlite-roles.ts';
 import type { ClientStore, ContactStore, HistoryStore, IdentityStore, KyberPreKeyStore, OneTimePreKeyStore, OutboxStore, SessionStore, SettingsStore, SignedPreKeyStore, StoreRoles, StoreTransaction } from './types.ts';
-import type { GroupStore, QuarantineStore, SenderKeyStore, SentLogStore } from './types.ts';
-import type { ReceiptStore } from './types.ts';
+import type { EditStore, GroupStore, QuarantineStore, ReceiptStore, SenderKeyStore, SentLogStore } from './types.ts';
 
 /** Options of `SqliteStore`. */
 export interface SqliteStoreOptions {
@@ -44,6 +43,7 @@ export class SqliteStore implements ClientStore {
   readonly db: Database.Database;
   readonly #queue = new SerialQueue();
   readonly #roles: StoreRoles;
+  readonly #statements: Statements;
   readonly sessions: SessionStore;
   readonly identities: IdentityStore;
   readonly preKeys: OneTimePreKeyStore;
@@ -58,6 +58,7 @@ export class SqliteStore implements ClientStore {
   readonly groups: GroupStore;
   readonly senderKeys: SenderKeyStore;
   readonly receipts: ReceiptStore;
+  readonly edits: EditStore;
 
   /** Opens (creating if needed, mode 0600) the database at `path` and migrates it. */
   constructor(path: string, options: SqliteStoreOptions = {}) {
@@ -67,10 +68,13 @@ export class SqliteStore implements ClientStore {
     this.db.pragma('synchronous = FULL');
     this.db.pragma(`busy_timeout = ${options.busyTimeoutMs ?? 10_000}`);
     this.db.pragma('foreign_keys = ON');
+    // Deleted and overwritten content (delete for everyone, src/edits/) is zeroed in the file, not only unlinked.
+    this.db.pragma('secure_delete = ON');
     this.db.function(BASE64_DECODE_FUNCTION, { deterministic: true }, (text: unknown) => Buffer.from(String(text), 'base64'));
     this.#migrate();
     restrictCompanionFiles(path);
-    this.#roles = sqliteRoles(new Statements(this.db));
+    this.#statements = new Statements(this.db);
+    this.#roles = sqliteRoles(this.#statements);
     const serial = serialRoles(this.#roles, this.#queue);
     this.sessions = serial.sessions;
     this.identities = serial.identities;
@@ -86,6 +90,7 @@ export class SqliteStore implements ClientStore {
     this.groups = serial.groups;
     this.senderKeys = serial.senderKeys;
     this.receipts = serial.receipts;
+    this.edits = serial.edits;
   }
 
   #migrate(): void {
@@ -110,6 +115,7 @@ export class SqliteStore implements ClientStore {
         out = await fn(this.#roles);
       } catch (e) {
         if (this.db.inTransaction) this.db.exec('ROLLBACK');
+        this.#statements.scrubAfterCommit = false;
         throw e;
       }
       try {
@@ -117,9 +123,18 @@ export class SqliteStore implements ClientStore {
       } catch (e) {
         if (this.db.inTransaction) this.db.exec('ROLLBACK');
         throw e;
+      } finally {
+        this.#scrubWal();
       }
       return out;
     });
+  }
+
+  /** After plaintext was overwritten: copy the WAL into the (secure_delete) file and truncate it, so no old page image of it stays on disk. */
+  #scrubWal(): void {
+    if (!this.#statements.scrubAfterCommit) return;
+    this.#statements.scrubAfterCommit = false;
+    if (!this.db.inTransaction) this.db.pragma('wal_checkpoint(TRUNCATE)');
   }
 
   close(): Promise<void> {

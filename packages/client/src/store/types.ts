@@ -219,6 +219,32 @@ export interface HistoryStore {
   /** An envelope processed once is only acknowledged again. */
   isProcessed(envelopeId: string): Promise<boolean>;
   markProcessed(envelopeId: string, now: number): Promise<void>;
+  // Edit and delete for everyone (src/edits/):
+  /** Replaces the content bytes of message `id` (an edit's new text, a delete's tombstone); SQLite overwrites the old bytes (secure_delete). */
+  replaceContent(id: number, content: Uint8Array): Promise<void>;
+  /** The first (lowest id) message of `peer` written by account `author` with sender timestamp `timestamp`. */
+  findByRef(peer: string, author: string, timestamp: number): Promise<StoredMessage | undefined>;
+}
+
+/** One earlier version of an edited message (see `EditStore`). */
+export interface StoredEdit {
+  /** The history row the version belongs to. */
+  readonly messageId: number;
+  /** The message's `Content` bytes before that edit. */
+  readonly content: Uint8Array;
+  /** The sender timestamp of the edit that replaced it, ms. */
+  readonly editTimestamp: number;
+  /** When this device replaced it, ms. */
+  readonly replacedAt: number;
+}
+
+/** The earlier versions of edited messages (role `edits`, SQLite migration slot C). */
+export interface EditStore {
+  add(edit: StoredEdit): Promise<void>;
+  /** The earlier versions of `messageId`, oldest first. */
+  list(messageId: number): Promise<StoredEdit[]>;
+  /** Drops every earlier version of `messageId` (a delete for everyone); returns how many there were. */
+  removeAll(messageId: number): Promise<number>;
 }
 
 /** Sealed envelopes awaiting the relay's acceptance. */
@@ -424,6 +450,8 @@ export interface StoreRoles {
   readonly groups: GroupStore;
   readonly senderKeys: SenderKeyStore;
   readonly receipts: ReceiptStore;
+  /** Earlier versions of edited messages (src/edits/). */
+  readonly edits: EditStore;
 }
 
 /** A transaction's view of the store (the same roles). */

@@ -18,6 +18,7 @@ import { SerialQueue } from '../../src/store/serial.ts';
 import { quarantineContract } from '../support/quarantine-contract.ts';
 import { storeContract } from '../support/store-contract.ts';
 import { receiptStoreContract } from '../support/receipt-store-contract.ts';
+import { editsContract } from '../support/edits-contract.ts';
 
 let world: BrowserWorld;
 let page: Page;
@@ -75,6 +76,7 @@ describe.runIf(chromiumAvailable())('browser store contract (Chromium, IndexedDB
       storeContract(open);
       quarantineContract(open);
       receiptStoreContract(open);
+      editsContract(open);
     });
   }
 });

@@ -66,6 +66,15 @@ export class KvHistory implements HistoryStore {
   async markProcessed(envelopeId: string, now: number) {
     if (!(await this.isProcessed(envelopeId))) this.tx.put(['processed', envelopeId], now);
   }
+  async replaceContent(id: number, content: Uint8Array) {
+    const m = await this.get(id);
+    if (m !== undefined) this.tx.put(['message', id], { ...m, content });
+  }
+  async findByRef(peer: string, author: string, timestamp: number) {
+    // A scan of the conversation (an edit is rare; no index to keep up).
+    for (const m of await this.conversation(peer, Number.MAX_SAFE_INTEGER)) if (m.sender.account === author && m.timestamp === timestamp) return m;
+    return undefined;
+  }
   async #rows(ids: number[]): Promise<StoredMessage[]> {
     const rows = await this.tx.getMany<StoredMessage>(ids.map((id) => ['message', id] as const));
     return rows.filter((m): m is StoredMessage => m !== undefined);

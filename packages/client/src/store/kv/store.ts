@@ -13,6 +13,7 @@ import type { ClientStore, StoreRoles, StoreTransaction } from '../types.ts';
 import type { KvBackend } from './backend.ts';
 import { KvGroups, KvSenderKeys } from './group-roles.ts';
 import { KvReceipts } from './receipt-roles.ts';
+import { KvEdits } from './edit-roles.ts';
 import { KvHistory, KvOutbox } from './message-roles.ts';
 import { KvTransaction } from './overlay.ts';
 import { KvQuarantine, KvSentLog } from './recovery-roles.ts';
@@ -34,6 +35,7 @@ function kvRoles(tx: KvTransaction): StoreRoles {
     groups: new KvGroups(tx),
     senderKeys: new KvSenderKeys(tx),
     receipts: new KvReceipts(tx),
+    edits: new KvEdits(tx),
   };
 }
 
@@ -54,6 +56,7 @@ export class KvStore implements ClientStore {
   readonly groups: StoreRoles['groups'];
   readonly senderKeys: StoreRoles['senderKeys'];
   readonly receipts: StoreRoles['receipts'];
+  readonly edits: StoreRoles['edits'];
 
   constructor(backend: KvBackend) {
     this.#backend = backend;
@@ -75,6 +78,7 @@ export class KvStore implements ClientStore {
     this.groups = single.groups;
     this.senderKeys = single.senderKeys;
     this.receipts = single.receipts;
+    this.edits = single.edits;
   }
 
   transaction<T>(fn: (tx: StoreTransaction) => Promise<T>): Promise<T> {
