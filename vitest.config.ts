@@ -44,6 +44,8 @@ const ownBackendSuites = [
   'services/keyserver/test/pg-store.test.ts',
   // Runs both backends itself (SQLite backup command; pg_dump / pg_restore).
   'services/keyserver/test/backup.test.ts',
+  // Account deletion at the relay: both relay stores, chosen by the suite itself.
+  'services/relay/test/account-deletion.test.ts',
 ];
 const webBackendSuites = [
   'packages/protocol/test/vectors/**/*.test.ts',

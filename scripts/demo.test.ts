@@ -67,6 +67,12 @@ describe('demo', () => {
     expect(edits).toContain("Alice trying to edit Bob's message: EDIT_NOT_AUTHOR");
     expect(edits).toMatch(/Bob \(laptop\): ⧉ com\.example\.poll \(43 B\)/);
     expect(edits).toContain('com.example.poll with 43 B, ✓ byte for byte');
+    // Account deletion: Carol deletes her account; her tablet is refused; Alice's next message fails cleanly.
+    const deletion = out.slice(out.indexOf('▸ Carol deletes her account'), historyAt);
+    expect(deletion).toContain("✓ the key server answers Carol's device list with 410 ACCOUNT_DELETED");
+    expect(deletion).toContain("✓ Carol's tablet is refused by the key server: ACCOUNT_DELETED");
+    expect(deletion).toContain("✓ Alice's send failed cleanly: ACCOUNT_DELETED (relay 410); contactDeleted fired; outbox 0");
+    expect(deletion).not.toMatch(/→ Carol#\d/);
     // History for Bob's new laptop: imported from the phone, byte for byte, the archive on the blob server holds no text, the pointer went to device 3 only.
     const history = out.slice(historyAt, out.indexOf('▸ An insider'));
     expect(history).toMatch(/new laptop: done \((\d+) imported, 0 already there\)/);

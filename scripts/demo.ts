@@ -25,6 +25,7 @@ import { pictureStep } from './demo-attachment.ts';
 import { groupStep } from './demo-group.ts';
 import { receiptsStep } from './demo-receipts.ts';
 import { editsStep } from './demo-edits.ts';
+import { accountDeletionStep } from './demo-account-deletion.ts';
 import { historyStep } from './demo-history.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'sealpost-demo-'));
@@ -239,6 +240,7 @@ try {
 
   await receiptsStep({ alice, bobPhone, bobLaptop, names, step, style: { dim, green } });
   await editsStep({ alice, bobPhone, bobLaptop, step, style: { dim, green }, show: (label, line) => (seen.get(label)?.push(line), stream.push(`${bold(label)}: ${line}`)) });
+  await accountDeletionStep({ alice, carol: groupClients[0]!, carolTablet: groupClients[1]!, keyServerUrl: services.keyServerUrl, step, style: { dim, green } });
 
   const historyLaptop = await historyStep({ bobPhone, alice, device, blobUrl: services.blobUrl!, blobDir, names, step, style: { dim, green } });
 

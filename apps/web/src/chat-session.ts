@@ -8,6 +8,7 @@ import { DEFAULT_UPKEEP_POLICY, SealpostClient, WebSocketReceiver, type ClientSt
 import { conversationEntries, type ChatEntry } from './conversation.ts';
 import type { PageConfig } from './page-config.ts';
 import { TabLeader, type TabNotice } from './tab-leader.ts';
+import { deletedContactProblem } from './ui/acctdel.ts';
 
 /** A person this user can write to. */
 export interface ContactEntry {
@@ -197,7 +198,8 @@ export class ChatSession {
         await send();
         this.problem = undefined;
       } catch (e) {
-        this.problem = e instanceof Error ? e.message : String(e);
+        this.problem =
+          deletedContactProblem(e, (a) => this.#contacts.find((c) => c.account === a)?.name ?? shortId(a)) ?? (e instanceof Error ? e.message : String(e));
         throw e;
       } finally {
         this.#tabs.notify({ type: 'history-changed', peer: account });

@@ -157,6 +157,20 @@ describe.runIf(chromiumAvailable())('web chat in Chromium', () => {
     await insider.close();
   });
 
+  it('a contact who deleted their account: the next send shows why it failed', async () => {
+    const carol = newTestClient(world.services);
+    await carol.register();
+    await alice.getByTestId('contact-name').fill('Carol');
+    await alice.getByTestId('contact-card').fill(SealpostClient.encodeContactCard(carol.contactCard()));
+    await alice.getByTestId('add-contact').click();
+    await alice.locator('[data-testid=contact]', { hasText: 'Carol' }).click();
+    await carol.deleteAccount();
+    await send(alice, 'Carol, still there?');
+    const problem = alice.getByTestId('problem');
+    await expect.poll(() => problem.textContent(), { timeout: 20_000 }).toContain('Carol deleted their account');
+    expect(await messageTexts(alice)).not.toContain('Carol, still there?');
+  });
+
   it('writes a screenshot of the chat that is not blank', async () => {
     mkdirSync(ARTIFACTS, { recursive: true });
     const png = await alice.screenshot({ fullPage: true });

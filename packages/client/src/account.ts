@@ -18,6 +18,8 @@ import type { RelayClient } from './relay-client.ts';
 import type { ClientStore, DeviceAddress, LocalAccount, RegisteredAccount } from './store/types.ts';
 import { PreKeyUpkeep, type UpkeepPolicy } from './upkeep.ts';
 import type { RegistrationGateAnswer } from './registration-gate.ts';
+import { AccountDeletedError } from './account-deletion/errors.ts';
+import { accountDeletedAt, deleteOwnAccount } from './account-deletion/delete-account.ts';
 
 /** What `Account` works with. */
 export interface AccountDeps {
@@ -38,12 +40,15 @@ export interface AccountDeps {
 export class Account {
   #local: LocalAccount | undefined;
   #upkeep: PreKeyUpkeep | undefined;
+  /** This store's account was deleted (account-deletion/): it cannot register or link again. */
+  #deleted = false;
 
   constructor(private readonly deps: AccountDeps) {}
 
   /** Reads the local account from the store (once, at start-up). */
   async load(): Promise<void> {
     const local = await this.deps.store.identities.localAccount();
+    this.#deleted = (await accountDeletedAt(this.deps.store)) !== undefined;
     this.#local = local;
     if (local?.account !== undefined) this.#bind(local);
   }
@@ -56,8 +61,18 @@ export class Account {
   /** The registered account, or throws `NOT_REGISTERED`. */
   current(): RegisteredAccount {
     const a = this.#local;
+    if (this.#deleted) throw AccountDeletedError.ofThisStore();
     if (a?.account === undefined) throw new ClientError('NOT_REGISTERED', 'register() or link() this device first');
     return a;
+  }
+
+  /** Deletes the account everywhere and marks this store deleted (account-deletion/delete-account.ts). */
+  async deleteAccount(): Promise<void> {
+    await deleteOwnAccount(this.deps, this.current());
+    this.#upkeep?.stop();
+    this.#upkeep = undefined;
+    this.#deleted = true;
+    this.#local = await this.deps.store.identities.localAccount();
   }
 
   /** The prekey upkeep of the registered device, if registered. */
@@ -79,6 +94,7 @@ export class Account {
   }
 
   #refuseIfRegistered(): void {
+    if (this.#deleted) throw AccountDeletedError.ofThisStore();
     if (this.registered) throw new ClientError('ALREADY_REGISTERED', 'this store already holds a registered device');
   }
 

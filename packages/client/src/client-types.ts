@@ -15,6 +15,7 @@ import type { ReceiptEvent } from './receipts/receipt-inbound.ts';
 import type { ReceiptOptions } from './receipts/receipts.ts';
 import type { TypingEvent } from './receipts/typing.ts';
 import type { DeletedEvent, EditedEvent, EditPolicy, EditRejectedEvent, UnknownContentEvent } from './edits/types.ts';
+import type { ContactDeletedEvent } from './account-deletion/contact-deleted.ts';
 import type { HistoryTransferEvent, HistoryTransferOptions } from './history-transfer/options.ts';
 
 /** How the client receives. */
@@ -167,6 +168,8 @@ export interface ClientEvents {
   editRejected: EditRejectedEvent;
   /** A message carries fields this SDK does not know, or a newer payload version (it is stored as received). */
   unknownContent: UnknownContentEvent;
+  /** A contact's account was deleted (a send or bundle fetch was refused with `ACCOUNT_DELETED`; nothing for it stays in the outbox). */
+  contactDeleted: ContactDeletedEvent;
   /** History transfer to a newly linked device: progress and result, on the primary and on the new device. */
   historyTransfer: HistoryTransferEvent;
 }

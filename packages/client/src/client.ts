@@ -221,6 +221,23 @@ export class SealpostClient extends TypedEmitter<ClientEvents> {
     return this.#account.removeDevice(deviceId);
   }
 
+  /**
+   * Deletes this account (primary device only): its queues at the relay,
+   * then its identity key, devices and prekeys at the key server (its id
+   * answers `ACCOUNT_DELETED` from then on and is never issued again), then
+   * marks the store deleted, overwriting the local identity and removing its
+   * prekeys; finally closes the client. Contacts' next sends and bundle
+   * fetches fail with `AccountDeletedError` (`ACCOUNT_DELETED`). Resumable:
+   * after a crash, open the store and call it again. Details:
+   * account-deletion/delete-account.ts.
+   */
+  async deleteAccount(): Promise<void> {
+    this.#refuseIfClosed();
+    await this.#ready;
+    await this.#account.deleteAccount();
+    await this.close();
+  }
+
   /** This user's contact card, to give to people who should be able to write to us. */
   contactCard(): ContactCard {
     const a = this.#account.current();

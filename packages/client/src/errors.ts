@@ -32,6 +32,8 @@ export type ClientErrorCode =
   | 'INVALID_PADDING'
   /** A quarantined envelope was evicted to keep the quarantine within its bounds. */
   | 'QUARANTINE_EVICTED'
+  /** An account was deleted (a contact's: its sends and bundle fetches; this device's own after `deleteAccount()`); thrown as `AccountDeletedError`. */
+  | 'ACCOUNT_DELETED'
   /** The recipient account does not exist or has no devices. */
   | 'UNKNOWN_RECIPIENT'
   /** Sending gave up after repeated device-list mismatches. */

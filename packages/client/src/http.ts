@@ -8,6 +8,7 @@
  */
 import { ClientError, ServiceError } from './errors.ts';
 import { networkErrorOf } from './network-errors.ts';
+import { ACCOUNT_DELETED_CODE, AccountDeletedError } from './account-deletion/errors.ts';
 
 /** One request. */
 export interface JsonRequest {
@@ -69,6 +70,8 @@ export async function requestJson<T>(service: string, baseUrl: string, request: 
   }
   if (!response.ok) {
     const error = (parsed as { error?: { code?: unknown; message?: unknown } } | undefined)?.error;
+    // Account deletion: a typed error of its own (account-deletion/errors.ts).
+    if (error?.code === ACCOUNT_DELETED_CODE) throw new AccountDeletedError(service, response.status, typeof (error as { account?: unknown }).account === 'string' ? (error as { account: string }).account : undefined);
     const retryAfter = Number(response.headers.get('retry-after'));
     throw new ServiceError(
       service,

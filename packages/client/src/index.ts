@@ -41,4 +41,7 @@ export { sessionOps, sessionAddresses, type SessionOps, type LocalKeys } from '.
 export type { AttachmentPointer, LinkPreview } from './attachments/pointer.ts';
 export * from './groups/index.ts';
 export * from './edits/index.ts';
+export { AccountDeletedError, isAccountDeleted, ACCOUNT_DELETED_CODE } from './account-deletion/errors.ts';
+export { ACCOUNT_DELETED_SETTING, accountDeletedAt } from './account-deletion/delete-account.ts';
+export type { ContactDeletedEvent } from './account-deletion/contact-deleted.ts';
 export * from './history-transfer/index.ts';

@@ -112,6 +112,11 @@ export class KeyServerClient implements PreKeyServer {
     await requestJson('key server', this.baseUrl, { method: 'DELETE', path: `/v1/devices/${deviceId}`, headers: this.#auth() });
   }
 
+  /** Deletes this device's account with everything it owns (primary device only; `DELETE /v1/accounts/me`). */
+  async deleteAccount(): Promise<void> {
+    await requestJson('key server', this.baseUrl, { method: 'DELETE', path: '/v1/accounts/me', headers: this.#auth() });
+  }
+
   /** An account's devices (rate limited by the key server: per device when this client has credentials, else per address). */
   async devices(account: string): Promise<DeviceListing[]> {
     const r = await requestJson<{ devices: DeviceListing[] }>('key server', this.baseUrl, {

@@ -16,6 +16,8 @@ import { ClientError } from './errors.ts';
 import { padPlaintext } from './padding.ts';
 import type { DeviceBundle, KeyServerClient } from './keyserver-client.ts';
 import { deviceMismatchOf, type OutgoingEnvelope, type RelayClient } from './relay-client.ts';
+import { isAccountDeleted } from './account-deletion/errors.ts';
+import { onContactDeleted } from './account-deletion/contact-deleted.ts';
 import { runSessionStep, type SessionLocks } from './session-transaction.ts';
 import { currentSenderRatchetKey, messageRatchetKey, sessionAddresses, type LocalKeys, type SessionOps } from './session-ops.ts';
 import type { ClientStore, DeviceAddress, NewMessage, RegisteredAccount, StoreTransaction } from './store/types.ts';
@@ -168,7 +170,7 @@ export class Outgoing {
     const none = { devices: [], messageId: undefined };
     const own = this.d.own();
     const isSelf = account === own.account;
-    return this.d.locks.run(account, async () => {
+    const sending = this.d.locks.run(account, async () => {
       const attempts = this.d.maxSendAttempts;
       const accessKey = await this.d.contacts.accessKey(account);
       for (let attempt = 0; attempt < attempts; attempt++) {
@@ -203,6 +205,8 @@ export class Outgoing {
           );
           return { devices, messageId };
         } catch (e) {
+          // A deleted recipient: the batch can never be delivered (account-deletion/).
+          if (isAccountDeleted(e)) await this.#settleBatch(batchId, false);
           const mismatch = deviceMismatchOf(e);
           // Any other failure (e.g. the relay unreachable) keeps the sealed batch in
           // the outbox: the ratchet has stepped, and flushOutbox() delivers it later.
@@ -221,6 +225,9 @@ export class Outgoing {
         }
       }
       throw new ClientError('DEVICE_MISMATCH', `device list of ${account} kept changing; gave up after ${attempts} attempts`);
+    });
+    return sending.catch((e: unknown) => {
+      throw onContactDeleted(e, account, this.d.emit);
     });
   }
 
@@ -443,8 +450,9 @@ export class Outgoing {
         sent++;
         await this.#settleBatch(batch[0]!.batchId, true);
       } catch (error) {
-        if (deviceMismatchOf(error) === undefined && !(error instanceof ClientError && error.code === 'UNKNOWN_RECIPIENT')) throw error;
-        this.d.emit('error', { error });
+        const deleted = isAccountDeleted(error);
+        if (deviceMismatchOf(error) === undefined && !deleted && !(error instanceof ClientError && error.code === 'UNKNOWN_RECIPIENT')) throw error;
+        this.d.emit('error', { error: deleted ? onContactDeleted(error, account, this.d.emit) : error });
         await this.#settleBatch(batch[0]!.batchId, false);
       }
     }

@@ -127,6 +127,12 @@ export class RelayClient {
     }
   }
 
+  /** Deletes every queue of this account and its access key at the relay (primary device only; `DELETE /v1/accounts/me`); resolves to how many envelopes went. */
+  async deleteAccount(): Promise<number> {
+    const r = await requestJson<{ purged: number }>('relay', this.baseUrl, { method: 'DELETE', path: '/v1/accounts/me', headers: await this.#auth() });
+    return r.purged;
+  }
+
   /** Registers this account's unidentified-access key (derived from its profile key). */
   async setAccessKey(account: string, accessKey: Uint8Array): Promise<void> {
     await requestJson('relay', this.baseUrl, {

@@ -1,4 +1,4 @@
-/** The edits contract on the memory, SQLite and key/value stores; SQLite: migration slot C and the overwrite of replaced plaintext on disk. */
+/** The edits contract on the memory, SQLite and key/value stores; SQLite: migration 8 and the overwrite of replaced plaintext on disk. */
 import { mkdtempSync, readFileSync, rmSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';

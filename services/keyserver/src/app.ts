@@ -27,6 +27,7 @@ import type { KeyStore } from './store/key-store.ts';
 import { SqliteKeyStore } from './store/sqlite-key-store.ts';
 import { PostgresKeyStore } from './store/pg-key-store.ts';
 import { accountRoutes } from './routes/accounts.ts';
+import { accountDeletionRoutes } from './routes/account-deletion.ts';
 import { deviceRoutes } from './routes/devices.ts';
 import { keyRoutes } from './routes/keys.ts';
 import { bundleRoutes } from './routes/bundles.ts';
@@ -204,7 +205,7 @@ export async function buildKeyServer(options: KeyServerOptions = {}): Promise<Fa
     await app.register(swaggerUi, { routePrefix: '/docs' });
   }
 
-  for (const routes of [healthRoutes, accountRoutes, deviceRoutes, keyRoutes, bundleRoutes, credentialRoutes]) await app.register(routes);
+  for (const routes of [healthRoutes, accountRoutes, accountDeletionRoutes, deviceRoutes, keyRoutes, bundleRoutes, credentialRoutes]) await app.register(routes);
   await app.register(attachmentFormRoutes, { signingKey: options.relayCredentialKey?.privateKey, settings: options.attachmentForms });
 
   let pruneTimer: NodeJS.Timeout | undefined;

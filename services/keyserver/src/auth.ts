@@ -8,7 +8,7 @@
  */
 import type { FastifyRequest } from 'fastify';
 import { encodeBase64, type AuthenticatedDevice as KitAuthenticatedDevice, type DeviceVerifier } from '@sealpost/service-kit';
-import { unauthorized } from './errors.ts';
+import { KeyServerError, unauthorized } from './errors.ts';
 import { DEVICE_SECRET_LENGTH, deviceSecretMatches } from './device-secret.ts';
 import type { KeyStore } from './store/key-store.ts';
 
@@ -48,7 +48,13 @@ export async function authenticateDevice(request: FastifyRequest, store: KeyStor
   const secret = new Uint8Array(Buffer.from(password, 'base64'));
   const creds = await store.deviceCredentials(accountId, deviceId);
   const ok = deviceSecretMatches(secret, creds?.secretHash ?? DUMMY_HASH);
-  if (!ok || creds === undefined) throw unauthorized('invalid credentials');
+  if (!ok || creds === undefined) {
+    // A deleted account's devices learn why (deletion is public: its device list answers 410 too).
+    if (creds === undefined && (await store.accountDeleted(accountId))) {
+      throw new KeyServerError(401, 'ACCOUNT_DELETED', 'this account was deleted', { headers: { 'www-authenticate': 'Basic realm="sealpost-keyserver"' } });
+    }
+    throw unauthorized('invalid credentials');
+  }
   return { accountId, deviceId, registrationId: creds.registrationId };
 }
 

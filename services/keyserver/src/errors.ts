@@ -16,6 +16,8 @@ export type KeyServerErrorCode =
   /** 429 with Retry-After. */
   | 'RATE_LIMITED'
   | 'UNKNOWN_ACCOUNT'
+  /** 410 (401 for the deleted account's own devices): the account was deleted; its id is never issued again. */
+  | 'ACCOUNT_DELETED'
   | 'UNKNOWN_DEVICE'
   /** No device of the account has a signed prekey and a last-resort key. */
   | 'NO_PREKEYS'
@@ -67,6 +69,16 @@ export function forbidden(message: string): KeyServerError {
 /** 404. */
 export function notFound(code: KeyServerErrorCode, message: string): KeyServerError {
   return new KeyServerError(404, code, message);
+}
+
+/** 410 `ACCOUNT_DELETED`: the account existed and was deleted (its tombstone). */
+export function accountDeleted(): KeyServerError {
+  return new KeyServerError(410, 'ACCOUNT_DELETED', 'this account was deleted');
+}
+
+/** 404 `UNKNOWN_ACCOUNT`, or 410 `ACCOUNT_DELETED` when the account has a tombstone. */
+export async function missingAccount(store: { accountDeleted(accountId: string): Promise<boolean> }, accountId: string): Promise<KeyServerError> {
+  return (await store.accountDeleted(accountId)) ? accountDeleted() : notFound('UNKNOWN_ACCOUNT', 'no such account');
 }
 
 /** 409: the request conflicts with what is stored. */

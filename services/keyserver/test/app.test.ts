@@ -18,6 +18,7 @@ describe('OpenAPI and error shape', () => {
       );
       expect(ops.map((o) => `${o.method.toUpperCase()} ${o.path}`).sort()).toEqual(
         [
+          'DELETE /v1/accounts/me',
           'DELETE /v1/devices/{deviceId}',
           'GET /health',
           'GET /v1/accounts/challenge',

@@ -17,7 +17,7 @@ import { cachingCredentialVerifier, type CachingCredentialVerifier } from './cre
 import { DEFAULT_LIMITS, type RelayContext, type RelayLimits } from './context.ts';
 import { DeliveryHub, type DeliveryNotifier, type RelayNoticeHandlers } from './delivery-hub.ts';
 import { DEFAULT_DEVICE_AUTH_TTL_MS, DeviceAuthorizer } from './device-authorizer.ts';
-import { CachedDeviceDirectory, HttpDeviceDirectory, type DeviceDirectory } from './device-directory.ts';
+import { CachedDeviceDirectory, DeletionWatchingDirectory, HttpDeviceDirectory, type DeviceDirectory } from './device-directory.ts';
 import { DeviceRevocation } from './device-revocation.ts';
 import { DEFAULT_REVALIDATE_MS, OpenSockets } from './open-sockets.ts';
 import { SendLimiter } from './limits/send-limits.ts';
@@ -25,6 +25,7 @@ import { createRelayLogger, type RelayLogOptions } from './logger.ts';
 import { CachedAccessKeys, type EnvelopeStore } from './store/index.ts';
 import { openStorage, type RelayDatabaseOptions } from './storage.ts';
 import { accessKeyRoutes } from './routes/access-key.ts';
+import { accountDeletionRoutes } from './routes/account-deletion.ts';
 import { healthRoutes } from './routes/health.ts';
 import { openPostgresCluster, type PostgresClusterOptions } from './notify/postgres-cluster.ts';
 import { DEFAULT_PROVISIONING_LIMITS, Mailboxes, type MailboxExchange, type ProvisioningLimits } from './provisioning/mailboxes.ts';
@@ -128,6 +129,10 @@ export async function buildRelay(options: RelayOptions): Promise<FastifyInstance
     devices = new HttpDeviceDirectory(options.keyserverUrl, options.keyserverTimeoutMs ?? 2000);
   }
   let appLog: FastifyBaseLogger | undefined;
+  // Every lookup that finds an account deleted purges what the relay holds for it (and caches forget its access key).
+  devices = new DeletionWatchingDirectory(devices, (accountId) => {
+    void revocation.purgeAccount(accountId).then(() => notices.accessKeyChanged(accountId));
+  });
   // Built before the storage opens, so a bad option (e.g. a device-auth TTL over its cap) leaves no pool open.
   const sendDirectory = new CachedDeviceDirectory(devices, options.deviceCacheTtlMs ?? 5000, now);
   const authorizer = new DeviceAuthorizer(devices, options.deviceAuthTtlMs ?? DEFAULT_DEVICE_AUTH_TTL_MS, now, (accountId, deviceId) => {
@@ -296,7 +301,7 @@ export async function buildRelay(options: RelayOptions): Promise<FastifyInstance
   await app.register(sendRoutes);
   await app.register(provisioningRoutes(mailboxes));
   // Everything a recipient device does needs its relay credential: one onRequest hook sets request.device.
-  await app.register(authenticated(verifyRelayDevice, accessKeyRoutes, receiveRoutes, websocketRoutes));
+  await app.register(authenticated(verifyRelayDevice, accessKeyRoutes, accountDeletionRoutes, receiveRoutes, websocketRoutes));
 
   const sweepMs = options.expirySweepMs ?? 60_000;
   let sweeper: NodeJS.Timeout | undefined;

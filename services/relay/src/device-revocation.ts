@@ -58,6 +58,23 @@ export class DeviceRevocation {
     return total;
   }
 
+  /**
+   * A deleted account (the key server answers 410 ACCOUNT_DELETED, or its
+   * primary asked the relay to delete it): every queue of the account, its
+   * shared-payload references and its access-key hash deleted in one store
+   * transaction. Resolves to how many envelopes went. Never rejects.
+   */
+  async purgeAccount(accountId: string): Promise<number> {
+    try {
+      const n = await this.queue.deleteAccount(accountId);
+      this.log()?.info({ purged: n }, 'queues of a deleted account purged');
+      return n;
+    } catch (err) {
+      this.log()?.error({ err: { message: (err as Error).message } }, 'purging a deleted account failed');
+      return 0;
+    }
+  }
+
   /** A removed device: sockets closed, queue purged. */
   async removed(accountId: string, deviceId: number): Promise<void> {
     this.disconnect(accountId, deviceId, 'device removed');

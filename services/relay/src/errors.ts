@@ -26,6 +26,8 @@ export const RELAY_ERROR_CODES = [
   'DUPLICATE_DEVICE',
   /** 404: the key server knows no such account. */
   'UNKNOWN_ACCOUNT',
+  /** 410: the recipient account was deleted (the key server says so); nothing is queued for it again. */
+  'ACCOUNT_DELETED',
   /** 404: no such envelope in this device queue. */
   'UNKNOWN_ENVELOPE',
   /** 409: the envelope set does not match the account's devices (details: missing/extra lists). */

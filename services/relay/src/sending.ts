@@ -10,6 +10,7 @@ import { authenticateCurrent, bearerToken } from './auth.ts';
 import { accessKeyMatches } from './access-key.ts';
 import type { RelayContext } from './context.ts';
 import { checkDevices, devicesMatch, type DeviceCheck, type DeviceEntry } from './device-check.ts';
+import { isDeletedAccount } from './device-directory.ts';
 import { relayError } from './errors.ts';
 import { sourceOf } from './limits/source-address.ts';
 import { QueueFullError, StorageFullError, type NewEnvelope, type QueuedEnvelope } from './store/index.ts';
@@ -17,14 +18,39 @@ import { QueueFullError, StorageFullError, type NewEnvelope, type QueuedEnvelope
 /** First bytes a sealed envelope may start with: v1 (0x11) or a v2 ReceivedMessage (0x22). */
 const SEALED_VERSIONS = new Set([0x11, 0x22]);
 
-/** Refuses (401) a send without the recipient's registered unidentified-access key. */
+/** 410 ACCOUNT_DELETED for a deleted account (an empty directory answer); the list otherwise. */
+function refuseDeleted(accountId: string, devices: DeviceEntry[] | undefined): DeviceEntry[] | undefined {
+  if (isDeletedAccount(devices)) throw relayError(410, 'ACCOUNT_DELETED', 'the recipient account was deleted', { details: { account: accountId } });
+  return devices;
+}
+
+/**
+ * Refuses (401) a send without the recipient's registered unidentified-access
+ * key — or (410 ACCOUNT_DELETED) to a deleted account, whose access key went
+ * with it: when no key is registered, the (cached) device list is asked
+ * whether the account was deleted. Deletion is public (the key server's
+ * device list says it too), so telling a sender without the key reveals
+ * nothing more.
+ */
 export async function checkAccess(ctx: RelayContext, accountId: string, presented: Uint8Array | undefined): Promise<void> {
+  const stored = await ctx.accessKeys.accessKeyHash(accountId);
+  if (presented !== undefined && accessKeyMatches(presented, stored)) return;
+  if (stored === undefined) await refuseIfDeleted(ctx, accountId);
   if (presented === undefined) {
     throw relayError(401, 'UNAUTHORIZED_ACCESS', 'missing or malformed Unidentified-Access-Key (base64 of 16 bytes)');
   }
-  if (!accessKeyMatches(presented, await ctx.accessKeys.accessKeyHash(accountId))) {
-    throw relayError(401, 'UNAUTHORIZED_ACCESS', 'unidentified-access key not accepted for this recipient');
+  throw relayError(401, 'UNAUTHORIZED_ACCESS', 'unidentified-access key not accepted for this recipient');
+}
+
+/** 410 ACCOUNT_DELETED when the directory says the account was deleted; a directory failure decides nothing. */
+async function refuseIfDeleted(ctx: RelayContext, accountId: string): Promise<void> {
+  let devices: DeviceEntry[] | undefined;
+  try {
+    devices = await ctx.devices.devices(accountId);
+  } catch {
+    return;
   }
+  refuseDeleted(accountId, devices);
 }
 
 /** The account's device list; 503 KEYSERVER_UNAVAILABLE (Retry-After) when the key server fails or is slow. */
@@ -77,13 +103,14 @@ export async function checkAgainstDirectory(
 ): Promise<DeviceCheck | undefined> {
   // A device copying a message to its own account's other devices is not sent a copy itself.
   const others = (list: DeviceEntry[] | undefined) => (senderDevice === undefined ? list : list?.filter((d) => d.deviceId !== senderDevice));
-  let actual = others(await deviceList(ctx, accountId, false));
+  const listed = async (fresh: boolean) => others(refuseDeleted(accountId, await deviceList(ctx, accountId, fresh)));
+  let actual = await listed(false);
   // An unknown account may just be newer than the cache: ask once more before saying so.
-  if (actual === undefined) actual = others(await deviceList(ctx, accountId, true));
+  if (actual === undefined) actual = await listed(true);
   if (actual === undefined) return undefined;
   let result = checkDevices(addressed, actual);
   if (!devicesMatch(result)) {
-    actual = others(await deviceList(ctx, accountId, true));
+    actual = await listed(true);
     if (actual === undefined) return undefined;
     result = checkDevices(addressed, actual);
   }

@@ -87,7 +87,8 @@ export class DeliveryReceipts {
         } catch (error) {
           this.d.emit('error', { error });
           // An author we can never write to (no profile key / no devices): its receipts are dropped, not retried forever.
-          if (error instanceof ClientError && error.code === 'UNKNOWN_RECIPIENT') await this.d.store.receipts.removeDeliveries(pending);
+          // (A deleted account, ACCOUNT_DELETED, is such an author too: account-deletion/.)
+          if (error instanceof ClientError && (error.code === 'UNKNOWN_RECIPIENT' || error.code === 'ACCOUNT_DELETED')) await this.d.store.receipts.removeDeliveries(pending);
           break; // otherwise the rest for this author stays queued, in order
         }
         await this.d.store.receipts.removeDeliveries(chunk);

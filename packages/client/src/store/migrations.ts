@@ -170,7 +170,7 @@ export const MIGRATIONS: readonly string[] = [
   ALTER TABLE messages ADD COLUMN read_at INTEGER;
   CREATE INDEX messages_unread ON messages (peer, id) WHERE read_at IS NULL AND direction = 'in';
   `,
-  // receipts (issue 18, slot E): per-recipient-device status of our own messages, and delivery receipts still to send.
+  // 6 -> 7 (issue 18, receipts): per-recipient-device status of our own messages, and delivery receipts still to send.
   `
   CREATE TABLE receipt_status (
     author TEXT NOT NULL,
@@ -190,7 +190,7 @@ export const MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX receipt_pending_queued ON receipt_pending (queued_at, author, timestamp);
   `,
-  // Slot C (issue 18, edit): earlier versions of edited messages, and the index edits and deletes find their target by.
+  // 7 -> 8 (issue 18, edit): earlier versions of edited messages, and the index edits and deletes find their target by.
   `
   CREATE TABLE message_edits (
     seq INTEGER PRIMARY KEY AUTOINCREMENT,

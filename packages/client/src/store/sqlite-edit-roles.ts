@@ -1,4 +1,4 @@
-/** The SQLite `edits` role: earlier versions of edited messages (table `message_edits`, migration slot C). */
+/** The SQLite `edits` role: earlier versions of edited messages (table `message_edits`, migration 8). */
 import type { Statements } from './sqlite-roles.ts';
 import type { EditStore, StoredEdit } from './types.ts';
 

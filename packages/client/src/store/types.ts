@@ -238,7 +238,7 @@ export interface StoredEdit {
   readonly replacedAt: number;
 }
 
-/** The earlier versions of edited messages (role `edits`, SQLite migration slot C). */
+/** The earlier versions of edited messages (role `edits`, SQLite migration 8). */
 export interface EditStore {
   add(edit: StoredEdit): Promise<void>;
   /** The earlier versions of `messageId`, oldest first. */

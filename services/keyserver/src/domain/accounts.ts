@@ -6,7 +6,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { hashDeviceSecret } from '../device-secret.ts';
-import { notFound } from '../errors.ts';
+import { forbidden, missingAccount } from '../errors.ts';
 import { PRIMARY_DEVICE_ID } from '../store/sqlite-key-store.ts';
 import type { DeviceInfo } from '../store/key-store.ts';
 import type { DomainDeps } from './deps.ts';
@@ -51,14 +51,29 @@ export class Accounts {
   /** The account's identity key; 404 `UNKNOWN_ACCOUNT` when there is no such account. */
   async identityKey(accountId: string): Promise<Uint8Array> {
     const key = await this.deps.store.identityKey(accountId);
-    if (key === undefined) throw notFound('UNKNOWN_ACCOUNT', 'no such account');
+    if (key === undefined) throw await missingAccount(this.deps.store, accountId);
     return key;
   }
 
   /** The account's devices (public); 404 `UNKNOWN_ACCOUNT` when there is no such account. */
   async devices(accountId: string): Promise<DeviceInfo[]> {
     const devices = await this.deps.store.listDevices(accountId);
-    if (devices === undefined) throw notFound('UNKNOWN_ACCOUNT', 'no such account');
+    if (devices === undefined) throw await missingAccount(this.deps.store, accountId);
+    return devices;
+  }
+
+  /**
+   * Deletes the authenticated device's account (primary device only, as
+   * Signal: a linked device cannot delete the account it belongs to) with
+   * everything it owns, leaving a tombstone: its id answers 410
+   * `ACCOUNT_DELETED` from then on and is never issued again. Resolves to
+   * how many devices it had.
+   */
+  async delete(device: DeviceAddress): Promise<number> {
+    if (device.deviceId !== PRIMARY_DEVICE_ID) throw forbidden('only the primary device can delete the account');
+    const devices = await this.deps.store.deleteAccount(device.accountId, this.deps.now());
+    // Authenticated a moment ago: gone meanwhile means a concurrent deletion won.
+    if (devices === undefined) throw await missingAccount(this.deps.store, device.accountId);
     return devices;
   }
 }

@@ -7,7 +7,7 @@
 import { constantTimeEqual } from '@sealpost/protocol/primitives';
 import type { AuthenticatedDevice } from '@sealpost/service-kit';
 import { enforceRateLimit } from '../rate-limiter.ts';
-import { conflict, notFound } from '../errors.ts';
+import { conflict, missingAccount, notFound } from '../errors.ts';
 import { longTermKeyDigest } from '../key-digest.ts';
 import { checkKeyUpload, decodeKeyUpload, noRepeatedIds, verifyKeyUpload, type KeyUploadJson, type SignedPreKeyJson } from '../key-upload.ts';
 import type { DeviceBundle, InitialKeys, SignedKeyKind, SignedKeyRecord } from '../store/key-store.ts';
@@ -153,7 +153,7 @@ export class Keys {
   async bundles(requester: AuthenticatedDevice, accountId: string, deviceId: number | undefined): Promise<Bundles> {
     const { store, bundleLimiter, now } = this.deps;
     const identityKey = await store.identityKey(accountId);
-    if (identityKey === undefined) throw notFound('UNKNOWN_ACCOUNT', 'no such account');
+    if (identityKey === undefined) throw await missingAccount(store, accountId);
     if (deviceId !== undefined && (await store.deviceCredentials(accountId, deviceId)) === undefined) {
       throw notFound('UNKNOWN_DEVICE', `account has no device ${deviceId}`);
     }

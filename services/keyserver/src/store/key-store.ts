@@ -146,7 +146,7 @@ export interface KeyStore {
   oneTimeKeyStock?(): Promise<OneTimeKeyStock>;
   /** Optional connection pool whose stats the metrics report (a PostgreSQL store's `pg.Pool`). */
   connectionPool?(): StorePool | undefined;
-  /** Creates an account, its primary device (id 1) and that device's initial keys, atomically. False if the id exists. */
+  /** Creates an account, its primary device (id 1) and that device's initial keys, atomically. False if the id exists or was deleted. */
   createAccount(account: NewAccount): Promise<boolean>;
   /** The account's identity key (33 bytes), or undefined. */
   identityKey(accountId: string): Promise<Uint8Array | undefined>;
@@ -171,6 +171,17 @@ export interface KeyStore {
   linkDevice(device: NewLinkedDevice): Promise<LinkResult>;
   /** Removes a device and all its keys. False if it did not exist. */
   removeDevice(accountId: string, deviceId: number): Promise<boolean>;
+  /**
+   * Deletes an account and everything it owns (identity key, devices and
+   * their credentials, signed / last-resort / one-time prekeys with their
+   * material, provisioning codes) and records a tombstone, atomically. The
+   * id is never issued again (`createAccount` refuses it). Resolves to the
+   * number of devices the account had; undefined if there was no such
+   * account (deleted before, or never existed).
+   */
+  deleteAccount(accountId: string, now: number): Promise<number | undefined>;
+  /** True when the account was deleted (it has a tombstone). */
+  accountDeleted(accountId: string): Promise<boolean>;
   /** Stores an upload atomically; nothing is stored if any part is rejected. */
   storeKeys(accountId: string, deviceId: number, upload: KeyUpload, now: number, maxOneTimeKeys: number): Promise<StoreKeysResult>;
   /** Which of `keyIds` the device already holds as one-time keys of `kind` (a read; uploads check it before any signature). */

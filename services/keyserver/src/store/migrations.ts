@@ -88,6 +88,16 @@ export const MIGRATIONS: readonly SqliteMigration<Database.Database>[] = [
       CREATE INDEX provisioning_codes_account ON provisioning_codes(account_id, expires_at);
     `,
   },
+  {
+    version: 3,
+    name: 'tombstones of deleted accounts (ids never re-issued)',
+    up: `
+      CREATE TABLE deleted_accounts (
+        account_id TEXT PRIMARY KEY,
+        deleted_at INTEGER NOT NULL
+      ) WITHOUT ROWID;
+    `,
+  },
 ];
 
 /**

@@ -11,8 +11,9 @@
  * per-device cap and duplicate checks hold). One-time keys are claimed with
  * `FOR UPDATE SKIP LOCKED` and deleted in the same statement.
  *
- * Caches: only identity keys (they never change once an account exists).
- * Device credentials, device lists and long-lived keys are read from the
+ * Caches: none. Identity keys were cached until accounts could be deleted:
+ * a deletion through another instance must stop this one serving the key
+ * at once. Device credentials, device lists and long-lived keys are read from the
  * database every time, so a change made through another instance (a device
  * removed, a key rotated) is seen by the very next request here (README:
  * "Several instances").
@@ -63,9 +64,6 @@ export interface PostgresKeyStoreOptions {
   onPoolError?: (error: Error) => void;
 }
 
-/** Most identity keys remembered; a full cache is emptied (it refills from the database). */
-const IDENTITY_CACHE_LIMIT = 100_000;
-
 /** Thrown inside a transaction to roll it back with a typed outcome. */
 class Rollback<T> {
   constructor(readonly result: T) {}
@@ -78,7 +76,6 @@ function buf(b: Uint8Array): Buffer {
 
 /** PostgreSQL-backed key store; open with `PostgresKeyStore.open`. */
 export class PostgresKeyStore implements KeyStore {
-  private readonly identities = new Map<string, Uint8Array>();
   private readonly batcher: BundleBatcher;
   private closed = false;
 
@@ -137,14 +134,10 @@ export class PostgresKeyStore implements KeyStore {
   }
 
   async identityKey(accountId: string): Promise<Uint8Array | undefined> {
-    const cached = this.identities.get(accountId);
-    if (cached !== undefined) return cached;
+    // Not cached: another instance may delete the account, and then every instance must stop serving its key at once.
     const { rows } = await this.run(() => this.pool.query<{ identity_key: Buffer }>(SQL.identityKey, [accountId]));
     if (rows[0] === undefined) return undefined;
-    const key = bytes(rows[0].identity_key);
-    if (this.identities.size >= IDENTITY_CACHE_LIMIT) this.identities.clear();
-    this.identities.set(accountId, key);
-    return key;
+    return bytes(rows[0].identity_key);
   }
 
   async deviceCredentials(accountId: string, deviceId: number): Promise<DeviceCredentials | undefined> {
@@ -203,6 +196,23 @@ export class PostgresKeyStore implements KeyStore {
     // ON DELETE CASCADE takes the device's prekeys (and their material) with it, in the same statement.
     const result = await this.run(() => this.pool.query(SQL.deleteDevice, [accountId, deviceId]));
     return result.rowCount === 1;
+  }
+
+  async deleteAccount(accountId: string, now: number): Promise<number | undefined> {
+    const deleted = await this.atomically(async (c) => {
+      if ((await c.query(SQL.lockAccountForDelete, [accountId])).rowCount !== 1) return undefined;
+      const devices = (await c.query<{ n: number }>(SQL.countDevices, [accountId])).rows[0]!.n;
+      await c.query(SQL.deleteAccount, [accountId]);
+      await c.query(SQL.insertTombstone, [accountId, now]);
+      await c.query(SQL.deleteAccountBuckets, [accountId]);
+      return devices;
+    });
+    return deleted;
+  }
+
+  async accountDeleted(accountId: string): Promise<boolean> {
+    const { rowCount } = await this.run(() => this.pool.query(SQL.tombstone, [accountId]));
+    return rowCount === 1;
   }
 
   async storeKeys(accountId: string, deviceId: number, upload: KeyUpload, now: number, maxOneTimeKeys: number): Promise<StoreKeysResult> {
@@ -272,10 +282,8 @@ export class PostgresKeyStore implements KeyStore {
     });
   }
 
-  /** Forgets the cached identity keys (after editing the database directly). */
-  clearCaches(): void {
-    this.identities.clear();
-  }
+  /** Nothing is cached (kept so tests and tooling can call it on either store). */
+  clearCaches(): void {}
 
   /** Readiness: the database answers and its schema is the newest this code knows (`/ready`). */
   async ready(): Promise<void> {
@@ -301,7 +309,6 @@ export class PostgresKeyStore implements KeyStore {
     if (this.closed) return;
     this.closed = true;
     await this.batcher.drain();
-    this.identities.clear();
     if (this.ownsPool) await this.pool.end();
   }
 }

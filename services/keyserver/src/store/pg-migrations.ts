@@ -115,4 +115,14 @@ export const PG_MIGRATIONS: readonly PgMigration[] = [
       );
     `,
   },
+  {
+    version: 2,
+    name: 'tombstones of deleted accounts (ids never re-issued)',
+    up: `
+      CREATE TABLE deleted_accounts (
+        account_id text PRIMARY KEY,
+        deleted_at bigint NOT NULL
+      );
+    `,
+  },
 ];

@@ -53,7 +53,10 @@ export function pgSignedKey(row: { key_id: string; public_key: Buffer; signature
 }
 
 export const SQL = {
-  insertAccount: 'INSERT INTO accounts (account_id, identity_key, created_at) VALUES ($1, $2, $3) ON CONFLICT (account_id) DO NOTHING RETURNING 1',
+  /** Refused (no row) for an id that exists or was deleted: a deleted account's id is never issued again. */
+  insertAccount: `INSERT INTO accounts (account_id, identity_key, created_at)
+                  SELECT $1, $2, $3 WHERE NOT EXISTS (SELECT 1 FROM deleted_accounts WHERE account_id = $1)
+                  ON CONFLICT (account_id) DO NOTHING RETURNING 1`,
   insertDevice: 'INSERT INTO devices (account_id, device_id, registration_id, secret_hash, created_at) VALUES ($1, $2, $3, $4, $5)',
   identityKey: 'SELECT identity_key FROM accounts WHERE account_id = $1',
   credentials: 'SELECT registration_id, secret_hash FROM devices WHERE account_id = $1 AND device_id = $2',
@@ -69,6 +72,13 @@ export const SQL = {
   countDevices: 'SELECT count(*)::int AS n FROM devices WHERE account_id = $1',
   setNextDeviceId: 'UPDATE accounts SET next_device_id = $2 WHERE account_id = $1',
   deleteDevice: 'DELETE FROM devices WHERE account_id = $1 AND device_id = $2',
+  /** Account deletion: the row lock orders it after links and code requests under way; devices, prekeys and codes cascade. */
+  lockAccountForDelete: 'SELECT 1 FROM accounts WHERE account_id = $1 FOR UPDATE',
+  deleteAccount: 'DELETE FROM accounts WHERE account_id = $1',
+  insertTombstone: 'INSERT INTO deleted_accounts (account_id, deleted_at) VALUES ($1, $2) ON CONFLICT (account_id) DO NOTHING',
+  tombstone: 'SELECT 1 FROM deleted_accounts WHERE account_id = $1',
+  /** Rate-limit buckets of the account's devices (`<account>.<device>…`) and of fetches targeting it (`…><account>`). */
+  deleteAccountBuckets: "DELETE FROM keyserver_rate_limits WHERE key LIKE $1 || '.%' OR key LIKE '%>' || $1",
   currentSigned: 'SELECT key_id, public_key, signature FROM signed_prekeys WHERE account_id = $1 AND device_id = $2 AND kind = $3 AND replaced_at IS NULL',
   retireSigned: 'UPDATE signed_prekeys SET replaced_at = $4 WHERE account_id = $1 AND device_id = $2 AND kind = $3 AND replaced_at IS NULL',
   insertSigned:

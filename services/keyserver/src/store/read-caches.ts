@@ -73,6 +73,11 @@ export class KeyReadCaches {
     this.longLivedKeys.delete(k);
   }
 
+  /** Drops the account's identity key (the account was deleted). */
+  forgetAccount(accountId: string): void {
+    this.identities.delete(accountId);
+  }
+
   clear(): void {
     this.identities.clear();
     this.credentials.clear();

@@ -92,6 +92,8 @@ export class SqliteKeyStore implements KeyStore {
 
   async createAccount(a: NewAccount): Promise<boolean> {
     return atomically(this.db, () => {
+      // A deleted account's id is never issued again.
+      if (this.s.tombstone.get(a.accountId) !== undefined) return false;
       if (this.s.insertAccount.run(a.accountId, a.identityKey, a.now).changes !== 1) return false;
       this.s.insertDevice.run(a.accountId, PRIMARY_DEVICE_ID, a.registrationId, a.secretHash, a.now);
       this.storeInitialKeys(a.accountId, PRIMARY_DEVICE_ID, a.initialKeys, a.now);
@@ -155,6 +157,25 @@ export class SqliteKeyStore implements KeyStore {
     });
     this.forgetDevice(accountId, deviceId);
     return removed;
+  }
+
+  async deleteAccount(accountId: string, now: number): Promise<number | undefined> {
+    const deviceIds = this.s.deviceIds.all(accountId) as number[];
+    const deleted = atomically(this.db, () => {
+      this.s.deleteAccountMaterial.run(accountId);
+      // Signed keys cascade from their devices; deleted explicitly too so no orphan can survive.
+      this.s.deleteAccountSigned.run(accountId);
+      if (this.s.deleteAccount.run(accountId).changes !== 1) return false;
+      this.s.insertTombstone.run(accountId, now);
+      return true;
+    });
+    this.caches.forgetAccount(accountId);
+    for (const id of deviceIds) this.forgetDevice(accountId, id);
+    return deleted ? deviceIds.length : undefined;
+  }
+
+  async accountDeleted(accountId: string): Promise<boolean> {
+    return this.s.tombstone.get(accountId) !== undefined;
   }
 
   async storeKeys(accountId: string, deviceId: number, upload: KeyUpload, now: number, maxOneTimeKeys: number): Promise<StoreKeysResult> {

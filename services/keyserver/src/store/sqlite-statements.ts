@@ -74,6 +74,15 @@ export function prepareStatements(db: Database.Database) {
     peekCode: prepare('SELECT account_id FROM provisioning_codes WHERE code_hash = ? AND expires_at > ?').pluck(),
     takeCode: prepare('DELETE FROM provisioning_codes WHERE code_hash = ? RETURNING account_id, expires_at'),
     deleteDevice: prepare('DELETE FROM devices WHERE account_id = ? AND device_id = ?'),
+    // Account deletion: material first (nothing cascades to it), then the account row (devices,
+    // prekeys and provisioning codes cascade), then the tombstone.
+    deleteAccountMaterial: prepare(
+      'DELETE FROM one_time_key_material WHERE material_id IN (SELECT material_id FROM one_time_prekeys WHERE account_id = ?)',
+    ),
+    deleteAccountSigned: prepare('DELETE FROM signed_prekeys WHERE account_id = ?'),
+    deleteAccount: prepare('DELETE FROM accounts WHERE account_id = ?'),
+    insertTombstone: prepare('INSERT OR IGNORE INTO deleted_accounts (account_id, deleted_at) VALUES (?, ?)'),
+    tombstone: prepare('SELECT 1 FROM deleted_accounts WHERE account_id = ?').pluck(),
     currentSigned: prepare(
       'SELECT key_id, public_key, signature FROM signed_prekeys WHERE account_id = ? AND device_id = ? AND kind = ? AND replaced_at IS NULL',
     ),

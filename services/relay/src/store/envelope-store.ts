@@ -82,6 +82,13 @@ export interface EnvelopeQueue {
   depth(accountId: string, deviceId: number, now: number): Promise<number>;
   /** Deletes expired envelopes; resolves to how many. */
   deleteExpired(now: number): Promise<number>;
+  /**
+   * Deletes everything the relay holds for an account, atomically: every
+   * device's envelopes (releasing shared payloads no other envelope
+   * references), its queue counters and its access-key hash. Resolves to
+   * how many envelopes were deleted (0 when there was nothing).
+   */
+  deleteAccount(accountId: string): Promise<number>;
 }
 
 /** The accounts' unidentified-access key hashes (the other role). */

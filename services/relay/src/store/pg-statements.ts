@@ -25,6 +25,18 @@ export const PG_SQL = {
     SELECT count(*)::int AS n FROM gone`,
   /** Up to $2 expired shared payloads (they expire with their views, which are never served once expired). */
   expireShared: 'DELETE FROM relay_shared_payloads WHERE id IN (SELECT id FROM relay_shared_payloads WHERE expires_at <= $1 ORDER BY expires_at LIMIT $2)',
+  /** Account deletion, step 1: its envelopes, releasing their shared payloads; returns how many and which payloads. */
+  deleteAccountEnvelopes: `
+    WITH gone AS (DELETE FROM relay_envelopes WHERE account_id = $1 RETURNING shared_id),
+    dec AS (SELECT shared_id AS sid, count(*)::int AS c FROM gone WHERE shared_id IS NOT NULL GROUP BY shared_id),
+    upd AS (UPDATE relay_shared_payloads s SET refs = s.refs - dec.c FROM dec WHERE s.id = dec.sid RETURNING s.id)
+    SELECT (SELECT count(*)::int FROM gone) AS n, (SELECT array_agg(id) FROM upd) AS shared`,
+  /** ... and the payloads no envelope references any more (a second statement: one row may not change twice in one). */
+  deleteUnreferencedShared: 'DELETE FROM relay_shared_payloads WHERE id = ANY($1::bigint[]) AND refs <= 0',
+  /** Step 2: its queue counters, access-key hash and send-budget buckets (`<budget>:<account> <source>`, limits/). */
+  deleteAccountDepths: 'DELETE FROM relay_queue_depths WHERE account_id = $1',
+  deleteAccountKey: 'DELETE FROM relay_access_keys WHERE account_id = $1',
+  deleteAccountBuckets: "DELETE FROM relay_rate_buckets WHERE key LIKE '%:' || $1 || ' %'",
   getKey: 'SELECT key_hash FROM relay_access_keys WHERE account_id = $1',
   setKey: 'INSERT INTO relay_access_keys (account_id, key_hash) VALUES ($1, $2) ON CONFLICT (account_id) DO UPDATE SET key_hash = excluded.key_hash',
 } as const;

@@ -13,7 +13,7 @@
  * Durability: a write's promise resolves after COMMIT returned.
  */
 import type pg from 'pg';
-import { migratePostgres, openPgPool, pgSchemaVersion, type PgPoolOptions } from '@sealpost/service-kit/postgres';
+import { migratePostgres, openPgPool, pgSchemaVersion, withPgTransaction, type PgPoolOptions } from '@sealpost/service-kit/postgres';
 import { QueueFullError, type EnvelopeStore, type NewEnvelope, type PendingEnvelope, type QueuedEnvelope, type QueueStats, type SharedPayload } from './envelope-store.ts';
 import { EnvelopeIds, deliveredSize, fullContents, joinView, sharedPayloads } from './envelope-batch.ts';
 import { DeviceSerializer } from './device-serializer.ts';
@@ -193,6 +193,20 @@ export class PostgresEnvelopeStore implements EnvelopeStore {
     return total;
   }
 
+  deleteAccount(accountId: string): Promise<number> {
+    return this.track(
+      pgWrite(() =>
+        withPgTransaction(this.pool, async (c) => {
+          await c.query(PG_SQL.deleteAccountKey, [accountId]);
+          const { n, shared } = (await c.query<{ n: number; shared: string[] | null }>(PG_SQL.deleteAccountEnvelopes, [accountId])).rows[0]!;
+          if (shared !== null) await c.query(PG_SQL.deleteUnreferencedShared, [shared]);
+          await c.query(PG_SQL.deleteAccountDepths, [accountId]);
+          await c.query(PG_SQL.deleteAccountBuckets, [accountId]);
+          return n;
+        }),
+      ),
+    );
+  }
 
   async accessKeyHash(accountId: string): Promise<Uint8Array | undefined> {
     const row = (await this.pool.query<{ key_hash: Buffer }>(PG_SQL.getKey, [accountId])).rows[0];

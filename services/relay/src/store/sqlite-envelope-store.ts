@@ -63,6 +63,10 @@ function prepare(db: Database.Database) {
     expire: db.prepare('DELETE FROM envelopes WHERE expires_at <= ?'),
     expireShared: db.prepare('DELETE FROM shared_payloads WHERE expires_at <= ?'),
     getKey: db.prepare('SELECT key_hash FROM access_keys WHERE account_id = ?'),
+    // Account deletion: the envelopes' delete trigger releases their shared payloads.
+    deleteAccountEnvelopes: db.prepare('DELETE FROM envelopes WHERE account_id = ?'),
+    deleteAccountDepths: db.prepare('DELETE FROM queue_depths WHERE account_id = ?'),
+    deleteAccountKey: db.prepare('DELETE FROM access_keys WHERE account_id = ?'),
     setKey: db.prepare(
       'INSERT INTO access_keys (account_id, key_hash) VALUES (?, ?) ON CONFLICT(account_id) DO UPDATE SET key_hash = excluded.key_hash',
     ),
@@ -196,6 +200,15 @@ export class SqliteEnvelopeStore implements EnvelopeStore {
     return this.freeingWrite(() => {
       const n = this.stmts.expire.run(now).changes;
       this.stmts.expireShared.run(now);
+      return n;
+    });
+  }
+
+  deleteAccount(accountId: string): Promise<number> {
+    return this.freeingWrite(() => {
+      this.stmts.deleteAccountKey.run(accountId);
+      const n = this.stmts.deleteAccountEnvelopes.run(accountId).changes;
+      this.stmts.deleteAccountDepths.run(accountId);
       return n;
     });
   }
