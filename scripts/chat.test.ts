@@ -36,6 +36,16 @@ describe('terminal chat', () => {
     await alice.waitFor(/bob: \(reply\) hi alice/);
     bob.child.stdin.write('/react 👍\n');
     await alice.waitFor(/bob: reacted 👍/);
+    // Disappearing messages: either side sets the timer; both print the change; messages show it.
+    bob.child.stdin.write('/timer 30s\n');
+    await alice.waitFor(/⏳ disappearing messages set to 30s by bob/);
+    await bob.waitFor(/⏳ disappearing messages set to 30s by bob/);
+    alice.child.stdin.write('this one disappears\n');
+    await bob.waitFor(/alice: this one disappears ⏳30s/);
+    alice.child.stdin.write('/timer off\n');
+    await bob.waitFor(/⏳ disappearing messages turned off by alice/);
+    alice.child.stdin.write('/timer soon\n');
+    await alice.waitFor(/! usage: \/timer 30s/);
     alice.child.stdin.write('/safety\n');
     bob.child.stdin.write('/safety\n');
     const a = await alice.waitFor(/safety number with bob: ([\d ]{71})/);

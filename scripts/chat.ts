@@ -35,6 +35,7 @@ import { fromBase64, toBase64 } from '@sealpost/protocol/primitives';
 import { startLocalServices, type ServiceKeys } from '@sealpost/devkit/services';
 import { ChatFiles } from './chat-files.ts';
 import { chatReceipts } from './chat-receipts.ts';
+import { formatTimer, timerCommand, watchDisappearing } from './chat-disappearing.ts';
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
@@ -133,18 +134,21 @@ async function chat(profile: string, peerProfile: string): Promise<void> {
     if (c.replyTo) body = `(reply) ${body}`;
     if (c.reaction) body = `reacted ${c.reaction.emoji}`;
     if (body === '' && c.attachments?.length) body = `sent ${c.attachments.length} attachment(s)`;
+    if (c.expireTimer?.update) return; // printed by watchDisappearing
+    if (c.expireTimer !== undefined && c.expireTimer.seconds > 0) body += ` ⏳${formatTimer(c.expireTimer.seconds)}`;
     print(`${new Date(c.timestamp).toLocaleTimeString()} ${who}: ${body}`);
     for (const line of files?.incoming(c.attachments) ?? []) print(line);
     if (!m.fromSelf) last = { ref: { author: m.sender.account, timestamp: c.timestamp }, from: m.sender.account };
   });
   const receipts = chatReceipts(client, print, peerProfile, () => peer, () => rl.line);
+  watchDisappearing(client, print, (account) => (account === client.address.account ? profile : peerProfile));
   client.on('identityChanged', () => print(`⚠ the safety number with ${peerProfile} changed. Compare it again (/safety).`));
   client.on('connection', (s) => {
     if (s === 'waiting') print('(relay unreachable, retrying…)');
   });
   client.on('error', (p) => print(`! ${(p.error as Error).message}`));
   await client.start();
-  console.log(`chatting as ${profile} with ${peerProfile}. /reply /react /safety /send-file /save /link /quit`);
+  console.log(`chatting as ${profile} with ${peerProfile}. /reply /react /timer /safety /send-file /save /link /quit`);
   rl.prompt();
   for await (const line of rl) {
     const text = line.trim();
@@ -179,6 +183,8 @@ async function chat(profile: string, peerProfile: string): Promise<void> {
         if (path === '') print('usage: /send-file PATH');
         else if (files === undefined) print('no blob service (restart "chat.ts serve")');
         else print(await files.send(to, path));
+      } else if (text === '/timer' || text.startsWith('/timer ')) {
+        await timerCommand(client, to, text.slice(6));
       } else if (text.startsWith('/reply ')) {
         if (last === undefined) print('nothing to reply to yet');
         else await client.reply(to, text.slice(7), last.ref);

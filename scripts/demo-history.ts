@@ -53,12 +53,18 @@ export async function historyStep(ctx: HistoryStepContext): Promise<SealpostClie
   await laptop.poll(); // the pointer → download, verify, import
   console.log(`  ${phases.join(' → ')}`);
   const shown = await laptop.history(A);
-  const onPhone = await bobPhone.store.history.conversation(A);
-  console.log(`  the new laptop (#${laptop.address.device}) shows ${shown.length} earlier messages with Alice (the phone holds ${onPhone.length}), exactly as the phone stored them:`);
+  const all = await bobPhone.history(A);
+  // Disappearing messages stay behind (they would outlive their timer on the new device).
+  const onPhone = all.filter((m) => !((m.decoded.expireTimer?.seconds ?? 0) > 0));
+  console.log(`  the new laptop (#${laptop.address.device}) shows ${shown.length} earlier messages with Alice (the phone holds ${all.length}; ${all.length - onPhone.length} disappearing message(s) stay behind), exactly as the phone stored them:`);
   for (const m of shown) {
     const who = m.direction === 'out' ? 'me → Alice' : 'Alice';
     const c = m.decoded;
-    const body = c.reaction !== undefined ? `reacted ${c.reaction.emoji}` : `${c.replyTo !== undefined ? '↪ ' : ''}${c.text ?? ''}${c.attachments?.length ? ` [${c.attachments[0]!.contentType}]` : ''}`;
+    const body =
+      c.reaction !== undefined ? `reacted ${c.reaction.emoji}`
+      : c.delete !== undefined ? '🗑 message deleted'
+      : c.expireTimer?.update === true ? `⏳ disappearing messages ${c.expireTimer.seconds > 0 ? `set to ${c.expireTimer.seconds} s` : 'turned off'}`
+      : `${c.replyTo !== undefined ? '↪ ' : ''}${c.text ?? ''}${c.attachments?.length ? ` [${c.attachments[0]!.contentType}]` : ''}${c.extensions?.length ? ` [${c.extensions.map((e) => e.type).join(', ')}]` : ''}`;
     console.log(`    ${dim(new Date(m.timestamp).toISOString().slice(11, 23))} ${who}: ${body}`);
   }
   const same = shown.length === onPhone.length && shown.every((m, i) => Buffer.from(m.content).equals(Buffer.from(onPhone[i]!.content)) && m.timestamp === onPhone[i]!.timestamp);

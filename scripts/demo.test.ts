@@ -73,10 +73,18 @@ describe('demo', () => {
     expect(deletion).toContain("✓ Carol's tablet is refused by the key server: ACCOUNT_DELETED");
     expect(deletion).toContain("✓ Alice's send failed cleanly: ACCOUNT_DELETED (relay 410); contactDeleted fired; outbox 0");
     expect(deletion).not.toMatch(/→ Carol#\d/);
+    // Disappearing messages: the timer change shows on every device of both sides; the read message is gone 61 s later, also from the phone's file.
+    const timer = out.slice(out.indexOf('▸ Disappearing messages'), historyAt);
+    for (const who of ['Alice', 'Bob (phone)', 'Bob (laptop)']) expect(timer).toContain(`${who}: ⏳ disappearing messages set to 60 s by Bob`);
+    expect(timer).toContain("Alice's message carries expire_timer = 60 s (version 1)");
+    expect(timer).toMatch(/✓ 61 s later the phone deleted it \(1 message\(s\)\); bob-phone\.db \+ WAL held the text before: true, after: false/);
+    expect(timer).toContain('Alice: ⏳ disappearing messages turned off by Bob');
     // History for Bob's new laptop: imported from the phone, byte for byte, the archive on the blob server holds no text, the pointer went to device 3 only.
     const history = out.slice(historyAt, out.indexOf('▸ An insider'));
     expect(history).toMatch(/new laptop: done \((\d+) imported, 0 already there\)/);
-    expect(history).toMatch(/the new laptop \(#3\) shows (\d+) earlier messages with Alice \(the phone holds \1\)/);
+    const shownCounts = /the new laptop \(#3\) shows (\d+) earlier messages with Alice \(the phone holds (\d+); (\d+) disappearing message\(s\) stay behind\)/.exec(history);
+    expect(shownCounts).not.toBeNull();
+    expect(Number(shownCounts![1]) + Number(shownCounts![3])).toBe(Number(shownCounts![2]));
     expect(history).toMatch(/^ {4}\d\d:\d\d:\d\d\.\d{3} Alice: Hi Bob! Lunch tomorrow\?$/m);
     expect(history).toContain('✓ byte for byte');
     expect(history).toMatch(/✓ none of the \d+ texts in it/);

@@ -26,6 +26,7 @@ import { groupStep } from './demo-group.ts';
 import { receiptsStep } from './demo-receipts.ts';
 import { editsStep } from './demo-edits.ts';
 import { accountDeletionStep } from './demo-account-deletion.ts';
+import { disappearingStep } from './demo-disappearing.ts';
 import { historyStep } from './demo-history.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'sealpost-demo-'));
@@ -72,8 +73,9 @@ const recordingStore: EnvelopeStore = new Proxy(relayStore, {
 const blobDir = join(dir, 'blobs');
 const services = await startLocalServices({ keyServerDb: join(dir, 'keyserver.db'), relay: { store: recordingStore }, blobs: { directory: blobDir } });
 
-function device(file: string): SealpostClient {
+function device(file: string, now?: () => number): SealpostClient {
   return new SealpostClient({
+    ...(now === undefined ? {} : { now }),
     store: new SqliteStore(join(dir, file)),
     keyServerUrl: services.keyServerUrl,
     relayUrl: services.relayUrl,
@@ -104,6 +106,7 @@ function describe(m: ReceivedMessage): string {
   const c = m.content;
   let body = c.text ?? '';
   if (c.replyTo) body = `↪ re "${byTimestamp.get(`${c.replyTo.author}/${c.replyTo.timestamp}`) ?? '?'}": ${body}`;
+  if (c.expireTimer?.update) body = `⏳ set disappearing messages to ${c.expireTimer.seconds} s`;
   if (c.reaction) body = `reacted ${c.reaction.emoji} to "${byTimestamp.get(`${c.reaction.target.author}/${c.reaction.target.timestamp}`) ?? '?'}"`;
   if (c.attachments?.length) body += ` [${c.attachments.map((a) => `${a.contentType} ${a.size} B${a.caption ? ` "${a.caption}"` : ''}`).join(', ')}]`;
   return `${who}: ${body}`;
@@ -241,6 +244,7 @@ try {
   await receiptsStep({ alice, bobPhone, bobLaptop, names, step, style: { dim, green } });
   await editsStep({ alice, bobPhone, bobLaptop, step, style: { dim, green }, show: (label, line) => (seen.get(label)?.push(line), stream.push(`${bold(label)}: ${line}`)) });
   await accountDeletionStep({ alice, carol: groupClients[0]!, carolTablet: groupClients[1]!, keyServerUrl: services.keyServerUrl, step, style: { dim, green } });
+  await disappearingStep({ alice, bobPhone, bobLaptop, reopen: device, path: (f) => join(dir, f), names, step, style: { dim, green }, sent: (label, t) => { seen.get(label)?.push(dim(`me → ${t}`)); stream.push(`${bold(label)}: ${dim(`me → ${t}`)}`); } });
 
   const historyLaptop = await historyStep({ bobPhone, alice, device, blobUrl: services.blobUrl!, blobDir, names, step, style: { dim, green } });
 

@@ -9,6 +9,7 @@ import { conversationEntries, type ChatEntry } from './conversation.ts';
 import type { PageConfig } from './page-config.ts';
 import { TabLeader, type TabNotice } from './tab-leader.ts';
 import { deletedContactProblem } from './ui/acctdel.ts';
+import { watchDisappearing, withExpiry } from './ui/disappearing.ts';
 
 /** A person this user can write to. */
 export interface ContactEntry {
@@ -80,6 +81,7 @@ export class ChatSession {
     const edited = (peer: string) => (session.#tabs.notify({ type: 'history-changed', peer }), session.#changed());
     client.on('edited', (e) => edited(e.message.conversation));
     client.on('deletedForEveryone', (e) => edited(e.conversation));
+    watchDisappearing(client, () => session.#changed());
     client.on('error', (problem) => {
       session.problem = problem.error instanceof Error ? problem.error.message : String(problem.error);
       session.#changed();
@@ -144,7 +146,21 @@ export class ChatSession {
 
   /** The conversation with `account`, oldest first. */
   async conversation(account: string): Promise<ChatEntry[]> {
-    return conversationEntries(await this.client.history(account), this.client.address.account);
+    return withExpiry(this.client, conversationEntries(await this.client.history(account), this.client.address.account));
+  }
+
+  /** Disappearing messages: the conversation's timer (seconds, 0 = off), and setting it. */
+  async disappearingTimer(account: string): Promise<number> {
+    return (await this.client.disappearing.timer(account))?.seconds ?? 0;
+  }
+
+  async setDisappearingTimer(account: string, seconds: number): Promise<void> {
+    await this.#sending(account, () => this.client.setDisappearingTimer(account, seconds));
+  }
+
+  /** Marks the shown conversation read (a disappearing message's countdown starts when read); re-renders when it marked something. */
+  async markConversationRead(account: string): Promise<void> {
+    if ((await this.client.markRead(account)).messages.length > 0) this.#changed();
   }
 
   async send(account: string, text: string, replyTo?: MessageRef): Promise<void> {

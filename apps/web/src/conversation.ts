@@ -17,6 +17,10 @@ export interface ChatEntry {
   replyTo: { ref: MessageRef; text: string | undefined } | undefined;
   /** Emoji → the accounts that reacted with it. */
   reactions: Map<string, Set<string>>;
+  /** A disappearing-timer change (shown as a line, not a bubble): the new timer and who set it. */
+  timer?: { seconds: number; by: string };
+  /** When this message disappears, ms (its countdown runs). */
+  expiresAt?: number;
 }
 
 const refKey = (ref: MessageRef): string => `${ref.author}\u0000${ref.timestamp}`;
@@ -34,6 +38,10 @@ export function conversationEntries(history: readonly (StoredMessage & { decoded
       continue;
     }
     const ref = { author, timestamp: content.timestamp };
+    if (content.expireTimer?.update === true) {
+      entries.push({ id: message.id, mine: author === ownAccount, ref, text: '', replyTo: undefined, reactions: new Map(), timer: { seconds: content.expireTimer.seconds, by: author } });
+      continue;
+    }
     const replyTo = content.replyTo === undefined ? undefined : { ref: content.replyTo, text: byRef.get(refKey(content.replyTo))?.text };
     const entry: ChatEntry = { id: message.id, mine: author === ownAccount, ref, text: content.text ?? '', replyTo, reactions: new Map() };
     entries.push(entry);

@@ -157,6 +157,26 @@ describe.runIf(chromiumAvailable())('web chat in Chromium', () => {
     await insider.close();
   });
 
+  it('a disappearing timer set by Bob shows as a line on both sides; new messages show an hourglass countdown', async () => {
+    await bob.getByTestId('disappearing-timer').selectOption('60');
+    const line = (tab: Page) => tab.getByTestId('timer-change').last();
+    await expect.poll(() => line(alice).textContent(), { timeout: 20_000 }).toBe('Disappearing messages set to 1 minute by Bob');
+    await expect.poll(() => line(bob).textContent(), { timeout: 20_000 }).toBe('Disappearing messages set to 1 minute by you');
+    await expect.poll(() => alice.getByTestId('disappearing-timer').inputValue()).toBe('60');
+    // The change is a line, not a message bubble.
+    expect(await messageTexts(bob)).not.toContain('');
+    await send(alice, 'this one disappears');
+    await waitForMessage(bob, 'this one disappears');
+    // Alice's copy counts down from sending, Bob's from reading (his conversation with Alice is open).
+    for (const tab of [alice, bob]) {
+      const glass = tab.getByTestId('message').filter({ hasText: 'this one disappears' }).getByTestId('hourglass');
+      await expect.poll(() => glass.textContent(), { timeout: 20_000 }).toMatch(/^⏳ (1m|[1-5]?\d s|[1-5]?\ds)$/);
+    }
+    // Older messages (sent before the timer) have none.
+    expect(await alice.getByTestId('message').filter({ hasText: 'Hello Bob' }).getByTestId('hourglass').count()).toBe(0);
+    expect(world.pageErrors).toEqual([]);
+  });
+
   it('a contact who deleted their account: the next send shows why it failed', async () => {
     const carol = newTestClient(world.services);
     await carol.register();

@@ -2,6 +2,8 @@
  * The public types of `SealpostClient`: its options, the messages it hands
  * the app, and its events.
  */
+import type { DisappearingTimerEvent } from './disappearing/disappearing.ts';
+import type { ExpiredMessages } from './disappearing/sweeper.ts';
 import type { MessageContent, MessageRef } from './content.ts';
 import type { IdentityChange, IdentityPolicy } from './identity.ts';
 import type { BackoffPolicy, ReceiverState, WebSocketConstructor } from './receiver.ts';
@@ -170,6 +172,10 @@ export interface ClientEvents {
   unknownContent: UnknownContentEvent;
   /** A contact's account was deleted (a send or bundle fetch was refused with `ACCOUNT_DELETED`; nothing for it stays in the outbox). */
   contactDeleted: ContactDeletedEvent;
+  /** A conversation's disappearing-messages timer changed (set here, by the peer, or on our other device). */
+  disappearingTimer: DisappearingTimerEvent;
+  /** Disappearing messages whose timer ran out were deleted from the store. */
+  messagesExpired: ExpiredMessages;
   /** History transfer to a newly linked device: progress and result, on the primary and on the new device. */
   historyTransfer: HistoryTransferEvent;
 }

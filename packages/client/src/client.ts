@@ -48,6 +48,9 @@ import type { TypingAction } from './receipts/typing-codec.ts';
 import { EditReceiver } from './edits/edit-inbound.ts';
 import { Edits, type EditSendResult } from './edits/edits.ts';
 import { DEFAULT_EDIT_POLICY, type EditVersion } from './edits/types.ts';
+import { Disappearing } from './disappearing/disappearing.ts';
+import { groupOfPeer } from './groups/types.ts';
+import type { ConversationTimer } from './store/types.ts';
 import { HistoryTransfers } from './history-transfer/history-transfer.ts';
 
 export type { ClientEvents, ClientProblem, ContactCard, ReceivedMessage, ReceiveMode, RelayView, SealpostClientOptions, SentMessage } from './client-types.ts';
@@ -80,6 +83,8 @@ export class SealpostClient extends TypedEmitter<ClientEvents> {
   readonly #now: () => number;
   readonly #readState: ReadState;
   readonly #edits: Edits;
+  /** Disappearing messages: conversation timers, expiry schedule, the sweeper (disappearing/). */
+  readonly disappearing: Disappearing;
   #closed = false;
 
   /** Opens a client and loads its local account from the store. */
@@ -117,7 +122,12 @@ export class SealpostClient extends TypedEmitter<ClientEvents> {
     const maxSendAttempts = options.maxSendAttempts ?? 3;
     // One cache of DH(our identity, peer identity) for every sealed send (v1 and v2); memory only, bounded.
     const agreementCache = new SealedSenderV2AgreementCache();
-    this.#outgoing = new Outgoing({ store, keyServer, relay, ops, locks, now, own, contacts: this.#contacts, credentials, trust: this.#trust, maxSendAttempts, emit, agreementCache });
+    this.disappearing = new Disappearing({
+      store, now, emit, ownAccount: () => own().account,
+      sendUpdate: (peer, expireTimer) => (groupOfPeer(peer) !== undefined ? this.groups.send(groupOfPeer(peer)!, { expireTimer }) : this.send(peer, { expireTimer })),
+    });
+    const disappearing = this.disappearing;
+    this.#outgoing = new Outgoing({ store, keyServer, relay, ops, locks, now, own, contacts: this.#contacts, credentials, trust: this.#trust, maxSendAttempts, emit, agreementCache, disappearing });
     this.historyTransfer = new HistoryTransfers({
       store, now, own, emit, options: options.historyTransfer,
       sendContent: (account, plaintext, ts) => this.#outgoing.sendContent(account, plaintext, ts),
@@ -147,18 +157,19 @@ export class SealpostClient extends TypedEmitter<ClientEvents> {
     });
     this.receipts = new Receipts({ store, now, own: () => own().account, delivery: this.#deliveryReceipts, typing: typingTracker, sendContent: (a, p, t) => outgoing.sendContent(a, p, t) });
     const receiptInbound = new ReceiptInbound({ own, emit, delivery: this.#deliveryReceipts, typing: typingTracker });
-    this.groups = new Groups({ ...groupDeps, sender: groupSender, locks, edits: () => this.#edits });
+    this.groups = new Groups({ ...groupDeps, sender: groupSender, locks, edits: () => this.#edits, setDisappearingTimer: (peer, seconds) => this.setDisappearingTimer(peer, seconds) });
     const editPolicy = { ...DEFAULT_EDIT_POLICY, ...options.edits };
     this.#edits = new Edits({ store, outgoing: this.#outgoing, groupSender, own, now, emit, policy: editPolicy });
     const recovery = new Recovery({ outgoing: this.#outgoing, own, emit, groupResend: (from, groupId, ts) => groupSender.resendAfterDecryptionError(from, groupId, ts) });
     this.#incoming = new Incoming({
       store: this.store, locks, now, own, trust: this.#trust, contacts: this.#contacts, handlers, trustRoots: this.#trustRoots,
       onMessage: options.onMessage, upkeep: () => this.#account.upkeep, closed: () => this.#closed, emit,
-      quarantineLimits: { ...DEFAULT_QUARANTINE_LIMITS, ...options.quarantine }, recovery, groups: groupReceiver, receipts: receiptInbound,
+      quarantineLimits: { ...DEFAULT_QUARANTINE_LIMITS, ...options.quarantine }, recovery, groups: groupReceiver, receipts: receiptInbound, disappearing,
       edits: new EditReceiver({ own, emit, policy: editPolicy }),
       historyTransfer: this.historyTransfer,
     });
     this.#readState = new ReadState({ store, now, onError: (error) => emit('error', { error }) });
+    this.#readState.listen(disappearing.readListener);
     this.#reception = new Reception(this.relay, options, () => credentials.relayToken(), (e) => this.#incoming.handle(e), emit, () => this.#closed);
     this.#ready = this.#account.load();
     this.#ready.catch(() => {}); // surfaced by ready() and every call that needs it
@@ -348,6 +359,8 @@ export class SealpostClient extends TypedEmitter<ClientEvents> {
       return undefined;
     });
     if (certificate !== undefined) selfCheckTrustRoot(certificate, this.#trustRoots, this.#now(), own);
+    // What expired while the client was closed goes before anything is offered again.
+    await this.disappearing.start();
     await this.redeliver();
     await this.#incoming.retryQuarantined().catch((error: unknown) => this.emit('error', { error }));
     await this.flushOutbox();
@@ -433,6 +446,19 @@ export class SealpostClient extends TypedEmitter<ClientEvents> {
     return read;
   }
 
+  /**
+   * Sets the disappearing-messages timer of a conversation (a peer account, or
+   * a group's conversation id; for groups also `groups.setDisappearingTimer`):
+   * `seconds` after reading (received) or sending (sent), a message is deleted
+   * from every device's store; 0 turns it off. Sends a timer-change message to
+   * the peer and our other devices; resolves with the conversation's timer.
+   */
+  async setDisappearingTimer(peer: string, seconds: number): Promise<ConversationTimer | undefined> {
+    this.#refuseIfClosed();
+    await this.#ready;
+    return this.disappearing.set(peer, seconds);
+  }
+
   /** Registers a function `markRead` calls inside its transaction (SDK features and apps); returns its remover. */
   onMessagesRead(listener: ReadListener): () => void {
     return this.#readState.listen(listener);
@@ -460,6 +486,7 @@ export class SealpostClient extends TypedEmitter<ClientEvents> {
     if (this.#closed) return;
     this.#closed = true;
     this.#account.upkeep?.stop();
+    this.disappearing.stop();
     await this.#reception.stop();
     await this.#deliveryReceipts.close();
     this.#incoming.end();

@@ -9,6 +9,7 @@ import { historyTransferFromProto, historyTransferToProto, type HistoryTransferF
 import { ClientError } from './errors.ts';
 import { receiptFromProto, receiptToProto, type ReceiptContent } from './receipts/receipt-codec.ts';
 import { typingFromProto, typingToProto, type TypingContent } from './receipts/typing-codec.ts';
+import { expireTimerFromProto, expireTimerToProto, type ExpireTimerContent } from './disappearing/timer-codec.ts';
 import { pointerFromProto, pointerToProto, previewFromProto, previewToProto, type AttachmentPointer, type LinkPreview } from './attachments/pointer.ts';
 import { decodeEditFields, encodeEditFields } from './edits/edit-codec.ts';
 import type { DeleteFields, EditFields, Extension } from './edits/types.ts';
@@ -78,6 +79,8 @@ export interface MessageContent {
   extensions?: Extension[];
   /** Field numbers of `Content` this SDK does not know (a newer client's); the stored bytes keep them. Read only. */
   unknownFields?: number[];
+  /** The conversation's disappearing-messages timer as the sender knows it (`update`: this message changes it). */
+  expireTimer?: ExpireTimerContent;
   /** History transfer between two devices of this account (field 24; history-transfer/). */
   historyTransfer?: HistoryTransferFields;
 }
@@ -153,6 +156,7 @@ export function encodeContent(content: Omit<MessageContent, 'version'> & { versi
   if (content.receipt !== undefined) message.receipt = receiptToProto(content.receipt, { toRef });
   if (content.typing !== undefined) message.typing = typingToProto(content.typing);
   encodeEditFields(message, content, { toRef, fromRef });
+  if (content.expireTimer !== undefined) expireTimerToProto(content.expireTimer, message);
   if (content.historyTransfer !== undefined) message.historyTransfer = historyTransferToProto(content.historyTransfer);
   return toBinary(ContentSchema, message);
 }
@@ -194,6 +198,8 @@ export function decodeContent(bytes: Uint8Array): MessageContent {
   if (m.receipt !== undefined) out.receipt = receiptFromProto(m.receipt, { fromRef });
   if (m.typing !== undefined) out.typing = typingFromProto(m.typing);
   decodeEditFields(m, out, { toRef, fromRef });
+  const expireTimer = expireTimerFromProto(m);
+  if (expireTimer !== undefined) out.expireTimer = expireTimer;
   if (m.historyTransfer !== undefined) out.historyTransfer = historyTransferFromProto(m.historyTransfer);
   return out;
 }

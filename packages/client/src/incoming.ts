@@ -35,6 +35,7 @@ import { failureOf, quarantineEnvelope, type QuarantineLimits } from './quaranti
 import { groupOfPeer } from './groups/types.ts';
 import type { IncomingReceipts } from './receipts/receipt-inbound.ts';
 import { unknownContentOf } from './edits/unknown-content.ts';
+import type { Disappearing } from './disappearing/disappearing.ts';
 
 /** An unsealed envelope whose sender certificate is valid. */
 export interface OpenedEnvelope {
@@ -91,6 +92,8 @@ export interface IncomingDeps {
   receipts?: IncomingReceipts;
   /** Edits and deletes for everyone (`edits/edit-inbound.ts`): applied to a stored message instead of stored as one; returns what to run after the commit. */
   edits?: { apply(tx: StoreTransaction, opened: OpenedEnvelope, content: MessageContent, peer: string, now: number): Promise<(() => void) | undefined> };
+  /** Disappearing messages: carried timers and sync copies' countdowns, inside the envelope's transaction. */
+  disappearing?: Pick<Disappearing, 'inbound'>;
   /** History transfer between our own devices (`history-transfer/`): applied in the envelope's transaction, never stored as a message. */
   historyTransfer?: { apply(tx: StoreTransaction, opened: OpenedEnvelope, content: MessageContent, now: number): Promise<{ after: () => Promise<void> }> };
 }
@@ -344,9 +347,10 @@ export class Incoming {
           const edited = repeat || control ? undefined : await this.d.edits?.apply(tx, opened, content, row.peer, now);
           const id = repeat || control || edited !== undefined ? undefined : await tx.history.add({ ...row, direction: opened.fromSelf ? 'out' : 'in', timestamp: content.timestamp, content: plaintext });
           const receiptsAfter = transfer !== undefined ? undefined : await this.d.receipts?.apply(tx, opened, content, { peer: row.peer, id }, now);
+          const expiry = transfer !== undefined ? undefined : await this.d.disappearing?.inbound(tx, { ...row, id, direction: opened.fromSelf ? 'out' : 'in' }, content, now);
           await tx.history.markProcessed(opened.envelopeId, now);
           if (retry) await tx.quarantine.remove(opened.envelopeId);
-          return { message: id === undefined ? undefined : receivedMessage({ ...row, id }, content, own.account), change, usedOneTime, after: transfer?.after ?? group?.after, receiptsAfter, edited };
+          return { message: id === undefined ? undefined : receivedMessage({ ...row, id }, content, own.account), change, usedOneTime, after: transfer?.after ?? group?.after, receiptsAfter, edited, expiry };
         });
       } catch (error) {
         if (isDuplicateMessage(error)) {
@@ -369,6 +373,7 @@ export class Incoming {
     if (outcome === undefined) return undefined;
     if (outcome.change !== undefined) this.d.emit('identityChanged', outcome.change);
     outcome.edited?.();
+    outcome.expiry?.();
     if (outcome.after !== undefined) await outcome.after().catch((error: unknown) => this.d.emit('error', { error, envelopeId: opened.envelopeId }));
     outcome.receiptsAfter?.();
     const upkeep = this.d.upkeep();

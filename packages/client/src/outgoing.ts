@@ -53,6 +53,8 @@ export interface OutgoingMessage {
   previews?: MessageContent['previews'];
   /** App-defined payloads (`{ type: 'com.example.poll', data }`), delivered untouched. */
   extensions?: MessageContent['extensions'];
+  /** The disappearing-messages timer to carry (default: the conversation's; see disappearing/). */
+  expireTimer?: MessageContent['expireTimer'];
 }
 
 /** What `Outgoing` works with. */
@@ -71,6 +73,11 @@ export interface OutgoingDeps {
   emit: <K extends keyof ClientEvents>(event: K, value: ClientEvents[K]) => void;
   /** DH(our identity, recipient identity), reused by sealed sender v1 and v2 sends (memory only, bounded; same bytes). */
   agreementCache?: SealedSenderV2AgreementCache;
+  /** Disappearing messages: the timer a chat message to `peer` carries, and the hook in the transaction that stores a sent message (returns after-commit work). */
+  disappearing?: {
+    timerOf(peer: string): Promise<MessageContent['expireTimer']>;
+    sentStored(tx: StoreTransaction, id: number, row: NewMessage): Promise<(() => void) | undefined>;
+  };
 }
 
 /** The local keys of `own` in the form the session functions take. */
@@ -104,6 +111,8 @@ export class Outgoing {
     if (message.attachments !== undefined) content.attachments = message.attachments;
     if (message.previews !== undefined) content.previews = message.previews;
     if (message.extensions !== undefined) content.extensions = message.extensions;
+    const expireTimer = message.expireTimer ?? (await this.d.disappearing?.timerOf(to));
+    if (expireTimer !== undefined) content.expireTimer = expireTimer;
     const plaintext = encodeContent(content);
     const history: NewMessage = {
       direction: 'out',
@@ -127,7 +136,7 @@ export class Outgoing {
       // (a sealed copy stays in the outbox for flushOutbox()).
       this.d.emit('error', { error });
     }
-    const id = toRecipient.messageId ?? (await this.d.store.history.add(history));
+    const id = toRecipient.messageId ?? (await this.storeSent(history));
     const { profileKey: _pk, ...visible } = content;
     const ref: MessageRef = { author: local.account, timestamp };
     if (message.messageId !== undefined) ref.messageId = message.messageId;
@@ -286,12 +295,35 @@ export class Outgoing {
   }
 
   /** Removes a batch from the outbox; when `accepted`, moves its parked history row into the history. */
-  #settleBatch(batchId: string, accepted: boolean): Promise<number | undefined> {
-    return this.d.store.transaction(async (tx) => {
+  async #settleBatch(batchId: string, accepted: boolean): Promise<number | undefined> {
+    let after: (() => void) | undefined;
+    const id = await this.d.store.transaction(async (tx) => {
       await tx.outbox.removeBatch(batchId);
       const parked = await tx.outbox.takeParked(batchId);
-      return accepted && parked !== undefined ? tx.history.add(parked) : undefined;
+      if (!accepted || parked === undefined) return undefined;
+      const id = await tx.history.add(parked);
+      after = await this.d.disappearing?.sentStored(tx, id, parked);
+      return id;
     });
+    after?.();
+    return id;
+  }
+
+  /** The disappearing-messages timer a chat message to `peer` (a group's conversation id too) carries. */
+  async expireTimerOf(peer: string): Promise<MessageContent['expireTimer']> {
+    return this.d.disappearing?.timerOf(peer);
+  }
+
+  /** Stores the history row of a message the relay accepted (no parked batch: group sends, notes to self); returns its id. */
+  async storeSent(row: NewMessage): Promise<number> {
+    let after: (() => void) | undefined;
+    const id = await this.d.store.transaction(async (tx) => {
+      const id = await tx.history.add(row);
+      after = await this.d.disappearing?.sentStored(tx, id, row);
+      return id;
+    });
+    after?.();
+    return id;
   }
 
   /**

@@ -10,6 +10,7 @@ import { h, replaceChildren } from './dom.ts';
 import { openSafetyDialog } from './safety-dialog.ts';
 import { receiptTicks, sendTypingFrom, typingLine } from './receipts.ts';
 import { decorateEdits, loadEditMarks, type EditMark } from './edits.ts';
+import { hourglass, tickCountdowns, timerChangeLine, timerControl } from './disappearing.ts';
 
 /** The reactions offered on every message. */
 export const REACTIONS = ['👍', '❤️', '😂'] as const;
@@ -54,7 +55,9 @@ export function conversationPane(session: ChatSession): ConversationPane {
   );
   const typing = sendTypingFrom(session, input, () => account);
   const typingSlot = h('div', { class: 'typing-slot' });
-  const element = h('main', { class: 'conversation' }, h('header', {}, title, safety), warning, messages, typingSlot, composer);
+  const timer = timerControl((seconds) => account !== undefined && void session.setDisappearingTimer(account, seconds).catch(() => {}));
+  const element = h('main', { class: 'conversation' }, h('header', {}, title, timer.element, safety), warning, messages, typingSlot, composer);
+  tickCountdowns(messages);
 
   function nameOf(a: string): string {
     return session.contacts.find((c) => c.account === a)?.name ?? a;
@@ -70,12 +73,14 @@ export function conversationPane(session: ChatSession): ConversationPane {
   }
 
   function bubble(entry: ChatEntry, peer: string, mark: EditMark | undefined): HTMLElement {
+    if (entry.timer !== undefined) return timerChangeLine(entry.timer.seconds, nameOrYou(entry.timer.by));
     const reactions = [...entry.reactions].map(([emoji, who]) => h('span', { class: 'reaction', title: [...who].map(nameOrYou).join(', ') }, `${emoji} ${who.size}`));
     const li = h(
       'li',
       { class: entry.mine ? 'message mine' : 'message', 'data-testid': 'message', 'data-mine': entry.mine ? 'true' : 'false' },
       entry.replyTo !== undefined && h('blockquote', { class: 'reply-quote', 'data-testid': 'reply-quote' }, entry.replyTo.text ?? '(an earlier message)'),
       h('p', { 'data-testid': 'message-text' }, entry.text),
+      hourglass(entry.expiresAt),
       h('div', { class: 'reactions', 'data-testid': 'reactions' }, ...reactions),
       entry.mine && receiptTicks(session, entry.ref),
       h(
@@ -109,7 +114,10 @@ export function conversationPane(session: ChatSession): ConversationPane {
       element.hidden = selected === undefined;
       if (selected === undefined) return;
       const [entries, marks] = await Promise.all([session.conversation(selected), loadEditMarks(session, selected)]);
+      const seconds = await session.disappearingTimer(selected);
       if (mine !== generation) return; // a newer refresh is under way
+      timer.show(seconds);
+      if (document.visibilityState === 'visible') void session.markConversationRead(selected).catch(() => {});
       title.textContent = nameOf(selected);
       warning.hidden = !session.identityWarning(selected);
       replaceChildren(

@@ -49,7 +49,8 @@ export interface GroupReceiverDeps {
 
 /** True when `content` says something to show (not only group control fields). */
 export function hasUserContent(c: MessageContent): boolean {
-  return c.text !== undefined || c.reaction !== undefined || c.attachments !== undefined || c.previews !== undefined || c.replyTo !== undefined || hasEditContent(c);
+  return c.text !== undefined || c.reaction !== undefined || c.attachments !== undefined || c.previews !== undefined || c.replyTo !== undefined || hasEditContent(c)
+    || c.expireTimer?.update === true; // a disappearing-timer change: a visible event in the group
 }
 
 const sameDevice = (a: DeviceAddress | undefined, b: DeviceAddress) => a !== undefined && a.account === b.account && a.device === b.device;

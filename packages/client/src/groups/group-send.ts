@@ -217,7 +217,7 @@ export class GroupSender {
   /** Sends `content` (its group context is set here) to the group; see the module comment. */
   async send(groupId: string, content: MessageContent, options: { storeInHistory?: boolean } = {}): Promise<GroupSendResult> {
     // An edit or delete for everyone is sent like a message but not stored as one (id 0).
-    const addToHistory = (h: NewMessage) => (options.storeInHistory === false ? Promise.resolve(0) : this.d.store.history.add(h));
+    const addToHistory = (h: NewMessage) => (options.storeInHistory === false ? Promise.resolve(0) : this.d.outgoing.storeSent(h));
     return this.d.locks.run(groupPeer(groupId), async () => {
       const own = this.d.own();
       const me = { account: own.account, device: own.device };

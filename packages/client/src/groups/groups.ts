@@ -15,7 +15,7 @@ import type { Edits, EditSendResult } from '../edits/edits.ts';
 import { ClientError } from '../errors.ts';
 import type { Outgoing, OutgoingMessage } from '../outgoing.ts';
 import type { SessionLocks } from '../session-transaction.ts';
-import type { ClientStore, RegisteredAccount, StoredGroup, StoredMessage } from '../store/types.ts';
+import type { ClientStore, ConversationTimer, RegisteredAccount, StoredGroup, StoredMessage } from '../store/types.ts';
 import { GroupError } from './errors.ts';
 import { GROUP_ID_LENGTH, checkTransition, memberOf, signGroupChange, type GroupChangeData, type GroupMemberInfo, type GroupStateData } from './group-change.ts';
 import type { GroupSender, GroupSendResult } from './group-send.ts';
@@ -34,6 +34,8 @@ export interface GroupsDeps {
   emit: <K extends keyof ClientEvents>(event: K, value: ClientEvents[K]) => void;
   /** Edits and deletes for everyone (src/edits/edits.ts). */
   edits: () => Edits;
+  /** Disappearing messages (client.ts wires it): sets a conversation's timer. */
+  setDisappearingTimer?: (peer: string, seconds: number) => Promise<ConversationTimer | undefined>;
 }
 
 /** Options of `Groups.create`. */
@@ -161,6 +163,8 @@ export class Groups {
     if (message.attachments !== undefined) content.attachments = message.attachments;
     if (message.previews !== undefined) content.previews = message.previews;
     if (message.extensions !== undefined) content.extensions = message.extensions;
+    const expireTimer = message.expireTimer ?? (await this.d.outgoing.expireTimerOf(groupPeer(groupId)));
+    if (expireTimer !== undefined) content.expireTimer = expireTimer;
     return this.d.sender.send(groupId, content);
   }
 
@@ -172,6 +176,12 @@ export class Groups {
   /** Deletes our message `target` in the group for every member (src/edits/). */
   deleteForEveryone(groupId: string, target: MessageRef): Promise<EditSendResult> {
     return this.d.edits().groupDelete(groupId, target);
+  }
+
+  /** Sets the group's disappearing-messages timer (seconds, 0 = off); any member may (see disappearing/). */
+  async setDisappearingTimer(groupId: string, seconds: number): Promise<ConversationTimer | undefined> {
+    if (this.d.setDisappearingTimer === undefined) throw new ClientError('INVALID_DATA', 'disappearing messages are not wired into this client');
+    return this.d.setDisappearingTimer(groupPeer(groupId), seconds);
   }
 
   /** The group, if this device knows it. */

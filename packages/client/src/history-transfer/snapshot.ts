@@ -5,13 +5,15 @@
  * yet, in archive order, and contacts it does not know or knows older).
  */
 import { equalBytes } from '@sealpost/protocol/primitives';
+import { decodeContent } from '../content.ts';
 import type { ClientStore, Contact, StoreTransaction, StoredMessage } from '../store/types.ts';
 import type { Archive, ArchiveRow } from './archive.ts';
 
 /** The primary's archive of its recent history. */
 export async function snapshotHistory(store: ClientStore, bounds: { maxMessages: number; since: number }, now: number): Promise<Archive> {
   return store.transaction(async (tx) => {
-    const stored = bounds.maxMessages <= 0 ? [] : await tx.history.recent(bounds.maxMessages, bounds.since);
+    // Disappearing messages stay behind: the new device would hold them past their timer.
+    const stored = (bounds.maxMessages <= 0 ? [] : await tx.history.recent(bounds.maxMessages, bounds.since)).filter((m) => !isDisappearing(m.content));
     const peers = new Set(stored.map((m) => m.peer));
     const contacts: Contact[] = [];
     for (const peer of peers) {
@@ -20,6 +22,15 @@ export async function snapshotHistory(store: ClientStore, bounds: { maxMessages:
     }
     return { createdAt: now, rows: stored.map(rowOf), contacts };
   });
+}
+
+/** True for a message sent under a disappearing-messages timer (its content carries one). */
+function isDisappearing(content: Uint8Array): boolean {
+  try {
+    return (decodeContent(content).expireTimer?.seconds ?? 0) > 0;
+  } catch {
+    return false;
+  }
 }
 
 function rowOf(m: StoredMessage): ArchiveRow {

@@ -8,6 +8,7 @@ import { ClientError, KyberPreKeyReplayError } from '../errors.ts';
 import { MemoryGroups, MemorySenderKeys } from './memory-group-roles.ts';
 import { MemoryReceipts } from './memory-receipt-roles.ts';
 import { MemoryEdits } from './memory-edit-roles.ts';
+import { MemoryExpirations } from './memory-expiration-roles.ts';
 import { SerialQueue, serialRoles } from './serial.ts';
 import {
   MAX_PREKEY_ID,
@@ -45,6 +46,8 @@ import {
   type ReceiptStore,
   type StoredEdit,
   type EditStore,
+  type ConversationTimer,
+  type ExpirationStore,
 } from './types.ts';
 
 const copy = (b: Uint8Array): Uint8Array => b.slice();
@@ -73,6 +76,8 @@ class MemoryTables {
   readonly senderKeys = new Map<string, Uint8Array>();
   /** Earlier versions of edited messages, by message id. */
   readonly edits = new Map<number, StoredEdit[]>();
+  readonly timers = new Map<string, ConversationTimer>();
+  readonly expirations = new Map<number, number>();
   nextMessageId = 1;
   undo: (() => void)[] | undefined;
 
@@ -234,6 +239,26 @@ class MemoryHistory implements HistoryStore {
       marked.push({ ...row, content: copy(row.content) });
     }
     return marked.sort((a, b) => a.id - b.id);
+  }
+  async remove(ids: readonly number[]) {
+    let removed = 0;
+    for (const id of new Set(ids)) {
+      const m = this.t.messages.get(id);
+      if (m === undefined) continue;
+      this.t.setMap(this.t.messages, id, undefined);
+      this.t.setMap(this.t.expirations, id, undefined);
+      // Its earlier versions (edit for everyone) go with it, as SQLite's foreign key cascades.
+      if (this.t.edits.has(id)) this.t.setMap(this.t.edits, id, undefined);
+      if (m.envelopeId !== undefined && this.t.envelopeIds.delete(m.envelopeId)) this.t.onUndo(() => this.t.envelopeIds.add(m.envelopeId!));
+      const before = this.t.sentLog;
+      const kept = m.direction === 'out' ? before.filter((e) => e.timestamp !== m.timestamp) : before;
+      if (kept.length !== before.length) {
+        this.t.onUndo(() => (this.t.sentLog = before));
+        this.t.sentLog = kept;
+      }
+      removed++;
+    }
+    return removed;
   }
   async recent(limit: number, since: number) {
     return [...this.t.messages.values()].filter((m) => m.timestamp >= since).slice(-limit).map((m) => ({ ...m, content: copy(m.content) }));
@@ -399,6 +424,7 @@ export class MemoryStore implements ClientStore {
     senderKeys: new MemorySenderKeys(this.#tables),
     receipts: new MemoryReceipts(this.#tables),
     edits: new MemoryEdits(this.#tables),
+    expirations: new MemoryExpirations(this.#tables),
   };
   readonly #serial = serialRoles(this.#roles, this.#queue);
   readonly sessions: SessionStore = this.#serial.sessions;
@@ -416,6 +442,7 @@ export class MemoryStore implements ClientStore {
   readonly senderKeys: SenderKeyStore = this.#serial.senderKeys;
   readonly receipts: ReceiptStore = this.#serial.receipts;
   readonly edits: EditStore = this.#serial.edits;
+  readonly expirations: ExpirationStore = this.#serial.expirations;
 
   transaction<T>(fn: (tx: StoreTransaction) => Promise<T>): Promise<T> {
     return this.#queue.run(async () => {

@@ -202,4 +202,20 @@ export const MIGRATIONS: readonly string[] = [
   CREATE INDEX message_edits_message ON message_edits (message_id, seq);
   CREATE INDEX messages_ref ON messages (peer, sender_account, timestamp);
   `,
+  // 8 -> 9 (issue 18, disappearing): disappearing messages — each conversation's
+  // timer and the messages' scheduled deletions (a row deleted with its message).
+  `
+  CREATE TABLE conversation_timers (
+    peer TEXT PRIMARY KEY,
+    seconds INTEGER NOT NULL,
+    version INTEGER NOT NULL,
+    updated_by TEXT NOT NULL,
+    updated_at INTEGER NOT NULL
+  );
+  CREATE TABLE expirations (
+    message_id INTEGER PRIMARY KEY REFERENCES messages (id) ON DELETE CASCADE,
+    expires_at INTEGER NOT NULL
+  );
+  CREATE INDEX expirations_at ON expirations (expires_at, message_id);
+  `,
 ];

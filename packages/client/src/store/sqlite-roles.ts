@@ -10,6 +10,7 @@ import { SqliteGroups, SqliteSenderKeys } from './sqlite-group-roles.ts';
 import { SqliteReceipts } from './sqlite-receipt-roles.ts';
 import { SqliteQuarantine, SqliteSentLog } from './sqlite-recovery-roles.ts';
 import { SqliteEdits } from './sqlite-edit-roles.ts';
+import { SqliteExpirations } from './sqlite-expiration-roles.ts';
 import {
   MAX_PREKEY_ID,
   type Contact,
@@ -39,7 +40,7 @@ type Row = Record<string, unknown>;
 /** Prepared statements, cached per SQL text. */
 export class Statements {
   readonly #cache = new Map<string, Database.Statement>();
-  /** Set when a transaction overwrote message plaintext: `SqliteStore` checkpoints the WAL after the commit, so no old page image stays in it. */
+  /** Set when a transaction overwrote or removed message plaintext (`replaceContent`, `history.remove`): `SqliteStore` checkpoints the WAL after the commit, so no old page image stays in it. */
   scrubAfterCommit = false;
   constructor(readonly db: Database.Database) {}
 
@@ -56,6 +57,16 @@ export class Statements {
   atomic<T>(fn: () => T): T {
     return this.db.transaction(fn).immediate();
   }
+}
+
+/**
+ * Copies the WAL into the database file and truncates it to zero bytes, so
+ * deleted content (overwritten in the database by `secure_delete`) is no
+ * longer in older WAL frames either. Best effort: a reader on another
+ * connection can keep frames back (`busy`), then the next removal retries.
+ */
+export function truncateWal(db: Database.Database): void {
+  db.pragma('wal_checkpoint(TRUNCATE)');
 }
 
 const bytes = (v: unknown): Uint8Array => new Uint8Array(v as ArrayBufferLike & Uint8Array);
@@ -241,6 +252,24 @@ class SqliteHistory implements HistoryStore {
       .all(now, peer, upToId) as Row[];
     return rows.map(toMessage).sort((a, b) => a.id - b.id);
   }
+  async remove(ids: readonly number[]) {
+    let removed = 0;
+    this.s.atomic(() => {
+      for (const id of new Set(ids)) {
+        const m = this.s.get('DELETE FROM messages WHERE id = ? RETURNING direction, timestamp').get(id) as Row | undefined;
+        if (m === undefined) continue;
+        // The sent log keeps a sent message's plaintext for resends (24 h; the recipients' copy and our
+        // devices' sync transcript): every entry of its timestamp goes too.
+        if (m.direction === 'out') this.s.get('DELETE FROM sent_log WHERE timestamp = ?').run(m.timestamp);
+        removed++;
+      }
+    });
+    if (removed > 0) {
+      if (this.s.db.inTransaction) this.s.scrubAfterCommit = true;
+      else truncateWal(this.s.db);
+    }
+    return removed;
+  }
   async recent(limit: number, since: number) {
     return (this.s.get('SELECT * FROM (SELECT * FROM messages WHERE timestamp >= ? ORDER BY id DESC LIMIT ?) ORDER BY id').all(since, limit) as Row[]).map(toMessage);
   }
@@ -363,5 +392,6 @@ export function sqliteRoles(statements: Statements): StoreRoles {
     senderKeys: new SqliteSenderKeys(statements),
     receipts: new SqliteReceipts(statements),
     edits: new SqliteEdits(statements),
+    expirations: new SqliteExpirations(statements),
   };
 }

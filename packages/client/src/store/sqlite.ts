@@ -21,9 +21,9 @@ import { ClientError } from '../errors.ts';
 import { BASE64_DECODE_FUNCTION, MIGRATIONS } from './migrations.ts';
 import { openClientDatabase, restrictCompanionFiles } from './sqlite-open.ts';
 import { SerialQueue, serialRoles } from './serial.ts';
-import { sqliteRoles, Statements } from './sqlite-roles.ts';
+import { sqliteRoles, Statements, truncateWal } from './sqlite-roles.ts';
 import type { ClientStore, ContactStore, HistoryStore, IdentityStore, KyberPreKeyStore, OneTimePreKeyStore, OutboxStore, SessionStore, SettingsStore, SignedPreKeyStore, StoreRoles, StoreTransaction } from './types.ts';
-import type { EditStore, GroupStore, QuarantineStore, ReceiptStore, SenderKeyStore, SentLogStore } from './types.ts';
+import type { EditStore, ExpirationStore, GroupStore, QuarantineStore, ReceiptStore, SenderKeyStore, SentLogStore } from './types.ts';
 
 /** Options of `SqliteStore`. */
 export interface SqliteStoreOptions {
@@ -59,6 +59,7 @@ export class SqliteStore implements ClientStore {
   readonly senderKeys: SenderKeyStore;
   readonly receipts: ReceiptStore;
   readonly edits: EditStore;
+  readonly expirations: ExpirationStore;
 
   /** Opens (creating if needed, mode 0600) the database at `path` and migrates it. */
   constructor(path: string, options: SqliteStoreOptions = {}) {
@@ -68,7 +69,7 @@ export class SqliteStore implements ClientStore {
     this.db.pragma('synchronous = FULL');
     this.db.pragma(`busy_timeout = ${options.busyTimeoutMs ?? 10_000}`);
     this.db.pragma('foreign_keys = ON');
-    // Deleted and overwritten content (delete for everyone, src/edits/) is zeroed in the file, not only unlinked.
+    // Deleted and overwritten content (delete for everyone, disappearing messages) is zeroed in the file, not only unlinked.
     this.db.pragma('secure_delete = ON');
     this.db.function(BASE64_DECODE_FUNCTION, { deterministic: true }, (text: unknown) => Buffer.from(String(text), 'base64'));
     this.#migrate();
@@ -91,6 +92,7 @@ export class SqliteStore implements ClientStore {
     this.senderKeys = serial.senderKeys;
     this.receipts = serial.receipts;
     this.edits = serial.edits;
+    this.expirations = serial.expirations;
   }
 
   #migrate(): void {
@@ -134,7 +136,7 @@ export class SqliteStore implements ClientStore {
   #scrubWal(): void {
     if (!this.#statements.scrubAfterCommit) return;
     this.#statements.scrubAfterCommit = false;
-    if (!this.db.inTransaction) this.db.pragma('wal_checkpoint(TRUNCATE)');
+    if (!this.db.inTransaction) truncateWal(this.db);
   }
 
   close(): Promise<void> {

@@ -14,6 +14,7 @@
  *
  * Key material is stored as opaque record bytes; the SDK decides their encoding.
  */
+import type { ExpirationStore } from './expiration-types.ts';
 
 /** A remote (or local) device: account id plus device id. */
 export interface DeviceAddress {
@@ -214,6 +215,16 @@ export interface HistoryStore {
    * `now`; returns exactly the rows this call marked (with `readAt` set), oldest first.
    */
   markRead(peer: string, upToId: number, now: number): Promise<StoredMessage[]>;
+  /**
+   * Deletes the messages `ids` (unknown ids are skipped): the row, its
+   * indexes, its scheduled expiration and, for a sent message, the sent-log
+   * copies of its plaintext (every entry of its timestamp: the recipients'
+   * copy and the sync transcript; another message sent in the same
+   * millisecond loses its resend copy, a best-effort repair anyway). SQLite overwrites the freed
+   * pages (`secure_delete`) and truncates the WAL after the commit. Returns
+   * how many rows were removed. (Disappearing messages, disappearing/.)
+   */
+  remove(ids: readonly number[]): Promise<number>;
   /** History transfer: the newest `limit` messages of every conversation with `timestamp >= since`, oldest (lowest id) first. */
   recent(limit: number, since: number): Promise<StoredMessage[]>;
   /** An envelope processed once is only acknowledged again. */
@@ -433,6 +444,8 @@ export interface ReceiptStore {
   /** Removes queued delivery receipts. */
   removeDeliveries(keys: readonly ReceiptMessageKey[]): Promise<void>;
 }
+// Disappearing messages' role (its own file).
+export type { ConversationTimer, ExpirationStore } from './expiration-types.ts';
 
 /** Every role, as seen inside a transaction. */
 export interface StoreRoles {
@@ -452,6 +465,7 @@ export interface StoreRoles {
   readonly receipts: ReceiptStore;
   /** Earlier versions of edited messages (src/edits/). */
   readonly edits: EditStore;
+  readonly expirations: ExpirationStore;
 }
 
 /** A transaction's view of the store (the same roles). */

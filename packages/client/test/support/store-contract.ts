@@ -8,12 +8,14 @@ import { expect, it } from 'vitest';
 import type { ClientStore } from '../../src/store/types.ts';
 import { runSessionStep, withSessionTransaction } from '../../src/session-transaction.ts';
 import { KyberPreKeyReplayError } from '../../src/errors.ts';
+import { expirationContract } from './expiration-contract.ts';
 
 const peer = { account: 'acct-b', device: 2 };
 const bytes = (...v: number[]) => Uint8Array.from(v);
 
 /** Defines the contract's tests for stores made by \`open\` (inside a describe). */
 export function storeContract(open: () => ClientStore): void {
+  expirationContract(open);
   it('round-trips sessions, identities, account and settings', async () => {
     const s = open();
     expect(await s.identities.localAccount()).toBeUndefined();

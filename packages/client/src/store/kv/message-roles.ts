@@ -4,10 +4,13 @@
  * `envelope/envelopeId` (its row id), `undelivered/id`, `byPeer/peer/id` and
  * `unread/peer/id` (key-only indexes), `processed/envelopeId`, `outbox/seq`,
  * `parked/batchId`; counters `message`, `count.in`, `count.out`, `outbox`.
+ * `remove` deletes a row with every index key of it (and its `expiry`).
  */
 import { ClientError } from '../../errors.ts';
 import type { HistoryStore, MessageDirection, NewMessage, OutboxEntry, OutboxStore, StoredMessage } from '../types.ts';
 import type { KvTransaction } from './overlay.ts';
+import { unscheduleExpiry } from './expiration-roles.ts';
+import type { SentLogEntry } from '../types.ts';
 
 export class KvHistory implements HistoryStore {
   constructor(private readonly tx: KvTransaction) {}
@@ -51,6 +54,31 @@ export class KvHistory implements HistoryStore {
       marked.push(row);
     }
     return marked.sort((a, b) => a.id - b.id);
+  }
+  async remove(ids: readonly number[]) {
+    let removed = 0;
+    const rows = await this.#rows([...new Set(ids)]);
+    const sentLog = rows.some((m) => m.direction === 'out') ? await this.tx.scan<SentLogEntry>(['sentLog']) : [];
+    for (const m of rows) {
+      this.tx.delete(['message', m.id]);
+      if (m.envelopeId !== undefined) this.tx.delete(['envelope', m.envelopeId]);
+      this.tx.delete(['undelivered', m.id]);
+      this.tx.delete(['byPeer', m.peer, m.id]);
+      this.tx.delete(['unread', m.peer, m.id]);
+      await unscheduleExpiry(this.tx, m.id);
+      // Its earlier versions (edit for everyone) go with it, as SQLite's foreign key cascades.
+      for (const k of await this.tx.scanKeys(['edit', m.id])) this.tx.delete(k);
+      await this.tx.next(`count.${m.direction}`, 0, -1);
+      // The sent log keeps a sent message's plaintext for resends (24 h; the recipients' copy and our
+      // devices' sync transcript): every entry of its timestamp goes too.
+      for (const [k, e] of sentLog) {
+        if (m.direction !== 'out' || e.timestamp !== m.timestamp) continue;
+        this.tx.delete(k);
+        this.tx.delete(['sentLogAt', e.sentAt, Number(k[1])]);
+      }
+      removed++;
+    }
+    return removed;
   }
   async recent(limit: number, since: number) {
     const rows = (await this.tx.scan<StoredMessage>(['message'])).map(([, m]) => m).filter((m) => m.timestamp >= since);

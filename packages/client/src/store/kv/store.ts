@@ -15,6 +15,7 @@ import { KvGroups, KvSenderKeys } from './group-roles.ts';
 import { KvReceipts } from './receipt-roles.ts';
 import { KvEdits } from './edit-roles.ts';
 import { KvHistory, KvOutbox } from './message-roles.ts';
+import { KvExpirations } from './expiration-roles.ts';
 import { KvTransaction } from './overlay.ts';
 import { KvQuarantine, KvSentLog } from './recovery-roles.ts';
 import { KvContacts, KvIdentities, KvKyberPreKeys, KvPreKeys, KvSessions, KvSettings } from './roles.ts';
@@ -36,6 +37,7 @@ function kvRoles(tx: KvTransaction): StoreRoles {
     senderKeys: new KvSenderKeys(tx),
     receipts: new KvReceipts(tx),
     edits: new KvEdits(tx),
+    expirations: new KvExpirations(tx),
   };
 }
 
@@ -57,6 +59,7 @@ export class KvStore implements ClientStore {
   readonly senderKeys: StoreRoles['senderKeys'];
   readonly receipts: StoreRoles['receipts'];
   readonly edits: StoreRoles['edits'];
+  readonly expirations: StoreRoles['expirations'];
 
   constructor(backend: KvBackend) {
     this.#backend = backend;
@@ -79,6 +82,7 @@ export class KvStore implements ClientStore {
     this.senderKeys = single.senderKeys;
     this.receipts = single.receipts;
     this.edits = single.edits;
+    this.expirations = single.expirations;
   }
 
   transaction<T>(fn: (tx: StoreTransaction) => Promise<T>): Promise<T> {
