@@ -20,6 +20,9 @@
  *                    `chat.ts <profile>-2 <peer> --link`, which prints the link URI (its
  *                    one-time public key and relay mailbox; no secret) to paste here
  *   /typing          tell the peer you are typing (the keyboard does that on a terminal too)
+ *   /list /search WORDS /history /more /read /receipts on|off
+ *                    conversations with unread counts, search, history pages, mark read,
+ *                    the read-receipt switch (scripts/chat-conversations.ts)
  *   /quit
  *
  * Receipts and typing (chat-receipts.ts): "✓✓" / "✓✓ read" lines when the
@@ -36,6 +39,7 @@ import { startLocalServices, type ServiceKeys } from '@sealpost/devkit/services'
 import { ChatFiles } from './chat-files.ts';
 import { chatReceipts } from './chat-receipts.ts';
 import { formatTimer, timerCommand, watchDisappearing } from './chat-disappearing.ts';
+import { ChatConversations } from './chat-conversations.ts';
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
@@ -126,6 +130,7 @@ async function chat(profile: string, peerProfile: string): Promise<void> {
     peer = card.account;
     return peer;
   };
+  const conversations = new ChatConversations(client, (p) => (p === peer ? peerProfile : p === client.address.account ? profile : p.slice(0, 12)));
   let last: { ref: MessageRef; from: string } | undefined;
   client.on('message', (m: ReceivedMessage) => {
     const c = m.content;
@@ -148,7 +153,7 @@ async function chat(profile: string, peerProfile: string): Promise<void> {
   });
   client.on('error', (p) => print(`! ${(p.error as Error).message}`));
   await client.start();
-  console.log(`chatting as ${profile} with ${peerProfile}. /reply /react /timer /safety /send-file /save /link /quit`);
+  console.log(`chatting as ${profile} with ${peerProfile}. /reply /react /timer /typing /safety /send-file /save /list /search /history /read /receipts /link /quit`);
   rl.prompt();
   for await (const line of rl) {
     const text = line.trim();
@@ -168,6 +173,11 @@ async function chat(profile: string, peerProfile: string): Promise<void> {
         continue;
       }
       const to = await findPeer();
+      const answer = text.startsWith('/') ? await conversations.run(text, to) : undefined;
+      if (answer !== undefined) {
+        for (const l of answer) print(l);
+        continue;
+      }
       if (text === '') {
         rl.prompt();
         continue;

@@ -34,16 +34,29 @@ describe('demo', () => {
     expect(out).toContain('Bob (phone): Alice: Look where I am! [image/jpeg');
     expect(out).toContain('the relay never learned who sent any of them');
     // The group: one v2 upload split per device (rows 22…), the tablet reads the message after it linked, Carol reads nothing after her removal.
+    const convAt = out.indexOf('▸ Conversations:');
     const receiptsAt = out.indexOf("▸ Receipts: Bob's devices");
     const historyAt = out.indexOf("▸ Bob's new laptop");
     expect(historyAt).toBeGreaterThan(receiptsAt);
-    expect(receiptsAt).toBeGreaterThan(groupAt);
-    const group = out.slice(groupAt, receiptsAt);
+    expect(receiptsAt).toBeGreaterThan(convAt);
+    expect(convAt).toBeGreaterThan(groupAt);
+    const group = out.slice(groupAt, convAt);
     expect(group.match(/→ (Alice|Bob|Carol)#\d +\d+ B {2}22/g)?.length).toBeGreaterThanOrEqual(10);
     expect(group).toContain('Carol (tablet): Alice: Carol, your tablet');
     expect(group).toContain('Bob (phone): Alice: Surprise party for Carol');
     expect(group).not.toMatch(/Carol( \(tablet\))?: (Alice|Bob): (Surprise party|I'll bring)/);
     expect(group).toContain("✓ Carol's devices got no message after the removal");
+    // Conversations: unread counts in the list, FTS5 search with a snippet, pages, the read receipt and the read sync.
+    const conv = out.slice(convAt, receiptsAt);
+    expect(conv).toMatch(/Lunch crew +3 unread/);
+    expect(conv).toMatch(/Alice +6 unread +last: "Look where I am!"/);
+    expect(conv).toContain('"At the [noodle] place."');
+    expect(conv).toContain('| next page: "At the noodle place."');
+    expect(conv).toContain('6 marked read → one read receipt');
+    expect(conv).toContain("✓ Bob's laptop: 0 unread with Alice after the read sync");
+    expect(conv).toContain("✓ Alice's client took the receipt in and stored 0 chat messages for it");
+    expect(conv.match(/→ Alice#1 +\d+ B {2}11/g)).toHaveLength(1); // one receipt; none once switched off
+    expect(conv).toContain('(laptop: 0 unread)');
     // Receipts: one batched delivery receipt per Bob device, ✓✓ per message and device on Alice's side, a read receipt, typing coalesced.
     const receipts = out.slice(receiptsAt, historyAt);
     expect(receipts.match(/Bob \((phone|laptop)\) owed \d+ delivery receipts .*: sent as 1 receipt\(s\)/g)).toHaveLength(2);

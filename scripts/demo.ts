@@ -23,6 +23,7 @@ import { toHex } from '@sealpost/protocol/primitives';
 import { impersonate, startLocalServices } from '@sealpost/devkit/services';
 import { pictureStep } from './demo-attachment.ts';
 import { groupStep } from './demo-group.ts';
+import { conversationsStep } from './demo-conversations.ts';
 import { receiptsStep } from './demo-receipts.ts';
 import { editsStep } from './demo-edits.ts';
 import { accountDeletionStep } from './demo-account-deletion.ts';
@@ -241,6 +242,7 @@ try {
     },
   });
 
+  await conversationsStep({ alice, bobPhone, bobLaptop, names, step, style: { dim, green } });
   await receiptsStep({ alice, bobPhone, bobLaptop, names, step, style: { dim, green } });
   await editsStep({ alice, bobPhone, bobLaptop, step, style: { dim, green }, show: (label, line) => (seen.get(label)?.push(line), stream.push(`${bold(label)}: ${line}`)) });
   await accountDeletionStep({ alice, carol: groupClients[0]!, carolTablet: groupClients[1]!, keyServerUrl: services.keyServerUrl, step, style: { dim, green } });

@@ -4,7 +4,7 @@
  * identity-change warnings and the connection state. Views read it and
  * subscribe with `onChange`; they never talk to the client directly.
  */
-import { DEFAULT_UPKEEP_POLICY, SealpostClient, WebSocketReceiver, type ClientStore, type IdentityChange, type MessageRef, type ReceiverState, type SafetyNumber } from '@sealpost/client/browser';
+import { DEFAULT_UPKEEP_POLICY, SealpostClient, WebSocketReceiver, type ClientStore, type Conversation, type SearchResult, type IdentityChange, type MessageRef, type ReceiverState, type SafetyNumber } from '@sealpost/client/browser';
 import { conversationEntries, type ChatEntry } from './conversation.ts';
 import type { PageConfig } from './page-config.ts';
 import { TabLeader, type TabNotice } from './tab-leader.ts';
@@ -82,6 +82,8 @@ export class ChatSession {
     client.on('edited', (e) => edited(e.message.conversation));
     client.on('deletedForEveryone', (e) => edited(e.conversation));
     watchDisappearing(client, () => session.#changed());
+    // Conversations: a read here or on another device of this account (read sync) changes the unread badges.
+    client.on('messagesRead', () => session.#changed());
     client.on('error', (problem) => {
       session.problem = problem.error instanceof Error ? problem.error.message : String(problem.error);
       session.#changed();
@@ -184,6 +186,30 @@ export class ChatSession {
   /** Deletes our message `target` for everyone (queued like sends; ui/edits.ts). */
   async deleteForEveryone(account: string, target: MessageRef): Promise<void> {
     await this.#sending(account, () => this.client.deleteForEveryone(account, target));
+  }
+
+  /** Conversations (ui/conversations.ts): newest first, with unread counts. */
+  conversations(): Promise<Conversation[]> {
+    return this.client.conversations.list();
+  }
+
+  /** Local full-text search. */
+  search(query: string): Promise<SearchResult[]> {
+    return this.client.conversations.search(query, { limit: 20 });
+  }
+
+  /** Marks the conversation read (a read receipt to the peer unless switched off; read sync to own devices). */
+  async markRead(account: string): Promise<void> {
+    if ((await this.client.conversations.markRead(account)).messages.length > 0) this.#tabs.notify({ type: 'history-changed', peer: account });
+  }
+
+  /** The read-receipt switch of this device (persisted by the SDK). */
+  readReceipts(): Promise<boolean> {
+    return this.client.conversations.readReceipts();
+  }
+
+  setReadReceipts(on: boolean): Promise<void> {
+    return this.client.conversations.setReadReceipts(on);
   }
 
   safetyNumber(account: string): Promise<SafetyNumber> {

@@ -3,14 +3,15 @@
  * browser profiles (contexts) register, exchange contact cards, chat with
  * replies and reactions, compare safety numbers, an offline profile gets
  * what was sent meanwhile once it is back, and a message under a changed
- * identity key (a key-server insider's forgery) raises the warning. A screenshot of the chat is
+ * identity key (a key-server insider's forgery) raises the warning; the
+ * conversation list shows unread badges, searches, and reading sends a read receipt. A screenshot of the chat is
  * written to test-artifacts/ and must not be blank.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SealpostClient } from '@sealpost/client';
+import { SealpostClient, decodeContent, sessionOps, unpadPlaintext, type MessageContent, type SessionOps } from '@sealpost/client';
 import { chromiumAvailable } from '@sealpost/devkit/chromium';
 import { impersonate, newTestClient } from '@sealpost/devkit/services';
 import { addContact, messageTexts, register, send, startChatWorld, waitForConnection, waitForMessage, type ChatWorld } from './support/chat-world.ts';
@@ -189,6 +190,51 @@ describe.runIf(chromiumAvailable())('web chat in Chromium', () => {
     const problem = alice.getByTestId('problem');
     await expect.poll(() => problem.textContent(), { timeout: 20_000 }).toContain('Carol deleted their account');
     expect(await messageTexts(alice)).not.toContain('Carol, still there?');
+  });
+
+  it('the conversation list shows unread badges; the search box finds a message; opening it marks it read and sends the author a read receipt', async () => {
+    const received: MessageContent[] = [];
+    const sessions: SessionOps = { ...sessionOps, decrypt: (...args) => {
+      const out = sessionOps.decrypt(...args);
+      received.push(decodeContent(unpadPlaintext(out.plaintext)));
+      return out;
+    } };
+    const carol = newTestClient(world.services, { sessions });
+    await carol.register();
+    const bobId = (await bob.getByTestId('me').getAttribute('data-account'))!;
+    const aliceId = (await alice.getByTestId('me').getAttribute('data-account'))!;
+    await carol.addContact(SealpostClient.decodeContactCard(await bob.getByTestId('my-card').inputValue()));
+    const sent = await carol.send(bobId, { text: 'a zeppelin over the harbour' });
+    const carolEntry = bob.locator(`[data-testid=conversation][data-account="${carol.address.account}"]`);
+    await expect.poll(() => carolEntry.getByTestId('unread-badge').textContent(), { timeout: 20_000 }).toBe('1');
+    // The open conversation (Alice's) is read as it is shown: no badge.
+    expect(await bob.locator(`[data-testid=conversation][data-account="${aliceId}"] [data-testid=unread-badge]`).count()).toBe(0);
+    expect(await carolEntry.locator('.last-message').textContent()).toBe('a zeppelin over the harbour');
+    await bob.getByTestId('search').fill('ZEPPEL');
+    const hit = bob.getByTestId('search-hit');
+    await expect.poll(() => hit.textContent()).toContain('[zeppelin]');
+    await hit.click();
+    await expect.poll(() => carolEntry.getByTestId('unread-badge').count()).toBe(0);
+    expect(await bob.getByTestId('conversation-title').textContent()).toBe(carol.address.account.slice(0, 8));
+    // Carol's device gets one read receipt naming her message; it is not a chat message.
+    await expect.poll(async () => (await carol.poll(), received.filter((c) => c.receipt !== undefined).length), { timeout: 20_000 }).toBe(1);
+    expect(received.find((c) => c.receipt !== undefined)?.receipt).toEqual({ type: 'read', targets: [{ author: carol.address.account, timestamp: sent.content.timestamp }] });
+    expect(await carol.conversations.list()).toMatchObject([{ peer: bobId, unread: 0, lastMessage: { direction: 'out' } }]);
+    // Read receipts switched off (persisted): the next message is read in the open conversation, and Carol gets no receipt.
+    await expect.poll(() => bob.getByTestId('read-receipts').isEnabled()).toBe(true);
+    expect(await bob.getByTestId('read-receipts').isChecked()).toBe(true);
+    await bob.getByTestId('read-receipts').uncheck();
+    await carol.send(bobId, { text: 'read quietly' });
+    await waitForMessage(bob, 'read quietly');
+    await expect.poll(() => carolEntry.getAttribute('data-unread')).toBe('0');
+    await carol.poll();
+    expect(received.filter((c) => c.receipt !== undefined)).toHaveLength(1);
+    await bob.reload();
+    await expect.poll(() => bob.getByTestId('read-receipts').isEnabled(), { timeout: 20_000 }).toBe(true); // enabled once the setting is read
+    expect(await bob.getByTestId('read-receipts').isChecked()).toBe(false);
+    await bob.getByTestId('search').fill('');
+    await carol.close();
+    expect(world.pageErrors).toEqual([]);
   });
 
   it('writes a screenshot of the chat that is not blank', async () => {

@@ -76,6 +76,8 @@ export interface SealpostClientOptions {
   receipts?: ReceiptOptions;
   /** Edit and delete for everyone: the windows a received edit or delete is applied within (defaults: 24 h each). */
   edits?: Partial<EditPolicy>;
+  /** Send read receipts when messages are marked read (default true; `conversations.setReadReceipts` overrides it, persisted). */
+  readReceipts?: boolean;
   /** History transfer to newly linked devices (default: on, 1000 messages, 30 days); see docs/history-transfer.md. */
   historyTransfer?: HistoryTransferOptions;
 }

@@ -39,6 +39,9 @@ import { GroupSender } from './groups/group-send.ts';
 import { Groups } from './groups/groups.ts';
 import { senderKeyInboundHandler, SENDER_KEY_CONTENT_TYPE } from './groups/sender-key-inbound.ts';
 import { senderKeyOps } from './groups/sender-key-ops.ts';
+import { Conversations } from './conversations/conversations.ts';
+import { readReceiptListener } from './conversations/read-receipts.ts';
+import { applyReadSync } from './conversations/read-sync-inbound.ts';
 import { SealedSenderV2AgreementCache } from '@sealpost/protocol/sealed-sender';
 import { DeliveryReceipts, DEFAULT_DELIVERY_RECEIPT_DELAY_MS } from './receipts/delivery-receipts.ts';
 import { ReceiptInbound } from './receipts/receipt-inbound.ts';
@@ -69,6 +72,8 @@ export class SealpostClient extends TypedEmitter<ClientEvents> {
   readonly receipts: Receipts;
   readonly #deliveryReceipts: DeliveryReceipts;
   readonly #typing: TypingSender;
+  /** Conversations: list with unread counts, history pages, search, mark read, the read-receipt switch (docs/conversations.md). */
+  readonly conversations: Conversations;
   /** History transfer to newly linked devices (see docs/history-transfer.md). */
   readonly historyTransfer: HistoryTransfers;
   readonly #account: Account;
@@ -166,10 +171,15 @@ export class SealpostClient extends TypedEmitter<ClientEvents> {
       onMessage: options.onMessage, upkeep: () => this.#account.upkeep, closed: () => this.#closed, emit,
       quarantineLimits: { ...DEFAULT_QUARANTINE_LIMITS, ...options.quarantine }, recovery, groups: groupReceiver, receipts: receiptInbound, disappearing,
       edits: new EditReceiver({ own, emit, policy: editPolicy }),
+      conversations: { inbound: (tx, opened, content, at) => applyReadSync({ readState: this.#readState, emitRead: (e) => emit('messagesRead', e) }, tx, opened, content, at) },
       historyTransfer: this.historyTransfer,
     });
     this.#readState = new ReadState({ store, now, onError: (error) => emit('error', { error }) });
     this.#readState.listen(disappearing.readListener);
+    // Conversations: read receipts and read sync on every local marking; the API object.
+    const readReceipts = options.readReceipts ?? true;
+    this.#readState.listen(readReceiptListener({ ownAccount: () => own().account, now, sendContent: (a, p, t) => this.#outgoing.sendContent(a, p, t), defaultEnabled: readReceipts, onError: (error) => emit('error', { error }) }));
+    this.conversations = new Conversations({ store, markRead: (peer, upToId) => this.markRead(peer, upToId), readReceiptsDefault: readReceipts });
     this.#reception = new Reception(this.relay, options, () => credentials.relayToken(), (e) => this.#incoming.handle(e), emit, () => this.#closed);
     this.#ready = this.#account.load();
     this.#ready.catch(() => {}); // surfaced by ready() and every call that needs it

@@ -10,6 +10,7 @@ import { ClientError } from './errors.ts';
 import { receiptFromProto, receiptToProto, type ReceiptContent } from './receipts/receipt-codec.ts';
 import { typingFromProto, typingToProto, type TypingContent } from './receipts/typing-codec.ts';
 import { expireTimerFromProto, expireTimerToProto, type ExpireTimerContent } from './disappearing/timer-codec.ts';
+import { readSyncFromProto, readSyncToProto, type ReadSyncContent } from './conversations/read-sync-codec.ts';
 import { pointerFromProto, pointerToProto, previewFromProto, previewToProto, type AttachmentPointer, type LinkPreview } from './attachments/pointer.ts';
 import { decodeEditFields, encodeEditFields } from './edits/edit-codec.ts';
 import type { DeleteFields, EditFields, Extension } from './edits/types.ts';
@@ -81,6 +82,8 @@ export interface MessageContent {
   unknownFields?: number[];
   /** The conversation's disappearing-messages timer as the sender knows it (`update`: this message changes it). */
   expireTimer?: ExpireTimerContent;
+  /** Messages this account read on another of its devices (own devices only; not a chat message). */
+  readSync?: ReadSyncContent;
   /** History transfer between two devices of this account (field 24; history-transfer/). */
   historyTransfer?: HistoryTransferFields;
 }
@@ -157,6 +160,7 @@ export function encodeContent(content: Omit<MessageContent, 'version'> & { versi
   if (content.typing !== undefined) message.typing = typingToProto(content.typing);
   encodeEditFields(message, content, { toRef, fromRef });
   if (content.expireTimer !== undefined) expireTimerToProto(content.expireTimer, message);
+  if (content.readSync !== undefined) message.readSync = readSyncToProto(content.readSync, { toRef });
   if (content.historyTransfer !== undefined) message.historyTransfer = historyTransferToProto(content.historyTransfer);
   return toBinary(ContentSchema, message);
 }
@@ -200,6 +204,7 @@ export function decodeContent(bytes: Uint8Array): MessageContent {
   decodeEditFields(m, out, { toRef, fromRef });
   const expireTimer = expireTimerFromProto(m);
   if (expireTimer !== undefined) out.expireTimer = expireTimer;
+  if (m.readSync !== undefined) out.readSync = readSyncFromProto(m.readSync, { fromRef });
   if (m.historyTransfer !== undefined) out.historyTransfer = historyTransferFromProto(m.historyTransfer);
   return out;
 }

@@ -36,6 +36,7 @@ import { groupOfPeer } from './groups/types.ts';
 import type { IncomingReceipts } from './receipts/receipt-inbound.ts';
 import { unknownContentOf } from './edits/unknown-content.ts';
 import type { Disappearing } from './disappearing/disappearing.ts';
+import type { ReadSyncInbound } from './conversations/read-sync-inbound.ts';
 
 /** An unsealed envelope whose sender certificate is valid. */
 export interface OpenedEnvelope {
@@ -94,6 +95,8 @@ export interface IncomingDeps {
   edits?: { apply(tx: StoreTransaction, opened: OpenedEnvelope, content: MessageContent, peer: string, now: number): Promise<(() => void) | undefined> };
   /** Disappearing messages: carried timers and sync copies' countdowns, inside the envelope's transaction. */
   disappearing?: Pick<Disappearing, 'inbound'>;
+  /** Conversations: applies a read sync from our own other device (`conversations/read-sync-inbound.ts`); undefined for other content. */
+  conversations?: { inbound(tx: StoreTransaction, opened: OpenedEnvelope, content: MessageContent, now: number): Promise<ReadSyncInbound | undefined> };
   /** History transfer between our own devices (`history-transfer/`): applied in the envelope's transaction, never stored as a message. */
   historyTransfer?: { apply(tx: StoreTransaction, opened: OpenedEnvelope, content: MessageContent, now: number): Promise<{ after: () => Promise<void> }> };
 }
@@ -334,6 +337,10 @@ export class Incoming {
           const group = await this.#group(tx, opened, content, now);
           // History transfer (history-transfer/): a request, archive pointer or decline between our own devices.
           const transfer = content.historyTransfer === undefined ? undefined : ((await this.d.historyTransfer?.apply(tx, opened, content, now)) ?? { after: async () => {} });
+          // Receipts are not chat messages (the receipts part processes them).
+          const isReceipt = content.receipt !== undefined;
+          // Conversations: a read sync is applied here, never stored.
+          const readSync = await this.d.conversations?.inbound(tx, opened, content, now);
           const row = {
             peer: group?.peer ?? (opened.fromSelf ? (content.sentTranscript?.destination ?? opened.sender.account) : opened.sender.account),
             sender: opened.sender,
@@ -342,15 +349,15 @@ export class Incoming {
           };
           // A resend (it always starts a new session) of a message we already have: keep the new session, not a second copy.
           const repeat = transfer !== undefined || (group !== undefined ? !group.store : opened.contentType === 3 && (await isStoredAlready(tx, row.peer, opened.sender, content.timestamp, plaintext)));
-          const control = this.d.receipts?.isControl(content) === true; // receipts, typing: never a chat message
+          const control = isReceipt || this.d.receipts?.isControl(content) === true; // receipts, typing: never a chat message
           // An edit or delete for everyone changes a stored message; it is not one (src/edits/).
-          const edited = repeat || control ? undefined : await this.d.edits?.apply(tx, opened, content, row.peer, now);
-          const id = repeat || control || edited !== undefined ? undefined : await tx.history.add({ ...row, direction: opened.fromSelf ? 'out' : 'in', timestamp: content.timestamp, content: plaintext });
+          const edited = repeat || control || readSync !== undefined ? undefined : await this.d.edits?.apply(tx, opened, content, row.peer, now);
+          const id = repeat || control || readSync !== undefined || edited !== undefined ? undefined : await tx.history.add({ ...row, direction: opened.fromSelf ? 'out' : 'in', timestamp: content.timestamp, content: plaintext });
           const receiptsAfter = transfer !== undefined ? undefined : await this.d.receipts?.apply(tx, opened, content, { peer: row.peer, id }, now);
           const expiry = transfer !== undefined ? undefined : await this.d.disappearing?.inbound(tx, { ...row, id, direction: opened.fromSelf ? 'out' : 'in' }, content, now);
           await tx.history.markProcessed(opened.envelopeId, now);
           if (retry) await tx.quarantine.remove(opened.envelopeId);
-          return { message: id === undefined ? undefined : receivedMessage({ ...row, id }, content, own.account), change, usedOneTime, after: transfer?.after ?? group?.after, receiptsAfter, edited, expiry };
+          return { message: id === undefined ? undefined : receivedMessage({ ...row, id }, content, own.account), change, usedOneTime, after: transfer?.after ?? group?.after, receiptsAfter, edited, expiry, afterReadSync: readSync?.after };
         });
       } catch (error) {
         if (isDuplicateMessage(error)) {
@@ -376,6 +383,7 @@ export class Incoming {
     outcome.expiry?.();
     if (outcome.after !== undefined) await outcome.after().catch((error: unknown) => this.d.emit('error', { error, envelopeId: opened.envelopeId }));
     outcome.receiptsAfter?.();
+    if (outcome.afterReadSync !== undefined) await outcome.afterReadSync().catch((error: unknown) => this.d.emit('error', { error, envelopeId: opened.envelopeId }));
     const upkeep = this.d.upkeep();
     if (outcome.usedOneTime && upkeep !== undefined) void upkeep.run().catch((error: unknown) => this.d.emit('error', { error }));
     return outcome.message;

@@ -48,4 +48,8 @@ export * from './edits/index.ts';
 export { AccountDeletedError, isAccountDeleted, ACCOUNT_DELETED_CODE } from './account-deletion/errors.ts';
 export { ACCOUNT_DELETED_SETTING, accountDeletedAt } from './account-deletion/delete-account.ts';
 export type { ContactDeletedEvent } from './account-deletion/contact-deleted.ts';
+export { Conversations, MAX_PAGE, MAX_QUERY_LENGTH, type Conversation, type ConversationMessage, type HistoryPage, type SearchResult } from './conversations/conversations.ts';
+export type { ConversationStore, ConversationSummary, SearchHit, SearchOptions } from './conversations/store-types.ts';
+export { MAX_READ_SYNC_REFS, type ReadSyncContent } from './conversations/read-sync-codec.ts';
+export { READ_RECEIPTS_SETTING } from './conversations/read-receipts.ts';
 export * from './history-transfer/index.ts';

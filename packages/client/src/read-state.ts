@@ -19,6 +19,8 @@ export interface MessagesRead {
   readonly messages: readonly StoredMessage[];
   /** The read time, ms. */
   readonly now: number;
+  /** `'sync'` when another device of this account read them (a `ReadSync`): listeners must not tell anyone again. Default `'local'`. */
+  readonly origin?: 'local' | 'sync';
 }
 
 /** Runs inside the marking transaction; may return work to run after the commit. */
@@ -44,18 +46,31 @@ export class ReadState {
    */
   async markRead(peer: string, upToId = Number.MAX_SAFE_INTEGER): Promise<MessagesRead> {
     const now = this.d.now();
-    const { read, after } = await this.d.store.transaction(async (tx) => {
-      const read: MessagesRead = { peer, messages: await tx.history.markRead(peer, upToId, now), now };
-      const after: (() => Promise<void>)[] = [];
-      if (read.messages.length > 0) {
-        for (const listener of [...this.#listeners]) {
-          const then = await listener(tx, read);
-          if (typeof then === 'function') after.push(then);
-        }
-      }
-      return { read, after };
-    });
-    for (const then of after) await then().catch(this.d.onError);
+    const { read, after } = await this.d.store.transaction((tx) => this.markReadIn(tx, peer, upToId, now));
+    await this.runAfter(after);
     return read;
+  }
+
+  /**
+   * `markRead`'s marking inside the caller's transaction `tx` (a read synced
+   * from another device of this account, `origin: 'sync'`, applied in the
+   * envelope's transaction). Returns the marking and the listeners' after-commit
+   * work, which the caller runs with `runAfter` once `tx` committed.
+   */
+  async markReadIn(tx: StoreTransaction, peer: string, upToId: number, now: number, origin: 'local' | 'sync' = 'local'): Promise<{ read: MessagesRead; after: (() => Promise<void>)[] }> {
+    const read: MessagesRead = { peer, messages: await tx.history.markRead(peer, upToId, now), now, ...(origin === 'sync' ? { origin } : {}) };
+    const after: (() => Promise<void>)[] = [];
+    if (read.messages.length > 0) {
+      for (const listener of [...this.#listeners]) {
+        const then = await listener(tx, read);
+        if (typeof then === 'function') after.push(then);
+      }
+    }
+    return { read, after };
+  }
+
+  /** Runs after-commit work in order; failures are reported, not thrown. */
+  async runAfter(after: readonly (() => Promise<void>)[]): Promise<void> {
+    for (const then of after) await then().catch(this.d.onError);
   }
 }

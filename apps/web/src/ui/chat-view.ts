@@ -3,6 +3,7 @@ import { shortId, type ChatSession } from '../chat-session.ts';
 import { showConnection } from './connection-indicator.ts';
 import { contactsPanel } from './contacts-panel.ts';
 import { conversationPane } from './conversation-pane.ts';
+import { conversationsPanel } from './conversations.ts';
 import { h } from './dom.ts';
 
 export function chatView(session: ChatSession): HTMLElement {
@@ -14,6 +15,10 @@ export function chatView(session: ChatSession): HTMLElement {
     selected = account;
     refresh();
   });
+  const conversations = conversationsPanel(session, (account) => {
+    selected = account;
+    refresh();
+  });
   const refresh = () => {
     showConnection(connection, session.connection);
     problem.textContent = session.problem ?? '';
@@ -21,6 +26,7 @@ export function chatView(session: ChatSession): HTMLElement {
     if (selected === undefined && session.contacts.length > 0) selected = session.contacts[0]!.account;
     contacts.refresh(selected);
     void pane.refresh(selected);
+    void conversations.refresh(selected);
   };
   session.onChange(refresh);
   refresh();
@@ -35,6 +41,6 @@ export function chatView(session: ChatSession): HTMLElement {
       connection,
     ),
     problem,
-    h('div', { class: 'columns' }, contacts.element, pane.element),
+    h('div', { class: 'columns' }, contacts.element, conversations.element, pane.element),
   );
 }

@@ -10,6 +10,8 @@ import { MemoryReceipts } from './memory-receipt-roles.ts';
 import { MemoryEdits } from './memory-edit-roles.ts';
 import { MemoryExpirations } from './memory-expiration-roles.ts';
 import { SerialQueue, serialRoles } from './serial.ts';
+import { MemoryConversations } from '../conversations/memory-conversations.ts';
+import type { ConversationStore } from '../conversations/store-types.ts';
 import {
   MAX_PREKEY_ID,
   addressKey,
@@ -425,6 +427,7 @@ export class MemoryStore implements ClientStore {
     receipts: new MemoryReceipts(this.#tables),
     edits: new MemoryEdits(this.#tables),
     expirations: new MemoryExpirations(this.#tables),
+    conversations: new MemoryConversations(this.#tables),
   };
   readonly #serial = serialRoles(this.#roles, this.#queue);
   readonly sessions: SessionStore = this.#serial.sessions;
@@ -443,6 +446,7 @@ export class MemoryStore implements ClientStore {
   readonly receipts: ReceiptStore = this.#serial.receipts;
   readonly edits: EditStore = this.#serial.edits;
   readonly expirations: ExpirationStore = this.#serial.expirations;
+  readonly conversations: ConversationStore = this.#serial.conversations;
 
   transaction<T>(fn: (tx: StoreTransaction) => Promise<T>): Promise<T> {
     return this.#queue.run(async () => {

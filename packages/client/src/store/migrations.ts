@@ -7,6 +7,8 @@
  * `SqliteStore` registers on its connection before migrating.
  */
 
+import { CONVERSATIONS_MIGRATION } from '../conversations/sqlite-schema.ts';
+
 /** SQL function the migrations may call: standard base64 text to a BLOB. */
 export const BASE64_DECODE_FUNCTION = 'sealpost_base64_decode';
 export const MIGRATIONS: readonly string[] = [
@@ -218,4 +220,6 @@ export const MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX expirations_at ON expirations (expires_at, message_id);
   `,
+  // 9 -> 10 (issue 18, conversations): per-conversation summaries and the FTS5 search index, kept by triggers.
+  CONVERSATIONS_MIGRATION,
 ];

@@ -11,6 +11,7 @@ import { SqliteReceipts } from './sqlite-receipt-roles.ts';
 import { SqliteQuarantine, SqliteSentLog } from './sqlite-recovery-roles.ts';
 import { SqliteEdits } from './sqlite-edit-roles.ts';
 import { SqliteExpirations } from './sqlite-expiration-roles.ts';
+import { SqliteConversations } from '../conversations/sqlite-conversations.ts';
 import {
   MAX_PREKEY_ID,
   type Contact,
@@ -66,12 +67,14 @@ export class Statements {
  * connection can keep frames back (`busy`), then the next removal retries.
  */
 export function truncateWal(db: Database.Database): void {
+  // The search index keeps removed words in older segments until it is merged: merge it (secure_delete zeroes the freed pages) first.
+  db.prepare("INSERT INTO message_search (message_search) VALUES ('optimize')").run();
   db.pragma('wal_checkpoint(TRUNCATE)');
 }
 
 const bytes = (v: unknown): Uint8Array => new Uint8Array(v as ArrayBufferLike & Uint8Array);
 
-function toMessage(r: Row): StoredMessage {
+export function toMessage(r: Row): StoredMessage {
   return {
     id: Number(r.id),
     direction: r.direction as MessageDirection,
@@ -393,5 +396,6 @@ export function sqliteRoles(statements: Statements): StoreRoles {
     receipts: new SqliteReceipts(statements),
     edits: new SqliteEdits(statements),
     expirations: new SqliteExpirations(statements),
+    conversations: new SqliteConversations(statements),
   };
 }

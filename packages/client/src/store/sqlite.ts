@@ -22,8 +22,10 @@ import { BASE64_DECODE_FUNCTION, MIGRATIONS } from './migrations.ts';
 import { openClientDatabase, restrictCompanionFiles } from './sqlite-open.ts';
 import { SerialQueue, serialRoles } from './serial.ts';
 import { sqliteRoles, Statements, truncateWal } from './sqlite-roles.ts';
+import { registerSearchTextFunction } from '../conversations/sqlite-schema.ts';
 import type { ClientStore, ContactStore, HistoryStore, IdentityStore, KyberPreKeyStore, OneTimePreKeyStore, OutboxStore, SessionStore, SettingsStore, SignedPreKeyStore, StoreRoles, StoreTransaction } from './types.ts';
 import type { EditStore, ExpirationStore, GroupStore, QuarantineStore, ReceiptStore, SenderKeyStore, SentLogStore } from './types.ts';
+import type { ConversationStore } from '../conversations/store-types.ts';
 
 /** Options of `SqliteStore`. */
 export interface SqliteStoreOptions {
@@ -60,6 +62,7 @@ export class SqliteStore implements ClientStore {
   readonly receipts: ReceiptStore;
   readonly edits: EditStore;
   readonly expirations: ExpirationStore;
+  readonly conversations: ConversationStore;
 
   /** Opens (creating if needed, mode 0600) the database at `path` and migrates it. */
   constructor(path: string, options: SqliteStoreOptions = {}) {
@@ -72,6 +75,7 @@ export class SqliteStore implements ClientStore {
     // Deleted and overwritten content (delete for everyone, disappearing messages) is zeroed in the file, not only unlinked.
     this.db.pragma('secure_delete = ON');
     this.db.function(BASE64_DECODE_FUNCTION, { deterministic: true }, (text: unknown) => Buffer.from(String(text), 'base64'));
+    registerSearchTextFunction(this.db); // conversations: the search triggers' text function
     this.#migrate();
     restrictCompanionFiles(path);
     this.#statements = new Statements(this.db);
@@ -93,6 +97,7 @@ export class SqliteStore implements ClientStore {
     this.receipts = serial.receipts;
     this.edits = serial.edits;
     this.expirations = serial.expirations;
+    this.conversations = serial.conversations;
   }
 
   #migrate(): void {

@@ -446,6 +446,7 @@ export interface ReceiptStore {
 }
 // Disappearing messages' role (its own file).
 export type { ConversationTimer, ExpirationStore } from './expiration-types.ts';
+import type { ConversationStore } from '../conversations/store-types.ts';
 
 /** Every role, as seen inside a transaction. */
 export interface StoreRoles {
@@ -466,6 +467,8 @@ export interface StoreRoles {
   /** Earlier versions of edited messages (src/edits/). */
   readonly edits: EditStore;
   readonly expirations: ExpirationStore;
+  /** Conversation summaries, history pages, search (issue 18, conversations). */
+  readonly conversations: ConversationStore;
 }
 
 /** A transaction's view of the store (the same roles). */

@@ -19,6 +19,7 @@ import { quarantineContract } from '../support/quarantine-contract.ts';
 import { storeContract } from '../support/store-contract.ts';
 import { receiptStoreContract } from '../support/receipt-store-contract.ts';
 import { editsContract } from '../support/edits-contract.ts';
+import { conversationsContract } from '../support/conversations-contract.ts';
 
 let world: BrowserWorld;
 let page: Page;
@@ -77,6 +78,7 @@ describe.runIf(chromiumAvailable())('browser store contract (Chromium, IndexedDB
       quarantineContract(open);
       receiptStoreContract(open);
       editsContract(open);
+      conversationsContract(open);
     });
   }
 });

@@ -147,6 +147,9 @@ describe.runIf(chromiumAvailable())('browser store (Chromium, IndexedDB)', () =>
       });
       await store.sessions.store(peer, new TextEncoder().encode(CANARY));
       await store.settings.set('note', CANARY);
+      // A message's words are indexed for search (keys are not encrypted: the index keys must not name them).
+      const content = window.sealpost.encodeContent({ timestamp: 1, text: 'canary plaintext 7f3a9c' });
+      await store.history.add({ direction: 'in', peer: 'acct-peer', sender: peer, timestamp: 1, content, envelopeId: 'e-1', storedAt: 1 });
       await store.close();
 
       // What IndexedDB holds: every value but the format marker is sealed bytes, none has the canary.
@@ -167,6 +170,7 @@ describe.runIf(chromiumAvailable())('browser store (Chromium, IndexedDB)', () =>
       const sealed = raw.values.filter((v) => v instanceof Uint8Array).length;
       const decoder = new TextDecoder('latin1');
       const leaks = raw.values.filter((v) => (v instanceof Uint8Array ? decoder.decode(v) : JSON.stringify(v)).includes(CANARY)).length;
+      const keyLeaks = JSON.stringify(raw.keys).match(/canary|plaintext|7f3a9c/g)?.length ?? 0;
 
       const codeOf = async (p: Promise<unknown>) => {
         try {
@@ -182,6 +186,7 @@ describe.runIf(chromiumAvailable())('browser store (Chromium, IndexedDB)', () =>
       const account = await reopened.identities.localAccount();
       const record = await reopened.sessions.load(peer);
       const note = await reopened.settings.get('note');
+      const found = (await reopened.conversations.search('PLAIN', { limit: 5 })).map((h) => h.snippet);
       await reopened.close();
 
       // A sealed value moved to another record's key no longer opens (the AAD binds the key).
@@ -212,6 +217,8 @@ describe.runIf(chromiumAvailable())('browser store (Chromium, IndexedDB)', () =>
         records: raw.keys.length,
         sealed,
         leaks,
+        keyLeaks,
+        found,
         wrongKey,
         noKey,
         deviceSecret: account?.deviceSecret,
@@ -225,6 +232,8 @@ describe.runIf(chromiumAvailable())('browser store (Chromium, IndexedDB)', () =>
     expect(r.records).toBeGreaterThanOrEqual(5);
     expect(r.sealed).toBe(r.records - 1); // all but ['meta', 'format']
     expect(r.leaks).toBe(0);
+    expect(r.keyLeaks).toBe(0);
+    expect(r.found).toEqual(['canary [plaintext] 7f3a9c']);
     expect(r.wrongKey).toBe('STORE_KEY');
     expect(r.noKey).toBe('STORE_KEY');
     expect(r.deviceSecret).toBe('canary-plaintext-7f3a9c');

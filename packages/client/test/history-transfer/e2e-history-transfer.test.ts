@@ -65,6 +65,11 @@ describe('history transfer to a newly linked device', () => {
     expect(await laptop.store.history.count()).toBe(1000);
     expect(laptopRows.filter((m) => m.readAt !== undefined).map((m) => decodeContent(m.content).text)).toEqual(['real answer 1', 'real answer 2', 'real answer 3']);
     expect((await laptop.history(bobAccount, 3)).map((m) => m.decoded.text)).toEqual(['bulk message 991', 'bulk message 992', 'bulk message 993']);
+    // The conversations API sees it: one conversation with Bob, its newest message, unread as on the phone, searchable.
+    const [conversation] = await laptop.conversations.list();
+    expect(conversation).toMatchObject({ peer: bobAccount, unread: (await alice.conversations.list())[0]!.unread });
+    expect(conversation!.lastMessage.id).toBe(laptopRows.at(-1)!.id);
+    expect((await laptop.conversations.search('real answer')).length).toBe(3);
     // Imported history is not news: no message events, nothing left undelivered.
     expect(laptopMessages).toEqual([]);
     expect(await laptop.store.history.undelivered()).toEqual([]);

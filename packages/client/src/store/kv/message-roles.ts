@@ -11,6 +11,7 @@ import type { HistoryStore, MessageDirection, NewMessage, OutboxEntry, OutboxSto
 import type { KvTransaction } from './overlay.ts';
 import { unscheduleExpiry } from './expiration-roles.ts';
 import type { SentLogEntry } from '../types.ts';
+import { kvConversationAdded, kvConversationRead, kvConversationRemoved, kvReindexText } from './conversation-roles.ts';
 
 export class KvHistory implements HistoryStore {
   constructor(private readonly tx: KvTransaction) {}
@@ -26,6 +27,7 @@ export class KvHistory implements HistoryStore {
     this.tx.put(['byPeer', m.peer, id], true);
     if (m.direction === 'in' && m.readAt === undefined) this.tx.put(['unread', m.peer, id], true);
     await this.tx.next(`count.${m.direction}`, 0);
+    await kvConversationAdded(this.tx, id, m); // conversations: summary, references, search index
     return id;
   }
   async markDelivered(id: number) {
@@ -53,6 +55,7 @@ export class KvHistory implements HistoryStore {
       this.tx.delete(['unread', peer, m.id]);
       marked.push(row);
     }
+    await kvConversationRead(this.tx, peer, marked.length); // conversations: unread count
     return marked.sort((a, b) => a.id - b.id);
   }
   async remove(ids: readonly number[]) {
@@ -65,6 +68,7 @@ export class KvHistory implements HistoryStore {
       this.tx.delete(['undelivered', m.id]);
       this.tx.delete(['byPeer', m.peer, m.id]);
       this.tx.delete(['unread', m.peer, m.id]);
+      await kvConversationRemoved(this.tx, m);
       await unscheduleExpiry(this.tx, m.id);
       // Its earlier versions (edit for everyone) go with it, as SQLite's foreign key cascades.
       for (const k of await this.tx.scanKeys(['edit', m.id])) this.tx.delete(k);
@@ -96,7 +100,9 @@ export class KvHistory implements HistoryStore {
   }
   async replaceContent(id: number, content: Uint8Array) {
     const m = await this.get(id);
-    if (m !== undefined) this.tx.put(['message', id], { ...m, content });
+    if (m === undefined) return;
+    await kvReindexText(this.tx, id, m.content, content);
+    this.tx.put(['message', id], { ...m, content });
   }
   async findByRef(peer: string, author: string, timestamp: number) {
     // A scan of the conversation (an edit is rare; no index to keep up).

@@ -16,6 +16,7 @@ import { KvReceipts } from './receipt-roles.ts';
 import { KvEdits } from './edit-roles.ts';
 import { KvHistory, KvOutbox } from './message-roles.ts';
 import { KvExpirations } from './expiration-roles.ts';
+import { KvConversations } from './conversation-roles.ts';
 import { KvTransaction } from './overlay.ts';
 import { KvQuarantine, KvSentLog } from './recovery-roles.ts';
 import { KvContacts, KvIdentities, KvKyberPreKeys, KvPreKeys, KvSessions, KvSettings } from './roles.ts';
@@ -38,6 +39,7 @@ function kvRoles(tx: KvTransaction): StoreRoles {
     receipts: new KvReceipts(tx),
     edits: new KvEdits(tx),
     expirations: new KvExpirations(tx),
+    conversations: new KvConversations(tx),
   };
 }
 
@@ -60,6 +62,7 @@ export class KvStore implements ClientStore {
   readonly receipts: StoreRoles['receipts'];
   readonly edits: StoreRoles['edits'];
   readonly expirations: StoreRoles['expirations'];
+  readonly conversations: StoreRoles['conversations'];
 
   constructor(backend: KvBackend) {
     this.#backend = backend;
@@ -83,6 +86,7 @@ export class KvStore implements ClientStore {
     this.receipts = single.receipts;
     this.edits = single.edits;
     this.expirations = single.expirations;
+    this.conversations = single.conversations;
   }
 
   transaction<T>(fn: (tx: StoreTransaction) => Promise<T>): Promise<T> {
