@@ -24,13 +24,10 @@ export function formatTimer(seconds: number): string {
   return `${seconds}s`;
 }
 
-/** Prints timer changes and deletions; marks a conversation read when a message from it was printed. */
+/** Prints timer changes and deletions. A received message's countdown starts when it is read: `/read` (chat-conversations.ts). */
 export function watchDisappearing(client: SealpostClient, print: (line: string) => void, nameOf: (account: string) => string): void {
   client.on('disappearingTimer', (e) => print(`⏳ disappearing messages ${e.seconds === 0 ? 'turned off' : `set to ${formatTimer(e.seconds)}`} by ${nameOf(e.by)}`));
   client.on('messagesExpired', (e) => print(`⏳ ${e.ids.length} message(s) disappeared`));
-  client.on('message', (m) => {
-    if (!m.fromSelf) void client.markRead(m.conversation).catch((error: unknown) => print(`! ${(error as Error).message}`));
-  });
 }
 
 /** The `/timer` command. */

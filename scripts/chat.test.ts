@@ -36,6 +36,17 @@ describe('terminal chat', () => {
     await alice.waitFor(/bob: \(reply\) hi alice/);
     bob.child.stdin.write('/react 👍\n');
     await alice.waitFor(/bob: reacted 👍/);
+    // Conversations: the list with an unread count, search with a snippet, history, mark read.
+    bob.child.stdin.write('/list\n');
+    await bob.waitFor(/alice: 1 unread, last "reacted 👍"/);
+    bob.child.stdin.write('/search HELL\n');
+    await bob.waitFor(/alice: \[hello\] bob/);
+    bob.child.stdin.write('/history\n');
+    await bob.waitFor(/me: reacted 👍[\s\S]*me: hi alice[\s\S]*alice: hello bob[\s\S]*\(start of the conversation\)/);
+    bob.child.stdin.write('/read\n');
+    await bob.waitFor(/marked 1 message\(s\) read \(read receipt sent\)/);
+    bob.child.stdin.write('/list\n');
+    await bob.waitFor(/alice: 0 unread/);
     // Disappearing messages: either side sets the timer; both print the change; messages show it.
     bob.child.stdin.write('/timer 30s\n');
     await alice.waitFor(/⏳ disappearing messages set to 30s by bob/);
@@ -51,17 +62,6 @@ describe('terminal chat', () => {
     const a = await alice.waitFor(/safety number with bob: ([\d ]{71})/);
     const b = await bob.waitFor(/safety number with alice: ([\d ]{71})/);
     expect(a[1]).toBe(b[1]);
-    // Conversations: the list with an unread count, search with a snippet, history, mark read.
-    bob.child.stdin.write('/list\n');
-    await bob.waitFor(/alice: 1 unread, last "reacted 👍"/);
-    bob.child.stdin.write('/search HELL\n');
-    await bob.waitFor(/alice: \[hello\] bob/);
-    bob.child.stdin.write('/history\n');
-    await bob.waitFor(/me: reacted 👍[\s\S]*me: hi alice[\s\S]*alice: hello bob[\s\S]*\(start of the conversation\)/);
-    bob.child.stdin.write('/read\n');
-    await bob.waitFor(/marked 1 message\(s\) read \(read receipt sent\)/);
-    bob.child.stdin.write('/list\n');
-    await bob.waitFor(/alice: 0 unread/);
     alice.child.stdin.write('/quit\n');
     bob.child.stdin.write('/quit\n');
     await Promise.all([alice, bob].map(({ child }) => new Promise((r) => (child.exitCode !== null ? r(null) : child.on('exit', r)))));

@@ -242,8 +242,8 @@ try {
     },
   });
 
-  await conversationsStep({ alice, bobPhone, bobLaptop, names, step, style: { dim, green } });
   await receiptsStep({ alice, bobPhone, bobLaptop, names, step, style: { dim, green } });
+  await conversationsStep({ alice, bobPhone, bobLaptop, names, step, style: { dim, green } });
   await editsStep({ alice, bobPhone, bobLaptop, step, style: { dim, green }, show: (label, line) => (seen.get(label)?.push(line), stream.push(`${bold(label)}: ${line}`)) });
   await accountDeletionStep({ alice, carol: groupClients[0]!, carolTablet: groupClients[1]!, keyServerUrl: services.keyServerUrl, step, style: { dim, green } });
   await disappearingStep({ alice, bobPhone, bobLaptop, reopen: device, path: (f) => join(dir, f), names, step, style: { dim, green }, sent: (label, t) => { seen.get(label)?.push(dim(`me → ${t}`)); stream.push(`${bold(label)}: ${dim(`me → ${t}`)}`); } });

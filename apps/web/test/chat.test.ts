@@ -55,10 +55,11 @@ describe.runIf(chromiumAvailable())('web chat in Chromium', () => {
     expect(world.pageErrors).toEqual([]);
   });
 
-  it('own messages show ticks (✓ sent, ✓✓ delivered once the receipt of the peer device came) and the typing of the peer shows a "typing…" line', async () => {
+  it('own messages show ticks (✓ sent, ✓✓ delivered, blue ✓✓ read once the peer has the conversation open) and the typing of the peer shows a "typing…" line', async () => {
     const ticks = (tab: Page, text: string) => tab.getByTestId('message').filter({ hasText: text }).getByTestId('ticks').getAttribute('data-state');
-    await expect.poll(() => ticks(alice, 'Hello Bob'), { timeout: 20_000 }).toBe('delivered');
-    await expect.poll(() => ticks(bob, 'Hi Alice!'), { timeout: 20_000 }).toBe('delivered');
+    // Both have the conversation open, so each page marks the other's message read: the delivery receipt, then the read receipt.
+    await expect.poll(() => ticks(alice, 'Hello Bob'), { timeout: 20_000 }).toBe('read');
+    await expect.poll(() => ticks(bob, 'Hi Alice!'), { timeout: 20_000 }).toBe('read');
     expect(await bob.getByTestId('message').filter({ hasText: 'Hello Bob' }).getByTestId('ticks').count()).toBe(0); // only on our own messages
     await alice.getByTestId('compose').fill('I am typ');
     await expect.poll(() => bob.getByTestId('typing').textContent(), { timeout: 20_000 }).toBe('Alice is typing…');
