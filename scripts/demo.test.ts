@@ -86,5 +86,17 @@ describe('demo', () => {
     expect(timer).toContain("Alice's message carries expire_timer = 60 s (version 1)");
     expect(timer).toMatch(/✓ 61 s later the phone deleted it \(1 message\(s\)\); bob-phone\.db \+ WAL held the text before: true, after: false/);
     expect(timer).toContain('Alice: ⏳ disappearing messages turned off by Bob');
+    // History for Bob's new laptop: imported from the phone, byte for byte, the archive on the blob server holds no text, the pointer went to device 3 only.
+    const history = out.slice(out.indexOf("▸ Bob's new laptop"), out.indexOf('▸ An insider'));
+    expect(out.indexOf("▸ Bob's new laptop")).toBeGreaterThan(out.indexOf('▸ Disappearing messages'));
+    expect(history).toMatch(/new laptop: done \((\d+) imported, 0 already there\)/);
+    const shownCounts = /the new laptop \(#3\) shows (\d+) earlier messages with Alice \(the phone holds (\d+); (\d+) disappearing message\(s\) stay behind\)/.exec(history);
+    expect(shownCounts).not.toBeNull();
+    expect(Number(shownCounts![1]) + Number(shownCounts![3])).toBe(Number(shownCounts![2]));
+    expect(history).toMatch(/^ {4}\d\d:\d\d:\d\d\.\d{3} Alice: Hi Bob! Lunch tomorrow\?$/m);
+    expect(history).toContain('✓ byte for byte');
+    expect(history).toMatch(/✓ none of the \d+ texts in it/);
+    expect(history).not.toMatch(/LEAKED|DIFFERENT/);
+    expect(history.match(/→ Bob#3 +\d+ B/g)).toHaveLength(1);
   });
 });

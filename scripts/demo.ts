@@ -28,6 +28,7 @@ import { receiptsStep } from './demo-receipts.ts';
 import { editsStep } from './demo-edits.ts';
 import { accountDeletionStep } from './demo-account-deletion.ts';
 import { disappearingStep } from './demo-disappearing.ts';
+import { historyStep } from './demo-history.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'sealpost-demo-'));
 const useColor = process.stdout.isTTY;
@@ -247,6 +248,8 @@ try {
   await accountDeletionStep({ alice, carol: groupClients[0]!, carolTablet: groupClients[1]!, keyServerUrl: services.keyServerUrl, step, style: { dim, green } });
   await disappearingStep({ alice, bobPhone, bobLaptop, reopen: device, path: (f) => join(dir, f), names, step, style: { dim, green }, sent: (label, t) => { seen.get(label)?.push(dim(`me → ${t}`)); stream.push(`${bold(label)}: ${dim(`me → ${t}`)}`); } });
 
+  const historyLaptop = await historyStep({ bobPhone, alice, device, blobUrl: services.blobUrl!, blobDir, names, step, style: { dim, green } });
+
   step('An insider who runs the key server forges a sender certificate and writes to Alice "as Bob"');
   const mallory = device('mallory.db');
   await mallory.register();
@@ -269,7 +272,7 @@ try {
       `Alice ${await alice.store.history.count()} stored messages, Bob's phone ${await bobPhone.store.history.count()}, laptop ${await bobLaptop.store.history.count()}.`,
   );
   console.log(dim('  (the relay column names recipient account ids "Alice"/"Bob" for readability; it stores the UUIDs)'));
-  for (const c of [alice, bobPhone, bobLaptop, mallory, ...groupClients]) await c.close();
+  for (const c of [alice, bobPhone, bobLaptop, mallory, ...groupClients, historyLaptop]) await c.close();
 } finally {
   await services.close();
   rmSync(dir, { recursive: true, force: true });

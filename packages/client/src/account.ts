@@ -32,6 +32,8 @@ export interface AccountDeps {
   onDevicesChanged: () => void;
   /** Opens a relay provisioning mailbox (the new device's side of linking). */
   openMailbox: () => Promise<ProvisioningMailbox>;
+  /** History transfer (history-transfer/): the offer id for a provisioning message (primary), and what a new device does once linked. */
+  historyTransfer?: { offer(enabled?: boolean): Promise<Uint8Array | undefined>; linked(transferId: Uint8Array | undefined): Promise<void> };
 }
 
 /** The local account of one device. */
@@ -130,10 +132,11 @@ export class Account {
    * device's relay mailbox. The URI holds no secret; the sealed message
    * only the new device can open.
    */
-  async approveLink(uri: string): Promise<void> {
+  async approveLink(uri: string, options: { historyTransfer?: boolean } = {}): Promise<void> {
     const a = this.current();
     const target = parseLinkUri(uri);
     const { code } = await this.deps.keyServer.createProvisioningCode();
+    const historyTransferId = await this.deps.historyTransfer?.offer(options.historyTransfer);
     this.deps.onDevicesChanged();
     const message = encodeProvisionMessage({
       identityPublicKey: a.identityPublicKey,
@@ -141,6 +144,7 @@ export class Account {
       account: a.account,
       provisioningCode: code,
       profileKey: a.profileKey,
+      ...(historyTransferId !== undefined && { historyTransferId }),
     });
     const envelope = sealProvisioningMessage(target.publicKey, message, { ephemeralPrivateKey: randomBytes(32), iv: randomBytes(16) });
     message.fill(0);
@@ -166,7 +170,9 @@ export class Account {
         const plaintext = openProvisioningMessage(oneTime.privateKey, envelope);
         const contents = decodeProvisionMessage(plaintext);
         plaintext.fill(0);
-        return await this.#linkWith(contents);
+        const address = await this.#linkWith(contents);
+        await this.deps.historyTransfer?.linked(contents.historyTransferId);
+        return address;
       } finally {
         oneTime.privateKey.fill(0);
         mailbox.close();

@@ -18,6 +18,7 @@ import type { ReceiptOptions } from './receipts/receipts.ts';
 import type { TypingEvent } from './receipts/typing.ts';
 import type { DeletedEvent, EditedEvent, EditPolicy, EditRejectedEvent, UnknownContentEvent } from './edits/types.ts';
 import type { ContactDeletedEvent } from './account-deletion/contact-deleted.ts';
+import type { HistoryTransferEvent, HistoryTransferOptions } from './history-transfer/options.ts';
 
 /** How the client receives. */
 export type ReceiveMode = 'websocket' | 'poll' | 'manual';
@@ -77,6 +78,8 @@ export interface SealpostClientOptions {
   edits?: Partial<EditPolicy>;
   /** Send read receipts when messages are marked read (default true; `conversations.setReadReceipts` overrides it, persisted). */
   readReceipts?: boolean;
+  /** History transfer to newly linked devices (default: on, 1000 messages, 30 days); see docs/history-transfer.md. */
+  historyTransfer?: HistoryTransferOptions;
 }
 
 /** A message as the app receives it. */
@@ -175,6 +178,8 @@ export interface ClientEvents {
   disappearingTimer: DisappearingTimerEvent;
   /** Disappearing messages whose timer ran out were deleted from the store. */
   messagesExpired: ExpiredMessages;
+  /** History transfer to a newly linked device: progress and result, on the primary and on the new device. */
+  historyTransfer: HistoryTransferEvent;
 }
 
 /** A contact card: what two users exchange (e.g. by QR code) before the first message. */

@@ -54,6 +54,7 @@ import { DEFAULT_EDIT_POLICY, type EditVersion } from './edits/types.ts';
 import { Disappearing } from './disappearing/disappearing.ts';
 import { groupOfPeer } from './groups/types.ts';
 import type { ConversationTimer } from './store/types.ts';
+import { HistoryTransfers } from './history-transfer/history-transfer.ts';
 
 export type { ClientEvents, ClientProblem, ContactCard, ReceivedMessage, ReceiveMode, RelayView, SealpostClientOptions, SentMessage } from './client-types.ts';
 
@@ -73,6 +74,8 @@ export class SealpostClient extends TypedEmitter<ClientEvents> {
   readonly #typing: TypingSender;
   /** Conversations: list with unread counts, history pages, search, mark read, the read-receipt switch (docs/conversations.md). */
   readonly conversations: Conversations;
+  /** History transfer to newly linked devices (see docs/history-transfer.md). */
+  readonly historyTransfer: HistoryTransfers;
   readonly #account: Account;
   readonly #contacts: Contacts;
   readonly #trust: Trust;
@@ -115,6 +118,7 @@ export class SealpostClient extends TypedEmitter<ClientEvents> {
       store: this.store, keyServer: this.keyServer, relay: this.relay, now, upkeep,
       onDevicesChanged: () => this.#outgoing.ownDevicesChanged(),
       openMailbox: () => openProvisioningMailbox(this.relay, options.WebSocket),
+      historyTransfer: { offer: (enabled) => this.historyTransfer.offer(enabled), linked: (id) => this.historyTransfer.linked(id) },
     });
     const own = () => this.#account.current();
     this.#contacts = new Contacts(this.store, now, own);
@@ -129,6 +133,11 @@ export class SealpostClient extends TypedEmitter<ClientEvents> {
     });
     const disappearing = this.disappearing;
     this.#outgoing = new Outgoing({ store, keyServer, relay, ops, locks, now, own, contacts: this.#contacts, credentials, trust: this.#trust, maxSendAttempts, emit, agreementCache, disappearing });
+    this.historyTransfer = new HistoryTransfers({
+      store, now, own, emit, options: options.historyTransfer,
+      sendContent: (account, plaintext, ts) => this.#outgoing.sendContent(account, plaintext, ts),
+      sendToOwnDevice: (device, plaintext, ts) => this.#outgoing.sendToOwnDevice(device, plaintext, ts),
+    });
     const session = sessionInboundHandler(
       ops,
       () => localKeysOf(own()),
@@ -163,6 +172,7 @@ export class SealpostClient extends TypedEmitter<ClientEvents> {
       quarantineLimits: { ...DEFAULT_QUARANTINE_LIMITS, ...options.quarantine }, recovery, groups: groupReceiver, receipts: receiptInbound, disappearing,
       edits: new EditReceiver({ own, emit, policy: editPolicy }),
       conversations: { inbound: (tx, opened, content, at) => applyReadSync({ readState: this.#readState, emitRead: (e) => emit('messagesRead', e) }, tx, opened, content, at) },
+      historyTransfer: this.historyTransfer,
     });
     this.#readState = new ReadState({ store, now, onError: (error) => emit('error', { error }) });
     this.#readState.listen(disappearing.readListener);
@@ -211,10 +221,13 @@ export class SealpostClient extends TypedEmitter<ClientEvents> {
     return this.#account.beginLink();
   }
 
-  /** On the primary device: approves the link URI a new device shows (see `Account.approveLink`). */
-  async approveLink(uri: string): Promise<void> {
+  /**
+   * On the primary device: approves the link URI a new device shows (see `Account.approveLink`).
+   * `historyTransfer: false` offers this device no history (default: the `historyTransfer.enabled` option).
+   */
+  async approveLink(uri: string, options?: { historyTransfer?: boolean }): Promise<void> {
     await this.#ready;
-    return this.#account.approveLink(uri);
+    return this.#account.approveLink(uri, options);
   }
 
   /** This account's devices at the key server. */

@@ -5,6 +5,7 @@
  */
 import { create, fromBinary, toBinary } from '@bufbuild/protobuf';
 import { ContentSchema, GroupContextSchema, MessageReferenceSchema, ReactionSchema, SentTranscriptSchema } from './gen/content_pb.ts';
+import { historyTransferFromProto, historyTransferToProto, type HistoryTransferFields } from './history-transfer/content-fields.ts';
 import { ClientError } from './errors.ts';
 import { receiptFromProto, receiptToProto, type ReceiptContent } from './receipts/receipt-codec.ts';
 import { typingFromProto, typingToProto, type TypingContent } from './receipts/typing-codec.ts';
@@ -83,6 +84,8 @@ export interface MessageContent {
   expireTimer?: ExpireTimerContent;
   /** Messages this account read on another of its devices (own devices only; not a chat message). */
   readSync?: ReadSyncContent;
+  /** History transfer between two devices of this account (field 24; history-transfer/). */
+  historyTransfer?: HistoryTransferFields;
 }
 
 /** Which group and which of its states a message belongs to. */
@@ -158,6 +161,7 @@ export function encodeContent(content: Omit<MessageContent, 'version'> & { versi
   encodeEditFields(message, content, { toRef, fromRef });
   if (content.expireTimer !== undefined) expireTimerToProto(content.expireTimer, message);
   if (content.readSync !== undefined) message.readSync = readSyncToProto(content.readSync, { toRef });
+  if (content.historyTransfer !== undefined) message.historyTransfer = historyTransferToProto(content.historyTransfer);
   return toBinary(ContentSchema, message);
 }
 
@@ -201,5 +205,6 @@ export function decodeContent(bytes: Uint8Array): MessageContent {
   const expireTimer = expireTimerFromProto(m);
   if (expireTimer !== undefined) out.expireTimer = expireTimer;
   if (m.readSync !== undefined) out.readSync = readSyncFromProto(m.readSync, { fromRef });
+  if (m.historyTransfer !== undefined) out.historyTransfer = historyTransferFromProto(m.historyTransfer);
   return out;
 }

@@ -76,7 +76,14 @@ export type ClientErrorCode =
   /** An edit or delete for everyone of a message this device does not have. */
   | 'EDIT_TARGET_UNKNOWN'
   /** An edit or delete for everyone of a message already deleted for everyone. */
-  | 'EDIT_TARGET_DELETED';
+  | 'EDIT_TARGET_DELETED'
+  // History transfer to a new device (see `HistoryTransferError`, history-transfer/errors.ts):
+  /** The archive failed its digest or MAC (changed on the blob service or in transit); nothing was imported. */
+  | 'HISTORY_TRANSFER_TAMPERED'
+  /** The archive or its pointer is malformed, or breaks a bound (counts, sizes); nothing was imported. */
+  | 'HISTORY_TRANSFER_INVALID'
+  /** The archive could not be fetched or uploaded (no blob client, expired blob, network); retry with `historyTransfer.retry()`. */
+  | 'HISTORY_TRANSFER_UNAVAILABLE';
 
 /** Base class of every error the client raises itself. */
 export class ClientError extends Error {

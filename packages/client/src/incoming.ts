@@ -97,6 +97,8 @@ export interface IncomingDeps {
   disappearing?: Pick<Disappearing, 'inbound'>;
   /** Conversations: applies a read sync from our own other device (`conversations/read-sync-inbound.ts`); undefined for other content. */
   conversations?: { inbound(tx: StoreTransaction, opened: OpenedEnvelope, content: MessageContent, now: number): Promise<ReadSyncInbound | undefined> };
+  /** History transfer between our own devices (`history-transfer/`): applied in the envelope's transaction, never stored as a message. */
+  historyTransfer?: { apply(tx: StoreTransaction, opened: OpenedEnvelope, content: MessageContent, now: number): Promise<{ after: () => Promise<void> }> };
 }
 
 /** What the group side decided for one received content. */
@@ -333,6 +335,8 @@ export class Incoming {
           const content = decodeContent(plaintext);
           if (!opened.fromSelf && content.profileKey !== undefined) await this.d.contacts.learn(tx.contacts, opened.sender.account, content.profileKey);
           const group = await this.#group(tx, opened, content, now);
+          // History transfer (history-transfer/): a request, archive pointer or decline between our own devices.
+          const transfer = content.historyTransfer === undefined ? undefined : ((await this.d.historyTransfer?.apply(tx, opened, content, now)) ?? { after: async () => {} });
           // Receipts are not chat messages (the receipts part processes them).
           const isReceipt = content.receipt !== undefined;
           // Conversations: a read sync is applied here, never stored.
@@ -344,16 +348,16 @@ export class Incoming {
             storedAt: now,
           };
           // A resend (it always starts a new session) of a message we already have: keep the new session, not a second copy.
-          const repeat = group !== undefined ? !group.store : opened.contentType === 3 && (await isStoredAlready(tx, row.peer, opened.sender, content.timestamp, plaintext));
+          const repeat = transfer !== undefined || (group !== undefined ? !group.store : opened.contentType === 3 && (await isStoredAlready(tx, row.peer, opened.sender, content.timestamp, plaintext)));
           const control = isReceipt || this.d.receipts?.isControl(content) === true; // receipts, typing: never a chat message
           // An edit or delete for everyone changes a stored message; it is not one (src/edits/).
           const edited = repeat || control || readSync !== undefined ? undefined : await this.d.edits?.apply(tx, opened, content, row.peer, now);
           const id = repeat || control || readSync !== undefined || edited !== undefined ? undefined : await tx.history.add({ ...row, direction: opened.fromSelf ? 'out' : 'in', timestamp: content.timestamp, content: plaintext });
-          const receiptsAfter = await this.d.receipts?.apply(tx, opened, content, { peer: row.peer, id }, now);
-          const expiry = await this.d.disappearing?.inbound(tx, { ...row, id, direction: opened.fromSelf ? 'out' : 'in' }, content, now);
+          const receiptsAfter = transfer !== undefined ? undefined : await this.d.receipts?.apply(tx, opened, content, { peer: row.peer, id }, now);
+          const expiry = transfer !== undefined ? undefined : await this.d.disappearing?.inbound(tx, { ...row, id, direction: opened.fromSelf ? 'out' : 'in' }, content, now);
           await tx.history.markProcessed(opened.envelopeId, now);
           if (retry) await tx.quarantine.remove(opened.envelopeId);
-          return { message: id === undefined ? undefined : receivedMessage({ ...row, id }, content, own.account), change, usedOneTime, after: group?.after, receiptsAfter, edited, expiry, afterReadSync: readSync?.after };
+          return { message: id === undefined ? undefined : receivedMessage({ ...row, id }, content, own.account), change, usedOneTime, after: transfer?.after ?? group?.after, receiptsAfter, edited, expiry, afterReadSync: readSync?.after };
         });
       } catch (error) {
         if (isDuplicateMessage(error)) {

@@ -52,3 +52,4 @@ export { Conversations, MAX_PAGE, MAX_QUERY_LENGTH, type Conversation, type Conv
 export type { ConversationStore, ConversationSummary, SearchHit, SearchOptions } from './conversations/store-types.ts';
 export { MAX_READ_SYNC_REFS, type ReadSyncContent } from './conversations/read-sync-codec.ts';
 export { READ_RECEIPTS_SETTING } from './conversations/read-receipts.ts';
+export * from './history-transfer/index.ts';

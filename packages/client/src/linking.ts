@@ -61,6 +61,8 @@ export interface ProvisionContents {
   account: string;
   provisioningCode: string;
   profileKey: Uint8Array;
+  /** History transfer: the primary's offer id (16 bytes), when it offers history. */
+  historyTransferId?: Uint8Array;
 }
 
 /** Serializes a `ProvisionMessage`. */
@@ -74,6 +76,7 @@ export function encodeProvisionMessage(c: ProvisionContents): Uint8Array {
       account: c.account,
       provisioningCode: c.provisioningCode,
       profileKey: c.profileKey,
+      historyTransferId: c.historyTransferId ?? new Uint8Array(0),
     }),
   );
 }
@@ -99,7 +102,10 @@ export function decodeProvisionMessage(bytes: Uint8Array): ProvisionContents {
   if (m.account.length === 0 || m.account.length > 64 || m.provisioningCode.length === 0 || m.provisioningCode.length > 256) {
     throw new ProvisioningMessageError('provisioning message account or provisioning code is missing or too long');
   }
-  return { identityPublicKey: identity.publicKey, identityPrivateKey: identity.privateKey, account: m.account, provisioningCode: m.provisioningCode, profileKey: m.profileKey.slice() };
+  if (m.historyTransferId.length !== 0 && m.historyTransferId.length !== 16) throw new ProvisioningMessageError('provisioning message history transfer id must be 16 bytes');
+  const out: ProvisionContents = { identityPublicKey: identity.publicKey, identityPrivateKey: identity.privateKey, account: m.account, provisioningCode: m.provisioningCode, profileKey: m.profileKey.slice() };
+  if (m.historyTransferId.length === 16) out.historyTransferId = m.historyTransferId.slice();
+  return out;
 }
 
 /** A link request of a new device, waiting for its primary (from `SealpostClient.beginLink()`). */

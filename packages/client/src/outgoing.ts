@@ -250,6 +250,50 @@ export class Outgoing {
     return this.#sendToAccount(account, plaintext, timestamp, undefined, options.ephemeral === true).then((r) => r.devices);
   }
 
+  /**
+   * History transfer: sends an encoded `Content` to ONE other device of our
+   * own account on its session (established from a fresh bundle if needed).
+   * The relay takes a send only for the whole device set, so our other
+   * devices get the empty PlaintextContent they ignore, as with a resend.
+   */
+  async sendToOwnDevice(device: number, plaintext: Uint8Array, timestamp: number): Promise<void> {
+    const own = this.d.own();
+    const account = own.account;
+    await this.d.locks.run(account, async () => {
+      for (let attempt = 0; attempt < this.d.maxSendAttempts; attempt++) {
+        const listed = (await this.d.keyServer.devices(account)).filter((d) => d.deviceId !== own.device);
+        if (!listed.some((d) => d.deviceId === device)) throw new ClientError('UNKNOWN_RECIPIENT', `device ${device} is not a device of this account`);
+        if (!(await this.d.store.sessions.devices(account)).includes(device)) await this.establish(account, [device]);
+        const accessKey = await this.d.contacts.accessKey(account);
+        const certificate = await this.d.credentials.senderCertificate();
+        const batchId = toHex(randomBytes(16));
+        const envelopes = await this.d.store.transaction(async (tx) => {
+          const out = [await this.#encryptFor(tx, { account, device }, plaintext, certificate, batchId, { timestamp, resends: 0 })];
+          for (const d of listed) {
+            if (d.deviceId === device) continue;
+            const filler = { deviceId: d.deviceId, registrationId: d.registrationId, content: this.#sealPlaintext(EMPTY_PLAINTEXT_CONTENT, certificate, own.identityPublicKey) };
+            await tx.outbox.add({ batchId, recipient: { account, device: d.deviceId }, registrationId: d.registrationId, envelope: filler.content, createdAt: this.d.now() });
+            out.push(filler);
+          }
+          return out;
+        });
+        try {
+          await this.d.relay.send(account, accessKey, envelopes, timestamp, true);
+          await this.#settleBatch(batchId, true);
+          return;
+        } catch (e) {
+          const mismatch = deviceMismatchOf(e);
+          if (mismatch === undefined) throw e;
+          await this.#settleBatch(batchId, false);
+          await this.d.store.transaction(async (tx) => {
+            for (const d of [...mismatch.extraDevices, ...mismatch.staleDevices]) await tx.sessions.remove({ account, device: d });
+          });
+        }
+      }
+      throw new ClientError('DEVICE_MISMATCH', `device list of ${account} kept changing; gave up after ${this.d.maxSendAttempts} attempts`);
+    });
+  }
+
   /** Removes a batch from the outbox; when `accepted`, moves its parked history row into the history. */
   async #settleBatch(batchId: string, accepted: boolean): Promise<number | undefined> {
     let after: (() => void) | undefined;

@@ -6,3 +6,4 @@ export type { TransferOptions, TransferProgress } from './blob-transfer.ts';
 export type { UploadState } from './upload-state.ts';
 export type { DownloadState } from './download-state.ts';
 export { decryptAttachmentToFile } from './verified-file.ts';
+export { historyBlobsOf, HISTORY_ARCHIVE_CONTENT_TYPE } from './history-blobs.ts';

@@ -16,7 +16,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file provisioning.proto.
  */
 export const file_provisioning: GenFile = /*@__PURE__*/
-  fileDesc("ChJwcm92aXNpb25pbmcucHJvdG8SGHNlYWxwb3N0LnByb3Zpc2lvbmluZy52MSI1ChFQcm92aXNpb25FbnZlbG9wZRISCgpwdWJsaWNfa2V5GAEgASgMEgwKBGJvZHkYAiABKAwirAEKEFByb3Zpc2lvbk1lc3NhZ2USHAoUcHJvdmlzaW9uaW5nX3ZlcnNpb24YASABKA0SGwoTaWRlbnRpdHlfa2V5X3B1YmxpYxgCIAEoDBIcChRpZGVudGl0eV9rZXlfcHJpdmF0ZRgDIAEoDBIPCgdhY2NvdW50GAQgASgJEhkKEXByb3Zpc2lvbmluZ19jb2RlGAUgASgJEhMKC3Byb2ZpbGVfa2V5GAYgASgMYgZwcm90bzM");
+  fileDesc("ChJwcm92aXNpb25pbmcucHJvdG8SGHNlYWxwb3N0LnByb3Zpc2lvbmluZy52MSI1ChFQcm92aXNpb25FbnZlbG9wZRISCgpwdWJsaWNfa2V5GAEgASgMEgwKBGJvZHkYAiABKAwiyQEKEFByb3Zpc2lvbk1lc3NhZ2USHAoUcHJvdmlzaW9uaW5nX3ZlcnNpb24YASABKA0SGwoTaWRlbnRpdHlfa2V5X3B1YmxpYxgCIAEoDBIcChRpZGVudGl0eV9rZXlfcHJpdmF0ZRgDIAEoDBIPCgdhY2NvdW50GAQgASgJEhkKEXByb3Zpc2lvbmluZ19jb2RlGAUgASgJEhMKC3Byb2ZpbGVfa2V5GAYgASgMEhsKE2hpc3RvcnlfdHJhbnNmZXJfaWQYByABKAxiBnByb3RvMw");
 
 /**
  * What the relay carries: the primary's ephemeral public key and the sealed body.
@@ -91,6 +91,15 @@ export type ProvisionMessage = Message<"sealpost.provisioning.v1.ProvisionMessag
    * @generated from field: bytes profile_key = 6;
    */
   profileKey: Uint8Array;
+
+  /**
+   * History transfer (docs/history-transfer.md): 16 random bytes naming the
+   * primary's offer of recent history; empty when the primary offers none.
+   * Only the new device learns it; its request must quote it.
+   *
+   * @generated from field: bytes history_transfer_id = 7;
+   */
+  historyTransferId: Uint8Array;
 };
 
 /**

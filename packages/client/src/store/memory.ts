@@ -262,6 +262,9 @@ class MemoryHistory implements HistoryStore {
     }
     return removed;
   }
+  async recent(limit: number, since: number) {
+    return [...this.t.messages.values()].filter((m) => m.timestamp >= since).slice(-limit).map((m) => ({ ...m, content: copy(m.content) }));
+  }
   async count(direction?: MessageDirection) {
     let n = 0;
     for (const m of this.t.messages.values()) if (direction === undefined || m.direction === direction) n++;

@@ -273,6 +273,9 @@ class SqliteHistory implements HistoryStore {
     }
     return removed;
   }
+  async recent(limit: number, since: number) {
+    return (this.s.get('SELECT * FROM (SELECT * FROM messages WHERE timestamp >= ? ORDER BY id DESC LIMIT ?) ORDER BY id').all(since, limit) as Row[]).map(toMessage);
+  }
   async count(direction?: MessageDirection) {
     const r =
       direction === undefined

@@ -225,6 +225,8 @@ export interface HistoryStore {
    * how many rows were removed. (Disappearing messages, disappearing/.)
    */
   remove(ids: readonly number[]): Promise<number>;
+  /** History transfer: the newest `limit` messages of every conversation with `timestamp >= since`, oldest (lowest id) first. */
+  recent(limit: number, since: number): Promise<StoredMessage[]>;
   /** An envelope processed once is only acknowledged again. */
   isProcessed(envelopeId: string): Promise<boolean>;
   markProcessed(envelopeId: string, now: number): Promise<void>;

@@ -84,6 +84,23 @@ export function storeContract(open: () => ClientStore): void {
     await s.close();
   });
 
+  it('history.recent: the newest rows of every conversation at or after a timestamp, oldest first (history transfer)', async () => {
+    const s = open();
+    const add = (peerAccount: string, timestamp: number, direction: 'in' | 'out') =>
+      s.history.add({ direction, peer: peerAccount, sender: direction === 'in' ? { account: peerAccount, device: 1 } : { account: 'me', device: 1 }, timestamp, content: bytes(timestamp), envelopeId: undefined, storedAt: timestamp + 1, delivered: true });
+    const ids = [await add('p1', 10, 'in'), await add('p2', 20, 'out'), await add('p1', 5, 'out'), await add('p2', 40, 'in'), await add('p1', 50, 'in')];
+    expect((await s.history.recent(10, 0)).map((m) => m.id)).toEqual(ids);
+    // Newest by row id, not by timestamp; the row with timestamp 5 is older than the bound.
+    expect((await s.history.recent(3, 0)).map((m) => m.timestamp)).toEqual([5, 40, 50]);
+    expect((await s.history.recent(10, 20)).map((m) => [m.peer, m.timestamp, m.direction])).toEqual([['p2', 20, 'out'], ['p2', 40, 'in'], ['p1', 50, 'in']]);
+    expect((await s.history.recent(2, 20)).map((m) => m.timestamp)).toEqual([40, 50]);
+    expect(await s.history.recent(10, 51)).toEqual([]);
+    const [first] = await s.history.recent(1, 0);
+    expect(first).toMatchObject({ peer: 'p1', sender: { account: 'p1', device: 1 }, content: bytes(50), storedAt: 51, delivered: true });
+    expect(first!.envelopeId).toBeUndefined();
+    await s.close();
+  });
+
   it('never interleaves two async transactions', async () => {
     const s = open();
     const log: string[] = [];

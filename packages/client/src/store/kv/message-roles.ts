@@ -84,6 +84,10 @@ export class KvHistory implements HistoryStore {
     }
     return removed;
   }
+  async recent(limit: number, since: number) {
+    const rows = (await this.tx.scan<StoredMessage>(['message'])).map(([, m]) => m).filter((m) => m.timestamp >= since);
+    return rows.slice(Math.max(0, rows.length - limit));
+  }
   async count(direction?: MessageDirection) {
     const of = async (d: MessageDirection) => (await this.tx.get<number>(['counter', `count.${d}`])) ?? 0;
     return direction === undefined ? (await of('in')) + (await of('out')) : of(direction);
