@@ -19,7 +19,9 @@ import { KeyServerClient, type DeviceListing } from './keyserver-client.ts';
 import type { DeviceLinking } from './linking.ts';
 import { Outgoing, localKeysOf, type OutgoingMessage } from './outgoing.ts';
 import { openProvisioningMailbox } from './provisioning-mailbox.ts';
-import { ReadState, type MessagesRead, type ReadListener } from './read-state.ts';
+import type { MessagesRead, ReadListener, ReadState } from './read-state.ts';
+import { messagingParts } from './messaging-parts.ts';
+import type { Conversations } from './conversations/conversations.ts';
 import { Reception } from './reception.ts';
 import type { QueuedEnvelope } from './relay-client.ts';
 import { RelayClient } from './relay-client.ts';
@@ -39,18 +41,13 @@ import { GroupSender } from './groups/group-send.ts';
 import { Groups } from './groups/groups.ts';
 import { senderKeyInboundHandler, SENDER_KEY_CONTENT_TYPE } from './groups/sender-key-inbound.ts';
 import { senderKeyOps } from './groups/sender-key-ops.ts';
-import { Conversations } from './conversations/conversations.ts';
-import { readReceiptListener } from './conversations/read-receipts.ts';
-import { applyReadSync } from './conversations/read-sync-inbound.ts';
 import { SealedSenderV2AgreementCache } from '@sealpost/protocol/sealed-sender';
-import { DeliveryReceipts, DEFAULT_DELIVERY_RECEIPT_DELAY_MS } from './receipts/delivery-receipts.ts';
-import { ReceiptInbound } from './receipts/receipt-inbound.ts';
-import { Receipts } from './receipts/receipts.ts';
-import { DEFAULT_TYPING_EXPIRY_MS, DEFAULT_TYPING_STARTED_INTERVAL_MS, TypingSender, TypingTracker } from './receipts/typing.ts';
+import type { DeliveryReceipts } from './receipts/delivery-receipts.ts';
+import type { Receipts } from './receipts/receipts.ts';
+import type { TypingSender } from './receipts/typing.ts';
 import type { TypingAction } from './receipts/typing-codec.ts';
-import { EditReceiver } from './edits/edit-inbound.ts';
-import { Edits, type EditSendResult } from './edits/edits.ts';
-import { DEFAULT_EDIT_POLICY, type EditVersion } from './edits/types.ts';
+import type { Edits, EditSendResult } from './edits/edits.ts';
+import type { EditVersion } from './edits/types.ts';
 import { Disappearing } from './disappearing/disappearing.ts';
 import { groupOfPeer } from './groups/types.ts';
 import type { ConversationTimer } from './store/types.ts';
@@ -148,38 +145,22 @@ export class SealpostClient extends TypedEmitter<ClientEvents> {
     const groupDeps = { store, outgoing: this.#outgoing, contacts: this.#contacts, own, now, emit, ops: senderKeyOps };
     const groupSender = new GroupSender({ ...groupDeps, relay, credentials, locks, agreementCache });
     const groupReceiver = new GroupReceiver({ ...groupDeps, retryQuarantined: (filter) => this.#incoming.retryWhere(filter) });
-    // Receipts and typing (issue 18, part receipts).
-    const receiptOptions = options.receipts ?? {};
-    const outgoing = this.#outgoing;
-    this.#deliveryReceipts = new DeliveryReceipts({
-      store, now, emit, enabled: receiptOptions.delivery ?? true, delayMs: receiptOptions.deliveryDelayMs ?? DEFAULT_DELIVERY_RECEIPT_DELAY_MS,
-      sendContent: (account, plaintext, timestamp) => outgoing.sendContent(account, plaintext, timestamp),
-    });
-    const typingTracker = new TypingTracker(receiptOptions.typingExpiryMs ?? DEFAULT_TYPING_EXPIRY_MS);
-    this.#typing = new TypingSender({
-      store, now, own, startedIntervalMs: receiptOptions.typingStartedIntervalMs ?? DEFAULT_TYPING_STARTED_INTERVAL_MS, onError: (error) => emit('error', { error }),
-      sendEphemeral: (account, plaintext, timestamp) => outgoing.sendContent(account, plaintext, timestamp, { ephemeral: true }),
-    });
-    this.receipts = new Receipts({ store, now, own: () => own().account, delivery: this.#deliveryReceipts, typing: typingTracker, sendContent: (a, p, t) => outgoing.sendContent(a, p, t) });
-    const receiptInbound = new ReceiptInbound({ own, emit, delivery: this.#deliveryReceipts, typing: typingTracker });
+    // Receipts, typing, edits, read state, conversations (messaging-parts.ts).
+    const parts = messagingParts({ store, now, own, emit, options, outgoing: this.#outgoing, groupSender, disappearing, markRead: (peer, upToId) => this.markRead(peer, upToId) });
+    this.#deliveryReceipts = parts.delivery;
+    this.#typing = parts.typing;
+    this.receipts = parts.receipts;
+    this.#edits = parts.edits;
+    this.#readState = parts.readState;
+    this.conversations = parts.conversations;
     this.groups = new Groups({ ...groupDeps, sender: groupSender, locks, edits: () => this.#edits, setDisappearingTimer: (peer, seconds) => this.setDisappearingTimer(peer, seconds) });
-    const editPolicy = { ...DEFAULT_EDIT_POLICY, ...options.edits };
-    this.#edits = new Edits({ store, outgoing: this.#outgoing, groupSender, own, now, emit, policy: editPolicy });
     const recovery = new Recovery({ outgoing: this.#outgoing, own, emit, groupResend: (from, groupId, ts) => groupSender.resendAfterDecryptionError(from, groupId, ts) });
     this.#incoming = new Incoming({
       store: this.store, locks, now, own, trust: this.#trust, contacts: this.#contacts, handlers, trustRoots: this.#trustRoots,
       onMessage: options.onMessage, upkeep: () => this.#account.upkeep, closed: () => this.#closed, emit,
-      quarantineLimits: { ...DEFAULT_QUARANTINE_LIMITS, ...options.quarantine }, recovery, groups: groupReceiver, receipts: receiptInbound, disappearing,
-      edits: new EditReceiver({ own, emit, policy: editPolicy }),
-      conversations: { inbound: (tx, opened, content, at) => applyReadSync({ readState: this.#readState, emitRead: (e) => emit('messagesRead', e) }, tx, opened, content, at) },
-      historyTransfer: this.historyTransfer,
+      quarantineLimits: { ...DEFAULT_QUARANTINE_LIMITS, ...options.quarantine }, recovery, groups: groupReceiver, receipts: parts.inbound, disappearing,
+      edits: parts.editReceiver, conversations: parts.readSync, historyTransfer: this.historyTransfer,
     });
-    this.#readState = new ReadState({ store, now, onError: (error) => emit('error', { error }) });
-    this.#readState.listen(disappearing.readListener);
-    // Conversations: read receipts and read sync on every local marking; the API object.
-    const readReceipts = options.readReceipts ?? true;
-    this.#readState.listen(readReceiptListener({ ownAccount: () => own().account, now, sendContent: (a, p, t) => this.#outgoing.sendContent(a, p, t), defaultEnabled: readReceipts, onError: (error) => emit('error', { error }) }));
-    this.conversations = new Conversations({ store, markRead: (peer, upToId) => this.markRead(peer, upToId), readReceiptsDefault: readReceipts });
     this.#reception = new Reception(this.relay, options, () => credentials.relayToken(), (e) => this.#incoming.handle(e), emit, () => this.#closed);
     this.#ready = this.#account.load();
     this.#ready.catch(() => {}); // surfaced by ready() and every call that needs it

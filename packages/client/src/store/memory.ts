@@ -9,6 +9,7 @@ import { MemoryGroups, MemorySenderKeys } from './memory-group-roles.ts';
 import { MemoryReceipts } from './memory-receipt-roles.ts';
 import { MemoryEdits } from './memory-edit-roles.ts';
 import { MemoryExpirations } from './memory-expiration-roles.ts';
+import { MemoryHistory } from './memory-history.ts';
 import { SerialQueue, serialRoles } from './serial.ts';
 import { MemoryConversations } from '../conversations/memory-conversations.ts';
 import type { ConversationStore } from '../conversations/store-types.ts';
@@ -24,7 +25,6 @@ import {
   type KyberPreKeyStore,
   type KyberPreKeyUse,
   type LocalAccount,
-  type MessageDirection,
   type NewMessage,
   type OneTimePreKeyStore,
   type OutboxEntry,
@@ -56,7 +56,7 @@ const copy = (b: Uint8Array): Uint8Array => b.slice();
 const hexOf = (b: Uint8Array): string => Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('');
 
 /** The maps, with an undo log while a transaction is open. */
-class MemoryTables {
+export class MemoryTables {
   account: LocalAccount | undefined;
   readonly identities = new Map<string, TrustedIdentity>();
   readonly sessions = new Map<string, { address: DeviceAddress; record: Uint8Array }>();
@@ -207,84 +207,6 @@ class MemoryKyberPreKeys extends MemoryPreKeys implements KyberPreKeyStore {
   }
 }
 
-class MemoryHistory implements HistoryStore {
-  constructor(private readonly t: MemoryTables) {}
-  async add(m: NewMessage) {
-    if (m.envelopeId !== undefined && !this.t.addToSet(this.t.envelopeIds, m.envelopeId)) {
-      throw new ClientError('INVALID_DATA', `envelope ${m.envelopeId} already stored`);
-    }
-    const id = this.t.nextMessageId++;
-    this.t.onUndo(() => (this.t.nextMessageId = id));
-    this.t.setMap(this.t.messages, id, { ...m, id, content: copy(m.content), delivered: m.delivered ?? false });
-    return id;
-  }
-  async markDelivered(id: number) {
-    const m = this.t.messages.get(id);
-    if (m !== undefined) this.t.setMap(this.t.messages, id, { ...m, delivered: true });
-  }
-  async get(id: number) {
-    const m = this.t.messages.get(id);
-    return m === undefined ? undefined : { ...m, content: copy(m.content) };
-  }
-  async undelivered() {
-    return [...this.t.messages.values()].filter((m) => !m.delivered);
-  }
-  async conversation(peer: string, limit = 1000) {
-    return [...this.t.messages.values()].filter((m) => m.peer === peer).slice(-limit);
-  }
-  async markRead(peer: string, upToId: number, now: number) {
-    const marked: StoredMessage[] = [];
-    for (const m of this.t.messages.values()) {
-      if (m.peer !== peer || m.direction !== 'in' || m.id > upToId || m.readAt !== undefined) continue;
-      const row = { ...m, readAt: now };
-      this.t.setMap(this.t.messages, m.id, row);
-      marked.push({ ...row, content: copy(row.content) });
-    }
-    return marked.sort((a, b) => a.id - b.id);
-  }
-  async remove(ids: readonly number[]) {
-    let removed = 0;
-    for (const id of new Set(ids)) {
-      const m = this.t.messages.get(id);
-      if (m === undefined) continue;
-      this.t.setMap(this.t.messages, id, undefined);
-      this.t.setMap(this.t.expirations, id, undefined);
-      // Its earlier versions (edit for everyone) go with it, as SQLite's foreign key cascades.
-      if (this.t.edits.has(id)) this.t.setMap(this.t.edits, id, undefined);
-      if (m.envelopeId !== undefined && this.t.envelopeIds.delete(m.envelopeId)) this.t.onUndo(() => this.t.envelopeIds.add(m.envelopeId!));
-      const before = this.t.sentLog;
-      const kept = m.direction === 'out' ? before.filter((e) => e.timestamp !== m.timestamp) : before;
-      if (kept.length !== before.length) {
-        this.t.onUndo(() => (this.t.sentLog = before));
-        this.t.sentLog = kept;
-      }
-      removed++;
-    }
-    return removed;
-  }
-  async recent(limit: number, since: number) {
-    return [...this.t.messages.values()].filter((m) => m.timestamp >= since).slice(-limit).map((m) => ({ ...m, content: copy(m.content) }));
-  }
-  async count(direction?: MessageDirection) {
-    let n = 0;
-    for (const m of this.t.messages.values()) if (direction === undefined || m.direction === direction) n++;
-    return n;
-  }
-  async isProcessed(envelopeId: string) {
-    return this.t.processed.has(envelopeId);
-  }
-  async markProcessed(envelopeId: string) {
-    this.t.addToSet(this.t.processed, envelopeId);
-  }
-  async replaceContent(id: number, content: Uint8Array) {
-    const m = this.t.messages.get(id);
-    if (m !== undefined) this.t.setMap(this.t.messages, id, { ...m, content: copy(content) });
-  }
-  async findByRef(peer: string, author: string, timestamp: number) {
-    for (const m of this.t.messages.values()) if (m.peer === peer && m.sender.account === author && m.timestamp === timestamp) return { ...m, content: copy(m.content) };
-    return undefined;
-  }
-}
 
 class MemoryOutbox implements OutboxStore {
   constructor(private readonly t: MemoryTables) {}

@@ -237,26 +237,6 @@ export interface HistoryStore {
   findByRef(peer: string, author: string, timestamp: number): Promise<StoredMessage | undefined>;
 }
 
-/** One earlier version of an edited message (see `EditStore`). */
-export interface StoredEdit {
-  /** The history row the version belongs to. */
-  readonly messageId: number;
-  /** The message's `Content` bytes before that edit. */
-  readonly content: Uint8Array;
-  /** The sender timestamp of the edit that replaced it, ms. */
-  readonly editTimestamp: number;
-  /** When this device replaced it, ms. */
-  readonly replacedAt: number;
-}
-
-/** The earlier versions of edited messages (role `edits`, SQLite migration 8). */
-export interface EditStore {
-  add(edit: StoredEdit): Promise<void>;
-  /** The earlier versions of `messageId`, oldest first. */
-  list(messageId: number): Promise<StoredEdit[]>;
-  /** Drops every earlier version of `messageId` (a delete for everyone); returns how many there were. */
-  removeAll(messageId: number): Promise<number>;
-}
 
 /** Sealed envelopes awaiting the relay's acceptance. */
 export interface OutboxStore {
@@ -405,47 +385,13 @@ export interface SenderKeyStore {
   remove(sender: DeviceAddress, distributionId: string): Promise<void>;
 }
 
-// --- receipts (issue 18): per-message delivery/read status of our own messages, queued delivery receipts ---
-
-/** A message of ours, by author (this account) and the author's timestamp. */
-export interface ReceiptMessageKey {
-  readonly author: string;
-  readonly timestamp: number;
-}
-
-/** What one recipient device said about one of our messages. */
-export interface RecipientReceiptStatus {
-  readonly account: string;
-  readonly device: number;
-  /** When it said it received the message (a read receipt also sets it, when no delivery receipt came first), ms. */
-  readonly deliveredAt: number | undefined;
-  /** When it said it read the message, ms. */
-  readonly readAt: number | undefined;
-}
-
-/** A delivery receipt this device still owes the author of a stored message. */
-export interface PendingDeliveryReceipt {
-  readonly author: string;
-  readonly timestamp: number;
-  readonly messageId: string | undefined;
-  readonly queuedAt: number;
-}
-
-/** The `receipts` role (see receipts/ in the client). */
-export interface ReceiptStore {
-  /** Records that `recipient` received (`delivery`) or read (`read`) message `key` at `at`; an earlier time already recorded is kept; a read also sets `deliveredAt` when it was unset. */
-  record(key: ReceiptMessageKey, recipient: DeviceAddress, type: 'delivery' | 'read', at: number): Promise<void>;
-  /** Every recipient device's status of message `key`, by account, then device. */
-  status(key: ReceiptMessageKey): Promise<RecipientReceiptStatus[]>;
-  /** Queues a delivery receipt (a second one for the same author and timestamp is ignored). */
-  queueDelivery(receipt: PendingDeliveryReceipt): Promise<void>;
-  /** Queued delivery receipts by `queuedAt`, then author, then timestamp; at most `limit` (default all). */
-  pendingDeliveries(limit?: number): Promise<PendingDeliveryReceipt[]>;
-  /** Removes queued delivery receipts. */
-  removeDeliveries(keys: readonly ReceiptMessageKey[]): Promise<void>;
-}
 // Disappearing messages' role (its own file).
 export type { ConversationTimer, ExpirationStore } from './expiration-types.ts';
+// Receipts' and edits' roles (their own files).
+export type { PendingDeliveryReceipt, ReceiptMessageKey, ReceiptStore, RecipientReceiptStatus } from './receipt-types.ts';
+export type { EditStore, StoredEdit } from './edit-types.ts';
+import type { ReceiptStore } from './receipt-types.ts';
+import type { EditStore } from './edit-types.ts';
 import type { ConversationStore } from '../conversations/store-types.ts';
 
 /** Every role, as seen inside a transaction. */
