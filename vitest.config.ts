@@ -45,7 +45,20 @@ const ownBackendSuites = [
   'services/keyserver/test/pg-store.test.ts',
   // Runs both backends itself (SQLite backup command; pg_dump / pg_restore).
   'services/keyserver/test/backup.test.ts',
+  // The relay's the same way: the envelope-store contract, shared payloads and the access-key cache
+  // run over STORE_BACKENDS (SQLite and PostgreSQL, support/store-backends.ts); the shared send
+  // budgets make their own PostgreSQL database and pass it to every relay they start.
+  'services/relay/test/store.test.ts',
+  'services/relay/test/shared-payloads.test.ts',
+  'services/relay/test/caches.test.ts',
+  'services/relay/test/shared-limits.test.ts',
 ];
+/**
+ * Suites that never open a store of any kind (start-up config parsing, the cluster-notice codec):
+ * the same code runs whatever SEALPOST_TEST_SERVICE_STORE says, so a PostgreSQL run repeats them
+ * to no purpose. (Their `--database-url` parsing cases run in the `node` project.)
+ */
+const storelessSuites = ['services/relay/test/config.test.ts', 'services/relay/test/notice-codec.test.ts', 'services/keyserver/test/start-config.test.ts'];
 /**
  * Workers. Vitest's own default in `run` mode is availableParallelism() - 1: ONE worker on the
  * 2-core CI machine, so every file ran after the other although most of them spend their time
@@ -118,7 +131,7 @@ export default defineConfig({
               test: {
                 name: 'services-postgres',
                 include: postgresServiceSuites,
-                exclude: [...configDefaults.exclude, ...sqliteOnlySuites, ...ownBackendSuites, ...wallClockSuites],
+                exclude: [...configDefaults.exclude, ...sqliteOnlySuites, ...ownBackendSuites, ...storelessSuites, ...wallClockSuites],
                 env: { SEALPOST_TEST_SERVICE_STORE: 'postgres' },
                 testTimeout: 120_000,
                 hookTimeout: 120_000,
