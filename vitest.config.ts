@@ -63,7 +63,7 @@ const storelessSuites = ['services/relay/test/config.test.ts', 'services/relay/t
  * Workers. Vitest's own default in `run` mode is availableParallelism() - 1: ONE worker on the
  * 2-core CI machine, so every file ran after the other although most of them spend their time
  * waiting on a relay child process, a socket, PostgreSQL or Chromium (docs/test-suite.md has the
- * measurements). At least two, then one per core. `--maxWorkers` / VITEST_MAX_WORKERS still override.
+ * measurements). At least two, then one per core.
  */
 const workers = Math.max(2, availableParallelism());
 /**
