@@ -1,5 +1,6 @@
 import { createRequire } from 'node:module';
-import { defineConfig } from 'vitest/config';
+import { availableParallelism } from 'node:os';
+import { configDefaults, defineConfig } from 'vitest/config';
 
 /**
  * The protocol's primitives have two backends behind `#primitives-backend`
@@ -46,6 +47,43 @@ const ownBackendSuites = [
   'services/keyserver/test/backup.test.ts',
   // Account deletion at the relay: both relay stores, chosen by the suite itself.
   'services/relay/test/account-deletion.test.ts',
+  // The relay's the same way: the envelope-store contract, shared payloads and the access-key cache
+  // run over STORE_BACKENDS (SQLite and PostgreSQL, support/store-backends.ts); the shared send
+  // budgets make their own PostgreSQL database and pass it to every relay they start.
+  'services/relay/test/store.test.ts',
+  'services/relay/test/shared-payloads.test.ts',
+  'services/relay/test/caches.test.ts',
+  'services/relay/test/shared-limits.test.ts',
+];
+/**
+ * Suites that never open a store of any kind (start-up config parsing, the cluster-notice codec):
+ * the same code runs whatever SEALPOST_TEST_SERVICE_STORE says, so a PostgreSQL run repeats them
+ * to no purpose. (Their `--database-url` parsing cases run in the `node` project.)
+ */
+const storelessSuites = ['services/relay/test/config.test.ts', 'services/relay/test/notice-codec.test.ts', 'services/keyserver/test/start-config.test.ts'];
+/**
+ * Workers. Vitest's own default in `run` mode is availableParallelism() - 1: ONE worker on the
+ * 2-core CI machine, so every file ran after the other although most of them spend their time
+ * waiting on a relay child process, a socket, PostgreSQL or Chromium (docs/test-suite.md has the
+ * measurements). At least two, then one per core.
+ */
+const workers = Math.max(2, availableParallelism());
+/**
+ * Suites that assert a wall-clock bound on the relay or a client (a delivery p99 in ms, "refused
+ * within 4 s", a drain deadline, a flood cut off in 15 s) sized for a busy but single-test machine.
+ * They run in a second group (`sequence.groupOrder: 1`) after everything else, one file at a time,
+ * as the whole suite did before, so no other test file competes with them for the two cores.
+ * Suites that bound CPU time (read from /proc) or memory, not wall time, run in parallel.
+ */
+const wallClockSuites = [
+  'services/relay/test/scale-out.test.ts', // p99 delivery across instances < 100 ms
+  'services/relay/test/slow-readers.test.ts', // p99 to a good reader < 250 ms beside 100 stalled sockets
+  'services/relay/test/cluster-notices.test.ts', // every push within 500 ms
+  'services/relay/test/keyserver-down.test.ts', // 503 within 1.5 s / 2.5 s
+  'services/relay/test/device-removal.test.ts', // refused everywhere within 4 s
+  'services/relay/test/drain.test.ts', // forced exit within 5 s
+  'services/relay/test/frame-flood.test.ts', // flood cut off within 15 s
+  'packages/protocol/test/session/decrypt-work.test.ts', // bounded decrypt work, wall < 8 s
 ];
 const webBackendSuites = [
   'packages/protocol/test/vectors/**/*.test.ts',
@@ -65,10 +103,11 @@ export default defineConfig({
     testTimeout: 120_000,
     hookTimeout: 120_000,
     pool: 'forks',
+    maxWorkers: workers,
     // One line when the PostgreSQL or browser suites are skipped; a failed run when the named PostgreSQL server is down.
     globalSetup: ['tools/devkit/src/machine-services-setup.ts'],
     projects: [
-      { extends: true, test: { name: 'node' } },
+      { extends: true, test: { name: 'node', exclude: [...configDefaults.exclude, ...wallClockSuites] } },
       {
         // Not `extends: true`: that would merge the root `include` into this one.
         ssr: { resolve: { conditions: webConditions } },
@@ -79,6 +118,18 @@ export default defineConfig({
           testTimeout: 120_000,
           hookTimeout: 120_000,
           pool: 'forks',
+          maxWorkers: workers,
+        },
+      },
+      {
+        test: {
+          name: 'node-wall-clock',
+          include: wallClockSuites,
+          testTimeout: 120_000,
+          hookTimeout: 120_000,
+          pool: 'forks',
+          maxWorkers: 1,
+          sequence: { groupOrder: 1 },
         },
       },
       ...(postgresUrl
@@ -87,11 +138,25 @@ export default defineConfig({
               test: {
                 name: 'services-postgres',
                 include: postgresServiceSuites,
-                exclude: [...sqliteOnlySuites, ...ownBackendSuites],
+                exclude: [...configDefaults.exclude, ...sqliteOnlySuites, ...ownBackendSuites, ...storelessSuites, ...wallClockSuites],
                 env: { SEALPOST_TEST_SERVICE_STORE: 'postgres' },
                 testTimeout: 120_000,
                 hookTimeout: 120_000,
                 pool: 'forks' as const,
+                maxWorkers: workers,
+              },
+            },
+            {
+              test: {
+                name: 'services-postgres-wall-clock',
+                include: wallClockSuites.filter((suite) => suite.startsWith('services/keyserver/') || suite.startsWith('services/relay/')),
+                exclude: [...configDefaults.exclude, ...sqliteOnlySuites, ...ownBackendSuites],
+                env: { SEALPOST_TEST_SERVICE_STORE: 'postgres' },
+                testTimeout: 120_000,
+                hookTimeout: 120_000,
+                pool: 'forks' as const,
+                maxWorkers: 1,
+                sequence: { groupOrder: 1 },
               },
             },
           ]
