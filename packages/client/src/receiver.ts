@@ -80,6 +80,14 @@ export class WebSocketReceiver {
   #stopped = true;
   #attempt = 0;
   #retryTimer: ReturnType<typeof setTimeout> | undefined;
+  /**
+   * Counts `start()` calls. A connect attempt, retry timer or socket of an
+   * earlier start (e.g. the socket `stop()` closed, whose close event arrives
+   * after a prompt restart) does nothing once a newer start began: without it
+   * a stop + start opened a second socket, the relay closed the other (one
+   * socket per device), and the two reconnect loops kept replacing each other.
+   */
+  #generation = 0;
   // Envelopes are handled strictly one after another.
   #chain: Promise<void> = Promise.resolve();
   readonly #backoff: BackoffPolicy;
@@ -100,7 +108,7 @@ export class WebSocketReceiver {
   start(): void {
     if (!this.#stopped) return;
     this.#stopped = false;
-    void this.#connect();
+    void this.#connect(++this.#generation);
   }
 
   /** Closes the socket and stops reconnecting; resolves when in-flight handling finished. */
@@ -129,8 +137,8 @@ export class WebSocketReceiver {
     this.options.onState?.(state, this.#attempt);
   }
 
-  async #connect(): Promise<void> {
-    if (this.#stopped) return;
+  async #connect(generation: number): Promise<void> {
+    if (this.#stopped || generation !== this.#generation) return;
     this.#state('connecting');
     this.#queueEmptySeen = false;
     let token: string;
@@ -142,13 +150,14 @@ export class WebSocketReceiver {
       WebSocketImpl = this.options.WebSocket ?? (await loadDefaultWebSocket());
     } catch (e) {
       this.options.onError?.(e);
-      this.#scheduleReconnect();
+      this.#scheduleReconnect(generation);
       return;
     }
-    if (this.#stopped) return;
+    if (this.#stopped || generation !== this.#generation) return;
     const socket = new WebSocketImpl(socketUrl, { headers: { authorization: `Bearer ${token}` } });
     this.#socket = socket;
     socket.addEventListener('open', () => {
+      if (generation !== this.#generation) return;
       this.#attempt = 0;
       this.#state('open');
     });
@@ -157,17 +166,18 @@ export class WebSocketReceiver {
       this.options.onError?.(networkErrorOf(e.error ?? e, 'relay WebSocket', socketUrl, 0)),
     );
     socket.addEventListener('close', () => {
+      if (generation !== this.#generation) return; // a socket of an earlier start
       if (this.#socket === socket) this.#socket = undefined;
       this.#state('closed');
-      this.#scheduleReconnect();
+      this.#scheduleReconnect(generation);
     });
   }
 
-  #scheduleReconnect(): void {
-    if (this.#stopped) return;
+  #scheduleReconnect(generation: number): void {
+    if (this.#stopped || generation !== this.#generation) return;
     const delay = backoffDelay(this.#backoff, this.#attempt++);
     this.#state('waiting');
-    this.#retryTimer = setTimeout(() => void this.#connect(), delay);
+    this.#retryTimer = setTimeout(() => void this.#connect(generation), delay);
     (this.#retryTimer as { unref?: () => void }).unref?.();
   }
 

@@ -54,4 +54,42 @@ describe('WebSocketReceiver', () => {
     await receiver.stop();
     expect(states).toEqual(['connecting', 'open', 'closed']);
   });
+
+  it('a stop and an immediate start open exactly one new socket, whenever the old one reports its close', async () => {
+    const made: LateCloseSocket[] = [];
+    class LateCloseSocket extends FakeSocket {
+      constructor(url: string, options: { headers: Record<string, string> }) {
+        super(url, options);
+        made.push(this);
+      }
+      // A browser reports the close of a socket it was asked to close later, as an event.
+      override close(): void {
+        this.readyState = 3;
+        setTimeout(() => this.fire('close'), 5);
+      }
+    }
+    const relay = new RelayClient('https://relay.example', async () => 'token-1');
+    const states: string[] = [];
+    const receiver = new WebSocketReceiver(relay, async () => 'token-1', async () => {}, { WebSocket: LateCloseSocket, onState: (s) => states.push(s), backoff: { initialMs: 1, maxMs: 1 } });
+    const until = async (ok: () => boolean) => {
+      for (let i = 0; i < 200 && !ok(); i++) await new Promise((r) => setTimeout(r, 1));
+      expect(ok()).toBe(true);
+    };
+    receiver.start();
+    await until(() => made.length === 1);
+    made[0]!.readyState = 1;
+    made[0]!.fire('open');
+    await receiver.stop();
+    receiver.start(); // e.g. the page came back online: reconnect at once
+    await until(() => made.length === 2);
+    made[1]!.readyState = 1;
+    made[1]!.fire('open');
+    states.length = 0;
+    // The first socket's close arrives now: it must not start another connection or change the state.
+    await new Promise((r) => setTimeout(r, 40));
+    expect(made).toHaveLength(2);
+    expect(states).toEqual([]);
+    expect(receiver.connected).toBe(true);
+    await receiver.stop();
+  });
 });

@@ -11,6 +11,13 @@ import type { ChatSession } from '../chat-session.ts';
 import type { ChatEntry } from '../conversation.ts';
 import { h, replaceChildren } from './dom.ts';
 
+/**
+ * The edit in progress per session (the message's history id and the draft): the view re-renders the
+ * whole message list on every event (a receipt, a read, a new message), and an open edit field must
+ * survive that with its text and focus.
+ */
+const editing = new WeakMap<ChatSession, { id: number; draft: string }>();
+
 /** What happened to a message: edited (it has earlier versions) or deleted for everyone. */
 export type EditMark = 'edited' | 'deleted';
 
@@ -44,8 +51,13 @@ export function decorateEdits(li: HTMLElement, entry: ChatEntry, mark: EditMark 
   }
   if (mark === 'edited') text.after(h('span', { class: 'edited-mark', 'data-testid': 'edited-mark' }, '(edited)'));
   if (!entry.mine) return;
-  const startEdit = () => {
-    const input = h('input', { 'data-testid': 'edit-input', value: entry.text, maxlength: 4000 });
+  const startEdit = (draft: string) => {
+    editing.set(session, { id: entry.id, draft });
+    const input = h('input', { 'data-testid': 'edit-input', value: draft, maxlength: 4000, oninput: () => editing.set(session, { id: entry.id, draft: input.value }) });
+    const done = () => {
+      editing.delete(session);
+      form.replaceWith(text);
+    };
     const form = h(
       'form',
       {
@@ -53,19 +65,23 @@ export function decorateEdits(li: HTMLElement, entry: ChatEntry, mark: EditMark 
         onsubmit: (event) => {
           event.preventDefault();
           const next = input.value.trim();
-          form.replaceWith(text);
+          done();
           if (next.length > 0 && next !== entry.text) void session.edit(peer, entry.ref, next).catch(() => {});
         },
       },
       input,
       h('button', { type: 'submit', 'data-testid': 'edit-save' }, 'Save'),
-      h('button', { type: 'button', 'data-testid': 'edit-cancel', onclick: () => form.replaceWith(text) }, '×'),
+      h('button', { type: 'button', 'data-testid': 'edit-cancel', onclick: done }, '×'),
     );
     text.replaceWith(form);
     input.focus();
+    input.setSelectionRange(draft.length, draft.length);
   };
   actions.append(
-    h('button', { type: 'button', 'data-testid': 'edit', title: 'Edit for everyone', onclick: startEdit }, '✎'),
+    h('button', { type: 'button', 'data-testid': 'edit', title: 'Edit for everyone', onclick: () => startEdit(entry.text) }, '✎'),
     h('button', { type: 'button', 'data-testid': 'delete-everyone', title: 'Delete for everyone', onclick: () => void session.deleteForEveryone(peer, entry.ref).catch(() => {}) }, '🗑'),
   );
+  // A re-render while this message was being edited: the field comes back with its draft.
+  const open = editing.get(session);
+  if (open?.id === entry.id) startEdit(open.draft);
 }

@@ -93,29 +93,31 @@ describe.runIf(chromiumAvailable())('browser store (Chromium, IndexedDB)', () =>
     const run = (page: typeof a, name: string) =>
       page.evaluate(async ({ steps, name }) => {
         const store = await window.sealpost.openBrowserStore({ name: 'race' });
-        let overlaps = 0;
-        const starts: number[] = [];
+        // Each step's [start, end] on the shared wall clock (ms, sub-ms precision). (A localStorage flag was
+        // used before; Chromium propagates localStorage between renderer processes asynchronously, so a
+        // slow machine saw the other page's "inside" flag late and counted overlaps the lock never allowed.)
+        const steps_: [number, number][] = [];
+        const clock = () => performance.timeOrigin + performance.now();
         for (let i = 0; i < steps; i++) {
           await store.transaction(async (tx) => {
-            // localStorage is shared by both pages synchronously: a transaction inside the other's would see 1.
-            if (localStorage.getItem('inside') === '1') overlaps++;
-            localStorage.setItem('inside', '1');
-            starts.push(performance.timeOrigin + performance.now());
+            const start = clock();
             const n = Number((await tx.settings.get('counter')) ?? '0');
             await new Promise((r) => setTimeout(r, 2)); // yield to the other page mid-step
             await tx.settings.set('counter', String(n + 1));
             await tx.sessions.store({ account: name, device: 1 }, Uint8Array.of(n & 0xff));
-            localStorage.setItem('inside', '0');
+            steps_.push([start, clock()]);
           });
         }
         await store.close();
-        return { overlaps, first: starts[0]!, last: starts[starts.length - 1]! };
+        return steps_;
       }, { steps: STEPS, name });
     const [ra, rb] = await Promise.all([run(a, 'page-a'), run(b, 'page-b')]);
     // Both ran at the same time (their step windows overlap), so a missing lock would have shown.
-    expect(ra.first).toBeLessThan(rb.last);
-    expect(rb.first).toBeLessThan(ra.last);
-    expect(ra.overlaps + rb.overlaps).toBe(0);
+    expect(ra[0]![0]).toBeLessThan(rb[STEPS - 1]![1]);
+    expect(rb[0]![0]).toBeLessThan(ra[STEPS - 1]![1]);
+    // No step of one page ran inside a step of the other.
+    const overlaps = ra.filter(([s1, e1]) => rb.some(([s2, e2]) => s1 < e2 && s2 < e1));
+    expect(overlaps).toEqual([]);
     const counter = await a.evaluate(async () => {
       const store = await window.sealpost.openBrowserStore({ name: 'race' });
       const n = await store.settings.get('counter');
