@@ -1,0 +1,106 @@
+/**
+ * The witness's one operation: verify an add-checkpoint request against the
+ * stored checkpoint of its log and, if it extends it, store it and return
+ * the cosignature. Every signature, checkpoint and consistency-proof check
+ * is @sealpost/keytrans's; the step runs in one store transaction.
+ */
+import {
+  KeyTransparencyError,
+  type NoteSigner,
+  type NoteVerifier,
+  ed25519Cosigner,
+  ed25519NoteVerifier,
+  openCheckpoint,
+  parseCheckpoint,
+  parseNote,
+  verifyConsistency,
+  formatNote,
+} from '@sealpost/keytrans';
+import { SizeConflict, WitnessError } from './errors.ts';
+import type { AddCheckpointRequest } from './request.ts';
+import type { WitnessStore } from './store.ts';
+
+export interface WitnessOptions {
+  /** The witness's key name. */
+  name: string;
+  /** Its 32-byte Ed25519 secret key. */
+  secretKey: Uint8Array;
+  /** The known logs' Ed25519 note vkeys (key name = origin). */
+  logVkeys: readonly string[];
+  store: WitnessStore;
+  /** Seconds since the epoch (injected clock). */
+  now?: () => number;
+}
+
+export class Witness {
+  readonly cosigner: NoteSigner & { readonly vkey: string };
+  private readonly logs = new Map<string, NoteVerifier>();
+  private readonly now: () => number;
+
+  constructor(private readonly options: WitnessOptions) {
+    this.now = options.now ?? (() => Math.floor(Date.now() / 1000));
+    this.cosigner = ed25519Cosigner(options.name, options.secretKey, this.now);
+    for (const vkey of options.logVkeys) {
+      const v = ed25519NoteVerifier(vkey);
+      this.logs.set(v.name, v);
+    }
+  }
+
+  get vkey(): string {
+    return this.cosigner.vkey;
+  }
+
+  /** Returns the cosignature line(s) for the checkpoint, or throws WitnessError / SizeConflict. */
+  addCheckpoint(req: AddCheckpointRequest): string {
+    let origin: string;
+    try {
+      origin = parseCheckpoint(parseNote(req.note).text).origin;
+    } catch (e) {
+      throw new WitnessError(400, 'MALFORMED', e instanceof KeyTransparencyError ? e.message : 'not a signed checkpoint');
+    }
+    const verifier = this.logs.get(origin);
+    if (verifier === undefined) throw new WitnessError(404, 'UNKNOWN_LOG', 'unknown log origin');
+    let checkpoint;
+    try {
+      checkpoint = openCheckpoint(req.note, [verifier], { origin }).checkpoint;
+    } catch (e) {
+      if (e instanceof KeyTransparencyError && e.code === 'SIGNATURE_INVALID') throw new WitnessError(403, 'SIGNATURE_INVALID', 'the checkpoint is not signed by its log');
+      throw new WitnessError(400, 'MALFORMED', e instanceof Error ? e.message : 'bad checkpoint');
+    }
+    if (req.oldSize > checkpoint.size) throw new WitnessError(400, 'OLD_SIZE_TOO_LARGE', 'the old size exceeds the checkpoint size');
+    const { store } = this.options;
+    const receivedAt = this.now();
+    // One transaction: read, verify, compare-and-swap, write (or record evidence).
+    const outcome = store.transaction(() => {
+      const stored = store.latest(origin);
+      const storedSize = stored?.size ?? 0;
+      if (req.oldSize !== storedSize) return new SizeConflict(storedSize);
+      if (stored !== undefined && storedSize > 0) {
+        try {
+          verifyConsistency(storedSize, checkpoint.size, req.proof, stored.rootHash, checkpoint.rootHash);
+        } catch (e) {
+          if (!(e instanceof KeyTransparencyError)) throw e;
+          store.addEvidence({
+            origin,
+            kind: storedSize === checkpoint.size ? 'split-view' : 'inconsistent',
+            cosignedNote: stored.note,
+            refusedNote: req.note,
+            proof: req.proofLines,
+            oldSize: req.oldSize,
+            receivedAt,
+          });
+          return new WitnessError(422, 'CONSISTENCY_PROOF_INVALID', 'the consistency proof does not connect the stored checkpoint to this one');
+        }
+      } else if (req.proof.length !== 0) {
+        return new WitnessError(422, 'CONSISTENCY_PROOF_INVALID', 'a proof from size 0 must be empty');
+      }
+      if (!store.replace({ origin, size: checkpoint.size, rootHash: checkpoint.rootHash, note: req.note }, storedSize)) return new SizeConflict(store.latest(origin)?.size ?? 0);
+      return undefined;
+    });
+    if (outcome !== undefined) throw outcome;
+    const text = parseNote(req.note).text;
+    const signed = formatNote({ text, signatures: [{ name: this.cosigner.name, keyId: this.cosigner.keyId, signature: this.cosigner.sign(new TextEncoder().encode(text)) }] });
+    // The note's signature block: everything after the text's blank line.
+    return signed.slice(text.length + 1);
+  }
+}
