@@ -13,12 +13,14 @@ import { configMarkdown, type ConfigSpec } from '../packages/service-kit/src/ind
 import { KEYSERVER_START_SPEC } from '../services/keyserver/src/start-config.ts';
 import { RELAY_CONFIG_SPEC } from '../services/relay/src/config.ts';
 import { BLOBS_CONFIG_SPEC } from '../services/blobs/src/config.ts';
+import { WITNESS_CONFIG_SPEC } from '../services/witness/src/config.ts';
 
 const root = join(import.meta.dirname, '..');
 const services: [string, ConfigSpec, string][] = [
   ['services/keyserver/README.md', KEYSERVER_START_SPEC, 'KEYSERVER_'],
   ['services/relay/README.md', RELAY_CONFIG_SPEC, 'RELAY_'],
   ['services/blobs/README.md', BLOBS_CONFIG_SPEC, 'BLOBS_'],
+  ['services/witness/README.md', WITNESS_CONFIG_SPEC, 'WITNESS_'],
 ];
 for (const [file, spec, prefix] of services) {
   const path = join(root, file);

@@ -33,7 +33,7 @@ const errorSchema = {
 export async function buildWitnessServer(options: WitnessServerOptions): Promise<WitnessServer> {
   const witness = new Witness(options);
   const logger = pino({ level: options.logLevel ?? 'silent' }, options.logStream);
-  const app = fastify({ loggerInstance: logger, bodyLimit: 64 * 1024 }) as unknown as FastifyInstance;
+  const app = fastify({ loggerInstance: logger, disableRequestLogging: true, bodyLimit: 64 * 1024 }) as unknown as FastifyInstance;
   const byHash = new Map<string, string>();
   for (const vkey of options.logVkeys) {
     const origin = vkey.slice(0, vkey.indexOf('+'));
