@@ -40,6 +40,9 @@ export async function buildWitnessServer(options: WitnessServerOptions): Promise
     byHash.set(toHex(sha256(utf8Encode(origin))), origin);
   }
 
+  // tlog-witness clients may send the body with any (or no) content type: read it as text.
+  app.addContentTypeParser('*', { parseAs: 'string' }, (_req, body, done) => done(null, body));
+
   app.setErrorHandler((err: { statusCode?: number; message: string }, _req, reply) => {
     const status = err.statusCode !== undefined && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 500;
     void reply.code(status).send(errorBody(status === 500 ? 'INTERNAL' : 'BAD_REQUEST', status === 500 ? 'internal error' : err.message));

@@ -43,9 +43,9 @@ describe('add-checkpoint', () => {
     const log = new TestLog(logKey).grow(3);
     const w = await witnessFor(log);
     let old = 0;
-    for (const grow of [0, 2, 1, 7]) {
+    for (const [grow, type] of [[0, 'text/plain'], [2, 'application/octet-stream'], [1, 'text/plain; charset=utf-8'], [7, 'text/plain']] as const) {
       log.grow(grow);
-      const res = await addCheckpoint(w.url, log.body(old));
+      const res = await addCheckpoint(w.url, log.body(old), type);
       expect(res.status).toBe(200);
       expect(res.text).toMatch(/^\u2014 witness\.test\/w1 [A-Za-z0-9+/=]+\n$/);
       const opened = openCheckpoint(log.note() + res.text, [ed25519NoteVerifier(log.signer.vkey)], { origin: ORIGIN, extraVerifiers: [ed25519CosignatureVerifier(w.vkey)] });

@@ -59,7 +59,7 @@ export async function startWitness(opts: { name: string; logVkeys: string[]; now
   };
 }
 
-export async function addCheckpoint(url: string, body: string): Promise<{ status: number; type: string; text: string }> {
-  const res = await fetch(`${url}/add-checkpoint`, { method: 'POST', headers: { 'content-type': 'text/plain' }, body });
+export async function addCheckpoint(url: string, body: string, contentType = 'text/plain'): Promise<{ status: number; type: string; text: string }> {
+  const res = await fetch(`${url}/add-checkpoint`, { method: 'POST', headers: { 'content-type': contentType }, body });
   return { status: res.status, type: res.headers.get('content-type') ?? '', text: await res.text() };
 }
