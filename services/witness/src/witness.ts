@@ -76,19 +76,17 @@ export class Witness {
       const storedSize = stored?.size ?? 0;
       if (req.oldSize !== storedSize) return new SizeConflict(storedSize);
       if (stored !== undefined && storedSize > 0) {
+        const evidence = { origin, cosignedNote: stored.note, refusedNote: req.note, proof: req.proofLines, oldSize: req.oldSize, receivedAt };
+        // Same size, other root: a split view. The spec answers 409 Conflict; we also keep both checkpoints.
+        if (storedSize === checkpoint.size && !sameBytes(stored.rootHash, checkpoint.rootHash)) {
+          store.addEvidence({ ...evidence, kind: 'split-view' });
+          return new SizeConflict(storedSize);
+        }
         try {
           verifyConsistency(storedSize, checkpoint.size, req.proof, stored.rootHash, checkpoint.rootHash);
         } catch (e) {
           if (!(e instanceof KeyTransparencyError)) throw e;
-          store.addEvidence({
-            origin,
-            kind: storedSize === checkpoint.size ? 'split-view' : 'inconsistent',
-            cosignedNote: stored.note,
-            refusedNote: req.note,
-            proof: req.proofLines,
-            oldSize: req.oldSize,
-            receivedAt,
-          });
+          store.addEvidence({ ...evidence, kind: 'inconsistent' });
           return new WitnessError(422, 'CONSISTENCY_PROOF_INVALID', 'the consistency proof does not connect the stored checkpoint to this one');
         }
       } else if (req.proof.length !== 0) {
@@ -103,4 +101,8 @@ export class Witness {
     // The note's signature block: everything after the text's blank line.
     return signed.slice(text.length + 1);
   }
+}
+
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  return a.length === b.length && a.every((x, i) => x === b[i]);
 }

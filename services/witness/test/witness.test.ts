@@ -126,7 +126,9 @@ describe('add-checkpoint', () => {
     const w = await witnessFor(honest);
     expect((await addCheckpoint(w.url, honest.body(0))).status).toBe(200);
     const res = await addCheckpoint(w.url, `old 4\n\n${fork.note()}`);
-    expect(res.status).toBe(422);
+    expect(res).toMatchObject({ status: 409, type: 'text/x.tlog.size', text: '4\n' }); // the spec: same size, other root → 409
+    // re-submitting the cosigned checkpoint itself is fine (same size, same root)
+    expect((await addCheckpoint(w.url, honest.body(4))).status).toBe(200);
     const { evidence } = (await (await fetch(`${w.url}/evidence`)).json()) as {
       evidence: { origin: string; kind: string; cosignedNote: string; refusedNote: string; oldSize: number; receivedAt: number }[];
     };
@@ -179,7 +181,7 @@ describe('witness quorum', () => {
     expect(code).toBe('QUORUM_NOT_MET');
     // the fork sent to the honest witnesses is refused and kept as evidence
     for (const w of [ws2[0]!, ws2[1]!]) {
-      expect((await addCheckpoint(w.url, `old 5\n\n${fork.note()}`)).status).toBe(422);
+      expect((await addCheckpoint(w.url, `old 5\n\n${fork.note()}`)).status).toBe(409);
       const { evidence } = (await (await fetch(`${w.url}/evidence`)).json()) as { evidence: { kind: string; refusedNote: string }[] };
       expect(evidence).toEqual([expect.objectContaining({ kind: 'split-view', refusedNote: fork.note() })]);
     }
