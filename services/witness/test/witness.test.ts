@@ -85,6 +85,10 @@ describe('add-checkpoint', () => {
     expect(res403.status).toBe(403);
     expect(errorCode(res403.text)).toBe('SIGNATURE_INVALID');
     const other = new TestLog(randomBytes(32), 'other.test/log').grow(2);
+    // the log's own key over altered text: its signature fails → 403
+    const tampered = log.note().replace(`\n4\n`, `\n3\n`);
+    expect(tampered).not.toBe(log.note());
+    expect(await addCheckpoint(w.url, `old 0\n\n${tampered}`)).toMatchObject({ status: 403 });
     const res404 = await addCheckpoint(w.url, other.body(0));
     expect(res404.status).toBe(404);
     expect(errorCode(res404.text)).toBe('UNKNOWN_LOG');
@@ -137,6 +141,27 @@ describe('add-checkpoint', () => {
     // the witness still follows the honest log
     honest.grow(1);
     expect((await addCheckpoint(w.url, honest.body(4))).status).toBe(200);
+  });
+});
+
+describe('persistence', () => {
+  it('a restarted witness on the same database continues from the checkpoint it cosigned', async () => {
+    const log = new TestLog(randomBytes(32)).grow(2);
+    const tmp = mkdtempSync(join(tmpdir(), 'witness-restart-'));
+    try {
+      const dbPath = join(tmp, 'w.sqlite');
+      const first = await startWitness({ name: 'witness.test/w1', logVkeys: [log.signer.vkey], now, dbPath });
+      expect((await addCheckpoint(first.url, log.body(0))).status).toBe(200);
+      await first.close();
+      const second = await startWitness({ name: 'witness.test/w1', logVkeys: [log.signer.vkey], now, dbPath });
+      running.push(second);
+      log.grow(3);
+      expect(await addCheckpoint(second.url, log.body(0))).toMatchObject({ status: 409, text: '2\n' });
+      expect((await addCheckpoint(second.url, log.body(2))).status).toBe(200);
+    } finally {
+      await Promise.all(running.splice(0).map((w) => w.close()));
+      rmSync(tmp, { recursive: true, force: true });
+    }
   });
 });
 
