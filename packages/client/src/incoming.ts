@@ -33,7 +33,7 @@ import type { Trust } from './trust.ts';
 import type { PreKeyUpkeep } from './upkeep.ts';
 import { failureOf, quarantineEnvelope, type QuarantineLimits } from './quarantine.ts';
 import { groupOfPeer } from './groups/types.ts';
-import type { IncomingReceipts } from './receipts/receipt-inbound.ts';
+import { isReceiptOrTyping, type IncomingReceipts } from './receipts/receipt-inbound.ts';
 import { unknownContentOf } from './edits/unknown-content.ts';
 import type { Disappearing } from './disappearing/disappearing.ts';
 import type { ReadSyncInbound } from './conversations/read-sync-inbound.ts';
@@ -337,8 +337,6 @@ export class Incoming {
           const group = await this.#group(tx, opened, content, now);
           // History transfer (history-transfer/): a request, archive pointer or decline between our own devices.
           const transfer = content.historyTransfer === undefined ? undefined : ((await this.d.historyTransfer?.apply(tx, opened, content, now)) ?? { after: async () => {} });
-          // Receipts are not chat messages (the receipts part processes them).
-          const isReceipt = content.receipt !== undefined;
           // Conversations: a read sync is applied here, never stored.
           const readSync = await this.d.conversations?.inbound(tx, opened, content, now);
           const row = {
@@ -349,7 +347,7 @@ export class Incoming {
           };
           // A resend (it always starts a new session) of a message we already have: keep the new session, not a second copy.
           const repeat = transfer !== undefined || (group !== undefined ? !group.store : opened.contentType === 3 && (await isStoredAlready(tx, row.peer, opened.sender, content.timestamp, plaintext)));
-          const control = isReceipt || this.d.receipts?.isControl(content) === true; // receipts, typing: never a chat message
+          const control = isReceiptOrTyping(content); // never a chat message (the receipts part processes them)
           // An edit or delete for everyone changes a stored message; it is not one (src/edits/).
           const edited = repeat || control || readSync !== undefined ? undefined : await this.d.edits?.apply(tx, opened, content, row.peer, now);
           const id = repeat || control || readSync !== undefined || edited !== undefined ? undefined : await tx.history.add({ ...row, direction: opened.fromSelf ? 'out' : 'in', timestamp: content.timestamp, content: plaintext });

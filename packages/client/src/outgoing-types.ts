@@ -66,3 +66,17 @@ export interface OutgoingDeps {
 export function localKeysOf(own: RegisteredAccount): LocalKeys {
   return { identity: { privateKey: own.identityPrivateKey, publicKey: own.identityPublicKey }, registrationId: own.registrationId };
 }
+
+/** The `Content` of `message` (version 1, at `timestamp`): its own fields, and the timer to carry when there is one. */
+export function outgoingContent(message: OutgoingMessage, timestamp: number, expireTimer: MessageContent['expireTimer']): MessageContent {
+  const content: MessageContent = { version: 1, timestamp };
+  if (message.text !== undefined) content.text = message.text;
+  if (message.replyTo !== undefined) content.replyTo = message.replyTo;
+  if (message.reaction !== undefined) content.reaction = message.reaction;
+  if (message.messageId !== undefined) content.messageId = message.messageId;
+  if (message.attachments !== undefined) content.attachments = message.attachments;
+  if (message.previews !== undefined) content.previews = message.previews;
+  if (message.extensions !== undefined) content.extensions = message.extensions;
+  if (expireTimer !== undefined) content.expireTimer = expireTimer;
+  return content;
+}

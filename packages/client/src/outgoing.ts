@@ -21,7 +21,7 @@ import { currentSenderRatchetKey, messageRatchetKey, sessionAddresses } from './
 import type { DeviceAddress, NewMessage, StoreTransaction } from './store/types.ts';
 
 export { SENT_LOG_MAX_AGE_MS, SENT_LOG_MAX_ENTRIES, MAX_RESENDS, OWN_DEVICES_RECHECK_MS, localKeysOf, type OutgoingMessage, type OutgoingDeps } from './outgoing-types.ts';
-import { MAX_RESENDS, OWN_DEVICES_RECHECK_MS, SENT_LOG_MAX_AGE_MS, SENT_LOG_MAX_ENTRIES, localKeysOf, type OutgoingDeps, type OutgoingMessage } from './outgoing-types.ts';
+import { MAX_RESENDS, OWN_DEVICES_RECHECK_MS, SENT_LOG_MAX_AGE_MS, SENT_LOG_MAX_ENTRIES, localKeysOf, outgoingContent, type OutgoingDeps, type OutgoingMessage } from './outgoing-types.ts';
 
 /**
  * A PlaintextContent with an empty Content (`0xC0 || 0x80`): what the
@@ -48,16 +48,7 @@ export class Outgoing {
   async send(to: string, message: OutgoingMessage): Promise<SentMessage> {
     const local = this.d.own();
     const timestamp = message.timestamp ?? this.d.now();
-    const content: MessageContent = { version: 1, timestamp, profileKey: local.profileKey };
-    if (message.text !== undefined) content.text = message.text;
-    if (message.replyTo !== undefined) content.replyTo = message.replyTo;
-    if (message.reaction !== undefined) content.reaction = message.reaction;
-    if (message.messageId !== undefined) content.messageId = message.messageId;
-    if (message.attachments !== undefined) content.attachments = message.attachments;
-    if (message.previews !== undefined) content.previews = message.previews;
-    if (message.extensions !== undefined) content.extensions = message.extensions;
-    const expireTimer = message.expireTimer ?? (await this.d.disappearing?.timerOf(to));
-    if (expireTimer !== undefined) content.expireTimer = expireTimer;
+    const content: MessageContent = { ...outgoingContent(message, timestamp, message.expireTimer ?? (await this.d.disappearing?.timerOf(to))), profileKey: local.profileKey };
     const plaintext = encodeContent(content);
     const history: NewMessage = {
       direction: 'out',

@@ -9,7 +9,7 @@
  */
 import { decodeContent, encodeContent, type MessageRef } from '../content.ts';
 import type { MessagesRead, ReadListener } from '../read-state.ts';
-import { MAX_RECEIPT_TARGETS } from '../receipts/receipt-codec.ts';
+import { receiptContents } from '../receipts/receipts.ts';
 import type { SettingsStore, StoredMessage } from '../store/types.ts';
 import { MAX_READ_SYNC_REFS } from './read-sync-codec.ts';
 
@@ -67,7 +67,7 @@ export function readReceiptListener(d: ReadReceiptDeps): ReadListener {
       const send = (account: string, plaintext: Uint8Array) => d.sendContent(account, plaintext, timestamp).catch(d.onError);
       if (receipts) {
         for (const [author, targets] of byAuthor) {
-          for (const batch of chunks(targets, MAX_RECEIPT_TARGETS)) await send(author, encodeContent({ timestamp, receipt: { type: 'read', targets: batch } }));
+          for (const { plaintext } of receiptContents('read', targets, () => timestamp)) await send(author, plaintext);
         }
       }
       for (const batch of chunks(refs, MAX_READ_SYNC_REFS)) await send(own, encodeContent({ timestamp, readSync: { read: batch } }));

@@ -14,6 +14,7 @@ import { decodeContent, encodeContent, type MessageContent, type MessageRef } fr
 import type { Edits, EditSendResult } from '../edits/edits.ts';
 import { ClientError } from '../errors.ts';
 import type { Outgoing, OutgoingMessage } from '../outgoing.ts';
+import { outgoingContent } from '../outgoing-types.ts';
 import type { SessionLocks } from '../session-transaction.ts';
 import type { ClientStore, ConversationTimer, RegisteredAccount, StoredGroup, StoredMessage } from '../store/types.ts';
 import { GroupError } from './errors.ts';
@@ -155,17 +156,8 @@ export class Groups {
 
   /** Sends a message to every member device (one sealed sender v2 send); resolves once the relay accepted it. */
   async send(groupId: string, message: OutgoingMessage): Promise<GroupSendResult> {
-    const content: MessageContent = { version: 1, timestamp: message.timestamp ?? this.d.now() };
-    if (message.text !== undefined) content.text = message.text;
-    if (message.replyTo !== undefined) content.replyTo = message.replyTo;
-    if (message.reaction !== undefined) content.reaction = message.reaction;
-    if (message.messageId !== undefined) content.messageId = message.messageId;
-    if (message.attachments !== undefined) content.attachments = message.attachments;
-    if (message.previews !== undefined) content.previews = message.previews;
-    if (message.extensions !== undefined) content.extensions = message.extensions;
-    const expireTimer = message.expireTimer ?? (await this.d.outgoing.expireTimerOf(groupPeer(groupId)));
-    if (expireTimer !== undefined) content.expireTimer = expireTimer;
-    return this.d.sender.send(groupId, content);
+    const timestamp = message.timestamp ?? this.d.now();
+    return this.d.sender.send(groupId, outgoingContent(message, timestamp, message.expireTimer ?? (await this.d.outgoing.expireTimerOf(groupPeer(groupId)))));
   }
 
   /** Edits our message `target` in the group for every member (src/edits/; `EditError` when not ours, too old or deleted). */

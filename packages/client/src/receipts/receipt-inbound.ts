@@ -38,10 +38,13 @@ export interface ReceiptEvent {
   at: number;
 }
 
+/** True for content that is not a chat message (a receipt or a typing indicator): it never enters the history. */
+export function isReceiptOrTyping(content: MessageContent): boolean {
+  return content.receipt !== undefined || content.typing !== undefined;
+}
+
 /** What `Incoming` asks of the receipts part. */
 export interface IncomingReceipts {
-  /** True for content that is not a chat message (a receipt or a typing indicator): it never enters the history. */
-  isControl(content: MessageContent): boolean;
   /** Inside the envelope's transaction, once it is decided whether `content` was stored (`id`); returns work for after the commit. */
   apply(tx: StoreTransaction, opened: OpenedEnvelope, content: MessageContent, stored: { peer: string; id: number | undefined }, now: number): Promise<(() => void) | undefined>;
 }
@@ -56,10 +59,6 @@ export interface ReceiptInboundDeps {
 
 export class ReceiptInbound implements IncomingReceipts {
   constructor(private readonly d: ReceiptInboundDeps) {}
-
-  isControl(content: MessageContent): boolean {
-    return content.receipt !== undefined || content.typing !== undefined;
-  }
 
   async apply(tx: StoreTransaction, opened: OpenedEnvelope, content: MessageContent, stored: { peer: string; id: number | undefined }, now: number): Promise<(() => void) | undefined> {
     if (content.receipt !== undefined) return opened.fromSelf ? undefined : this.#receipt(tx, opened.sender, content);

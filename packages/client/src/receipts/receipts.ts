@@ -74,13 +74,9 @@ export class Receipts {
    * calls it after `markRead`). Never stored; not answered with a receipt.
    */
   async send(to: string, type: ReceiptType, targets: readonly MessageRef[]): Promise<number> {
-    let sent = 0;
-    for (let i = 0; i < targets.length; i += MAX_RECEIPT_TARGETS) {
-      const now = this.d.now();
-      await this.d.sendContent(to, encodeContent({ timestamp: now, receipt: { type, targets: targets.slice(i, i + MAX_RECEIPT_TARGETS) } }), now);
-      sent++;
-    }
-    return sent;
+    const contents = receiptContents(type, targets, this.d.now);
+    for (const { timestamp, plaintext } of contents) await this.d.sendContent(to, plaintext, timestamp);
+    return contents.length;
   }
 
   /** Sends every queued delivery receipt now instead of at the end of the batching window; resolves with how many receipts went out. */
@@ -92,4 +88,17 @@ export class Receipts {
   typingNow(conversation: string): DeviceAddress[] {
     return this.d.typing.typingNow(conversation, this.d.now());
   }
+}
+
+/**
+ * The encoded `Content`s that carry a receipt of `type` for `targets`: one per
+ * `MAX_RECEIPT_TARGETS` targets, each with the timestamp `now()` gives it.
+ */
+export function receiptContents(type: ReceiptType, targets: readonly MessageRef[], now: () => number): { timestamp: number; plaintext: Uint8Array }[] {
+  const out: { timestamp: number; plaintext: Uint8Array }[] = [];
+  for (let i = 0; i < targets.length; i += MAX_RECEIPT_TARGETS) {
+    const timestamp = now();
+    out.push({ timestamp, plaintext: encodeContent({ timestamp, receipt: { type, targets: targets.slice(i, i + MAX_RECEIPT_TARGETS) } }) });
+  }
+  return out;
 }

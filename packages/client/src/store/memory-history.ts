@@ -3,8 +3,6 @@ import { ClientError } from '../errors.ts';
 import type { MemoryTables } from './memory.ts';
 import type { HistoryStore, MessageDirection, NewMessage, StoredMessage } from './types.ts';
 
-const copy = (b: Uint8Array): Uint8Array => b.slice();
-
 export class MemoryHistory implements HistoryStore {
   constructor(private readonly t: MemoryTables) {}
   async add(m: NewMessage) {
@@ -13,7 +11,7 @@ export class MemoryHistory implements HistoryStore {
     }
     const id = this.t.nextMessageId++;
     this.t.onUndo(() => (this.t.nextMessageId = id));
-    this.t.setMap(this.t.messages, id, { ...m, id, content: copy(m.content), delivered: m.delivered ?? false });
+    this.t.setMap(this.t.messages, id, { ...m, id, content: m.content.slice(), delivered: m.delivered ?? false });
     return id;
   }
   async markDelivered(id: number) {
@@ -22,7 +20,7 @@ export class MemoryHistory implements HistoryStore {
   }
   async get(id: number) {
     const m = this.t.messages.get(id);
-    return m === undefined ? undefined : { ...m, content: copy(m.content) };
+    return m === undefined ? undefined : { ...m, content: m.content.slice() };
   }
   async undelivered() {
     return [...this.t.messages.values()].filter((m) => !m.delivered);
@@ -36,7 +34,7 @@ export class MemoryHistory implements HistoryStore {
       if (m.peer !== peer || m.direction !== 'in' || m.id > upToId || m.readAt !== undefined) continue;
       const row = { ...m, readAt: now };
       this.t.setMap(this.t.messages, m.id, row);
-      marked.push({ ...row, content: copy(row.content) });
+      marked.push({ ...row, content: row.content.slice() });
     }
     return marked.sort((a, b) => a.id - b.id);
   }
@@ -61,7 +59,7 @@ export class MemoryHistory implements HistoryStore {
     return removed;
   }
   async recent(limit: number, since: number) {
-    return [...this.t.messages.values()].filter((m) => m.timestamp >= since).slice(-limit).map((m) => ({ ...m, content: copy(m.content) }));
+    return [...this.t.messages.values()].filter((m) => m.timestamp >= since).slice(-limit).map((m) => ({ ...m, content: m.content.slice() }));
   }
   async count(direction?: MessageDirection) {
     let n = 0;
@@ -76,10 +74,10 @@ export class MemoryHistory implements HistoryStore {
   }
   async replaceContent(id: number, content: Uint8Array) {
     const m = this.t.messages.get(id);
-    if (m !== undefined) this.t.setMap(this.t.messages, id, { ...m, content: copy(content) });
+    if (m !== undefined) this.t.setMap(this.t.messages, id, { ...m, content: content.slice() });
   }
   async findByRef(peer: string, author: string, timestamp: number) {
-    for (const m of this.t.messages.values()) if (m.peer === peer && m.sender.account === author && m.timestamp === timestamp) return { ...m, content: copy(m.content) };
+    for (const m of this.t.messages.values()) if (m.peer === peer && m.sender.account === author && m.timestamp === timestamp) return { ...m, content: m.content.slice() };
     return undefined;
   }
 }
