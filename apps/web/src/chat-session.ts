@@ -160,11 +160,6 @@ export class ChatSession {
     await this.#sending(account, () => this.client.setDisappearingTimer(account, seconds));
   }
 
-  /** Marks the shown conversation read (a disappearing message's countdown starts when read); re-renders when it marked something. */
-  async markConversationRead(account: string): Promise<void> {
-    if ((await this.client.markRead(account)).messages.length > 0) this.#changed();
-  }
-
   async send(account: string, text: string, replyTo?: MessageRef): Promise<void> {
     await this.#sending(account, () => (replyTo === undefined ? this.client.send(account, { text }) : this.client.reply(account, text, replyTo)));
   }

@@ -117,7 +117,6 @@ export function conversationPane(session: ChatSession): ConversationPane {
       const seconds = await session.disappearingTimer(selected);
       if (mine !== generation) return; // a newer refresh is under way
       timer.show(seconds);
-      if (document.visibilityState === 'visible') void session.markConversationRead(selected).catch(() => {});
       title.textContent = nameOf(selected);
       warning.hidden = !session.identityWarning(selected);
       replaceChildren(
