@@ -154,6 +154,8 @@ const backends = [
 ];
 
 describe.each(backends)('account deletion at the relay ($backend)', ({ backend, available }) => {
+  // The PostgreSQL leg skips only when SEALPOST_TEST_POSTGRES_URL is unset (a machine without PostgreSQL; the run prints one line
+  // saying so); .ci/run sets it, and a set URL whose server does not answer fails the run instead of skipping.
   let world: World | undefined;
   afterEach(async () => {
     await world?.close();
@@ -238,6 +240,8 @@ describe.each(backends)('account deletion at the relay ($backend)', ({ backend, 
 });
 
 describe.each(STORE_BACKENDS)('EnvelopeStore.deleteAccount on $name', ({ available, open }) => {
+  // The PostgreSQL leg skips only when SEALPOST_TEST_POSTGRES_URL is unset (a machine without PostgreSQL; the run prints one line
+  // saying so); .ci/run sets it, and a set URL whose server does not answer fails the run instead of skipping.
   it.skipIf(!available)('deletes every device queue of the account, releases shared payloads, and leaves other accounts alone', async () => {
     const opened = await open();
     try {
