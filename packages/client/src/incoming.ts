@@ -345,12 +345,13 @@ export class Incoming {
             envelopeId: opened.envelopeId,
             storedAt: now,
           };
+          // Not chat messages: history-transfer traffic, receipts and typing (the receipts part processes them), read syncs.
+          const notChat = transfer !== undefined || isReceiptOrTyping(content) || readSync !== undefined;
           // A resend (it always starts a new session) of a message we already have: keep the new session, not a second copy.
-          const repeat = transfer !== undefined || (group !== undefined ? !group.store : opened.contentType === 3 && (await isStoredAlready(tx, row.peer, opened.sender, content.timestamp, plaintext)));
-          const control = isReceiptOrTyping(content); // never a chat message (the receipts part processes them)
+          const repeat = !notChat && (group !== undefined ? !group.store : opened.contentType === 3 && (await isStoredAlready(tx, row.peer, opened.sender, content.timestamp, plaintext)));
           // An edit or delete for everyone changes a stored message; it is not one (src/edits/).
-          const edited = repeat || control || readSync !== undefined ? undefined : await this.d.edits?.apply(tx, opened, content, row.peer, now);
-          const id = repeat || control || readSync !== undefined || edited !== undefined ? undefined : await tx.history.add({ ...row, direction: opened.fromSelf ? 'out' : 'in', timestamp: content.timestamp, content: plaintext });
+          const edited = repeat || notChat ? undefined : await this.d.edits?.apply(tx, opened, content, row.peer, now);
+          const id = repeat || notChat || edited !== undefined ? undefined : await tx.history.add({ ...row, direction: opened.fromSelf ? 'out' : 'in', timestamp: content.timestamp, content: plaintext });
           const receiptsAfter = transfer !== undefined ? undefined : await this.d.receipts?.apply(tx, opened, content, { peer: row.peer, id }, now);
           const expiry = transfer !== undefined ? undefined : await this.d.disappearing?.inbound(tx, { ...row, id, direction: opened.fromSelf ? 'out' : 'in' }, content, now);
           await tx.history.markProcessed(opened.envelopeId, now);
