@@ -76,3 +76,19 @@ export {
 } from './prefix-tree.ts';
 export { type SearchProof, type SearchVerifyParams, type VerifiedSearch, decodeSearchProof, encodeSearchProof, verifySearchProof, vrfInput } from './search-proof.ts';
 export { KtDirectory, type LabelUpdate } from './directory.ts';
+
+// Sealpost's labels and values, and the HTTP API's shapes
+export {
+  type ParsedLabel,
+  accountLabel,
+  decodeHandleValue,
+  decodeIdentityValue,
+  encodeHandleValue,
+  encodeIdentityValue,
+  handleLabel,
+  normalizeHandle,
+  parseLabel,
+  uuidBytes,
+  uuidString,
+} from './labels.ts';
+export { type HandleClaimJson, type HandleLookupJson, KT_ERROR_CODES, type KtConfigJson, type KtConsistencyJson, type KtSearchRequestJson, type KtSearchResponseJson } from './wire.ts';
