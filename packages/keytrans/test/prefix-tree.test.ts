@@ -146,3 +146,30 @@ describe('commitments', () => {
     expect(code(() => commitmentValue(opening, new Uint8Array(256), 0, value))).toBe('INVALID_ARGUMENT');
   });
 });
+
+describe('PrefixTree.fromEntries (bulk build)', () => {
+  it('gives the same tree as inserting one by one, for random key sets (property)', () => {
+    const arbKey = fc.uint8Array({ minLength: 32, maxLength: 32 });
+    fc.assert(
+      fc.property(fc.uniqueArray(fc.tuple(arbKey, fc.uint8Array({ minLength: 32, maxLength: 32 })), { maxLength: 60, selector: ([k]) => toHex(k) }), (pairs) => {
+        let t = PrefixTree.empty();
+        for (const [k, v] of pairs) t = t.insert(k, v);
+        const bulk = PrefixTree.fromEntries(pairs.map(([k, v]) => ({ key: k, commitment: v })));
+        expect(bulk.root).toEqual(t.root);
+        expect(bulk.size).toBe(pairs.length);
+        for (const [k, v] of pairs) expect(bulk.get(k)).toEqual(v);
+        if (pairs.length > 0) expect(bulk.prove([pairs[0]![0]])).toEqual(t.prove([pairs[0]![0]]));
+      }),
+      { numRuns: 60 },
+    );
+  });
+
+  it('handles keys sharing long prefixes and refuses duplicates', () => {
+    const keys = [key(0x80, 0), key(0x80, 1), key(0x81, 0), key(0x00, 0xff)];
+    let t = PrefixTree.empty();
+    for (const [i, k] of keys.entries()) t = t.insert(k, c(i));
+    expect(PrefixTree.fromEntries(keys.map((k, i) => ({ key: k, commitment: c(i) }))).root).toEqual(t.root);
+    expect(code(() => PrefixTree.fromEntries([{ key: key(1), commitment: c(1) }, { key: key(1), commitment: c(2) }]))).toBe('DUPLICATE_KEY');
+    expect(PrefixTree.fromEntries([]).root).toEqual(ZERO);
+  });
+});
