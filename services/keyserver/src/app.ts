@@ -35,6 +35,9 @@ import { credentialRoutes } from './routes/credentials.ts';
 import { healthRoutes } from './routes/health.ts';
 import { attachmentFormRoutes } from './routes/attachments.ts';
 import type { AttachmentFormSettings } from './upload-capability-issuer.ts';
+import { KtLog, type KtLogSettings } from './kt/kt-log.ts';
+import { SqliteKtStore } from './kt/sqlite-kt-store.ts';
+import { ktRoutes } from './routes/kt.ts';
 
 /** Options of `buildKeyServer`. */
 export interface KeyServerOptions {
@@ -83,11 +86,18 @@ export interface KeyServerOptions {
   runtime?: Omit<RuntimeOptions, 'service' | 'ready'>;
   /** Browser origins allowed to call the key server (CORS; default none: no CORS headers at all). */
   corsOrigins?: readonly string[];
+  /**
+   * Key transparency (kt/kt-log.ts): the VRF and checkpoint keys, origin,
+   * witnesses and sequencer timings; off when absent (the KT routes answer
+   * 503 KT_DISABLED). SQLite key store only in phase 1. `random` injects
+   * the commitment openings' randomness (tests); the clock is `now`.
+   */
+  keyTransparency?: KtLogSettings & { random?: (n: number) => Uint8Array };
 }
 
 export { REDACTED_LOG_PATHS } from './request-log.ts';
 
-function buildContext(options: KeyServerOptions, store: KeyStore, settings: KeyServerSettings, state: SharedState): KeyServerContext {
+function buildContext(options: KeyServerOptions, store: KeyStore, settings: KeyServerSettings, state: SharedState, kt: KtLog | undefined): KeyServerContext {
   const now = options.now ?? Date.now;
   const limiter = state.limiter;
   // `bundleRateLimit: false` turns bundle limiting off as a whole unless the target budget is set explicitly.
@@ -98,6 +108,7 @@ function buildContext(options: KeyServerOptions, store: KeyStore, settings: KeyS
     now,
     bundleLimiter: limiter('bundle', settings.bundleRateLimit),
     targetBudget: limiter('bundleTarget', budget),
+    keyTransparency: kt,
     ...(options.verifySignature === undefined ? {} : { verifySignature: options.verifySignature }),
   };
   const { senderCertificate, relayCredentialKey } = options;
@@ -121,6 +132,8 @@ function buildContext(options: KeyServerOptions, store: KeyStore, settings: KeyS
     senderCertificateLimiter: limiter('senderCertificate', settings.senderCertificateRateLimit),
     deviceListLimiter: limiter('deviceList', settings.deviceListRateLimit),
     deviceListAddressLimiter: limiter('deviceListAddress', settings.deviceListRateLimit),
+    ktSearchLimiter: limiter('ktSearch', settings.ktSearchRateLimit),
+    keyTransparency: kt,
     isTrustedDirectoryClient: (address) => addressInRanges(address, trusted),
     registrationGate: new RegistrationGate(settings.registrationGate, {
       ...(state.spentIds === undefined ? {} : { spentIds: state.spentIds }),
@@ -139,16 +152,27 @@ async function openStore(options: KeyServerOptions): Promise<KeyStore> {
   return PostgresKeyStore.open({ url: options.databaseUrl, ...options.postgres });
 }
 
+/** The KT log over the key store's SQLite database, when configured. */
+async function openKeyTransparency(options: KeyServerOptions, store: KeyStore): Promise<KtLog | undefined> {
+  const kt = options.keyTransparency;
+  if (kt === undefined) return undefined;
+  if (!(store instanceof SqliteKeyStore)) throw new Error('key transparency needs the SQLite key store in this version (no PostgreSQL KT store yet)');
+  return KtLog.open({ ...kt, store: new SqliteKtStore(store.db), now: options.now ?? Date.now });
+}
+
 /** Builds (but does not start) a key server. Call `.listen()` or `.inject()` on the result. */
 export async function buildKeyServer(options: KeyServerOptions = {}): Promise<FastifyInstance> {
   const settings: KeyServerSettings = { ...DEFAULT_SETTINGS, ...options.settings };
   const store = options.store ?? (await openStore(options));
   const closeStore = options.closeStore ?? options.store === undefined;
   let ctx: KeyServerContext;
+  let kt: KtLog | undefined;
   try {
+    kt = await openKeyTransparency(options, store);
     const state = store instanceof PostgresKeyStore ? await postgresState(store.pool) : processState(settings.rateLimiterMaxKeys);
-    ctx = buildContext(options, store, settings, state);
+    ctx = buildContext(options, store, settings, state, kt);
   } catch (e) {
+    await kt?.close().catch(() => undefined);
     if (closeStore) await store.close().catch(() => undefined);
     throw e;
   }
@@ -168,6 +192,7 @@ export async function buildKeyServer(options: KeyServerOptions = {}): Promise<Fa
     return503OnClosing: false,
   });
   installErrorHandling(app);
+  if (kt !== undefined) kt.logger = app.log;
   // An idle pooled connection that fails (database restart, network) is replaced by the pool; say so in the log.
   if (store instanceof PostgresKeyStore) {
     const lost = (err: Error) => app.log.warn({ err: { message: err.message, code: (err as { code?: string }).code } }, 'PostgreSQL connection lost');
@@ -205,7 +230,7 @@ export async function buildKeyServer(options: KeyServerOptions = {}): Promise<Fa
     await app.register(swaggerUi, { routePrefix: '/docs' });
   }
 
-  for (const routes of [healthRoutes, accountRoutes, accountDeletionRoutes, deviceRoutes, keyRoutes, bundleRoutes, credentialRoutes]) await app.register(routes);
+  for (const routes of [healthRoutes, accountRoutes, accountDeletionRoutes, deviceRoutes, keyRoutes, bundleRoutes, credentialRoutes, ktRoutes]) await app.register(routes);
   await app.register(attachmentFormRoutes, { signingKey: options.relayCredentialKey?.privateKey, settings: options.attachmentForms });
 
   let pruneTimer: NodeJS.Timeout | undefined;
@@ -215,7 +240,7 @@ export async function buildKeyServer(options: KeyServerOptions = {}): Promise<Fa
       const failed = (err: unknown) => app.log.error({ err }, 'prune failed');
       store.prune(now - settings.replacedKeyGraceMs, now).catch(failed);
       ctx.sharedState.prune(now).catch(failed);
-      for (const l of [ctx.bundleLimiter, ctx.targetBudget, ctx.registrationLimiter, ctx.keyUploadLimiter, ctx.senderCertificateLimiter, ctx.deviceListLimiter, ctx.deviceListAddressLimiter]) {
+      for (const l of [ctx.bundleLimiter, ctx.targetBudget, ctx.registrationLimiter, ctx.keyUploadLimiter, ctx.senderCertificateLimiter, ctx.deviceListLimiter, ctx.deviceListAddressLimiter, ctx.ktSearchLimiter]) {
         if (l !== undefined) Promise.resolve(l.evictFull(now)).catch(failed);
       }
     }, settings.pruneIntervalMs);
@@ -223,6 +248,8 @@ export async function buildKeyServer(options: KeyServerOptions = {}): Promise<Fa
   }
   app.addHook('onClose', async () => {
     if (pruneTimer !== undefined) clearInterval(pruneTimer);
+    // The sequencer finishes its batch before the database closes.
+    await kt?.close();
     if (closeStore) await store.close();
   });
 

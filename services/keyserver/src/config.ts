@@ -72,6 +72,8 @@ export interface KeyServerSettings {
   relayAudiences: string[] | undefined;
   /** Sender certificates are re-issued (not served from the cache) once less than this is left of their lifetime. */
   senderCertificateReuseMarginMs: number;
+  /** Key-transparency searches and handle lookups per client address (IPv6 /64), unauthenticated. `false` disables it. */
+  ktSearchRateLimit: RateLimit | false;
   /** Largest request body in bytes (100 Kyber keys ≈ 225 KB of JSON). */
   bodyLimit: number;
   /** How often replaced keys and expired codes are pruned (0 = never). */
@@ -100,6 +102,7 @@ export const DEFAULT_SETTINGS: KeyServerSettings = {
   relayCredentialTtlMs: HOUR,
   relayAudiences: undefined,
   senderCertificateReuseMarginMs: 2 * HOUR,
+  ktSearchRateLimit: { burst: 200, refillMs: 50 },
   bodyLimit: 512 * 1024,
   pruneIntervalMs: HOUR,
 };

@@ -10,6 +10,7 @@ import type { KeyServerSettings } from './config.ts';
 import type { Accounts } from './domain/accounts.ts';
 import type { Devices } from './domain/devices.ts';
 import type { Keys } from './domain/keys.ts';
+import type { KtLog } from './kt/kt-log.ts';
 import { clientAddressKey } from './client-address.ts';
 import { enforceRateLimit, type RateLimitStore } from './rate-limiter.ts';
 import type { RegistrationGate } from './registration-gate.ts';
@@ -48,6 +49,10 @@ export interface KeyServerContext {
   relayCredentials: RelayCredentialIssuer | undefined;
   /** Raw Ed25519 public key relays verify credentials with. */
   relayPublicKey: Uint8Array | undefined;
+  /** Key-transparency searches and handle lookups per client address (IPv6 /64). */
+  ktSearchLimiter: RateLimitStore | undefined;
+  /** The key-transparency log; undefined when KT is not configured. */
+  keyTransparency: KtLog | undefined;
   /** Where limiters and spent ids live (this process, or PostgreSQL shared by instances). */
   sharedState: SharedState;
 }

@@ -41,7 +41,17 @@ export type KeyServerErrorCode =
   /** 503: the server has no key for sender certificates or relay credentials. */
   | 'NOT_CONFIGURED'
   /** 503 with Retry-After: the database cannot be reached, is out of space or did not answer in time (PostgreSQL store). */
-  | 'STORE_UNAVAILABLE';
+  | 'STORE_UNAVAILABLE'
+  /** 404: the label has no version in the checkpoint searches prove against (key transparency). */
+  | 'KT_LABEL_NOT_LOGGED'
+  /** 503: key transparency is not configured on this server. */
+  | 'KT_DISABLED'
+  /** 404: no account has this handle. */
+  | 'UNKNOWN_HANDLE'
+  /** 409: another account has this handle. */
+  | 'HANDLE_TAKEN'
+  /** 409: the account already has another handle (permanent in phase 1). */
+  | 'HANDLE_ALREADY_SET';
 
 /** An `HttpError` with one of the key server's codes. */
 export class KeyServerError extends HttpError<KeyServerErrorCode> {

@@ -13,6 +13,12 @@
  * | server-certificate.json      | key server `--server-certificate`        |
  * | relay-credential-key.json    | key server `--relay-key`                 |
  * | relay-credential.public.json | relay and blob service `--keyserver-public-key @file` |
+ * | kt-vrf.key                   | key server `--kt-vrf-key @file` (key transparency VRF secret) |
+ * | kt-log.key                   | key server `--kt-log-key @file` (checkpoint note key) |
+ *
+ * The KT keys are made with a new trust root (not on rotation); keygen
+ * prints the checkpoint origin suffix for them (`--kt-origin
+ * <host>/sealpost-kt/<suffix>`) and the VRF public key clients pin.
  *
  * Rotation: `--trust-root <old dir>/trust-root.json` makes no new root; it
  * signs a new server certificate (pass a new `--key-id`) and makes a new
@@ -26,7 +32,11 @@ import { generateRelayCredentialKeyPair } from '@sealpost/protocol';
 import { x25519GenerateKeyPair } from '@sealpost/protocol/primitives';
 import { createServerCertificate, parseServerCertificate, serverCertificateIsValid } from '@sealpost/protocol/sealed-sender';
 import { encodeBase64 } from '@sealpost/service-kit';
+import { chmodSync, writeFileSync } from 'node:fs';
+import { randomBytes } from '@sealpost/protocol/primitives';
+import { ed25519NoteSigner, vrfPublicKey } from '@sealpost/keytrans';
 import { readTrustRootFile, writeKeyFile, type TrustRootFile } from './key-files.ts';
+import { ktOriginSuffix } from './kt/kt-config.ts';
 
 /** What one file is for. */
 const ROLES: Record<string, string> = {
@@ -35,6 +45,8 @@ const ROLES: Record<string, string> = {
   'server-certificate.json': 'key server: --server-certificate',
   'relay-credential-key.json': 'key server: --relay-key (private; signs relay credentials and upload capabilities)',
   'relay-credential.public.json': 'relay and blob service: --keyserver-public-key @<path> (public key only)',
+  'kt-vrf.key': 'key server: --kt-vrf-key @<path> (key transparency ECVRF secret)',
+  'kt-log.key': 'key server: --kt-log-key @<path> (key transparency checkpoint note key)',
 };
 
 const USAGE =
@@ -46,6 +58,8 @@ export interface KeygenResult {
   trustRootPublicKey: string;
   serverCertificateKeyId: number | undefined;
   relayCredentialPublicKey: string | undefined;
+  /** Key transparency (made with a new trust root): the origin suffix and the public keys clients pin. */
+  keyTransparency: { originSuffix: string; vrfPublicKey: string; logPublicKey: string } | undefined;
 }
 
 /** Options of `generateKeyFiles`. */
@@ -74,6 +88,7 @@ export function generateKeyFiles(options: KeygenOptions): KeygenResult {
     ...(makeRoot ? ['trust-root.json', 'trust-root.public.json'] : []),
     ...(makeCert ? ['server-certificate.json'] : []),
     ...(makeRelay ? ['relay-credential-key.json', 'relay-credential.public.json'] : []),
+    ...(makeRoot ? ['kt-vrf.key', 'kt-log.key'] : []),
   ];
   mkdirSync(options.out, { recursive: true, mode: 0o700 });
   const paths = names.map((n) => join(options.out, n));
@@ -102,8 +117,25 @@ export function generateKeyFiles(options: KeygenOptions): KeygenResult {
     writeKeyFile(join(options.out, 'relay-credential-key.json'), { type: 'sealpost-relay-credential-key', ...relay });
     writeKeyFile(join(options.out, 'relay-credential.public.json'), { type: 'sealpost-relay-credential-public-key', publicKey: relay.publicKey });
   }
+  let keyTransparency: KeygenResult['keyTransparency'];
+  if (makeRoot) {
+    const vrf = randomBytes(32);
+    const log = randomBytes(32);
+    for (const [name, key] of [['kt-vrf.key', vrf], ['kt-log.key', log]] as const) {
+      writeFileSync(join(options.out, name), `${encodeBase64(key)}\n`, { mode: 0o600 });
+      chmodSync(join(options.out, name), 0o600);
+    }
+    const suffix = ktOriginSuffix(vrf, log);
+    keyTransparency = {
+      originSuffix: suffix,
+      vrfPublicKey: encodeBase64(vrfPublicKey(vrf)),
+      // The vkey's name is the origin; shown with a placeholder host.
+      logPublicKey: ed25519NoteSigner(`example.org/sealpost-kt/${suffix}`, log).vkey.split('+')[2]!,
+    };
+  }
   return {
     files: paths,
+    keyTransparency,
     trustRootPublicKey: root === undefined ? '' : encodeBase64(root.publicKey),
     serverCertificateKeyId: makeCert ? keyId : undefined,
     relayCredentialPublicKey: relayPublic === undefined ? undefined : encodeBase64(relayPublic),
@@ -162,5 +194,9 @@ export function runKeygen(args: string[]): number {
   if (result.serverCertificateKeyId !== undefined) console.log(`server certificate key id: ${result.serverCertificateKeyId}`);
   if (result.trustRootPublicKey !== '') console.log(`trust root public key (clients pin it): ${result.trustRootPublicKey}`);
   if (result.relayCredentialPublicKey !== undefined) console.log(`relay-credential public key (relay, blob service): ${result.relayCredentialPublicKey}`);
+  if (result.keyTransparency !== undefined) {
+    console.log(`key transparency origin: --kt-origin <host>/sealpost-kt/${result.keyTransparency.originSuffix}`);
+    console.log(`key transparency VRF public key (clients pin it): ${result.keyTransparency.vrfPublicKey}`);
+  }
   return 0;
 }

@@ -13,6 +13,7 @@ import { runSqliteBackupCommand } from '@sealpost/service-kit/sqlite-backup';
 import { buildKeyServer } from './app.ts';
 import { readRelayKeyFile, readServerCertificateFile } from './key-files.ts';
 import { runKeygen } from './keygen.ts';
+import { ktSettingsOf } from './kt/kt-config.ts';
 import { attachmentFormSettingsOf, keyServerSettingsOf, keyServerUsage, loadKeyServerStartConfig, type KeyServerStartConfig } from './start-config.ts';
 
 const args = process.argv.slice(2);
@@ -25,9 +26,11 @@ if (args.includes('--help') || args.includes('-h')) {
 
 let config: KeyServerStartConfig;
 let settings;
+let keyTransparency;
 try {
   config = loadKeyServerStartConfig(args, process.env);
   settings = keyServerSettingsOf(config);
+  keyTransparency = ktSettingsOf(config);
 } catch (e) {
   if (!(e instanceof ConfigError)) throw e;
   console.error(`keyserver: ${e.message}\n\n${keyServerUsage()}`);
@@ -56,7 +59,10 @@ const app = await buildKeyServer({
   runtime: { metricsRoute: config.metrics === 'same' },
   ...(serverCert === undefined ? {} : { senderCertificate: { certificate: serverCert.certificate, privateKey: serverCert.privateKey } }),
   ...(relayKey === undefined ? {} : { relayCredentialKey: { privateKey: relayKey.privateKey, publicKey: relayKey.publicKey } }),
+  ...(keyTransparency === undefined ? {} : { keyTransparency }),
 });
+if (keyTransparency === undefined) app.log.warn('no --kt-vrf-key / --kt-log-key: key transparency disabled');
+else app.log.info({ origin: keyTransparency.origin, witnesses: keyTransparency.witnesses?.length ?? 0 }, 'key transparency on');
 if (serverCert === undefined) app.log.warn('no --server-certificate: sender certificates disabled');
 else app.log.info({ keyId: serverCert.keyId }, 'signing sender certificates with this server certificate');
 if (relayKey === undefined) app.log.warn('no --relay-key: relay credentials disabled');

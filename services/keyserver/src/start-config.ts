@@ -31,6 +31,12 @@ import { parseAddressRanges } from './client-address.ts';
 import { DEFAULT_SETTINGS, type KeyServerSettings } from './config.ts';
 import type { RegistrationGateSettings } from './registration-gate.ts';
 import { DEFAULT_ATTACHMENT_FORM_SETTINGS, type AttachmentFormSettings } from './upload-capability-issuer.ts';
+import { parseKtSecret, parseWitnessList } from './kt/kt-config.ts';
+
+function parseKtOrigin(text: string): string {
+  if (!/^[^\s+/]+\/sealpost-kt\/[0-9a-f]{16}$/.test(text)) throw new Error('must be <host>/sealpost-kt/<16 lowercase hex digits>');
+  return text;
+}
 
 function parseEd25519Keys(text: string): Uint8Array[] {
   const keys = parseList(text).map((k) => fromBase64(k));
@@ -83,6 +89,7 @@ const SETTINGS_SPEC = {
   senderCertificateTtlMs: { parse: positive, default: D.senderCertificateTtlMs, description: 'lifetime of sender certificates, ms' },
   senderCertificateReuseMarginMs: { parse: count, default: D.senderCertificateReuseMarginMs, description: 'a cached sender certificate is re-issued once less than this is left of it, ms' },
   relayCredentialTtlMs: { parse: positive, default: D.relayCredentialTtlMs, description: 'lifetime of relay credentials, ms' },
+  ktSearchRateLimit: rate(D.ktSearchRateLimit, 'key-transparency searches, checkpoint/tile reads and handle lookups per client address (IPv6 /64)'),
   bodyLimit: { parse: positive, default: D.bodyLimit, description: 'largest request body, bytes' },
   pruneIntervalMs: { parse: count, default: D.pruneIntervalMs, description: 'how often replaced keys and expired codes are pruned, ms (0: never)' },
   attachmentMaxBytes: { parse: positive, default: F.maxUploadBytes, description: 'largest attachment an upload form is issued for, bytes of ciphertext' },
@@ -127,6 +134,13 @@ export const KEYSERVER_START_SPEC = {
   },
   databasePoolSize: { parse: parseInteger(1, 1000), description: 'PostgreSQL connections per instance (default 10)' },
   databaseStatementTimeoutMs: { parse: parseInteger(0, 3_600_000), description: 'PostgreSQL statement timeout in ms (default 5000; 0 = none)' },
+  ktVrfKey: { parse: parseKtSecret, description: 'key transparency: the 32-byte ECVRF secret key (base64, or @file holding it); KT is off without it' },
+  ktLogKey: { parse: parseKtSecret, description: 'key transparency: the 32-byte Ed25519 checkpoint note key (base64, or @file holding it)' },
+  ktOrigin: { parse: parseKtOrigin, description: 'key transparency: the checkpoint origin, <host>/sealpost-kt/<16 hex> (keygen prints it)' },
+  ktWitnesses: { parse: parseWitnessList, description: 'key transparency: witnesses as <url>=<cosignature vkey>, comma-separated' },
+  ktWitnessQuorum: { parse: parseInteger(0, 100), description: 'key transparency: cosignatures a checkpoint needs to count as witnessed (default: a majority of the witnesses)' },
+  ktBatchMs: { parse: parseInteger(1, 60_000), default: 1000, description: 'key transparency: most time an update waits to be sequenced, ms' },
+  ktHeartbeatMs: { parse: parseInteger(1000, 24 * 3_600_000), default: 600_000, description: 'key transparency: longest time between log entries (empty heartbeat entries), ms' },
   ...runtimeConfigSpec({ metricsPort: 9180 }),
   ...SETTINGS_SPEC,
   corsOrigins: CORS_ORIGINS_OPTION,
@@ -163,6 +177,7 @@ export function keyServerSettingsOf(c: KeyServerStartConfig): KeyServerSettings 
     relayCredentialTtlMs: c.relayCredentialTtlMs,
     relayAudiences: c.relayAudiences === undefined ? undefined : parseList(c.relayAudiences),
     senderCertificateReuseMarginMs: c.senderCertificateReuseMarginMs,
+    ktSearchRateLimit: c.ktSearchRateLimit,
     bodyLimit: c.bodyLimit,
     pruneIntervalMs: c.pruneIntervalMs,
   };

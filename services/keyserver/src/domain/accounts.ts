@@ -5,6 +5,7 @@
  * exists without the keys it was created with.
  */
 import { randomUUID } from 'node:crypto';
+import { accountLabel, encodeIdentityValue } from '@sealpost/keytrans';
 import { hashDeviceSecret } from '../device-secret.ts';
 import { forbidden, missingAccount } from '../errors.ts';
 import { PRIMARY_DEVICE_ID } from '../store/sqlite-key-store.ts';
@@ -32,7 +33,12 @@ export interface DeviceAddress {
 export class Accounts {
   constructor(private readonly deps: DomainDeps) {}
 
-  /** Creates an account with its primary device (id 1) and its initial keys, atomically. */
+  /**
+   * Creates an account with its primary device (id 1) and its initial keys,
+   * atomically. With key transparency on, the identity key's log update
+   * (`accountLabel(id)` version 0) is queued in the same transaction, and
+   * this answers once it is sequenced and witnessed (bounded wait).
+   */
   async create(request: NewAccountRequest): Promise<DeviceAddress> {
     const initialKeys = checkInitialKeys(request.initialKeys, request.identityKey, this.deps.verifySignature);
     const account = {
@@ -42,9 +48,12 @@ export class Accounts {
       now: this.deps.now(),
       ...(initialKeys === undefined ? {} : { initialKeys }),
     };
+    const kt = this.deps.keyTransparency;
+    const ktUpdate = (id: string) => (kt === undefined ? {} : { ktUpdate: { label: accountLabel(id), value: encodeIdentityValue(request.identityKey) } });
     let accountId = randomUUID();
     // A v4 UUID collision is astronomically unlikely; retry rather than assume.
-    while (!(await this.deps.store.createAccount({ accountId, ...account }))) accountId = randomUUID();
+    while (!(await this.deps.store.createAccount({ accountId, ...account, ...ktUpdate(accountId) }))) accountId = randomUUID();
+    if (kt !== undefined) await kt.settled(accountLabel(accountId));
     return { accountId, deviceId: PRIMARY_DEVICE_ID };
   }
 

@@ -2,6 +2,7 @@
 import type { KeyServerSettings } from '../config.ts';
 import type { RateLimitStore } from '../rate-limiter.ts';
 import type { KeyStore } from '../store/key-store.ts';
+import type { KtLog } from '../kt/kt-log.ts';
 
 /** XEdDSA verification as `xeddsaVerify(identityRaw32, message, signature)`. */
 export type SignatureVerifier = (publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array) => boolean;
@@ -16,6 +17,8 @@ export interface DomainDeps {
   bundleLimiter: RateLimitStore | undefined;
   /** One-time keys handed out per target device, across requesters; undefined when disabled. */
   targetBudget?: RateLimitStore | undefined;
+  /** The key-transparency log (account creation logs the identity key); undefined when KT is off. */
+  keyTransparency?: KtLog | undefined;
   /** Prekey signature check (default `xeddsaVerify`; a seam to count verifications). */
   verifySignature?: SignatureVerifier;
 }

@@ -95,6 +95,8 @@ export interface NewAccount {
   now: number;
   /** Stored in the same transaction as the account. */
   initialKeys?: InitialKeys;
+  /** A key-transparency update (the account label's version 0) queued in the same transaction (kt_pending). */
+  ktUpdate?: { label: Uint8Array; value: Uint8Array };
 }
 
 /** A device being linked through a provisioning code, with its first keys. */

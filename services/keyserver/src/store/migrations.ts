@@ -98,6 +98,55 @@ export const MIGRATIONS: readonly SqliteMigration<Database.Database>[] = [
       ) WITHOUT ROWID;
     `,
   },
+  {
+    version: 4,
+    name: 'key transparency: log entries, label versions, VRF proof cache, checkpoints, pending updates, handles',
+    // Only kt_versions (and handles, the directory itself) hold labels, values or account ids: the
+    // log (kt_entries) holds timestamps and prefix roots, kt_checkpoints signed roots. kt_pending rows
+    // live from an account's creation until the sequencer logs them (deleted in the same transaction).
+    up: `
+      CREATE TABLE kt_entries (
+        position     INTEGER PRIMARY KEY,
+        timestamp_ms INTEGER NOT NULL,
+        prefix_root  BLOB NOT NULL
+      );
+      CREATE TABLE kt_versions (
+        label      BLOB NOT NULL,
+        version    INTEGER NOT NULL,
+        position   INTEGER NOT NULL,
+        opening    BLOB NOT NULL,
+        value      BLOB NOT NULL,
+        vrf_proof  BLOB NOT NULL,
+        search_key BLOB NOT NULL,
+        commitment BLOB NOT NULL,
+        PRIMARY KEY (label, version)
+      ) WITHOUT ROWID;
+      CREATE INDEX kt_versions_position ON kt_versions(position);
+      CREATE TABLE kt_vrf_next (
+        label   BLOB NOT NULL,
+        version    INTEGER NOT NULL,
+        proof      BLOB NOT NULL,
+        search_key BLOB NOT NULL,
+        PRIMARY KEY (label, version)
+      ) WITHOUT ROWID;
+      CREATE TABLE kt_checkpoints (
+        size         INTEGER PRIMARY KEY,
+        note         TEXT NOT NULL,
+        cosignatures TEXT NOT NULL DEFAULT ''
+      );
+      CREATE TABLE kt_pending (
+        id          INTEGER PRIMARY KEY AUTOINCREMENT,
+        label       BLOB NOT NULL,
+        value       BLOB NOT NULL,
+        enqueued_ms INTEGER NOT NULL
+      );
+      CREATE TABLE handles (
+        handle     TEXT PRIMARY KEY,
+        account_id TEXT NOT NULL UNIQUE,
+        created_at INTEGER NOT NULL
+      ) WITHOUT ROWID;
+    `,
+  },
 ];
 
 /**

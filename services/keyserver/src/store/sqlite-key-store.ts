@@ -97,6 +97,8 @@ export class SqliteKeyStore implements KeyStore {
       if (this.s.insertAccount.run(a.accountId, a.identityKey, a.now).changes !== 1) return false;
       this.s.insertDevice.run(a.accountId, PRIMARY_DEVICE_ID, a.registrationId, a.secretHash, a.now);
       this.storeInitialKeys(a.accountId, PRIMARY_DEVICE_ID, a.initialKeys, a.now);
+      // Crash-safe: the sequencer logs whatever is in kt_pending, however long after.
+      if (a.ktUpdate !== undefined) this.s.insertKtPending.run(a.ktUpdate.label, a.ktUpdate.value, a.now);
       return true;
     });
   }

@@ -60,6 +60,7 @@ export function prepareStatements(db: Database.Database) {
   const prepare = (sql: string): Statement => db.prepare(sql);
   return {
     insertAccount: prepare('INSERT OR IGNORE INTO accounts (account_id, identity_key, created_at) VALUES (?, ?, ?)'),
+    insertKtPending: prepare('INSERT INTO kt_pending (label, value, enqueued_ms) VALUES (?, ?, ?)'),
     insertDevice: prepare('INSERT INTO devices (account_id, device_id, registration_id, secret_hash, created_at) VALUES (?, ?, ?, ?, ?)'),
     identityKey: prepare('SELECT identity_key FROM accounts WHERE account_id = ?').pluck(),
     credentials: prepare('SELECT registration_id, secret_hash FROM devices WHERE account_id = ? AND device_id = ?'),

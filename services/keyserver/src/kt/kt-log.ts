@@ -1,0 +1,425 @@
+/**
+ * `KtLog`: the key server's key-transparency log over a `KtStore` — the
+ * single sequencer (pending updates → one log entry per batch, heartbeat
+ * entries), the checkpoint signer, the witness rounds, and the search
+ * prover (kt-search.ts). See docs/key-transparency.md "## Server".
+ *
+ * One KtLog per database: it is the only writer of the kt_* tables.
+ * Clock, randomness (openings), VRF secret, note key, origin and witnesses
+ * are injected, so tests run it standalone over a store with a fake clock.
+ */
+import {
+  type KtConfigJson,
+  type LogEntry,
+  type NoteSigner,
+  computeCommitment,
+  consistencyProof,
+  ed25519NoteSigner,
+  hashLeaf,
+  encodeLogEntry,
+  parseVerifierKey,
+  signCheckpoint,
+  vrfInput,
+  vrfPublicKey,
+} from '@sealpost/keytrans';
+import { randomBytes, toBase64, toHex } from '@sealpost/protocol/primitives';
+import type { KtStore, KtVersionRow, VrfProofRow } from './kt-store.ts';
+import { LogIndex } from './log-index.ts';
+import { type VrfProver, inlineVrfProver, WorkerVrfProver } from './vrf-prover.ts';
+import { type KtWitness, WitnessClient } from './witness-client.ts';
+
+const MINUTE = 60_000;
+
+/** What a KtLog is built from (the app's `keyTransparency` option). */
+export interface KtLogSettings {
+  /** 32-byte ECVRF secret key. */
+  vrfSecretKey: Uint8Array;
+  /** 32-byte Ed25519 seed of the checkpoint note key (type 0x01, key name = origin). */
+  logNoteKey: Uint8Array;
+  /** The checkpoint origin, `<host>/sealpost-kt/<16 hex>`. */
+  origin: string;
+  witnesses?: readonly KtWitness[];
+  /** Cosignatures a checkpoint needs to count as witnessed (default: a majority of `witnesses`). */
+  witnessQuorum?: number;
+  /** Most time an update waits before it is sequenced (default 1000 ms). */
+  batchMs?: number;
+  /** Longest time between entries; an empty entry is written when nothing else was (default 10 min). */
+  heartbeatMs?: number;
+  /** How long `enqueue` / `settled` wait for sequencing and witnessing before resolving anyway (default 5000 ms). */
+  settleTimeoutMs?: number;
+  /** Timeout of one add-checkpoint request (default 5000 ms). */
+  witnessTimeoutMs?: number;
+  /** Least time between witness rounds that made no progress (default 2000 ms). */
+  witnessRetryMs?: number;
+  /** VRF proving threads (0: on the event loop, yielding between proofs; default 0). */
+  vrfThreads?: number;
+  /** Most pending updates in one entry (default 5000). */
+  maxBatch?: number;
+  /** What clients are told about the timestamp window (`GET /v1/kt/config`; defaults 5 min / 1 h). */
+  maxAheadMs?: number;
+  maxBehindMs?: number;
+}
+
+export interface KtLogOptions extends KtLogSettings {
+  store: KtStore;
+  /** Milliseconds since the epoch. */
+  now?: () => number;
+  /** Random bytes (commitment openings). */
+  random?: (n: number) => Uint8Array;
+  /** Where failures are reported (never labels or values). */
+  log?: { warn(obj: object, msg: string): void; error(obj: object, msg: string): void };
+}
+
+/** How an enqueue or a wait for a label ended. */
+export interface KtSettled {
+  /** In a log entry (its position) … */
+  sequenced: boolean;
+  position?: number;
+  /** … and in a checkpoint a witness quorum cosigned (always true without witnesses). */
+  witnessed: boolean;
+}
+
+interface Waiter {
+  labels: Set<string>;
+  ids: Set<number>;
+  position: number | undefined;
+  resolve(s: KtSettled): void;
+  timer: NodeJS.Timeout;
+}
+
+interface HeldCheckpoint {
+  note: string;
+  /** witness name → its cosignature line. */
+  cosigs: Map<string, string>;
+}
+
+/** The name in a signature line `— name base64`. */
+function lineName(line: string): string {
+  return line.slice(2, line.lastIndexOf(' '));
+}
+
+export class KtLog {
+  readonly origin: string;
+  readonly signer: NoteSigner & { readonly vkey: string };
+  readonly store: KtStore;
+  readonly quorum: number;
+  private readonly now: () => number;
+  private readonly random: (n: number) => Uint8Array;
+  private readonly prover: VrfProver;
+  private readonly witnesses: WitnessClient[];
+  private readonly cps = new Map<number, HeldCheckpoint>();
+  private readonly waiters = new Set<Waiter>();
+  /** Where failures are reported (the app sets its pino logger). */
+  logger: KtLogOptions['log'];
+  private witnessedSize = 0;
+  private batchTimer: NodeJS.Timeout | undefined;
+  private pollTimer: NodeJS.Timeout | undefined;
+  private running: Promise<void> | undefined;
+  private again = false;
+  private inRound = false;
+  private lastRoundAt = 0;
+  private closed = false;
+  private readonly s: Required<Omit<KtLogSettings, 'witnesses' | 'witnessQuorum' | 'vrfSecretKey' | 'logNoteKey' | 'origin'>>;
+
+  private constructor(
+    private readonly options: KtLogOptions,
+    readonly index: LogIndex,
+  ) {
+    this.store = options.store;
+    this.origin = options.origin;
+    this.signer = ed25519NoteSigner(options.origin, options.logNoteKey);
+    this.now = options.now ?? Date.now;
+    this.random = options.random ?? randomBytes;
+    this.logger = options.log;
+    this.s = {
+      batchMs: options.batchMs ?? 1000,
+      heartbeatMs: options.heartbeatMs ?? 10 * MINUTE,
+      settleTimeoutMs: options.settleTimeoutMs ?? 5000,
+      witnessTimeoutMs: options.witnessTimeoutMs ?? 5000,
+      witnessRetryMs: options.witnessRetryMs ?? 2000,
+      vrfThreads: options.vrfThreads ?? 0,
+      maxBatch: options.maxBatch ?? 5000,
+      maxAheadMs: options.maxAheadMs ?? 5 * MINUTE,
+      maxBehindMs: options.maxBehindMs ?? 60 * MINUTE,
+    };
+    this.witnesses = (options.witnesses ?? []).map((w) => new WitnessClient(w, this.s.witnessTimeoutMs));
+    const n = this.witnesses.length;
+    this.quorum = options.witnessQuorum ?? (n === 0 ? 0 : Math.floor(n / 2) + 1);
+    if (this.quorum < 0 || this.quorum > n) throw new Error(`key transparency: a witness quorum of ${this.quorum} with ${n} witnesses`);
+    this.prover = this.s.vrfThreads > 0 ? new WorkerVrfProver(options.vrfSecretKey, this.s.vrfThreads) : inlineVrfProver(options.vrfSecretKey);
+  }
+
+  /** Opens the log: rebuilds the index from the store, then starts the sequencer's timers. */
+  static async open(options: KtLogOptions): Promise<KtLog> {
+    const held = await options.store.checkpoints(64);
+    const witnessNames = new Set((options.witnesses ?? []).map((w) => parseVerifierKey(w.vkey).name));
+    const n = witnessNames.size;
+    const quorum = options.witnessQuorum ?? (n === 0 ? 0 : Math.floor(n / 2) + 1);
+    const cps = new Map<number, HeldCheckpoint>();
+    for (const c of held) {
+      const cosigs = new Map<string, string>();
+      for (const line of c.cosignatures.split('\n')) if (line !== '' && witnessNames.has(lineName(line))) cosigs.set(lineName(line), `${line}\n`);
+      cps.set(c.size, { note: c.note, cosigs });
+    }
+    const newest = held[0]?.size ?? 0;
+    const witnessed = quorum === 0 ? newest : (held.find((c) => cps.get(c.size)!.cosigs.size >= quorum)?.size ?? 0);
+    const proven = witnessed > 0 ? witnessed : newest;
+    const index = await LogIndex.rebuild(options.store, proven - 1);
+    const log = new KtLog(options, index);
+    for (const [size, c] of cps) if (size >= witnessed) log.cps.set(size, c);
+    log.witnessedSize = witnessed;
+    const poll = Math.max(10, Math.min(1000, Math.floor(log.s.heartbeatMs / 4)));
+    log.pollTimer = setInterval(() => void log.tick(), poll);
+    log.pollTimer.unref();
+    void log.tick();
+    return log;
+  }
+
+  /** The newest checkpoint size (= log size). */
+  get size(): number {
+    return this.index.size;
+  }
+
+  /** The newest checkpoint a witness quorum cosigned (0: none). */
+  get witnessed(): number {
+    return this.witnessedSize;
+  }
+
+  /** The size searches prove against: the witnessed checkpoint, or the newest while none is witnessed. */
+  get provenSize(): number {
+    return this.witnessedSize > 0 ? this.witnessedSize : this.index.size;
+  }
+
+  /** `GET /v1/kt/config`. */
+  config(): KtConfigJson {
+    return {
+      origin: this.origin,
+      logVerifierKey: this.signer.vkey,
+      vrfPublicKey: toBase64(vrfPublicKey(this.options.vrfSecretKey)),
+      maxAheadMs: this.s.maxAheadMs,
+      maxBehindMs: this.s.maxBehindMs,
+    };
+  }
+
+  /** The checkpoint of `size` as a note with the cosignature lines held (undefined if not held). */
+  checkpointNote(size: number): string | undefined {
+    const c = this.cps.get(size);
+    if (c === undefined) return undefined;
+    return c.note + this.witnesses.map((w) => c.cosigs.get(w.name) ?? '').join('');
+  }
+
+  /** Queues updates (new versions of their labels); resolves once they are sequenced and witnessed, or after the settle timeout. */
+  async enqueue(updates: readonly { label: Uint8Array; value: Uint8Array }[]): Promise<KtSettled> {
+    if (updates.length === 0) return { sequenced: true, witnessed: true };
+    const ids = await this.store.enqueue(updates, this.now());
+    return this.wait(new Set(), new Set(ids));
+  }
+
+  /** Resolves once `label` has a version in the log and that entry is witnessed (or after the settle timeout). */
+  async settled(label: Uint8Array): Promise<KtSettled> {
+    const hex = toHex(label);
+    const waiting = this.wait(new Set([hex]), new Set());
+    const row = await this.store.greatestVersion(label, Number.MAX_SAFE_INTEGER);
+    if (row !== undefined) this.positioned((w) => w.labels.has(hex), row.position);
+    return waiting;
+  }
+
+  private wait(labels: Set<string>, ids: Set<number>): Promise<KtSettled> {
+    return new Promise((resolve) => {
+      const w: Waiter = {
+        labels,
+        ids,
+        position: undefined,
+        resolve,
+        timer: setTimeout(() => this.finish(w), this.s.settleTimeoutMs),
+      };
+      this.waiters.add(w);
+      this.wake();
+    });
+  }
+
+  private finish(w: Waiter): void {
+    if (!this.waiters.delete(w)) return;
+    clearTimeout(w.timer);
+    const sequenced = w.position !== undefined && w.ids.size === 0;
+    const witnessed = sequenced && (this.quorum === 0 || this.witnessedSize > w.position!);
+    w.resolve({ sequenced, witnessed, ...(sequenced ? { position: w.position! } : {}) });
+  }
+
+  private positioned(match: (w: Waiter) => boolean, position: number): void {
+    for (const w of this.waiters) if (match(w)) w.position = Math.max(w.position ?? 0, position);
+    this.settle();
+  }
+
+  /** Resolves the waiters whose updates are sequenced and witnessed. */
+  private settle(): void {
+    for (const w of this.waiters) {
+      if (w.position !== undefined && w.ids.size === 0 && (this.quorum === 0 || this.witnessedSize > w.position)) this.finish(w);
+    }
+  }
+
+  /** Schedules a batch within `batchMs`. */
+  private wake(): void {
+    if (this.batchTimer !== undefined || this.closed) return;
+    this.batchTimer = setTimeout(() => {
+      this.batchTimer = undefined;
+      void this.sequence(false);
+    }, this.s.batchMs);
+  }
+
+  /** Heartbeat, pending updates left behind (a crash, a failed batch), witness retries. Called by the poll timer; tests call it directly. */
+  async tick(): Promise<void> {
+    if (this.closed) return;
+    const last = this.index.entries[this.index.size - 1];
+    if (last !== undefined && this.now() - last.timestamp >= this.s.heartbeatMs) await this.sequence(true);
+    else if (this.batchTimer === undefined && (await this.store.pending(1)).length > 0) this.wake();
+    if (this.provenSize < this.index.size && Date.now() - this.lastRoundAt >= this.s.witnessRetryMs) void this.witnessRound();
+  }
+
+  /** Sequences the pending updates into one entry (or an empty heartbeat entry when `heartbeat` and none are pending). */
+  private async sequence(heartbeat: boolean): Promise<void> {
+    if (this.running !== undefined) {
+      this.again = true;
+      return this.running;
+    }
+    this.running = this.runBatch(heartbeat)
+      .catch((err: unknown) => this.logger?.error({ err: { message: (err as Error).message } }, 'key transparency: sequencing failed'))
+      .finally(() => {
+        this.running = undefined;
+        if (this.again && !this.closed) {
+          this.again = false;
+          void this.sequence(false);
+        }
+      });
+    return this.running;
+  }
+
+  private async runBatch(heartbeat: boolean): Promise<void> {
+    const rows = await this.store.pending(this.s.maxBatch);
+    if (rows.length === 0 && !heartbeat) return;
+    if (this.closed) return;
+    const position = this.index.size;
+    // Versions: the label's count in the database, plus earlier updates of the same label in this batch.
+    const nextVersion = new Map<string, number>();
+    const planned: { row: (typeof rows)[number]; hex: string; version: number; cached: VrfProofRow | undefined }[] = [];
+    for (const row of rows) {
+      const hex = toHex(row.label);
+      const version = nextVersion.get(hex) ?? (await this.store.versionCount(row.label));
+      nextVersion.set(hex, version + 1);
+      planned.push({ row, hex, version, cached: await this.store.vrfNext(row.label, version) });
+    }
+    const toProve = planned.filter((p) => p.cached === undefined);
+    const proofs = await this.prover.prove(toProve.map((p) => vrfInput(p.row.label, p.version)));
+    toProve.forEach((p, i) => (p.cached = proofs[i]));
+    if (this.closed) return;
+    let tree = this.index.current;
+    const versions: KtVersionRow[] = planned.map((p) => {
+      const opening = this.random(16);
+      const commitment = computeCommitment(opening, p.row.label, p.version, p.row.value);
+      tree = tree.insert(p.cached!.searchKey, commitment);
+      return {
+        label: p.row.label,
+        version: p.version,
+        position,
+        opening,
+        value: p.row.value,
+        vrfProof: p.cached!.proof,
+        searchKey: p.cached!.searchKey,
+        commitment,
+      };
+    });
+    const last = this.index.entries[position - 1];
+    const entry: LogEntry = { timestamp: Math.max(this.now(), last?.timestamp ?? 0), prefixRoot: tree.root };
+    const rootHash = this.index.rootWith(hashLeaf(encodeLogEntry(entry)));
+    const note = signCheckpoint({ origin: this.origin, size: position + 1, rootHash, extensions: [] }, this.signer);
+    await this.store.appendBatch({
+      entry: { position, timestampMs: entry.timestamp, prefixRoot: entry.prefixRoot },
+      versions,
+      pendingIds: rows.map((r) => r.id),
+      checkpointNote: note,
+    });
+    this.index.append(entry, tree);
+    this.cps.set(position + 1, { note, cosigs: new Map() });
+    if (this.quorum === 0) this.advanceWitnessed(position + 1);
+    const labels = new Set(planned.map((p) => p.hex));
+    for (const w of this.waiters) {
+      let hit = false;
+      for (const r of rows) if (w.ids.delete(r.id)) hit = true;
+      for (const l of w.labels) if (labels.has(l)) hit = true;
+      if (hit) w.position = Math.max(w.position ?? 0, position);
+    }
+    this.settle();
+    if (rows.length === this.s.maxBatch) this.again = true;
+    void this.witnessRound();
+  }
+
+  /** Submits the newest checkpoint to every witness; stores the cosignatures; advances the witnessed checkpoint. */
+  private async witnessRound(): Promise<void> {
+    if (this.inRound || this.witnesses.length === 0 || this.closed) return;
+    const size = this.index.size;
+    const held = this.cps.get(size);
+    if (size <= this.witnessedSize || held === undefined) return;
+    this.inRound = true;
+    this.lastRoundAt = Date.now();
+    let progressed = false;
+    try {
+      const outcomes = await Promise.all(
+        this.witnesses
+          .filter((w) => !held.cosigs.has(w.name))
+          .map(async (w) => ({ w, outcome: await w.submit(held.note, size, (from) => consistencyProof(this.index.leaves, from, size)) })),
+      );
+      for (const { w, outcome } of outcomes) {
+        if (outcome.ok) {
+          if (this.closed) return;
+          await this.store.addCosignatures(size, outcome.lines);
+          held.cosigs.set(w.name, outcome.lines);
+        } else if (outcome.reason === 'ahead') {
+          this.logger?.error({ witness: w.name, witnessSize: outcome.witnessSize, size }, 'key transparency: a witness holds a larger checkpoint of this log than the log');
+        } else {
+          this.logger?.warn({ witness: w.name, reason: outcome.reason, status: outcome.status }, 'key transparency: witness did not cosign');
+        }
+      }
+      if (held.cosigs.size >= this.quorum) {
+        this.advanceWitnessed(size);
+        progressed = true;
+      }
+    } finally {
+      this.inRound = false;
+    }
+    if (progressed && this.index.size > size) void this.witnessRound();
+  }
+
+  private advanceWitnessed(size: number): void {
+    if (size <= this.witnessedSize) return;
+    this.witnessedSize = size;
+    for (const s of this.cps.keys()) if (s < size) this.cps.delete(s);
+    this.index.forgetBefore(size - 1);
+    this.settle();
+  }
+
+  /** The RFC 6962 consistency proof between two sizes of this log. */
+  consistency(from: number, to: number): Uint8Array[] {
+    return from === to ? [] : consistencyProof(this.index.leaves, from, to);
+  }
+
+  /** The VRF proof (and output) of (label, version), proved once and cached. */
+  async vrfProof(label: Uint8Array, version: number): Promise<VrfProofRow> {
+    const present = await this.store.version(label, version);
+    if (present !== undefined) return { proof: present.vrfProof, searchKey: present.searchKey };
+    const cached = await this.store.vrfNext(label, version);
+    if (cached !== undefined) return cached;
+    const [proved] = await this.prover.prove([vrfInput(label, version)]);
+    await this.store.putVrfNext(label, version, proved!);
+    return proved!;
+  }
+
+  /** Stops the timers, lets a running batch finish, resolves every waiter. */
+  async close(): Promise<void> {
+    this.closed = true;
+    if (this.batchTimer !== undefined) clearTimeout(this.batchTimer);
+    if (this.pollTimer !== undefined) clearInterval(this.pollTimer);
+    await this.running;
+    for (const w of [...this.waiters]) this.finish(w);
+    await this.prover.close();
+  }
+}

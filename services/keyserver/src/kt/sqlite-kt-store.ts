@@ -1,0 +1,145 @@
+/**
+ * `KtStore` on the key store's SQLite database (the kt_* tables and
+ * `handles` of migration 4). better-sqlite3 is synchronous: each method
+ * runs start to finish; multi-row writes run in `BEGIN IMMEDIATE`.
+ */
+import type Database from 'better-sqlite3';
+import type { HandleClaim, KtBatch, KtCheckpointRow, KtEntryRow, KtLeafRow, KtPendingRow, KtStore, KtVersionRow, VrfProofRow } from './kt-store.ts';
+
+const view = (b: Buffer): Uint8Array => new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
+
+interface VersionSqlRow {
+  label: Buffer;
+  version: number;
+  position: number;
+  opening: Buffer;
+  value: Buffer;
+  vrf_proof: Buffer;
+  search_key: Buffer;
+  commitment: Buffer;
+}
+
+function versionRow(r: VersionSqlRow): KtVersionRow {
+  return {
+    label: view(r.label),
+    version: r.version,
+    position: r.position,
+    opening: view(r.opening),
+    value: view(r.value),
+    vrfProof: view(r.vrf_proof),
+    searchKey: view(r.search_key),
+    commitment: view(r.commitment),
+  };
+}
+
+export class SqliteKtStore implements KtStore {
+  private readonly s;
+
+  constructor(private readonly db: Database.Database) {
+    const p = (sql: string) => db.prepare(sql);
+    this.s = {
+      entries: p('SELECT position, timestamp_ms, prefix_root FROM kt_entries ORDER BY position'),
+      leaves: p('SELECT position, search_key, commitment FROM kt_versions ORDER BY position'),
+      greatest: p('SELECT * FROM kt_versions WHERE label = ? AND position < ? ORDER BY version DESC LIMIT 1'),
+      version: p('SELECT * FROM kt_versions WHERE label = ? AND version = ?'),
+      count: p('SELECT COUNT(*) FROM kt_versions WHERE label = ?').pluck(),
+      vrfNext: p('SELECT proof, search_key FROM kt_vrf_next WHERE label = ? AND version = ?'),
+      putVrfNext: p('INSERT OR REPLACE INTO kt_vrf_next (label, version, proof, search_key) VALUES (?, ?, ?, ?)'),
+      deleteVrfNext: p('DELETE FROM kt_vrf_next WHERE label = ? AND version <= ?'),
+      pending: p('SELECT id, label, value, enqueued_ms FROM kt_pending ORDER BY id LIMIT ?'),
+      enqueue: p('INSERT INTO kt_pending (label, value, enqueued_ms) VALUES (?, ?, ?)'),
+      deletePending: p('DELETE FROM kt_pending WHERE id = ?'),
+      insertEntry: p('INSERT INTO kt_entries (position, timestamp_ms, prefix_root) VALUES (?, ?, ?)'),
+      insertVersion: p(
+        'INSERT INTO kt_versions (label, version, position, opening, value, vrf_proof, search_key, commitment) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+      ),
+      insertCheckpoint: p('INSERT INTO kt_checkpoints (size, note) VALUES (?, ?)'),
+      checkpoints: p('SELECT size, note, cosignatures FROM kt_checkpoints ORDER BY size DESC LIMIT ?'),
+      addCosignatures: p('UPDATE kt_checkpoints SET cosignatures = cosignatures || ? WHERE size = ?'),
+      handleOf: p('SELECT handle FROM handles WHERE account_id = ?').pluck(),
+      handleAccount: p('SELECT account_id FROM handles WHERE handle = ?').pluck(),
+      insertHandle: p('INSERT OR IGNORE INTO handles (handle, account_id, created_at) VALUES (?, ?, ?)'),
+    };
+  }
+
+  async entries(): Promise<KtEntryRow[]> {
+    const rows = this.s.entries.all() as { position: number; timestamp_ms: number; prefix_root: Buffer }[];
+    return rows.map((r) => ({ position: r.position, timestampMs: r.timestamp_ms, prefixRoot: view(r.prefix_root) }));
+  }
+
+  async leaves(): Promise<KtLeafRow[]> {
+    const rows = this.s.leaves.raw().all() as [number, Buffer, Buffer][];
+    return rows.map(([position, key, commitment]) => ({ position, searchKey: view(key), commitment: view(commitment) }));
+  }
+
+  async greatestVersion(label: Uint8Array, beforePosition: number): Promise<KtVersionRow | undefined> {
+    const r = this.s.greatest.get(label, beforePosition) as VersionSqlRow | undefined;
+    return r && versionRow(r);
+  }
+
+  async version(label: Uint8Array, version: number): Promise<KtVersionRow | undefined> {
+    const r = this.s.version.get(label, version) as VersionSqlRow | undefined;
+    return r && versionRow(r);
+  }
+
+  async versionCount(label: Uint8Array): Promise<number> {
+    return this.s.count.get(label) as number;
+  }
+
+  async vrfNext(label: Uint8Array, version: number): Promise<VrfProofRow | undefined> {
+    const r = this.s.vrfNext.get(label, version) as { proof: Buffer; search_key: Buffer } | undefined;
+    return r && { proof: view(r.proof), searchKey: view(r.search_key) };
+  }
+
+  async putVrfNext(label: Uint8Array, version: number, p: VrfProofRow): Promise<void> {
+    this.s.putVrfNext.run(label, version, p.proof, p.searchKey);
+  }
+
+  async pending(limit: number): Promise<KtPendingRow[]> {
+    const rows = this.s.pending.all(limit) as { id: number; label: Buffer; value: Buffer; enqueued_ms: number }[];
+    return rows.map((r) => ({ id: r.id, label: view(r.label), value: view(r.value), enqueuedMs: r.enqueued_ms }));
+  }
+
+  async enqueue(updates: readonly { label: Uint8Array; value: Uint8Array }[], now: number): Promise<number[]> {
+    return this.db.transaction(() => updates.map((u) => Number(this.s.enqueue.run(u.label, u.value, now).lastInsertRowid))).immediate();
+  }
+
+  async appendBatch(b: KtBatch): Promise<void> {
+    this.db
+      .transaction(() => {
+        this.s.insertEntry.run(b.entry.position, b.entry.timestampMs, b.entry.prefixRoot);
+        for (const v of b.versions) {
+          this.s.insertVersion.run(v.label, v.version, v.position, v.opening, v.value, v.vrfProof, v.searchKey, v.commitment);
+          // The cached proof of this (now present) version is in kt_versions from here on.
+          this.s.deleteVrfNext.run(v.label, v.version);
+        }
+        for (const id of b.pendingIds) this.s.deletePending.run(id);
+        this.s.insertCheckpoint.run(b.entry.position + 1, b.checkpointNote);
+      })
+      .immediate();
+  }
+
+  async checkpoints(limit: number): Promise<KtCheckpointRow[]> {
+    return this.s.checkpoints.all(limit) as KtCheckpointRow[];
+  }
+
+  async addCosignatures(size: number, lines: string): Promise<void> {
+    this.s.addCosignatures.run(lines, size);
+  }
+
+  async claimHandle(handle: string, accountId: string, update: { label: Uint8Array; value: Uint8Array }, now: number): Promise<HandleClaim> {
+    return this.db
+      .transaction((): HandleClaim => {
+        const current = this.s.handleOf.get(accountId) as string | undefined;
+        if (current !== undefined) return current === handle ? 'unchanged' : 'alreadySet';
+        if (this.s.insertHandle.run(handle, accountId, now).changes !== 1) return 'taken';
+        this.s.enqueue.run(update.label, update.value, now);
+        return 'claimed';
+      })
+      .immediate();
+  }
+
+  async handleAccount(handle: string): Promise<string | undefined> {
+    return this.s.handleAccount.get(handle) as string | undefined;
+  }
+}
