@@ -79,7 +79,8 @@ export class ByteReader {
 
   bytes(n: number): Uint8Array {
     ensure(this.offset + n <= this.data.length, 'MALFORMED', `${this.what}: truncated`);
-    const out = this.data.slice(this.offset, this.offset + n);
+    // Uint8Array's slice even on a Node Buffer (whose own slice is a view into a shared pool): a copy with its own buffer.
+    const out = Uint8Array.prototype.slice.call(this.data, this.offset, this.offset + n);
     this.offset += n;
     return out;
   }

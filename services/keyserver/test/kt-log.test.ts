@@ -124,13 +124,15 @@ describe.skipIf(testBackend() === 'postgres')('KtLog (sequencer over SQLite, fak
 
   it('enqueue appends later versions: a fake key the server logs is version 1, and the search shows it', async () => {
     const s = ktSettings();
-    const { log } = await openLog(s);
+    const { log, ks } = await openLog(s);
     const honest = update(7);
     await log.enqueue([honest]);
     const fake = encodeIdentityValue(newIdentity().publicKey);
     // The next-version proof a search cached is what the sequencer uses for the new version.
     await proveLabel(log, s, honest.label);
+    expect(ks.db.prepare('SELECT COUNT(*) FROM kt_vrf_next').pluck().get()).toBe(1);
     await log.enqueue([{ label: honest.label, value: fake }]);
+    expect(ks.db.prepare('SELECT COUNT(*) FROM kt_vrf_next').pluck().get()).toBe(0);
     const found = await proveLabel(log, s, honest.label);
     expect(found.version).toBe(1);
     expect(found.value).toEqual(fake);

@@ -302,11 +302,20 @@ export class KtLog {
     // Versions: the label's count in the database, plus earlier updates of the same label in this batch.
     const nextVersion = new Map<string, number>();
     const planned: { row: (typeof rows)[number]; hex: string; version: number; cached: VrfProofRow | undefined }[] = [];
+    const usedVrfNext: Uint8Array[] = [];
     for (const row of rows) {
       const hex = toHex(row.label);
-      const version = nextVersion.get(hex) ?? (await this.store.versionCount(row.label));
+      const inBatch = nextVersion.get(hex);
+      const version = inBatch ?? (await this.store.versionCount(row.label));
       nextVersion.set(hex, version + 1);
-      planned.push({ row, hex, version, cached: await this.store.vrfNext(row.label, version) });
+      // The proof a search cached for the version after the label's greatest one (first update of the label in this batch only).
+      let cached: VrfProofRow | undefined;
+      const previous = inBatch === undefined && version > 0 ? await this.store.version(row.label, version - 1) : undefined;
+      if (previous !== undefined) {
+        cached = await this.store.vrfNext(previous.searchKey);
+        if (cached !== undefined) usedVrfNext.push(previous.searchKey);
+      }
+      planned.push({ row, hex, version, cached });
     }
     const toProve = planned.filter((p) => p.cached === undefined);
     const proofs = await this.prover.prove(toProve.map((p) => vrfInput(p.row.label, p.version)));
@@ -336,6 +345,7 @@ export class KtLog {
       entry: { position, timestampMs: entry.timestamp, prefixRoot: entry.prefixRoot },
       versions,
       pendingIds: rows.map((r) => r.id),
+      usedVrfNext,
       checkpointNote: note,
     });
     this.index.append(entry, tree);
@@ -402,14 +412,14 @@ export class KtLog {
     return from === to ? [] : consistencyProof(this.index.leaves, from, to);
   }
 
-  /** The VRF proof (and output) of (label, version), proved once and cached. */
-  async vrfProof(label: Uint8Array, version: number): Promise<VrfProofRow> {
-    const present = await this.store.version(label, version);
+  /** The VRF proof (and output) of the version after `current` (proved once, then cached or read from kt_versions). */
+  async nextVrfProof(current: KtVersionRow): Promise<VrfProofRow> {
+    const present = await this.store.version(current.label, current.version + 1);
     if (present !== undefined) return { proof: present.vrfProof, searchKey: present.searchKey };
-    const cached = await this.store.vrfNext(label, version);
+    const cached = await this.store.vrfNext(current.searchKey);
     if (cached !== undefined) return cached;
-    const [proved] = await this.prover.prove([vrfInput(label, version)]);
-    await this.store.putVrfNext(label, version, proved!);
+    const [proved] = await this.prover.prove([vrfInput(current.label, current.version + 1)]);
+    await this.store.putVrfNext(current.searchKey, proved!);
     return proved!;
   }
 

@@ -25,7 +25,7 @@ export async function searchLabel(log: KtLog, label: Uint8Array, last: number | 
   if (size === 0 || tree === undefined || note === undefined) throw new LabelNotLogged();
   const row = await log.store.greatestVersion(label, size);
   if (row === undefined) throw new LabelNotLogged();
-  const next = await log.vrfProof(label, row.version + 1);
+  const next = await log.nextVrfProof(row);
   const proof = encodeSearchProof({
     entry: log.index.entries[position]!,
     inclusion: inclusionProof(log.index.leaves, position, size),

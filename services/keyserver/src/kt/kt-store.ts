@@ -58,6 +58,8 @@ export interface KtBatch {
   versions: KtVersionRow[];
   /** The `kt_pending` rows this batch logged (deleted). */
   pendingIds: number[];
+  /** The kt_vrf_next keys whose proofs this batch used (deleted). */
+  usedVrfNext: Uint8Array[];
   /** The checkpoint of the log with this entry (size = position + 1). */
   checkpointNote: string;
 }
@@ -77,10 +79,14 @@ export interface KtStore {
   version(label: Uint8Array, version: number): Promise<KtVersionRow | undefined>;
   /** The number of versions the label has (= its next version). */
   versionCount(label: Uint8Array): Promise<number>;
-  /** The cached VRF proof (and output) of an absent (label, version). */
-  vrfNext(label: Uint8Array, version: number): Promise<VrfProofRow | undefined>;
-  /** Caches the VRF proof (and output) of an absent (label, version). */
-  putVrfNext(label: Uint8Array, version: number, proof: VrfProofRow): Promise<void>;
+  /**
+   * The cached VRF proof (and output) of a label's next, absent version,
+   * keyed by the search key of its current greatest version (no label in
+   * that table).
+   */
+  vrfNext(afterKey: Uint8Array): Promise<VrfProofRow | undefined>;
+  /** Caches the VRF proof (and output) of the version after the one whose search key is `afterKey`. */
+  putVrfNext(afterKey: Uint8Array, proof: VrfProofRow): Promise<void>;
   /** The oldest pending updates (at most `limit`). */
   pending(limit: number): Promise<KtPendingRow[]>;
   /** Queues updates; answers their ids. */

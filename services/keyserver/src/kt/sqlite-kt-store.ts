@@ -43,9 +43,9 @@ export class SqliteKtStore implements KtStore {
       greatest: p('SELECT * FROM kt_versions WHERE label = ? AND position < ? ORDER BY version DESC LIMIT 1'),
       version: p('SELECT * FROM kt_versions WHERE label = ? AND version = ?'),
       count: p('SELECT COUNT(*) FROM kt_versions WHERE label = ?').pluck(),
-      vrfNext: p('SELECT proof, search_key FROM kt_vrf_next WHERE label = ? AND version = ?'),
-      putVrfNext: p('INSERT OR REPLACE INTO kt_vrf_next (label, version, proof, search_key) VALUES (?, ?, ?, ?)'),
-      deleteVrfNext: p('DELETE FROM kt_vrf_next WHERE label = ? AND version <= ?'),
+      vrfNext: p('SELECT proof, search_key FROM kt_vrf_next WHERE after_key = ?'),
+      putVrfNext: p('INSERT OR REPLACE INTO kt_vrf_next (after_key, proof, search_key) VALUES (?, ?, ?)'),
+      deleteVrfNext: p('DELETE FROM kt_vrf_next WHERE after_key = ?'),
       pending: p('SELECT id, label, value, enqueued_ms FROM kt_pending ORDER BY id LIMIT ?'),
       enqueue: p('INSERT INTO kt_pending (label, value, enqueued_ms) VALUES (?, ?, ?)'),
       deletePending: p('DELETE FROM kt_pending WHERE id = ?'),
@@ -86,13 +86,13 @@ export class SqliteKtStore implements KtStore {
     return this.s.count.get(label) as number;
   }
 
-  async vrfNext(label: Uint8Array, version: number): Promise<VrfProofRow | undefined> {
-    const r = this.s.vrfNext.get(label, version) as { proof: Buffer; search_key: Buffer } | undefined;
+  async vrfNext(afterKey: Uint8Array): Promise<VrfProofRow | undefined> {
+    const r = this.s.vrfNext.get(afterKey) as { proof: Buffer; search_key: Buffer } | undefined;
     return r && { proof: view(r.proof), searchKey: view(r.search_key) };
   }
 
-  async putVrfNext(label: Uint8Array, version: number, p: VrfProofRow): Promise<void> {
-    this.s.putVrfNext.run(label, version, p.proof, p.searchKey);
+  async putVrfNext(afterKey: Uint8Array, p: VrfProofRow): Promise<void> {
+    this.s.putVrfNext.run(afterKey, p.proof, p.searchKey);
   }
 
   async pending(limit: number): Promise<KtPendingRow[]> {
@@ -108,11 +108,9 @@ export class SqliteKtStore implements KtStore {
     this.db
       .transaction(() => {
         this.s.insertEntry.run(b.entry.position, b.entry.timestampMs, b.entry.prefixRoot);
-        for (const v of b.versions) {
-          this.s.insertVersion.run(v.label, v.version, v.position, v.opening, v.value, v.vrfProof, v.searchKey, v.commitment);
-          // The cached proof of this (now present) version is in kt_versions from here on.
-          this.s.deleteVrfNext.run(v.label, v.version);
-        }
+        for (const v of b.versions) this.s.insertVersion.run(v.label, v.version, v.position, v.opening, v.value, v.vrfProof, v.searchKey, v.commitment);
+        // Cached proofs of versions that now exist are in kt_versions from here on.
+        for (const key of b.usedVrfNext) this.s.deleteVrfNext.run(key);
         for (const id of b.pendingIds) this.s.deletePending.run(id);
         this.s.insertCheckpoint.run(b.entry.position + 1, b.checkpointNote);
       })

@@ -102,7 +102,8 @@ export const MIGRATIONS: readonly SqliteMigration<Database.Database>[] = [
     version: 4,
     name: 'key transparency: log entries, label versions, VRF proof cache, checkpoints, pending updates, handles',
     // Only kt_versions (and handles, the directory itself) hold labels, values or account ids: the
-    // log (kt_entries) holds timestamps and prefix roots, kt_checkpoints signed roots. kt_pending rows
+    // log (kt_entries) holds timestamps and prefix roots, kt_checkpoints signed roots, kt_vrf_next VRF
+    // proofs keyed by VRF outputs. kt_pending rows
     // live from an account's creation until the sequencer logs them (deleted in the same transaction).
     up: `
       CREATE TABLE kt_entries (
@@ -122,12 +123,12 @@ export const MIGRATIONS: readonly SqliteMigration<Database.Database>[] = [
         PRIMARY KEY (label, version)
       ) WITHOUT ROWID;
       CREATE INDEX kt_versions_position ON kt_versions(position);
+      -- The VRF proof of the next (absent) version of a label, keyed by the search key (VRF output)
+      -- of its current greatest version: no label here, and VRF outputs are public (prefix tree).
       CREATE TABLE kt_vrf_next (
-        label   BLOB NOT NULL,
-        version    INTEGER NOT NULL,
+        after_key  BLOB PRIMARY KEY,
         proof      BLOB NOT NULL,
-        search_key BLOB NOT NULL,
-        PRIMARY KEY (label, version)
+        search_key BLOB NOT NULL
       ) WITHOUT ROWID;
       CREATE TABLE kt_checkpoints (
         size         INTEGER PRIMARY KEY,
