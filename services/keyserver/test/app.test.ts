@@ -38,6 +38,13 @@ describe('OpenAPI and error shape', () => {
           'POST /v1/devices/provisioning-codes',
           'POST /v1/keys/check',
           'PUT /v1/keys',
+          // key transparency (routes/kt.ts)
+          'GET /kt/checkpoint',
+          'GET /kt/tile/{*}',
+          'GET /v1/handles/{handle}',
+          'GET /v1/kt/config',
+          'POST /v1/kt/search',
+          'PUT /v1/accounts/me/handle',
         ].sort(),
       );
       for (const { method, path, op } of ops) {
