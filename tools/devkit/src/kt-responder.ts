@@ -140,7 +140,7 @@ export async function startKtResponder(options: KtResponderOptions = {}): Promis
     return versions;
   };
 
-  const app: FastifyInstance = Fastify({ logger: false, bodyLimit: 16_384 });
+  const app: FastifyInstance = Fastify({ logger: false, bodyLimit: 16_384, ajv: { customOptions: { removeAdditional: false, coerceTypes: false } } });
   const fail = (code: string, message: string) => ({ error: { code, message } });
   app.setErrorHandler((err: { statusCode?: number; message: string }, _req, reply) => {
     const status = err.statusCode !== undefined && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 500;
