@@ -19,6 +19,7 @@ import type { TypingEvent } from './receipts/typing.ts';
 import type { DeletedEvent, EditedEvent, EditPolicy, EditRejectedEvent, UnknownContentEvent } from './edits/types.ts';
 import type { ContactDeletedEvent } from './account-deletion/contact-deleted.ts';
 import type { HistoryTransferEvent, HistoryTransferOptions } from './history-transfer/options.ts';
+import type { KeyTransparencyOptions, KtEvent } from './kt/types.ts';
 
 /** How the client receives. */
 export type ReceiveMode = 'websocket' | 'poll' | 'manual';
@@ -80,6 +81,11 @@ export interface SealpostClientOptions {
   readReceipts?: boolean;
   /** History transfer to newly linked devices (default: on, 1000 messages, 30 days); see docs/history-transfer.md. */
   historyTransfer?: HistoryTransferOptions;
+  /**
+   * Key transparency (issue 15; README "Key transparency"): the pinned log and witness policy, like `trustRoot`,
+   * and what a failed check does (`enforce` refuses the key, `warn` emits `kt` and goes on, `off`). Absent: off.
+   */
+  keyTransparency?: KeyTransparencyOptions;
 }
 
 /** A message as the app receives it. */
@@ -180,6 +186,8 @@ export interface ClientEvents {
   messagesExpired: ExpiredMessages;
   /** History transfer to a newly linked device: progress and result, on the primary and on the new device. */
   historyTransfer: HistoryTransferEvent;
+  /** A key-transparency check's result: `verified`, `mismatch`, `identityChanged`, `ownerAlarm`, `fork`, `unwitnessed`, `stale`, `monitorFailed`. */
+  kt: KtEvent;
 }
 
 /** A contact card: what two users exchange (e.g. by QR code) before the first message. */

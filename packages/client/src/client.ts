@@ -52,6 +52,9 @@ import { Disappearing } from './disappearing/disappearing.ts';
 import { groupOfPeer } from './groups/types.ts';
 import type { ConversationTimer } from './store/types.ts';
 import { HistoryTransfers } from './history-transfer/history-transfer.ts';
+import { KeyTransparency } from './kt/key-transparency.ts';
+import { checkKtOptions } from './kt/options.ts';
+import { claimHandle, lookupHandle, type HandleLookup } from './kt/handles.ts';
 
 export type { ClientEvents, ClientProblem, ContactCard, ReceivedMessage, ReceiveMode, RelayView, SealpostClientOptions, SentMessage } from './client-types.ts';
 
@@ -73,6 +76,8 @@ export class SealpostClient extends TypedEmitter<ClientEvents> {
   readonly conversations: Conversations;
   /** History transfer to newly linked devices (see docs/history-transfer.md). */
   readonly historyTransfer: HistoryTransfers;
+  /** Key transparency: mode, evidence, monitoring, status (README "Key transparency"). */
+  readonly keyTransparency: KeyTransparency;
   readonly #account: Account;
   readonly #contacts: Contacts;
   readonly #trust: Trust;
@@ -100,6 +105,7 @@ export class SealpostClient extends TypedEmitter<ClientEvents> {
     super();
     // A wrong trust root would make every received envelope fail: refuse it here.
     this.#trustRoots = checkTrustRoots(options.trustRoot);
+    const ktConfig = checkKtOptions(options.keyTransparency); // likewise a bad KT pin (KT_INVALID_CONFIG)
     this.store = options.store;
     const now = options.now ?? Date.now;
     const ops = options.sessions ?? sessionOps;
@@ -118,6 +124,7 @@ export class SealpostClient extends TypedEmitter<ClientEvents> {
       historyTransfer: { offer: (enabled) => this.historyTransfer.offer(enabled), linked: (id) => this.historyTransfer.linked(id) },
     });
     const own = () => this.#account.current();
+    const kt = (this.keyTransparency = new KeyTransparency({ store: this.store, keyServer: this.keyServer, config: ktConfig, now, own, emit: (e) => emit('kt', e), emitError: (error) => emit('error', { error }) }));
     this.#contacts = new Contacts(this.store, now, own);
     this.#trust = new Trust(this.store, now, options.identityPolicy ?? 'warn', own);
     const { store, keyServer, relay } = this;
@@ -129,7 +136,7 @@ export class SealpostClient extends TypedEmitter<ClientEvents> {
       sendUpdate: (peer, expireTimer) => (groupOfPeer(peer) !== undefined ? this.groups.send(groupOfPeer(peer)!, { expireTimer }) : this.send(peer, { expireTimer })),
     });
     const disappearing = this.disappearing;
-    this.#outgoing = new Outgoing({ store, keyServer, relay, ops, locks, now, own, contacts: this.#contacts, credentials, trust: this.#trust, maxSendAttempts, emit, agreementCache, disappearing });
+    this.#outgoing = new Outgoing({ store, keyServer, relay, ops, locks, now, own, contacts: this.#contacts, credentials, trust: this.#trust, maxSendAttempts, emit, agreementCache, disappearing, kt });
     this.historyTransfer = new HistoryTransfers({
       store, now, own, emit, options: options.historyTransfer,
       sendContent: (account, plaintext, ts) => this.#outgoing.sendContent(account, plaintext, ts),
@@ -159,7 +166,7 @@ export class SealpostClient extends TypedEmitter<ClientEvents> {
       store: this.store, locks, now, own, trust: this.#trust, contacts: this.#contacts, handlers, trustRoots: this.#trustRoots,
       onMessage: options.onMessage, upkeep: () => this.#account.upkeep, closed: () => this.#closed, emit,
       quarantineLimits: { ...DEFAULT_QUARANTINE_LIMITS, ...options.quarantine }, recovery, groups: groupReceiver, receipts: parts.inbound, disappearing,
-      edits: parts.editReceiver, conversations: parts.readSync, historyTransfer: this.historyTransfer,
+      edits: parts.editReceiver, conversations: parts.readSync, historyTransfer: this.historyTransfer, kt,
     });
     this.#reception = new Reception(this.relay, options, () => credentials.relayToken(), (e) => this.#incoming.handle(e), emit, () => this.#closed);
     this.#ready = this.#account.load();
@@ -188,7 +195,9 @@ export class SealpostClient extends TypedEmitter<ClientEvents> {
    */
   async register(gate?: RegistrationGateAnswer): Promise<DeviceAddress> {
     await this.#ready;
-    return this.#account.register(gate);
+    const address = await this.#account.register(gate);
+    await this.keyTransparency.registered(); // owns its account label and searches it (background)
+    return address;
   }
 
   /**
@@ -357,6 +366,19 @@ export class SealpostClient extends TypedEmitter<ClientEvents> {
     await this.flushOutbox();
     await this.#deliveryReceipts.flush().catch((error: unknown) => this.emit('error', { error })); // owed since before a crash
     this.#reception.start(this.#account.upkeep);
+    await this.keyTransparency.start();
+  }
+
+  /** Claims `handle` ("@bob") for this account (primary device; `HANDLE_TAKEN` as a `ServiceError`); with key transparency its label is monitored. */
+  async claimHandle(handle: string): Promise<string> {
+    await this.#ready;
+    return claimHandle({ keyServer: this.keyServer, kt: this.keyTransparency, own: () => this.#account.current() }, handle);
+  }
+
+  /** The account of `handle` from the directory, checked against the key-transparency log (`enforce`: `KtError` on a mismatch). */
+  async lookupHandle(handle: string): Promise<HandleLookup> {
+    await this.#ready;
+    return lookupHandle({ keyServer: this.keyServer, kt: this.keyTransparency, own: () => this.#account.current() }, handle);
   }
 
   /** Fetches and processes the whole queue once by polling; returns how many envelopes were handled. */
@@ -478,6 +500,7 @@ export class SealpostClient extends TypedEmitter<ClientEvents> {
     this.#closed = true;
     this.#account.upkeep?.stop();
     this.disappearing.stop();
+    this.keyTransparency.stop();
     await this.#reception.stop();
     await this.#deliveryReceipts.close();
     this.#incoming.end();

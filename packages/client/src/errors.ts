@@ -83,7 +83,24 @@ export type ClientErrorCode =
   /** The archive or its pointer is malformed, or breaks a bound (counts, sizes); nothing was imported. */
   | 'HISTORY_TRANSFER_INVALID'
   /** The archive could not be fetched or uploaded (no blob client, expired blob, network); retry with `historyTransfer.retry()`. */
-  | 'HISTORY_TRANSFER_UNAVAILABLE';
+  | 'HISTORY_TRANSFER_UNAVAILABLE'
+  // Key transparency (see `KtError`, kt/errors.ts): a bundle's key was refused under `mode: 'enforce'`, or an answer was unusable.
+  /** The log holds another key for the account than the key server handed out (or another account for a handle). */
+  | 'KT_MISMATCH'
+  /** The label is not in the log (the key server answered `KT_LABEL_NOT_LOGGED`): an unlogged key is refused like a wrong one. */
+  | 'KT_NOT_LOGGED'
+  /** The checkpoint lacks the pinned witness quorum (or its cosignatures are too old). */
+  | 'KT_UNWITNESSED'
+  /** The log's newest entry is older than `maxBehindMs` (a frozen view), or the log went back. */
+  | 'KT_STALE'
+  /** Two views of the log that cannot both be true (a split view): evidence is kept. */
+  | 'KT_FORK'
+  /** An answer's proof does not verify, or a monitored label's history changed. */
+  | 'KT_MONITOR_FAILED'
+  /** The key-transparency answer is malformed (not the wire shape) or the key server could not give one. */
+  | 'KT_BAD_RESPONSE'
+  /** The `keyTransparency` option is not a usable configuration. */
+  | 'KT_INVALID_CONFIG';
 
 /** Base class of every error the client raises itself. */
 export class ClientError extends Error {

@@ -22,6 +22,8 @@ export interface IdentityChange {
   newKey: Uint8Array;
   /** True when the new key is now trusted (`warn`); false when blocked. */
   accepted: boolean;
+  /** With key transparency: true when the log shows the new key as the account's (a change the owner made, and can see). */
+  logged?: boolean;
 }
 
 /**

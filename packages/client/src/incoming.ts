@@ -99,6 +99,8 @@ export interface IncomingDeps {
   conversations?: { inbound(tx: StoreTransaction, opened: OpenedEnvelope, content: MessageContent, now: number): Promise<ReadSyncInbound | undefined> };
   /** History transfer between our own devices (`history-transfer/`): applied in the envelope's transaction, never stored as a message. */
   historyTransfer?: { apply(tx: StoreTransaction, opened: OpenedEnvelope, content: MessageContent, now: number): Promise<{ after: () => Promise<void> }> };
+  /** Key transparency (kt/): a contact's key from its sender certificate, checked against the log in the background. */
+  kt?: { senderSeen(account: string, identityKey: Uint8Array): void };
 }
 
 /** What the group side decided for one received content. */
@@ -377,6 +379,7 @@ export class Incoming {
     });
     if (refusedWith !== undefined) await this.d.groups?.refused(opened, refusedWith.error).catch((e: unknown) => this.d.emit('error', { error: e, envelopeId: opened.envelopeId }));
     if (outcome === undefined) return undefined;
+    if (!opened.fromSelf) this.d.kt?.senderSeen(opened.sender.account, opened.senderIdentityKey);
     if (outcome.change !== undefined) this.d.emit('identityChanged', outcome.change);
     outcome.edited?.();
     outcome.expiry?.();

@@ -53,3 +53,8 @@ export type { ConversationStore, ConversationSummary, SearchHit, SearchOptions }
 export { MAX_READ_SYNC_REFS, type ReadSyncContent } from './conversations/read-sync-codec.ts';
 export { READ_RECEIPTS_SETTING } from './conversations/read-receipts.ts';
 export * from './history-transfer/index.ts';
+export { KeyTransparency, type KeyTransparencyDeps, type KtStatus } from './kt/key-transparency.ts';
+export { KtError, isKtError, type KtErrorCode } from './kt/errors.ts';
+export { KT_CLIENT_DEFAULTS } from './kt/options.ts';
+export type { HandleLookup } from './kt/handles.ts';
+export type { KeyTransparencyOptions, KtCheckSource, KtEvent, KtEventKind, KtEvidenceRecord, KtMode } from './kt/types.ts';

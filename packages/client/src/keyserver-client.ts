@@ -9,6 +9,8 @@ import { fromBase64, requestJson, toBase64 } from './http.ts';
 import type { PublicPreKey, SignedPublicPreKey } from './keys.ts';
 import type { PreKeyServer, PreKeyUpload } from './upkeep.ts';
 import { solveRegistrationChallenge, type RegistrationGateAnswer } from './registration-gate.ts';
+import type { HandleLookupJson, KtSearchRequestJson, KtSearchResponseJson } from '@sealpost/keytrans';
+import { checkHandleLookup, checkSearchResponse } from './kt/wire-check.ts';
 
 /** A device's credentials at the key server. */
 export interface DeviceCredentials {
@@ -48,12 +50,15 @@ const signedFromJson = (name: string, k: SignedJson): SignedPublicPreKey => ({
 /** Client of one key server, optionally bound to this device's credentials. */
 export class KeyServerClient implements PreKeyServer {
   #credentials: DeviceCredentials | undefined;
+  /** Where the key-transparency routes (search, handles) are served: the key server unless the app says otherwise. */
+  keyTransparencyUrl: string;
 
   constructor(
     readonly baseUrl: string,
     credentials?: DeviceCredentials,
   ) {
     this.#credentials = credentials;
+    this.keyTransparencyUrl = baseUrl;
   }
 
   /** Binds the client to a device (after registering or linking). */
@@ -195,5 +200,26 @@ export class KeyServerClient implements PreKeyServer {
   /** An upload capability for one attachment of `uploadLength` ciphertext bytes (POST /v1/attachments/form). */
   attachmentForm(uploadLength: number): Promise<{ key: string; token: string; maxLength: number; expiresAt: number; uploadPath: string }> {
     return requestJson('key server', this.baseUrl, { method: 'POST', path: '/v1/attachments/form', headers: this.#auth(), body: { uploadLength } });
+  }
+
+  // Key transparency (wire shapes: @sealpost/keytrans wire.ts; checked in kt/wire-check.ts).
+
+  /**
+   * `POST /v1/kt/search`: a search proof of `label` (unauthenticated: nothing
+   * identifying goes with it). A malformed answer is `KtError('KT_BAD_RESPONSE')`;
+   * `KT_LABEL_NOT_LOGGED` stays a `ServiceError` (404) for the caller to judge.
+   */
+  async ktSearch(request: KtSearchRequestJson): Promise<KtSearchResponseJson> {
+    return checkSearchResponse(await requestJson<unknown>('key server', this.keyTransparencyUrl, { method: 'POST', path: '/v1/kt/search', body: request }));
+  }
+
+  /** `GET /v1/handles/:handle` (the directory's answer, to be checked against the log). `handle` is normalized. */
+  async lookupHandle(handle: string): Promise<HandleLookupJson> {
+    return checkHandleLookup(await requestJson<unknown>('key server', this.keyTransparencyUrl, { method: 'GET', path: `/v1/handles/${encodeURIComponent(handle)}` }));
+  }
+
+  /** `PUT /v1/accounts/me/handle` (primary device; 409 `HANDLE_TAKEN` as a `ServiceError`). `handle` is normalized. */
+  async claimHandle(handle: string): Promise<void> {
+    await requestJson('key server', this.keyTransparencyUrl, { method: 'PUT', path: '/v1/accounts/me/handle', headers: this.#auth(), body: { handle } });
   }
 }

@@ -53,6 +53,8 @@ export interface OutgoingDeps {
   trust: Trust;
   maxSendAttempts: number;
   emit: <K extends keyof ClientEvents>(event: K, value: ClientEvents[K]) => void;
+  /** Key transparency (kt/): checks a bundle's identity key against the log before a session is built (throws `KtError` under `enforce`). */
+  kt?: { checkBundle(account: string, identityKey: Uint8Array): Promise<{ logged: boolean } | undefined> };
   /** DH(our identity, recipient identity), reused by sealed sender v1 and v2 sends (memory only, bounded; same bytes). */
   agreementCache?: SealedSenderV2AgreementCache;
   /** Disappearing messages: the timer a chat message to `peer` carries, and the hook in the transaction that stores a sent message (returns after-commit work). */

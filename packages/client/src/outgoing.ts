@@ -86,6 +86,9 @@ export class Outgoing {
     if (devices === undefined) bundles = await this.d.keyServer.bundles(account);
     else for (const device of devices) bundles.push(...(await this.d.keyServer.bundles(account, device)));
     const local = localKeysOf(own);
+    // Key transparency (kt/): the log must hold each identity key before a session is built with it (enforce throws here).
+    const logged = new Map<string, boolean | undefined>();
+    for (const b of bundles) if (!logged.has(toHex(b.identityKey))) logged.set(toHex(b.identityKey), (await this.d.kt?.checkBundle(account, b.identityKey))?.logged);
     for (const bundle of bundles) {
       if (account === own.account && bundle.deviceId === own.device) continue;
       const address = { account, device: bundle.deviceId };
@@ -95,7 +98,8 @@ export class Outgoing {
         await runSessionStep(tx, address, (record) => ({ record: this.d.ops.initiate(record, bundle, local, now), result: undefined }));
         return change;
       });
-      if (change !== undefined) this.d.emit('identityChanged', change);
+      const inLog = logged.get(toHex(bundle.identityKey));
+      if (change !== undefined) this.d.emit('identityChanged', inLog === undefined ? change : { ...change, logged: inLog });
     }
   }
 

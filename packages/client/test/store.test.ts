@@ -14,6 +14,7 @@ import { ClientError } from '../src/errors.ts';
 import { storeContract } from './support/store-contract.ts';
 import { receiptStoreContract } from './support/receipt-store-contract.ts';
 import { conversationsContract } from './support/conversations-contract.ts';
+import { ktStoreContract } from './support/kt-store-contract.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'sealpost-store-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -32,6 +33,7 @@ const bytes = (...v: number[]) => Uint8Array.from(v);
 describe.each(implementations)('%s store', (_name, open) => storeContract(open));
 describe.each(implementations)('%s store: receipts role', (_name, open) => receiptStoreContract(open));
 describe.each(implementations)('%s store: conversations', (_name, open) => conversationsContract(open));
+describe.each(implementations)('%s store: key transparency role', (_name, open) => ktStoreContract(open));
 
 describe('sqlite store', () => {
   it('migrates once, survives reopening, and refuses a newer schema', async () => {

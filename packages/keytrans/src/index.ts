@@ -92,3 +92,6 @@ export {
   uuidString,
 } from './labels.ts';
 export { type HandleClaimJson, type HandleLookupJson, KT_ERROR_CODES, type KtConfigJson, type KtConsistencyJson, type KtSearchRequestJson, type KtSearchResponseJson } from './wire.ts';
+
+// the client's verifying side: pinned configuration, state and its codec, applySearch, evidence
+export * from './monitor/index.ts';

@@ -94,6 +94,13 @@ export interface SearchVerifyParams {
   /** Defaults: the design's production values, 5 min ahead and 1 h behind. */
   maxAheadMs?: number;
   maxBehindMs?: number;
+  /**
+   * Optional verified-VRF cache: return true when this exact pair (VrfInput
+   * bytes, 80-byte proof) was verified under `vrfPublicKey` before; the
+   * ECVRF check of that proof is then skipped (its output is still computed
+   * from the proof bytes). Without it, both proofs are always verified.
+   */
+  vrfVerified?: (input: Uint8Array, proof: Uint8Array) => boolean;
 }
 
 export interface VerifiedSearch {
@@ -106,6 +113,12 @@ export interface VerifiedSearch {
   /** The log entry the search ran in: its position (checkpoint size − 1) and timestamp (ms). */
   position: number;
   timestamp: number;
+  /** The two ECVRF proofs (of version and version + 1) and the second's output, e.g. for a verified-VRF cache. */
+  vrfProof: Uint8Array;
+  nextVrfProof: Uint8Array;
+  nextVrfOutput: Uint8Array;
+  /** How many ECVRF proofs were actually verified (0–2; fewer when `vrfVerified` vouched for them). */
+  vrfChecks: number;
 }
 
 /**
@@ -133,11 +146,31 @@ export function verifySearchProof(params: SearchVerifyParams): VerifiedSearch {
   const [found, next] = p.prefixProof.results;
   ensure(p.prefixProof.results.length === 2 && found!.type === 'inclusion' && next!.type !== 'inclusion', 'SEARCH_PROOF_INVALID', 'a search proof shows the version and the absence of the next');
   verifyPrefixProof(p.prefixProof, [{ key, commitment }, { key: nextKey }], p.entry.prefixRoot);
-  const beta = vrfVerify(vrfPublicKey, vrfInput(label, p.version), p.vrfProof);
-  const nextBeta = vrfVerify(vrfPublicKey, vrfInput(label, p.version + 1), p.nextVrfProof);
+  const input = vrfInput(label, p.version);
+  const nextInput = vrfInput(label, p.version + 1);
+  let vrfChecks = 0;
   // vrfProofToHash and vrfVerify compute beta from the same Gamma; a mismatch would be a bug, not an attack.
-  if (!sameBytes(vrfOutput(beta), key) || !sameBytes(vrfOutput(nextBeta), nextKey)) throw new KeyTransparencyError('VRF_PROOF_INVALID', 'VRF output mismatch');
-  return { version: p.version, value: p.value, opening: p.opening, commitment, vrfOutput: key, position, timestamp: p.entry.timestamp };
+  if (params.vrfVerified?.(input, p.vrfProof) !== true) {
+    vrfChecks++;
+    if (!sameBytes(vrfOutput(vrfVerify(vrfPublicKey, input, p.vrfProof)), key)) throw new KeyTransparencyError('VRF_PROOF_INVALID', 'VRF output mismatch');
+  }
+  if (params.vrfVerified?.(nextInput, p.nextVrfProof) !== true) {
+    vrfChecks++;
+    if (!sameBytes(vrfOutput(vrfVerify(vrfPublicKey, nextInput, p.nextVrfProof)), nextKey)) throw new KeyTransparencyError('VRF_PROOF_INVALID', 'VRF output mismatch');
+  }
+  return {
+    version: p.version,
+    value: p.value,
+    opening: p.opening,
+    commitment,
+    vrfOutput: key,
+    position,
+    timestamp: p.entry.timestamp,
+    vrfProof: p.vrfProof,
+    nextVrfProof: p.nextVrfProof,
+    nextVrfOutput: nextKey,
+    vrfChecks,
+  };
 }
 
 function sameBytes(a: Uint8Array, b: Uint8Array): boolean {

@@ -10,6 +10,8 @@ import { MemoryReceipts } from './memory-receipt-roles.ts';
 import { MemoryEdits } from './memory-edit-roles.ts';
 import { MemoryExpirations } from './memory-expiration-roles.ts';
 import { MemoryHistory } from './memory-history.ts';
+import { MemoryKt } from './memory-kt-roles.ts';
+import type { KtStore } from './kt-types.ts';
 import { SerialQueue, serialRoles } from './serial.ts';
 import { MemoryConversations } from '../conversations/memory-conversations.ts';
 import type { ConversationStore } from '../conversations/store-types.ts';
@@ -350,6 +352,7 @@ export class MemoryStore implements ClientStore {
     edits: new MemoryEdits(this.#tables),
     expirations: new MemoryExpirations(this.#tables),
     conversations: new MemoryConversations(this.#tables),
+    kt: new MemoryKt(this.#tables),
   };
   readonly #serial = serialRoles(this.#roles, this.#queue);
   readonly sessions: SessionStore = this.#serial.sessions;
@@ -369,6 +372,7 @@ export class MemoryStore implements ClientStore {
   readonly edits: EditStore = this.#serial.edits;
   readonly expirations: ExpirationStore = this.#serial.expirations;
   readonly conversations: ConversationStore = this.#serial.conversations;
+  readonly kt: KtStore = this.#serial.kt;
 
   transaction<T>(fn: (tx: StoreTransaction) => Promise<T>): Promise<T> {
     return this.#queue.run(async () => {

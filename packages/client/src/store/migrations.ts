@@ -8,6 +8,7 @@
  */
 
 import { CONVERSATIONS_MIGRATION } from '../conversations/sqlite-schema.ts';
+import { KT_MIGRATION } from './sqlite-kt-roles.ts';
 
 /** SQL function the migrations may call: standard base64 text to a BLOB. */
 export const BASE64_DECODE_FUNCTION = 'sealpost_base64_decode';
@@ -222,4 +223,6 @@ export const MIGRATIONS: readonly string[] = [
   `,
   // 9 -> 10 (issue 18, conversations): per-conversation summaries and the FTS5 search index, kept by triggers.
   CONVERSATIONS_MIGRATION,
+  // 10 -> 11 (issue 15, key transparency): the verifier's state (one row) and the evidence found.
+  KT_MIGRATION,
 ];

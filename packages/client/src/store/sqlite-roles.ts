@@ -11,6 +11,7 @@ import { SqliteReceipts } from './sqlite-receipt-roles.ts';
 import { SqliteQuarantine, SqliteSentLog } from './sqlite-recovery-roles.ts';
 import { SqliteEdits } from './sqlite-edit-roles.ts';
 import { SqliteExpirations } from './sqlite-expiration-roles.ts';
+import { SqliteKt } from './sqlite-kt-roles.ts';
 import { SqliteConversations } from '../conversations/sqlite-conversations.ts';
 import {
   MAX_PREKEY_ID,
@@ -397,5 +398,6 @@ export function sqliteRoles(statements: Statements): StoreRoles {
     edits: new SqliteEdits(statements),
     expirations: new SqliteExpirations(statements),
     conversations: new SqliteConversations(statements),
+    kt: new SqliteKt(statements),
   };
 }

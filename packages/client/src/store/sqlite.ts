@@ -26,6 +26,7 @@ import { registerSearchTextFunction } from '../conversations/sqlite-schema.ts';
 import type { ClientStore, ContactStore, HistoryStore, IdentityStore, KyberPreKeyStore, OneTimePreKeyStore, OutboxStore, SessionStore, SettingsStore, SignedPreKeyStore, StoreRoles, StoreTransaction } from './types.ts';
 import type { EditStore, ExpirationStore, GroupStore, QuarantineStore, ReceiptStore, SenderKeyStore, SentLogStore } from './types.ts';
 import type { ConversationStore } from '../conversations/store-types.ts';
+import type { KtStore } from './kt-types.ts';
 
 /** Options of `SqliteStore`. */
 export interface SqliteStoreOptions {
@@ -63,6 +64,7 @@ export class SqliteStore implements ClientStore {
   readonly edits: EditStore;
   readonly expirations: ExpirationStore;
   readonly conversations: ConversationStore;
+  readonly kt: KtStore;
 
   /** Opens (creating if needed, mode 0600) the database at `path` and migrates it. */
   constructor(path: string, options: SqliteStoreOptions = {}) {
@@ -98,6 +100,7 @@ export class SqliteStore implements ClientStore {
     this.edits = serial.edits;
     this.expirations = serial.expirations;
     this.conversations = serial.conversations;
+    this.kt = serial.kt;
   }
 
   #migrate(): void {

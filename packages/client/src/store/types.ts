@@ -390,6 +390,9 @@ export type { ConversationTimer, ExpirationStore } from './expiration-types.ts';
 // Receipts' and edits' roles (their own files).
 export type { PendingDeliveryReceipt, ReceiptMessageKey, ReceiptStore, RecipientReceiptStatus } from './receipt-types.ts';
 export type { EditStore, StoredEdit } from './edit-types.ts';
+// Key transparency's role (its own file).
+export { MAX_KT_EVIDENCE, type KtStore, type StoredKtEvidence } from './kt-types.ts';
+import type { KtStore } from './kt-types.ts';
 import type { ReceiptStore } from './receipt-types.ts';
 import type { EditStore } from './edit-types.ts';
 import type { ConversationStore } from '../conversations/store-types.ts';
@@ -415,6 +418,8 @@ export interface StoreRoles {
   readonly expirations: ExpirationStore;
   /** Conversation summaries, history pages, search (issue 18, conversations). */
   readonly conversations: ConversationStore;
+  /** Key transparency: the verifier's state and the evidence found (issue 15, src/kt/). */
+  readonly kt: KtStore;
 }
 
 /** A transaction's view of the store (the same roles). */

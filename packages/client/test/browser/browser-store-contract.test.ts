@@ -20,6 +20,7 @@ import { storeContract } from '../support/store-contract.ts';
 import { receiptStoreContract } from '../support/receipt-store-contract.ts';
 import { editsContract } from '../support/edits-contract.ts';
 import { conversationsContract } from '../support/conversations-contract.ts';
+import { ktStoreContract } from '../support/kt-store-contract.ts';
 
 let world: BrowserWorld;
 let page: Page;
@@ -79,6 +80,7 @@ describe.runIf(chromiumAvailable())('browser store contract (Chromium, IndexedDB
       receiptStoreContract(open);
       editsContract(open);
       conversationsContract(open);
+      ktStoreContract(open);
     });
   }
 });

@@ -17,6 +17,7 @@ import { KvEdits } from './edit-roles.ts';
 import { KvHistory, KvOutbox } from './message-roles.ts';
 import { KvExpirations } from './expiration-roles.ts';
 import { KvConversations } from './conversation-roles.ts';
+import { KvKt } from './kt-roles.ts';
 import { KvTransaction } from './overlay.ts';
 import { KvQuarantine, KvSentLog } from './recovery-roles.ts';
 import { KvContacts, KvIdentities, KvKyberPreKeys, KvPreKeys, KvSessions, KvSettings } from './roles.ts';
@@ -40,6 +41,7 @@ function kvRoles(tx: KvTransaction): StoreRoles {
     edits: new KvEdits(tx),
     expirations: new KvExpirations(tx),
     conversations: new KvConversations(tx),
+    kt: new KvKt(tx),
   };
 }
 
@@ -63,6 +65,7 @@ export class KvStore implements ClientStore {
   readonly edits: StoreRoles['edits'];
   readonly expirations: StoreRoles['expirations'];
   readonly conversations: StoreRoles['conversations'];
+  readonly kt: StoreRoles['kt'];
 
   constructor(backend: KvBackend) {
     this.#backend = backend;
@@ -87,6 +90,7 @@ export class KvStore implements ClientStore {
     this.edits = single.edits;
     this.expirations = single.expirations;
     this.conversations = single.conversations;
+    this.kt = single.kt;
   }
 
   transaction<T>(fn: (tx: StoreTransaction) => Promise<T>): Promise<T> {
