@@ -89,7 +89,9 @@ export async function startWitness(opts: StartWitnessOptions): Promise<RunningWi
   const { dbPath, database, ...rest } = opts;
   let own: SharedDatabase | undefined;
   let opened: ReturnType<SharedDatabase['open']>;
-  if (dbPath !== undefined) {
+  if (rest.databaseUrl !== undefined || rest.store !== undefined) {
+    opened = { close: () => undefined };
+  } else if (dbPath !== undefined) {
     const store = new WitnessStore(dbPath);
     opened = { store, close: () => store.close() };
   } else {
