@@ -11,19 +11,18 @@ import {
   type NoteVerifier,
   ed25519Cosigner,
   ed25519NoteVerifier,
+  emptyRoot,
   openCheckpoint,
   parseCheckpoint,
   parseNote,
   verifyConsistency,
   formatNote,
 } from '@sealpost/keytrans';
-import { sha256, utf8Encode } from '@sealpost/protocol/primitives';
+import { utf8Encode } from '@sealpost/protocol/primitives';
 import { SizeConflict, WitnessError } from './errors.ts';
 import type { AddCheckpointRequest } from './request.ts';
 import type { WitnessStateStore } from './state.ts';
 
-/** The RFC 6962 root of the empty tree: SHA-256 of the empty string. */
-const EMPTY_ROOT = sha256(new Uint8Array(0));
 
 export interface WitnessOptions {
   /** The witness's key name. */
@@ -76,7 +75,7 @@ export class Witness {
     if (req.oldSize > checkpoint.size) throw new WitnessError(400, 'OLD_SIZE_TOO_LARGE', 'the old size exceeds the checkpoint size');
     // RFC 6962 has no proof from size 0, and the root of the empty tree is SHA-256 of nothing.
     if (req.oldSize === 0 && req.proof.length !== 0) throw new WitnessError(422, 'CONSISTENCY_PROOF_INVALID', 'a proof from size 0 must be empty');
-    if (checkpoint.size === 0 && !sameBytes(checkpoint.rootHash, EMPTY_ROOT)) throw new WitnessError(422, 'BAD_EMPTY_ROOT', 'a size-0 checkpoint must have the root SHA-256("")');
+    if (checkpoint.size === 0 && !sameBytes(checkpoint.rootHash, emptyRoot())) throw new WitnessError(422, 'BAD_EMPTY_ROOT', 'a size-0 checkpoint must have the root SHA-256("")');
     const receivedAt = this.now();
     const cp = checkpoint;
     // One store transaction: read (locked), verify, compare-and-swap, write (or record evidence).
