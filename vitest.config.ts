@@ -18,13 +18,13 @@ const vite = (await import(createRequire(createRequire(import.meta.url).resolve(
 const webConditions = ['sealpost-web', ...vite.defaultServerConditions];
 /**
  * With a PostgreSQL test server named (SEALPOST_TEST_POSTGRES_URL, see
- * tools/devkit/src/postgres.ts), the key server and relay suites run a second
+ * tools/devkit/src/postgres.ts), the key server, relay and witness suites run a second
  * time with every service store on PostgreSQL (`SEALPOST_TEST_SERVICE_STORE=postgres`,
  * read by each service's test support). Suites about SQLite itself (its file,
  * its disk-full error) are listed in `sqliteOnlySuites`.
  */
 const postgresUrl = process.env.SEALPOST_TEST_POSTGRES_URL;
-const postgresServiceSuites = ['services/keyserver/test/**/*.test.ts', 'services/relay/test/**/*.test.ts'];
+const postgresServiceSuites = ['services/keyserver/test/**/*.test.ts', 'services/relay/test/**/*.test.ts', 'services/witness/test/**/*.test.ts'];
 const sqliteOnlySuites: string[] = [
   // The relay's SQLite file on a full tmpfs: its reserve file, SQLITE_FULL and WAL reclaim (PostgreSQL's disk-full path, 53100, is tested on the store).
   'services/relay/test/disk-full.test.ts',
@@ -54,13 +54,20 @@ const ownBackendSuites = [
   'services/relay/test/shared-payloads.test.ts',
   'services/relay/test/caches.test.ts',
   'services/relay/test/shared-limits.test.ts',
+  // The witness's SQLite schema takeover and its two-instances-on-PostgreSQL suite choose their backends themselves.
+  'services/witness/test/multi-instance.test.ts',
 ];
 /**
  * Suites that never open a store of any kind (start-up config parsing, the cluster-notice codec):
  * the same code runs whatever SEALPOST_TEST_SERVICE_STORE says, so a PostgreSQL run repeats them
  * to no purpose. (Their `--database-url` parsing cases run in the `node` project.)
  */
-const storelessSuites = ['services/relay/test/config.test.ts', 'services/relay/test/notice-codec.test.ts', 'services/keyserver/test/start-config.test.ts'];
+const storelessSuites = [
+  'services/relay/test/config.test.ts',
+  'services/relay/test/notice-codec.test.ts',
+  'services/keyserver/test/start-config.test.ts',
+  'services/witness/test/config.test.ts',
+];
 /**
  * Workers. Vitest's own default in `run` mode is availableParallelism() - 1: ONE worker on the
  * 2-core CI machine, so every file ran after the other although most of them spend their time

@@ -21,9 +21,10 @@
  * 5. runs `tsc --noEmit` on consumer/typed-consumer.ts against the installed
  *    .d.ts files, and on consumer/browser-consumer.ts as a browser bundle
  *    sees them (bundler resolution, `browser` condition, no @types/node);
- * 6. runs `sealpost-keyserver keygen`, then the `sealpost-keyserver`,
- *    `sealpost-relay` and `sealpost-blobs` bins from the files it made:
- *    --help, /health, /ready, /metrics, and a clean drain on SIGTERM.
+ * 6. runs `sealpost-keyserver keygen` and `sealpost-witness keygen`, then the
+ *    `sealpost-keyserver`, `sealpost-relay`, `sealpost-blobs` and
+ *    `sealpost-witness` bins from the files they made: --help, /health,
+ *    /ready, /metrics, and a clean drain on SIGTERM.
  *
  * better-sqlite3 is a native addon. Compiling it again in the temporary app
  * would take a minute or more, so the app pins the workspace's exact version
@@ -112,7 +113,7 @@ afterAll(() => {
 
 describe('packed packages', () => {
   it('are the five of this layout (the dev kit stays private)', () => {
-    expect(NAMES).toEqual(expect.arrayContaining(['@sealpost/blobs', '@sealpost/client', '@sealpost/keyserver', '@sealpost/protocol', '@sealpost/relay', '@sealpost/service-kit']));
+    expect(NAMES).toEqual(expect.arrayContaining(['@sealpost/blobs', '@sealpost/client', '@sealpost/keyserver', '@sealpost/protocol', '@sealpost/relay', '@sealpost/service-kit', '@sealpost/witness']));
     expect(NAMES).not.toContain('@sealpost/devkit');
   });
 
@@ -287,10 +288,27 @@ describe('a fresh app outside the workspace with the tarballs installed', () => 
     expect(made.stdout).toContain('relay and blob service: --keyserver-public-key @');
   });
 
+  it('bin sealpost-witness keygen: a 32-byte key and its cosignature/v1 vkey; a log vkey from the installed @sealpost/keytrans', () => {
+    const made = run(join(app, 'node_modules/.bin/sealpost-witness'), ['keygen', '--name', 'witness.example/w1'], app, 60_000);
+    expect(made.status, made.stderr).toBe(0);
+    const m = /^key ([A-Za-z0-9+/]{43}=)\nvkey (witness\.example\/w1\+[0-9a-f]{8}\+[A-Za-z0-9+/=]+)\n$/.exec(made.stdout);
+    expect(m, made.stdout).not.toBeNull();
+    writeFileSync(join(app, 'witness.key'), `${m![1]}\n`, { mode: 0o600 });
+    const script = "const k = await import('@sealpost/keytrans'); process.stdout.write(k.ed25519NoteSigner('example.org/sealpost-kt/0011223344556677', crypto.getRandomValues(new Uint8Array(32))).vkey);";
+    const log = run(process.execPath, ['--input-type=module', '-e', script], app, 30_000);
+    expect(log.status, log.stderr).toBe(0);
+    expect(log.stdout).toMatch(/^example\.org\/sealpost-kt\/0011223344556677\+[0-9a-f]{8}\+/);
+    writeFileSync(join(app, 'log.vkey'), log.stdout);
+  });
+
   it.each([
     ['sealpost-keyserver', () => ['--db', ':memory:', '--server-certificate', join(app, 'keys/server-certificate.json'), '--relay-key', join(app, 'keys/relay-credential-key.json')]],
     ['sealpost-relay', () => ['--db', ':memory:', '--keyserver-url', 'http://127.0.0.1:9', '--keyserver-public-key', `@${join(app, 'keys/relay-credential.public.json')}`]],
     ['sealpost-blobs', () => ['--dir', join(app, 'blob-store'), '--keyserver-public-key', `@${join(app, 'keys/relay-credential.public.json')}`]],
+    [
+      'sealpost-witness',
+      () => ['--name', 'witness.example/w1', '--key', `@${join(app, 'witness.key')}`, '--logs', readFileSync(join(app, 'log.vkey'), 'utf8'), '--db', join(app, 'witness.sqlite')],
+    ],
   ])('bin %s: --help lists its settings; run by plain node it serves /health, /ready and /metrics, and drains to exit 0 on SIGTERM', async (bin, args) => {
     const binPath = join(app, 'node_modules/.bin', bin);
     const help = run(binPath, ['--help'], app, 30_000);

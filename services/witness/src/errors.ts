@@ -1,13 +1,23 @@
-/** The witness's typed errors, answered as `{ error: { code, message } }` with `status`. */
-export type WitnessErrorCode = 'MALFORMED' | 'UNKNOWN_LOG' | 'SIGNATURE_INVALID' | 'OLD_SIZE_TOO_LARGE' | 'CONSISTENCY_PROOF_INVALID' | 'NOT_FOUND';
+/**
+ * The witness's typed errors. `WitnessError` is the kit's `HttpError`, so the
+ * kit's error handler answers it as `{ error: { code, message } }` with its
+ * status (and headers: Retry-After on 429).
+ */
+import { HttpError, type HttpErrorOptions, type KitErrorCode } from '@sealpost/service-kit';
 
-export class WitnessError extends Error {
-  constructor(
-    readonly status: number,
-    readonly code: WitnessErrorCode,
-    message: string,
-  ) {
-    super(message);
+export type WitnessErrorCode =
+  | KitErrorCode
+  | 'MALFORMED'
+  | 'UNKNOWN_LOG'
+  | 'SIGNATURE_INVALID'
+  | 'OLD_SIZE_TOO_LARGE'
+  | 'CONSISTENCY_PROOF_INVALID'
+  | 'BAD_EMPTY_ROOT'
+  | 'RATE_LIMITED';
+
+export class WitnessError extends HttpError<WitnessErrorCode> {
+  constructor(status: number, code: WitnessErrorCode, message: string, options?: HttpErrorOptions) {
+    super(status, code, message, options);
     this.name = 'WitnessError';
   }
 }
@@ -20,6 +30,4 @@ export class SizeConflict extends Error {
   }
 }
 
-export function errorBody(code: string, message: string): { error: { code: string; message: string } } {
-  return { error: { code, message } };
-}
+export { errorBody } from '@sealpost/service-kit';

@@ -1,67 +1,63 @@
 /**
- * The witness's state in SQLite: the latest cosigned checkpoint per log
- * (`checkpoints`, origin primary key) and the refused checkpoints that
- * contradict it (`evidence`). `addCheckpoint` in app.ts runs its whole
- * check-and-persist step inside one `BEGIN IMMEDIATE` transaction
- * (`transaction`), so two requests for the same log cannot both win.
+ * The witness's state in SQLite (better-sqlite3, as the other services): the
+ * latest cosigned checkpoint per log (`checkpoints`, origin primary key) and
+ * the refused checkpoints that contradict it (`evidence`). The schema is
+ * versioned (migrations.ts, the kit's `migrateSqlite`).
+ *
+ * `update` runs the whole add-checkpoint step — read, decide, compare-and-swap
+ * on size, evidence — inside one `BEGIN IMMEDIATE` transaction, so two
+ * requests for the same log, in one process or in two processes over one
+ * file, cannot both win from the same old size.
  */
 import Database from 'better-sqlite3';
+import { migrateSqlite } from '@sealpost/service-kit/sqlite-migrations';
+import { SizeConflict } from './errors.ts';
+import { WITNESS_SQLITE_MIGRATIONS } from './migrations.ts';
+import type { CheckpointDecide, Evidence, StoredCheckpoint, WitnessStateStore } from './state.ts';
 
-export interface StoredCheckpoint {
-  origin: string;
-  size: number;
-  rootHash: Uint8Array;
-  note: string;
-}
+export type { Evidence, StoredCheckpoint } from './state.ts';
 
-export interface Evidence {
-  id: number;
-  origin: string;
-  /** `split-view` (same size, other root) or `inconsistent` (the proof does not connect). */
-  kind: 'split-view' | 'inconsistent';
-  /** The checkpoint the witness had cosigned. */
-  cosignedNote: string;
-  /** The refused checkpoint (validly signed by the log). */
-  refusedNote: string;
-  /** The consistency proof lines as received (base64). */
-  proof: string[];
-  oldSize: number;
-  /** When it was received, seconds since the epoch (the witness clock). */
-  receivedAt: number;
-}
-
-const SCHEMA = `
-CREATE TABLE IF NOT EXISTS checkpoints (
-  origin TEXT PRIMARY KEY,
-  size INTEGER NOT NULL,
-  root BLOB NOT NULL,
-  note TEXT NOT NULL
-);
-CREATE TABLE IF NOT EXISTS evidence (
-  id INTEGER PRIMARY KEY AUTOINCREMENT,
-  origin TEXT NOT NULL,
-  kind TEXT NOT NULL,
-  cosigned_note TEXT NOT NULL,
-  refused_note TEXT NOT NULL,
-  proof TEXT NOT NULL,
-  old_size INTEGER NOT NULL,
-  received_at INTEGER NOT NULL
-);
-`;
-
-export class WitnessStore {
+export class WitnessStore implements WitnessStateStore {
+  readonly backend = 'sqlite' as const;
   private readonly db: Database.Database;
 
+  /** Opens (and migrates) the SQLite file at `path` (':memory:' for a throwaway witness). */
   constructor(path: string) {
     this.db = new Database(path);
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('busy_timeout = 5000');
-    this.db.exec(SCHEMA);
+    migrateSqlite(this.db, WITNESS_SQLITE_MIGRATIONS);
   }
 
   /** Runs `fn` in one BEGIN IMMEDIATE transaction (rolled back if it throws). */
   transaction<T>(fn: () => T): T {
     return this.db.transaction(fn).immediate();
+  }
+
+  async update<T>(origin: string, decide: CheckpointDecide<T>): Promise<T> {
+    return this.transaction(() => {
+      const stored = this.latest(origin);
+      const decision = decide(stored);
+      if (decision.evidence !== undefined) this.addEvidence(decision.evidence);
+      if (decision.write !== undefined && !this.replace(decision.write, stored?.size ?? 0)) {
+        // Unreachable under the write lock BEGIN IMMEDIATE holds; kept so the step is a compare-and-swap on its own.
+        throw new SizeConflict(this.latest(origin)?.size ?? 0);
+      }
+      return decision.result;
+    });
+  }
+
+  async checkpointOf(origin: string): Promise<StoredCheckpoint | undefined> {
+    return this.latest(origin);
+  }
+
+  async allEvidence(): Promise<Evidence[]> {
+    return this.evidence();
+  }
+
+  async ready(): Promise<void> {
+    if (!this.db.open) throw new Error('the database is closed');
+    this.db.prepare('SELECT 1').get();
   }
 
   latest(origin: string): StoredCheckpoint | undefined {
@@ -75,7 +71,11 @@ export class WitnessStore {
   replace(cp: StoredCheckpoint, expectedSize: number): boolean {
     const info =
       expectedSize === 0
-        ? this.db.prepare('INSERT INTO checkpoints (origin, size, root, note) VALUES (?, ?, ?, ?) ON CONFLICT (origin) DO UPDATE SET size = excluded.size, root = excluded.root, note = excluded.note WHERE checkpoints.size = 0').run(cp.origin, cp.size, Buffer.from(cp.rootHash), cp.note)
+        ? this.db
+            .prepare(
+              'INSERT INTO checkpoints (origin, size, root, note) VALUES (?, ?, ?, ?) ON CONFLICT (origin) DO UPDATE SET size = excluded.size, root = excluded.root, note = excluded.note WHERE checkpoints.size = 0',
+            )
+            .run(cp.origin, cp.size, Buffer.from(cp.rootHash), cp.note)
         : this.db.prepare('UPDATE checkpoints SET size = ?, root = ?, note = ? WHERE origin = ? AND size = ?').run(cp.size, Buffer.from(cp.rootHash), cp.note, cp.origin, expectedSize);
     return info.changes === 1;
   }
@@ -88,15 +88,28 @@ export class WitnessStore {
 
   evidence(): Evidence[] {
     const rows = this.db.prepare('SELECT * FROM evidence ORDER BY id').all() as {
-      id: number; origin: string; kind: Evidence['kind']; cosigned_note: string; refused_note: string; proof: string; old_size: number; received_at: number;
+      id: number;
+      origin: string;
+      kind: Evidence['kind'];
+      cosigned_note: string;
+      refused_note: string;
+      proof: string;
+      old_size: number;
+      received_at: number;
     }[];
     return rows.map((r) => ({
-      id: r.id, origin: r.origin, kind: r.kind, cosignedNote: r.cosigned_note, refusedNote: r.refused_note,
-      proof: JSON.parse(r.proof) as string[], oldSize: r.old_size, receivedAt: r.received_at,
+      id: r.id,
+      origin: r.origin,
+      kind: r.kind,
+      cosignedNote: r.cosigned_note,
+      refusedNote: r.refused_note,
+      proof: JSON.parse(r.proof) as string[],
+      oldSize: r.old_size,
+      receivedAt: r.received_at,
     }));
   }
 
   close(): void {
-    this.db.close();
+    if (this.db.open) this.db.close();
   }
 }

@@ -2,7 +2,8 @@
  * The witness's one operation: verify an add-checkpoint request against the
  * stored checkpoint of its log and, if it extends it, store it and return
  * the cosignature. Every signature, checkpoint and consistency-proof check
- * is @sealpost/keytrans's; the step runs in one store transaction.
+ * is @sealpost/keytrans's; the check-and-persist step runs in one store
+ * transaction (state.ts).
  */
 import {
   KeyTransparencyError,
@@ -10,15 +11,18 @@ import {
   type NoteVerifier,
   ed25519Cosigner,
   ed25519NoteVerifier,
+  emptyRoot,
   openCheckpoint,
   parseCheckpoint,
   parseNote,
   verifyConsistency,
   formatNote,
 } from '@sealpost/keytrans';
+import { utf8Encode } from '@sealpost/protocol/primitives';
 import { SizeConflict, WitnessError } from './errors.ts';
 import type { AddCheckpointRequest } from './request.ts';
-import type { WitnessStore } from './store.ts';
+import type { WitnessStateStore } from './state.ts';
+
 
 export interface WitnessOptions {
   /** The witness's key name. */
@@ -27,7 +31,8 @@ export interface WitnessOptions {
   secretKey: Uint8Array;
   /** The known logs' Ed25519 note vkeys (key name = origin). */
   logVkeys: readonly string[];
-  store: WitnessStore;
+  /** Where the checkpoints and evidence live (SQLite `WitnessStore` or `PostgresWitnessStore`). */
+  store: WitnessStateStore;
   /** Seconds since the epoch (injected clock). */
   now?: () => number;
 }
@@ -50,8 +55,8 @@ export class Witness {
     return this.cosigner.vkey;
   }
 
-  /** Returns the cosignature line(s) for the checkpoint, or throws WitnessError / SizeConflict. */
-  addCheckpoint(req: AddCheckpointRequest): string {
+  /** Resolves with the cosignature line(s) for the checkpoint, or rejects with WitnessError / SizeConflict. */
+  async addCheckpoint(req: AddCheckpointRequest): Promise<string> {
     let origin: string;
     try {
       origin = parseCheckpoint(parseNote(req.note).text).origin;
@@ -68,36 +73,34 @@ export class Witness {
       throw new WitnessError(400, 'MALFORMED', e instanceof Error ? e.message : 'bad checkpoint');
     }
     if (req.oldSize > checkpoint.size) throw new WitnessError(400, 'OLD_SIZE_TOO_LARGE', 'the old size exceeds the checkpoint size');
-    const { store } = this.options;
+    // RFC 6962 has no proof from size 0, and the root of the empty tree is SHA-256 of nothing.
+    if (req.oldSize === 0 && req.proof.length !== 0) throw new WitnessError(422, 'CONSISTENCY_PROOF_INVALID', 'a proof from size 0 must be empty');
+    if (checkpoint.size === 0 && !sameBytes(checkpoint.rootHash, emptyRoot())) throw new WitnessError(422, 'BAD_EMPTY_ROOT', 'a size-0 checkpoint must have the root SHA-256("")');
     const receivedAt = this.now();
-    // One transaction: read, verify, compare-and-swap, write (or record evidence).
-    const outcome = store.transaction(() => {
-      const stored = store.latest(origin);
+    const cp = checkpoint;
+    // One store transaction: read (locked), verify, compare-and-swap, write (or record evidence).
+    const outcome = await this.options.store.update<Error | undefined>(origin, (stored) => {
       const storedSize = stored?.size ?? 0;
-      if (req.oldSize !== storedSize) return new SizeConflict(storedSize);
-      if (stored !== undefined && storedSize > 0) {
-        const evidence = { origin, cosignedNote: stored.note, refusedNote: req.note, proof: req.proofLines, oldSize: req.oldSize, receivedAt };
-        // Same size, other root: a split view. The spec answers 409 Conflict; we also keep both checkpoints.
-        if (storedSize === checkpoint.size && !sameBytes(stored.rootHash, checkpoint.rootHash)) {
-          store.addEvidence({ ...evidence, kind: 'split-view' });
-          return new SizeConflict(storedSize);
-        }
-        try {
-          verifyConsistency(storedSize, checkpoint.size, req.proof, stored.rootHash, checkpoint.rootHash);
-        } catch (e) {
-          if (!(e instanceof KeyTransparencyError)) throw e;
-          store.addEvidence({ ...evidence, kind: 'inconsistent' });
-          return new WitnessError(422, 'CONSISTENCY_PROOF_INVALID', 'the consistency proof does not connect the stored checkpoint to this one');
-        }
-      } else if (req.proof.length !== 0) {
-        return new WitnessError(422, 'CONSISTENCY_PROOF_INVALID', 'a proof from size 0 must be empty');
+      if (req.oldSize !== storedSize) return { result: new SizeConflict(storedSize) };
+      const write = { origin, size: cp.size, rootHash: cp.rootHash, note: req.note };
+      if (stored === undefined || storedSize === 0) return { result: undefined, write };
+      const evidence = { origin, cosignedNote: stored.note, refusedNote: req.note, proof: req.proofLines, oldSize: req.oldSize, receivedAt };
+      // Same size, other root: a split view. The spec answers 409 Conflict; we also keep both checkpoints.
+      if (storedSize === cp.size && !sameBytes(stored.rootHash, cp.rootHash)) return { result: new SizeConflict(storedSize), evidence: { ...evidence, kind: 'split-view' } };
+      try {
+        verifyConsistency(storedSize, cp.size, req.proof, stored.rootHash, cp.rootHash);
+      } catch (e) {
+        if (!(e instanceof KeyTransparencyError)) throw e;
+        return {
+          result: new WitnessError(422, 'CONSISTENCY_PROOF_INVALID', 'the consistency proof does not connect the stored checkpoint to this one'),
+          evidence: { ...evidence, kind: 'inconsistent' },
+        };
       }
-      if (!store.replace({ origin, size: checkpoint.size, rootHash: checkpoint.rootHash, note: req.note }, storedSize)) return new SizeConflict(store.latest(origin)?.size ?? 0);
-      return undefined;
+      return { result: undefined, write };
     });
     if (outcome !== undefined) throw outcome;
     const text = parseNote(req.note).text;
-    const signed = formatNote({ text, signatures: [{ name: this.cosigner.name, keyId: this.cosigner.keyId, signature: this.cosigner.sign(new TextEncoder().encode(text)) }] });
+    const signed = formatNote({ text, signatures: [{ name: this.cosigner.name, keyId: this.cosigner.keyId, signature: this.cosigner.sign(utf8Encode(text)) }] });
     // The note's signature block: everything after the text's blank line.
     return signed.slice(text.length + 1);
   }

@@ -4,9 +4,6 @@
  * views kept as evidence, a 2-of-3 witness quorum, and compare-and-swap
  * under concurrent requests.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   KeyTransparencyError,
@@ -18,7 +15,7 @@ import {
   verifyWitnessedCheckpoint,
 } from '@sealpost/keytrans';
 import { randomBytes, sha256, toHex, utf8Encode } from '@sealpost/protocol/primitives';
-import { ORIGIN, TestLog, addCheckpoint, startWitness, type RunningWitness } from './support/harness.ts';
+import { ORIGIN, TestLog, addCheckpoint, sharedDatabase, startWitness, type RunningWitness } from './support/harness.ts';
 
 const NOW = 1_800_000_000;
 const now = (): number => NOW;
@@ -147,20 +144,20 @@ describe('add-checkpoint', () => {
 describe('persistence', () => {
   it('a restarted witness on the same database continues from the checkpoint it cosigned', async () => {
     const log = new TestLog(randomBytes(32)).grow(2);
-    const tmp = mkdtempSync(join(tmpdir(), 'witness-restart-'));
+    const database = await sharedDatabase();
     try {
-      const dbPath = join(tmp, 'w.sqlite');
-      const first = await startWitness({ name: 'witness.test/w1', logVkeys: [log.signer.vkey], now, dbPath });
+      const secretKey = randomBytes(32);
+      const first = await startWitness({ name: 'witness.test/w1', secretKey, logVkeys: [log.signer.vkey], now, database });
       expect((await addCheckpoint(first.url, log.body(0))).status).toBe(200);
       await first.close();
-      const second = await startWitness({ name: 'witness.test/w1', logVkeys: [log.signer.vkey], now, dbPath });
+      const second = await startWitness({ name: 'witness.test/w1', secretKey, logVkeys: [log.signer.vkey], now, database });
       running.push(second);
       log.grow(3);
       expect(await addCheckpoint(second.url, log.body(0))).toMatchObject({ status: 409, text: '2\n' });
       expect((await addCheckpoint(second.url, log.body(2))).status).toBe(200);
     } finally {
       await Promise.all(running.splice(0).map((w) => w.close()));
-      rmSync(tmp, { recursive: true, force: true });
+      await database.drop();
     }
   });
 });
@@ -216,25 +213,33 @@ describe('witness quorum', () => {
 describe('compare-and-swap', () => {
   it('of concurrent add-checkpoints for the same old size exactly one wins (one instance, and two instances on one database)', async () => {
     const log = new TestLog(randomBytes(32)).grow(3);
-    const tmp = mkdtempSync(join(tmpdir(), 'witness-cas-'));
+    const database = await sharedDatabase();
     try {
-      const dbPath = join(tmp, 'shared.sqlite');
-      const a = await witnessFor(log, 'witness.test/w1', dbPath);
-      const b = await witnessFor(log, 'witness.test/w1', dbPath);
+      const secretKey = randomBytes(32);
+      const a = await startWitness({ name: 'witness.test/w1', secretKey, logVkeys: [log.signer.vkey], now, database });
+      const b = await startWitness({ name: 'witness.test/w1', secretKey, logVkeys: [log.signer.vkey], now, database });
+      running.push(a, b);
       expect((await addCheckpoint(a.url, log.body(0))).status).toBe(200);
-      log.grow(1);
-      const body4 = log.body(3);
-      log.grow(1);
-      const body5 = log.body(3);
-      const results = await Promise.all([addCheckpoint(a.url, body4), addCheckpoint(a.url, body5), addCheckpoint(b.url, body4), addCheckpoint(b.url, body5)]);
-      const statuses = results.map((r) => r.status);
-      expect(statuses.filter((s) => s === 200)).toHaveLength(1);
-      expect(statuses.filter((s) => s === 409)).toHaveLength(3);
-      const winner = statuses.indexOf(200) % 2 === 0 ? 4 : 5;
-      for (const r of results.filter((x) => x.status === 409)) expect(r.text).toBe(`${winner}\n`);
+      let old = 3;
+      // Several rounds: each time four requests (two sizes, two instances) race from the same old size.
+      for (let round = 0; round < 5; round++) {
+        log.grow(1);
+        const bodySmall = log.body(old);
+        const small = log.dir.size;
+        log.grow(1);
+        const bodyLarge = log.body(old);
+        const results = await Promise.all([addCheckpoint(a.url, bodySmall), addCheckpoint(a.url, bodyLarge), addCheckpoint(b.url, bodySmall), addCheckpoint(b.url, bodyLarge)]);
+        const statuses = results.map((r) => r.status);
+        expect(statuses.filter((s) => s === 200), `round ${round}: ${statuses.join(' ')}`).toHaveLength(1);
+        expect(statuses.filter((s) => s === 409)).toHaveLength(3);
+        const winner = statuses.indexOf(200) % 2 === 0 ? small : small + 1;
+        for (const r of results.filter((x) => x.status === 409)) expect(r.text).toBe(`${winner}\n`);
+        if (winner === small) expect((await addCheckpoint(b.url, log.body(small))).status).toBe(200);
+        old = log.dir.size;
+      }
     } finally {
       await Promise.all(running.splice(0).map((w) => w.close()));
-      rmSync(tmp, { recursive: true, force: true });
+      await database.drop();
     }
   });
 });
