@@ -14,7 +14,8 @@
  *   1. rebuild: KtLog.open over that database (leaf hashes, bulk prefix tree);
  *   2. sequencer: `--real` accounts with real VRF proofs, enqueued at once,
  *      inline and with `--threads` proving workers;
- *   3. searches: a key server on that database, autocannon POSTing
+ *   3. searches: the answer computed in process (no HTTP), then a key
+ *      server on that database, autocannon (in this process) POSTing
  *      /v1/kt/search for the real labels (next-version proofs cached first);
  *      one answer is verified with keytrans and its size reported.
  */
@@ -44,6 +45,7 @@ import { SqliteKeyStore, buildKeyServer } from '../../services/keyserver/src/ind
 import { KtLog, type KtLogSettings } from '../../services/keyserver/src/kt/kt-log.ts';
 import { ktOriginSuffix } from '../../services/keyserver/src/kt/kt-config.ts';
 import { SqliteKtStore } from '../../services/keyserver/src/kt/sqlite-kt-store.ts';
+import { searchLabel } from '../../services/keyserver/src/kt/kt-search.ts';
 
 const { values } = parseArgs({
   options: {
@@ -128,6 +130,15 @@ for (const threads of [0, THREADS]) {
   console.log(
     `sequencer, ${threads === 0 ? 'inline VRF' : `${threads} VRF worker threads`}: ${mine.length} new accounts in ${elapsed.toFixed(0)} ms = ${((mine.length / elapsed) * 1000).toFixed(0)} accounts/s, ${entries} entries; load ${load()}`,
   );
+  if (threads !== 0) {
+    // In-process search cost (no HTTP), next-version proofs cached by a first pass.
+    for (const label of mine) await searchLabel(log, label, undefined);
+    t = performance.now();
+    const rounds = 2000;
+    for (let i = 0; i < rounds; i++) await searchLabel(log, mine[i % mine.length]!, undefined);
+    const each = (performance.now() - t) / rounds;
+    console.log(`search answer in process (no HTTP): ${each.toFixed(2)} ms each = ${(1000 / each).toFixed(0)}/s on one thread; load ${load()}`);
+  }
   await log.close();
   await ks.close();
 }
