@@ -126,6 +126,7 @@ export async function buildWitnessServer(options: WitnessServerOptions): Promise
       }, requestTimeout);
       const clear = (): void => clearTimeout(timer);
       body.once('end', clear);
+      payload.once('end', clear); // all of it arrived (a body-less GET: nothing ever reads `body`, and its 408 would be an uncaught error)
       body.once('close', clear);
       payload.once('error', (err) => body.destroy(err));
       return body;

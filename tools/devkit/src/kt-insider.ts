@@ -54,7 +54,7 @@ export interface SplitView {
   logIdentity(account: string, identityKey: Uint8Array): Promise<KtSettledResult>;
   /** A fork entry re-pointing `handle` to `account`. */
   logHandle(handle: string, account: string): Promise<KtSettledResult>;
-  /** A heartbeat entry in the fork (the clock must have moved a heartbeat on). */
+  /** An empty (heartbeat) entry in the fork, now (the fork never heartbeats by itself). */
   heartbeat(): Promise<void>;
   /** The fork's newest checkpoint note (log signature only). */
   checkpoint(): string;
@@ -203,7 +203,8 @@ export async function startKtInsider(kt: KtServices): Promise<KtInsider> {
       docs: false,
       senderCertificate: { certificate: kt.services.serverCertificate, privateKey: kt.services.serverPrivateKey },
       relayCredentialKey: kt.services.keys.relayKey,
-      keyTransparency: { ...kt.settings, witnesses: [], witnessQuorum: 0 },
+      // No witnesses (nobody cosigns a fork), and no heartbeats of its own: the fork grows only when the insider says.
+      keyTransparency: { ...kt.settings, witnesses: [], witnessQuorum: 0, heartbeatMs: 0x7fffffff },
       settings: { registrationRateLimit: false, bundleRateLimit: false, ktSearchRateLimit: false, deviceListRateLimit: false },
     });
     await app.ready();
@@ -217,7 +218,8 @@ export async function startKtInsider(kt: KtServices): Promise<KtInsider> {
       logIdentity: (account, identityKey) => logUpdate(log, accountLabel(account), encodeIdentityValue(identityKey)),
       logHandle: (h, account) => logUpdate(log, handleLabel(normalizeHandle(h)), encodeHandleValue(account)),
       async heartbeat() {
-        await log.tick();
+        // KtLog's own heartbeat step (private: the sequencer normally decides when); an empty entry now.
+        await (log as unknown as { sequence(heartbeat: boolean): Promise<void> }).sequence(true);
       },
       checkpoint() {
         const note = log.checkpointNote(log.size);
