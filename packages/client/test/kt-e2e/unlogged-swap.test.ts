@@ -62,7 +62,7 @@ describe('key transparency e2e: unlogged key swap', () => {
     expect(decodeIdentityValue(fromBase64(data.shown))).toEqual(fake.publicKey);
     expect(decodeIdentityValue(fromBase64(data.logged))).toEqual((await bob.store.identities.localAccount())!.identityPublicKey);
     expect(data.version).toBe(0);
-    expect(data.checkpoint).toContain(kt.settings.origin);
+    expect(data.checkpoint).toContain(kt!.settings.origin);
     expect(await alice.keyTransparency.evidence()).toEqual([expect.objectContaining({ kind: 'mismatch', account: bob.address.account })]);
     // Nothing encrypted to the fake key: no session, the fake key not trusted, no sealed envelope waiting, nothing at the relay.
     expect(await alice.store.sessions.devices(bob.address.account)).toEqual([]);
