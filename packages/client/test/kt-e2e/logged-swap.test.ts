@@ -52,8 +52,9 @@ describe('key transparency e2e: logged key swap', () => {
     // The alarm is the next owner check after the swap (at most one check already in flight may still pass).
     expect(alarmAt).toBeLessThanOrEqual(1);
     expect(next).toMatchObject({ kind: 'ownerAlarm', account: bob.address.account, logged: true });
-    // Within one monitoring interval (plus its jitter, a tenth), with slack for this shared machine's load.
-    expect(elapsed).toBeLessThan(monitorMs * 1.1 + 2500);
+    // Within one monitoring interval (plus its jitter, a tenth) and the check's own time; generous slack, as
+    // this shared machine's timers run late under load (the ordering above is the exact part).
+    expect(elapsed).toBeLessThan(monitorMs * 1.1 + 5000);
     bob.keyTransparency.stop();
     const evidence = next.evidence!.data as KtEvidenceJson;
     expect(evidence.kind).toBe('ownerAlarm');
