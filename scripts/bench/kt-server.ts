@@ -38,6 +38,7 @@ import {
   treeRoot,
   uuidString,
   verifySearchProof,
+  vrfProve,
   vrfPublicKey,
 } from '../../packages/keytrans/src/index.ts';
 import { fromBase64, randomBytes, toBase64 } from '@sealpost/protocol/primitives';
@@ -77,8 +78,13 @@ const settings: KtLogSettings = {
 };
 console.log(`kt-server bench ${new Date().toISOString()} — ${ACCOUNTS} filler accounts, ${ENTRIES} entries, ${REAL} real accounts; load average ${load()}`);
 
-// --- fill the database -------------------------------------------------------
+// The unit cost that bounds the sequencer: one ECVRF proof per new account.
 let t = performance.now();
+for (let i = 0; i < 20; i++) vrfProve(vrfSecretKey, Uint8Array.of(i));
+console.log(`ECVRF prove (noble, this thread): ${((performance.now() - t) / 20).toFixed(1)} ms each; load ${load()}`);
+
+// --- fill the database -------------------------------------------------------
+t = performance.now();
 {
   const ks = new SqliteKeyStore(path);
   const db = ks.db;

@@ -66,7 +66,7 @@ class Inconsistent extends Error {
  * an owner search of a label not registered with setOwnedLabel).
  */
 export function applySearch(params: ApplySearchParams): ApplySearchResult {
-  const { state, pinned, label, request, nowMs, purpose } = params;
+  const { state, label, request, nowMs, purpose } = params;
   const key = labelKey(label);
   ensure(request.label === key, 'INVALID_ARGUMENT', 'the request is for another label');
   ensure(Number.isSafeInteger(nowMs) && nowMs >= 0, 'INVALID_ARGUMENT', 'nowMs is a non-negative integer');
