@@ -292,6 +292,20 @@ function report(sends: Sends, deliveries: Deliveries, cpu: { relay: number; benc
 
 async function main(): Promise<void> {
   const services = await startServices();
+  try {
+    await run(services);
+  } catch (e) {
+    // A failed run (e.g. a timeout on a loaded machine) still stops the relay and drops its database.
+    console.error(e);
+    await services.relay.stop('SIGKILL').catch(() => undefined);
+    await services.keyserver.close().catch(() => undefined);
+    await services.dropDatabase?.().catch(() => undefined);
+    rmSync(services.dir, { recursive: true, force: true });
+    process.exit(2);
+  }
+}
+
+async function run(services: Services): Promise<void> {
   const accounts: BenchAccount[] = [];
   for (let a = 0; a < ACCOUNTS; a++) accounts.push(await registerAccount(services, a));
 
