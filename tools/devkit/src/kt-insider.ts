@@ -28,7 +28,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
 import { buildKeyServer, SqliteKeyStore } from '@sealpost/keyserver';
-import { accountLabel, ed25519Cosigner, encodeHandleValue, encodeIdentityValue, formatNote, handleLabel, normalizeHandle, parseNote } from '@sealpost/keytrans';
+import { accountLabel, ed25519Cosigner, encodeHandleValue, encodeIdentityValue, formatNote, handleLabel, normalizeHandle, parseNote, PrefixTree } from '@sealpost/keytrans';
 import { generateIdentityKeyPair, generateKyberPreKey, generateSignedPreKey, type IdentityKeyPair } from '@sealpost/protocol';
 import { toBase64, utf8Encode } from '@sealpost/protocol/primitives';
 import type { KtLogHandle, KtServices } from './kt-services.ts';
@@ -285,4 +285,34 @@ export async function startKtInsider(kt: KtServices): Promise<KtInsider> {
       await front.close();
     },
   };
+}
+
+/**
+ * (d) **show-then-hide** `hideVersion(kt, label, version)`: the insider
+ * takes a version that was logged (and shown) out of every LATER prefix
+ * tree of the real log. It deletes the version's `kt_versions` row (so
+ * searches answer the label's previous version as its greatest, and prove
+ * the hidden version's search key absent), rebuilds the sequencer's
+ * in-memory prefix tree from the remaining rows (the tree the next entry
+ * commits to; the LogIndex keeps no delete, so its private `latest` is
+ * replaced), and writes an empty entry from it now. The log tree only
+ * grows — the earlier entries, the one that showed the version included,
+ * stay as they are — so the honest witnesses cosign the next checkpoint:
+ * only the prefix trees lie. Resolves with the new log size (call
+ * `kt.settle()` to wait for the witnesses). Settle the log first.
+ */
+export async function hideVersion(kt: KtServices, label: Uint8Array, version: number): Promise<number> {
+  const log = kt.log;
+  const row = await log.store.version(label, version);
+  if (row === undefined) throw new Error(`no version ${version} of that label to hide`);
+  if ((await log.store.versionCount(label)) !== version + 1) throw new Error('only the greatest version of a label can be hidden');
+  kt.store.db.prepare('DELETE FROM kt_versions WHERE label = ? AND version = ?').run(label, version);
+  const leaves = await log.store.leaves();
+  const tree = PrefixTree.fromEntries(leaves.map((l) => ({ key: l.searchKey, commitment: l.commitment })));
+  (log.index as unknown as { latest: PrefixTree }).latest = tree;
+  // KtLog's own heartbeat step (private: the sequencer normally decides when): an entry committing to the rebuilt tree.
+  await (log as unknown as { sequence(heartbeat: boolean): Promise<void> }).sequence(true);
+  const newest = log.index.entries[log.size - 1]!;
+  if (!Buffer.from(newest.prefixRoot).equals(Buffer.from(tree.root))) throw new Error('the sequencer did not commit to the rebuilt prefix tree');
+  return log.size;
 }
