@@ -59,7 +59,7 @@ describe('key transparency e2e: frozen and rolled-back views', () => {
 
     // Half of max_behind later the real log has moved on, but the frozen head is still fresh enough: accepted.
     await kt.advance(MAX_BEHIND_MS / 2);
-    expect(kt.log.witnessed).toBeGreaterThan(frozenAt);
+    expect(kt.log.witnessed).toBeGreaterThan(frozenAt!);
     expect((await alice.keyTransparency.monitorNow()).map((e) => e.kind)).toEqual(['verified', 'verified']);
     // Past max_behind: the frozen entry is too old.
     await kt.advance(MAX_BEHIND_MS / 2 + 60_000);
@@ -68,7 +68,7 @@ describe('key transparency e2e: frozen and rolled-back views', () => {
       expect.objectContaining({ source: 'owner', kind: 'stale', account: alice.address.account }),
       expect.objectContaining({ source: 'contact', kind: 'stale', account: bob.address.account }),
     ]);
-    expect(stale.every((e) => e.evidence === undefined && /behind this clock/.test(e.detail))).toBe(true);
+    expect(stale.every((e) => e.evidence === undefined && /behind this clock/.test(e.detail ?? ""))).toBe(true);
     expect((await alice.keyTransparency.status()).checkpointSize).toBe(frozenAt);
     expect(await alice.keyTransparency.evidence()).toEqual([]);
 
@@ -112,7 +112,7 @@ describe('key transparency e2e: frozen and rolled-back views', () => {
     const after = await alice.keyTransparency.state();
     const bobKey = bobLabel;
     expect(after!.labels.get(bobKey)?.version).toBe(before!.labels.get(bobKey)?.version);
-    expect((await alice.keyTransparency.status()).checkpointSize).toBeGreaterThanOrEqual(retained);
+    expect((await alice.keyTransparency.status()).checkpointSize).toBeGreaterThanOrEqual(retained!);
   });
 
   it('the same size with another root (a fork of the retained size) ⇒ fork with evidence; nothing accepted', async () => {
