@@ -22,7 +22,7 @@
  * - bytes.ts       checkBytes, concatBytes, hex and the other byte helpers
  * - key-bytes.ts   checkKeyBytes (wrong-length keys -> InvalidKeyError)
  * - random.ts      randomBytes (backend CSPRNG), constantTimeEqual
- * - hash.ts        sha256, sha512 (backend), sha3_256, shake256 (@noble/hashes)
+ * - hash.ts        sha256, sha512, sha3_256, sha3_512, shake128, shake256 (backend)
  * - hmac.ts, hkdf.ts  HMAC-SHA256, HKDF-SHA256 (backend)
  * - x25519.ts      X25519 over raw 32-byte keys (backend)
  * - aes.ts         AES-256 CBC/PKCS7, CTR, GCM (backend), GCM-SIV (@noble/ciphers)
@@ -43,7 +43,7 @@ export { checkKeyBytes } from './key-bytes.ts';
 export type { PrimitivesBackendName } from './backend.ts';
 export { clearPrimitiveCaches, primitiveCacheSizes, primitivesBackend } from './caches.ts';
 export { constantTimeEqual, randomBytes } from './random.ts';
-export { sha256, sha3_256, sha512, shake256 } from './hash.ts';
+export { sha256, sha3_256, sha3_512, sha512, shake128, shake256 } from './hash.ts';
 export { hmacSha256 } from './hmac.ts';
 export { HKDF_SHA256_MAX_LENGTH, hkdfSha256 } from './hkdf.ts';
 export type { X25519KeyPair } from './x25519.ts';
