@@ -29,9 +29,12 @@
  * - xeddsa.ts      libsignal's XEdDSA (@noble/curves Edwards arithmetic; node
  *                  accepts valid signatures through OpenSSL first); the
  *                  XEdDSA spec's variant as xeddsaSignSpec/xeddsaVerifySpec
+ * - curve25519-subgroup.ts  prime-order-subgroup test of a Montgomery u
  * - curve25519-edwards.ts  little-endian integers, Montgomery u -> Edwards
  * - ed25519.ts     plain Ed25519 (@noble/curves)
- * - kem-mlkem1024.ts  ML-KEM-1024 (FIPS 203, @noble/post-quantum)
+ * - kpke.ts, kem-from-kpke.ts  K-PKE over typed arrays (SHA-3/SHAKE from the
+ *                  backend) and the ML-KEM / round-3 Kyber KEMs on it
+ * - kem-mlkem1024.ts  ML-KEM-1024 (FIPS 203, on kpke.ts)
  * - kem-kyber1024.ts  Kyber1024 round 3, libsignal key type 0x08
  * - caches.ts      clearPrimitiveCaches, primitiveCacheSizes
  *
@@ -60,6 +63,7 @@ export {
 export { xeddsaSign, xeddsaSignSpec, xeddsaVerify, xeddsaVerifySpec } from './xeddsa.ts';
 export type { EdwardsPoint } from './curve25519-edwards.ts';
 export { bytesToNumberLE, montgomeryToEdwardsPoint, montgomeryToEdwardsY, montgomeryU, numberToBytesLE32 } from './curve25519-edwards.ts';
+export { isTorsionFreeMontgomeryU } from './curve25519-subgroup.ts';
 export type { KemEncapsulation, KemKeyPair } from './kem-mlkem1024.ts';
 export {
   KEM1024_CIPHERTEXT_LENGTH,
