@@ -1,3 +1,12 @@
+/**
+ * Per-call costs of the pieces of one session setup (issue 19): Kyber1024
+ * keygen / encapsulation / decapsulation, SPQR's ML-KEM-768 pieces, the
+ * base-key canonical check, X25519, and the whole bench setup for scale.
+ * Median and min of 5 rounds, wall clock; run under the same load as the
+ * numbers it is compared with.
+ *
+ *   npx tsx scripts/bench/setup-breakdown.ts
+ */
 import { performance } from 'node:perf_hooks';
 import { kyber1024KeyGen, kyber1024Encapsulate, kyber1024Decapsulate } from '../../packages/protocol/src/primitives/kem-kyber1024.ts';
 import { generateKeys, encaps1, encaps2, decaps } from '../../packages/protocol/src/spqr/incremental-mlkem768.ts';
