@@ -303,6 +303,9 @@ export async function startKtInsider(kt: KtServices): Promise<KtInsider> {
  */
 export async function hideVersion(kt: KtServices, label: Uint8Array, version: number): Promise<number> {
   const log = kt.log;
+  // A batch in flight would build its entry from the tree it started with: let it finish first.
+  const inner = log as unknown as { running?: Promise<void>; sequence(heartbeat: boolean): Promise<void> };
+  while (inner.running !== undefined) await inner.running;
   const row = await log.store.version(label, version);
   if (row === undefined) throw new Error(`no version ${version} of that label to hide`);
   if ((await log.store.versionCount(label)) !== version + 1) throw new Error('only the greatest version of a label can be hidden');
@@ -311,7 +314,7 @@ export async function hideVersion(kt: KtServices, label: Uint8Array, version: nu
   const tree = PrefixTree.fromEntries(leaves.map((l) => ({ key: l.searchKey, commitment: l.commitment })));
   (log.index as unknown as { latest: PrefixTree }).latest = tree;
   // KtLog's own heartbeat step (private: the sequencer normally decides when): an entry committing to the rebuilt tree.
-  await (log as unknown as { sequence(heartbeat: boolean): Promise<void> }).sequence(true);
+  await inner.sequence(true);
   const newest = log.index.entries[log.size - 1]!;
   if (!Buffer.from(newest.prefixRoot).equals(Buffer.from(tree.root))) throw new Error('the sequencer did not commit to the rebuilt prefix tree');
   return log.size;
