@@ -84,7 +84,7 @@ function build(labels: number) {
   // the client's previous head: size − 5, witnessed
   const prevSize = size - 5;
   const prevNote = addNoteSignatures(signCheckpoint({ origin: ORIGIN, size: prevSize, rootHash: treeRoot(log, prevSize), extensions: [] }, logSigner), cosigners);
-  const base: KtClientState = { ...emptyKtState(), retained: { size: prevSize, root: treeRoot(log, prevSize), note: prevNote } };
+  const base: KtClientState = { ...emptyKtState(), retained: { size: prevSize, root: treeRoot(log, prevSize), note: prevNote, timestampMs: 0, proof: '' } }; // an older head: its entry's time only matters if it were newer
   const note = addNoteSignatures(signCheckpoint({ origin: ORIGIN, size, rootHash: treeRoot(log, size), extensions: [] }, logSigner), cosigners);
   const consistency = [{ from: prevSize, proof: consistencyProof(log, prevSize, size).map((h) => toBase64(h)) }];
 

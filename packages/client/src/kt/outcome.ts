@@ -93,7 +93,12 @@ export function judge(subject: KtSubject, outcome: KtOutcome, next: KtClientStat
     case 'stale': {
       // The owner's own new version not logged yet (the sequencer batches): nothing to tell within the window.
       if (outcome.reason === 'notYetLogged') return nothing('KT_STALE');
-      const detail = outcome.reason === 'rollback' ? 'the log served an older checkpoint than one already verified' : `the log's newest entry is too far ${outcome.reason === 'ahead' ? 'ahead of' : 'behind'} this clock`;
+      const detail =
+        outcome.reason === 'rollback'
+          ? 'the log served an older checkpoint than one already verified'
+          : outcome.reason === 'timestampRegressed'
+            ? "the log's newest entry is timestamped before that of a smaller checkpoint already verified"
+            : `the log's newest entry is too far ${outcome.reason === 'ahead' ? 'ahead of' : 'behind'} this clock`;
       const e = event(subject, 'stale', detail);
       if (outcome.evidence !== undefined) return withEvidence(subject, e, at, outcome.evidence, 'KT_STALE');
       return { event: e, evidence: undefined, failure: 'KT_STALE', verified: false };

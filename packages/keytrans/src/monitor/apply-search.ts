@@ -130,7 +130,7 @@ function evidence(kind: KtEvidenceJson['kind'], nowMs: number, message: string, 
 function judge(params: ApplySearchParams, v: Verified): ApplySearchResult {
   const { state, pinned, nowMs } = params;
   const { checkpoint, response } = v;
-  const head: KtHead = { size: checkpoint.size, root: checkpoint.rootHash, note: response.note };
+  const head: KtHead = { size: checkpoint.size, root: checkpoint.rootHash, note: response.note, timestampMs: v.search.timestamp, proof: response.proofBase64 };
   // Same size, another root: the log signed two different trees.
   for (const old of [...(state.retained === undefined ? [] : [state.retained]), ...state.pending]) {
     if (old.size === head.size && !equalBytes(old.root, head.root)) {
@@ -141,6 +141,16 @@ function judge(params: ApplySearchParams, v: Verified): ApplySearchResult {
   if (state.retained !== undefined && head.size < state.retained.size) {
     const e = evidence('rollback', nowMs, `the log served a checkpoint of size ${head.size} after one of size ${state.retained.size}`, [state.retained.note, head.note]);
     return { state: recordEvidence(state, e), outcome: { kind: 'stale', reason: 'rollback', evidence: e } };
+  }
+  if (state.retained !== undefined && head.size > state.retained.size && head.timestampMs < state.retained.timestampMs) {
+    const e: KtEvidenceJson = {
+      ...evidence('timestampRegressed', nowMs, `the log's newest entry at size ${head.size} is timestamped ${head.timestampMs}, before the one at size ${state.retained.size} (${state.retained.timestampMs})`, [state.retained.note, head.note]),
+      searches: [
+        { checkpoint: 0, proof: state.retained.proof },
+        { checkpoint: 1, proof: head.proof },
+      ],
+    };
+    return { state: recordEvidence(state, e), outcome: { kind: 'stale', reason: 'timestampRegressed', evidence: e } };
   }
   if (v.search.timestamp > nowMs + pinned.maxAheadMs) return { state, outcome: { kind: 'stale', reason: 'ahead' } };
   if (v.search.timestamp < nowMs - pinned.maxBehindMs) return { state, outcome: { kind: 'stale', reason: 'behind' } };

@@ -7,14 +7,16 @@ import { type Checkpoint, openCheckpoint } from '../checkpoint.ts';
 import { decodeBase64 } from '../codec.ts';
 import { verifyConsistency } from '../consistency.ts';
 import { KeyTransparencyError, ensure } from '../errors.ts';
+import { verifyInclusion } from '../inclusion.ts';
+import { logEntryLeafHash } from '../log-entry.ts';
 import { HASH_SIZE } from '../log-tree.ts';
-import { type VerifiedSearch, verifySearchProof } from '../search-proof.ts';
+import { type VerifiedSearch, decodeSearchProof, verifySearchProof } from '../search-proof.ts';
 import { ed25519NoteVerifier } from '../signed-note.ts';
 import { verifyWitnessedCheckpoint } from '../witness-policy.ts';
 import { MAX_CONSISTENCY_HASHES, MAX_NOTE_CHARS, MAX_PROOF_CHARS } from './limits.ts';
 import type { KtEvidenceJson, KtEvidenceKind, KtPinned } from './types.ts';
 
-const KINDS: readonly KtEvidenceKind[] = ['fork', 'inconsistent', 'pendingExpired', 'rollback', 'monitorFailed', 'ownerAlarm'];
+const KINDS: readonly KtEvidenceKind[] = ['fork', 'inconsistent', 'pendingExpired', 'rollback', 'monitorFailed', 'ownerAlarm', 'timestampRegressed'];
 const KEYS = new Set(['kind', 'detectedAtMs', 'message', 'label', 'checkpoints', 'searches', 'consistency', 'expected']);
 const isObject = (x: unknown): x is Record<string, unknown> => typeof x === 'object' && x !== null && !Array.isArray(x);
 const isB64 = (x: unknown, max: number): x is string => typeof x === 'string' && x.length <= max && /^[A-Za-z0-9+/]*={0,2}$/.test(x) && x.length % 4 === 0;
@@ -67,7 +69,9 @@ const holds = (condition: boolean, message: string): void => ensure(condition, '
  * fails; pendingExpired: the first is not witnessed under the policy;
  * monitorFailed: both searches verify and the second shows a lower version
  * or the same version with another value; ownerAlarm: the search verifies
- * and shows another version or value than `expected`.
+ * and shows another version or value than `expected`; timestampRegressed:
+ * the second checkpoint is larger and its newest entry (proven by its
+ * search proof's entry and audit path) is timestamped before the first's.
  * Returns nothing; throws KeyTransparencyError otherwise.
  */
 export function checkEvidence(evidence: KtEvidenceJson, pinned: KtPinned): void {
@@ -118,6 +122,13 @@ export function checkEvidence(evidence: KtEvidenceJson, pinned: KtPinned): void 
       holds(second.version < first.version || (second.version === first.version && !equalBytes(first.value, second.value)), 'the version did not go back nor its value change');
       return;
     }
+    case 'timestampRegressed': {
+      holds(b !== undefined && a!.size < b.size, 'two checkpoints, the second larger');
+      holds(e.searches.length === 2 && e.searches[0]!.checkpoint === 0 && e.searches[1]!.checkpoint === 1, 'a search proof for each checkpoint');
+      const [t0, t1] = e.searches.map((s) => newestEntryTimestamp(cps[s.checkpoint]!, s.proof));
+      holds(t1! < t0!, 'the larger checkpoint\'s newest entry is not older');
+      return;
+    }
     case 'ownerAlarm': {
       const s = search(0);
       holds(e.expected !== undefined, 'the expected version is needed');
@@ -126,4 +137,11 @@ export function checkEvidence(evidence: KtEvidenceJson, pinned: KtPinned): void 
       return;
     }
   }
+}
+
+/** The timestamp of a checkpoint's newest entry, from a search proof's entry and audit path (label-independent part). */
+function newestEntryTimestamp(checkpoint: Checkpoint, proofBase64: string): number {
+  const p = decodeSearchProof(decodeBase64(proofBase64, 'search proof'));
+  verifyInclusion(checkpoint.size - 1, checkpoint.size, logEntryLeafHash(p.entry), p.inclusion, checkpoint.rootHash);
+  return p.entry.timestamp;
 }

@@ -10,7 +10,7 @@
  *   uint16 count ‖ (label ‖ uint32 version ‖ value ‖ uint64 sinceMs)*   owned, sorted by label bytes
  *   uint32 count ‖ (key[32] ‖ output[32])*                              VRF cache, insertion order
  *   uint16 count ‖ (json<0..2^32-1>)*                                   evidence, canonical JSON
- *   Head = uint64 size ‖ root[32] ‖ note<0..2^16-1> (UTF-8)
+ *   Head = uint64 size ‖ root[32] ‖ uint64 timestampMs ‖ note<0..2^16-1> (UTF-8) ‖ proof<0..2^32-1> (base64 text)
  *
  * Equal states encode to equal bytes; decodeKtState(encodeKtState(s)) encodes
  * to the same bytes. Decoding refuses (KeyTransparencyError MALFORMED)
@@ -41,7 +41,7 @@ function sortedByLabel<T>(map: ReadonlyMap<string, T>): [Uint8Array, T][] {
 }
 
 function writeHead(w: ByteWriter, h: KtHead): void {
-  w.uint64(h.size).bytes(h.root).vector16(utf8Encode(h.note));
+  w.uint64(h.size).bytes(h.root).uint64(h.timestampMs).vector16(utf8Encode(h.note)).vector32(utf8Encode(h.proof));
 }
 
 /** The state's canonical bytes. */
@@ -71,7 +71,10 @@ export function encodeKtState(state: KtClientState): Uint8Array {
 function readHead(r: ByteReader): KtHead {
   const size = r.uint64();
   const root = r.bytes(32);
+  const timestampMs = r.uint64();
   const note = decodeUtf8(r.vector16(), 'checkpoint note');
+  const proof = decodeUtf8(r.vector32(MAX_PROOF_CHARS), 'search proof');
+  ensure(proof.length <= MAX_PROOF_CHARS && /^[A-Za-z0-9+/]*={0,2}$/.test(proof) && proof.length % 4 === 0, 'MALFORMED', 'a stored head\'s search proof is not bounded base64');
   ensure(note.length <= MAX_NOTE_CHARS, 'MALFORMED', 'a stored note is too long');
   let cp;
   try {
@@ -80,7 +83,7 @@ function readHead(r: ByteReader): KtHead {
     throw new KeyTransparencyError('MALFORMED', 'a stored note is not a signed checkpoint');
   }
   ensure(cp.size === size && cp.rootHash.every((b, i) => b === root[i]), 'MALFORMED', 'a stored head disagrees with its note');
-  return { size, root, note };
+  return { size, root, note, timestampMs, proof };
 }
 
 function readLabel(r: ByteReader, previous: Uint8Array | undefined): Uint8Array {

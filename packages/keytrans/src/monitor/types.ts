@@ -37,6 +37,10 @@ export interface KtHead {
   readonly root: Uint8Array;
   /** The signed checkpoint note exactly as received. */
   readonly note: string;
+  /** The timestamp of the checkpoint's newest log entry (ms), as the search proof that brought the head proved it. */
+  readonly timestampMs: number;
+  /** That search proof (base64): its entry and audit path prove the timestamp to anyone (timestampRegressed evidence). */
+  readonly proof: string;
 }
 
 /** A log-signed checkpoint that no witness quorum covered yet. */
@@ -83,7 +87,9 @@ export type KtEvidenceKind =
   /** A label's accepted version went back, or its value changed. */
   | 'monitorFailed'
   /** An owned label shows a version or value the owner did not create. */
-  | 'ownerAlarm';
+  | 'ownerAlarm'
+  /** A larger checkpoint's newest entry is timestamped before a smaller one's. */
+  | 'timestampRegressed';
 
 /**
  * Exportable evidence (plain JSON), checkable by a third party with
@@ -137,6 +143,8 @@ export type KtStaleReason =
   | 'ahead'
   /** The checkpoint is smaller than the retained one (evidence recorded). */
   | 'rollback'
+  /** A larger checkpoint whose newest entry is older than the retained one's: log time went back (evidence recorded). */
+  | 'timestampRegressed'
   /** Owner: the log does not show the version the device created yet (within maxBehindMs of creating it). */
   | 'notYetLogged';
 

@@ -264,6 +264,32 @@ describe('applySearch: lying servers', () => {
     expect(search(w, log, emptyKtState(), label(1)).outcome).toEqual({ kind: 'stale', reason: 'ahead' });
   });
 
+  it('log time going back (a larger checkpoint whose newest entry is older than the retained one) ⇒ stale with evidence anyone can check; nothing accepted', () => {
+    const w = world();
+    const log = new KtTestLog(VRF_SK);
+    log.update([{ label: label(1), value: value(1, 0) }], T0);
+    log.update([], T0 + 2000);
+    w.clock.now = T0 + 2000;
+    const s = search(w, log, emptyKtState(), label(1)).state;
+    expect(s.retained).toMatchObject({ size: 2, timestampMs: T0 + 2000 });
+    log.update([{ label: label(1), value: value(1, 1) }], T0 + 1000); // the log's clock went back
+    const back = search(w, log, s, label(1));
+    expect(back.outcome).toMatchObject({ kind: 'stale', reason: 'timestampRegressed' });
+    expect(back.state.retained).toBe(s.retained);
+    expect(back.state.labels.get(toBase64(label(1)))?.version).toBe(0);
+    const e = back.state.evidence.at(-1)!;
+    expect(e.kind).toBe('timestampRegressed');
+    checkEvidence(e, w.pinned);
+    // The same two heads the other way round prove nothing.
+    expect(() => checkEvidence({ ...e, checkpoints: [...e.checkpoints].reverse(), searches: [{ checkpoint: 0, proof: e.searches[1]!.proof }, { checkpoint: 1, proof: e.searches[0]!.proof }] }, w.pinned)).toThrow();
+    // A search proof that is not the checkpoint's newest entry proves nothing either.
+    expect(() => checkEvidence({ ...e, searches: [{ checkpoint: 0, proof: e.searches[1]!.proof }, e.searches[1]!] }, w.pinned)).toThrow();
+    // An honest later entry is accepted again.
+    log.update([], T0 + 3000);
+    w.clock.now = T0 + 3000;
+    expect(search(w, log, s, label(1)).outcome).toMatchObject({ kind: 'identityChanged', logged: true });
+  });
+
   it('show-then-hide: version 1 shown at one head, gone at a later one ⇒ monitorFailed with checkable evidence', () => {
     const w = world();
     const log = new KtTestLog(VRF_SK);
