@@ -50,7 +50,7 @@ const signedFromJson = (name: string, k: SignedJson): SignedPublicPreKey => ({
 /** Client of one key server, optionally bound to this device's credentials. */
 export class KeyServerClient implements PreKeyServer {
   #credentials: DeviceCredentials | undefined;
-  /** Where the key-transparency routes (search, handles) are served: the key server unless the app says otherwise. */
+  /** Where the key-transparency routes (search, handle lookup) are served: the key server unless the app says otherwise. */
   keyTransparencyUrl: string;
 
   constructor(
@@ -220,6 +220,6 @@ export class KeyServerClient implements PreKeyServer {
 
   /** `PUT /v1/accounts/me/handle` (primary device; 409 `HANDLE_TAKEN` as a `ServiceError`). `handle` is normalized. */
   async claimHandle(handle: string): Promise<void> {
-    await requestJson('key server', this.keyTransparencyUrl, { method: 'PUT', path: '/v1/accounts/me/handle', headers: this.#auth(), body: { handle } });
+    await requestJson('key server', this.baseUrl, { method: 'PUT', path: '/v1/accounts/me/handle', headers: this.#auth(), body: { handle } });
   }
 }

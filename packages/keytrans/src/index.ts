@@ -54,7 +54,9 @@ export {
   type WitnessCheckOptions,
   type WitnessPolicy,
   type WitnessedCheckpoint,
+  freshCosignatures,
   parseWitnessPolicy,
+  policyWitnessVerifiers,
   quorumSatisfied,
   verifyWitnessedCheckpoint,
 } from './witness-policy.ts';

@@ -95,12 +95,13 @@ export interface SearchVerifyParams {
   maxAheadMs?: number;
   maxBehindMs?: number;
   /**
-   * Optional verified-VRF cache: return true when this exact pair (VrfInput
-   * bytes, 80-byte proof) was verified under `vrfPublicKey` before; the
-   * ECVRF check of that proof is then skipped (its output is still computed
-   * from the proof bytes). Without it, both proofs are always verified.
+   * Optional verified-VRF cache: when this exact pair (VrfInput bytes,
+   * 80-byte proof) was verified under `vrfPublicKey` before, return its
+   * 32-byte output; the ECVRF check (and the proof-to-hash) of that proof is
+   * then skipped. Return undefined otherwise. Without it, both proofs are
+   * always verified.
    */
-  vrfVerified?: (input: Uint8Array, proof: Uint8Array) => boolean;
+  vrfCached?: (input: Uint8Array, proof: Uint8Array) => Uint8Array | undefined;
 }
 
 export interface VerifiedSearch {
@@ -117,7 +118,7 @@ export interface VerifiedSearch {
   vrfProof: Uint8Array;
   nextVrfProof: Uint8Array;
   nextVrfOutput: Uint8Array;
-  /** How many ECVRF proofs were actually verified (0–2; fewer when `vrfVerified` vouched for them). */
+  /** How many ECVRF proofs were actually verified (0–2; fewer when `vrfCached` knew them). */
   vrfChecks: number;
 }
 
@@ -141,20 +142,22 @@ export function verifySearchProof(params: SearchVerifyParams): VerifiedSearch {
   }
   ensure(p.version < 0xffff_ffff, 'SEARCH_PROOF_INVALID', 'no version follows 2^32 − 1');
   const commitment = computeCommitment(p.opening, label, p.version, p.value);
-  const key = vrfOutput(vrfProofToHash(p.vrfProof));
-  const nextKey = vrfOutput(vrfProofToHash(p.nextVrfProof));
+  const input = vrfInput(label, p.version);
+  const nextInput = vrfInput(label, p.version + 1);
+  const cachedKey = params.vrfCached?.(input, p.vrfProof);
+  const cachedNext = params.vrfCached?.(nextInput, p.nextVrfProof);
+  const key = cachedKey ?? vrfOutput(vrfProofToHash(p.vrfProof));
+  const nextKey = cachedNext ?? vrfOutput(vrfProofToHash(p.nextVrfProof));
   const [found, next] = p.prefixProof.results;
   ensure(p.prefixProof.results.length === 2 && found!.type === 'inclusion' && next!.type !== 'inclusion', 'SEARCH_PROOF_INVALID', 'a search proof shows the version and the absence of the next');
   verifyPrefixProof(p.prefixProof, [{ key, commitment }, { key: nextKey }], p.entry.prefixRoot);
-  const input = vrfInput(label, p.version);
-  const nextInput = vrfInput(label, p.version + 1);
   let vrfChecks = 0;
   // vrfProofToHash and vrfVerify compute beta from the same Gamma; a mismatch would be a bug, not an attack.
-  if (params.vrfVerified?.(input, p.vrfProof) !== true) {
+  if (cachedKey === undefined) {
     vrfChecks++;
     if (!sameBytes(vrfOutput(vrfVerify(vrfPublicKey, input, p.vrfProof)), key)) throw new KeyTransparencyError('VRF_PROOF_INVALID', 'VRF output mismatch');
   }
-  if (params.vrfVerified?.(nextInput, p.nextVrfProof) !== true) {
+  if (cachedNext === undefined) {
     vrfChecks++;
     if (!sameBytes(vrfOutput(vrfVerify(vrfPublicKey, nextInput, p.nextVrfProof)), nextKey)) throw new KeyTransparencyError('VRF_PROOF_INVALID', 'VRF output mismatch');
   }

@@ -17,7 +17,7 @@
  * counts only if its time is within [now − maxAge, now + maxFuture]) and the quorum.
  */
 import { equalBytes } from '@sealpost/protocol/primitives';
-import { type Checkpoint, openCheckpoint } from './checkpoint.ts';
+import { type Checkpoint, type OpenedCheckpoint, openCheckpoint } from './checkpoint.ts';
 import { SIGNATURE_TYPE_COSIGNATURE_V1, cosignatureTimestamp, ed25519CosignatureVerifier } from './cosignature.ts';
 import { KeyTransparencyError, ensure } from './errors.ts';
 import { SIGNATURE_TYPE_ED25519, type NoteVerifier, type VerifierKey, ed25519NoteVerifier, parseVerifierKey } from './signed-note.ts';
@@ -158,19 +158,35 @@ export interface WitnessCheckOptions {
  */
 export function verifyWitnessedCheckpoint(note: string | Uint8Array, policy: WitnessPolicy, options: WitnessCheckOptions = {}): WitnessedCheckpoint {
   const logVerifiers: NoteVerifier[] = policy.logs.map((l) => ed25519NoteVerifier(l.vkey));
-  const witnessVerifiers = policy.witnesses.map((w) => ({ name: w.name, verifier: ed25519CosignatureVerifier(w.vkey) }));
-  const opened = openCheckpoint(note, logVerifiers, { extraVerifiers: witnessVerifiers.map((w) => w.verifier), ...(options.origin === undefined ? {} : { origin: options.origin }) });
+  const opened = openCheckpoint(note, logVerifiers, { extraVerifiers: policyWitnessVerifiers(policy), ...(options.origin === undefined ? {} : { origin: options.origin }) });
+  const cosignatures = freshCosignatures(opened, policy, options);
+  ensure(quorumSatisfied(policy, new Set(cosignatures.keys())), 'QUORUM_NOT_MET', `the cosignatures (${cosignatures.size}) do not satisfy quorum ${policy.quorum}`);
+  return { checkpoint: opened.checkpoint, cosignatures };
+}
+
+/** The cosignature/v1 NoteVerifiers of the policy's witnesses (pass them to openCheckpoint as extraVerifiers). */
+export function policyWitnessVerifiers(policy: WitnessPolicy): NoteVerifier[] {
+  return policy.witnesses.map((w) => ed25519CosignatureVerifier(w.vkey));
+}
+
+/**
+ * The policy witnesses whose cosignature on an opened checkpoint verified
+ * (openCheckpoint with policyWitnessVerifiers) and is fresh under `options`
+ * (see WitnessCheckOptions): witness name → cosignature time (seconds).
+ * Feed its keys to quorumSatisfied; verifyWitnessedCheckpoint does both.
+ */
+export function freshCosignatures(opened: OpenedCheckpoint, policy: WitnessPolicy, options: WitnessCheckOptions = {}): Map<string, number> {
   const cosignatures = new Map<string, number>();
   for (const sig of opened.note.verified) {
-    const w = witnessVerifiers.find((x) => x.verifier.name === sig.name && x.verifier.keyId === sig.keyId);
+    const w = policy.witnesses.find((x) => x.key.name === sig.name && x.key.keyId === sig.keyId && x.key.type === SIGNATURE_TYPE_COSIGNATURE_V1);
     if (w === undefined) continue;
-    const t = cosignatureTimestamp(sig.signature)!;
+    const t = cosignatureTimestamp(sig.signature);
+    if (t === undefined) continue;
     if (options.now !== undefined) {
       if (options.maxAgeSeconds !== undefined && t < options.now - options.maxAgeSeconds) continue;
       if (t > options.now + (options.maxFutureSeconds ?? 300)) continue;
     }
     cosignatures.set(w.name, t);
   }
-  ensure(quorumSatisfied(policy, new Set(cosignatures.keys())), 'QUORUM_NOT_MET', `the cosignatures (${cosignatures.size}) do not satisfy quorum ${policy.quorum}`);
-  return { checkpoint: opened.checkpoint, cosignatures };
+  return cosignatures;
 }

@@ -33,11 +33,21 @@ describe('key transparency directory (HTTP)', () => {
     server = undefined;
   });
 
-  async function start() {
+  async function start(settings: Parameters<typeof startServer>[0] = {}) {
     const kt = ktSettings();
-    server = await startServer({ keyTransparency: kt });
+    server = await startServer({ keyTransparency: kt, ...settings });
     return kt;
   }
+
+  it('rate limits unauthenticated KT reads per client address (429 with Retry-After)', async () => {
+    await start({ settings: { ktSearchRateLimit: { burst: 2, refillMs: 60_000 } } });
+    const a = await createAccount(server!);
+    expect((await search(server!, accountLabel(a.accountId))).status).toBe(200);
+    expect((await call(server!, 'GET', '/v1/handles/nobody')).status).toBe(404);
+    const limited = await search(server!, accountLabel(a.accountId));
+    expect([limited.status, limited.body.error.code]).toEqual([429, 'RATE_LIMITED']);
+    expect(Number(limited.headers.get('retry-after'))).toBeGreaterThan(0);
+  });
 
   it('handles: claimed once per account, logged as handle → account id, looked up and verified', async () => {
     const kt = await start();

@@ -10,12 +10,10 @@
  * else PostgreSQL at `databaseUrl`, else SQLite at `dbPath` (default
  * ':memory:'), opened here and closed with the app.
  */
-import { PassThrough } from 'node:stream';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import pino from 'pino';
 import { clientErrorHandler, frameworkErrors, installErrorHandling } from '@sealpost/service-kit';
 import { installRuntime, trustProxyOption, type RuntimeOptions } from '@sealpost/service-kit/runtime';
-import { WitnessError } from './errors.ts';
 import { PostgresWitnessStore } from './pg-store.ts';
 import { DEFAULT_ADD_CHECKPOINT_RATE_LIMIT, MemoryAddressLimiter, PgAddressLimiter, type AddressLimiter, type RateLimit } from './rate-limit.ts';
 import { witnessRoutes } from './routes.ts';
@@ -114,23 +112,6 @@ export async function buildWitnessServer(options: WitnessServerOptions): Promise
     // Method, route pattern, status and time only: never the client address, a checkpoint or a key.
     request.log.info({ method: request.method, route: request.routeOptions.url, status: reply.statusCode, ms: Math.round(reply.elapsedTime * 10) / 10 }, 'request');
   });
-  // Node's requestTimeout stops counting once the headers are in; a body that trickles is cut off here.
-  if (requestTimeout > 0) {
-    app.addHook('preParsing', async (_request, _reply, payload) => {
-      // The body is read through a pass-through that is failed at the deadline (the socket stays up for the 408).
-      const body = new PassThrough();
-      payload.pipe(body);
-      const timer = setTimeout(() => {
-        payload.unpipe(body);
-        body.destroy(new WitnessError(408, 'REQUEST_TIMEOUT', 'the request body took too long to arrive', { headers: { connection: 'close' } }));
-      }, requestTimeout);
-      const clear = (): void => clearTimeout(timer);
-      body.once('end', clear);
-      body.once('close', clear);
-      payload.once('error', (err) => body.destroy(err));
-      return body;
-    });
-  }
   // tlog-witness clients may send the body with any (or no) content type: read it as text.
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'string' }, (_req, body, done) => done(null, body));
@@ -146,6 +127,6 @@ export async function buildWitnessServer(options: WitnessServerOptions): Promise
     pruner.unref();
     app.addHook('onClose', async () => clearInterval(pruner));
   }
-  witnessRoutes(app, { witness, store, logVkeys: options.logVkeys, limiter, clock: options.clock ?? Date.now, bodyLimit });
+  witnessRoutes(app, { witness, store, logVkeys: options.logVkeys, limiter, clock: options.clock ?? Date.now, bodyLimit, bodyTimeoutMs: requestTimeout });
   return Object.assign(app, { witness, witnessStore: store });
 }

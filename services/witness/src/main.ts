@@ -53,6 +53,8 @@ async function main(argv: string[]): Promise<void> {
   });
   const address = await serveService(app, { ...config.serve, flush: () => logStream.flushSync() });
   app.log.info({ address, vkey: app.witness.vkey, store: app.witnessStore.backend }, 'witness listening');
+  // The log buffers 4 KiB; the start-up lines should not wait for that.
+  logStream.flush();
 }
 
 void main(process.argv.slice(2).filter((a) => a !== '--'));

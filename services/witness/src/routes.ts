@@ -11,7 +11,8 @@
  * - `GET /vkey` — the witness's cosignature/v1 verifier key.
  * - `GET /health` — liveness (`/ready` and `/metrics` are the kit runtime's).
  */
-import type { FastifyInstance } from 'fastify';
+import { PassThrough } from 'node:stream';
+import type { FastifyInstance, preParsingAsyncHookHandler } from 'fastify';
 import { Counter } from 'prom-client';
 import { sha256, toHex, utf8Encode } from '@sealpost/protocol/primitives';
 import { withErrors } from '@sealpost/service-kit';
@@ -29,6 +30,34 @@ export interface WitnessRouteContext {
   /** Milliseconds, for the rate limits. */
   clock: () => number;
   bodyLimit: number;
+  /** A body still arriving after this long is cut off with 408 (0: no limit). */
+  bodyTimeoutMs: number;
+}
+
+/**
+ * The body-arrival deadline, as a route's preParsing hook. Node's own
+ * `requestTimeout` stops counting once the headers are in, so a body that
+ * trickles would hold the request open; the body is read through a
+ * pass-through that is failed (not the socket: the 408 still goes out) at
+ * the deadline. The timer is cleared when the body has been read or the
+ * request is over.
+ */
+export function bodyDeadline(ms: number): preParsingAsyncHookHandler {
+  return async (request, reply, payload) => {
+    const body = new PassThrough();
+    payload.pipe(body);
+    payload.once('error', (err) => body.destroy(err));
+    const timer = setTimeout(() => {
+      payload.unpipe(body);
+      body.destroy(new WitnessError(408, 'REQUEST_TIMEOUT', 'the request body took too long to arrive', { headers: { connection: 'close' } }));
+    }, ms);
+    const clear = (): void => clearTimeout(timer);
+    body.once('end', clear);
+    body.once('close', clear);
+    reply.raw.once('close', clear);
+    request.raw.once('close', clear);
+    return body;
+  };
 }
 
 const evidenceSchema = {
@@ -68,6 +97,7 @@ export function witnessRoutes(app: FastifyInstance, ctx: WitnessRouteContext): v
     '/add-checkpoint',
     {
       bodyLimit: ctx.bodyLimit,
+      ...(ctx.bodyTimeoutMs > 0 ? { preParsing: bodyDeadline(ctx.bodyTimeoutMs) } : {}),
       schema: {
         body: { type: 'string', maxLength: ctx.bodyLimit },
         response: withErrors({ 200: { type: 'string' }, 409: { type: 'string' } }),

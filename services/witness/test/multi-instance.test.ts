@@ -6,8 +6,11 @@
  * pools) on one PostgreSQL database: migrations applied once when both start
  * together, the FIRST checkpoint of never-seen logs raced from both (the
  * conditional-upsert path: no row to lock yet) with exactly one winner per
- * log, and the add-checkpoint rate limit shared between them.
+ * log, and the add-checkpoint rate limit shared between them; and two
+ * witness PROCESSES (`src/main.ts`, `--database-url`) raced the same way, then
+ * drained by SIGTERM to exit 0.
  */
+import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -15,12 +18,38 @@ import Database from 'better-sqlite3';
 import pg from 'pg';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createTestDatabase, postgresAvailable } from '@sealpost/devkit/postgres';
-import { randomBytes } from '@sealpost/protocol/primitives';
+import { randomBytes, toBase64 } from '@sealpost/protocol/primitives';
 import { WITNESS_PG_MIGRATIONS } from '../src/migrations.ts';
 import { WitnessStore } from '../src/store.ts';
 import { TestLog, addCheckpoint, startWitness, type RunningWitness } from './support/harness.ts';
 
 const now = (): number => 1_800_000_000;
+const MAIN = join(import.meta.dirname, '../src/main.ts');
+
+/** A witness process on a free port; resolves once it logged its address. */
+function startProcess(args: string[]): Promise<{ child: ChildProcess; url: string; exited: Promise<number | null> }> {
+  // node with tsx's loader (not the tsx wrapper), so the signal reaches the witness itself.
+  const child = spawn(process.execPath, ['--import', 'tsx', MAIN, ...args, '--port', '0', '--metrics', 'off', '--log-level', 'info'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const exited = new Promise<number | null>((done) => child.on('exit', (code) => done(code)));
+  return new Promise((resolve, reject) => {
+    let out = '';
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`witness did not start: ${out}`));
+    }, 60_000);
+    const read = (d: Buffer) => {
+      out += d.toString();
+      const m = /"address":"(http:\/\/127\.0\.0\.1:\d+)"/.exec(out);
+      if (m) {
+        clearTimeout(timer);
+        resolve({ child, url: m[1]!, exited });
+      }
+    };
+    child.stdout!.on('data', read);
+    child.stderr!.on('data', read);
+    void exited.then((code) => reject(new Error(`witness exited (${code}): ${out}`)));
+  });
+}
 const running: RunningWitness[] = [];
 afterEach(async () => {
   await Promise.all(running.splice(0).map((w) => w.close()));
@@ -114,6 +143,39 @@ describe.runIf(postgresAvailable())('two witness instances on one PostgreSQL dat
       expect((await addCheckpoint(b.url, 'x')).status).toBe(429);
     } finally {
       await Promise.all(running.splice(0).map((w) => w.close()));
+      await db.drop();
+    }
+  });
+
+  it('two witness processes on one database: concurrent add-checkpoints from one old size, exactly one wins per round; SIGTERM exits 0', async () => {
+    const db = await createTestDatabase('witness_t');
+    const children: ChildProcess[] = [];
+    try {
+      const log = new TestLog(randomBytes(32)).grow(3);
+      const args = ['--name', 'witness.test/w1', '--key', toBase64(randomBytes(32)), '--logs', log.signer.vkey, '--database-url', db.url];
+      const [a, b] = await Promise.all([startProcess(args), startProcess(args)]);
+      children.push(a!.child, b!.child);
+      expect((await addCheckpoint(a!.url, log.body(0))).status).toBe(200);
+      let old = 3;
+      for (let round = 0; round < 5; round++) {
+        log.grow(1);
+        const bodySmall = log.body(old);
+        const small = log.dir.size;
+        log.grow(2);
+        const bodyLarge = log.body(old);
+        const results = await Promise.all([addCheckpoint(a!.url, bodySmall), addCheckpoint(b!.url, bodyLarge), addCheckpoint(b!.url, bodySmall), addCheckpoint(a!.url, bodyLarge)]);
+        const statuses = results.map((r) => r.status);
+        expect(statuses.filter((st) => st === 200), `round ${round}: ${statuses.join(' ')}`).toHaveLength(1);
+        const winner = statuses.indexOf(200) % 2 === 0 ? small : small + 2;
+        for (const r of results.filter((x) => x.status !== 200)) expect(r).toMatchObject({ status: 409, text: `${winner}\n` });
+        if (winner === small) expect((await addCheckpoint(b!.url, log.body(small))).status).toBe(200);
+        old = log.dir.size;
+      }
+      a!.child.kill('SIGTERM');
+      b!.child.kill('SIGTERM');
+      expect(await Promise.all([a!.exited, b!.exited])).toEqual([0, 0]);
+    } finally {
+      for (const c of children) if (c.exitCode === null) c.kill('SIGKILL');
       await db.drop();
     }
   });

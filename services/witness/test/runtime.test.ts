@@ -121,6 +121,26 @@ describe(`witness runtime (${testBackend()})`, () => {
   });
 });
 
+describe(`body deadline (${testBackend()})`, () => {
+  it('requests without a body, and bodies that arrived, are left alone once the deadline passes (no stray 408, no crash)', async () => {
+    const log = new TestLog(randomBytes(32)).grow(2);
+    const w = await witnessFor(log, { requestTimeoutMs: 200 });
+    const errors: unknown[] = [];
+    const onError = (e: unknown) => errors.push(e);
+    process.on('uncaughtException', onError);
+    try {
+      expect((await fetch(`${w.url}/vkey`)).status).toBe(200);
+      expect((await fetch(`${w.url}/evidence`)).status).toBe(200);
+      expect((await addCheckpoint(w.url, log.body(0))).status).toBe(200);
+      await new Promise((r) => setTimeout(r, 600));
+      expect(errors).toEqual([]);
+      expect((await fetch(`${w.url}/health`)).status).toBe(200);
+    } finally {
+      process.off('uncaughtException', onError);
+    }
+  });
+});
+
 describe(`add-checkpoint rate limit (${testBackend()})`, () => {
   it('per client address: the burst, then 429 RATE_LIMITED with Retry-After; another address is unaffected; refills over time', async () => {
     const log = new TestLog(randomBytes(32)).grow(2);

@@ -13,13 +13,12 @@
  */
 import { equalBytes, toBase64 } from '@sealpost/protocol/primitives';
 import { type Checkpoint, openCheckpoint } from '../checkpoint.ts';
-import { ed25519CosignatureVerifier } from '../cosignature.ts';
 import { KeyTransparencyError, ensure } from '../errors.ts';
 import { verifyConsistency } from '../consistency.ts';
 import { type VerifiedSearch, verifySearchProof } from '../search-proof.ts';
 import { ed25519NoteVerifier } from '../signed-note.ts';
 import type { KtSearchRequestJson } from '../wire.ts';
-import { verifyWitnessedCheckpoint } from '../witness-policy.ts';
+import { freshCosignatures, policyWitnessVerifiers, quorumSatisfied } from '../witness-policy.ts';
 import { cacheVrf, vrfCacheLookup } from './vrf-cache.ts';
 import { MAX_PENDING_HEADS } from './limits.ts';
 import { type ParsedSearchResponse, parseSearchResponse } from './response.ts';
@@ -67,7 +66,7 @@ class Inconsistent extends Error {
  * an owner search of a label not registered with setOwnedLabel).
  */
 export function applySearch(params: ApplySearchParams): ApplySearchResult {
-  const { state, pinned, label, request, nowMs, purpose } = params;
+  const { state, label, request, nowMs, purpose } = params;
   const key = labelKey(label);
   ensure(request.label === key, 'INVALID_ARGUMENT', 'the request is for another label');
   ensure(Number.isSafeInteger(nowMs) && nowMs >= 0, 'INVALID_ARGUMENT', 'nowMs is a non-negative integer');
@@ -87,17 +86,12 @@ export function applySearch(params: ApplySearchParams): ApplySearchResult {
 function verify(params: ApplySearchParams): Verified {
   const { state, pinned, label, request, nowMs } = params;
   const response = parseSearchResponse(params.response, request);
-  const witnesses = pinned.policy.witnesses.map((w) => ed25519CosignatureVerifier(w.vkey));
   // The log's signature and every known cosignature must verify (a failing known signature rejects the note).
-  const { checkpoint } = openCheckpoint(response.note, [ed25519NoteVerifier(pinned.logVerifierKey)], { origin: pinned.origin, extraVerifiers: witnesses });
-  let witnessed = true;
-  try {
-    verifyWitnessedCheckpoint(response.note, pinned.policy, { origin: pinned.origin, now: Math.floor(nowMs / 1000), maxAgeSeconds: Math.floor(pinned.maxWitnessLagMs / 1000) });
-  } catch (e) {
-    if (!(e instanceof KeyTransparencyError) || e.code !== 'QUORUM_NOT_MET') throw e;
-    witnessed = false;
-  }
-  const search = verifySearchProof({ checkpoint, vrfPublicKey: pinned.vrfPublicKey, label, proof: response.proof, vrfVerified: vrfCacheLookup(state, pinned) });
+  const opened = openCheckpoint(response.note, [ed25519NoteVerifier(pinned.logVerifierKey)], { origin: pinned.origin, extraVerifiers: policyWitnessVerifiers(pinned.policy) });
+  const { checkpoint } = opened;
+  const fresh = freshCosignatures(opened, pinned.policy, { now: Math.floor(nowMs / 1000), maxAgeSeconds: Math.floor(pinned.maxWitnessLagMs / 1000) });
+  const witnessed = quorumSatisfied(pinned.policy, new Set(fresh.keys()));
+  const search = verifySearchProof({ checkpoint, vrfPublicKey: pinned.vrfPublicKey, label, proof: response.proof, vrfCached: vrfCacheLookup(state, pinned) });
   const tie = (head: KtHead, what: string): boolean => {
     if (head.size > checkpoint.size) return false;
     if (head.size === checkpoint.size) return equalBytes(head.root, checkpoint.rootHash); // unequal: a fork, judged in step (2)

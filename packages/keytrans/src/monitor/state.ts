@@ -6,6 +6,7 @@
  */
 import { toBase64 } from '@sealpost/protocol/primitives';
 import { checkLabel, checkVersion, MAX_VALUE_SIZE } from '../commitment.ts';
+import { decodeBase64 } from '../codec.ts';
 import { ensure } from '../errors.ts';
 import { MAX_EVIDENCE, MAX_OWNED } from './limits.ts';
 import type { KtClientState, KtEvidenceJson, KtOwnedLabel, KtPinned } from './types.ts';
@@ -54,7 +55,7 @@ export function recordEvidence(state: KtClientState, evidence: KtEvidenceJson): 
 export function labelsToMonitor(state: KtClientState, nowMs: number, intervalMs: number): Uint8Array[] {
   const out: Uint8Array[] = [];
   for (const [key, l] of state.labels) {
-    if (!l.done && nowMs - l.lastCheckedMs >= intervalMs) out.push(Uint8Array.from(atob(key), (c) => c.charCodeAt(0)));
+    if (!l.done && nowMs - l.lastCheckedMs >= intervalMs) out.push(decodeBase64(key, 'label key'));
   }
   return out;
 }

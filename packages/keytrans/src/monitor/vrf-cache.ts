@@ -4,22 +4,19 @@
  * VrfInput(label, version) ‖ proof), so a different proof, label, version
  * or pinned key never hits; the value is the proof's 32-byte output.
  */
-import { concatBytes, equalBytes, sha256, toHex } from '@sealpost/protocol/primitives';
+import { concatBytes, sha256, toHex } from '@sealpost/protocol/primitives';
 import { type VerifiedSearch, vrfInput } from '../search-proof.ts';
 import { MAX_VRF_CACHE } from './limits.ts';
 import type { KtClientState, KtPinned } from './types.ts';
-import { vrfOutput, vrfProofToHash } from '../vrf.ts';
 
 export function vrfCacheKey(pinned: KtPinned, input: Uint8Array, proof: Uint8Array): string {
   return toHex(sha256(concatBytes(pinned.vrfPublicKey, input, proof)));
 }
 
-/** The `vrfVerified` hook for verifySearchProof over the state's cache. */
-export function vrfCacheLookup(state: KtClientState, pinned: KtPinned): (input: Uint8Array, proof: Uint8Array) => boolean {
-  return (input, proof) => {
-    const out = state.vrfCache.get(vrfCacheKey(pinned, input, proof));
-    return out !== undefined && equalBytes(out, vrfOutput(vrfProofToHash(proof)));
-  };
+/** The `vrfCached` hook for verifySearchProof over the state's cache. */
+export function vrfCacheLookup(state: KtClientState, pinned: KtPinned): (input: Uint8Array, proof: Uint8Array) => Uint8Array | undefined {
+  // The key covers the VRF key, the input and the proof bytes; the output is a function of them.
+  return (input, proof) => state.vrfCache.get(vrfCacheKey(pinned, input, proof));
 }
 
 /** The cache with a verified search's two proofs added (a new map; the oldest evicted beyond MAX_VRF_CACHE); the same map when both were there. */

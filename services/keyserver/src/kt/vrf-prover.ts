@@ -66,12 +66,15 @@ export class WorkerVrfProver implements VrfProver {
       w.on('message', (m: { id: number; proofs: VrfProofRow[] }) => {
         const job = this.waiting.get(m.id);
         this.waiting.delete(m.id);
+        this.refWhileBusy();
         job?.resolve(m.proofs.map((p) => ({ proof: new Uint8Array(p.proof), searchKey: new Uint8Array(p.searchKey) })));
       });
       w.on('error', (e) => {
         for (const job of this.waiting.values()) job.reject(e);
         this.waiting.clear();
+        this.refWhileBusy();
       });
+      // Idle workers do not keep the process alive; busy ones do (an awaited proof must arrive).
       w.unref();
       return w;
     });
@@ -86,7 +89,15 @@ export class WorkerVrfProver implements VrfProver {
       parts.push(new Promise((resolve, reject) => this.waiting.set(id, { resolve, reject })));
       this.workers[w]!.postMessage({ id, alphas: alphas.slice(i, i + per) });
     }
+    this.refWhileBusy();
     return (await Promise.all(parts)).flat();
+  }
+
+  private refWhileBusy(): void {
+    for (const w of this.workers) {
+      if (this.waiting.size > 0) w.ref();
+      else w.unref();
+    }
   }
 
   async close(): Promise<void> {
