@@ -19,7 +19,7 @@
  * (same timer) and competes again.
  *
  * Notices: LISTEN on the same connection; `pg_notify(channel, '<kind>
- * <instance>')` after each write commits (never inside the transaction: a
+ * <instance>')` on the key store's pool after each write commits (never inside the transaction: a
  * NOTIFY takes a database-wide lock at commit). An instance ignores its own.
  * Notices sent while a connection is down are lost, so after every
  * (re)connect the log is told 'entry' and re-reads the tables; and every
@@ -177,7 +177,8 @@ export class PgKtCluster implements KtCluster {
   }
 
   announce(kind: KtNotice): void {
-    this.client?.query('SELECT pg_notify($1, $2)', [this.channel, `${kind} ${this.instance}`]).catch(() => undefined);
+    // On the key store's pool: the dedicated connection runs one statement at a time (lock, ping).
+    this.options.store.notify(this.channel, `${kind} ${this.instance}`).catch(() => undefined);
   }
 
   async close(): Promise<void> {

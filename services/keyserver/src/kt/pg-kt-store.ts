@@ -238,6 +238,11 @@ export class PgKtStore implements KtStore {
     });
   }
 
+  /** `pg_notify` (pg-kt-cluster.ts's notices, sent after the write they announce committed). */
+  async notify(channel: string, payload: string): Promise<void> {
+    await this.q('SELECT pg_notify($1, $2)', [channel, payload]);
+  }
+
   async handleAccount(handle: string): Promise<string | undefined> {
     return (await this.q<{ account_id: string }>(SQL.handleAccount, [handle]))[0]?.account_id;
   }
