@@ -36,6 +36,7 @@ import { KtLog, type KtLogSettings } from '../../services/keyserver/src/kt/kt-lo
 import { ktOriginSuffix } from '../../services/keyserver/src/kt/kt-config.ts';
 import { PgKtStore } from '../../services/keyserver/src/kt/pg-kt-store.ts';
 import { PgKtCluster } from '../../services/keyserver/src/kt/pg-kt-cluster.ts';
+import { searchLabel } from '../../services/keyserver/src/kt/kt-search.ts';
 
 const { values } = parseArgs({
   options: {
@@ -143,6 +144,13 @@ try {
       `sequencer on PostgreSQL, ${THREADS} VRF worker threads, enqueued on ${who}: ${labels.length} new accounts in ${elapsed.toFixed(0)} ms = ${((labels.length / elapsed) * 1000).toFixed(0)} accounts/s, ${new Set(settled.map((s) => s.position)).size} entries; load ${load()}`,
     );
   }
+  // In-process search cost on a follower (no HTTP: the PostgreSQL read and the proof), next-version proofs cached by a first pass.
+  const logged = (await a.ks.pool.query<{ label: Buffer }>('SELECT label FROM kt_versions WHERE position > 0 LIMIT 200')).rows.map((r) => new Uint8Array(r.label));
+  for (const label of logged) await searchLabel(b.log, label, undefined);
+  t = performance.now();
+  for (let i = 0; i < 1000; i++) await searchLabel(b.log, logged[i % logged.length]!, undefined);
+  const each = (performance.now() - t) / 1000;
+  console.log(`search answer in process on a follower (no HTTP, one PostgreSQL read): ${each.toFixed(2)} ms each = ${(1000 / each).toFixed(0)}/s sequentially; load ${load()}`);
   await b.log.close();
   await b.ks.close();
   await a.log.close();

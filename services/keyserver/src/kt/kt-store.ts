@@ -96,6 +96,12 @@ export interface KtStore {
   leaves(): Promise<KtLeafRow[]>;
   /** The label's greatest version added before `beforePosition`, if any. */
   greatestVersion(label: Uint8Array, beforePosition: number): Promise<KtVersionRow | undefined>;
+  /**
+   * What a search needs in one read: the label's greatest version before
+   * `beforePosition` and, when known, the VRF proof of the version after it
+   * (the next version's row, else the cached kt_vrf_next proof).
+   */
+  searchVersion(label: Uint8Array, beforePosition: number): Promise<{ row: KtVersionRow; next: VrfProofRow | undefined } | undefined>;
   /** One version of a label, if it exists. */
   version(label: Uint8Array, version: number): Promise<KtVersionRow | undefined>;
   /** The number of versions the label has (= its next version). */

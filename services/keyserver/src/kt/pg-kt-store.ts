@@ -76,6 +76,11 @@ const SQL = {
   pendingPresent: 'SELECT id FROM kt_pending WHERE id = ANY($1::bigint[])',
   greatest: 'SELECT * FROM kt_versions WHERE label = $1 AND position < $2 ORDER BY version DESC LIMIT 1',
   version: 'SELECT * FROM kt_versions WHERE label = $1 AND version = $2',
+  // One round trip per search: the greatest version, the next one's proof if it exists, else the cached proof.
+  searchVersion: `WITH g AS (SELECT * FROM kt_versions WHERE label = $1 AND position < $2 ORDER BY version DESC LIMIT 1)
+                  SELECT g.*, COALESCE(n.vrf_proof, x.proof) AS next_proof, COALESCE(n.search_key, x.search_key) AS next_key
+                  FROM g LEFT JOIN kt_versions n ON n.label = g.label AND n.version = g.version + 1
+                         LEFT JOIN kt_vrf_next x ON x.after_key = g.search_key`,
   count: 'SELECT count(*)::int AS n FROM kt_versions WHERE label = $1',
   vrfNext: 'SELECT proof, search_key FROM kt_vrf_next WHERE after_key = $1',
   // The VRF is deterministic: a proof another instance cached first is the same proof.
@@ -149,6 +154,12 @@ export class PgKtStore implements KtStore {
   async greatestVersion(label: Uint8Array, beforePosition: number): Promise<KtVersionRow | undefined> {
     const [r] = await this.q<VersionSqlRow>(SQL.greatest, [buf(label), Math.min(beforePosition, Number.MAX_SAFE_INTEGER)]);
     return r && versionRow(r);
+  }
+
+  async searchVersion(label: Uint8Array, beforePosition: number): Promise<{ row: KtVersionRow; next: VrfProofRow | undefined } | undefined> {
+    const [r] = await this.q<VersionSqlRow & { next_proof: Buffer | null; next_key: Buffer | null }>(SQL.searchVersion, [buf(label), Math.min(beforePosition, Number.MAX_SAFE_INTEGER)]);
+    if (r === undefined) return undefined;
+    return { row: versionRow(r), next: r.next_proof === null || r.next_key === null ? undefined : { proof: view(r.next_proof), searchKey: view(r.next_key) } };
   }
 
   async version(label: Uint8Array, version: number): Promise<KtVersionRow | undefined> {

@@ -90,6 +90,13 @@ export class SqliteKtStore implements KtStore {
     return r && versionRow(r);
   }
 
+  async searchVersion(label: Uint8Array, beforePosition: number): Promise<{ row: KtVersionRow; next: VrfProofRow | undefined } | undefined> {
+    const row = await this.greatestVersion(label, beforePosition);
+    if (row === undefined) return undefined;
+    const present = await this.version(label, row.version + 1);
+    return { row, next: present === undefined ? await this.vrfNext(row.searchKey) : { proof: present.vrfProof, searchKey: present.searchKey } };
+  }
+
   async version(label: Uint8Array, version: number): Promise<KtVersionRow | undefined> {
     const r = this.s.version.get(label, version) as VersionSqlRow | undefined;
     return r && versionRow(r);
