@@ -5,7 +5,7 @@
  * On a shared, loaded machine the two copies see the same load, so the
  * new/old ratio stays meaningful where absolute rates do not.
  *
- *   npx tsx scripts/bench/core-ab.ts [revision]      # env R = rounds (default 9)
+ *   npx tsx scripts/bench/core-ab.ts [revision]      # env R = rounds (default 9), ONLY = row names, comma-separated
  *
  * The old copy is extracted with `git archive` into packages/protocol/
  * .core-ab-<rev>/ (inside the package, so its `#primitives-backend` import
@@ -13,7 +13,10 @@
  * changes are in both columns) and removed afterwards. Rows: symmetric
  * 64 B and 1 KiB (Alice → Bob, one op = encrypt + decrypt) and DH ping-pong
  * (one op = one message), each after the full handshake, as the bench's
- * rows (1) and (2).
+ * rows (1) and (2); and session setup (one op = Alice processes Bob's bundle,
+ * encrypts the first message, Bob decrypts it), as row (3): Bob's identity,
+ * signed and Kyber prekeys fixed (last resort, as in the bench), one-time
+ * prekeys from a pool made before the clock starts.
  */
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, rmSync } from 'node:fs';
@@ -72,6 +75,33 @@ function conversation(P: Core) {
   return { alice, bob };
 }
 
+/** One call = one new session: bundle -> Alice's first message -> Bob's decrypt, each side from an empty record. */
+function setupRow(P: Core): () => number {
+  const alice = P.generateIdentityKeyPair();
+  const bob = P.generateIdentityKeyPair();
+  const signed = P.generateSignedPreKey({ identity: bob, id: 2 });
+  const kyber = P.generateKyberPreKey({ identity: bob, id: 3 });
+  const pool = Array.from({ length: 64 }, (_, i) => P.generatePreKey(10 + i));
+  const isTrusted = (): boolean => true;
+  let n = 0;
+  return () => {
+    const pre = pool[n++ % pool.length]!;
+    const bundle = {
+      registrationId: 2222, deviceId: 1, preKeyId: pre.id, preKeyPublic: pre.keyPair.publicKey,
+      signedPreKeyId: 2, signedPreKeyPublic: signed.keyPair.publicKey, signedPreKeySignature: signed.signature,
+      identityKey: bob.publicKey, kyberPreKeyId: 3, kyberPreKeyPublic: kyber.keyPair.publicKey, kyberPreKeySignature: kyber.signature,
+    };
+    const started = P.initiateSession({ record: undefined, ourIdentity: alice, ourRegistrationId: 1111, bundle, isTrusted }).record;
+    const first = P.encryptMessage({ record: started, plaintext: HELLO, isTrusted }).message;
+    const out = P.decryptPreKeyMessage({
+      record: undefined, ourIdentity: bob, ourRegistrationId: 2222, message: first.serialized, isTrusted,
+      loadPreKey: (id) => (id === pre.id ? pre : undefined), loadSignedPreKey: (id) => (id === 2 ? signed : undefined), loadKyberPreKey: (id) => (id === 3 ? kyber : undefined),
+    });
+    if (out.plaintext.length !== HELLO.length) throw new Error('wrong plaintext length');
+    return 1;
+  };
+}
+
 /** One call = `ops` messages; throws unless every plaintext comes back at its length. */
 function rows(P: Core): Record<string, () => number> {
   const p64 = new Uint8Array(64);
@@ -86,6 +116,7 @@ function rows(P: Core): Record<string, () => number> {
     'symmetric 64 B': () => (check(s64.bob.decrypt(s64.alice.encrypt(p64)), 64), 1),
     'symmetric 1 KiB': () => (check(s1k.bob.decrypt(s1k.alice.encrypt(p1k)), 1024), 1),
     'DH ping-pong 64 B': () => (check(dh.bob.decrypt(dh.alice.encrypt(p64)), 64), check(dh.alice.decrypt(dh.bob.encrypt(p64)), 64), 2),
+    'session setup': setupRow(P),
   };
 }
 
@@ -105,7 +136,8 @@ async function main(): Promise<void> {
     execFileSync('sh', ['-c', `git archive ${commit} packages/protocol/src | tar -x --strip-components=3 -C "${dir}"`], { cwd: root });
     const OLD = (await import(join(dir, 'index.ts'))) as Core;
     const impls = { old: rows(OLD), new: rows(NEW) };
-    const names = Object.keys(impls.new);
+    const only = process.env.ONLY?.split(',');
+    const names = Object.keys(impls.new).filter((n) => only === undefined || only.includes(n));
     const results = new Map<string, number[]>();
     const rounds = Number(process.env.R ?? 9);
     for (let round = 0; round < rounds + 1; round++) {
@@ -114,12 +146,13 @@ async function main(): Promise<void> {
           const run = impls[which][name]!;
           let ops = 0;
           const t0 = cpuSeconds();
-          while (cpuSeconds() - t0 < 0.25) for (let i = 0; i < 20; i++) ops += run();
+          const batch = name === 'session setup' ? 2 : 20;
+          while (cpuSeconds() - t0 < 0.25) for (let i = 0; i < batch; i++) ops += run();
           if (round > 0) results.set(`${name} ${which}`, [...(results.get(`${name} ${which}`) ?? []), ops / (cpuSeconds() - t0)]); // round 0: warm-up
         }
       }
     }
-    console.log(`core at ${commit} (old) vs working tree (new), SPQR on, median of ${rounds} interleaved rounds, msg per CPU-second\n`);
+    console.log(`core at ${commit} (old) vs working tree (new), SPQR on, median of ${rounds} interleaved rounds, msg (setups) per CPU-second\n`);
     console.log('| row | old | new | new / old |\n| --- | ---: | ---: | ---: |');
     for (const name of names) {
       const o = median(results.get(`${name} old`)!);

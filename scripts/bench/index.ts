@@ -13,7 +13,7 @@ import { loadavg } from 'node:os';
 import type { Implementation, ScenarioId } from './contract.ts';
 import { implementations, OURS, PEERS } from './implementations.ts';
 import { machineDescription, mainTable, spreadTable } from './report.ts';
-import { dhRatchet, heap, messageOverhead, outOfOrder, recordSize, setup, symmetric, type Row } from './scenarios.ts';
+import { dhRatchet, heap, type HeapFigures, messageOverhead, outOfOrder, recordSize, setup, symmetric, type Row } from './scenarios.ts';
 import { durationInterleaved, figure, throughputInterleaved, type Figure, type Runner, type Task } from './timing.ts';
 
 const SESSIONS_HELD = 10_000;
@@ -25,12 +25,12 @@ async function heapChild(name: string): Promise<void> {
   process.stdout.write(JSON.stringify(result));
 }
 
-function heapInChild(name: string): { heapPerSession: number; rssPerSession: number } {
+function heapInChild(name: string): HeapFigures {
   const out = execFileSync(process.execPath, [...process.execArgv, fileURLToPath(import.meta.url), '--heap-child', name], {
     encoding: 'utf8',
     stdio: ['ignore', 'pipe', 'inherit'],
   });
-  return JSON.parse(out) as { heapPerSession: number; rssPerSession: number };
+  return JSON.parse(out) as HeapFigures;
 }
 
 function selected(): Set<ScenarioId> {
@@ -132,14 +132,19 @@ async function main(): Promise<void> {
   }
   if (wanted.has('heap')) {
     const heapRow = row('heap', `(5) heap+external per session, ${SESSIONS_HELD.toLocaleString('en-US')} held`, 'bytes', false);
+    // Its two parts: V8 objects (what a held record's fields cost) and the bytes they view (record copies).
+    const v8Row = row('heap', '(5) … of which V8 heap objects', 'bytes', false);
+    const externalRow = row('heap', '(5) … of which external (ArrayBuffer) bytes', 'bytes', false);
     const rssRow = row('heap', `(5) RSS per session, ${SESSIONS_HELD.toLocaleString('en-US')} held`, 'bytes', false);
     for (const impl of impls) {
       if (!impl.supports.has('heap')) continue;
       stage = `heap · ${impl.name}`;
       log(`  heap · ${impl.name} …`);
       try {
-        const { heapPerSession, rssPerSession } = heapInChild(impl.name);
+        const { heapPerSession, rssPerSession, v8HeapPerSession, externalPerSession } = heapInChild(impl.name);
         heapRow.results.set(impl.name, figure([heapPerSession]));
+        v8Row.results.set(impl.name, figure([v8HeapPerSession]));
+        externalRow.results.set(impl.name, figure([externalPerSession]));
         rssRow.results.set(impl.name, figure([rssPerSession]));
       } catch (error) {
         log(`  heap · ${impl.name} FAILED: ${(error as Error).message}`);

@@ -5,6 +5,12 @@
  *
  *   npx tsx scripts/bench/relay.ts [--requests 15000] [--concurrency 64]
  *        [--accounts 20] [--log-level info|warn] [--synchronous NORMAL|FULL]
+ *        [--postgres postgres://postgres@127.0.0.1:5432/postgres] [--relay-flags "<flags>"]
+ *
+ * `--relay-flags "<flags>"`: more command-line flags for the relay process.
+ * `--postgres`: the relay stores on a fresh PostgreSQL database (created on
+ * that server and dropped afterwards, with the access-key cache on, as
+ * PostgreSQL deployments run it) instead of its SQLite file.
  *
  * Setup (untimed): a key server in this process, the relay as a child process
  * (`services/relay/src/main.ts`, its own core), N accounts with 2 devices each
@@ -31,6 +37,7 @@ import { fromBase64, toBase64, x25519GenerateKeyPair } from '@sealpost/protocol/
 import { createServerCertificate, sealV1 } from '@sealpost/protocol/sealed-sender';
 import { RelayProcess, freePort } from '@sealpost/devkit/services';
 import { cpuSeconds } from '@sealpost/devkit/services';
+import { createTestDatabase, TEST_POSTGRES_ENV } from '@sealpost/devkit/postgres';
 
 const { values } = parseArgs({
   options: {
@@ -39,8 +46,11 @@ const { values } = parseArgs({
     accounts: { type: 'string', default: '20' },
     'log-level': { type: 'string', default: 'info' },
     synchronous: { type: 'string', default: 'NORMAL' },
+    postgres: { type: 'string' },
+    'relay-flags': { type: 'string', default: '' },
   },
 });
+if (values.postgres !== undefined) process.env[TEST_POSTGRES_ENV] = values.postgres;
 const REQUESTS = Number(values.requests);
 const CONCURRENCY = Number(values.concurrency);
 const ACCOUNTS = Number(values.accounts);
@@ -69,6 +79,7 @@ interface Services {
   keyServerUrl: string;
   keyserver: Awaited<ReturnType<typeof buildKeyServer>>;
   relay: RelayProcess;
+  dropDatabase?: () => Promise<void>;
 }
 
 async function startServices(): Promise<Services> {
@@ -86,7 +97,11 @@ async function startServices(): Promise<Services> {
   });
   await keyserver.listen({ host: '127.0.0.1', port: 0 });
   const keyServerUrl = `http://127.0.0.1:${(keyserver.server.address() as { port: number }).port}`;
+  const pg = values.postgres === undefined ? undefined : await createTestDatabase('sealpost_relay_bench');
+  const storage = pg === undefined ? [] : ['--database-url', pg.url, '--access-key-cache-ttl-ms', '60000'];
   const relay = new RelayProcess(await freePort(), join(dir, 'relay.sqlite'), keyServerUrl, relayKey.publicKey, [
+    ...storage,
+    ...String(values['relay-flags']).split(' ').filter((f) => f.length > 0),
     '--log-level',
     String(values['log-level']),
     '--synchronous',
@@ -97,7 +112,7 @@ async function startServices(): Promise<Services> {
     ...['--source-burst', '0', '--source-bytes-burst', '0', '--recipient-source-burst', '0', '--recipient-source-bytes-burst', '0'],
   ]);
   await relay.start();
-  return { dir, keyServerUrl, keyserver, relay };
+  return { dir, keyServerUrl, keyserver, relay, ...(pg === undefined ? {} : { dropDatabase: () => pg.drop() }) };
 }
 
 /** Account `a`: identity, a primary and a linked device with relay credentials, an access key. */
@@ -262,7 +277,8 @@ function report(sends: Sends, deliveries: Deliveries, cpu: { relay: number; benc
   const sendSecs = (sends.end - sends.start) / 1000;
   const e2eSecs = (deliveries.lastDelivery - sends.start) / 1000;
   const { delivered } = deliveries;
-  console.log(`relay bench: ${REQUESTS} requests x ${DEVICES} devices, ${ACCOUNTS - 1} recipient accounts, concurrency ${CONCURRENCY}, log level ${values['log-level']}, synchronous=${values.synchronous}`);
+  const backend = values.postgres === undefined ? `SQLite synchronous=${values.synchronous}` : 'PostgreSQL';
+  console.log(`relay bench: ${REQUESTS} requests x ${DEVICES} devices, ${ACCOUNTS - 1} recipient accounts, concurrency ${CONCURRENCY}, log level ${values['log-level']}, ${backend}`);
   console.log(`  accepted+persisted: ${sends.accepted} envelopes in ${sendSecs.toFixed(2)} s = ${Math.round(sends.accepted / sendSecs)} envelopes/s (${sends.rejected} requests rejected)`);
   console.log(`  PUT latency:        p50 ${pct(sends.acceptLatencies, 50).toFixed(2)} ms, p99 ${pct(sends.acceptLatencies, 99).toFixed(2)} ms`);
   console.log(`  delivered (WS):     ${delivered} envelopes in ${e2eSecs.toFixed(2)} s = ${Math.round(delivered / e2eSecs)} envelopes/s end to end`);
@@ -276,6 +292,20 @@ function report(sends: Sends, deliveries: Deliveries, cpu: { relay: number; benc
 
 async function main(): Promise<void> {
   const services = await startServices();
+  try {
+    await run(services);
+  } catch (e) {
+    // A failed run (e.g. a timeout on a loaded machine) still stops the relay and drops its database.
+    console.error(e);
+    await services.relay.stop('SIGKILL').catch(() => undefined);
+    await services.keyserver.close().catch(() => undefined);
+    await services.dropDatabase?.().catch(() => undefined);
+    rmSync(services.dir, { recursive: true, force: true });
+    process.exit(2);
+  }
+}
+
+async function run(services: Services): Promise<void> {
   const accounts: BenchAccount[] = [];
   for (let a = 0; a < ACCOUNTS; a++) accounts.push(await registerAccount(services, a));
 
@@ -295,6 +325,7 @@ async function main(): Promise<void> {
   for (const ws of deliveries.sockets) ws.close();
   await services.relay.stop('SIGTERM');
   await services.keyserver.close();
+  await services.dropDatabase?.();
   rmSync(services.dir, { recursive: true, force: true });
   process.exit(sends.accepted === deliveries.delivered && sends.rejected === 0 ? 0 : 1);
 }

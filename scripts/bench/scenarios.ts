@@ -73,12 +73,20 @@ export async function messageOverhead(impl: Implementation, messages = 1000): Pr
   return figure([total / messages]);
 }
 
+/** Bytes per held session: heap + external, and its two parts (V8 objects; ArrayBuffer bytes outside the V8 heap), and RSS. */
+export interface HeapFigures {
+  heapPerSession: number;
+  rssPerSession: number;
+  v8HeapPerSession: number;
+  externalPerSession: number;
+}
+
 /**
  * (5b) Memory for `count` acknowledged sessions held in memory: growth of
  * V8 heap + external (ArrayBuffers) and of the resident set (which is where
  * libsignal-client's native records live), in bytes per session.
  */
-export async function heap(impl: Implementation, count: number): Promise<{ heapPerSession: number; rssPerSession: number }> {
+export async function heap(impl: Implementation, count: number): Promise<HeapFigures> {
   if (!impl.holdSessions) throw new Error(`${impl.name} cannot hold sessions`);
   collectGarbage();
   const before = process.memoryUsage();
@@ -90,5 +98,10 @@ export async function heap(impl: Implementation, count: number): Promise<{ heapP
   const rssGrowth = after.rss - before.rss;
   held.length = 0;
   collectGarbage();
-  return { heapPerSession: heapGrowth / count, rssPerSession: rssGrowth / count };
+  return {
+    heapPerSession: heapGrowth / count,
+    rssPerSession: rssGrowth / count,
+    v8HeapPerSession: (after.heapUsed - before.heapUsed) / count,
+    externalPerSession: (after.external - before.external) / count,
+  };
 }

@@ -6,54 +6,40 @@
  *   outgoing.ts     send, outbox                      incoming.ts     unseal → apply (one tx) → deliver
  *   reception.ts    WebSocket / polling receiving  trust-root.ts   trust root checks
  *   quarantine.ts   undecryptable envelopes kept   recovery.ts     decryption-error messages, resends
+ *   client-wiring.ts  how the parts are built and wired together
  */
-import { Account } from './account.ts';
+import type { Account } from './account.ts';
+import { wireClient } from './client-wiring.ts';
 import type { ClientEvents, ContactCard, ReceivedMessage, SealpostClientOptions, SentMessage } from './client-types.ts';
-import { Contacts, decodeContactCard, encodeContactCard } from './contacts.ts';
+import { type Contacts, decodeContactCard, encodeContactCard } from './contacts.ts';
 import { decodeContent, type MessageContent, type MessageRef } from './content.ts';
-import { Credentials } from './credentials.ts';
+import type { Credentials } from './credentials.ts';
 import { ClientError, isNetworkError } from './errors.ts';
 import { TypedEmitter } from './events.ts';
-import { Incoming, type InboundHandler } from './incoming.ts';
-import { KeyServerClient, type DeviceListing } from './keyserver-client.ts';
+import type { Incoming } from './incoming.ts';
+import type { DeviceListing, KeyServerClient } from './keyserver-client.ts';
 import type { DeviceLinking } from './linking.ts';
-import { Outgoing, localKeysOf, type OutgoingMessage } from './outgoing.ts';
-import { openProvisioningMailbox } from './provisioning-mailbox.ts';
+import type { Outgoing, OutgoingMessage } from './outgoing.ts';
 import type { MessagesRead, ReadListener, ReadState } from './read-state.ts';
-import { messagingParts } from './messaging-parts.ts';
 import type { Conversations } from './conversations/conversations.ts';
-import { Reception } from './reception.ts';
-import type { QueuedEnvelope } from './relay-client.ts';
-import { RelayClient } from './relay-client.ts';
+import type { Reception } from './reception.ts';
+import type { QueuedEnvelope, RelayClient } from './relay-client.ts';
 import type { SafetyNumber } from './safety-number.ts';
-import { SESSION_CONTENT_TYPES, sessionInboundHandler } from './session-inbound.ts';
-import { sessionOps } from './session-ops.ts';
-import { SessionLocks } from './session-transaction.ts';
-import type { ClientStore, DeviceAddress, QuarantinedEnvelope, StoredMessage } from './store/types.ts';
-import { DEFAULT_QUARANTINE_LIMITS } from './quarantine.ts';
-import { Recovery } from './recovery.ts';
-import { checkTrustRoots, selfCheckTrustRoot } from './trust-root.ts';
-import { Trust } from './trust.ts';
+import type { ClientStore, ConversationTimer, DeviceAddress, QuarantinedEnvelope, StoredMessage } from './store/types.ts';
+import { selfCheckTrustRoot } from './trust-root.ts';
+import type { Trust } from './trust.ts';
 import type { UpkeepReport } from './upkeep.ts';
 import type { RegistrationGateAnswer } from './registration-gate.ts';
-import { GroupReceiver } from './groups/group-inbound.ts';
-import { GroupSender } from './groups/group-send.ts';
-import { Groups } from './groups/groups.ts';
-import { senderKeyInboundHandler, SENDER_KEY_CONTENT_TYPE } from './groups/sender-key-inbound.ts';
-import { senderKeyOps } from './groups/sender-key-ops.ts';
-import { SealedSenderV2AgreementCache } from '@sealpost/protocol/sealed-sender';
+import type { Groups } from './groups/groups.ts';
 import type { DeliveryReceipts } from './receipts/delivery-receipts.ts';
 import type { Receipts } from './receipts/receipts.ts';
 import type { TypingSender } from './receipts/typing.ts';
 import type { TypingAction } from './receipts/typing-codec.ts';
 import type { Edits, EditSendResult } from './edits/edits.ts';
 import type { EditVersion } from './edits/types.ts';
-import { Disappearing } from './disappearing/disappearing.ts';
-import { groupOfPeer } from './groups/types.ts';
-import type { ConversationTimer } from './store/types.ts';
-import { HistoryTransfers } from './history-transfer/history-transfer.ts';
-import { KeyTransparency } from './kt/key-transparency.ts';
-import { checkKtOptions } from './kt/options.ts';
+import type { Disappearing } from './disappearing/disappearing.ts';
+import type { HistoryTransfers } from './history-transfer/history-transfer.ts';
+import type { KeyTransparency } from './kt/key-transparency.ts';
 import { claimHandle, lookupHandle, type HandleLookup } from './kt/handles.ts';
 
 export type { ClientEvents, ClientProblem, ContactCard, ReceivedMessage, ReceiveMode, RelayView, SealpostClientOptions, SentMessage } from './client-types.ts';
@@ -103,72 +89,36 @@ export class SealpostClient extends TypedEmitter<ClientEvents> {
 
   constructor(options: SealpostClientOptions) {
     super();
-    // A wrong trust root would make every received envelope fail: refuse it here.
-    this.#trustRoots = checkTrustRoots(options.trustRoot);
-    const ktConfig = checkKtOptions(options.keyTransparency); // likewise a bad KT pin (KT_INVALID_CONFIG)
-    this.store = options.store;
-    const now = options.now ?? Date.now;
-    const ops = options.sessions ?? sessionOps;
-    const locks = new SessionLocks();
-    const emit = <K extends keyof ClientEvents>(event: K, value: ClientEvents[K]) => this.emit(event, value);
-    this.keyServer = new KeyServerClient(options.keyServerUrl);
-    const credentials = new Credentials(this.keyServer, now, options.relayAudience ?? new URL(options.relayUrl).origin);
-    this.#credentials = credentials;
-    this.#now = now;
-    this.relay = new RelayClient(options.relayUrl, () => credentials.relayToken());
-    const { automatic: _automatic, ...upkeep } = options.upkeep ?? {};
-    this.#account = new Account({
-      store: this.store, keyServer: this.keyServer, relay: this.relay, now, upkeep,
-      onDevicesChanged: () => this.#outgoing.ownDevicesChanged(),
-      openMailbox: () => openProvisioningMailbox(this.relay, options.WebSocket),
-      historyTransfer: { offer: (enabled) => this.historyTransfer.offer(enabled), linked: (id) => this.historyTransfer.linked(id) },
+    // Refuses a wrong trust root or KT pin here (every received envelope would fail otherwise); wiring: client-wiring.ts.
+    const p = wireClient(options, {
+      emit: (event, value) => this.emit(event, value),
+      closed: () => this.#closed,
+      send: (to, message) => this.send(to, message),
+      markRead: (peer, upToId) => this.markRead(peer, upToId),
+      setDisappearingTimer: (peer, seconds) => this.setDisappearingTimer(peer, seconds),
     });
-    const own = () => this.#account.current();
-    const kt = (this.keyTransparency = new KeyTransparency({ store: this.store, keyServer: this.keyServer, config: ktConfig, now, own, emit: (e) => emit('kt', e), emitError: (error) => emit('error', { error }) }));
-    this.#contacts = new Contacts(this.store, now, own);
-    this.#trust = new Trust(this.store, now, options.identityPolicy ?? 'warn', own);
-    const { store, keyServer, relay } = this;
-    const maxSendAttempts = options.maxSendAttempts ?? 3;
-    // One cache of DH(our identity, peer identity) for every sealed send (v1 and v2); memory only, bounded.
-    const agreementCache = new SealedSenderV2AgreementCache();
-    this.disappearing = new Disappearing({
-      store, now, emit, ownAccount: () => own().account,
-      sendUpdate: (peer, expireTimer) => (groupOfPeer(peer) !== undefined ? this.groups.send(groupOfPeer(peer)!, { expireTimer }) : this.send(peer, { expireTimer })),
-    });
-    const disappearing = this.disappearing;
-    this.#outgoing = new Outgoing({ store, keyServer, relay, ops, locks, now, own, contacts: this.#contacts, credentials, trust: this.#trust, maxSendAttempts, emit, agreementCache, disappearing, kt });
-    this.historyTransfer = new HistoryTransfers({
-      store, now, own, emit, options: options.historyTransfer,
-      sendContent: (account, plaintext, ts) => this.#outgoing.sendContent(account, plaintext, ts),
-      sendToOwnDevice: (device, plaintext, ts) => this.#outgoing.sendToOwnDevice(device, plaintext, ts),
-    });
-    const session = sessionInboundHandler(
-      ops,
-      () => localKeysOf(own()),
-      () => ({ account: own().account, device: own().device }),
-    );
-    const handlers = new Map<number, InboundHandler>(SESSION_CONTENT_TYPES.map((t) => [t, session]));
-    handlers.set(SENDER_KEY_CONTENT_TYPE, senderKeyInboundHandler(senderKeyOps));
-    const groupDeps = { store, outgoing: this.#outgoing, contacts: this.#contacts, own, now, emit, ops: senderKeyOps };
-    const groupSender = new GroupSender({ ...groupDeps, relay, credentials, locks, agreementCache });
-    const groupReceiver = new GroupReceiver({ ...groupDeps, retryQuarantined: (filter) => this.#incoming.retryWhere(filter) });
-    // Receipts, typing, edits, read state, conversations (messaging-parts.ts).
-    const parts = messagingParts({ store, now, own, emit, options, outgoing: this.#outgoing, groupSender, disappearing, markRead: (peer, upToId) => this.markRead(peer, upToId) });
-    this.#deliveryReceipts = parts.delivery;
-    this.#typing = parts.typing;
-    this.receipts = parts.receipts;
-    this.#edits = parts.edits;
-    this.#readState = parts.readState;
-    this.conversations = parts.conversations;
-    this.groups = new Groups({ ...groupDeps, sender: groupSender, locks, edits: () => this.#edits, setDisappearingTimer: (peer, seconds) => this.setDisappearingTimer(peer, seconds) });
-    const recovery = new Recovery({ outgoing: this.#outgoing, own, emit, groupResend: (from, groupId, ts) => groupSender.resendAfterDecryptionError(from, groupId, ts) });
-    this.#incoming = new Incoming({
-      store: this.store, locks, now, own, trust: this.#trust, contacts: this.#contacts, handlers, trustRoots: this.#trustRoots,
-      onMessage: options.onMessage, upkeep: () => this.#account.upkeep, closed: () => this.#closed, emit,
-      quarantineLimits: { ...DEFAULT_QUARANTINE_LIMITS, ...options.quarantine }, recovery, groups: groupReceiver, receipts: parts.inbound, disappearing,
-      edits: parts.editReceiver, conversations: parts.readSync, historyTransfer: this.historyTransfer, kt,
-    });
-    this.#reception = new Reception(this.relay, options, () => credentials.relayToken(), (e) => this.#incoming.handle(e), emit, () => this.#closed);
+    this.#trustRoots = p.trustRoots;
+    this.store = p.store;
+    this.keyServer = p.keyServer;
+    this.relay = p.relay;
+    this.#credentials = p.credentials;
+    this.#now = p.now;
+    this.#account = p.account;
+    this.keyTransparency = p.kt;
+    this.#contacts = p.contacts;
+    this.#trust = p.trust;
+    this.disappearing = p.disappearing;
+    this.#outgoing = p.outgoing;
+    this.historyTransfer = p.historyTransfer;
+    this.groups = p.groups;
+    this.receipts = p.receipts;
+    this.#deliveryReceipts = p.deliveryReceipts;
+    this.#typing = p.typing;
+    this.#edits = p.edits;
+    this.#readState = p.readState;
+    this.conversations = p.conversations;
+    this.#incoming = p.incoming;
+    this.#reception = p.reception;
     this.#ready = this.#account.load();
     this.#ready.catch(() => {}); // surfaced by ready() and every call that needs it
   }

@@ -23,6 +23,7 @@ import { ClientError, ServiceError } from '../errors.ts';
 import type { KeyServerClient } from '../keyserver-client.ts';
 import { SerialQueue } from '../store/serial.ts';
 import type { ClientStore, StoreTransaction } from '../store/types.ts';
+import { KtError } from './errors.ts';
 import type { KtConfig } from './options.ts';
 import { judge, judgeNotLogged, type KtJudgement, type KtSubject } from './outcome.ts';
 
@@ -89,6 +90,8 @@ export class KtChecker {
       try {
         response = await this.d.keyServer.ktSearch(request);
       } catch (e) {
+        // A malformed answer (kt/wire-check.ts) is judged like one that does not verify; it writes nothing.
+        if (e instanceof KtError && e.code === 'KT_BAD_RESPONSE') return judge(search, { kind: 'rejected', code: 'MALFORMED', message: e.message }, state, '', this.d.now());
         if (!(e instanceof ServiceError && e.status === 404 && e.serviceCode === KT_ERROR_CODES.labelNotLogged)) throw e;
         return this.#notLogged(search, state);
       }

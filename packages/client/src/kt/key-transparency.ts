@@ -104,7 +104,15 @@ export class KeyTransparency {
   async check(search: KtSearch, refusable: boolean): Promise<KtJudgement> {
     const checker = this.active;
     if (checker === undefined) throw new KtError('KT_INVALID_CONFIG', 'key transparency is not on (option keyTransparency, mode enforce or warn)');
-    const judgement = await checker.run(search);
+    let judgement: KtJudgement;
+    try {
+      judgement = await checker.run(search);
+    } catch (error) {
+      // No answer to judge (the key server unreachable, KT_DISABLED, ...): `enforce` cannot let the key through; otherwise report and go on.
+      if (refusable && this.mode === 'enforce') throw error;
+      this.d.emitError(error);
+      return { event: undefined, evidence: undefined, failure: 'KT_BAD_RESPONSE', verified: false };
+    }
     const refuse = refusable && judgement.failure !== undefined && this.mode === 'enforce';
     if (judgement.event !== undefined) this.d.emit(refuse ? { ...judgement.event, refused: true } : judgement.event);
     if (refuse) {
@@ -150,7 +158,8 @@ export class KeyTransparency {
     this.#schedule.later(this.d.config!.backgroundDelayMs, async () => {
       try {
         if (await checker.recentlyVerified(label, value, this.recheckAfterMs)) return;
-        await this.check({ label, source: 'sender', account, purpose: 'lookup', expectedValue: value }, false);
+        const j = await this.check({ label, source: 'sender', account, purpose: 'lookup', expectedValue: value }, false);
+        if (j.event === undefined) this.#senders.delete(id); // no answer: try again on its next message
       } catch (error) {
         this.#senders.delete(id); // try again on its next message
         this.d.emitError(error);

@@ -11,6 +11,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { accountLabel, encodeIdentityValue, labelKey } from '@sealpost/keytrans';
 import { impersonate } from '@sealpost/devkit/services';
 import { KtError } from '../../src/kt/errors.ts';
+import { isNetworkError } from '../../src/errors.ts';
 import type { KtEvent } from '../../src/kt/types.ts';
 import type { SealpostClient } from '../../src/client.ts';
 import { useLocalServices } from '../support/local-services.ts';
@@ -104,6 +105,30 @@ describe('key transparency: bundle fetches', () => {
     expect(alice.events.find((e) => e.source === 'bundle')).toMatchObject({ kind: 'mismatch', logged: true, account: bob.c.address.account });
     expect(alice.events.find((e) => e.source === 'bundle')!.refused).toBeUndefined();
     expect(sends).toEqual([1]);
+  });
+
+  it('the log unreachable: enforce fails the send with the network error and seals nothing; warn reports it and sends', async () => {
+    const bob = await device('enforce');
+    for (const mode of ['enforce', 'warn'] as const) {
+      const c = local.client({ keyServerUrl: kt().url, keyTransparency: kt().options(mode, { url: 'http://127.0.0.1:1' }) });
+      const errors: unknown[] = [];
+      c.on('error', (e) => errors.push(e.error));
+      await c.register();
+      await c.addContact(bob.c.contactCard());
+      const sent = await c.send(bob.c.address.account, { text: mode }).then(
+        () => 'sent',
+        (e: unknown) => (isNetworkError(e) ? 'network error' : e),
+      );
+      if (mode === 'enforce') {
+        expect(sent).toBe('network error');
+        expect(await c.store.outbox.batches()).toEqual([]);
+        expect(await c.store.sessions.devices(bob.c.address.account)).toEqual([]);
+      } else {
+        expect(sent).toBe('sent');
+        expect(errors.some(isNetworkError)).toBe(true);
+      }
+    }
+    expect(await bob.c.poll()).toBe(1);
   });
 
   it('off: no search at all', async () => {

@@ -2,7 +2,7 @@
  * The client's key-transparency state, over real HTTP (kt-world.ts): a
  * failed verification writes nothing (the stored bytes stay identical), a
  * split view one colluding witness of three cosigned is refused as
- * unwitnessed, a frozen view as stale, and the state survives a restart of
+ * unwitnessed (and as a fork once the lag passed), a frozen view as stale, and the state survives a restart of
  * a SQLite-backed client — also one killed between an answer and its commit.
  */
 import { afterEach, describe, expect, it } from 'vitest';
@@ -66,8 +66,11 @@ describe('key transparency: state', () => {
     expect(await carol!.poll()).toBe(0);
   });
 
-  it('split view cosigned by one colluding witness of three: unwitnessed, refused, nothing sealed', async () => {
-    const alice = await device();
+  it('split view cosigned by one colluding witness of three: unwitnessed, refused, nothing sealed; still uncovered after maxWitnessLagMs, a fork with evidence', async () => {
+    const r = kt().responder;
+    r.clock.set(Date.now());
+    r.heartbeat(); // cosignatures fresh for the short lag below
+    const alice = await device({ keyTransparency: kt().options('enforce', { maxWitnessLagMs: 60_000 }) });
     const [dave] = await contacts(1);
     await alice.c.addContact(dave!.contactCard());
     const fake = kt().swapBundles(dave!.address.account);
@@ -78,6 +81,15 @@ describe('key transparency: state', () => {
     expect(await alice.c.store.sessions.devices(dave!.address.account)).toEqual([]);
     expect(await alice.c.store.outbox.batches()).toEqual([]);
     expect((await alice.c.keyTransparency.status()).pendingCheckpoints).toBe(1);
+    // No witness quorum ever covers that head: past the lag it is a fork, refused, with the signed heads as evidence.
+    offset = 90_000;
+    const fork = await refusal(alice.c.send(dave!.address.account, { text: 'x' }));
+    expect(fork!.code).toBe('KT_FORK');
+    const event = alice.events.filter((e) => e.source === 'bundle').at(-1)!;
+    expect(event).toMatchObject({ kind: 'fork', refused: true });
+    expect((event.evidence!.data as { kind: string; checkpoints: string[] }).kind).toBe('pendingExpired');
+    expect((await alice.c.keyTransparency.evidence()).map((e) => e.kind)).toEqual(['fork']);
+    expect(await alice.c.store.outbox.batches()).toEqual([]);
   });
 
   it('a frozen view: once its newest entry is older than maxBehindMs, lookups are refused as stale', async () => {

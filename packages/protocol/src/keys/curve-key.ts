@@ -13,7 +13,7 @@ import {
   checkBytes,
   concatBytes,
   constantTimeEqual,
-  montgomeryToEdwardsPoint,
+  isTorsionFreeMontgomeryU,
   randomBytes,
   x25519Agree,
   x25519GenerateKeyPair,
@@ -117,8 +117,9 @@ export function curveAgree(ourPrivateKey: Uint8Array, theirPublicKey: Uint8Array
  * libsignal's `PublicKey::is_canonical`: the u-coordinate is reduced
  * (< 2^255 - 19, top bit clear) and maps to a torsion-free point of the
  * prime-order subgroup. A PQXDH responder refuses base keys that are not.
- * The Montgomery-to-Edwards map y = (u - 1) / (u + 1) and the point
- * arithmetic are the primitives' (curve25519-edwards.ts).
+ * The subgroup test is the primitives' (curve25519-subgroup.ts: one X25519
+ * ladder by 5L − 1 on node, the Edwards multiplication by L elsewhere; the
+ * same answer for every u, proved there and tested against each other).
  */
 export function isCanonicalCurvePublicKey(serialized: Uint8Array): boolean {
   const u = curvePublicKeyBytes(serialized);
@@ -126,6 +127,6 @@ export function isCanonicalCurvePublicKey(serialized: Uint8Array): boolean {
   let allFF = true;
   for (let i = 1; i < 31; i++) if (u[i] !== 0xff) allFF = false;
   if (allFF && u[31] === 0x7f && u[0]! >= 256 - 19) return false;
-  // Sign bit 0: torsion-freeness does not depend on the sign of x.
-  return montgomeryToEdwardsPoint(u, 0)?.isTorsionFree() ?? false;
+  // (The Edwards reference uses sign bit 0: torsion-freeness does not depend on the sign of x.)
+  return isTorsionFreeMontgomeryU(u);
 }

@@ -24,6 +24,12 @@ export interface PrimitivesBackend {
   /** SHA-256 / SHA-512 of the concatenation of `parts`. */
   sha256(parts: readonly Uint8Array[]): Uint8Array;
   sha512(parts: readonly Uint8Array[]): Uint8Array;
+  /** SHA3-256 / SHA3-512 (FIPS 202) of the concatenation of `parts`. */
+  sha3_256(parts: readonly Uint8Array[]): Uint8Array;
+  sha3_512(parts: readonly Uint8Array[]): Uint8Array;
+  /** SHAKE-128 / SHAKE-256 (FIPS 202) of the concatenation of `parts`, `outputLength` bytes (a non-negative safe integer). */
+  shake128(outputLength: number, parts: readonly Uint8Array[]): Uint8Array;
+  shake256(outputLength: number, parts: readonly Uint8Array[]): Uint8Array;
   /** HMAC-SHA256(key, parts[0] ‖ parts[1] ‖ …). */
   hmacSha256(key: Uint8Array, parts: readonly Uint8Array[]): Uint8Array;
   /** HKDF-SHA256 (RFC 5869), 1 <= length <= 8160; an empty salt means HashLen zero bytes. */

@@ -1,9 +1,9 @@
 /**
- * Hash functions. SHA-2 comes from the active backend (node: OpenSSL; web:
- * @noble/hashes); SHA-3/SHAKE, which the KEMs need, from @noble/hashes on both.
+ * Hash functions, all from the active backend (node: OpenSSL; web:
+ * @noble/hashes): SHA-2, and SHA-3/SHAKE, which the KEMs need (on node the
+ * KEMs' matrix expansion and noise sampling thus run in native Keccak).
  */
 import { backend } from '#primitives-backend';
-import { sha3_256 as nobleSha3_256, shake256 as nobleShake256 } from '@noble/hashes/sha3.js';
 import { InvalidArgumentError } from '../errors.ts';
 import { checkBytes } from './bytes.ts';
 
@@ -24,17 +24,28 @@ export function sha512(...data: Uint8Array[]): Uint8Array {
 
 /** SHA3-256 of the concatenation of `data` parts -> 32 bytes. */
 export function sha3_256(...data: Uint8Array[]): Uint8Array {
-  const h = nobleSha3_256.create();
-  for (const p of checkParts('sha3-256', data)) h.update(p);
-  return h.digest();
+  return backend.sha3_256(checkParts('sha3-256', data));
+}
+
+/** SHA3-512 of the concatenation of `data` parts -> 64 bytes. */
+export function sha3_512(...data: Uint8Array[]): Uint8Array {
+  return backend.sha3_512(checkParts('sha3-512', data));
+}
+
+function checkOutputLength(what: string, outputLength: number): void {
+  if (!Number.isSafeInteger(outputLength) || outputLength < 0) {
+    throw new InvalidArgumentError(`${what} output length must be a non-negative integer, got ${outputLength}`);
+  }
+}
+
+/** SHAKE128 of the concatenation of `data` parts, `outputLength` bytes. */
+export function shake128(outputLength: number, ...data: Uint8Array[]): Uint8Array {
+  checkOutputLength('SHAKE128', outputLength);
+  return backend.shake128(outputLength, checkParts('shake128', data));
 }
 
 /** SHAKE256 of the concatenation of `data` parts, `outputLength` bytes. */
 export function shake256(outputLength: number, ...data: Uint8Array[]): Uint8Array {
-  if (!Number.isSafeInteger(outputLength) || outputLength < 0) {
-    throw new InvalidArgumentError(`SHAKE256 output length must be a non-negative integer, got ${outputLength}`);
-  }
-  const h = nobleShake256.create({ dkLen: outputLength });
-  for (const p of checkParts('shake256', data)) h.update(p);
-  return h.digest();
+  checkOutputLength('SHAKE256', outputLength);
+  return backend.shake256(outputLength, checkParts('shake256', data));
 }

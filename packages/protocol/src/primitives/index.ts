@@ -22,16 +22,19 @@
  * - bytes.ts       checkBytes, concatBytes, hex and the other byte helpers
  * - key-bytes.ts   checkKeyBytes (wrong-length keys -> InvalidKeyError)
  * - random.ts      randomBytes (backend CSPRNG), constantTimeEqual
- * - hash.ts        sha256, sha512 (backend), sha3_256, shake256 (@noble/hashes)
+ * - hash.ts        sha256, sha512, sha3_256, sha3_512, shake128, shake256 (backend)
  * - hmac.ts, hkdf.ts  HMAC-SHA256, HKDF-SHA256 (backend)
  * - x25519.ts      X25519 over raw 32-byte keys (backend)
  * - aes.ts         AES-256 CBC/PKCS7, CTR, GCM (backend), GCM-SIV (@noble/ciphers)
  * - xeddsa.ts      libsignal's XEdDSA (@noble/curves Edwards arithmetic; node
  *                  accepts valid signatures through OpenSSL first); the
  *                  XEdDSA spec's variant as xeddsaSignSpec/xeddsaVerifySpec
+ * - curve25519-subgroup.ts  prime-order-subgroup test of a Montgomery u
  * - curve25519-edwards.ts  little-endian integers, Montgomery u -> Edwards
  * - ed25519.ts     plain Ed25519 (@noble/curves)
- * - kem-mlkem1024.ts  ML-KEM-1024 (FIPS 203, @noble/post-quantum)
+ * - kpke.ts, kem-from-kpke.ts  K-PKE over typed arrays (SHA-3/SHAKE from the
+ *                  backend) and the ML-KEM / round-3 Kyber KEMs on it
+ * - kem-mlkem1024.ts  ML-KEM-1024 (FIPS 203, on kpke.ts)
  * - kem-kyber1024.ts  Kyber1024 round 3, libsignal key type 0x08
  * - caches.ts      clearPrimitiveCaches, primitiveCacheSizes
  *
@@ -43,7 +46,7 @@ export { checkKeyBytes } from './key-bytes.ts';
 export type { PrimitivesBackendName } from './backend.ts';
 export { clearPrimitiveCaches, primitiveCacheSizes, primitivesBackend } from './caches.ts';
 export { constantTimeEqual, randomBytes } from './random.ts';
-export { sha256, sha3_256, sha512, shake256 } from './hash.ts';
+export { sha256, sha3_256, sha3_512, sha512, shake128, shake256 } from './hash.ts';
 export { hmacSha256 } from './hmac.ts';
 export { HKDF_SHA256_MAX_LENGTH, hkdfSha256 } from './hkdf.ts';
 export type { X25519KeyPair } from './x25519.ts';
@@ -60,6 +63,7 @@ export {
 export { xeddsaSign, xeddsaSignSpec, xeddsaVerify, xeddsaVerifySpec } from './xeddsa.ts';
 export type { EdwardsPoint } from './curve25519-edwards.ts';
 export { bytesToNumberLE, montgomeryToEdwardsPoint, montgomeryToEdwardsY, montgomeryU, numberToBytesLE32 } from './curve25519-edwards.ts';
+export { isTorsionFreeMontgomeryU } from './curve25519-subgroup.ts';
 export type { KemEncapsulation, KemKeyPair } from './kem-mlkem1024.ts';
 export {
   KEM1024_CIPHERTEXT_LENGTH,

@@ -1,13 +1,18 @@
 /**
- * ML-KEM-1024 (FIPS 203) from explicit seeds, via @noble/post-quantum.
+ * ML-KEM-1024 (FIPS 203) from explicit seeds, on our K-PKE (kpke.ts,
+ * kem-from-kpke.ts: SHA-3/SHAKE from the primitives backend). Until issue 19
+ * this was @noble/post-quantum's ml_kem1024; the C2SP CCTV sets, the
+ * Wycheproof ML-KEM-1024 files and libcrux's FIPS 203 KATs (scripts/vectors.ts)
+ * replay against this code, and so prove the ML-KEM wrapper ML-KEM-768 uses too.
  *
  * Sizes: public (encapsulation) key 1568, secret (decapsulation) key 3168,
  * ciphertext 1568, shared secret 32 bytes.
  */
-import { ml_kem1024 } from '@noble/post-quantum/ml-kem.js';
-import { DecryptionError, InvalidArgumentError, InvalidKeyError } from '../errors.ts';
+import { DecryptionError, InvalidKeyError } from '../errors.ts';
 import { checkBytes } from './bytes.ts';
 import { sha3_256 } from './hash.ts';
+import { mlkemDecaps, mlkemEncaps, mlkemKeyGen } from './kem-from-kpke.ts';
+import { KPKE_1024 } from './kpke.ts';
 import { constantTimeEqual, randomBytes } from './random.ts';
 
 /** Public (encapsulation) key bytes, ML-KEM-1024 and round-3 Kyber1024 alike. */
@@ -82,7 +87,7 @@ export function checkKem1024Ciphertext(ciphertext: unknown, what = 'KEM-1024 cip
 /** ML-KEM-1024.KeyGen_internal(d, z) with seed64 = d || z (random if omitted). */
 export function mlkem1024KeyGen(seed64?: Uint8Array): KemKeyPair {
   const seed = seed64 === undefined ? randomBytes(64) : checkBytes('ML-KEM-1024 keygen seed', seed64, 64);
-  const { publicKey, secretKey } = ml_kem1024.keygen(seed);
+  const { publicKey, secretKey } = mlkemKeyGen(KPKE_1024, seed);
   return { publicKey, secretKey };
 }
 
@@ -90,8 +95,7 @@ export function mlkem1024KeyGen(seed64?: Uint8Array): KemKeyPair {
 export function mlkem1024Encapsulate(publicKey: Uint8Array, seed32?: Uint8Array): KemEncapsulation {
   checkKem1024PublicKey(publicKey, 'ML-KEM-1024 public key');
   const m = seed32 === undefined ? randomBytes(32) : checkBytes('ML-KEM-1024 encapsulation seed', seed32, 32);
-  const { cipherText, sharedSecret } = ml_kem1024.encapsulate(publicKey, m);
-  return { ciphertext: cipherText, sharedSecret: Uint8Array.from(sharedSecret) };
+  return mlkemEncaps(KPKE_1024, publicKey, m);
 }
 
 /**
@@ -101,10 +105,5 @@ export function mlkem1024Encapsulate(publicKey: Uint8Array, seed32?: Uint8Array)
 export function mlkem1024Decapsulate(secretKey: Uint8Array, ciphertext: Uint8Array): Uint8Array {
   checkKem1024SecretKey(secretKey, 'ML-KEM-1024 secret key');
   checkKem1024Ciphertext(ciphertext, 'ML-KEM-1024 ciphertext');
-  try {
-    return ml_kem1024.decapsulate(ciphertext, secretKey);
-  } catch (e) {
-    // Unreachable after the checks above; keep the typed-error promise anyway.
-    throw new InvalidArgumentError(`ML-KEM-1024 decapsulation rejected its input: ${(e as Error).message}`);
-  }
+  return mlkemDecaps(KPKE_1024, secretKey, ciphertext);
 }

@@ -15,7 +15,17 @@
  * probe); on reading, any i16 representative is reduced mod q.
  */
 import { sha3_256, shake256 } from '../primitives/index.ts';
-import { crystals, MLKEM_N as N, MLKEM_Q as Q, mlkem768Decapsulate, mlkem768KeyGen, sha3_512, xof128 } from './mlkem768-facade.ts';
+import {
+  addMultiplyNtts,
+  invNtt as invNttInPlace,
+  MLKEM_N as N,
+  MLKEM_Q as Q,
+  mlkem768Decapsulate,
+  mlkem768KeyGen,
+  ntt as nttInPlace,
+  sampleNtt,
+  sha3_512,
+} from './mlkem768-facade.ts';
 
 export const HEADER_SIZE = 64;
 export const ENCAPSULATION_KEY_SIZE = 1152;
@@ -76,33 +86,8 @@ function toModQ(p: Int16Array): Uint16Array {
   return out;
 }
 
-function sampleNtt(reader: () => Uint8Array): Uint16Array {
-  const r = new Uint16Array(N);
-  for (let j = 0; j < N; ) {
-    const b = reader();
-    for (let i = 0; j < N && i + 3 <= b.length; i += 3) {
-      const d1 = (b[i]! | (b[i + 1]! << 8)) & 0xfff;
-      const d2 = ((b[i + 1]! >> 4) | (b[i + 2]! << 4)) & 0xfff;
-      if (d1 < Q) r[j++] = d1;
-      if (j < N && d2 < Q) r[j++] = d2;
-    }
-  }
-  return r;
-}
-
-/** f ∘ g in T_q (FIPS 203 MultiplyNTTs), accumulated into acc. */
-function addMultiplyNtts(acc: Uint16Array, f: Uint16Array, g: Uint16Array): void {
-  for (let i = 0; i < N / 2; i++) {
-    let z = crystals.nttZetas[64 + (i >> 1)]!;
-    if (i & 1) z = -z;
-    const a0 = f[2 * i]!, a1 = f[2 * i + 1]!, b0 = g[2 * i]!, b1 = g[2 * i + 1]!;
-    acc[2 * i] = mod(acc[2 * i]! + mod(mod(a1 * b1) * z + a0 * b0));
-    acc[2 * i + 1] = mod(acc[2 * i + 1]! + a0 * b1 + a1 * b0);
-  }
-}
-
-const ntt = (p: Uint16Array): Uint16Array => crystals.NTT.encode(p.slice());
-const invNtt = (p: Uint16Array): Uint16Array => crystals.NTT.decode(p.slice());
+const ntt = (p: Uint16Array): Uint16Array => nttInPlace(p.slice());
+const invNtt = (p: Uint16Array): Uint16Array => invNttInPlace(p.slice());
 
 function compressEncode(p: Uint16Array, d: number): Uint8Array {
   const out = new Uint8Array((d * N) / 8);
@@ -152,17 +137,15 @@ export function encaps1(hdr: Uint8Array, m: Uint8Array): { ct1: Uint8Array; es: 
   const r = kr.subarray(32, 64);
   const rHat: Uint16Array[] = [];
   for (let i = 0; i < K; i++) rHat.push(ntt(toModQ(cbd2(prf(r, i)))));
-  const x = xof128(rho);
   const ct1 = new Uint8Array(CIPHERTEXT1_SIZE);
   for (let i = 0; i < K; i++) {
     const acc = new Uint16Array(N);
-    for (let j = 0; j < K; j++) addMultiplyNtts(acc, sampleNtt(x.get(i, j)), rHat[j]!);
+    for (let j = 0; j < K; j++) addMultiplyNtts(acc, sampleNtt(rho, i, j), rHat[j]!);
     const u = invNtt(acc);
     const e1 = cbd2(prf(r, K + i));
     for (let c = 0; c < N; c++) u[c] = mod(u[c]! + e1[c]!);
     ct1.set(compressEncode(u, DU), ((DU * N) / 8) * i);
   }
-  x.clean();
   const e2 = cbd2(prf(r, 2 * K));
   const es = new Uint8Array(ENCAPSULATION_STATE_SIZE);
   const view = new DataView(es.buffer);

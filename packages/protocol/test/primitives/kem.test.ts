@@ -1,4 +1,5 @@
 import { KEMKeyPair } from '@signalapp/libsignal-client';
+import { ml_kem1024 } from '@noble/post-quantum/ml-kem.js';
 import { describe, expect, it } from 'vitest';
 import { KYBER1024, MLKEM1024 } from '@sealpost/devkit/vectors';
 import { DecryptionError, InvalidArgumentError, InvalidKeyError } from '../../src/errors.ts';
@@ -9,6 +10,8 @@ import {
   kyber1024Decapsulate,
   kyber1024Encapsulate,
   kyber1024KeyGen,
+  mlkem1024Decapsulate,
+  mlkem1024Encapsulate,
   mlkem1024KeyGen,
   randomBytes,
   sha3_256,
@@ -91,6 +94,26 @@ describe('Kyber1024 vs ML-KEM-1024', () => {
   it('derive different keys from the same seed (G(d) vs G(d || k))', () => {
     const seed = randomBytes(64);
     expect(toHex(kyber1024KeyGen(seed).publicKey)).not.toBe(toHex(mlkem1024KeyGen(seed).publicKey));
+  });
+});
+
+describe('ML-KEM-1024 on our K-PKE vs @noble/post-quantum ml_kem1024 (the implementation it replaced)', () => {
+  it('equal keys, ciphertexts and secrets, including implicit rejection, on random seeds', () => {
+    for (let i = 0; i < 20; i++) {
+      const seed = randomBytes(64);
+      const ours = mlkem1024KeyGen(seed);
+      const ref = ml_kem1024.keygen(seed);
+      expect(toHex(ours.publicKey)).toBe(toHex(ref.publicKey));
+      expect(toHex(ours.secretKey)).toBe(toHex(ref.secretKey));
+      const m = randomBytes(32);
+      const enc = mlkem1024Encapsulate(ours.publicKey, m);
+      const refEnc = ml_kem1024.encapsulate(ref.publicKey, m);
+      expect(toHex(enc.ciphertext)).toBe(toHex(refEnc.cipherText));
+      expect(toHex(enc.sharedSecret)).toBe(toHex(refEnc.sharedSecret));
+      const bad = enc.ciphertext.slice();
+      bad[(i * 97) % bad.length]! ^= 0x10;
+      expect(toHex(mlkem1024Decapsulate(ours.secretKey, bad))).toBe(toHex(ml_kem1024.decapsulate(bad, ref.secretKey)));
+    }
   });
 });
 

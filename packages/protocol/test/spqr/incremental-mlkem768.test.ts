@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { sha3_256 } from '../../src/primitives/index.ts';
 import * as kem from '../../src/spqr/incremental-mlkem768.ts';
-import { mlkem768Encapsulate } from '../../src/spqr/mlkem768-facade.ts';
+import { ml_kem768 } from '@noble/post-quantum/ml-kem.js';
+import { mlkem768Decapsulate, mlkem768Encapsulate, mlkem768KeyGen } from '../../src/spqr/mlkem768-facade.ts';
 import { hex, seededRandom, sharedVectors, unhex } from './support.ts';
 
 function headerOf(ek1184: Uint8Array): Uint8Array {
@@ -41,11 +42,33 @@ describe('incremental ML-KEM-768', () => {
       const full = new Uint8Array(1184);
       full.set(keys.ek);
       full.set(keys.hdr.subarray(0, 32), 1152);
-      const ref = mlkem768Encapsulate(full, m);
+      const ref = ml_kem768.encapsulate(full, m);
       expect(hex(mine.ct)).toBe(hex(ref.cipherText));
       expect(hex(mine.ss)).toBe(hex(ref.sharedSecret));
       expect(hex(kem.decaps(keys.dk, mine.e1.ct1, mine.ct2))).toBe(hex(mine.ss));
       expect(hex(mine.e1.es.subarray(2048))).toBe(hex(m));
+    }
+  });
+
+  it('our one-shot ML-KEM-768 (K-PKE on the backend SHA-3) equals noble ml_kem768: keygen, encaps, decaps, implicit rejection', () => {
+    const rnd = seededRandom(14);
+    for (let i = 0; i < 30; i++) {
+      const seed = rnd(64);
+      const ours = mlkem768KeyGen(seed);
+      const ref = ml_kem768.keygen(seed);
+      expect(hex(ours.publicKey)).toBe(hex(ref.publicKey));
+      expect(hex(ours.secretKey)).toBe(hex(ref.secretKey));
+      const m = rnd(32);
+      const enc = mlkem768Encapsulate(ours.publicKey, m);
+      const refEnc = ml_kem768.encapsulate(ref.publicKey, m);
+      expect(hex(enc.cipherText)).toBe(hex(refEnc.cipherText));
+      expect(hex(enc.sharedSecret)).toBe(hex(refEnc.sharedSecret));
+      expect(hex(mlkem768Decapsulate(ours.secretKey, enc.cipherText))).toBe(hex(enc.sharedSecret));
+      const bad = enc.cipherText.slice();
+      bad[i * 31 % bad.length]! ^= 1 << (i % 8);
+      const rejected = mlkem768Decapsulate(ours.secretKey, bad);
+      expect(hex(rejected)).toBe(hex(ml_kem768.decapsulate(bad, ref.secretKey)));
+      expect(hex(rejected)).not.toBe(hex(enc.sharedSecret));
     }
   });
 

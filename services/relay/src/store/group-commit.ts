@@ -23,8 +23,23 @@ type Outcome = { ok: true; value: unknown } | { ok: false; error: unknown };
 export class GroupCommit {
   private queue: Job[] = [];
   private transactions = 0;
+  /** The shared transaction: runs every job of a batch. Built once (better-sqlite3 builds four wrappers per `transaction()`). */
+  private readonly batch: (jobs: Job[], outcomes: Outcome[]) => void;
+  /** One job inside the shared transaction: a nested better-sqlite3 transaction is a savepoint. */
+  private readonly savepoint: (fn: () => unknown) => unknown;
 
-  constructor(private readonly db: Database.Database) {}
+  constructor(private readonly db: Database.Database) {
+    this.savepoint = db.transaction((fn: () => unknown) => fn());
+    this.batch = db.transaction((jobs: Job[], outcomes: Outcome[]) => {
+      for (const job of jobs) {
+        try {
+          outcomes.push({ ok: true, value: this.savepoint(job.fn) });
+        } catch (error) {
+          outcomes.push({ ok: false, error });
+        }
+      }
+    });
+  }
 
   /** How many shared transactions have been committed (or attempted). */
   get commits(): number {
@@ -47,16 +62,7 @@ export class GroupCommit {
     this.transactions++;
     const outcomes: Outcome[] = [];
     try {
-      this.db.transaction(() => {
-        for (const job of jobs) {
-          try {
-            // A nested better-sqlite3 transaction is a savepoint.
-            outcomes.push({ ok: true, value: this.db.transaction(job.fn)() });
-          } catch (error) {
-            outcomes.push({ ok: false, error });
-          }
-        }
-      })();
+      this.batch(jobs, outcomes);
     } catch (error) {
       // The commit itself failed: nothing was written for anyone.
       for (const job of jobs) job.reject(error);

@@ -286,7 +286,10 @@ export class DeviceSession implements DeliveryListener {
             this.inFlight.delete(id);
             this.inFlightBytes -= bytes;
           }
-          this.wake();
+          // Caught up: everything committed since the last read was pushed by `deliver`, so the
+          // queue holds nothing unsent and a read would return nothing. Otherwise the freed
+          // window is refilled from the queue.
+          if (!this.caughtUp) this.wake();
         },
         (err: unknown) => {
           this.log.error({ err: { message: (err as Error).message } }, 'acknowledgement failed');

@@ -23,6 +23,36 @@ export function sha512(parts: readonly Uint8Array[]): Uint8Array {
  * shared pool), so a view is safe and saves a copy: the ratchet calls this
  * ~7 times a message.
  */
+function sha3(algorithm: 'sha3-256' | 'sha3-512', parts: readonly Uint8Array[]): Uint8Array {
+  const h = createHash(algorithm);
+  for (const p of parts) h.update(p);
+  return asUint8Array(h.digest());
+}
+
+export function sha3_256(parts: readonly Uint8Array[]): Uint8Array {
+  return sha3('sha3-256', parts);
+}
+
+export function sha3_512(parts: readonly Uint8Array[]): Uint8Array {
+  return sha3('sha3-512', parts);
+}
+
+/** OpenSSL's SHAKE (XOF) with a fixed output length: ML-KEM's matrix expansion and PRF run here natively. */
+function shake(algorithm: 'shake128' | 'shake256', outputLength: number, parts: readonly Uint8Array[]): Uint8Array {
+  if (outputLength === 0) return new Uint8Array(0);
+  const h = createHash(algorithm, { outputLength });
+  for (const p of parts) h.update(p);
+  return asUint8Array(h.digest());
+}
+
+export function shake128(outputLength: number, parts: readonly Uint8Array[]): Uint8Array {
+  return shake('shake128', outputLength, parts);
+}
+
+export function shake256(outputLength: number, parts: readonly Uint8Array[]): Uint8Array {
+  return shake('shake256', outputLength, parts);
+}
+
 export function hmacSha256(key: Uint8Array, parts: readonly Uint8Array[]): Uint8Array {
   const hmac = createHmac('sha256', key);
   for (const part of parts) hmac.update(part);

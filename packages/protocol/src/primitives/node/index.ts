@@ -8,7 +8,7 @@ import type { PrimitivesBackend } from '../backend.ts';
 import { base64DecodeCanonical, base64Encode } from './base64.ts';
 import { aes256CbcDecrypt, aes256CbcEncrypt, aes256Ctr, aes256GcmDecrypt, aes256GcmEncrypt } from './aes.ts';
 import { clearEd25519KeyCaches, ed25519KeyCacheSizes, ed25519SignFast, ed25519VerifyFast } from './ed25519.ts';
-import { hkdfSha256, hmacSha256, sha256, sha512 } from './hashes.ts';
+import { hkdfSha256, hmacSha256, sha256, sha3_256, sha3_512, sha512, shake128, shake256 } from './hashes.ts';
 import { randomBytes } from './random.ts';
 import { clearX25519KeyCaches, x25519Agree, x25519KeyCacheSizes, x25519PublicKey } from './x25519.ts';
 
@@ -17,6 +17,10 @@ export const backend: PrimitivesBackend = {
   randomBytes,
   sha256,
   sha512,
+  sha3_256,
+  sha3_512,
+  shake128,
+  shake256,
   hmacSha256,
   hkdfSha256,
   aes256CbcEncrypt,

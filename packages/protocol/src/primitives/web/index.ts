@@ -14,6 +14,7 @@ import { x25519 } from '@noble/curves/ed25519.js';
 import { hkdf } from '@noble/hashes/hkdf.js';
 import { hmac } from '@noble/hashes/hmac.js';
 import { sha256 as nobleSha256, sha512 as nobleSha512 } from '@noble/hashes/sha2.js';
+import { sha3_256 as nobleSha3_256, sha3_512 as nobleSha3_512, shake128 as nobleShake128, shake256 as nobleShake256 } from '@noble/hashes/sha3.js';
 import type { PrimitivesBackend } from '../backend.ts';
 import { gcmShortNonceDecrypt, gcmShortNonceEncrypt } from './aes-gcm-short-nonce.ts';
 import { randomBytes } from './random.ts';
@@ -23,10 +24,18 @@ const NOBLE_MIN_GCM_NONCE = 8;
 /** What @noble/curves throws for a low-order X25519 public key (or an all-zero result). */
 const NOBLE_LOW_ORDER_MESSAGE = 'invalid private or public key received';
 
-type NobleHash = typeof nobleSha256 | typeof nobleSha512;
+type NobleHash = typeof nobleSha256 | typeof nobleSha512 | typeof nobleSha3_256 | typeof nobleSha3_512;
 
 function digest(hash: NobleHash, parts: readonly Uint8Array[]): Uint8Array {
   const h = hash.create();
+  for (const p of parts) h.update(p);
+  return h.digest();
+}
+
+type NobleXof = typeof nobleShake128;
+
+function xof(shake: NobleXof, dkLen: number, parts: readonly Uint8Array[]): Uint8Array {
+  const h = shake.create({ dkLen });
   for (const p of parts) h.update(p);
   return h.digest();
 }
@@ -54,6 +63,10 @@ export const backend: PrimitivesBackend = {
   randomBytes,
   sha256: (parts) => digest(nobleSha256, parts),
   sha512: (parts) => digest(nobleSha512, parts),
+  sha3_256: (parts) => digest(nobleSha3_256, parts),
+  sha3_512: (parts) => digest(nobleSha3_512, parts),
+  shake128: (outputLength, parts) => xof(nobleShake128, outputLength, parts),
+  shake256: (outputLength, parts) => xof(nobleShake256, outputLength, parts),
   hmacSha256(key, parts) {
     const mac = hmac.create(nobleSha256, key);
     for (const p of parts) mac.update(p);
