@@ -120,16 +120,17 @@ describe('KtLog (sequencer over the key store\'s database, fake clock)', () => {
   });
 
   it('account creation queues the identity key update in the account\'s own transaction (nothing for a refused account)', async () => {
-    const ks = new SqliteKeyStore(':memory:');
-    open.push({ close: () => ks.close() });
+    const t = await openTestStore();
+    open.push(t);
+    const ks = t.store;
     const u = update(42);
     const account = { accountId: uuid(42), identityKey: newIdentity().publicKey, registrationId: 7, secretHash: randomBytes(32), now: clock, ktUpdate: u };
     expect(await ks.createAccount(account)).toBe(true);
     expect(await ks.createAccount({ ...account, ktUpdate: update(43) })).toBe(false);
-    const rows = ks.db.prepare('SELECT label, value FROM kt_pending').all() as { label: Buffer; value: Buffer }[];
+    const rows = (await t.sql.rows('SELECT label, value FROM kt_pending')) as { label: Buffer; value: Buffer }[];
     expect(rows.map((r) => [new Uint8Array(r.label), new Uint8Array(r.value)])).toEqual([[u.label, u.value]]);
     // A KtLog opened later (a restart after a crash) logs it.
-    const log = await KtLog.open({ ...ktSettings(), store: new SqliteKtStore(ks.db), now });
+    const log = await KtLog.open({ ...ktSettings(), ...ktStoreOf(ks), now });
     open.push(log);
     expect((await log.settled(u.label)).sequenced).toBe(true);
   });
