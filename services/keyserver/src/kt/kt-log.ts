@@ -429,6 +429,8 @@ export class KtLog {
     if (this.batchTimer !== undefined) clearTimeout(this.batchTimer);
     if (this.pollTimer !== undefined) clearInterval(this.pollTimer);
     await this.running;
+    // A follow already queued finds the log closed; one under way finishes before the store closes.
+    await this.mutex;
     this.waiters.finishAll();
     await this.prover.close();
   }
