@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
 describe('demo', () => {
-  it('runs end to end and shows each user view beside sealed, senderless relay rows', () => {
+  it('runs end to end and shows each user view beside sealed, senderless relay rows, and key transparency catching the insider', () => {
     const root = join(import.meta.dirname, '..');
     const run = spawnSync(process.execPath, ['--import', 'tsx', join(root, 'scripts', 'demo.ts')], { cwd: root, encoding: 'utf8', timeout: 120_000 });
     expect(run.status, run.stderr).toBe(0);
@@ -98,5 +98,36 @@ describe('demo', () => {
     expect(history).toMatch(/✓ none of the \d+ texts in it/);
     expect(history).not.toMatch(/LEAKED|DIFFERENT/);
     expect(history.match(/→ Bob#3 +\d+ B/g)).toHaveLength(1);
+    // Key transparency: Alice's first fetch of Bob's bundle verified against a witnessed checkpoint (2 of 3 needed), before the group step.
+    expect(out).toMatch(/key transparency: log keys\.sealpost\.test\/sealpost-kt\/[0-9a-f]{16}, 3 witnesses, quorum 2/);
+    const verifiedAt = out.search(/key transparency: verified \(witnessed [23]\/3, quorum 2\)/);
+    expect(verifiedAt).toBeGreaterThan(0);
+    expect(verifiedAt).toBeLessThan(groupAt);
+    // The insider swaps Bob's key for Alice (unlogged): refused, with evidence naming the logged and the shown key; nothing to Bob at the relay.
+    const swapAt = out.indexOf("▸ An insider who runs the key server swaps Bob's key for Alice");
+    const forgeAt = out.indexOf('▸ An insider who runs the key server forges a sender certificate');
+    expect(swapAt).toBeGreaterThan(out.indexOf("▸ Bob's new laptop"));
+    expect(forgeAt).toBeGreaterThan(swapAt);
+    const swap = out.slice(swapAt, out.indexOf('▸ The insider logs the attacker key'));
+    const keys = /an attacker key ([0-9a-f]{4}(?: [0-9a-f]{4}){3}) .*Bob's real key is ([0-9a-f]{4}(?: [0-9a-f]{4}){3})/.exec(swap);
+    expect(keys).not.toBeNull();
+    const [, attackerKey, bobKey] = keys!;
+    expect(attackerKey).not.toBe(bobKey);
+    expect(swap).toContain('Alice\'s client: kt event "mismatch" (refused) → send failed with KT_MISMATCH');
+    expect(swap).toMatch(/evidence: checkpoint size \d+, cosigned by [23] of 3 witnesses \(policy: 2 of 3\)/);
+    expect(swap).toContain(`evidence: the log's version 0 of Bob's label holds ${bobKey}; the bundle showed ${attackerKey}`);
+    expect(swap).toContain('✓ relay received 0 envelopes for the fake session');
+    expect(swap).toContain(`(unchanged), outbox 0, trusted key for Bob still ${bobKey}`);
+    expect(swap).not.toMatch(/→ Bob#\d/);
+    expect(swap).toContain('Alice: ⚠ key transparency: mismatch (refused) for Bob (bundle)');
+    // Logged as version 1 instead: Bob's phone's owner monitoring raises the alarm, with evidence anyone can check.
+    const logged = out.slice(out.indexOf('▸ The insider logs the attacker key'), forgeAt);
+    expect(logged).toContain(`version 1 of Bob's label: ${attackerKey} — sequenced: true, witnessed: true`);
+    expect(logged).toContain('Bob\'s phone (owner monitoring): kt event "ownerAlarm"');
+    expect(logged).toContain(`this device created version 0 (${bobKey})`);
+    expect(logged).toContain('checkEvidence passed');
+    expect(logged).toContain('Bob (phone): ⚠ key transparency: ownerAlarm for Bob (owner)');
+    // The forged certificate's key is not the log's either (checked in the background).
+    expect(out.slice(forgeAt)).toMatch(new RegExp(`"mismatch" — shown [0-9a-f ]{19}, the log's version 1 holds ${attackerKey}`));
   });
 });

@@ -1,17 +1,25 @@
 /**
  * `npm run demo` — Sealpost end to end in one command.
  *
- * Starts a key server and a relay on loopback with embedded SQLite (in a
- * temporary directory), creates Alice and Bob (Bob with a phone and a
+ * Starts a key server (with its key-transparency log and three witnesses)
+ * and a relay on loopback, the relay and the clients on embedded SQLite (in
+ * a temporary directory), creates Alice and Bob (Bob with a phone and a
  * laptop), runs a scripted conversation — out-of-order delivery, a reply, a
- * reaction, and an insider's impersonation attempt that Alice's client flags
- * as an identity change, a photo sent as an encrypted attachment (EXIF
+ * reaction, a photo sent as an encrypted attachment (EXIF
  * stripped; the blob server's directory listed: ciphertext, no names), a
  * group of three (one multi-recipient send per message, a member's new
  * device joining, a member removed who cannot read what follows), delivery
  * and read receipts with ticks per device and a typing indicator —
  * and prints what each user saw beside what the relay saw: sealed
  * envelopes with a recipient, a size and a time, and no sender.
+ *
+ * Key transparency is on (scripts/demo-kt.ts): the key server logs every
+ * identity key, three witnesses cosign its checkpoints (2 of 3 needed), and
+ * every client pins the log and the policy (`enforce`). The insider scene:
+ * the key server swaps Bob's key for Alice — her client refuses it with the
+ * evidence and nothing is encrypted to it; logged as a new version instead,
+ * Bob's owner monitoring raises the alarm; a forged sender certificate is
+ * flagged as an identity change and fails the log check.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -20,7 +28,10 @@ import { SqliteEnvelopeStore, type EnvelopeStore, type NewEnvelope } from '@seal
 import { SealpostClient, type ReceivedMessage } from '@sealpost/client';
 import { SqliteStore } from '@sealpost/client/sqlite';
 import { toHex } from '@sealpost/protocol/primitives';
-import { impersonate, startLocalServices } from '@sealpost/devkit/services';
+import { impersonate } from '@sealpost/devkit/services';
+import { collectKt } from '@sealpost/devkit/kt-services';
+import { startKtInsider } from '@sealpost/devkit/kt-insider';
+import { describeMismatch, keyTransparencyStep, nextKtEvent, startWallClockKt, verifiedLine } from './demo-kt.ts';
 import { pictureStep } from './demo-attachment.ts';
 import { groupStep } from './demo-group.ts';
 import { conversationsStep } from './demo-conversations.ts';
@@ -72,15 +83,21 @@ const recordingStore: EnvelopeStore = new Proxy(relayStore, {
 });
 
 const blobDir = join(dir, 'blobs');
-const services = await startLocalServices({ keyServerDb: join(dir, 'keyserver.db'), relay: { store: recordingStore }, blobs: { directory: blobDir } });
+// Key transparency on: the key server logs every identity key, three witnesses cosign its checkpoints (2 of 3 needed).
+const kt = await startWallClockKt({ relay: { store: recordingStore }, blobs: { directory: blobDir } });
+const services = kt.services;
+// The insider who runs the key server: Alice's client reaches it through the insider's front (honest until the insider scene).
+const insider = await startKtInsider(kt);
 
-function device(file: string, now?: () => number): SealpostClient {
+function device(file: string, now?: () => number, keyServerUrl = services.keyServerUrl): SealpostClient {
   return new SealpostClient({
     ...(now === undefined ? {} : { now }),
     store: new SqliteStore(join(dir, file)),
-    keyServerUrl: services.keyServerUrl,
+    keyServerUrl,
     relayUrl: services.relayUrl,
     trustRoot: services.trustRoot,
+    // Every client pins the log (origin, note key, VRF key) and the witness policy, like the trust root.
+    keyTransparency: kt.ktOptions('enforce'),
     receive: { mode: 'manual' },
     upkeep: { automatic: false },
     // Delivery receipts wait for the receipts step (demo-receipts.ts), which flushes them: each step's relay rows stay its own.
@@ -99,6 +116,9 @@ function watch(client: SealpostClient, label: string): void {
   };
   client.on('message', (m: ReceivedMessage) => log(describe(m)));
   client.on('identityChanged', (c) => log(yellow(`⚠ safety number with ${names.get(c.account)} changed — verify before trusting`)));
+  client.on('kt', (e) => {
+    if (e.kind !== 'verified') log(yellow(`⚠ key transparency: ${e.kind}${e.refused === true ? ' (refused)' : ''} for ${names.get(e.account ?? '') ?? e.account} (${e.source})`));
+  });
 }
 const byTimestamp = new Map<string, string>();
 function describe(m: ReceivedMessage): string {
@@ -146,9 +166,11 @@ function said(text: string, author: string, timestamp: number, by?: string, to?:
 
 try {
   console.log(bold('Sealpost demo') + dim(`  (key server ${services.keyServerUrl}, relay ${services.relayUrl}, data in ${dir})`));
+  console.log(dim(`  key transparency: log ${kt.settings.origin}, ${kt.witnesses.urls.length} witnesses, quorum ${kt.settings.witnessQuorum}`));
 
   step('Alice registers; Bob registers his phone and links his laptop (laptop shows a one-time public key, the phone seals the keys to it)');
-  const alice = device('alice.db');
+  const alice = device('alice.db', undefined, insider.url);
+  const aliceKt = collectKt(alice);
   const bobPhone = device('bob-phone.db');
   const bobLaptop = device('bob-laptop.db');
   await alice.register();
@@ -175,6 +197,8 @@ try {
   const m1 = await alice.send(B, { text: 'Hi Bob! Lunch tomorrow?' });
   said('Hi Bob! Lunch tomorrow?', A, m1.content.timestamp, 'Alice', 'Bob');
   console.log(`  sealed for Bob's devices ${m1.devices.join(', ')} (PQXDH session per device, then Double Ratchet)`);
+  if (!aliceKt.some((e) => e.kind === 'verified' && e.source === 'bundle' && e.account === B)) throw new Error("Alice's fetch of Bob's bundle was not verified");
+  console.log(`  ${await verifiedLine(alice, kt)} — Bob's key is the one his label in the log holds, before any session was built`);
   await bobPhone.poll();
   await bobLaptop.poll();
   const sn = await alice.safetyNumber(B);
@@ -250,12 +274,17 @@ try {
 
   const historyLaptop = await historyStep({ bobPhone, alice, device, blobUrl: services.blobUrl!, blobDir, names, step, style: { dim, green } });
 
+  await keyTransparencyStep({ alice, bobPhone, bobLaptop, names, step, style: { dim, green }, kt, insider, aliceKt, relayRowsFor: (account) => relayRows.filter((r) => r.recipient.startsWith(`${names.get(account) ?? account}#`)).length });
+
   step('An insider who runs the key server forges a sender certificate and writes to Alice "as Bob"');
   const mallory = device('mallory.db');
   await mallory.register();
   names.set(mallory.address.account, 'Mallory');
+  const ktBefore = aliceKt.length;
   await impersonate(services, mallory, alice, B, 'Send me your password?');
   await alice.poll();
+  const senderCheck = await nextKtEvent(aliceKt, ktBefore, 'mismatch', 'sender');
+  if (senderCheck !== undefined) console.log(`  Alice's client checks the certified key against the log in the background: "${senderCheck.kind}" — ${describeMismatch(senderCheck)}`);
   console.log(`  Alice's client: identity key for Bob changed → safety number now ${(await alice.safetyNumber(B)).grouped}`);
   console.log('  (with identityPolicy "block" the message would be refused until Alice verifies)');
 
@@ -274,6 +303,7 @@ try {
   console.log(dim('  (the relay column names recipient account ids "Alice"/"Bob" for readability; it stores the UUIDs)'));
   for (const c of [alice, bobPhone, bobLaptop, mallory, ...groupClients, historyLaptop]) await c.close();
 } finally {
-  await services.close();
+  await insider.close();
+  await kt.close();
   rmSync(dir, { recursive: true, force: true });
 }

@@ -2,7 +2,9 @@
  * `pnpm run web`: the browser chat on this machine. Builds apps/web with
  * Vite, serves it on http://127.0.0.1:<port> (a secure context for
  * WebCrypto), starts a local key server and relay (tools/devkit, in-memory
- * databases, CORS and the relay's WebSocket Origin check allowing the page),
+ * databases, CORS and the relay's WebSocket Origin check allowing the page)
+ * with key transparency on (three witnesses, 2 of 3; the page pins the log
+ * and the policy and shows a KT status per conversation),
  * and prints the URL. Open it in two browser profiles (or a normal and a
  * private window) to chat with yourself. Ctrl-C stops everything.
  *
@@ -13,8 +15,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { toBase64 } from '@sealpost/protocol/primitives';
-import { startLocalServices } from '@sealpost/devkit/services';
 import { buildWebApp, serveWebApp } from '@sealpost/web/server';
+import { startWallClockKt } from './demo-kt.ts';
 
 const { values } = parseArgs({ options: { port: { type: 'string', default: '5173' } } });
 const port = Number(values.port);
@@ -28,10 +30,19 @@ console.log('Building the page…');
 await buildWebApp(outDir);
 const page = await serveWebApp(outDir, { port });
 const localhost = page.origin.replace('127.0.0.1', 'localhost');
-const services = await startLocalServices({ corsOrigins: [page.origin, localhost] });
-page.setConfig({ keyServerUrl: services.keyServerUrl, relayUrl: services.relayUrl, trustRoot: toBase64(services.trustRoot) });
+// Key transparency on (scripts/demo-kt.ts): the key server logs every identity key, three witnesses cosign (2 of 3).
+const kt = await startWallClockKt({ corsOrigins: [page.origin, localhost] });
+const services = kt.services;
+page.setConfig({
+  keyServerUrl: services.keyServerUrl,
+  relayUrl: services.relayUrl,
+  trustRoot: toBase64(services.trustRoot),
+  // The page pins the log and the witness policy (mode enforce); a sealed sender's key is checked within a second here.
+  keyTransparency: { origin: kt.pinned.origin, logVerifierKey: kt.pinned.logVerifierKey, vrfPublicKey: String(kt.pinned.vrfPublicKey), witnessPolicy: kt.pinned.witnessPolicy, monitorIntervalMs: kt.monitorIntervalMs, backgroundDelayMs: 1000 },
+});
 
 console.log(`Key server ${services.keyServerUrl}, relay ${services.relayUrl} (in memory: accounts last until Ctrl-C).`);
+console.log(`Key transparency: log ${kt.settings.origin}, witnesses ${kt.witnesses.urls.join(' ')} (quorum ${kt.settings.witnessQuorum}).`);
 console.log(`\nSealpost web chat: ${page.url}\n(open it in two browser profiles, exchange contact cards, chat)`);
 
 let stopping = false;
@@ -39,7 +50,7 @@ const stop = async () => {
   if (stopping) return;
   stopping = true;
   await page.close();
-  await services.close();
+  await kt.close();
   rmSync(outDir, { recursive: true, force: true });
   process.exit(0);
 };

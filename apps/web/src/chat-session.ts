@@ -8,6 +8,7 @@ import { DEFAULT_UPKEEP_POLICY, SealpostClient, WebSocketReceiver, type ClientSt
 import { conversationEntries, type ChatEntry } from './conversation.ts';
 import type { PageConfig } from './page-config.ts';
 import { TabLeader, type TabNotice } from './tab-leader.ts';
+import { KtStatusBoard, type KtConversationStatus } from './kt-status.ts';
 import { deletedContactProblem } from './ui/acctdel.ts';
 import { watchDisappearing, withExpiry } from './ui/disappearing.ts';
 
@@ -40,6 +41,7 @@ export class ChatSession {
   #warnings = new Set<string>();
   #name = '';
   #sendChain: Promise<void> = Promise.resolve();
+  readonly #kt: KtStatusBoard;
   connection: ConnectionState = 'idle';
   /** The last problem worth showing (send failures, undecryptable envelopes). */
   problem: string | undefined;
@@ -49,6 +51,7 @@ export class ChatSession {
     this.#store = store;
     this.#config = config;
     this.#tabs = new TabLeader((notice) => void this.#onNotice(notice));
+    this.#kt = new KtStatusBoard(config.keyTransparency !== undefined);
   }
 
   /** Opens the client over `store` and loads the page's own records. */
@@ -62,9 +65,15 @@ export class ChatSession {
       // Receiving and prekey upkeep run in the tab that holds the receiver lock (start()): one per device.
       receive: { mode: 'manual' },
       upkeep: { automatic: false },
+      // Key transparency (kt-status.ts): every bundle fetch is checked against the pinned log before a session is built.
+      ...(config.keyTransparency === undefined ? {} : { keyTransparency: config.keyTransparency }),
     });
     const session = new ChatSession(client, store, config);
     await session.#load();
+    if (client.registered) session.#kt.load(await client.keyTransparency.evidence(), client.address.account);
+    client.on('kt', (event) => {
+      if (session.#kt.apply(event, client.registered ? client.address.account : undefined)) session.#changed();
+    });
     client.on('message', (m) => {
       if (!m.fromSelf && !session.#contacts.some((c) => c.account === m.conversation)) void session.#learnContact(m.conversation);
       session.#tabs.notify({ type: 'history-changed', peer: m.conversation });
@@ -106,6 +115,11 @@ export class ChatSession {
   /** True while `account`'s identity key changed and the user has not re-verified it. */
   identityWarning(account: string): boolean {
     return this.#warnings.has(account);
+  }
+
+  /** The key-transparency status of the conversation with `account` (the chat header shows it). */
+  ktStatus(account: string): KtConversationStatus {
+    return this.#kt.status(account);
   }
 
   /** Calls `listener` after every change; returns the unsubscribe function. */

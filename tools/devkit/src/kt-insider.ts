@@ -28,7 +28,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
 import { buildKeyServer, SqliteKeyStore } from '@sealpost/keyserver';
-import { accountLabel, ed25519Cosigner, encodeHandleValue, encodeIdentityValue, formatNote, handleLabel, normalizeHandle, parseNote } from '@sealpost/keytrans';
+import { accountLabel, ed25519Cosigner, encodeHandleValue, encodeIdentityValue, formatNote, handleLabel, normalizeHandle, parseNote, PrefixTree } from '@sealpost/keytrans';
 import { generateIdentityKeyPair, generateKyberPreKey, generateSignedPreKey, type IdentityKeyPair } from '@sealpost/protocol';
 import { toBase64, utf8Encode } from '@sealpost/protocol/primitives';
 import type { KtLogHandle, KtServices } from './kt-services.ts';
@@ -284,5 +284,123 @@ export async function startKtInsider(kt: KtServices): Promise<KtInsider> {
       for (const v of views) await v.close().catch(() => {});
       await front.close();
     },
+  };
+}
+
+/**
+ * (d) **show-then-hide** `hideVersion(kt, label, version)`: the insider
+ * takes a version that was logged (and shown) out of every LATER prefix
+ * tree of the real log. It deletes the version's `kt_versions` row (so
+ * searches answer the label's previous version as its greatest, and prove
+ * the hidden version's search key absent), rebuilds the sequencer's
+ * in-memory prefix tree from the remaining rows (the tree the next entry
+ * commits to; the LogIndex keeps no delete, so its private `latest` is
+ * replaced), and writes an empty entry from it now. The log tree only
+ * grows — the earlier entries, the one that showed the version included,
+ * stay as they are — so the honest witnesses cosign the next checkpoint:
+ * only the prefix trees lie. Resolves with the new log size (call
+ * `kt.settle()` to wait for the witnesses). Settle the log first.
+ */
+export async function hideVersion(kt: KtServices, label: Uint8Array, version: number): Promise<number> {
+  const log = kt.log;
+  // A batch in flight would build its entry from the tree it started with: let it finish first.
+  const inner = log as unknown as { running?: Promise<void>; sequence(heartbeat: boolean): Promise<void> };
+  while (inner.running !== undefined) await inner.running;
+  const row = await log.store.version(label, version);
+  if (row === undefined) throw new Error(`no version ${version} of that label to hide`);
+  if ((await log.store.versionCount(label)) !== version + 1) throw new Error('only the greatest version of a label can be hidden');
+  kt.store.db.prepare('DELETE FROM kt_versions WHERE label = ? AND version = ?').run(label, version);
+  const leaves = await log.store.leaves();
+  const tree = PrefixTree.fromEntries(leaves.map((l) => ({ key: l.searchKey, commitment: l.commitment })));
+  (log.index as unknown as { latest: PrefixTree }).latest = tree;
+  // KtLog's own heartbeat step (private: the sequencer normally decides when): an entry committing to the rebuilt tree.
+  await inner.sequence(true);
+  const newest = log.index.entries[log.size - 1]!;
+  if (!Buffer.from(newest.prefixRoot).equals(Buffer.from(tree.root))) throw new Error('the sequencer did not commit to the rebuilt prefix tree');
+  return log.size;
+}
+
+/** One recorded `POST /v1/kt/search` answer of the real key server. */
+export interface RecordedSearch {
+  /** The label searched (base64, as in the request). */
+  label: string;
+  /** The answer's checkpoint size. */
+  size: number;
+  /** The answer JSON. */
+  answer: { checkpoint: string; proof: string; consistency: unknown[] };
+}
+
+/** (e) A front that records the real search answers and can serve old ones again: a frozen or rolled-back view. */
+export interface KtReplayFront {
+  readonly url: string;
+  /** Every 200 answer to a search so far, oldest first. */
+  readonly recorded: readonly RecordedSearch[];
+  /**
+   * From now on, searches of `answer.label` get `answer` again (its
+   * consistency proofs dropped: the insider has none that fits a newer
+   * request, and none is needed from a size equal to or above its own).
+   * Undefined: the real answers again.
+   */
+  replay(label: string, answer: RecordedSearch | undefined): void;
+  /** Freezes every label on its newest recorded answer (the server's view stops moving). */
+  freeze(): void;
+  /** The real answers again, for every label. */
+  thaw(): void;
+  close(): Promise<void>;
+}
+
+/**
+ * `startKtReplay(kt)`: a fastify front like the insider's, passing every
+ * request to the real key server, recording the KT search answers; what
+ * `replay` / `freeze` set is served instead (status 200, the old JSON).
+ * Clients built with `keyServerUrl: front.url` see it.
+ */
+export async function startKtReplay(kt: KtServices): Promise<KtReplayFront> {
+  const real = kt.services.keyServer;
+  const recorded: RecordedSearch[] = [];
+  const replaying = new Map<string, RecordedSearch>();
+  const app = Fastify({ logger: false });
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
+  app.route({
+    method: ['GET', 'POST', 'PUT', 'DELETE', 'PATCH'],
+    url: '/*',
+    handler: async (request, reply) => {
+      const search = request.method === 'POST' && request.url.split('?')[0] === '/v1/kt/search';
+      let label: string | undefined;
+      if (search) {
+        try {
+          label = (JSON.parse((request.body as Buffer).toString('utf8')) as { label?: string }).label;
+        } catch {
+          label = undefined;
+        }
+        const old = label === undefined ? undefined : replaying.get(label);
+        if (old !== undefined) return reply.code(200).type('application/json; charset=utf-8').send(JSON.stringify({ ...old.answer, consistency: [] }));
+      }
+      const res = await pass(real, request);
+      if (search && label !== undefined && res.statusCode === 200) {
+        const answer = res.json() as RecordedSearch['answer'];
+        recorded.push({ label, size: Number(parseNote(answer.checkpoint).text.split('\n')[1]), answer });
+      }
+      reply.code(res.statusCode);
+      reply.headers(headersOf(res.headers as Record<string, string>));
+      return reply.send(res.rawPayload);
+    },
+  });
+  const url = await app.listen({ host: '127.0.0.1', port: 0 });
+  return {
+    url,
+    recorded,
+    replay(l, answer) {
+      if (answer === undefined) replaying.delete(l);
+      else replaying.set(l, answer);
+    },
+    freeze() {
+      for (const r of recorded) replaying.set(r.label, r);
+    },
+    thaw() {
+      replaying.clear();
+    },
+    close: () => app.close(),
   };
 }

@@ -56,6 +56,8 @@ export interface KtServicesOptions {
   heartbeatMs?: number;
   /** The clients' monitoring interval on the (fake) clock (default 60 000). */
   monitorIntervalMs?: number;
+  /** The key server's SQLite file (default ':memory:'). */
+  storePath?: string;
   /** More options of the local services (keyServer options are merged under the KT ones). */
   services?: LocalServicesOptions;
 }
@@ -134,7 +136,7 @@ export async function startKtServices(options: KtServicesOptions = {}): Promise<
     witnessRetryMs: 50,
     witnessTimeoutMs: 2000,
   };
-  const store = new SqliteKeyStore(':memory:');
+  const store = new SqliteKeyStore(options.storePath ?? ':memory:');
   let services: LocalServices;
   try {
     const extra = options.services ?? {};

@@ -11,6 +11,7 @@ import { openSafetyDialog } from './safety-dialog.ts';
 import { receiptTicks, sendTypingFrom, typingLine } from './receipts.ts';
 import { decorateEdits, loadEditMarks, type EditMark } from './edits.ts';
 import { hourglass, tickCountdowns, timerChangeLine, timerControl } from './disappearing.ts';
+import { KT_STATUS_TEXT } from '../kt-status.ts';
 
 /** The reactions offered on every message. */
 export const REACTIONS = ['👍', '❤️', '😂'] as const;
@@ -29,6 +30,7 @@ export function conversationPane(session: ChatSession): ConversationPane {
   const title = h('h2', { 'data-testid': 'conversation-title' });
   const safety = h('button', { type: 'button', 'data-testid': 'safety-open', onclick: () => account !== undefined && void openSafetyDialog(session, account, nameOf(account)) }, 'Safety number');
   const warning = h('div', { class: 'identity-warning', 'data-testid': 'identity-warning', hidden: true });
+  const ktStatus = h('span', { class: 'kt-status', 'data-testid': 'kt-status', hidden: true });
   const messages = h('ol', { class: 'messages', 'data-testid': 'messages', 'aria-live': 'polite' });
   const replyPreview = h('div', { class: 'reply-preview', 'data-testid': 'reply-preview', hidden: true });
   const input = h('input', { 'data-testid': 'compose', placeholder: 'Message', autocomplete: 'off', maxlength: 4000 });
@@ -56,7 +58,7 @@ export function conversationPane(session: ChatSession): ConversationPane {
   const typing = sendTypingFrom(session, input, () => account);
   const typingSlot = h('div', { class: 'typing-slot' });
   const timer = timerControl((seconds) => account !== undefined && void session.setDisappearingTimer(account, seconds).catch(() => {}));
-  const element = h('main', { class: 'conversation' }, h('header', {}, title, timer.element, safety), warning, messages, typingSlot, composer);
+  const element = h('main', { class: 'conversation' }, h('header', {}, title, ktStatus, timer.element, safety), warning, messages, typingSlot, composer);
   tickCountdowns(messages);
 
   function nameOf(a: string): string {
@@ -118,6 +120,11 @@ export function conversationPane(session: ChatSession): ConversationPane {
       if (mine !== generation) return; // a newer refresh is under way
       timer.show(seconds);
       title.textContent = nameOf(selected);
+      const kt = session.ktStatus(selected);
+      ktStatus.dataset.state = kt;
+      ktStatus.hidden = kt === 'off';
+      ktStatus.textContent = KT_STATUS_TEXT[kt].label;
+      ktStatus.title = KT_STATUS_TEXT[kt].title;
       warning.hidden = !session.identityWarning(selected);
       replaceChildren(
         warning,

@@ -55,7 +55,7 @@ export class KeyTransparency {
   readonly #senders = new Set<string>();
 
   constructor(private readonly d: KeyTransparencyDeps) {
-    this.#schedule = new KtSchedule(d.random);
+    this.#schedule = new KtSchedule(d.random, (error) => d.emitError(error));
     if (d.config !== undefined) {
       if (d.config.url !== undefined) d.keyServer.keyTransparencyUrl = d.config.url;
       this.#checker = new KtChecker({ store: d.store, keyServer: d.keyServer, config: d.config, now: d.now });

@@ -19,7 +19,11 @@ export class KtSchedule {
   readonly #once = new Set<Timer>();
   #running = false;
 
-  constructor(private readonly random: () => number = Math.random) {}
+  /** `onError` gets whatever a task throws (a store closed under it, a bug): a background task never rejects unhandled. */
+  constructor(
+    private readonly random: () => number = Math.random,
+    private readonly onError: (error: unknown) => void = () => {},
+  ) {}
 
   /** Runs `task` every `intervalMs` (jittered) until `stop()`; the first run after one delay. */
   repeat(intervalMs: number, task: () => Promise<void>): void {
@@ -29,7 +33,7 @@ export class KtSchedule {
       if (!this.#running) return;
       this.#repeat = unref(
         setTimeout(() => {
-          void task().finally(arm);
+          void task().catch(this.onError).finally(arm);
         }, Math.round(intervalMs * (0.9 + 0.1 * this.random()))),
       );
     };
@@ -42,7 +46,7 @@ export class KtSchedule {
       setTimeout(
         () => {
           this.#once.delete(t);
-          void task();
+          void task().catch(this.onError);
         },
         Math.round(maxDelayMs * this.random()),
       ),

@@ -42,6 +42,7 @@ export function openKeyDatabase(path: string): Database.Database {
   const db = new Database(path);
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = NORMAL');
+  db.pragma('secure_delete = ON'); // deleted rows (kt_pending labels once logged, spent prekeys) are zeroed, not left in free space
   db.pragma('foreign_keys = ON');
   db.pragma('busy_timeout = 5000');
   migrate(db);
