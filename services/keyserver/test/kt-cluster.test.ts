@@ -10,7 +10,7 @@
  * Runs in the services-postgres project only.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { accountLabel, decodeIdentityValue, vrfPublicKey } from '@sealpost/keytrans';
+import { accountLabel, decodeHandleValue, decodeIdentityValue, handleLabel, vrfPublicKey } from '@sealpost/keytrans';
 import { createTestDatabase, type TestDatabase } from '@sealpost/devkit/postgres';
 import { startWitnesses, type RunningWitnesses } from '@sealpost/devkit/witnesses';
 import { randomBytes } from '@sealpost/protocol/primitives';
@@ -19,7 +19,7 @@ import type { KtLog } from '../src/kt/kt-log.ts';
 import { PgKtStore } from '../src/kt/pg-kt-store.ts';
 import { KtAppendConflict, type KtBatch } from '../src/kt/kt-store.ts';
 import { ktSettings, logVkey, search, verifyAnswer } from './kt-support.ts';
-import { createAccount, type RunningServer } from './support.ts';
+import { call, createAccount, type RunningServer } from './support.ts';
 import { postgresSql, testBackend } from './test-stores.ts';
 
 interface Instance extends RunningServer {
@@ -90,6 +90,27 @@ describe.runIf(testBackend() === 'postgres')('key transparency on several instan
       await sql.end();
     }
     expect(instances.filter((i) => i.kt.leading)).toHaveLength(1);
+  });
+
+  it('handles over two instances: concurrent claims of one handle give one owner; the claim verifies on the other instance', async () => {
+    const { check, instances } = await cluster(2);
+    await until('a leader', () => instances.some((i) => i.kt.leading));
+    const follower = instances.find((i) => !i.kt.leading)!;
+    const leader = instances.find((i) => i.kt.leading)!;
+    const [bob, eve] = await Promise.all([createAccount(follower), createAccount(leader)]);
+    const claims = await Promise.all([
+      call(follower, 'PUT', '/v1/accounts/me/handle', { auth: bob!.auth, body: { handle: 'bob' } }),
+      call(leader, 'PUT', '/v1/accounts/me/handle', { auth: eve!.auth, body: { handle: 'BOB' } }),
+    ]);
+    expect(claims.map((c) => c.status).sort()).toEqual([204, 409]);
+    expect(claims.find((c) => c.status === 409)!.body.error.code).toBe('HANDLE_TAKEN');
+    const owner = claims[0]!.status === 204 ? bob! : eve!;
+    for (const instance of instances) {
+      expect((await call(instance, 'GET', '/v1/handles/bob')).body).toEqual({ handle: 'bob', accountId: owner.accountId });
+      const label = handleLabel('bob');
+      await until('the handle search to answer', async () => (await search(instance, label)).status === 200);
+      expect(decodeHandleValue(verifyAnswer((await search(instance, label)).body, { ...check, label }).search.value)).toBe(owner.accountId);
+    }
   });
 
   it('a leader whose lock connection is terminated stops sequencing at once; another takes over and nothing is lost', async () => {
