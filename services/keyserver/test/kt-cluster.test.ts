@@ -16,7 +16,7 @@ import { startWitnesses, type RunningWitnesses } from '@sealpost/devkit/witnesse
 import { randomBytes } from '@sealpost/protocol/primitives';
 import { buildKeyServer, PostgresKeyStore } from '../src/index.ts';
 import type { KtLog } from '../src/kt/kt-log.ts';
-import { PgKtStore } from '../src/kt/pg-kt-store.ts';
+import { KT_LOCK_CLASS, KT_LOCK_ID, PgKtStore } from '../src/kt/pg-kt-store.ts';
 import { KtAppendConflict, type KtBatch } from '../src/kt/kt-store.ts';
 import { ktSettings, logVkey, search, verifyAnswer } from './kt-support.ts';
 import { call, createAccount, type RunningServer } from './support.ts';
@@ -121,9 +121,14 @@ describe.runIf(testBackend() === 'postgres')('key transparency on several instan
     const before = await createAccount(other);
     const sql = postgresSql(database!.url);
     try {
-      const [{ pid }] = (await sql.rows(
-        "SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND objsubid = 2 AND granted",
-      )) as [{ pid: number }];
+      // pg_locks is server-wide: this database's sequencer lock only.
+      const holders = (await sql.rows(
+        `SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND classid = ? AND objid = ? AND objsubid = 2 AND granted
+           AND database = (SELECT oid FROM pg_database WHERE datname = current_database())`,
+        [KT_LOCK_CLASS, KT_LOCK_ID],
+      )) as { pid: number }[];
+      expect(holders).toHaveLength(1);
+      const [{ pid }] = holders as [{ pid: number }];
       await sql.rows('SELECT pg_terminate_backend(?)', [pid]);
       const stopped = await until('the old leader to stop', () => !leader.kt.leading, 2000);
       expect(stopped).toBeLessThan(1000);

@@ -87,7 +87,8 @@ const SQL = {
   putVrfNext: 'INSERT INTO kt_vrf_next (after_key, proof, search_key) VALUES ($1, $2, $3) ON CONFLICT (after_key) DO NOTHING',
   pending: 'SELECT id, label, value, enqueued_ms FROM kt_pending ORDER BY id LIMIT $1',
   enqueue: 'INSERT INTO kt_pending (label, value, enqueued_ms) SELECT l, v, $3 FROM unnest($1::bytea[], $2::bytea[]) AS u (l, v) RETURNING id',
-  fence: `SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND classid = $1 AND objid = $2 AND objsubid = 2 AND pid = $3 AND granted`,
+  fence: `SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND classid = $1 AND objid = $2 AND objsubid = 2 AND pid = $3 AND granted
+          AND database = (SELECT oid FROM pg_database WHERE datname = current_database())`,
   insertEntry: `INSERT INTO kt_entries (position, timestamp_ms, prefix_root)
                 SELECT $1, $2, $3 WHERE (SELECT COALESCE(max(position) + 1, 0) FROM kt_entries) = $1
                 ON CONFLICT (position) DO NOTHING`,
