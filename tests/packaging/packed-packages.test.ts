@@ -162,6 +162,11 @@ describe('packed packages', () => {
 });
 
 describe('packed code imports only what its manifest declares', () => {
+  it('the import scanner finds every import form and not a property named "from"', () => {
+    const code = "import x from 'a';\nexport { y } from \"b\";\nconst s = { required: ['from', 'proof'] };\nawait import('c');\nimport 'd';\nBuffer.from('e');\n";
+    expect(specifiersOf(code).sort()).toEqual(['a', 'b', 'c', 'd']);
+  });
+
   it.each(NAMES)('%s: every bare import is a declared dependency or a published entry', (name) => {
     const { manifest, files, extracted } = packed.get(name)!;
     const declared = new Set(Object.keys({ ...manifest.dependencies, ...manifest.peerDependencies, ...manifest.optionalDependencies }));

@@ -34,7 +34,7 @@ export interface PackedPackage {
 export const readJson = <T>(file: string): T => JSON.parse(readFileSync(file, 'utf8')) as T;
 
 /** `from '…'`, `import('…')` and `import '…'`; group 1 tells a dynamic import from a static one, group 2 is the specifier. */
-const IMPORT_PATTERN = /(\bfrom\s*|\bimport\s*\(\s*|^\s*import\s+)['"]([^'"]+)['"]/gm;
+const IMPORT_PATTERN = /((?<![\w$'".])from\s*|\bimport\s*\(\s*|^\s*import\s+)['"]([^'"]+)['"]/gm; // not a property named "from" (`['from', 'proof']`)
 
 /** Drops block comments, so the doc comments tsc keeps cannot look like imports. */
 function withoutBlockComments(code: string): string {
