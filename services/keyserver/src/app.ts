@@ -37,6 +37,8 @@ import { attachmentFormRoutes } from './routes/attachments.ts';
 import type { AttachmentFormSettings } from './upload-capability-issuer.ts';
 import { KtLog, type KtLogSettings } from './kt/kt-log.ts';
 import { SqliteKtStore } from './kt/sqlite-kt-store.ts';
+import { PgKtStore } from './kt/pg-kt-store.ts';
+import { PgKtCluster } from './kt/pg-kt-cluster.ts';
 import { ktRoutes } from './routes/kt.ts';
 
 /** Options of `buildKeyServer`. */
@@ -89,7 +91,8 @@ export interface KeyServerOptions {
   /**
    * Key transparency (kt/kt-log.ts): the VRF and checkpoint keys, origin,
    * witnesses and sequencer timings; off when absent (the KT routes answer
-   * 503 KT_DISABLED). SQLite key store only in phase 1. `random` injects
+   * 503 KT_DISABLED). On either key store; on PostgreSQL the instances
+   * sharing the database elect one sequencer (kt/pg-kt-cluster.ts). `random` injects
    * the commitment openings' randomness (tests); the clock is `now`.
    */
   keyTransparency?: KtLogSettings & { random?: (n: number) => Uint8Array };
@@ -152,12 +155,16 @@ async function openStore(options: KeyServerOptions): Promise<KeyStore> {
   return PostgresKeyStore.open({ url: options.databaseUrl, ...options.postgres });
 }
 
-/** The KT log over the key store's SQLite database, when configured. */
-async function openKeyTransparency(options: KeyServerOptions, store: KeyStore): Promise<KtLog | undefined> {
+/** The KT log over the key store's database, when configured (on PostgreSQL with its cluster, for the logger). */
+async function openKeyTransparency(options: KeyServerOptions, store: KeyStore): Promise<{ log: KtLog; cluster?: PgKtCluster } | undefined> {
   const kt = options.keyTransparency;
   if (kt === undefined) return undefined;
-  if (!(store instanceof SqliteKeyStore)) throw new Error('key transparency needs the SQLite key store in this version (no PostgreSQL KT store yet)');
-  return KtLog.open({ ...kt, store: new SqliteKtStore(store.db), now: options.now ?? Date.now });
+  const now = options.now ?? Date.now;
+  if (store instanceof SqliteKeyStore) return { log: await KtLog.open({ ...kt, store: new SqliteKtStore(store.db), now }) };
+  if (!(store instanceof PostgresKeyStore)) throw new Error('key transparency needs the SQLite or the PostgreSQL key store');
+  const ktStore = new PgKtStore(store.pool);
+  const cluster = new PgKtCluster({ connection: store.pool.options, store: ktStore, ...(kt.leaderRetryMs === undefined ? {} : { retryMs: kt.leaderRetryMs }) });
+  return { log: await KtLog.open({ ...kt, store: ktStore, cluster, now }), cluster };
 }
 
 /** Builds (but does not start) a key server. Call `.listen()` or `.inject()` on the result. */
@@ -167,8 +174,11 @@ export async function buildKeyServer(options: KeyServerOptions = {}): Promise<Fa
   const closeStore = options.closeStore ?? options.store === undefined;
   let ctx: KeyServerContext;
   let kt: KtLog | undefined;
+  let ktCluster: PgKtCluster | undefined;
   try {
-    kt = await openKeyTransparency(options, store);
+    const opened = await openKeyTransparency(options, store);
+    kt = opened?.log;
+    ktCluster = opened?.cluster;
     const state = store instanceof PostgresKeyStore ? await postgresState(store.pool) : processState(settings.rateLimiterMaxKeys);
     ctx = buildContext(options, store, settings, state, kt);
   } catch (e) {
@@ -193,6 +203,7 @@ export async function buildKeyServer(options: KeyServerOptions = {}): Promise<Fa
   });
   installErrorHandling(app);
   if (kt !== undefined) kt.logger = app.log;
+  if (ktCluster !== undefined) ktCluster.log = app.log;
   // An idle pooled connection that fails (database restart, network) is replaced by the pool; say so in the log.
   if (store instanceof PostgresKeyStore) {
     const lost = (err: Error) => app.log.warn({ err: { message: err.message, code: (err as { code?: string }).code } }, 'PostgreSQL connection lost');

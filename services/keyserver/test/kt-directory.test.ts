@@ -20,16 +20,13 @@ import {
 } from '@sealpost/keytrans';
 import { call, createAccount, linkDevice, startServer, type RunningServer } from './support.ts';
 import { ktSettings, logVkey, search } from './kt-support.ts';
-import { testBackend } from './test-stores.ts';
-import type { SqliteKeyStore } from '../src/index.ts';
 
 async function bytes(server: { url: string }, path: string): Promise<{ status: number; body: Uint8Array; type: string | null }> {
   const res = await fetch(server.url + path);
   return { status: res.status, body: new Uint8Array(await res.arrayBuffer()), type: res.headers.get('content-type') };
 }
 
-// KT has a SQLite store only in this phase (a PostgreSQL KtStore comes later): not run on the postgres project.
-describe.skipIf(testBackend() === 'postgres')('key transparency directory (HTTP)', () => {
+describe('key transparency directory (HTTP)', () => {
   let server: RunningServer | undefined;
   afterEach(async () => {
     await server?.close();
@@ -115,14 +112,16 @@ describe.skipIf(testBackend() === 'postgres')('key transparency directory (HTTP)
     const accounts = [await createAccount(server!), await createAccount(server!), await createAccount(server!)];
     expect((await call(server!, 'PUT', '/v1/accounts/me/handle', { auth: accounts[0]!.auth, body: { handle: 'alice' } })).status).toBe(204);
     for (const a of accounts) expect((await search(server!, accountLabel(a.accountId))).status).toBe(200);
-    const db = (server!.store as SqliteKeyStore).db;
-    const tables = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name LIKE 'kt\\_%' ESCAPE '\\' AND name != 'kt_versions'").pluck().all() as string[];
+    const sql = server!.sql;
+    const tableList =
+      sql.backend === 'sqlite'
+        ? "SELECT name FROM sqlite_master WHERE type = 'table' AND name LIKE 'kt\\_%' ESCAPE '\\' AND name != 'kt_versions'"
+        : "SELECT tablename AS name FROM pg_tables WHERE schemaname = 'public' AND tablename LIKE 'kt\\_%' AND tablename != 'kt_versions'";
+    const tables = (await sql.rows(tableList)).map((r) => r.name as string);
     expect(tables.sort()).toEqual(['kt_checkpoints', 'kt_entries', 'kt_pending', 'kt_vrf_next']);
-    const dump = tables
-      .flatMap((t) => db.prepare(`SELECT * FROM ${t}`).raw().all() as unknown[][])
-      .flat()
-      .map((v) => (Buffer.isBuffer(v) ? v.toString('hex') : String(v)))
-      .join('|');
+    const cells: unknown[] = [];
+    for (const t of tables) for (const row of await sql.rows(`SELECT * FROM ${t}`)) cells.push(...Object.values(row));
+    const dump = cells.map((v) => (Buffer.isBuffer(v) ? v.toString('hex') : String(v))).join('|');
     // The searches cached their next-version VRF proofs (keyed by VRF outputs, not labels).
     expect(await server!.sql.count('SELECT COUNT(*) FROM kt_vrf_next')).toBe(3);
     for (const a of accounts) {

@@ -1,5 +1,6 @@
 /**
- * `KtLog` standalone over a SQLite store (no HTTP), with a fake clock:
+ * `KtLog` standalone over this run's store (SQLite, or PostgreSQL in the
+ * services-postgres project: PgKtStore with its sequencer lock), no HTTP, with a fake clock:
  * batching (many updates → one entry), heartbeat entries, a restart that
  * rebuilds the same log and proofs from the database, pending rows left by
  * a crash, later versions (the "evil server" appending a fake key), the
@@ -11,20 +12,17 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { accountLabel, encodeIdentityValue, verifyConsistency, verifySearchProof, vrfPublicKey, type Checkpoint, parseCheckpoint, parseNote, vrfInput, vrfProve } from '@sealpost/keytrans';
 import { fromBase64, randomBytes } from '@sealpost/protocol/primitives';
-import { SqliteKeyStore } from '../src/index.ts';
 import { KtLog, type KtLogSettings } from '../src/kt/kt-log.ts';
 import { searchLabel } from '../src/kt/kt-search.ts';
-import { SqliteKtStore } from '../src/kt/sqlite-kt-store.ts';
 import { WorkerVrfProver } from '../src/kt/vrf-prover.ts';
 import { type RunningWitness, ktSettings, logVkey, policyText, startWitnesses, verifyAnswer } from './kt-support.ts';
 import { newIdentity } from './support.ts';
-import { testBackend } from './test-stores.ts';
+import { ktStoreOf, openTestStore, type TestSql, type TestStore } from './test-stores.ts';
 
 const uuid = (i: number) => `00000000-0000-4000-8000-${i.toString(16).padStart(12, '0')}`;
 const update = (i: number) => ({ label: accountLabel(uuid(i)), value: encodeIdentityValue(newIdentity().publicKey) });
 
-// KT has a SQLite store only in this phase (a PostgreSQL KtStore comes later): not run on the postgres project.
-describe.skipIf(testBackend() === 'postgres')('KtLog (sequencer over SQLite, fake clock)', () => {
+describe('KtLog (sequencer over the key store\'s database, fake clock)', () => {
   const open: { close(): Promise<void> }[] = [];
   const dirs: string[] = [];
   afterEach(async () => {
@@ -35,11 +33,24 @@ describe.skipIf(testBackend() === 'postgres')('KtLog (sequencer over SQLite, fak
   let clock = 1_800_000_000_000;
   const now = () => clock;
 
-  async function openLog(settings: KtLogSettings, path = ':memory:', keyStore?: SqliteKeyStore) {
-    const ks = keyStore ?? new SqliteKeyStore(path);
-    const log = await KtLog.open({ ...settings, store: new SqliteKtStore(ks.db), now });
-    open.push({ close: () => ks.close() }, log);
-    return { log, ks };
+  /** A KtLog on a new test store (SQLite: `path`, default ':memory:'; PostgreSQL: a new database), or on `data`'s database again. */
+  async function openLog(settings: KtLogSettings, path?: string, data?: TestStore): Promise<{ log: KtLog; sql: TestSql; data: TestStore }> {
+    let t = data;
+    if (t === undefined) {
+      t = await openTestStore(undefined, path === undefined ? {} : { path });
+      open.push(t);
+    }
+    const log = await KtLog.open({ ...settings, ...ktStoreOf(t.store), now });
+    open.push(log);
+    return { log, sql: t.sql, data: t };
+  }
+
+  /** The same database through a second store (as after a process restart). */
+  async function reopened(t: TestStore): Promise<TestStore> {
+    const again = await t.reopen();
+    const view: TestStore = { ...t, store: again.store, sql: again.sql, close: () => again.store.close() };
+    open.push(view);
+    return view;
   }
 
   function checkpointOf(log: KtLog): Checkpoint {
@@ -54,13 +65,13 @@ describe.skipIf(testBackend() === 'postgres')('KtLog (sequencer over SQLite, fak
 
   it('batches the updates queued within batchMs into one log entry', async () => {
     const s = ktSettings({ batchMs: 150 });
-    const { log, ks } = await openLog(s);
+    const { log, sql } = await openLog(s);
     const results = await Promise.all(Array.from({ length: 25 }, (_, i) => log.enqueue([update(i)])));
     expect(results.every((r) => r.sequenced && r.witnessed)).toBe(true);
     expect(log.size).toBe(1);
     expect(new Set(results.map((r) => r.position))).toEqual(new Set([0]));
-    expect(ks.db.prepare('SELECT COUNT(*) FROM kt_versions').pluck().get()).toBe(25);
-    expect(ks.db.prepare('SELECT COUNT(*) FROM kt_pending').pluck().get()).toBe(0);
+    expect(await sql.count('SELECT COUNT(*) FROM kt_versions')).toBe(25);
+    expect(await sql.count('SELECT COUNT(*) FROM kt_pending')).toBe(0);
     for (const i of [0, 12, 24]) expect((await proveLabel(log, s, accountLabel(uuid(i)))).version).toBe(0);
   });
 
@@ -91,16 +102,14 @@ describe.skipIf(testBackend() === 'postgres')('KtLog (sequencer over SQLite, fak
     const before = checkpointOf(first.log);
     const proofBefore = await searchLabel(first.log, accountLabel(uuid(3)), undefined);
     // A row queued (as account creation does, in its transaction) but never sequenced before the "crash".
-    first.ks.db.prepare('INSERT INTO kt_pending (label, value, enqueued_ms) VALUES (?, ?, ?)').run(update(99).label, update(99).value, clock);
+    await first.sql.run('INSERT INTO kt_pending (label, value, enqueued_ms) VALUES (?, ?, ?)', [update(99).label, update(99).value, clock]);
     await first.log.close();
-    await first.ks.close();
-    open.length = 0;
 
-    const again = await openLog(s, path);
+    const again = await openLog(s, undefined, await reopened(first.data));
     const settled = await again.log.settled(accountLabel(uuid(99)));
     expect(settled.sequenced).toBe(true);
     expect(again.log.size).toBe(before.size + 1);
-    const stored = again.ks.db.prepare('SELECT note FROM kt_checkpoints WHERE size = ?').pluck().get(before.size) as string;
+    const [{ note: stored }] = (await again.sql.rows('SELECT note FROM kt_checkpoints WHERE size = ?', [before.size])) as [{ note: string }];
     expect(parseCheckpoint(parseNote(stored).text)).toEqual(before);
     const proofAfter = await searchLabel(again.log, accountLabel(uuid(3)), before.size);
     const after = checkpointOf(again.log);
@@ -111,16 +120,17 @@ describe.skipIf(testBackend() === 'postgres')('KtLog (sequencer over SQLite, fak
   });
 
   it('account creation queues the identity key update in the account\'s own transaction (nothing for a refused account)', async () => {
-    const ks = new SqliteKeyStore(':memory:');
-    open.push({ close: () => ks.close() });
+    const t = await openTestStore();
+    open.push(t);
+    const ks = t.store;
     const u = update(42);
     const account = { accountId: uuid(42), identityKey: newIdentity().publicKey, registrationId: 7, secretHash: randomBytes(32), now: clock, ktUpdate: u };
     expect(await ks.createAccount(account)).toBe(true);
     expect(await ks.createAccount({ ...account, ktUpdate: update(43) })).toBe(false);
-    const rows = ks.db.prepare('SELECT label, value FROM kt_pending').all() as { label: Buffer; value: Buffer }[];
+    const rows = (await t.sql.rows('SELECT label, value FROM kt_pending')) as { label: Buffer; value: Buffer }[];
     expect(rows.map((r) => [new Uint8Array(r.label), new Uint8Array(r.value)])).toEqual([[u.label, u.value]]);
     // A KtLog opened later (a restart after a crash) logs it.
-    const log = await KtLog.open({ ...ktSettings(), store: new SqliteKtStore(ks.db), now });
+    const log = await KtLog.open({ ...ktSettings(), ...ktStoreOf(ks), now });
     open.push(log);
     expect((await log.settled(u.label)).sequenced).toBe(true);
   });
@@ -133,21 +143,23 @@ describe.skipIf(testBackend() === 'postgres')('KtLog (sequencer over SQLite, fak
     const first = await openLog(s, path);
     await first.log.enqueue([update(1)]);
     await first.log.close();
-    first.ks.db.prepare('UPDATE kt_entries SET prefix_root = ? WHERE position = 0').run(randomBytes(32));
-    await expect(KtLog.open({ ...s, store: new SqliteKtStore(first.ks.db), now })).rejects.toThrow(/does not match the stored root/);
+    expect(await first.sql.run('UPDATE kt_entries SET prefix_root = ? WHERE position = 0', [randomBytes(32)])).toBe(1);
+    const kt = ktStoreOf(first.data.store);
+    await expect(KtLog.open({ ...s, ...kt, now })).rejects.toThrow(/does not match the stored root/);
+    await kt.cluster?.close();
   });
 
   it('enqueue appends later versions: a fake key the server logs is version 1, and the search shows it', async () => {
     const s = ktSettings();
-    const { log, ks } = await openLog(s);
+    const { log, sql } = await openLog(s);
     const honest = update(7);
     await log.enqueue([honest]);
     const fake = encodeIdentityValue(newIdentity().publicKey);
     // The next-version proof a search cached is what the sequencer uses for the new version.
     await proveLabel(log, s, honest.label);
-    expect(ks.db.prepare('SELECT COUNT(*) FROM kt_vrf_next').pluck().get()).toBe(1);
+    expect(await sql.count('SELECT COUNT(*) FROM kt_vrf_next')).toBe(1);
     await log.enqueue([{ label: honest.label, value: fake }]);
-    expect(ks.db.prepare('SELECT COUNT(*) FROM kt_vrf_next').pluck().get()).toBe(0);
+    expect(await sql.count('SELECT COUNT(*) FROM kt_vrf_next')).toBe(0);
     const found = await proveLabel(log, s, honest.label);
     expect(found.version).toBe(1);
     expect(found.value).toEqual(fake);
@@ -172,11 +184,11 @@ describe.skipIf(testBackend() === 'postgres')('KtLog (sequencer over SQLite, fak
     it('a checkpoint counts as witnessed once a quorum cosigned it; the search carries those cosignatures', async () => {
       const s = ktSettings();
       witnesses = await startWitnesses(3, logVkey(s));
-      const { log, ks } = await openLog({ ...s, witnesses: witnesses.map((w) => ({ url: w.url, vkey: w.vkey })), witnessQuorum: 3 });
+      const { log, sql } = await openLog({ ...s, witnesses: witnesses.map((w) => ({ url: w.url, vkey: w.vkey })), witnessQuorum: 3 });
       const u = update(5);
       const settled = await log.enqueue([u]);
       expect(settled).toEqual({ sequenced: true, witnessed: true, position: 0 });
-      const stored = ks.db.prepare('SELECT cosignatures FROM kt_checkpoints WHERE size = 1').pluck().get() as string;
+      const [{ cosignatures: stored }] = (await sql.rows('SELECT cosignatures FROM kt_checkpoints WHERE size = 1')) as [{ cosignatures: string }];
       expect(stored.trim().split('\n')).toHaveLength(3);
       const answer = await searchLabel(log, u.label, undefined);
       const { cosigners, search } = verifyAnswer(answer, { policy: policyText(logVkey(s), witnesses, 3), origin: s.origin, vrfPublicKey: vrfPublicKey(s.vrfSecretKey), label: u.label, now: clock });

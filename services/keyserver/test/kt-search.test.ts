@@ -13,10 +13,8 @@ import { accountLabel, decodeIdentityValue, parseCheckpoint, parseNote, verifyCo
 import { fromBase64, toBase64 } from '@sealpost/protocol/primitives';
 import { call, createAccount, startServer, type RunningServer } from './support.ts';
 import { type RunningWitness, ktSettings, logVkey, policyText, search, startWitnesses, verifyAnswer } from './kt-support.ts';
-import { testBackend } from './test-stores.ts';
 
-// KT has a SQLite store only in this phase (a PostgreSQL KtStore comes later): not run on the postgres project.
-describe.skipIf(testBackend() === 'postgres')('key transparency search (HTTP, three witnesses)', () => {
+describe('key transparency search (HTTP, three witnesses)', () => {
   let server: RunningServer | undefined;
   let witnesses: RunningWitness[] = [];
   afterEach(async () => {

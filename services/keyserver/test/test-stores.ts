@@ -13,6 +13,10 @@ import type { FastifyInstance } from 'fastify';
 import pg from 'pg';
 import { createTestDatabase, postgresAvailable, type TestDatabase } from '@sealpost/devkit/postgres';
 import { buildKeyServer, PostgresKeyStore, SqliteKeyStore, type KeyServerOptions, type KeyStore, type SqliteKeyStoreOptions } from '../src/index.ts';
+import type { KtStore } from '../src/kt/kt-store.ts';
+import { SqliteKtStore } from '../src/kt/sqlite-kt-store.ts';
+import { PgKtStore } from '../src/kt/pg-kt-store.ts';
+import { PgKtCluster } from '../src/kt/pg-kt-cluster.ts';
 
 /** The storage backends. */
 export type StoreBackend = 'sqlite' | 'postgres';
@@ -183,4 +187,16 @@ export async function processDatabase(sqlitePath: string, backend: StoreBackend 
   if (backend === 'sqlite') return { args: ['--db', sqlitePath], open: async () => new SqliteKeyStore(sqlitePath), drop: async () => undefined };
   const database = await createTestDatabase('ks_t');
   return { args: ['--database-url', database.url], open: () => PostgresKeyStore.open({ url: database.url }), drop: () => database.drop() };
+}
+
+/**
+ * The key-transparency store on a test key store's database, as the app
+ * opens it: SQLite → `SqliteKtStore`; PostgreSQL → `PgKtStore` on its pool
+ * with a `PgKtCluster` (the sequencer lock; pass it to `KtLog.open`).
+ */
+export function ktStoreOf(store: KeyStore, clusterOptions: { retryMs?: number } = {}): { store: KtStore; cluster?: PgKtCluster } {
+  if (store instanceof SqliteKeyStore) return { store: new SqliteKtStore(store.db) };
+  if (!(store instanceof PostgresKeyStore)) throw new Error('not a test key store');
+  const kt = new PgKtStore(store.pool);
+  return { store: kt, cluster: new PgKtCluster({ connection: store.pool.options, store: kt, ...clusterOptions }) };
 }

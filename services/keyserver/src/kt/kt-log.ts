@@ -4,7 +4,10 @@
  * entries), the checkpoint signer, the witness rounds, and the search
  * prover (kt-search.ts). See docs/key-transparency.md "## Server".
  *
- * One KtLog per database: it is the only writer of the kt_* tables.
+ * One sequencer per database: without a `cluster` (SQLite) this KtLog is
+ * the only writer of the kt_* tables; with one (PostgreSQL, several
+ * instances: kt-cluster.ts) it sequences only while `cluster.leading`, and
+ * otherwise follows what the leader writes (`follow`).
  * Clock, randomness (openings), VRF secret, note key, origin and witnesses
  * are injected, so tests run it standalone over a store with a fake clock.
  */
@@ -23,45 +26,21 @@ import {
   vrfPublicKey,
 } from '@sealpost/keytrans';
 import { randomBytes, toBase64, toHex } from '@sealpost/protocol/primitives';
-import type { KtStore, KtVersionRow, VrfProofRow } from './kt-store.ts';
+import type { KtCluster, KtNotice } from './kt-cluster.ts';
+import { type HeldCheckpoint, mergeCosignatures, newestWitnessed } from './held-checkpoints.ts';
+import { KtAppendConflict, type KtStore, type KtVersionRow, type VrfProofRow } from './kt-store.ts';
 import { LogIndex } from './log-index.ts';
+import { type KtLogSettings, type KtTimings, timingsOf } from './kt-log-settings.ts';
+import { type KtSettled, KtWaiters } from './waiters.ts';
 import { type VrfProver, inlineVrfProver, WorkerVrfProver } from './vrf-prover.ts';
-import { type KtWitness, WitnessClient } from './witness-client.ts';
+import { WitnessClient } from './witness-client.ts';
 
-const MINUTE = 60_000;
-
-/** What a KtLog is built from (the app's `keyTransparency` option). */
-export interface KtLogSettings {
-  /** 32-byte ECVRF secret key. */
-  vrfSecretKey: Uint8Array;
-  /** 32-byte Ed25519 seed of the checkpoint note key (type 0x01, key name = origin). */
-  logNoteKey: Uint8Array;
-  /** The checkpoint origin, `<host>/sealpost-kt/<16 hex>`. */
-  origin: string;
-  witnesses?: readonly KtWitness[];
-  /** Cosignatures a checkpoint needs to count as witnessed (default: a majority of `witnesses`). */
-  witnessQuorum?: number;
-  /** Most time an update waits before it is sequenced (default 1000 ms). */
-  batchMs?: number;
-  /** Longest time between entries; an empty entry is written when nothing else was (default 10 min). */
-  heartbeatMs?: number;
-  /** How long `enqueue` / `settled` wait for sequencing and witnessing before resolving anyway (default 5000 ms). */
-  settleTimeoutMs?: number;
-  /** Timeout of one add-checkpoint request (default 5000 ms). */
-  witnessTimeoutMs?: number;
-  /** Least time between witness rounds that made no progress (default 2000 ms). */
-  witnessRetryMs?: number;
-  /** VRF proving threads (0: on the event loop, yielding between proofs; default 0). */
-  vrfThreads?: number;
-  /** Most pending updates in one entry (default 5000). */
-  maxBatch?: number;
-  /** What clients are told about the timestamp window (`GET /v1/kt/config`; defaults 5 min / 1 h). */
-  maxAheadMs?: number;
-  maxBehindMs?: number;
-}
+export type { KtLogSettings } from './kt-log-settings.ts';
 
 export interface KtLogOptions extends KtLogSettings {
   store: KtStore;
+  /** Other instances on the same database (PostgreSQL: pg-kt-cluster.ts); absent: this log always sequences. */
+  cluster?: KtCluster;
   /** Milliseconds since the epoch. */
   now?: () => number;
   /** Random bytes (commitment openings). */
@@ -70,33 +49,7 @@ export interface KtLogOptions extends KtLogSettings {
   log?: { warn(obj: object, msg: string): void; error(obj: object, msg: string): void };
 }
 
-/** How an enqueue or a wait for a label ended. */
-export interface KtSettled {
-  /** In a log entry (its position) … */
-  sequenced: boolean;
-  position?: number;
-  /** … and in a checkpoint a witness quorum cosigned (always true without witnesses). */
-  witnessed: boolean;
-}
-
-interface Waiter {
-  labels: Set<string>;
-  ids: Set<number>;
-  position: number | undefined;
-  resolve(s: KtSettled): void;
-  timer: NodeJS.Timeout;
-}
-
-interface HeldCheckpoint {
-  note: string;
-  /** witness name → its cosignature line. */
-  cosigs: Map<string, string>;
-}
-
-/** The name in a signature line `— name base64`. */
-function lineName(line: string): string {
-  return line.slice(2, line.lastIndexOf(' '));
-}
+export type { KtSettled } from './waiters.ts';
 
 export class KtLog {
   readonly origin: string;
@@ -108,7 +61,7 @@ export class KtLog {
   private readonly prover: VrfProver;
   private readonly witnesses: WitnessClient[];
   private readonly cps = new Map<number, HeldCheckpoint>();
-  private readonly waiters = new Set<Waiter>();
+  private readonly waiters: KtWaiters;
   /** Where failures are reported (the app sets its pino logger). */
   logger: KtLogOptions['log'];
   private witnessedSize = 0;
@@ -119,7 +72,11 @@ export class KtLog {
   private inRound = false;
   private lastRoundAt = 0;
   private closed = false;
-  private readonly s: Required<Omit<KtLogSettings, 'witnesses' | 'witnessQuorum' | 'vrfSecretKey' | 'logNoteKey' | 'origin'>>;
+  /** Index changes (a batch, a follow) one at a time. */
+  private mutex: Promise<unknown> = Promise.resolve();
+  private followQueued: Promise<void> | undefined;
+  private readonly witnessNames: ReadonlySet<string>;
+  private readonly s: KtTimings;
 
   private constructor(
     private readonly options: KtLogOptions,
@@ -131,18 +88,10 @@ export class KtLog {
     this.now = options.now ?? Date.now;
     this.random = options.random ?? randomBytes;
     this.logger = options.log;
-    this.s = {
-      batchMs: options.batchMs ?? 1000,
-      heartbeatMs: options.heartbeatMs ?? 10 * MINUTE,
-      settleTimeoutMs: options.settleTimeoutMs ?? 5000,
-      witnessTimeoutMs: options.witnessTimeoutMs ?? 5000,
-      witnessRetryMs: options.witnessRetryMs ?? 2000,
-      vrfThreads: options.vrfThreads ?? 0,
-      maxBatch: options.maxBatch ?? 5000,
-      maxAheadMs: options.maxAheadMs ?? 5 * MINUTE,
-      maxBehindMs: options.maxBehindMs ?? 60 * MINUTE,
-    };
+    this.s = timingsOf(options);
     this.witnesses = (options.witnesses ?? []).map((w) => new WitnessClient(w, this.s.witnessTimeoutMs));
+    this.witnessNames = new Set(this.witnesses.map((w) => w.name));
+    this.waiters = new KtWaiters(this.s.settleTimeoutMs, (position) => this.quorum === 0 || this.witnessedSize > position);
     const n = this.witnesses.length;
     this.quorum = options.witnessQuorum ?? (n === 0 ? 0 : Math.floor(n / 2) + 1);
     if (this.quorum < 0 || this.quorum > n) throw new Error(`key transparency: a witness quorum of ${this.quorum} with ${n} witnesses`);
@@ -156,11 +105,7 @@ export class KtLog {
     const n = witnessNames.size;
     const quorum = options.witnessQuorum ?? (n === 0 ? 0 : Math.floor(n / 2) + 1);
     const cps = new Map<number, HeldCheckpoint>();
-    for (const c of held) {
-      const cosigs = new Map<string, string>();
-      for (const line of c.cosignatures.split('\n')) if (line !== '' && witnessNames.has(lineName(line))) cosigs.set(lineName(line), `${line}\n`);
-      cps.set(c.size, { note: c.note, cosigs });
-    }
+    for (const c of held) cps.set(c.size, mergeCosignatures(undefined, c, witnessNames));
     const newest = held[0]?.size ?? 0;
     const witnessed = quorum === 0 ? newest : (held.find((c) => cps.get(c.size)!.cosigs.size >= quorum)?.size ?? 0);
     const proven = witnessed > 0 ? witnessed : newest;
@@ -171,8 +116,31 @@ export class KtLog {
     const poll = Math.max(10, Math.min(1000, Math.floor(log.s.heartbeatMs / 4)));
     log.pollTimer = setInterval(() => void log.tick(), poll);
     log.pollTimer.unref();
+    await options.cluster?.start({ leadership: (leading) => log.leadershipChanged(leading), notice: (kind) => log.noticed(kind) });
     void log.tick();
     return log;
+  }
+
+  /** True while this instance sequences (always without a cluster). */
+  get leading(): boolean {
+    return this.options.cluster?.leading ?? true;
+  }
+
+  private leadershipChanged(leading: boolean): void {
+    if (leading) {
+      void this.tick();
+    } else if (this.batchTimer !== undefined) {
+      clearTimeout(this.batchTimer);
+      this.batchTimer = undefined;
+    }
+  }
+
+  private noticed(kind: KtNotice): void {
+    if (kind === 'pending') {
+      if (this.leading) this.wake();
+    } else {
+      void this.follow();
+    }
   }
 
   /** The newest checkpoint size (= log size). */
@@ -212,55 +180,33 @@ export class KtLog {
   async enqueue(updates: readonly { label: Uint8Array; value: Uint8Array }[]): Promise<KtSettled> {
     if (updates.length === 0) return { sequenced: true, witnessed: true };
     const ids = await this.store.enqueue(updates, this.now());
+    if (!this.leading) this.options.cluster?.announce('pending');
     return this.wait(new Set(), new Set(ids));
   }
 
   /** Resolves once `label` has a version in the log and that entry is witnessed (or after the settle timeout). */
   async settled(label: Uint8Array): Promise<KtSettled> {
     const hex = toHex(label);
+    // Account creation and handle claims queued the update in their own transaction: tell the leader.
+    if (!this.leading) this.options.cluster?.announce('pending');
     const waiting = this.wait(new Set([hex]), new Set());
     const row = await this.store.greatestVersion(label, Number.MAX_SAFE_INTEGER);
-    if (row !== undefined) this.positioned((w) => w.labels.has(hex), row.position);
+    if (row !== undefined) {
+      this.waiters.labelsAt(new Map([[hex, row.position]]));
+      this.waiters.settle();
+    }
     return waiting;
   }
 
   private wait(labels: Set<string>, ids: Set<number>): Promise<KtSettled> {
-    return new Promise((resolve) => {
-      const w: Waiter = {
-        labels,
-        ids,
-        position: undefined,
-        resolve,
-        timer: setTimeout(() => this.finish(w), this.s.settleTimeoutMs),
-      };
-      this.waiters.add(w);
-      this.wake();
-    });
-  }
-
-  private finish(w: Waiter): void {
-    if (!this.waiters.delete(w)) return;
-    clearTimeout(w.timer);
-    const sequenced = w.position !== undefined && w.ids.size === 0;
-    const witnessed = sequenced && (this.quorum === 0 || this.witnessedSize > w.position!);
-    w.resolve({ sequenced, witnessed, ...(sequenced ? { position: w.position! } : {}) });
-  }
-
-  private positioned(match: (w: Waiter) => boolean, position: number): void {
-    for (const w of this.waiters) if (match(w)) w.position = Math.max(w.position ?? 0, position);
-    this.settle();
-  }
-
-  /** Resolves the waiters whose updates are sequenced and witnessed. */
-  private settle(): void {
-    for (const w of this.waiters) {
-      if (w.position !== undefined && w.ids.size === 0 && (this.quorum === 0 || this.witnessedSize > w.position)) this.finish(w);
-    }
+    const waiting = this.waiters.wait(labels, ids);
+    this.wake();
+    return waiting;
   }
 
   /** Schedules a batch within `batchMs`. */
   private wake(): void {
-    if (this.batchTimer !== undefined || this.closed) return;
+    if (this.batchTimer !== undefined || this.closed || !this.leading) return;
     this.batchTimer = setTimeout(() => {
       this.batchTimer = undefined;
       void this.sequence(false);
@@ -270,6 +216,10 @@ export class KtLog {
   /** Heartbeat, pending updates left behind (a crash, a failed batch), witness retries. Called by the poll timer; tests call it directly. */
   async tick(): Promise<void> {
     if (this.closed) return;
+    if (this.options.cluster !== undefined) {
+      await this.follow();
+      if (!this.leading || this.closed) return;
+    }
     const last = this.index.entries[this.index.size - 1];
     if (last !== undefined && this.now() - last.timestamp >= this.s.heartbeatMs) await this.sequence(true);
     else if (this.batchTimer === undefined && (await this.store.pending(1)).length > 0) this.wake();
@@ -282,8 +232,13 @@ export class KtLog {
       this.again = true;
       return this.running;
     }
-    this.running = this.runBatch(heartbeat)
-      .catch((err: unknown) => this.logger?.error({ err: { message: (err as Error).message } }, 'key transparency: sequencing failed'))
+    this.running = this.exclusive(() => this.runBatch(heartbeat))
+      .catch((err: unknown) => {
+        if (!(err instanceof KtAppendConflict)) return this.logger?.error({ err: { message: (err as Error).message } }, 'key transparency: sequencing failed');
+        // Another sequencer appended first (or this one lost the lock): nothing was written; catch up.
+        this.logger?.warn({ err: { message: err.message } }, 'key transparency: batch refused by the database');
+        void this.follow();
+      })
       .finally(() => {
         this.running = undefined;
         if (this.again && !this.closed) {
@@ -294,7 +249,19 @@ export class KtLog {
     return this.running;
   }
 
+  /** Runs `fn` after every index change before it (batches and follows never interleave). */
+  private exclusive<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.mutex.then(fn);
+    this.mutex = run.catch(() => undefined);
+    return run;
+  }
+
   private async runBatch(heartbeat: boolean): Promise<void> {
+    if (this.options.cluster !== undefined) {
+      if (!this.leading) return;
+      // A new leader first takes in what the previous one wrote.
+      await this.followOnce();
+    }
     const rows = await this.store.pending(this.s.maxBatch);
     if (rows.length === 0 && !heartbeat) return;
     if (this.closed) return;
@@ -341,6 +308,7 @@ export class KtLog {
     const entry: LogEntry = { timestamp: Math.max(this.now(), last?.timestamp ?? 0), prefixRoot: tree.root };
     const rootHash = this.index.rootWith(hashLeaf(encodeLogEntry(entry)));
     const note = signCheckpoint({ origin: this.origin, size: position + 1, rootHash, extensions: [] }, this.signer);
+    if (!this.leading || this.closed) return;
     await this.store.appendBatch({
       entry: { position, timestampMs: entry.timestamp, prefixRoot: entry.prefixRoot },
       versions,
@@ -349,23 +317,20 @@ export class KtLog {
       checkpointNote: note,
     });
     this.index.append(entry, tree);
+    this.options.cluster?.announce('entry');
     this.cps.set(position + 1, { note, cosigs: new Map() });
     if (this.quorum === 0) this.advanceWitnessed(position + 1);
-    const labels = new Set(planned.map((p) => p.hex));
-    for (const w of this.waiters) {
-      let hit = false;
-      for (const r of rows) if (w.ids.delete(r.id)) hit = true;
-      for (const l of w.labels) if (labels.has(l)) hit = true;
-      if (hit) w.position = Math.max(w.position ?? 0, position);
-    }
-    this.settle();
+    this.waiters.labelsAt(new Map(planned.map((p) => [p.hex, position])));
+    const logged = new Set(rows.map((r) => r.id));
+    this.waiters.idsAt(position, (id) => logged.has(id));
+    this.waiters.settle();
     if (rows.length === this.s.maxBatch) this.again = true;
     void this.witnessRound();
   }
 
   /** Submits the newest checkpoint to every witness; stores the cosignatures; advances the witnessed checkpoint. */
   private async witnessRound(): Promise<void> {
-    if (this.inRound || this.witnesses.length === 0 || this.closed) return;
+    if (this.inRound || this.witnesses.length === 0 || this.closed || !this.leading) return;
     const size = this.index.size;
     const held = this.cps.get(size);
     if (size <= this.witnessedSize || held === undefined) return;
@@ -389,6 +354,7 @@ export class KtLog {
           this.logger?.warn({ witness: w.name, reason: outcome.reason, status: outcome.status }, 'key transparency: witness did not cosign');
         }
       }
+      if (outcomes.some((o) => o.outcome.ok)) this.options.cluster?.announce('cosig');
       if (held.cosigs.size >= this.quorum) {
         this.advanceWitnessed(size);
         progressed = true;
@@ -404,7 +370,40 @@ export class KtLog {
     this.witnessedSize = size;
     for (const s of this.cps.keys()) if (s < size) this.cps.delete(s);
     this.index.forgetBefore(size - 1);
-    this.settle();
+    this.waiters.settle();
+  }
+
+  /**
+   * Takes in what another instance wrote: new entries (index.follow checks
+   * every prefix root), checkpoints and cosignatures, and settles the
+   * waiters whose updates that sequenced. Notices and the poll timer call it.
+   */
+  follow(): Promise<void> {
+    if (this.followQueued !== undefined) return this.followQueued;
+    const queued = this.exclusive(async () => {
+      this.followQueued = undefined;
+      if (!this.closed) await this.followOnce();
+    }).catch((err: unknown) => this.logger?.error({ err: { message: (err as Error).message } }, 'key transparency: following the log failed'));
+    this.followQueued = queued;
+    return queued;
+  }
+
+  private async followOnce(): Promise<void> {
+    // Pending rows first: one gone before the entries are read is in an entry that read sees (same transaction).
+    const asked = new Set(this.waiters.pendingIds());
+    const still = asked.size === 0 ? new Set<number>() : new Set(await this.store.pendingPresent([...asked]));
+    this.waiters.labelsAt(await this.index.follow(this.store));
+    // At or before the newest entry read: waiting for a witnessed checkpoint above it is safe.
+    this.waiters.idsAt(this.index.size - 1, (id) => asked.has(id) && !still.has(id));
+    const rows = await this.store.checkpointsSince(Math.max(1, this.witnessedSize), 64);
+    for (const row of rows) {
+      // Rows committed after the entries were read wait for the next follow.
+      if (row.size > this.index.size) continue;
+      this.cps.set(row.size, mergeCosignatures(this.cps.get(row.size), row, this.witnessNames));
+    }
+    const witnessed = this.quorum === 0 ? (this.cps.has(this.index.size) ? this.index.size : 0) : newestWitnessed(this.cps, this.quorum, this.index.size);
+    this.advanceWitnessed(witnessed);
+    this.waiters.settle();
   }
 
   /** The RFC 6962 consistency proof between two sizes of this log. */
@@ -426,10 +425,13 @@ export class KtLog {
   /** Stops the timers, lets a running batch finish, resolves every waiter. */
   async close(): Promise<void> {
     this.closed = true;
+    await this.options.cluster?.close();
     if (this.batchTimer !== undefined) clearTimeout(this.batchTimer);
     if (this.pollTimer !== undefined) clearInterval(this.pollTimer);
     await this.running;
-    for (const w of [...this.waiters]) this.finish(w);
+    // A follow already queued finds the log closed; one under way finishes before the store closes.
+    await this.mutex;
+    this.waiters.finishAll();
     await this.prover.close();
   }
 }

@@ -23,9 +23,11 @@ export async function searchLabel(log: KtLog, label: Uint8Array, last: number | 
   const tree = log.index.treeAt(position);
   const note = log.checkpointNote(size);
   if (size === 0 || tree === undefined || note === undefined) throw new LabelNotLogged();
-  const row = await log.store.greatestVersion(label, size);
-  if (row === undefined) throw new LabelNotLogged();
-  const next = await log.nextVrfProof(row);
+  const found = await log.store.searchVersion(label, size);
+  if (found === undefined) throw new LabelNotLogged();
+  const { row } = found;
+  // Known after the label's first search; proved (and cached) then.
+  const next = found.next ?? (await log.nextVrfProof(row));
   const proof = encodeSearchProof({
     entry: log.index.entries[position]!,
     inclusion: inclusionProof(log.index.leaves, position, size),

@@ -20,6 +20,11 @@ export interface KtLeafRow {
   commitment: Uint8Array;
 }
 
+/** A prefix-tree leaf with its label: what an instance that follows the log replays (and matches waiters by). */
+export interface KtFollowRow extends KtLeafRow {
+  label: Uint8Array;
+}
+
 /** A row of `kt_versions`: one version of a label. */
 export interface KtVersionRow extends KtLeafRow {
   label: Uint8Array;
@@ -64,17 +69,39 @@ export interface KtBatch {
   checkpointNote: string;
 }
 
+/**
+ * Thrown by `appendBatch` when the batch's position is not the next one
+ * (another sequencer appended it) or this process no longer holds the
+ * sequencer lock: nothing was written.
+ */
+export class KtAppendConflict extends Error {
+  constructor(message: string) {
+    super(`key transparency: ${message}`);
+    this.name = 'KtAppendConflict';
+  }
+}
+
 /** Outcome of claiming a handle. */
 export type HandleClaim = 'claimed' | 'unchanged' | 'alreadySet' | 'taken';
 
 /** The key-transparency store. */
 export interface KtStore {
-  /** Every log entry, by position. */
-  entries(): Promise<KtEntryRow[]>;
+  /** The log entries from position `from` (default 0) on, by position. */
+  entries(from?: number): Promise<KtEntryRow[]>;
+  /** The prefix-tree leaves, with labels, of the versions at positions ≥ `from`, by position (following another sequencer). */
+  versionsFrom(from: number): Promise<KtFollowRow[]>;
+  /** Which of these `kt_pending` ids are still queued (the others are sequenced). */
+  pendingPresent(ids: readonly number[]): Promise<number[]>;
   /** The prefix-tree leaves of every version, by position (rebuild). */
   leaves(): Promise<KtLeafRow[]>;
   /** The label's greatest version added before `beforePosition`, if any. */
   greatestVersion(label: Uint8Array, beforePosition: number): Promise<KtVersionRow | undefined>;
+  /**
+   * What a search needs in one read: the label's greatest version before
+   * `beforePosition` and, when known, the VRF proof of the version after it
+   * (the next version's row, else the cached kt_vrf_next proof).
+   */
+  searchVersion(label: Uint8Array, beforePosition: number): Promise<{ row: KtVersionRow; next: VrfProofRow | undefined } | undefined>;
   /** One version of a label, if it exists. */
   version(label: Uint8Array, version: number): Promise<KtVersionRow | undefined>;
   /** The number of versions the label has (= its next version). */
@@ -91,10 +118,16 @@ export interface KtStore {
   pending(limit: number): Promise<KtPendingRow[]>;
   /** Queues updates; answers their ids. */
   enqueue(updates: readonly { label: Uint8Array; value: Uint8Array }[], now: number): Promise<number[]>;
-  /** Appends one entry with its versions and checkpoint and deletes the pending rows it logged, atomically. */
+  /**
+   * Appends one entry with its versions and checkpoint and deletes the pending rows it logged,
+   * atomically — only if `entry.position` is the log's next position and every pending row is
+   * still queued; otherwise writes nothing and throws `KtAppendConflict`.
+   */
   appendBatch(batch: KtBatch): Promise<void>;
   /** The newest checkpoints, newest first (at most `limit`). */
   checkpoints(limit: number): Promise<KtCheckpointRow[]>;
+  /** The checkpoints of size ≥ `size`, newest first (at most `limit`). */
+  checkpointsSince(size: number, limit: number): Promise<KtCheckpointRow[]>;
   /** Adds cosignature lines to a stored checkpoint. */
   addCosignatures(size: number, lines: string): Promise<void>;
   /**

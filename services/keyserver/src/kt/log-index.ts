@@ -13,7 +13,7 @@
  * entry's stored prefix root.
  */
 import { type LeafHashStore, type LogEntry, MemoryLeafStore, PrefixTree, encodeLogEntry, hashLeaf, treeRoot } from '@sealpost/keytrans';
-import { equalBytes } from '@sealpost/protocol/primitives';
+import { equalBytes, toHex } from '@sealpost/protocol/primitives';
 import type { KtStore } from './kt-store.ts';
 
 export class LogIndex {
@@ -59,9 +59,41 @@ export class LogIndex {
       index.check(p, tree);
       index.trees.set(p, tree);
     }
-    if (i !== leaves.length) throw new Error('key transparency: a label version points past the last log entry');
+    // Versions past the last entry read belong to entries another instance committed since (PostgreSQL):
+    // `follow` takes them in with their entries, and checks their roots then.
+    for (; i < leaves.length; i++) if (leaves[i]!.position < entries.length) throw new Error('key transparency: the label versions are out of order');
     index.latest = tree;
     return index;
+  }
+
+  /**
+   * Appends the entries another sequencer wrote after this index's last one
+   * (an instance that follows the log). Every new prefix root is checked
+   * before anything is recorded: on a gap or a mismatch this throws and the
+   * index is unchanged. Answers the new versions' labels (hex) → position.
+   */
+  async follow(store: KtStore): Promise<Map<string, number>> {
+    const from = this.size;
+    const found = new Map<string, number>();
+    const entries = await store.entries(from);
+    if (entries.length === 0) return found;
+    // Read after the entries: versions of entries committed in between are left for the next call.
+    const versions = await store.versionsFrom(from);
+    const staged: { entry: LogEntry; tree: PrefixTree }[] = [];
+    let tree = this.latest;
+    let i = 0;
+    entries.forEach((e, k) => {
+      if (e.position !== from + k) throw new Error(`key transparency: log entry ${from + k} is missing from the database`);
+      for (; i < versions.length && versions[i]!.position === e.position; i++) {
+        const v = versions[i]!;
+        tree = tree.insert(v.searchKey, v.commitment);
+        found.set(toHex(v.label), v.position);
+      }
+      if (!equalBytes(tree.root, e.prefixRoot)) throw new Error(`key transparency: the prefix tree followed to entry ${e.position} does not match the stored root`);
+      staged.push({ entry: { timestamp: e.timestampMs, prefixRoot: e.prefixRoot }, tree });
+    });
+    for (const s of staged) this.append(s.entry, s.tree);
+    return found;
   }
 
   private check(position: number, tree: PrefixTree): void {

@@ -4,7 +4,7 @@
  * runs start to finish; multi-row writes run in `BEGIN IMMEDIATE`.
  */
 import type Database from 'better-sqlite3';
-import type { HandleClaim, KtBatch, KtCheckpointRow, KtEntryRow, KtLeafRow, KtPendingRow, KtStore, KtVersionRow, VrfProofRow } from './kt-store.ts';
+import { type HandleClaim, type KtBatch, type KtCheckpointRow, type KtEntryRow, type KtFollowRow, type KtLeafRow, type KtPendingRow, type KtStore, type KtVersionRow, type VrfProofRow, KtAppendConflict } from './kt-store.ts';
 
 const view = (b: Buffer): Uint8Array => new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
 
@@ -38,7 +38,11 @@ export class SqliteKtStore implements KtStore {
   constructor(private readonly db: Database.Database) {
     const p = (sql: string) => db.prepare(sql);
     this.s = {
-      entries: p('SELECT position, timestamp_ms, prefix_root FROM kt_entries ORDER BY position'),
+      entries: p('SELECT position, timestamp_ms, prefix_root FROM kt_entries WHERE position >= ? ORDER BY position'),
+      versionsFrom: p('SELECT position, search_key, commitment, label FROM kt_versions WHERE position >= ? ORDER BY position'),
+      nextPosition: p('SELECT COALESCE(MAX(position) + 1, 0) FROM kt_entries').pluck(),
+      pendingPresent: p('SELECT id FROM kt_pending WHERE id IN (SELECT value FROM json_each(?))').pluck(),
+      checkpointsSince: p('SELECT size, note, cosignatures FROM kt_checkpoints WHERE size >= ? ORDER BY size DESC LIMIT ?'),
       leaves: p('SELECT position, search_key, commitment FROM kt_versions ORDER BY position'),
       greatest: p('SELECT * FROM kt_versions WHERE label = ? AND position < ? ORDER BY version DESC LIMIT 1'),
       version: p('SELECT * FROM kt_versions WHERE label = ? AND version = ?'),
@@ -62,8 +66,8 @@ export class SqliteKtStore implements KtStore {
     };
   }
 
-  async entries(): Promise<KtEntryRow[]> {
-    const rows = this.s.entries.all() as { position: number; timestamp_ms: number; prefix_root: Buffer }[];
+  async entries(from = 0): Promise<KtEntryRow[]> {
+    const rows = this.s.entries.all(from) as { position: number; timestamp_ms: number; prefix_root: Buffer }[];
     return rows.map((r) => ({ position: r.position, timestampMs: r.timestamp_ms, prefixRoot: view(r.prefix_root) }));
   }
 
@@ -72,9 +76,25 @@ export class SqliteKtStore implements KtStore {
     return rows.map(([position, key, commitment]) => ({ position, searchKey: view(key), commitment: view(commitment) }));
   }
 
+  async versionsFrom(from: number): Promise<KtFollowRow[]> {
+    const rows = this.s.versionsFrom.raw().all(from) as [number, Buffer, Buffer, Buffer][];
+    return rows.map(([position, key, commitment, label]) => ({ position, searchKey: view(key), commitment: view(commitment), label: view(label) }));
+  }
+
+  async pendingPresent(ids: readonly number[]): Promise<number[]> {
+    return this.s.pendingPresent.all(JSON.stringify(ids)) as number[];
+  }
+
   async greatestVersion(label: Uint8Array, beforePosition: number): Promise<KtVersionRow | undefined> {
     const r = this.s.greatest.get(label, beforePosition) as VersionSqlRow | undefined;
     return r && versionRow(r);
+  }
+
+  async searchVersion(label: Uint8Array, beforePosition: number): Promise<{ row: KtVersionRow; next: VrfProofRow | undefined } | undefined> {
+    const row = await this.greatestVersion(label, beforePosition);
+    if (row === undefined) return undefined;
+    const present = await this.version(label, row.version + 1);
+    return { row, next: present === undefined ? await this.vrfNext(row.searchKey) : { proof: present.vrfProof, searchKey: present.searchKey } };
   }
 
   async version(label: Uint8Array, version: number): Promise<KtVersionRow | undefined> {
@@ -107,11 +127,13 @@ export class SqliteKtStore implements KtStore {
   async appendBatch(b: KtBatch): Promise<void> {
     this.db
       .transaction(() => {
+        // One process per SQLite file sequences; the checks keep the same contract as PostgreSQL's.
+        if (this.s.nextPosition.get() !== b.entry.position) throw new KtAppendConflict(`position ${b.entry.position} is not the next one`);
         this.s.insertEntry.run(b.entry.position, b.entry.timestampMs, b.entry.prefixRoot);
         for (const v of b.versions) this.s.insertVersion.run(v.label, v.version, v.position, v.opening, v.value, v.vrfProof, v.searchKey, v.commitment);
         // Cached proofs of versions that now exist are in kt_versions from here on.
         for (const key of b.usedVrfNext) this.s.deleteVrfNext.run(key);
-        for (const id of b.pendingIds) this.s.deletePending.run(id);
+        for (const id of b.pendingIds) if (this.s.deletePending.run(id).changes !== 1) throw new KtAppendConflict('a pending update was already sequenced');
         this.s.insertCheckpoint.run(b.entry.position + 1, b.checkpointNote);
       })
       .immediate();
@@ -119,6 +141,10 @@ export class SqliteKtStore implements KtStore {
 
   async checkpoints(limit: number): Promise<KtCheckpointRow[]> {
     return this.s.checkpoints.all(limit) as KtCheckpointRow[];
+  }
+
+  async checkpointsSince(size: number, limit: number): Promise<KtCheckpointRow[]> {
+    return this.s.checkpointsSince.all(size, limit) as KtCheckpointRow[];
   }
 
   async addCosignatures(size: number, lines: string): Promise<void> {

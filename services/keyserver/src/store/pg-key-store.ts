@@ -125,12 +125,12 @@ export class PostgresKeyStore implements KeyStore {
   }
 
   async createAccount(a: NewAccount): Promise<boolean> {
-    // Key transparency has no PostgreSQL store yet (buildKeyServer refuses the combination).
-    if (a.ktUpdate !== undefined) throw new Error('key transparency is not available on the PostgreSQL key store yet');
     return this.atomically(async (c) => {
       if ((await c.query(SQL.insertAccount, [a.accountId, buf(a.identityKey), a.now])).rowCount !== 1) return false;
       await c.query(SQL.insertDevice, [a.accountId, PRIMARY_DEVICE_ID, a.registrationId, buf(a.secretHash), a.now]);
       await storeLongLived(c, a.accountId, PRIMARY_DEVICE_ID, a.initialKeys, a.now);
+      // Crash-safe, as on SQLite: whichever instance sequences logs whatever is in kt_pending (kt/pg-kt-store.ts).
+      if (a.ktUpdate !== undefined) await c.query(SQL.insertKtPending, [buf(a.ktUpdate.label), buf(a.ktUpdate.value), a.now]);
       return true;
     });
   }

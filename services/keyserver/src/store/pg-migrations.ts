@@ -125,4 +125,54 @@ export const PG_MIGRATIONS: readonly PgMigration[] = [
       );
     `,
   },
+  {
+    version: 3,
+    name: 'key transparency: log entries, label versions, VRF proof cache, checkpoints, pending updates, handles',
+    // The SQLite store's migration 4 on PostgreSQL (kt/pg-kt-store.ts). Here, not in a migration
+    // set of their own: account creation writes kt_pending in the account's transaction. Only
+    // kt_versions and handles hold labels, values or account ids. The log is one per database and
+    // owned by no account: under Citus keep these tables local (or reference tables), not distributed.
+    // kt_entries.position is the primary key and the sequencer inserts position = max + 1 only
+    // (pg-kt-store.ts appendBatch), so two processes that both think they lead cannot fork the log.
+    up: `
+      CREATE TABLE kt_entries (
+        position     bigint PRIMARY KEY CHECK (position >= 0),
+        timestamp_ms bigint NOT NULL,
+        prefix_root  bytea NOT NULL
+      );
+      CREATE TABLE kt_versions (
+        label      bytea NOT NULL,
+        version    integer NOT NULL,
+        position   bigint NOT NULL,
+        opening    bytea NOT NULL,
+        value      bytea NOT NULL,
+        vrf_proof  bytea NOT NULL,
+        search_key bytea NOT NULL,
+        commitment bytea NOT NULL,
+        PRIMARY KEY (label, version)
+      );
+      CREATE INDEX kt_versions_position ON kt_versions (position);
+      CREATE TABLE kt_vrf_next (
+        after_key  bytea PRIMARY KEY,
+        proof      bytea NOT NULL,
+        search_key bytea NOT NULL
+      );
+      CREATE TABLE kt_checkpoints (
+        size         bigint PRIMARY KEY,
+        note         text NOT NULL,
+        cosignatures text NOT NULL DEFAULT ''
+      );
+      CREATE TABLE kt_pending (
+        id          bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+        label       bytea NOT NULL,
+        value       bytea NOT NULL,
+        enqueued_ms bigint NOT NULL
+      );
+      CREATE TABLE handles (
+        handle     text PRIMARY KEY,
+        account_id text NOT NULL UNIQUE,
+        created_at bigint NOT NULL
+      );
+    `,
+  },
 ];

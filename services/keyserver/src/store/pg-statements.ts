@@ -57,6 +57,8 @@ export const SQL = {
   insertAccount: `INSERT INTO accounts (account_id, identity_key, created_at)
                   SELECT $1, $2, $3 WHERE NOT EXISTS (SELECT 1 FROM deleted_accounts WHERE account_id = $1)
                   ON CONFLICT (account_id) DO NOTHING RETURNING 1`,
+  /** Key transparency: the account label's version 0, queued in the account's transaction (kt/pg-kt-store.ts sequences it). */
+  insertKtPending: 'INSERT INTO kt_pending (label, value, enqueued_ms) VALUES ($1, $2, $3)',
   insertDevice: 'INSERT INTO devices (account_id, device_id, registration_id, secret_hash, created_at) VALUES ($1, $2, $3, $4, $5)',
   identityKey: 'SELECT identity_key FROM accounts WHERE account_id = $1',
   credentials: 'SELECT registration_id, secret_hash FROM devices WHERE account_id = $1 AND device_id = $2',
