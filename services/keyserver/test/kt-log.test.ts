@@ -63,6 +63,37 @@ describe('KtLog (sequencer over the key store\'s database, fake clock)', () => {
     return verifySearchProof({ checkpoint, vrfPublicKey: vrfPublicKey(settings.vrfSecretKey), label, proof: fromBase64(answer.proof), now: clock });
   }
 
+  it('a failing database read on the background timer is logged, never an unhandled rejection (the process stays up)', async () => {
+    const t = await openTestStore();
+    open.push(t);
+    const { store } = ktStoreOf(t.store);
+    let fail = false;
+    const failing = new Proxy(store, {
+      get(target, key, receiver) {
+        const v = Reflect.get(target, key, receiver) as unknown;
+        if (key === 'pending' && typeof v === 'function') return (...args: unknown[]) => (fail ? Promise.reject(new Error('database unreachable')) : (v as (...a: unknown[]) => unknown).apply(target, args));
+        return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
+      },
+    });
+    const errors: string[] = [];
+    const unhandled: unknown[] = [];
+    const onUnhandled = (reason: unknown) => unhandled.push(reason);
+    process.on('unhandledRejection', onUnhandled);
+    try {
+      const log = await KtLog.open({ ...ktSettings({ heartbeatMs: 40 }), store: failing, now: () => clock, log: { error: (_o: unknown, msg: string) => errors.push(msg), warn: () => {} } as never });
+      open.push(log);
+      fail = true;
+      await new Promise((r) => setTimeout(r, 150));
+      expect(errors.some((m) => m === 'key transparency: tick failed')).toBe(true);
+      expect(unhandled).toEqual([]);
+      fail = false;
+      await log.enqueue([update(900)]);
+      expect(log.size).toBeGreaterThan(0);
+    } finally {
+      process.off('unhandledRejection', onUnhandled);
+    }
+  });
+
   it('batches the updates queued within batchMs into one log entry', async () => {
     const s = ktSettings({ batchMs: 150 });
     const { log, sql } = await openLog(s);

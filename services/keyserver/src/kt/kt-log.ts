@@ -114,11 +114,20 @@ export class KtLog {
     for (const [size, c] of cps) if (size >= witnessed) log.cps.set(size, c);
     log.witnessedSize = witnessed;
     const poll = Math.max(10, Math.min(1000, Math.floor(log.s.heartbeatMs / 4)));
-    log.pollTimer = setInterval(() => void log.tick(), poll);
+    log.pollTimer = setInterval(() => log.background(log.tick(), 'tick'), poll);
     log.pollTimer.unref();
     await options.cluster?.start({ leadership: (leading) => log.leadershipChanged(leading), notice: (kind) => log.noticed(kind) });
-    void log.tick();
+    log.background(log.tick(), 'tick');
     return log;
+  }
+
+  /**
+   * Runs `work` in the background: a failure (the database unreachable, a
+   * timeout) is logged and retried by the next tick, never left as an
+   * unhandled rejection that would take the process down.
+   */
+  private background(work: Promise<unknown>, what: string): void {
+    work.catch((err: unknown) => this.logger?.error({ err: { message: (err as Error).message } }, `key transparency: ${what} failed`));
   }
 
   /** True while this instance sequences (always without a cluster). */
@@ -128,7 +137,7 @@ export class KtLog {
 
   private leadershipChanged(leading: boolean): void {
     if (leading) {
-      void this.tick();
+      this.background(this.tick(), 'tick');
     } else if (this.batchTimer !== undefined) {
       clearTimeout(this.batchTimer);
       this.batchTimer = undefined;
@@ -139,7 +148,7 @@ export class KtLog {
     if (kind === 'pending') {
       if (this.leading) this.wake();
     } else {
-      void this.follow();
+      this.background(this.follow(), 'follow');
     }
   }
 
@@ -223,7 +232,7 @@ export class KtLog {
     const last = this.index.entries[this.index.size - 1];
     if (last !== undefined && this.now() - last.timestamp >= this.s.heartbeatMs) await this.sequence(true);
     else if (this.batchTimer === undefined && (await this.store.pending(1)).length > 0) this.wake();
-    if (this.provenSize < this.index.size && Date.now() - this.lastRoundAt >= this.s.witnessRetryMs) void this.witnessRound();
+    if (this.provenSize < this.index.size && Date.now() - this.lastRoundAt >= this.s.witnessRetryMs) this.background(this.witnessRound(), 'witness round');
   }
 
   /** Sequences the pending updates into one entry (or an empty heartbeat entry when `heartbeat` and none are pending). */
@@ -237,7 +246,7 @@ export class KtLog {
         if (!(err instanceof KtAppendConflict)) return this.logger?.error({ err: { message: (err as Error).message } }, 'key transparency: sequencing failed');
         // Another sequencer appended first (or this one lost the lock): nothing was written; catch up.
         this.logger?.warn({ err: { message: err.message } }, 'key transparency: batch refused by the database');
-        void this.follow();
+        this.background(this.follow(), 'follow');
       })
       .finally(() => {
         this.running = undefined;
@@ -325,7 +334,7 @@ export class KtLog {
     this.waiters.idsAt(position, (id) => logged.has(id));
     this.waiters.settle();
     if (rows.length === this.s.maxBatch) this.again = true;
-    void this.witnessRound();
+    this.background(this.witnessRound(), 'witness round');
   }
 
   /** Submits the newest checkpoint to every witness; stores the cosignatures; advances the witnessed checkpoint. */
@@ -362,7 +371,7 @@ export class KtLog {
     } finally {
       this.inRound = false;
     }
-    if (progressed && this.index.size > size) void this.witnessRound();
+    if (progressed && this.index.size > size) this.background(this.witnessRound(), 'witness round');
   }
 
   private advanceWitnessed(size: number): void {
