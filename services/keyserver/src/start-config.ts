@@ -141,6 +141,7 @@ export const KEYSERVER_START_SPEC = {
   ktWitnessQuorum: { parse: parseInteger(0, 100), description: 'key transparency: cosignatures a checkpoint needs to count as witnessed (default: a majority of the witnesses)' },
   ktBatchMs: { parse: parseInteger(1, 60_000), default: 1000, description: 'key transparency: most time an update waits to be sequenced, ms' },
   ktHeartbeatMs: { parse: parseInteger(1000, 24 * 3_600_000), default: 600_000, description: 'key transparency: longest time between log entries (empty heartbeat entries), ms' },
+  ktVrfThreads: { parse: parseInteger(0, 64), default: 2, description: 'key transparency: worker threads proving ECVRF for the sequencer (0: on the main thread); one proof per new label is its cost' },
   ...runtimeConfigSpec({ metricsPort: 9180 }),
   ...SETTINGS_SPEC,
   corsOrigins: CORS_ORIGINS_OPTION,

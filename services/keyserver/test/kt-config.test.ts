@@ -38,6 +38,8 @@ describe('key-transparency configuration', () => {
     expect(s.witnessQuorum).toBe(1);
     expect(s.batchMs).toBe(250);
     expect(s.heartbeatMs).toBe(600_000);
+    expect(s.vrfThreads).toBe(2); // the default: proofs off the main thread
+    expect(ktSettingsOf(loadKeyServerStartConfig(['--kt-vrf-key', toBase64(vrf), '--kt-log-key', toBase64(log), '--kt-origin', origin, '--kt-vrf-threads', '0'], {}))!.vrfThreads).toBe(0);
   });
 
   it('refuses incomplete or malformed settings, naming what is wrong', () => {

@@ -62,6 +62,7 @@ export interface KtFlags {
   ktWitnessQuorum?: number | undefined;
   ktBatchMs: number;
   ktHeartbeatMs: number;
+  ktVrfThreads: number;
 }
 
 /** The KtLog settings the flags ask for; undefined (KT off) without keys; ConfigError when incomplete. */
@@ -82,5 +83,6 @@ export function ktSettingsOf(c: KtFlags): KtLogSettings | undefined {
     ...(c.ktWitnessQuorum === undefined ? {} : { witnessQuorum: c.ktWitnessQuorum }),
     batchMs: c.ktBatchMs,
     heartbeatMs: c.ktHeartbeatMs,
+    vrfThreads: c.ktVrfThreads,
   };
 }
