@@ -20,6 +20,7 @@ export {
 export { AJV_OPTIONS, bodyStrictValidatorFactory, validationOptions } from './validation.ts';
 export { ERROR_BODY_SCHEMA_ID, errorBodyRef, errorBodySchema, withErrors, type ErrorStatus } from './schemas.ts';
 export { base64Length, decodeBase64Field, encodeBase64, parseBase64 } from './base64.ts';
+export { clientAddressKey } from './client-address.ts';
 export {
   ConfigError,
   configMarkdown,

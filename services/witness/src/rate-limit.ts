@@ -14,7 +14,7 @@
  * Addresses are only bucket keys: never logged. With a reverse proxy in
  * front, `--trust-proxy` makes `request.ip` the client's, not the proxy's.
  */
-import ipaddr from 'ipaddr.js';
+import { clientAddressKey } from '@sealpost/service-kit';
 import type pg from 'pg';
 import { PgTokenBuckets } from '@sealpost/service-kit/postgres';
 import { WITNESS_PG_RATE_TABLE } from './migrations.ts';
@@ -36,22 +36,8 @@ export interface AddressLimiter {
 /** The default: 100 at once, then 10 per second per address (a log submits about once a minute per witness). */
 export const DEFAULT_ADD_CHECKPOINT_RATE_LIMIT: RateLimit = { burst: 100, refillMs: 100 };
 
-/** `v4:<address>`, `v6:<first 64 bits>::/64`, or `other:<text>`. */
-export function clientAddressKey(address: string): string {
-  let parsed: ipaddr.IPv4 | ipaddr.IPv6;
-  try {
-    parsed = ipaddr.parse(address.replace(/%.*$/, ''));
-  } catch {
-    return `other:${address.slice(0, 64)}`;
-  }
-  if (parsed.kind() === 'ipv6') {
-    const v6 = parsed as ipaddr.IPv6;
-    if (v6.isIPv4MappedAddress()) return `v4:${v6.toIPv4Address().toString()}`;
-    const p = v6.parts;
-    return `v6:${[p[0], p[1], p[2], p[3]].map((x) => x!.toString(16)).join(':')}::/64`;
-  }
-  return `v4:${parsed.toString()}`;
-}
+/** The rate-limit key of a client address (IPv6 by /64): the service kit's, as on the key server. */
+export { clientAddressKey };
 
 function checkLimit(limit: RateLimit): void {
   if (!(limit.burst >= 1) || !(limit.refillMs > 0)) throw new RangeError('a rate limit needs burst >= 1 and refillMs > 0');
