@@ -139,3 +139,32 @@ export interface KtStore {
   /** The account a handle belongs to. */
   handleAccount(handle: string): Promise<string | undefined>;
 }
+
+/** A kt_versions row as both drivers return it (PostgreSQL gives BIGINT position as a string). */
+export interface KtVersionSqlRow {
+  label: Buffer;
+  version: number;
+  position: number | string;
+  opening: Buffer;
+  value: Buffer;
+  vrf_proof: Buffer;
+  search_key: Buffer;
+  commitment: Buffer;
+}
+
+/** A Uint8Array over a driver's Buffer (no copy). */
+export const bufferView = (b: Buffer): Uint8Array => new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
+
+/** A kt_versions row as the store interface hands it out. */
+export function ktVersionRow(r: KtVersionSqlRow): KtVersionRow {
+  return {
+    label: bufferView(r.label),
+    version: r.version,
+    position: Number(r.position),
+    opening: bufferView(r.opening),
+    value: bufferView(r.value),
+    vrfProof: bufferView(r.vrf_proof),
+    searchKey: bufferView(r.search_key),
+    commitment: bufferView(r.commitment),
+  };
+}

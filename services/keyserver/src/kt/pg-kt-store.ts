@@ -31,40 +31,19 @@ import {
   type KtPendingRow,
   type KtStore,
   type KtVersionRow,
+  type KtVersionSqlRow,
   type VrfProofRow,
   KtAppendConflict,
+  ktVersionRow,
+  bufferView,
 } from './kt-store.ts';
 
 /** The sequencer's session advisory lock: `pg_try_advisory_lock(KT_LOCK_CLASS, KT_LOCK_ID)` (pg_locks: classid, objid, objsubid 2). */
 export const KT_LOCK_CLASS = 0x6b74_6c67; // "ktlg"
 export const KT_LOCK_ID = 1;
 
-const view = (b: Buffer): Uint8Array => new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
+const view = bufferView;
 const buf = (b: Uint8Array): Buffer => Buffer.from(b.buffer, b.byteOffset, b.byteLength);
-
-interface VersionSqlRow {
-  label: Buffer;
-  version: number;
-  position: string;
-  opening: Buffer;
-  value: Buffer;
-  vrf_proof: Buffer;
-  search_key: Buffer;
-  commitment: Buffer;
-}
-
-function versionRow(r: VersionSqlRow): KtVersionRow {
-  return {
-    label: view(r.label),
-    version: r.version,
-    position: Number(r.position),
-    opening: view(r.opening),
-    value: view(r.value),
-    vrfProof: view(r.vrf_proof),
-    searchKey: view(r.search_key),
-    commitment: view(r.commitment),
-  };
-}
 
 const checkpointRows = (rows: { size: string; note: string; cosignatures: string }[]): KtCheckpointRow[] =>
   rows.map((r) => ({ size: Number(r.size), note: r.note, cosignatures: r.cosignatures }));
@@ -153,19 +132,19 @@ export class PgKtStore implements KtStore {
   }
 
   async greatestVersion(label: Uint8Array, beforePosition: number): Promise<KtVersionRow | undefined> {
-    const [r] = await this.q<VersionSqlRow>(SQL.greatest, [buf(label), Math.min(beforePosition, Number.MAX_SAFE_INTEGER)]);
-    return r && versionRow(r);
+    const [r] = await this.q<KtVersionSqlRow>(SQL.greatest, [buf(label), Math.min(beforePosition, Number.MAX_SAFE_INTEGER)]);
+    return r && ktVersionRow(r);
   }
 
   async searchVersion(label: Uint8Array, beforePosition: number): Promise<{ row: KtVersionRow; next: VrfProofRow | undefined } | undefined> {
-    const [r] = await this.q<VersionSqlRow & { next_proof: Buffer | null; next_key: Buffer | null }>(SQL.searchVersion, [buf(label), Math.min(beforePosition, Number.MAX_SAFE_INTEGER)]);
+    const [r] = await this.q<KtVersionSqlRow & { next_proof: Buffer | null; next_key: Buffer | null }>(SQL.searchVersion, [buf(label), Math.min(beforePosition, Number.MAX_SAFE_INTEGER)]);
     if (r === undefined) return undefined;
-    return { row: versionRow(r), next: r.next_proof === null || r.next_key === null ? undefined : { proof: view(r.next_proof), searchKey: view(r.next_key) } };
+    return { row: ktVersionRow(r), next: r.next_proof === null || r.next_key === null ? undefined : { proof: view(r.next_proof), searchKey: view(r.next_key) } };
   }
 
   async version(label: Uint8Array, version: number): Promise<KtVersionRow | undefined> {
-    const [r] = await this.q<VersionSqlRow>(SQL.version, [buf(label), version]);
-    return r && versionRow(r);
+    const [r] = await this.q<KtVersionSqlRow>(SQL.version, [buf(label), version]);
+    return r && ktVersionRow(r);
   }
 
   async versionCount(label: Uint8Array): Promise<number> {

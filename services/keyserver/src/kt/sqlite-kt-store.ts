@@ -4,33 +4,9 @@
  * runs start to finish; multi-row writes run in `BEGIN IMMEDIATE`.
  */
 import type Database from 'better-sqlite3';
-import { type HandleClaim, type KtBatch, type KtCheckpointRow, type KtEntryRow, type KtFollowRow, type KtLeafRow, type KtPendingRow, type KtStore, type KtVersionRow, type VrfProofRow, KtAppendConflict } from './kt-store.ts';
+import { type HandleClaim, type KtBatch, type KtCheckpointRow, type KtEntryRow, type KtFollowRow, type KtLeafRow, type KtPendingRow, type KtStore, type KtVersionRow, type KtVersionSqlRow, type VrfProofRow, KtAppendConflict, bufferView, ktVersionRow } from './kt-store.ts';
 
-const view = (b: Buffer): Uint8Array => new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
-
-interface VersionSqlRow {
-  label: Buffer;
-  version: number;
-  position: number;
-  opening: Buffer;
-  value: Buffer;
-  vrf_proof: Buffer;
-  search_key: Buffer;
-  commitment: Buffer;
-}
-
-function versionRow(r: VersionSqlRow): KtVersionRow {
-  return {
-    label: view(r.label),
-    version: r.version,
-    position: r.position,
-    opening: view(r.opening),
-    value: view(r.value),
-    vrfProof: view(r.vrf_proof),
-    searchKey: view(r.search_key),
-    commitment: view(r.commitment),
-  };
-}
+const view = bufferView;
 
 export class SqliteKtStore implements KtStore {
   private readonly s;
@@ -86,8 +62,8 @@ export class SqliteKtStore implements KtStore {
   }
 
   async greatestVersion(label: Uint8Array, beforePosition: number): Promise<KtVersionRow | undefined> {
-    const r = this.s.greatest.get(label, beforePosition) as VersionSqlRow | undefined;
-    return r && versionRow(r);
+    const r = this.s.greatest.get(label, beforePosition) as KtVersionSqlRow | undefined;
+    return r && ktVersionRow(r);
   }
 
   async searchVersion(label: Uint8Array, beforePosition: number): Promise<{ row: KtVersionRow; next: VrfProofRow | undefined } | undefined> {
@@ -98,8 +74,8 @@ export class SqliteKtStore implements KtStore {
   }
 
   async version(label: Uint8Array, version: number): Promise<KtVersionRow | undefined> {
-    const r = this.s.version.get(label, version) as VersionSqlRow | undefined;
-    return r && versionRow(r);
+    const r = this.s.version.get(label, version) as KtVersionSqlRow | undefined;
+    return r && ktVersionRow(r);
   }
 
   async versionCount(label: Uint8Array): Promise<number> {
