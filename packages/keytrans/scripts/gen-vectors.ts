@@ -1,6 +1,6 @@
 /**
  * Writes Sealpost's generated key-transparency vectors
- * (packages/keytrans/test-vectors/keytrans-*.json) from the fixed inputs in
+ * (the repository's test-vectors/keytrans-*.json) from the fixed inputs in
  * test/support/keytrans-vectors.ts. Run from the repository root:
  *   npx tsx packages/keytrans/scripts/gen-vectors.ts
  * The files are committed; the tests recompute and compare them.
@@ -16,7 +16,7 @@ import {
   computeSearchVector,
 } from '../test/support/keytrans-vectors.ts';
 
-const dir = new URL('../test-vectors/', import.meta.url);
+const dir = new URL('../../../test-vectors/', import.meta.url);
 const write = (name: string, doc: object): void => {
   writeFileSync(new URL(name, dir), `${JSON.stringify(doc, null, 2)}\n`);
   console.log(`wrote test-vectors/${name}`);

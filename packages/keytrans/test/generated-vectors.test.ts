@@ -1,5 +1,5 @@
 /**
- * Replays Sealpost's generated vectors (packages/keytrans/test-vectors/
+ * Replays Sealpost's generated vectors (test-vectors/
  * keytrans-*.json): every output is recomputed from the file's inputs
  * byte-identically by the recording side, and independently accepted by
  * the verifying side (commitment openings, VRF proofs → search keys, prefix
@@ -28,7 +28,7 @@ import {
   computeSearchVector,
 } from './support/keytrans-vectors.ts';
 
-const read = <T>(name: string): T => JSON.parse(readFileSync(new URL(`../test-vectors/${name}`, import.meta.url), 'utf8')) as T;
+const read = <T>(name: string): T => JSON.parse(readFileSync(new URL(`../../../test-vectors/${name}`, import.meta.url), 'utf8')) as T;
 
 describe('test-vectors/keytrans-commitment.json', () => {
   const file = read<{ source: string; cases: (CommitmentCase & { outputs: CommitmentOutput })[] }>('keytrans-commitment.json');
